@@ -1,0 +1,40 @@
+# lensdesk: `make run` serves it, `make test` runs the whole suite; both install what is missing first.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast lint system deps bench clean
+
+system:
+	bash scripts/install-system.sh
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,postgres]'
+	touch $(STAMP)
+
+deps: system $(STAMP)
+
+run: deps
+	$(BIN)/lensdesk serve
+
+test: deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
+
+test-fast: deps
+	$(BIN)/python -m pytest -q -m "not slow and not e2e"
+
+lint: deps
+	$(BIN)/ruff check lensdesk signaling media diagnostics tickets web tests bench
+	$(BIN)/mypy
+
+bench: deps
+	$(BIN)/python bench/ocr_accuracy.py
+	$(BIN)/python bench/time_to_finding.py
+	$(BIN)/python bench/recording_cost.py
+	$(BIN)/python bench/capacity.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

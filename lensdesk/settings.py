@@ -1,0 +1,61 @@
+"""The one configuration object of lensdesk, read from LENSDESK_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration; created once in the composition root and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="LENSDESK_", env_file=None, extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address the HTTP/WebSocket server binds to.")
+    port: int = Field(8080, description="Port the HTTP/WebSocket server listens on.")
+    data_dir: Path = Field(Path("./data"), description="Where the database, recordings and snapshots live.")
+    public_url: str = Field("", description="Base URL used in join links; defaults to http://host:port.")
+    secret_key: str = Field("", description="HMAC key for role tokens; generated and kept in data_dir if empty.")
+    database_url: str = Field("", description="SQLAlchemy async URL; defaults to SQLite in data_dir.")
+    redis_url: str = Field("", description="Redis URL for multi-node signaling; empty = in-process bus.")
+    allowed_origins: list[str] = Field(default_factory=list, description="Extra origins allowed to open the WebSocket.")
+    technician_token_ttl_s: int = Field(8 * 3600, description="Lifetime of a technician token.")
+    join_token_ttl_s: int = Field(30 * 60, description="Lifetime of a customer join link.")
+    ws_max_message_bytes: int = Field(64 * 1024, description="Largest accepted signaling message.")
+    ws_rate_per_s: float = Field(20.0, description="Sustained signaling messages per second per connection.")
+    ws_rate_burst: int = Field(60, description="Burst of signaling messages allowed per connection.")
+    ocr_languages: str = Field("eng+chi_sim", description="Tesseract languages for device screens.")
+    tessdata_path: str = Field("/usr/share/tesseract-ocr/5/tessdata/", description="Tesseract language data.")
+    analysis_fps: float = Field(3.0, description="Frames per second sampled for error-screen analysis.")
+    recording_enabled: bool = Field(True, description="Record sessions (announced to the customer).")
+    webhook_url: str = Field("", description="Signed webhook receiving ticket events; empty = off.")
+    webhook_secret: str = Field("", description="HMAC-SHA256 key for the webhook signature.")
+    rt_url: str = Field("", description="Request Tracker 5 base URL (REST2); empty = off.")
+    rt_user: str = Field("root", description="Request Tracker user.")
+    rt_password: str = Field("", description="Request Tracker password.")
+    outbox_max_attempts: int = Field(8, description="Delivery attempts before an event is dead-lettered.")
+    test_drop_rate: float = Field(0.0, description="TEST ONLY: share of received RTP packets dropped.")
+
+    @property
+    def base_url(self) -> str:
+        """Public base URL for links."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Database URL with the SQLite default filled in."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'lensdesk.db'}"
+
+    def resolved_secret(self) -> str:
+        """Token key: the configured one, else one generated once and kept in data_dir."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key_file = self.data_dir / "secret.key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lensdesk needs, only when something is missing (idempotent, root).
+set -euo pipefail
+PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing Debian packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
