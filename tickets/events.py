@@ -1,0 +1,72 @@
+"""Ticket events written to the outbox, and the payloads connectors receive."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, insert
+
+from tickets.records import FindingRecord, RecordingRecord, SessionRecord, TicketRecord
+from tickets.schema import outbox
+
+FINDING_ATTACHED = "finding.attached"
+SESSION_ENDED = "session.ended"
+RECORDING_READY = "recording.ready"
+EVENT_TYPES = (FINDING_ATTACHED, SESSION_ENDED, RECORDING_READY)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def ticket_part(ticket: TicketRecord) -> dict[str, Any]:
+    """The ticket as every event carries it."""
+    return {"id": ticket.id, "title": ticket.title, "customer": ticket.customer,
+            "external_ref": ticket.external_ref, "status": ticket.status}
+
+
+def finding_attached(ticket: TicketRecord, finding: FindingRecord) -> dict[str, Any]:
+    """Payload of finding.attached (the snapshot travels by id; connectors load the bytes)."""
+    return {
+        "ticket": ticket_part(ticket),
+        "session_id": finding.session_id,
+        "finding": {
+            "id": finding.id, "code": finding.code, "family": finding.family, "title": finding.title,
+            "cause": finding.cause, "remedy": finding.remedy, "severity": finding.severity,
+            "known": finding.known, "text": finding.text, "confidence": finding.confidence,
+            "frame_time": finding.frame_time, "offset_s": finding.offset_s, "source": finding.source,
+            "note": finding.note, "created_by": finding.created_by, "created_at": _iso(finding.created_at),
+            "snapshot_id": finding.snapshot_id, "snapshot_type": finding.snapshot_type,
+        },
+    }
+
+
+def session_ended(ticket: TicketRecord, session: SessionRecord, findings_count: int) -> dict[str, Any]:
+    """Payload of session.ended."""
+    return {
+        "ticket": ticket_part(ticket),
+        "session": {"id": session.id, "created_by": session.created_by, "created_at": _iso(session.created_at),
+                    "ended_at": _iso(session.ended_at)},
+        "findings_count": findings_count,
+    }
+
+
+def recording_ready(ticket: TicketRecord, recording: RecordingRecord) -> dict[str, Any]:
+    """Payload of recording.ready."""
+    return {
+        "ticket": ticket_part(ticket),
+        "session_id": recording.session_id,
+        "recording": {"id": recording.id, "status": recording.status, "duration_s": recording.duration_s,
+                      "size_bytes": recording.size_bytes, "finalised_at": _iso(recording.finalised_at)},
+    }
+
+
+def outbox_insert(event_type: str, subject_id: str, payload: dict[str, Any], now: datetime) -> Insert:
+    """The INSERT that queues one event; the key is stable so receivers can drop repeats."""
+    return insert(outbox).values(
+        id=uuid.uuid4().hex, type=event_type, payload=payload,
+        idempotency_key=f"{event_type}:{subject_id}", status="pending", attempts=0,
+        next_attempt_at=now, last_error=None, delivered_to=[], created_at=now, delivered_at=None,
+    )

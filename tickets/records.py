@@ -1,0 +1,166 @@
+"""Plain records the store hands out and takes in (no SQLAlchemy objects leave the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+FindingSource = Literal["live", "manual", "reanalysis"]
+TICKET_STATUSES = ("open", "closed")
+SESSION_STATUSES = ("active", "ended")
+RECORDING_STATUSES = ("recording", "finalised", "recovered")
+OUTBOX_STATUSES = ("pending", "delivered", "dead")
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    """A support ticket."""
+
+    id: str
+    title: str
+    customer: str
+    external_ref: str | None
+    status: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One support call linked to a ticket."""
+
+    id: str
+    ticket_id: str
+    status: str
+    created_by: str
+    created_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRecord:
+    """Someone who joined a session."""
+
+    session_id: str
+    participant_id: str
+    role: str
+    name: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewFinding:
+    """What diagnostics (or a technician) found, before it is stored."""
+
+    code: str
+    family: str
+    title: str
+    cause: str
+    remedy: str
+    severity: str
+    known: bool
+    text: str
+    confidence: float
+    frame_time: float | None
+    offset_s: float | None
+    snapshot_jpeg: bytes
+    source: FindingSource = "live"
+    note: str = ""
+    actor: str = "diagnostics"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRecord:
+    """A stored finding; its snapshot is served by snapshot_id, never by path."""
+
+    id: str
+    ticket_id: str
+    session_id: str
+    code: str
+    family: str
+    title: str
+    cause: str
+    remedy: str
+    severity: str
+    known: bool
+    text: str
+    confidence: float
+    frame_time: float | None
+    offset_s: float | None
+    snapshot_id: str
+    snapshot_path: str
+    snapshot_type: str
+    source: str
+    note: str
+    created_by: str
+    created_at: datetime
+    dismissed: bool
+    dismissed_by: str | None
+    dismissed_reason: str | None
+    dismissed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRecord:
+    """A session recording file and its state."""
+
+    id: str
+    session_id: str
+    ticket_id: str
+    path: str
+    status: str
+    duration_s: float | None
+    size_bytes: int | None
+    poster_path: str | None
+    created_at: datetime
+    finalised_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One line of the audit log."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    ticket_id: str | None
+    session_id: str | None
+    target: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    """A ticket event waiting for (or done with) delivery to connectors."""
+
+    id: str
+    type: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    delivered_to: list[str]
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One item of a ticket's timeline; `kind` says which record `item` is."""
+
+    at: datetime
+    kind: Literal["session", "finding", "recording", "audit"]
+    item: SessionRecord | FindingRecord | RecordingRecord | AuditRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of results with the cursor for the next one (None at the end)."""
+
+    items: list[Any] = field(default_factory=list)
+    next_cursor: str | None = None

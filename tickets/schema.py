@@ -1,0 +1,174 @@
+"""Table definitions (SQLAlchemy Core); the Alembic migrations create exactly these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both SQLite (which drops the zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        # SQLite compares datetimes as text: store one naive UTC format so ordering holds.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The store's clock."""
+    return datetime.now(UTC)
+
+
+ID = String(64)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("customer", String(300), nullable=False, default=""),
+    Column("external_ref", String(200), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_tickets_created", "created_at", "id"),
+    Index("ix_tickets_status", "status"),
+)
+
+sessions = Table(
+    "support_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("session_id", ID, ForeignKey("support_sessions.id"), primary_key=True),
+    Column("participant_id", String(200), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("joined_at", UTCDateTime(), nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("session_id", ID, ForeignKey("support_sessions.id"), nullable=False, index=True),
+    Column("code", String(100), nullable=False, index=True),
+    Column("family", String(100), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("remedy", Text, nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("known", Boolean, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("frame_time", Float, nullable=True),
+    Column("offset_s", Float, nullable=True),
+    Column("snapshot_id", String(100), nullable=False, unique=True),
+    Column("snapshot_path", String(500), nullable=False),
+    Column("snapshot_type", String(50), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("dismissed", Boolean, nullable=False, default=False),
+    Column("dismissed_by", String(200), nullable=True),
+    Column("dismissed_reason", Text, nullable=True),
+    Column("dismissed_at", UTCDateTime(), nullable=True),
+)
+
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("session_id", ID, ForeignKey("support_sessions.id"), nullable=False, index=True),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("path", String(1000), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("duration_s", Float, nullable=True),
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("poster_path", String(1000), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("finalised_at", UTCDateTime(), nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("ticket_id", ID, nullable=True, index=True),
+    Column("session_id", ID, nullable=True, index=True),
+    Column("target", String(200), nullable=True),
+    Column("detail", JSON, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("type", String(50), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_to", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)

@@ -1,0 +1,472 @@
+"""TicketStore: tickets, sessions, findings, recordings and audit in one SQL database.
+
+Every state change that matters to the outside world (finding attached, session ended, recording
+ready) writes its outbox event in the same transaction, so an event exists iff the change committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tickets import events, migrate
+from tickets.engine import create_engine
+from tickets.errors import ConflictError, InvalidInputError, NotFoundError
+from tickets.outbox_table import OutboxTable
+from tickets.paging import after_cursor, check_limit, encode_cursor
+from tickets.records import (
+    RECORDING_STATUSES,
+    TICKET_STATUSES,
+    AuditRecord,
+    FindingRecord,
+    NewFinding,
+    Page,
+    ParticipantRecord,
+    RecordingRecord,
+    SessionRecord,
+    TicketRecord,
+    TimelineEntry,
+)
+from tickets.schema import audit_log, findings, participants, recordings, sessions, tickets, utcnow
+from tickets.snapshots import SnapshotFiles
+
+FINDING_SOURCES = ("live", "manual", "reanalysis")
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _text(field: str, value: str, *, max_len: int, required: bool = False) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidInputError(field, "must not be empty")
+    if len(value) > max_len:
+        raise InvalidInputError(field, f"must be at most {max_len} characters")
+    return value
+
+
+class TicketStore:
+    """The tickets database plus the snapshot files under data_dir/snapshots."""
+
+    def __init__(self, database_url: str, data_dir: Path) -> None:
+        self._engine = create_engine(database_url)
+        self.data_dir = data_dir
+        self.snapshots = SnapshotFiles(data_dir / "snapshots")
+        self.outbox = OutboxTable(self._engine)
+        self._outbox_listeners: list[Callable[[], None]] = []
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration (alembic upgrade head)."""
+        await migrate.upgrade(self._engine)
+
+    async def close(self) -> None:
+        """Release database connections."""
+        await self._engine.dispose()
+
+    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after each commit that queued an outbox event (wakes the worker)."""
+        self._outbox_listeners.append(callback)
+
+    def _event_queued(self) -> None:
+        for callback in self._outbox_listeners:
+            callback()
+
+    # --- tickets -------------------------------------------------------------------------------
+
+    async def create_ticket(self, title: str, *, customer: str = "", external_ref: str | None = None,
+                            created_by: str) -> TicketRecord:
+        """A new open ticket (audited as "created")."""
+        now = utcnow()
+        ref = _text("external_ref", external_ref or "", max_len=200) or None
+        record = TicketRecord(id=_new_id(), title=_text("title", title, max_len=300, required=True),
+                              customer=_text("customer", customer, max_len=300), external_ref=ref,
+                              status="open", created_by=created_by, created_at=now, updated_at=now)
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(tickets).values(**_fields(record)))
+            await self._audit(conn, actor=created_by, action="created", ticket_id=record.id,
+                              target=f"ticket:{record.id}", detail={"title": record.title}, at=now)
+        return record
+
+    async def get_ticket(self, ticket_id: str) -> TicketRecord | None:
+        """The ticket, or None."""
+        async with self._engine.connect() as conn:
+            return await _ticket(conn, ticket_id)
+
+    async def set_ticket_status(self, ticket_id: str, status: str, *, actor: str) -> TicketRecord:
+        """Open or close a ticket (audited as "status_changed")."""
+        if status not in TICKET_STATUSES:
+            raise InvalidInputError("status", f"must be one of {', '.join(TICKET_STATUSES)}")
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            ticket = await _ticket(conn, ticket_id)
+            if ticket is None:
+                raise NotFoundError("ticket", ticket_id)
+            if ticket.status != status:
+                await conn.execute(update(tickets).where(tickets.c.id == ticket_id)
+                                   .values(status=status, updated_at=now))
+                await self._audit(conn, actor=actor, action="status_changed", ticket_id=ticket_id,
+                                  target=f"ticket:{ticket_id}", detail={"from": ticket.status, "to": status},
+                                  at=now)
+            updated = await _ticket(conn, ticket_id)
+        assert updated is not None
+        return updated
+
+    async def list_tickets(self, *, status: str | None = None, q: str | None = None,
+                           created_from: datetime | None = None, created_to: datetime | None = None,
+                           limit: int = 50, cursor: str | None = None) -> Page:
+        """Tickets newest first, filtered; `q` matches title, customer, external ref or id."""
+        check_limit(limit)
+        conds: list[ColumnElement[bool]] = []
+        if status is not None:
+            if status not in TICKET_STATUSES:
+                raise InvalidInputError("status", f"must be one of {', '.join(TICKET_STATUSES)}")
+            conds.append(tickets.c.status == status)
+        if q:
+            needle = q.strip().lower()
+            conds.append(or_(func.lower(tickets.c.title).contains(needle, autoescape=True),
+                             func.lower(tickets.c.customer).contains(needle, autoescape=True),
+                             func.lower(tickets.c.external_ref).contains(needle, autoescape=True),
+                             tickets.c.id == q.strip()))
+        for name, value in (("created_from", created_from), ("created_to", created_to)):
+            if value is not None and value.tzinfo is None:
+                raise InvalidInputError(name, "must include a time zone")
+        if created_from is not None:
+            conds.append(tickets.c.created_at >= created_from)
+        if created_to is not None:
+            conds.append(tickets.c.created_at < created_to)
+        if cursor:
+            conds.append(after_cursor(tickets, cursor))
+        query = (select(tickets).where(and_(True, *conds))
+                 .order_by(tickets.c.created_at.desc(), tickets.c.id.desc()).limit(limit + 1))
+        async with self._engine.connect() as conn:
+            rows = [TicketRecord(**r) for r in (await conn.execute(query)).mappings()]
+        return _page(rows, limit)
+
+    async def timeline(self, ticket_id: str) -> list[TimelineEntry]:
+        """Sessions, findings, recordings and audit lines of a ticket, oldest first."""
+        async with self._engine.connect() as conn:
+            if await _ticket(conn, ticket_id) is None:
+                raise NotFoundError("ticket", ticket_id)
+            entries: list[TimelineEntry] = []
+            for s in await _sessions_of(conn, ticket_id):
+                entries.append(TimelineEntry(at=s.created_at, kind="session", item=s))
+            for f in await _findings_of(conn, ticket_id):
+                entries.append(TimelineEntry(at=f.created_at, kind="finding", item=f))
+            for r in await _recordings_of(conn, ticket_id):
+                entries.append(TimelineEntry(at=r.created_at, kind="recording", item=r))
+            query = select(audit_log).where(audit_log.c.ticket_id == ticket_id).order_by(audit_log.c.id)
+            for a in (await conn.execute(query)).mappings():
+                entries.append(TimelineEntry(at=a["at"], kind="audit", item=AuditRecord(**a)))
+        return sorted(entries, key=lambda e: e.at)
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    async def create_session(self, ticket_id: str, *, created_by: str) -> SessionRecord:
+        """A new active support session for the ticket (audited as "created")."""
+        now = utcnow()
+        record = SessionRecord(id=_new_id(), ticket_id=ticket_id, status="active", created_by=created_by,
+                               created_at=now, ended_at=None)
+        async with self._engine.begin() as conn:
+            if await _ticket(conn, ticket_id) is None:
+                raise NotFoundError("ticket", ticket_id)
+            await conn.execute(insert(sessions).values(**_fields(record)))
+            await self._audit(conn, actor=created_by, action="created", ticket_id=ticket_id,
+                              session_id=record.id, target=f"session:{record.id}", detail={}, at=now)
+        return record
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        """The session, or None."""
+        async with self._engine.connect() as conn:
+            return await _session(conn, session_id)
+
+    async def list_sessions(self, ticket_id: str) -> list[SessionRecord]:
+        """Sessions of a ticket, oldest first."""
+        async with self._engine.connect() as conn:
+            return await _sessions_of(conn, ticket_id)
+
+    async def end_session(self, session_id: str, *, actor: str) -> None:
+        """End the session; a second call does nothing. Queues session.ended in the same commit."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            session = await _session(conn, session_id)
+            if session is None:
+                raise NotFoundError("session", session_id)
+            result = await conn.execute(update(sessions)
+                                        .where(sessions.c.id == session_id, sessions.c.status == "active")
+                                        .values(status="ended", ended_at=now))
+            if result.rowcount != 1:
+                return  # already ended (possibly by a concurrent call): nothing more to record
+            ended = await _session(conn, session_id)
+            ticket = await _ticket(conn, session.ticket_id)
+            assert ended is not None and ticket is not None
+            count = (await conn.execute(select(func.count()).select_from(findings)
+                                        .where(findings.c.session_id == session_id))).scalar_one()
+            await self._audit(conn, actor=actor, action="ended", ticket_id=ticket.id, session_id=session_id,
+                              target=f"session:{session_id}", detail={"findings": count}, at=now)
+            await conn.execute(events.outbox_insert(events.SESSION_ENDED, session_id,
+                                                    events.session_ended(ticket, ended, count), now))
+        self._event_queued()
+
+    async def add_participant(self, session_id: str, *, participant_id: str, role: str, name: str) -> None:
+        """Record that someone joined (audited as "joined"); re-joining updates the name."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            session = await _session(conn, session_id)
+            if session is None:
+                raise NotFoundError("session", session_id)
+            exists = (await conn.execute(select(participants.c.participant_id).where(
+                participants.c.session_id == session_id,
+                participants.c.participant_id == participant_id))).first()
+            if exists:
+                await conn.execute(update(participants).where(
+                    participants.c.session_id == session_id, participants.c.participant_id == participant_id)
+                    .values(name=name, role=role))
+            else:
+                await conn.execute(insert(participants).values(session_id=session_id,
+                                                               participant_id=participant_id, role=role,
+                                                               name=name, joined_at=now))
+            await self._audit(conn, actor=participant_id, action="joined", ticket_id=session.ticket_id,
+                              session_id=session_id, target=f"session:{session_id}",
+                              detail={"role": role, "name": name}, at=now)
+
+    async def list_participants(self, session_id: str) -> list[ParticipantRecord]:
+        """Who joined the session, in join order."""
+        query = (select(participants).where(participants.c.session_id == session_id)
+                 .order_by(participants.c.joined_at))
+        async with self._engine.connect() as conn:
+            return [ParticipantRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+    # --- audit ---------------------------------------------------------------------------------
+
+    async def audit(self, *, actor: str, action: str, session_id: str | None = None,
+                    ticket_id: str | None = None, detail: dict[str, Any] | None = None,
+                    target: str | None = None) -> None:
+        """Append one audit line (the ticket is looked up from the session when not given)."""
+        async with self._engine.begin() as conn:
+            if ticket_id is None and session_id is not None:
+                session = await _session(conn, session_id)
+                ticket_id = session.ticket_id if session else None
+            await self._audit(conn, actor=actor, action=action, ticket_id=ticket_id, session_id=session_id,
+                              target=target, detail=detail or {}, at=utcnow())
+
+    async def list_audit(self, *, ticket_id: str | None = None, session_id: str | None = None,
+                         limit: int = 200) -> list[AuditRecord]:
+        """Audit lines, oldest first."""
+        conds: list[ColumnElement[bool]] = []
+        if ticket_id is not None:
+            conds.append(audit_log.c.ticket_id == ticket_id)
+        if session_id is not None:
+            conds.append(audit_log.c.session_id == session_id)
+        query = select(audit_log).where(and_(True, *conds)).order_by(audit_log.c.id).limit(limit)
+        async with self._engine.connect() as conn:
+            return [AuditRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+    @staticmethod
+    async def _audit(conn: AsyncConnection, *, actor: str, action: str, ticket_id: str | None,
+                     session_id: str | None = None, target: str | None, detail: dict[str, Any],
+                     at: datetime) -> None:
+        await conn.execute(insert(audit_log).values(at=at, actor=actor, action=action, ticket_id=ticket_id,
+                                                    session_id=session_id, target=target, detail=detail))
+
+    # --- findings ------------------------------------------------------------------------------
+
+    async def attach_finding(self, session_id: str, new: NewFinding) -> FindingRecord:
+        """Store a finding: snapshot file fsynced first, then row + audit + outbox event in one commit."""
+        if new.source not in FINDING_SOURCES:
+            raise InvalidInputError("source", f"must be one of {', '.join(FINDING_SOURCES)}")
+        if not 0.0 <= new.confidence <= 1.0:
+            raise InvalidInputError("confidence", "must be between 0 and 1")
+        if new.offset_s is not None and new.offset_s < 0:
+            raise InvalidInputError("offset_s", "must not be negative")
+        if new.source != "manual":
+            _text("code", new.code, max_len=100, required=True)
+        note = _text("note", new.note, max_len=2000)
+        session = await self.get_session(session_id)
+        if session is None:
+            raise NotFoundError("session", session_id)
+        stored = await asyncio.to_thread(self.snapshots.write, new.snapshot_jpeg)
+        now = utcnow()
+        record = FindingRecord(
+            id=_new_id(), ticket_id=session.ticket_id, session_id=session_id, code=new.code.strip()[:100],
+            family=new.family[:100], title=new.title[:300], cause=new.cause, remedy=new.remedy,
+            severity=new.severity[:20], known=new.known, text=new.text, confidence=new.confidence,
+            frame_time=new.frame_time, offset_s=new.offset_s, snapshot_id=stored.snapshot_id,
+            snapshot_path=stored.file_name, snapshot_type=stored.content_type, source=new.source, note=note,
+            created_by=new.actor, created_at=now, dismissed=False, dismissed_by=None, dismissed_reason=None,
+            dismissed_at=None)
+        try:
+            async with self._engine.begin() as conn:
+                ticket = await _ticket(conn, session.ticket_id)
+                assert ticket is not None
+                await conn.execute(insert(findings).values(**_fields(record)))
+                await self._audit(conn, actor=new.actor, action="attached", ticket_id=ticket.id,
+                                  session_id=session_id, target=f"finding:{record.id}",
+                                  detail={"code": record.code, "source": record.source}, at=now)
+                await conn.execute(events.outbox_insert(events.FINDING_ATTACHED, record.id,
+                                                        events.finding_attached(ticket, record), now))
+        except BaseException:
+            self.snapshots.discard(stored.file_name)  # no row points at it: don't keep an orphan
+            raise
+        self._event_queued()
+        return record
+
+    async def get_finding(self, finding_id: str) -> FindingRecord | None:
+        """The finding, or None."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(findings).where(findings.c.id == finding_id))).mappings().first()
+        return FindingRecord(**row) if row else None
+
+    async def list_findings(self, ticket_id: str, *, include_dismissed: bool = True) -> list[FindingRecord]:
+        """Findings of a ticket, oldest first."""
+        async with self._engine.connect() as conn:
+            rows = await _findings_of(conn, ticket_id)
+        return [f for f in rows if include_dismissed or not f.dismissed]
+
+    async def search_findings(self, code: str, *, include_dismissed: bool = False, limit: int = 50,
+                              cursor: str | None = None) -> Page:
+        """Findings with this code (case-insensitive) across all tickets, newest first."""
+        check_limit(limit)
+        code = _text("code", code, max_len=100, required=True)
+        conds: list[ColumnElement[bool]] = [func.upper(findings.c.code) == code.upper()]
+        if not include_dismissed:
+            conds.append(findings.c.dismissed.is_(False))
+        if cursor:
+            conds.append(after_cursor(findings, cursor))
+        query = (select(findings).where(*conds)
+                 .order_by(findings.c.created_at.desc(), findings.c.id.desc()).limit(limit + 1))
+        async with self._engine.connect() as conn:
+            rows = [FindingRecord(**r) for r in (await conn.execute(query)).mappings()]
+        return _page(rows, limit)
+
+    async def dismiss_finding(self, finding_id: str, *, actor: str, reason: str) -> FindingRecord:
+        """Mark a finding wrong (kept, flagged, audited as "dismissed")."""
+        reason = _text("reason", reason, max_len=2000, required=True)
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(select(findings).where(findings.c.id == finding_id))).mappings().first()
+            if row is None:
+                raise NotFoundError("finding", finding_id)
+            if row["dismissed"]:
+                raise ConflictError(f"finding {finding_id} is already dismissed")
+            await conn.execute(update(findings).where(findings.c.id == finding_id).values(
+                dismissed=True, dismissed_by=actor, dismissed_reason=reason, dismissed_at=now))
+            await self._audit(conn, actor=actor, action="dismissed", ticket_id=row["ticket_id"],
+                              session_id=row["session_id"], target=f"finding:{finding_id}",
+                              detail={"code": row["code"], "reason": reason}, at=now)
+        found = await self.get_finding(finding_id)
+        assert found is not None
+        return found
+
+    async def find_snapshot(self, snapshot_id: str) -> tuple[FindingRecord, Path] | None:
+        """The finding owning a snapshot and the file's path, or None if either is missing."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(findings).where(findings.c.snapshot_id == snapshot_id))
+                   ).mappings().first()
+        if row is None:
+            return None
+        finding = FindingRecord(**row)
+        path = self.snapshots.path_of(finding.snapshot_path)
+        return (finding, path) if path.is_file() else None
+
+    # --- recordings ----------------------------------------------------------------------------
+
+    async def add_recording(self, session_id: str, path: str) -> RecordingRecord:
+        """Register a recording that has started (status "recording")."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            session = await _session(conn, session_id)
+            if session is None:
+                raise NotFoundError("session", session_id)
+            record = RecordingRecord(id=_new_id(), session_id=session_id, ticket_id=session.ticket_id,
+                                     path=_text("path", path, max_len=1000, required=True), status="recording",
+                                     duration_s=None, size_bytes=None, poster_path=None, created_at=now,
+                                     finalised_at=None)
+            await conn.execute(insert(recordings).values(**_fields(record)))
+        return record
+
+    async def finalise_recording(self, recording_id: str, *, duration_s: float, size_bytes: int,
+                                 poster_path: str | None, status: str = "finalised") -> None:
+        """Mark a recording finished ("finalised" or "recovered"); queues recording.ready once."""
+        if status not in RECORDING_STATUSES[1:]:
+            raise InvalidInputError("status", "must be 'finalised' or 'recovered'")
+        if duration_s < 0 or size_bytes < 0:
+            raise InvalidInputError("duration_s", "duration and size must not be negative")
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(recordings).where(recordings.c.id == recording_id, recordings.c.status == "recording")
+                .values(status=status, duration_s=duration_s, size_bytes=size_bytes, poster_path=poster_path,
+                        finalised_at=now))
+            if result.rowcount != 1:
+                if await _recording(conn, recording_id) is None:
+                    raise NotFoundError("recording", recording_id)
+                return  # already final: the event was queued the first time
+            recording = await _recording(conn, recording_id)
+            assert recording is not None
+            ticket = await _ticket(conn, recording.ticket_id)
+            assert ticket is not None
+            await conn.execute(events.outbox_insert(events.RECORDING_READY, recording_id,
+                                                    events.recording_ready(ticket, recording), now))
+        self._event_queued()
+
+    async def get_recording(self, recording_id: str) -> RecordingRecord | None:
+        """The recording, or None."""
+        async with self._engine.connect() as conn:
+            return await _recording(conn, recording_id)
+
+    async def list_recordings(self, ticket_id: str) -> list[RecordingRecord]:
+        """Recordings of a ticket, oldest first."""
+        async with self._engine.connect() as conn:
+            return await _recordings_of(conn, ticket_id)
+
+
+# --- row helpers -------------------------------------------------------------------------------
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__slots__}
+
+
+def _page(rows: list[Any], limit: int) -> Page:
+    if len(rows) <= limit:
+        return Page(items=rows, next_cursor=None)
+    last = rows[limit - 1]
+    return Page(items=rows[:limit], next_cursor=encode_cursor(last.created_at, last.id))
+
+
+async def _ticket(conn: AsyncConnection, ticket_id: str) -> TicketRecord | None:
+    row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
+    return TicketRecord(**row) if row else None
+
+
+async def _session(conn: AsyncConnection, session_id: str) -> SessionRecord | None:
+    row = (await conn.execute(select(sessions).where(sessions.c.id == session_id))).mappings().first()
+    return SessionRecord(**row) if row else None
+
+
+async def _recording(conn: AsyncConnection, recording_id: str) -> RecordingRecord | None:
+    row = (await conn.execute(select(recordings).where(recordings.c.id == recording_id))).mappings().first()
+    return RecordingRecord(**row) if row else None
+
+
+async def _sessions_of(conn: AsyncConnection, ticket_id: str) -> list[SessionRecord]:
+    query = select(sessions).where(sessions.c.ticket_id == ticket_id).order_by(sessions.c.created_at)
+    return [SessionRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+
+async def _findings_of(conn: AsyncConnection, ticket_id: str) -> list[FindingRecord]:
+    query = (select(findings).where(findings.c.ticket_id == ticket_id)
+             .order_by(findings.c.created_at, findings.c.id))
+    return [FindingRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+
+async def _recordings_of(conn: AsyncConnection, ticket_id: str) -> list[RecordingRecord]:
+    query = select(recordings).where(recordings.c.ticket_id == ticket_id).order_by(recordings.c.created_at)
+    return [RecordingRecord(**r) for r in (await conn.execute(query)).mappings()]
