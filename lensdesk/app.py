@@ -1,0 +1,107 @@
+"""Composition root: builds every part from Settings and wires them into one FastAPI app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from diagnostics.config import DiagnosticsConfig
+from media.recorder import recover
+from signaling.tokens import TokenService
+from tickets.connectors.webhook import WebhookConnector
+from tickets.outbox import OutboxWorker
+from tickets.store import TicketStore
+from web.pages import build_pages_router, static_files
+from web.problems import install_problem_handlers
+from web.tickets_api import build_router as build_tickets_router
+from web.ws import WsLimits, build_ws_router
+
+from .calls import CallManager, CallOptions
+from .settings import Settings
+
+log = logging.getLogger("lensdesk")
+
+
+@dataclass
+class Services:
+    """The long-lived parts, reachable from tests and benches via app.state.services."""
+
+    settings: Settings
+    tokens: TokenService
+    store: TicketStore
+    calls: CallManager
+
+
+def build_connectors(settings: Settings) -> list:  # type: ignore[type-arg]
+    """External ticket-system connectors enabled by configuration."""
+    connectors: list = []  # type: ignore[type-arg]
+    if settings.webhook_url:
+        connectors.append(WebhookConnector(settings.webhook_url, settings.webhook_secret))
+    if settings.rt_url:
+        from tickets.connectors.rt import RequestTrackerConnector
+
+        connectors.append(RequestTrackerConnector(settings.rt_url, settings.rt_user, settings.rt_password))
+    return connectors
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The lensdesk application for these settings."""
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    recordings_dir = data_dir / "recordings"
+    tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
+    store = TicketStore(settings.resolved_database_url, data_dir)
+    diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
+                                    sample_fps=settings.analysis_fps)
+    calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
+                                           diagnostics=diag_config, drop_rate=settings.test_drop_rate))
+    services = Services(settings, tokens, store, calls)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await store.migrate()
+        await _recover_recordings(store, recordings_dir)
+        worker = OutboxWorker(store, build_connectors(settings), max_attempts=settings.outbox_max_attempts)
+        task = asyncio.create_task(worker.run(), name="outbox")
+        log.info("lensdesk ready on %s (data in %s)", settings.base_url, data_dir)
+        try:
+            yield
+        finally:
+            await calls.close()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await store.close()
+
+    app = FastAPI(title="lensdesk", version="0.1.0", lifespan=lifespan,
+                  description="Real-time video support and remote diagnosis server.")
+    app.state.services = services
+    install_problem_handlers(app)
+
+    @app.get("/healthz", tags=["ops"])
+    async def health() -> JSONResponse:
+        return JSONResponse({"status": "ok", "calls": len(calls.calls)})
+
+    app.include_router(build_tickets_router(store, tokens, base_url=settings.base_url,
+                                            join_ttl_s=settings.join_token_ttl_s))
+    app.include_router(build_ws_router(calls, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
+                                                               settings.ws_rate_burst), settings.allowed_origins))
+    app.include_router(build_pages_router())
+    app.mount("/static", static_files(), name="static")
+    return app
+
+
+async def _recover_recordings(store: TicketStore, recordings_dir: Path) -> None:
+    """Finalise recordings a crash left unfinished and mark them recovered."""
+    recovered = await asyncio.to_thread(recover, recordings_dir)
+    for info in recovered:
+        log.info("recovered recording %s (%.1f s)", info.path, info.duration_s)
+    if recovered:
+        await store.recover_recordings(recovered)

@@ -1,0 +1,273 @@
+"""Runs live calls: rooms (signaling state), their media, recording and diagnosis; implements CallService."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from diagnostics.config import DiagnosticsConfig
+from diagnostics.finding import Finding
+from media.analysis import AnalysisDecoder
+from media.call import CallMedia
+from media.frames import EncodedFrame
+from media.peer import NegotiationError
+from media.recorder import SessionRecorder
+from signaling import messages as m
+from signaling import room as r
+from signaling.service import ClientLink
+from signaling.tokens import Claims, Role
+from tickets.records import FindingRecord, NewFinding
+from tickets.store import TicketStore
+
+from .diagnosis import DiagnosisWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LiveCall:
+    """Everything one running call holds."""
+
+    session_id: str
+    ticket_id: str
+    room: r.Room
+    media: CallMedia
+    links: dict[str, ClientLink] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    recorder: SessionRecorder | None = None
+    recording_id: str | None = None
+    decoder: AnalysisDecoder | None = None
+    diagnosis: DiagnosisWorker | None = None
+    video_active: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """What the root configures for calls."""
+
+    recordings_dir: Path
+    recording_enabled: bool
+    diagnostics: DiagnosticsConfig
+    video_codec: str = "VP8"
+    drop_rate: float = 0.0
+
+
+class CallManager:
+    """The CallService the WebSocket endpoint talks to."""
+
+    def __init__(self, store: TicketStore, options: CallOptions) -> None:
+        self._store = store
+        self._opts = options
+        self._calls: dict[str, LiveCall] = {}
+        self._lock = asyncio.Lock()
+        self.findings_committed: list[tuple[str, float]] = []  # (code, commit time) for benches/tests
+
+    @property
+    def calls(self) -> dict[str, LiveCall]:
+        """Running calls by session id."""
+        return self._calls
+
+    # -- CallService --------------------------------------------------------------------------------
+
+    async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
+        """Admit a participant into the session's room (creating the call on first join)."""
+        call = await self._call_for(join.session_id)
+        role = "customer" if claims.role is Role.CUSTOMER else "technician"
+        pid = f"{role[0]}-{uuid.uuid4().hex[:10]}"
+        name = join.name or claims.name or role.title()
+        async with call.lock:
+            call.links[pid] = link
+            call.roles[pid] = role
+            actions = call.room.handle(r.Joined(pid, role, name))
+            if any(isinstance(a, r.Reject) and a.to == pid for a in actions):
+                call.links.pop(pid, None)
+                call.roles.pop(pid, None)
+                rejection = next(a for a in actions if isinstance(a, r.Reject))
+                raise m.ProtocolError(rejection.code, rejection.message)
+            await self._store.add_participant(join.session_id, participant_id=pid, role=role, name=name)
+            await self._run(call, actions, actor_subject=claims.subject)
+        log.info("session %s: %s %s joined as %s", call.session_id, role, name, pid)
+        return pid
+
+    async def handle(self, session_id: str, participant_id: str, message: m.ClientMessage) -> None:
+        """Offers and ICE go to media; everything else to the room state machine."""
+        call = self._calls.get(session_id)
+        if call is None or participant_id not in call.roles:
+            raise m.ProtocolError("not_joined", "Join the session first.")
+        role = call.roles[participant_id]
+        if isinstance(message, m.Offer):
+            try:
+                sdp = await call.media.handle_offer(participant_id, role, message.sdp)
+            except NegotiationError as exc:
+                raise m.ProtocolError("negotiation_failed", str(exc)) from exc
+            await call.links[participant_id].send(m.Answer(sdp=sdp))
+            return
+        if isinstance(message, m.IceCandidate):
+            try:
+                await call.media.add_candidate(participant_id, message.candidate, message.sdpMid,
+                                               message.sdpMLineIndex)
+            except (ValueError, IndexError) as exc:
+                raise m.ProtocolError("invalid_candidate", "The ICE candidate could not be parsed.") from exc
+            return
+        if isinstance(message, m.Join | m.Ping):
+            return
+        async with call.lock:
+            await self._run(call, call.room.handle(r.Said(participant_id, message)))
+
+    async def leave(self, session_id: str, participant_id: str) -> None:
+        """A connection went away."""
+        call = self._calls.get(session_id)
+        if call is None:
+            return
+        async with call.lock:
+            call.links.pop(participant_id, None)
+            await self._run(call, call.room.handle(r.Left(participant_id)))
+            call.roles.pop(participant_id, None)
+            await call.media.remove(participant_id)
+            empty = not call.room.participants
+        if empty:
+            await self._finish(call, ended=False)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    async def end_session(self, session_id: str, actor: str) -> None:
+        """End a session from outside the call (REST): close everyone's connection."""
+        call = self._calls.get(session_id)
+        if call is not None:
+            for link in list(call.links.values()):
+                await link.send(m.Ended(reason="ended_by_technician"))
+                await link.close("ended")
+            await self._finish(call, ended=True)
+
+    async def close(self) -> None:
+        """Server shutdown: finalise every running call."""
+        for call in list(self._calls.values()):
+            for link in list(call.links.values()):
+                await link.send(m.Ended(reason="server_shutdown"))
+                await link.close("server shutdown")
+            await self._finish(call, ended=False)
+
+    async def _call_for(self, session_id: str) -> LiveCall:
+        async with self._lock:
+            call = self._calls.get(session_id)
+            if call is not None:
+                return call
+            record = await self._store.get_session(session_id)
+            if record is None:
+                raise m.ProtocolError("session_not_found", "This support session does not exist.")
+            if record.status == "ended":
+                raise m.ProtocolError("session_ended", "This support session has ended.")
+            media = CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate)
+            call = LiveCall(session_id, record.ticket_id,
+                            r.Room(session_id, recording=self._opts.recording_enabled), media)
+            if self._opts.recording_enabled:
+                call.recorder = SessionRecorder(self._opts.recordings_dir, session_id)
+                call.recorder.start()
+                rec = await self._store.add_recording(session_id, str(self._opts.recordings_dir))
+                call.recording_id = rec.id
+                media.add_observer(call.recorder.push)
+            media.add_observer(lambda source, frame: self._analyse(call, source, frame))
+            self._calls[session_id] = call
+            return call
+
+    async def _finish(self, call: LiveCall, *, ended: bool) -> None:
+        if self._calls.get(call.session_id) is not call:
+            return
+        del self._calls[call.session_id]
+        await call.media.close()
+        if call.decoder is not None:
+            call.decoder.close()
+        if call.diagnosis is not None:
+            await asyncio.to_thread(call.diagnosis.close)
+        if call.recorder is not None and call.recording_id is not None:
+            try:
+                info = await call.recorder.close()
+                await self._store.finalise_recording(call.recording_id, duration_s=info.duration_s,
+                                                     size_bytes=info.size_bytes,
+                                                     poster_path=str(info.poster_path) if info.poster_path else None)
+            except Exception:
+                log.exception("session %s: finalising the recording failed; it will be recovered at restart",
+                              call.session_id)
+        if ended:
+            await self._store.end_session(call.session_id, actor="technician")
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    async def _run(self, call: LiveCall, actions: list[r.Action], actor_subject: str | None = None) -> None:
+        for action in actions:
+            if isinstance(action, r.Send):
+                link = call.links.get(action.to)
+                if link is not None:
+                    await link.send(action.message)
+            elif isinstance(action, r.Reject):
+                link = call.links.get(action.to)
+                if link is not None:
+                    await link.send(m.ErrorMessage(code=action.code, message=action.message, fatal=action.fatal))
+                    if action.fatal:
+                        await link.close(action.code)
+            elif isinstance(action, r.VideoChanged):
+                call.video_active = action.active
+                if action.active:
+                    call.media.request_keyframe()
+            elif isinstance(action, r.Audit):
+                detail: dict[str, Any] = dict(action.detail)
+                if actor_subject:
+                    detail["subject"] = actor_subject
+                await self._store.audit(actor=action.actor, action=action.action, session_id=call.session_id,
+                                        ticket_id=call.ticket_id, detail=detail)
+            elif isinstance(action, r.SessionEnded):
+                for link in list(call.links.values()):
+                    await link.close("ended")
+                asyncio.get_running_loop().call_soon(
+                    lambda: asyncio.ensure_future(self._finish(call, ended=True)))
+
+    # -- diagnosis -------------------------------------------------------------------------------------
+
+    def _analyse(self, call: LiveCall, source: str, frame: EncodedFrame) -> None:
+        if source != "customer" or frame.kind != "video":
+            return
+        if call.decoder is None:
+            loop = asyncio.get_running_loop()
+            call.diagnosis = DiagnosisWorker(call.session_id, self._opts.diagnostics, loop,
+                                             lambda f, arrival: self._found(call, f, arrival))
+            call.decoder = AnalysisDecoder(call.diagnosis, name=call.session_id[:8])
+        call.decoder.feed(frame)
+
+    def _found(self, call: LiveCall, finding: Finding, arrival: float) -> None:
+        asyncio.ensure_future(self._commit_finding(call, finding, arrival))
+
+    async def _commit_finding(self, call: LiveCall, finding: Finding, arrival: float) -> None:
+        offset = call.recorder.offset_of(arrival) if call.recorder is not None else None
+        try:
+            record = await self._store.attach_finding(call.session_id, NewFinding(
+                code=finding.code, family=finding.family or "", title=finding.title or "",
+                cause=finding.cause or "", remedy=finding.remedy or "", severity=finding.severity, known=finding.known, text=finding.text,
+                confidence=finding.confidence, frame_time=finding.frame_time, offset_s=offset,
+                snapshot_jpeg=finding.snapshot_jpeg, source="live"))
+        except Exception:
+            log.exception("session %s: could not attach finding %s", call.session_id, finding.code)
+            return
+        self.findings_committed.append((finding.code, time.monotonic()))
+        log.info("session %s: finding %s attached to ticket %s", call.session_id, finding.code, call.ticket_id)
+        payload = finding_payload(record)
+        for pid, role in call.roles.items():
+            link = call.links.get(pid)
+            if role == "technician" and link is not None:
+                await link.send(m.FindingMessage(finding=payload))
+
+
+def finding_payload(record: FindingRecord) -> dict[str, Any]:
+    """What the technician console shows of a finding (the snapshot by opaque id, fetched with a token)."""
+    return {
+        "id": record.id, "ticket_id": record.ticket_id, "session_id": record.session_id, "code": record.code,
+        "family": record.family, "title": record.title, "cause": record.cause, "remedy": record.remedy,
+        "severity": record.severity, "known": record.known, "text": record.text,
+        "confidence": round(record.confidence, 3), "offset_s": record.offset_s, "frame_time": record.frame_time,
+        "snapshot_id": record.snapshot_id, "source": record.source, "created_at": record.created_at.isoformat(),
+    }

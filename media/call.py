@@ -1,0 +1,157 @@
+"""Media of one call: a server peer per participant and the routing of encoded media between them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
+
+from .frames import EncodedFrame
+from .hub import EncodedHub, PassthroughTrack
+from .peer import ServerPeer, install_drop
+from .tap import tap_receiver
+
+log = logging.getLogger(__name__)
+
+EncodedObserver = Callable[[str, EncodedFrame], None]
+"""Gets (source, frame) for every received encoded frame; source is "customer" or "technician:<id>"."""
+
+
+class CallMedia:
+    """Routes a call's media: customer audio+video to every technician, technician audio to the customer.
+
+    Nothing is decoded or re-encoded here: encoded frames go from receivers into hubs and out through
+    passthrough tracks; observers (recorder, analysis) get the same frames.
+    """
+
+    def __init__(self, session_id: str, *, video_codec: str = "VP8", drop_rate: float = 0.0,
+                 on_peer_state: Callable[[str, str], None] | None = None) -> None:
+        self.session_id = session_id
+        self.customer_audio = EncodedHub("audio", "customer-audio")
+        self.customer_video = EncodedHub("video", "customer-video")
+        # What the customer hears: the primary (first present) technician's voice.
+        self.to_customer_audio = EncodedHub("audio", "technician-audio")
+        self._peers: dict[str, ServerPeer] = {}
+        self._observers: list[EncodedObserver] = []
+        self._tapped: set[int] = set()
+        self._video_codec = video_codec
+        self._drop_rate = drop_rate
+        self._on_peer_state = on_peer_state
+        self._primary_technician: str | None = None
+
+    def add_observer(self, observer: EncodedObserver) -> None:
+        """Also hand every received encoded frame to `observer` (recorder, analysis)."""
+        self._observers.append(observer)
+
+    def peer(self, participant_id: str) -> ServerPeer | None:
+        """The server peer of a participant, if it has one."""
+        return self._peers.get(participant_id)
+
+    async def handle_offer(self, participant_id: str, role: str, sdp: str) -> str:
+        """Answer a participant's (re-)offer, wiring new transceivers to the right hubs."""
+        peer = self._peers.get(participant_id)
+        if peer is None:
+            peer = ServerPeer(participant_id, role, video_codec=self._video_codec,
+                              on_state=lambda state: self._peer_state(participant_id, state))
+            self._peers[participant_id] = peer
+            if role == "technician" and self._primary_technician is None:
+                self._primary_technician = participant_id
+        if role == "customer":
+            return await peer.answer(sdp, self._prepare_customer)
+        return await peer.answer(sdp, lambda pc: self._prepare_technician(participant_id, pc))
+
+    async def add_candidate(self, participant_id: str, candidate: str, sdp_mid: str | None,
+                            sdp_mline_index: int | None) -> None:
+        """Pass a trickled ICE candidate to the participant's peer (ignored before its first offer)."""
+        peer = self._peers.get(participant_id)
+        if peer is not None:
+            await peer.add_candidate(candidate, sdp_mid, sdp_mline_index)
+
+    def request_keyframe(self) -> None:
+        """Ask the customer's browser for a keyframe (video just started, or a new viewer)."""
+        self.customer_video.request_keyframe()
+
+    async def remove(self, participant_id: str) -> None:
+        """Close a participant's peer and re-pick whose voice the customer hears."""
+        peer = self._peers.pop(participant_id, None)
+        if participant_id == self._primary_technician:
+            self._primary_technician = next(
+                (pid for pid, p in self._peers.items() if p.role == "technician"), None)
+        if peer is not None:
+            await peer.close()
+
+    async def close(self) -> None:
+        """Close every peer of the call."""
+        peers = list(self._peers.values())
+        self._peers.clear()
+        await asyncio.gather(*(p.close() for p in peers), return_exceptions=True)
+
+    # -- wiring -----------------------------------------------------------------------------------
+
+    def _prepare_customer(self, pc: RTCPeerConnection) -> None:
+        for t in pc.getTransceivers():
+            self._tap_new(t, "customer")
+            if t.kind == "audio" and t.sender.track is None:
+                self._send(t, self.to_customer_audio.subscribe())
+
+    def _prepare_technician(self, participant_id: str, pc: RTCPeerConnection) -> None:
+        for t in pc.getTransceivers():
+            self._tap_new(t, f"technician:{participant_id}")
+            if t.sender.track is None:
+                hub = self.customer_audio if t.kind == "audio" else self.customer_video
+                self._send(t, hub.subscribe())
+
+    def _send(self, transceiver: RTCRtpTransceiver, track: PassthroughTrack) -> None:
+        transceiver.sender.replaceTrack(track)
+        transceiver.direction = "sendrecv" if transceiver.direction in ("recvonly", "sendrecv") else "sendonly"
+        # A PLI/FIR from the viewing browser must reach the customer's encoder, not aiortc's (unused) one.
+        transceiver.sender._send_keyframe = track.request_keyframe  # type: ignore[method-assign]
+
+    def _tap_new(self, transceiver: RTCRtpTransceiver, source: str) -> None:
+        receiver = transceiver.receiver
+        if receiver.track is None or id(receiver) in self._tapped:
+            return
+        self._tapped.add(id(receiver))
+        install_drop(receiver, self._drop_rate)
+        kind = transceiver.kind
+        if source == "customer":
+            hub = self.customer_audio if kind == "audio" else self.customer_video
+            if kind == "video":
+                hub.set_keyframe_requester(lambda: _send_pli(receiver))
+            tap_receiver(receiver, lambda f: self._deliver(source, hub, f), decode=False)
+        elif kind == "audio":
+            pid = source.split(":", 1)[1]
+            tap_receiver(receiver, lambda f: self._deliver_technician_audio(source, pid, f), decode=False)
+        else:
+            # Technicians do not send video in a support call; keep the receiver drained.
+            tap_receiver(receiver, lambda f: None, decode=False)
+
+    def _deliver(self, source: str, hub: EncodedHub, frame: EncodedFrame) -> None:
+        hub.push(frame)
+        self._notify(source, frame)
+
+    def _deliver_technician_audio(self, source: str, participant_id: str, frame: EncodedFrame) -> None:
+        if participant_id == self._primary_technician:
+            self.to_customer_audio.push(frame)
+        self._notify(source, frame)
+
+    def _notify(self, source: str, frame: EncodedFrame) -> None:
+        for observer in self._observers:
+            try:
+                observer(source, frame)
+            except Exception:  # an observer must never break the relay
+                log.exception("session %s: encoded-frame observer failed", self.session_id)
+
+    def _peer_state(self, participant_id: str, state: str) -> None:
+        if self._on_peer_state is not None:
+            self._on_peer_state(participant_id, state)
+
+
+def _send_pli(receiver: RTCRtpReceiver) -> None:
+    sources = receiver.getSynchronizationSources()
+    if not sources:
+        return
+    latest = max(sources, key=lambda s: s.timestamp)
+    asyncio.ensure_future(receiver._send_rtcp_pli(latest.source))

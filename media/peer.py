@@ -1,0 +1,108 @@
+"""One server-side RTCPeerConnection per participant; the browser always offers, the server answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver, RTCSessionDescription
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.sdp import candidate_from_sdp
+
+log = logging.getLogger(__name__)
+
+
+class NegotiationError(Exception):
+    """An offer the server cannot accept (bad SDP, no common codec)."""
+
+
+class ServerPeer:
+    """The server's end of one participant's peer connection.
+
+    Offers are handled one at a time (a lock), so overlapping re-offers from a flaky client cannot
+    interleave; the server never sends offers of its own, so glare cannot happen.
+    """
+
+    def __init__(self, participant_id: str, role: str, *, video_codec: str = "VP8",
+                 on_state: Callable[[str], Awaitable[None] | None] | None = None) -> None:
+        self.participant_id = participant_id
+        self.role = role
+        self.pc = RTCPeerConnection()
+        self._video_codec = video_codec.upper()
+        self._lock = asyncio.Lock()
+        self._on_state = on_state
+        self.pc.on("connectionstatechange", self._state_changed)
+
+    @property
+    def state(self) -> str:
+        """aiortc's connectionState."""
+        return str(self.pc.connectionState)
+
+    async def answer(self, sdp: str, prepare: Callable[[RTCPeerConnection], None]) -> str:
+        """Apply a browser offer, let `prepare` attach tracks to new transceivers, and return the answer SDP."""
+        async with self._lock:
+            try:
+                await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            except Exception as exc:  # aiortc raises ValueError, OperationError, InvalidStateError...
+                raise NegotiationError(f"The offer was rejected: {exc}") from exc
+            for t in self.pc.getTransceivers():
+                if t.kind == "video":
+                    restrict_video_codec(t, self._video_codec)
+            prepare(self.pc)
+            answer = await self.pc.createAnswer()
+            await self.pc.setLocalDescription(answer)
+            return str(self.pc.localDescription.sdp)
+
+    async def add_candidate(self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None) -> None:
+        """Add a trickled ICE candidate from the browser; malformed ones raise ValueError."""
+        if not candidate:
+            return
+        text = candidate.split(":", 1)[1] if candidate.startswith("candidate:") else candidate
+        cand = candidate_from_sdp(text)
+        cand.sdpMid = sdp_mid
+        cand.sdpMLineIndex = sdp_mline_index
+        await self.pc.addIceCandidate(cand)
+
+    async def close(self) -> None:
+        """Close the peer connection (stops all senders and receivers)."""
+        await self.pc.close()
+
+    async def _state_changed(self) -> None:
+        log.info("peer %s (%s) %s", self.participant_id, self.role, self.pc.connectionState)
+        if self._on_state is not None:
+            result = self._on_state(self.pc.connectionState)
+            if result is not None:
+                await result
+
+
+def restrict_video_codec(transceiver: RTCRtpTransceiver, mime_subtype: str) -> None:
+    """Keep only one video codec (plus its RTX) on a negotiated transceiver.
+
+    Passthrough forwards the customer's encoded frames untouched, so both legs must use the same codec;
+    aiortc only applies setCodecPreferences while it builds transceivers from an offer, hence the filter here.
+    """
+    codecs: list[RTCRtpCodecParameters] = list(getattr(transceiver, "_codecs", []))
+    keep = [c for c in codecs if c.mimeType.lower() == f"video/{mime_subtype.lower()}"]
+    if not keep:
+        raise NegotiationError(f"The browser does not offer {mime_subtype} video.")
+    pts = {c.payloadType for c in keep}
+    keep += [c for c in codecs if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") in pts]
+    transceiver._codecs = keep
+
+
+def install_drop(receiver: RTCRtpReceiver, rate: float, seed: int = 1) -> None:
+    """TEST MODE: drop a share of the RTP packets this receiver gets, before NACK/jitter handling."""
+    if rate <= 0:
+        return
+    rng = random.Random(seed)
+    original = receiver._handle_rtp_packet
+
+    async def lossy(packet: Any, arrival_time_ms: int) -> None:
+        if rng.random() < rate:
+            return
+        await original(packet, arrival_time_ms)
+
+    receiver._handle_rtp_packet = lossy  # type: ignore[method-assign]

@@ -1,0 +1,269 @@
+"""Signaling wire protocol: typed JSON messages (version 1) between browsers and the server."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+PROTOCOL_VERSION = 1
+MAX_SDP_CHARS = 32_000
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    v: Literal[1] = 1
+
+
+# --- client -> server ---------------------------------------------------------------------------
+
+
+class Join(_Msg):
+    """First message on a connection: who I am (token) and which session I join."""
+
+    type: Literal["join"] = "join"
+    token: str = Field(min_length=1, max_length=4096)
+    session_id: str = Field(min_length=1, max_length=64)
+    name: str = Field("", max_length=80)
+
+
+class Offer(_Msg):
+    """An SDP offer; only browsers offer, the server always answers (no glare possible)."""
+
+    type: Literal["offer"] = "offer"
+    sdp: str = Field(min_length=1, max_length=MAX_SDP_CHARS)
+
+
+class IceCandidate(_Msg):
+    """A trickled ICE candidate (an empty candidate means end of candidates)."""
+
+    type: Literal["ice"] = "ice"
+    candidate: str = Field("", max_length=1024)
+    sdpMid: str | None = Field(None, max_length=32)  # noqa: N815 - browser field name
+    sdpMLineIndex: int | None = Field(None, ge=0, le=64)  # noqa: N815
+
+
+class VideoRequest(_Msg):
+    """Technician asks the customer to turn on the camera."""
+
+    type: Literal["video_request"] = "video_request"
+
+
+class VideoAccept(_Msg):
+    """Customer accepts a video request (their page then starts the camera)."""
+
+    type: Literal["video_accept"] = "video_accept"
+
+
+class VideoDecline(_Msg):
+    """Customer declines a video request."""
+
+    type: Literal["video_decline"] = "video_decline"
+
+
+class VideoStarted(_Msg):
+    """Customer's camera is sending (after the re-offer or replaceTrack)."""
+
+    type: Literal["video_started"] = "video_started"
+    facing: Literal["environment", "user", "unknown"] = "unknown"
+
+
+class VideoStop(_Msg):
+    """Either side stops the video: the customer stops the camera; a technician asks it to stop."""
+
+    type: Literal["video_stop"] = "video_stop"
+
+
+class Mute(_Msg):
+    """A participant muted or unmuted their microphone (shown to the others)."""
+
+    type: Literal["mute"] = "mute"
+    muted: bool
+
+
+class Bye(_Msg):
+    """Leave the call; a technician may also end the session for everyone."""
+
+    type: Literal["bye"] = "bye"
+    end_session: bool = False
+
+
+class Ping(_Msg):
+    """Keep-alive; answered with pong."""
+
+    type: Literal["ping"] = "ping"
+
+
+ClientMessage = Annotated[
+    Join | Offer | IceCandidate | VideoRequest | VideoAccept | VideoDecline | VideoStarted | VideoStop | Mute | Bye | Ping,
+    Field(discriminator="type"),
+]
+_client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+
+# --- server -> client ---------------------------------------------------------------------------
+
+
+class ParticipantInfo(BaseModel):
+    """A participant as the others see it."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    role: Literal["technician", "customer"]
+    name: str
+    muted: bool = False
+
+
+class Welcome(_Msg):
+    """Reply to a successful join."""
+
+    type: Literal["welcome"] = "welcome"
+    participant_id: str
+    role: Literal["technician", "customer"]
+    session_id: str
+    participants: list[ParticipantInfo]
+    video: Literal["off", "requested", "accepted", "active"]
+    recording: bool
+
+
+class Answer(_Msg):
+    """The server's SDP answer to an offer."""
+
+    type: Literal["answer"] = "answer"
+    sdp: str
+
+
+class ParticipantJoined(_Msg):
+    """Someone joined the call."""
+
+    type: Literal["participant_joined"] = "participant_joined"
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(_Msg):
+    """Someone left the call."""
+
+    type: Literal["participant_left"] = "participant_left"
+    participant_id: str
+
+
+class ParticipantMuted(_Msg):
+    """Someone muted or unmuted."""
+
+    type: Literal["participant_muted"] = "participant_muted"
+    participant_id: str
+    muted: bool
+
+
+class VideoRequested(_Msg):
+    """To the customer: a technician asks for video. To technicians: a request is pending."""
+
+    type: Literal["video_requested"] = "video_requested"
+    by: str
+    by_name: str
+
+
+class VideoState(_Msg):
+    """The video state changed (off/requested/accepted/active)."""
+
+    type: Literal["video_state"] = "video_state"
+    state: Literal["off", "requested", "accepted", "active"]
+    by: str
+    reason: str = ""
+
+
+class StopVideo(_Msg):
+    """To the customer: a technician asked to stop the camera."""
+
+    type: Literal["stop_video"] = "stop_video"
+    by: str
+
+
+class Renegotiate(_Msg):
+    """Ask the browser to send a new offer (the server never offers itself)."""
+
+    type: Literal["renegotiate"] = "renegotiate"
+    reason: str
+
+
+class FindingMessage(_Msg):
+    """A confirmed diagnostic finding, pushed to technicians only."""
+
+    type: Literal["finding"] = "finding"
+    finding: dict[str, Any]
+
+
+class ErrorMessage(_Msg):
+    """Something the client sent was refused; the connection stays open unless `fatal`."""
+
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    fatal: bool = False
+
+
+class Pong(_Msg):
+    """Reply to ping."""
+
+    type: Literal["pong"] = "pong"
+
+
+class Ended(_Msg):
+    """The session ended (a technician ended it, or the server is shutting down)."""
+
+    type: Literal["ended"] = "ended"
+    reason: str
+
+
+ServerMessage = (
+    Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
+    | StopVideo | Renegotiate | FindingMessage | ErrorMessage | Pong | Ended
+)
+
+
+class ProtocolError(Exception):
+    """A message that cannot be accepted, with a code and a sentence for the sender."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def to_message(self, fatal: bool = False) -> ErrorMessage:
+        """The error as a wire message."""
+        return ErrorMessage(code=self.code, message=self.message, fatal=fatal)
+
+
+def parse_client_message(raw: str | bytes, max_bytes: int) -> ClientMessage:
+    """Parse and validate one client message, raising ProtocolError with a precise code."""
+    size = len(raw.encode() if isinstance(raw, str) else raw)
+    if size > max_bytes:
+        raise ProtocolError("message_too_large", f"Message of {size} bytes exceeds the {max_bytes}-byte limit.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError("malformed_json", "Message is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError("malformed_message", "Message must be a JSON object.")
+    version = data.get("v", PROTOCOL_VERSION)
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError("unsupported_version", f"Protocol version {version!r} is not supported; use {PROTOCOL_VERSION}.")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("malformed_message", "Message needs a string 'type'.")
+    try:
+        return _client_adapter.validate_python(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if errors and errors[0].get("type") == "union_tag_invalid":
+            raise ProtocolError("unknown_type", f"Unknown message type {kind[:40]!r}.") from exc
+        loc = errors[0]["loc"] if errors else ()
+        why = errors[0]["msg"] if errors else "invalid"
+        where = ".".join(str(p) for p in loc if p != kind) or "message"
+        raise ProtocolError("invalid_message", f"Invalid '{kind[:40]}' message: {where}: {why}.") from exc
+
+
+def dump(msg: BaseModel) -> str:
+    """Serialise a server message to JSON text."""
+    return msg.model_dump_json()

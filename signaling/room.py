@@ -1,0 +1,229 @@
+"""Room state machine without I/O: events in, actions out (sans-I/O, tested without sockets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from . import messages as m
+
+Role = Literal["technician", "customer"]
+VideoPhase = Literal["off", "requested", "accepted", "active"]
+
+MAX_TECHNICIANS = 4
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """A connection authenticated and asks to join."""
+
+    participant_id: str
+    role: Role
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Left:
+    """A connection closed or said bye."""
+
+    participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A joined participant sent a room-level message (video/mute/bye)."""
+
+    participant_id: str
+    message: m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted | m.VideoStop | m.Mute | m.Bye
+
+
+Event = Joined | Left | Said
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send a message to one participant."""
+
+    to: str
+    message: m.ServerMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """Refuse what a participant did; the connection survives unless fatal (then it is closed)."""
+
+    to: str
+    code: str
+    message: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VideoChanged:
+    """The media layer should know whether the customer's video is expected (start/stop forwarding, analysis)."""
+
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    """A technician ended the session for everyone: close all connections, finalise the recording."""
+
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Something worth an audit-log line."""
+
+    actor: str
+    action: str
+    detail: dict[str, str]
+
+
+Action = Send | Reject | VideoChanged | SessionEnded | Audit
+
+
+@dataclass(slots=True)
+class _Participant:
+    id: str
+    role: Role
+    name: str
+    muted: bool = False
+
+    def info(self) -> m.ParticipantInfo:
+        return m.ParticipantInfo(id=self.id, role=self.role, name=self.name, muted=self.muted)
+
+
+@dataclass
+class Room:
+    """One support session's call: participants and the video negotiation state."""
+
+    session_id: str
+    recording: bool = True
+    participants: dict[str, _Participant] = field(default_factory=dict)
+    video: VideoPhase = "off"
+    ended: bool = False
+
+    @property
+    def customer(self) -> _Participant | None:
+        """The customer in the call, if any."""
+        return next((p for p in self.participants.values() if p.role == "customer"), None)
+
+    def technicians(self) -> list[_Participant]:
+        """Technicians in the call."""
+        return [p for p in self.participants.values() if p.role == "technician"]
+
+    def handle(self, event: Event) -> list[Action]:
+        """Apply one event and return what must happen as a result."""
+        if self.ended:
+            pid = event.participant_id
+            return [Reject(pid, "session_ended", "This support session has ended.", fatal=True)]
+        if isinstance(event, Joined):
+            return self._join(event)
+        if isinstance(event, Left):
+            return self._leave(event.participant_id)
+        if event.participant_id not in self.participants:
+            return [Reject(event.participant_id, "not_joined", "Join the session first.")]
+        return self._said(self.participants[event.participant_id], event.message)
+
+    # -- handlers --------------------------------------------------------------------------------
+
+    def _join(self, ev: Joined) -> list[Action]:
+        if ev.participant_id in self.participants:
+            return [Reject(ev.participant_id, "already_joined", "This connection has already joined.")]
+        if ev.role == "customer" and self.customer is not None:
+            return [Reject(ev.participant_id, "customer_present",
+                           "Someone is already connected with this link; close the other tab or ask for a new link.",
+                           fatal=True)]
+        if ev.role == "technician" and len(self.technicians()) >= MAX_TECHNICIANS:
+            return [Reject(ev.participant_id, "room_full", f"At most {MAX_TECHNICIANS} technicians can join a call.",
+                           fatal=True)]
+        p = _Participant(ev.participant_id, ev.role, ev.name or ev.role.title())
+        others = list(self.participants.values())
+        self.participants[p.id] = p
+        actions: list[Action] = [
+            Send(p.id, m.Welcome(participant_id=p.id, role=p.role, session_id=self.session_id,
+                                 participants=[o.info() for o in others], video=self.video, recording=self.recording)),
+            Audit(p.id, "joined", {"role": p.role, "name": p.name}),
+        ]
+        actions += [Send(o.id, m.ParticipantJoined(participant=p.info())) for o in others]
+        return actions
+
+    def _leave(self, pid: str) -> list[Action]:
+        p = self.participants.pop(pid, None)
+        if p is None:
+            return []
+        actions: list[Action] = [Audit(pid, "left", {"role": p.role})]
+        actions += self._broadcast(m.ParticipantLeft(participant_id=pid))
+        if p.role == "customer" and self.video != "off":
+            actions += self._set_video("off", pid, "customer_left")
+        return actions
+
+    def _said(self, p: _Participant, msg: m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted
+              | m.VideoStop | m.Mute | m.Bye) -> list[Action]:
+        if isinstance(msg, m.Mute):
+            p.muted = msg.muted
+            return self._broadcast(m.ParticipantMuted(participant_id=p.id, muted=msg.muted), exclude=p.id)
+        if isinstance(msg, m.Bye):
+            if msg.end_session:
+                if p.role != "technician":
+                    return [Reject(p.id, "not_allowed", "Only a technician can end the session for everyone.")]
+                self.ended = True
+                return [*self._broadcast(m.Ended(reason="ended_by_technician")), Audit(p.id, "ended", {}),
+                        SessionEnded(p.id)]
+            return self._leave(p.id)
+        if isinstance(msg, m.VideoRequest):
+            return self._video_request(p)
+        if isinstance(msg, m.VideoAccept | m.VideoDecline):
+            return self._video_answer(p, accepted=isinstance(msg, m.VideoAccept))
+        if isinstance(msg, m.VideoStarted):
+            if p.role != "customer":
+                return [Reject(p.id, "not_allowed", "Only the customer's camera is shared in a call.")]
+            return self._set_video("active", p.id, msg.facing)
+        return self._video_stop(p)
+
+    def _video_request(self, p: _Participant) -> list[Action]:
+        if p.role != "technician":
+            return [Reject(p.id, "not_allowed", "Customers start their camera directly; no request is needed.")]
+        customer = self.customer
+        if customer is None:
+            return [Reject(p.id, "no_customer", "The customer has not joined yet.")]
+        if self.video in ("active", "accepted"):
+            return [Reject(p.id, "video_active", "The customer's video is already on.")]
+        actions: list[Action] = [Send(customer.id, m.VideoRequested(by=p.id, by_name=p.name))]
+        return actions + self._set_video("requested", p.id, "requested")
+
+    def _video_answer(self, p: _Participant, *, accepted: bool) -> list[Action]:
+        if p.role != "customer":
+            return [Reject(p.id, "not_allowed", "Only the customer can answer a video request.")]
+        if self.video != "requested":
+            return [Reject(p.id, "no_request", "There is no pending video request.")]
+        return self._set_video("accepted" if accepted else "off", p.id, "accepted" if accepted else "declined")
+
+    def _video_stop(self, p: _Participant) -> list[Action]:
+        if self.video == "off":
+            return [Reject(p.id, "video_off", "Video is already off.")]
+        customer = self.customer
+        if p.role == "technician" and customer is not None and self.video in ("active", "accepted"):
+            # The customer's page owns the camera: ask it to stop; it confirms with its own video_stop.
+            return [Send(customer.id, m.StopVideo(by=p.id)), Audit(p.id, "video_stop_requested", {})]
+        return self._set_video("off", p.id, "stopped")
+
+    def _set_video(self, phase: VideoPhase, by: str, reason: str) -> list[Action]:
+        was_active = self.video == "active"
+        self.video = phase
+        actions: list[Action] = self._broadcast(m.VideoState(state=phase, by=by, reason=reason))
+        actions.append(Audit(by, f"video_{phase}", {"reason": reason}))
+        if (phase == "active") != was_active:
+            actions.append(VideoChanged(active=phase == "active"))
+        return actions
+
+    def _broadcast(self, msg: m.ServerMessage, exclude: str | None = None) -> list[Action]:
+        return [Send(pid, msg) for pid in self.participants if pid != exclude]

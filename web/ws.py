@@ -1,0 +1,136 @@
+"""The signaling WebSocket endpoint: framing, origin check, size and rate limits, then the call service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from signaling import messages as m
+from signaling.ratelimit import TokenBucket
+from signaling.service import CallService
+from signaling.tokens import TokenError, TokenService
+
+log = logging.getLogger(__name__)
+
+JOIN_TIMEOUT_S = 10.0
+MAX_VIOLATIONS = 20  # refused messages before a connection is considered abusive and closed
+
+
+@dataclass(frozen=True)
+class WsLimits:
+    """Per-connection limits."""
+
+    max_message_bytes: int = 64 * 1024
+    rate_per_s: float = 20.0
+    burst: int = 60
+
+
+class _Link:
+    """ClientLink over a Starlette WebSocket; sends are serialised so frames never interleave."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self._ws = ws
+        self._lock = asyncio.Lock()
+        self.closed = False
+
+    async def send(self, message: m.ServerMessage) -> None:
+        if self.closed:
+            return
+        async with self._lock:
+            try:
+                await self._ws.send_text(m.dump(message))
+            except Exception:  # the peer went away mid-send; the read loop will notice
+                self.closed = True
+
+    async def close(self, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._ws.application_state == WebSocketState.CONNECTED:
+            try:
+                await self._ws.close(code=1000, reason=reason[:120])
+            except Exception:
+                log.debug("close after disconnect", exc_info=True)
+
+
+def origin_allowed(origin: str | None, host: str | None, extra: list[str]) -> bool:
+    """Browsers send Origin on upgrade: accept our own host and configured origins; non-browser clients send none."""
+    if origin is None:
+        return True
+    if origin in extra:
+        return True
+    return host is not None and urlsplit(origin).netloc == host
+
+
+def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits,
+                    allowed_origins: list[str]) -> APIRouter:
+    """The /ws endpoint."""
+    router = APIRouter()
+
+    @router.websocket("/ws")
+    async def signaling(ws: WebSocket) -> None:
+        if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), allowed_origins):
+            # Refuse before accepting: a cross-site page must not even open the socket.
+            await ws.close(code=4403, reason="origin not allowed")
+            return
+        await ws.accept()
+        link = _Link(ws)
+        bucket = TokenBucket(limits.rate_per_s, limits.burst)
+        session_id: str | None = None
+        participant_id: str | None = None
+        violations = 0
+        try:
+            while True:
+                timeout = JOIN_TIMEOUT_S if participant_id is None else None
+                frame = await asyncio.wait_for(ws.receive(), timeout)
+                if frame["type"] == "websocket.disconnect":
+                    break
+                raw = frame.get("text")
+                if not bucket.allow():
+                    violations += 1
+                    await link.send(m.ErrorMessage(code="rate_limited",
+                                                   message="Too many messages; slow down."))
+                    if violations > MAX_VIOLATIONS:
+                        break
+                    continue
+                try:
+                    if raw is None:
+                        raise m.ProtocolError("unsupported_frame", "Only text frames carrying JSON are accepted.")
+                    msg = m.parse_client_message(raw, limits.max_message_bytes)
+                    if participant_id is None or session_id is None:
+                        if not isinstance(msg, m.Join):
+                            raise m.ProtocolError("not_joined", "Send 'join' with your token first.")
+                        try:
+                            claims = tokens.verify_for_session(msg.token, msg.session_id)
+                        except TokenError as exc:
+                            await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
+                            break
+                        participant_id = await service.join(link, claims, msg)
+                        session_id = msg.session_id
+                    elif isinstance(msg, m.Join):
+                        raise m.ProtocolError("already_joined", "This connection has already joined.")
+                    elif isinstance(msg, m.Ping):
+                        await link.send(m.Pong())
+                    else:
+                        await service.handle(session_id, participant_id, msg)
+                        if isinstance(msg, m.Bye):
+                            break
+                except m.ProtocolError as exc:
+                    violations += 1
+                    fatal = participant_id is None and exc.code in ("session_not_found", "session_ended",
+                                                                    "customer_present", "room_full")
+                    await link.send(exc.to_message(fatal=fatal))
+                    if fatal or violations > MAX_VIOLATIONS:
+                        break
+        except (WebSocketDisconnect, asyncio.TimeoutError):
+            pass
+        finally:
+            if session_id is not None and participant_id is not None:
+                await service.leave(session_id, participant_id)
+            await link.close("bye")
+    return router
