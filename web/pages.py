@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+import io
+
+import qrcode
+import qrcode.image.svg
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -32,6 +36,14 @@ def build_pages_router() -> APIRouter:
     @router.get("/review")
     async def review() -> FileResponse:
         return FileResponse(STATIC_DIR / "review.html", headers=_NO_STORE)
+
+    @router.get("/api/qr.svg")
+    async def qr(text: str = Query(min_length=1, max_length=2048)) -> Response:
+        """A QR code (SVG) of a join link, so a customer can scan it from the technician's screen."""
+        image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+        buf = io.BytesIO()
+        image.save(buf)
+        return Response(buf.getvalue(), media_type="image/svg+xml", headers=_NO_STORE)
 
     return router
 

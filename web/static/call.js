@@ -1,0 +1,125 @@
+// Shared call client: signaling WebSocket + one RTCPeerConnection to the server.
+// The browser always offers and the server always answers, so offers can never collide (no glare);
+// negotiations are serialised here: a request made while one runs is folded into one follow-up offer.
+"use strict";
+
+export class Call extends EventTarget {
+  constructor({ token, sessionId, name }) {
+    super();
+    this.token = token;
+    this.sessionId = sessionId;
+    this.name = name || "";
+    this.ws = null;
+    this.pc = null;
+    this.participantId = null;
+    this.role = null;
+    this._negotiating = false;
+    this._again = false;
+    this._answerWaiter = null;
+    this.closed = false;
+  }
+
+  emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+
+  connect() {
+    return new Promise((resolve, reject) => {
+      const proto = location.protocol === "https:" ? "wss:" : "ws:";
+      const ws = new WebSocket(`${proto}//${location.host}/ws`);
+      this.ws = ws;
+      let welcomed = false;
+      ws.onopen = () => this.send({ type: "join", token: this.token, session_id: this.sessionId, name: this.name });
+      ws.onmessage = (ev) => {
+        let msg;
+        try { msg = JSON.parse(ev.data); } catch { return; }
+        if (msg.type === "welcome") {
+          welcomed = true;
+          this.participantId = msg.participant_id;
+          this.role = msg.role;
+          resolve(msg);
+        } else if (msg.type === "error" && msg.fatal && !welcomed) {
+          reject(Object.assign(new Error(msg.message), { code: msg.code }));
+        }
+        this._onMessage(msg);
+      };
+      ws.onclose = (ev) => {
+        if (!welcomed) reject(Object.assign(new Error("Could not connect to the support server."), { code: "connect_failed" }));
+        this.emit("closed", { code: ev.code, reason: ev.reason });
+      };
+    });
+  }
+
+  send(obj) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ v: 1, ...obj }));
+  }
+
+  createPeer() {
+    this.pc = new RTCPeerConnection({ iceServers: [] });
+    this.pc.addEventListener("connectionstatechange", () => this.emit("pcstate", this.pc.connectionState));
+    this.pc.addEventListener("track", (ev) => this.emit("track", ev));
+    return this.pc;
+  }
+
+  async negotiate() {
+    if (this._negotiating) { this._again = true; return; }
+    this._negotiating = true;
+    try {
+      do {
+        this._again = false;
+        const offer = await this.pc.createOffer();
+        await this.pc.setLocalDescription(offer);
+        await this._gathered(2000);
+        const answered = new Promise((res, rej) => { this._answerWaiter = { res, rej }; });
+        this.send({ type: "offer", sdp: this.pc.localDescription.sdp });
+        const sdp = await answered;
+        await this.pc.setRemoteDescription({ type: "answer", sdp });
+      } while (this._again);
+    } finally {
+      this._negotiating = false;
+    }
+  }
+
+  _gathered(timeoutMs) {
+    if (this.pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((res) => {
+      const done = () => { this.pc.removeEventListener("icegatheringstatechange", check); res(); };
+      const check = () => { if (this.pc.iceGatheringState === "complete") done(); };
+      this.pc.addEventListener("icegatheringstatechange", check);
+      setTimeout(done, timeoutMs);
+    });
+  }
+
+  _onMessage(msg) {
+    if (msg.type === "answer" && this._answerWaiter) {
+      this._answerWaiter.res(msg.sdp);
+      this._answerWaiter = null;
+    } else if (msg.type === "error" && msg.code === "negotiation_failed" && this._answerWaiter) {
+      this._answerWaiter.rej(new Error(msg.message));
+      this._answerWaiter = null;
+    } else if (msg.type === "renegotiate") {
+      this.negotiate().catch((e) => this.emit("failure", e.message));
+    }
+    this.emit("message", msg);
+    this.emit(msg.type, msg);
+  }
+
+  hangUp(endSession = false) {
+    this.closed = true;
+    this.send({ type: "bye", end_session: endSession });
+    if (this.pc) this.pc.close();
+    if (this.ws) this.ws.close();
+  }
+}
+
+export function fragmentParams() {
+  return new URLSearchParams(location.hash.replace(/^#/, ""));
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}

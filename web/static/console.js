@@ -1,0 +1,164 @@
+// Technician console: create a session for a ticket, share the join link, run the call, see findings live.
+import { Call, fragmentParams, el } from "/static/call.js";
+
+const $ = (id) => document.getElementById(id);
+const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [] };
+window.lensdesk = state;
+
+function fail(text) { $("error").textContent = text; $("error").hidden = !text; }
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method, headers: { "Authorization": `Bearer ${state.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
+  if (!res.ok) throw new Error((data && (data.detail || data.title)) || `HTTP ${res.status}`);
+  return data;
+}
+
+function init() {
+  const fromFragment = fragmentParams().get("token");
+  if (fromFragment) { sessionStorage.setItem("lensdesk.token", fromFragment); history.replaceState(null, "", "/console"); }
+  state.token = sessionStorage.getItem("lensdesk.token");
+  $("signin").hidden = !!state.token;
+  $("ticket-card").hidden = !state.token;
+  if (state.token) api("GET", "/api/me").then((me) => { $("who").textContent = `— ${me.name}`; }).catch(() => {
+    sessionStorage.removeItem("lensdesk.token"); state.token = null; $("signin").hidden = false;
+    fail("Your technician token is not valid or has expired.");
+  });
+}
+$("token-save").addEventListener("click", () => {
+  sessionStorage.setItem("lensdesk.token", $("token-input").value.trim()); fail(""); init();
+});
+init();
+
+$("create-session").addEventListener("click", async () => {
+  fail("");
+  $("create-session").disabled = true;
+  try {
+    let ticketId = $("ticket-id").value.trim();
+    if (!ticketId) {
+      const ref = $("ticket-ref").value.trim();
+      const ticket = await api("POST", "/api/tickets", { title: $("ticket-title").value.trim() || "Support call",
+        ...(ref ? { external_ref: ref } : {}) });
+      ticketId = ticket.id;
+      $("ticket-id").value = ticketId;
+    }
+    const session = await api("POST", `/api/tickets/${encodeURIComponent(ticketId)}/sessions`, {});
+    state.ticketId = ticketId;
+    state.sessionId = session.session_id || session.id;
+    $("join-link").value = session.join_url;
+    $("link-ttl").textContent = `${Math.round((session.join_ttl_s || 1800) / 60)} minutes`;
+    $("qr").src = `/api/qr.svg?text=${encodeURIComponent(session.join_url)}`;
+    $("review-link").href = `/review#ticket=${encodeURIComponent(ticketId)}&token=${encodeURIComponent(state.token)}`;
+    $("link-box").hidden = false;
+    await joinCall();
+  } catch (e) {
+    fail(`Could not create the session: ${e.message}`);
+  } finally {
+    $("create-session").disabled = false;
+  }
+});
+$("copy").addEventListener("click", () => navigator.clipboard?.writeText($("join-link").value));
+
+async function joinCall() {
+  try { state.mic = await navigator.mediaDevices.getUserMedia({ audio: true }); }
+  catch { fail("Microphone blocked: the customer will not hear you. Allow the microphone and rejoin."); }
+  const call = new Call({ token: state.token, sessionId: state.sessionId });
+  state.call = call;
+  wire(call);
+  await call.connect();
+  const pc = call.createPeer();
+  if (state.mic) for (const t of state.mic.getAudioTracks()) pc.addTrack(t, state.mic);
+  else pc.addTransceiver("audio", { direction: "recvonly" });
+  // Room for the customer's camera from the start: the server attaches it without any new offer.
+  pc.addTransceiver("video", { direction: "recvonly" });
+  await call.negotiate();
+  for (const id of ["hangup", "end", "mute"]) $(id).disabled = false;
+}
+
+function setCallState(text) { $("call-state").textContent = text; }
+
+function wire(call) {
+  call.addEventListener("pcstate", (ev) => setCallState(ev.detail));
+  call.addEventListener("track", (ev) => {
+    const e = ev.detail;
+    const stream = e.streams[0] || new MediaStream([e.track]);
+    if (e.track.kind === "video") $("remote-video").srcObject = stream; else $("remote-audio").srcObject = stream;
+  });
+  call.addEventListener("welcome", (ev) => {
+    const customer = ev.detail.participants.find((p) => p.role === "customer");
+    customerPresent(!!customer);
+    showVideo(ev.detail.video);
+  });
+  call.addEventListener("participant_joined", (ev) => {
+    if (ev.detail.participant.role === "customer") customerPresent(true);
+  });
+  call.addEventListener("participant_left", (ev) => {
+    if (ev.detail.participant_id.startsWith("c-")) customerPresent(false);
+  });
+  call.addEventListener("participant_muted", (ev) => {
+    $("peer-info").textContent = ev.detail.muted ? "The customer muted their microphone." : "The customer is unmuted.";
+  });
+  call.addEventListener("video_state", (ev) => showVideo(ev.detail.state, ev.detail.reason));
+  call.addEventListener("finding", (ev) => addFinding(ev.detail.finding));
+  call.addEventListener("error", (ev) => fail(ev.detail.message));
+  call.addEventListener("ended", () => { setCallState("ended"); });
+}
+
+function customerPresent(present) {
+  state.customerPresent = present;
+  $("peer-info").textContent = present ? "The customer is in the call." : "Waiting for the customer to open the link…";
+  $("request-video").disabled = !present;
+}
+
+function showVideo(phase, reason = "") {
+  state.video = phase;
+  const text = { off: reason === "declined" ? "The customer declined the video request." : "Video is off.",
+    requested: "Waiting for the customer to accept the video request…", accepted: "The customer is starting the camera…",
+    active: "The customer's camera is live." }[phase];
+  $("video-state").textContent = text;
+  $("stop-video").disabled = phase !== "active";
+  $("request-video").disabled = !state.customerPresent || phase === "active" || phase === "requested";
+}
+
+$("request-video").addEventListener("click", () => state.call.send({ type: "video_request" }));
+$("stop-video").addEventListener("click", () => state.call.send({ type: "video_stop" }));
+$("mute").addEventListener("click", () => {
+  state.muted = !state.muted;
+  state.mic?.getAudioTracks().forEach((t) => { t.enabled = !state.muted; });
+  $("mute").textContent = state.muted ? "Unmute" : "Mute";
+  state.call.send({ type: "mute", muted: state.muted });
+});
+$("hangup").addEventListener("click", () => { state.call.hangUp(false); setCallState("left"); });
+$("end").addEventListener("click", () => { state.call.hangUp(true); setCallState("ended"); });
+
+async function snapshotUrl(id) {
+  const res = await fetch(`/api/snapshots/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!res.ok) return "";
+  return URL.createObjectURL(await res.blob());
+}
+
+async function addFinding(f) {
+  if (state.findings.some((x) => x.id === f.id)) return;
+  state.findings.push(f);
+  $("finding-count").textContent = String(state.findings.length);
+  const img = el("img", { class: "snapshot", alt: `snapshot of ${f.code}` });
+  const dismiss = el("button", { class: "small", onclick: async () => {
+    const reason = prompt("Why is this finding wrong?", "misread") || "misread";
+    try { await api("POST", `/api/findings/${encodeURIComponent(f.id)}/dismiss`, { reason }); item.classList.add("dismissed"); }
+    catch (e) { fail(e.message); }
+  } }, "Dismiss");
+  const item = el("li", { class: `finding sev-${f.severity}`, "data-code": f.code },
+    img,
+    el("div", {},
+      el("div", { class: "code" }, f.code, " ", el("span", { class: "pill" }, f.known ? f.severity : "unknown code")),
+      el("div", { class: "title" }, f.title || "Not in the code catalog"),
+      f.remedy ? el("div", { class: "remedy" }, "Remedy: ", f.remedy) : "",
+      el("div", { class: "muted" }, `“${f.text.slice(0, 140)}” · confidence ${Math.round(f.confidence * 100)}%`
+        + (f.offset_s != null ? ` · at ${f.offset_s.toFixed(1)} s` : "")),
+      dismiss));
+  $("findings").prepend(item);
+  img.src = await snapshotUrl(f.snapshot_id);
+}

@@ -1,0 +1,178 @@
+// Customer page: phone-first; rear camera by default; the customer's browser owns the camera and re-offers.
+import { Call, fragmentParams } from "/static/call.js";
+
+const $ = (id) => document.getElementById(id);
+const state = { call: null, camera: null, facing: "environment", videoTransceiver: null, mic: null, muted: false };
+window.lensdesk = state; // for diagnostics in tests and support
+
+function status(text) { $("status").textContent = text; }
+function fail(text) { $("error").textContent = text; $("error").hidden = false; }
+
+function sessionFromToken(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(atob(part + "===".slice((part.length + 3) % 4)));
+    return { sid: claims.sid, exp: claims.exp };
+  } catch { return null; }
+}
+
+const token = fragmentParams().get("token");
+const claims = token && sessionFromToken(token);
+if (!claims || !claims.sid) {
+  status("This link is not valid.");
+  fail("The link is incomplete or damaged. Please ask the technician to send you a new link.");
+} else if (claims.exp * 1000 < Date.now()) {
+  status("This link has expired.");
+  fail("This link has expired. Please ask the technician to send you a new link.");
+} else {
+  status("Ready to join.");
+  $("join").disabled = false;
+}
+
+$("join").addEventListener("click", async () => {
+  $("join").disabled = true;
+  status("Connecting…");
+  try {
+    state.mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+  } catch (e) {
+    fail("We could not use your microphone. Allow microphone access in your browser settings, then reload this page.");
+    status("Microphone blocked.");
+    $("join").disabled = false;
+    return;
+  }
+  const call = new Call({ token, sessionId: claims.sid, name: "Customer" });
+  state.call = call;
+  wire(call);
+  try {
+    const welcome = await call.connect();
+    $("recording-note").hidden = !welcome.recording;
+  } catch (e) {
+    const msg = e.code === "token_expired" ? "This link has expired. Please ask the technician for a new link."
+      : e.code === "session_ended" ? "This support session has ended."
+      : e.code === "customer_present" ? "This link is already in use in another tab or device."
+      : e.message;
+    fail(msg); status("Could not join.");
+    return;
+  }
+  const pc = call.createPeer();
+  for (const t of state.mic.getAudioTracks()) pc.addTrack(t, state.mic);
+  await call.negotiate();
+  $("consent").hidden = true;
+  $("call").hidden = false;
+  status("Connected. Waiting for the technician…");
+});
+
+function wire(call) {
+  call.addEventListener("track", (ev) => {
+    const e = ev.detail;
+    if (e.track.kind === "audio") $("remote-audio").srcObject = e.streams[0] || new MediaStream([e.track]);
+  });
+  call.addEventListener("pcstate", (ev) => { if (ev.detail === "failed") fail("The connection was lost. Please rejoin."); });
+  call.addEventListener("welcome", (ev) => {
+    if (ev.detail.participants.some((p) => p.role === "technician")) status("In a call with the technician.");
+  });
+  call.addEventListener("participant_joined", (ev) => {
+    if (ev.detail.participant.role === "technician") status(`In a call with ${ev.detail.participant.name}.`);
+  });
+  call.addEventListener("participant_left", () => status("The technician left the call."));
+  call.addEventListener("video_requested", (ev) => {
+    $("request-by").textContent = ev.detail.by_name || "The technician";
+    $("request").hidden = false;
+  });
+  call.addEventListener("stop_video", () => stopVideo());
+  call.addEventListener("ended", () => { status("The technician ended the session. Thank you!"); teardown(); });
+  call.addEventListener("error", (ev) => { if (ev.detail.code !== "video_off") fail(ev.detail.message); });
+  call.addEventListener("closed", () => { if (!call.closed) status("Disconnected."); });
+}
+
+async function openCamera(facing) {
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: { ideal: facing }, width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
+  } catch (e) {
+    fail(e.name === "NotAllowedError"
+      ? "Camera access was denied. Allow the camera for this site in your browser settings, then press Start video again."
+      : "No camera could be opened: " + e.message);
+    return null;
+  }
+}
+
+async function startVideo() {
+  const stream = await openCamera(state.facing);
+  if (!stream) return false;
+  const track = stream.getVideoTracks()[0];
+  track.contentHint = "detail"; // device screens: keep text sharp rather than motion smooth
+  state.camera = stream;
+  $("preview").srcObject = stream;
+  const call = state.call;
+  if (!state.videoTransceiver) {
+    // First time: a new m-line, so this side re-offers (the server never offers).
+    state.videoTransceiver = call.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    await call.negotiate();
+  } else {
+    // Restart within the same call: the negotiated m-line is reused, no renegotiation.
+    await state.videoTransceiver.sender.replaceTrack(track);
+  }
+  call.send({ type: "video_started", facing: state.facing === "environment" ? "environment" : "user" });
+  $("video").textContent = "Stop video";
+  $("switch").hidden = false;
+  status("Your camera is on. Point it at the device's screen.");
+  return true;
+}
+
+async function stopVideo(notify = true) {
+  if (!state.camera) return;
+  if (state.videoTransceiver) await state.videoTransceiver.sender.replaceTrack(null);
+  state.camera.getTracks().forEach((t) => t.stop());
+  state.camera = null;
+  $("preview").srcObject = null;
+  $("video").textContent = "Start video";
+  $("switch").hidden = true;
+  if (notify) state.call.send({ type: "video_stop" });
+  status("Camera off.");
+}
+
+$("video").addEventListener("click", async () => {
+  $("video").disabled = true;
+  try { if (state.camera) await stopVideo(); else await startVideo(); } finally { $("video").disabled = false; }
+});
+
+$("accept").addEventListener("click", async () => {
+  $("request").hidden = true;
+  state.call.send({ type: "video_accept" });
+  if (!state.camera) await startVideo();
+});
+$("decline").addEventListener("click", () => { $("request").hidden = true; state.call.send({ type: "video_decline" }); });
+
+$("switch").addEventListener("click", async () => {
+  const next = state.facing === "environment" ? "user" : "environment";
+  const stream = await openCamera(next);
+  if (!stream) return;
+  const track = stream.getVideoTracks()[0];
+  track.contentHint = "detail";
+  await state.videoTransceiver.sender.replaceTrack(track); // no renegotiation for a camera switch
+  state.camera.getTracks().forEach((t) => t.stop());
+  state.camera = stream;
+  state.facing = next;
+  $("preview").srcObject = stream;
+  state.call.send({ type: "video_started", facing: next === "environment" ? "environment" : "user" });
+});
+
+$("mute").addEventListener("click", () => {
+  state.muted = !state.muted;
+  state.mic.getAudioTracks().forEach((t) => { t.enabled = !state.muted; });
+  $("mute").textContent = state.muted ? "Unmute" : "Mute";
+  state.call.send({ type: "mute", muted: state.muted });
+});
+
+function teardown() {
+  if (state.camera) state.camera.getTracks().forEach((t) => t.stop());
+  if (state.mic) state.mic.getTracks().forEach((t) => t.stop());
+  $("call").hidden = true;
+}
+
+$("hangup").addEventListener("click", () => {
+  state.call.hangUp();
+  teardown();
+  status("You left the call. You can close this page.");
+});
