@@ -1,0 +1,1 @@
+"""Synthetic device error screens and phone-camera capture, for benches and tests."""

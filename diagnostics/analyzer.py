@@ -1,0 +1,85 @@
+"""One frame through the pipeline: find the screen, rectify, prepare, OCR, extract codes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from diagnostics.config import DiagnosticsConfig
+from diagnostics.extract import CodeRead, extract_codes
+from diagnostics.frames import to_gray, validate_frame
+from diagnostics.ocr import OcrEngine, OcrLine
+from diagnostics.preprocess import join_segments, prepare
+from diagnostics.screen import find_screen, find_text_block, rectify
+
+LOW_CONFIDENCE = 0.75  # below this mean line confidence the screen may be in another script
+
+
+@dataclass(slots=True)
+class FrameAnalysis:
+    """What one frame yielded, and how it got there."""
+
+    reads: list[CodeRead]
+    lines: list[OcrLine]
+    region: str  # "screen" | "text-block" | "frame"
+    passes: list[str] = field(default_factory=list)
+    ocr_input: np.ndarray | None = None
+    ms: float = 0.0
+
+
+class FrameAnalyzer:
+    """Stateless per-frame analysis; owns nothing but its config and the (thread-confined) engine."""
+
+    def __init__(self, config: DiagnosticsConfig, engine: OcrEngine) -> None:
+        self._c = config
+        self._engine = engine
+        langs = config.language_list
+        self._fast_lang = langs[0]
+        self._all_langs = "+".join(langs)
+
+    def locate(self, gray: np.ndarray) -> tuple[np.ndarray, str]:
+        """The screen region of a grey frame, rectified, and how it was found."""
+        quad = find_screen(gray, self._c.min_screen_share)
+        if quad is not None:
+            return rectify(gray, quad), "screen"
+        box = find_text_block(gray)
+        if box is not None:
+            return rectify(gray, box, inset=0.0), "text-block"
+        return gray, "frame"
+
+    def analyze(self, image: np.ndarray) -> FrameAnalysis:
+        """Read the codes in one BGR frame (validated here; FrameError on garbage)."""
+        start = time.perf_counter()
+        frame = validate_frame(image)
+        region, how = self.locate(to_gray(frame))
+        ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
+        lines = self._engine.read(ocr_in, self._fast_lang)
+        passes = [self._fast_lang]
+        reads = extract_codes(lines)
+        if not reads and self._all_langs != self._fast_lang and _looks_foreign(lines):
+            # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
+            lines = self._engine.read(ocr_in, self._all_langs)
+            passes.append(self._all_langs)
+            reads = extract_codes(lines)
+        if not reads and _few_glyphs(lines):
+            # Seven-segment digits read as nothing: bridge the segment gaps and try once more.
+            joined = join_segments(ocr_in)
+            seg_lines = self._engine.read(joined, self._fast_lang)
+            passes.append("segments")
+            if extract_codes(seg_lines):
+                lines, reads, ocr_in = seg_lines, extract_codes(seg_lines), joined
+        return FrameAnalysis(reads, lines, how, passes, ocr_in, (time.perf_counter() - start) * 1000)
+
+    def read_text(self, ocr_input: np.ndarray) -> list[OcrLine]:
+        """Full-language read of a prepared image, for a finding's message text."""
+        return self._engine.read(ocr_input, self._all_langs)
+
+
+def _looks_foreign(lines: list[OcrLine]) -> bool:
+    return any(ln.confidence < LOW_CONFIDENCE for ln in lines)
+
+
+def _few_glyphs(lines: list[OcrLine]) -> bool:
+    return sum(len(ln.text.strip()) for ln in lines) <= 6

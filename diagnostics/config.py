@@ -1,0 +1,50 @@
+"""Tunables of the diagnostics pipeline (sampling, gates, OCR, consensus)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_CATALOG = Path(__file__).with_name("catalog.yaml")
+
+
+@dataclass(frozen=True)
+class DiagnosticsConfig:
+    """All settings of one analysis pipeline; the root fills it from lensdesk Settings."""
+
+    languages: str = "eng+chi_sim"
+    tessdata_path: str = "/usr/share/tesseract-ocr/5/tessdata/"
+    sample_fps: float = 3.0
+    # Quality gates (computed on a grey frame scaled to gate_width pixels wide).
+    gate_width: int = 320
+    min_sharpness: float = 12.0  # variance of the Laplacian; below = too blurry
+    min_brightness: float = 25.0  # mean grey level; below = too dark
+    max_brightness: float = 235.0  # mean grey level; above = overexposed
+    max_clipped_share: float = 0.6  # share of saturated pixels; above = washed out
+    min_change: float = 3.0  # mean abs difference of 64x36 thumbnails to count as "changed"
+    unchanged_recheck_s: float = 2.0  # analyse an unchanged scene again after this long anyway
+    # Screen finding and OCR preparation.
+    min_screen_share: float = 0.06  # smallest screen quad, as share of the frame area
+    target_text_px: int = 30  # upscale so text lines are about this tall
+    max_ocr_width: int = 1400  # cap on the rectified width handed to the OCR engine
+    # Consensus.
+    confirm_reads: int = 2  # agreeing reads needed to confirm a code
+    confirm_window_s: float = 8.0  # reads older than this no longer count towards confirmation
+    single_read_confidence: float = 0.96  # one read at or above this confirms at once
+    min_read_confidence: float = 0.45  # reads below this are ignored
+    variant_suppress_s: float = 10.0  # near-variants of a confirmed code seen within this are misreads
+    snapshot_quality: int = 85  # JPEG quality of finding snapshots
+    catalog_path: Path = DEFAULT_CATALOG
+
+    def __post_init__(self) -> None:
+        if self.sample_fps <= 0:
+            raise ValueError("sample_fps must be positive")
+        if self.confirm_reads < 1:
+            raise ValueError("confirm_reads must be at least 1")
+        if not self.languages.strip():
+            raise ValueError("languages must name at least one tesseract language")
+
+    @property
+    def language_list(self) -> list[str]:
+        """Languages in priority order, e.g. ["eng", "chi_sim"]."""
+        return [lang for lang in self.languages.split("+") if lang]

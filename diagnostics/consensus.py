@@ -1,0 +1,105 @@
+"""Multi-frame consensus: a code is confirmed when read consistently, once per session."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from diagnostics.config import DiagnosticsConfig
+from diagnostics.extract import CodeRead
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A code read at least once and not yet confirmed; keeps its best frame."""
+
+    code: str
+    pattern: str
+    family: str | None
+    times: deque[float] = field(default_factory=deque)
+    reads: int = 0
+    best_confidence: float = -1.0
+    best_time: float = 0.0
+    best_text: str = ""
+    best_frame: np.ndarray | None = None
+    best_ocr_input: np.ndarray | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A code that just became confirmed, with its best evidence."""
+
+    code: str
+    pattern: str
+    family: str | None
+    confidence: float
+    frame_time: float
+    text: str
+    frame: np.ndarray
+    ocr_input: np.ndarray | None
+    frames_seen: int
+
+
+def is_near_variant(a: str, b: str) -> bool:
+    """Same length and exactly one differing character (a typical single-glyph misread)."""
+    return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+class Consensus:
+    """Accumulates per-frame code reads of one stream. Not thread-safe."""
+
+    def __init__(self, config: DiagnosticsConfig) -> None:
+        self._c = config
+        self._candidates: dict[str, Candidate] = {}
+        self._confirmed: dict[str, float] = {}  # code -> last time it was seen
+
+    @property
+    def confirmed_codes(self) -> set[str]:
+        """Codes already reported in this session."""
+        return set(self._confirmed)
+
+    def _suppressed(self, code: str, t: float) -> bool:
+        if code in self._confirmed:
+            self._confirmed[code] = t
+            return True
+        for done, last in self._confirmed.items():
+            if is_near_variant(code, done) and t - last <= self._c.variant_suppress_s:
+                return True  # a misread of a code still on screen, not a new code
+        return False
+
+    def add(self, reads: list[CodeRead], frame: np.ndarray, t: float,
+            ocr_input: np.ndarray | None = None) -> list[Confirmation]:
+        """Record one analysed frame's reads at time t; returns codes confirmed by this frame."""
+        out: list[Confirmation] = []
+        for read in reads:
+            if read.confidence < self._c.min_read_confidence or self._suppressed(read.code, t):
+                continue
+            cand = self._candidates.get(read.code)
+            if cand is None:
+                cand = self._candidates[read.code] = Candidate(read.code, read.pattern, read.family)
+            cand.times.append(t)
+            while cand.times and t - cand.times[0] > self._c.confirm_window_s:
+                cand.times.popleft()
+            cand.reads += 1
+            if read.confidence > cand.best_confidence:
+                cand.best_confidence = read.confidence
+                cand.best_time = t
+                cand.best_text = read.text
+                cand.best_frame = frame
+                cand.best_ocr_input = ocr_input
+            agreeing = len(cand.times) >= self._c.confirm_reads
+            if agreeing or read.confidence >= self._c.single_read_confidence:
+                out.append(self._confirm(cand, t))
+        return out
+
+    def _confirm(self, cand: Candidate, t: float) -> Confirmation:
+        del self._candidates[cand.code]
+        self._confirmed[cand.code] = t
+        # Pending near-variants were most likely misreads of this code.
+        for other in [c for c in self._candidates if is_near_variant(c, cand.code)]:
+            del self._candidates[other]
+        assert cand.best_frame is not None
+        return Confirmation(cand.code, cand.pattern, cand.family, cand.best_confidence, cand.best_time,
+                            cand.best_text, cand.best_frame, cand.best_ocr_input, cand.reads)

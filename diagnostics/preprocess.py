@@ -1,0 +1,81 @@
+"""Turning a rectified screen into OCR-ready grey images: polarity, glare flattening, scale, binarisation."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def is_light_on_dark(gray: np.ndarray) -> bool:
+    """True when text is lighter than its background (LCDs, dark mode, blue screens).
+
+    Otsu splits the pixels in two; the larger class is the background.
+    """
+    thr, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    bright = int(np.count_nonzero(gray > thr))
+    return bright < gray.size - bright
+
+
+def flatten(gray: np.ndarray) -> np.ndarray:
+    """Dark text on light ground with glare and vignetting divided out (background estimate by closing)."""
+    h, w = gray.shape[:2]
+    k = max(15, (min(h, w) // 12) | 1)
+    small = cv2.resize(gray, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    # Closing removes dark strokes and leaves the lit background, at quarter size for speed.
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k // 4 | 1, k // 4 | 1)))
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
+    return cv2.normalize(out, None, 0, 255, cv2.NORM_MINMAX)
+
+
+def text_height(gray_dark_on_light: np.ndarray) -> float:
+    """Median height in pixels of character-like connected components (0 if none)."""
+    _, bw = cv2.threshold(gray_dark_on_light, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    if n <= 1:
+        return 0.0
+    hs = stats[1:, cv2.CC_STAT_HEIGHT]
+    ws = stats[1:, cv2.CC_STAT_WIDTH]
+    h_img = gray_dark_on_light.shape[0]
+    ok = (hs >= 4) & (hs < 0.5 * h_img) & (ws < 4 * hs)
+    return float(np.median(hs[ok])) if np.any(ok) else 0.0
+
+
+def scale_for_ocr(gray: np.ndarray, target_px: int, max_width: int) -> np.ndarray:
+    """Resize so characters are about target_px tall, within max_width (upscaling small text)."""
+    th = text_height(gray)
+    h, w = gray.shape[:2]
+    factor = target_px / th if th > 0 else 1.0
+    factor = min(factor, 3.0, max_width / w)
+    if 0.8 < factor < 1.25:
+        return gray
+    interp = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
+    return cv2.resize(gray, (max(8, int(w * factor)), max(8, int(h * factor))), interpolation=interp)
+
+
+def prepare(rectified_bgr: np.ndarray, target_px: int, max_width: int) -> np.ndarray:
+    """Main OCR input: grey, dark text on light, glare flattened, scaled."""
+    gray = cv2.cvtColor(rectified_bgr, cv2.COLOR_BGR2GRAY) if rectified_bgr.ndim == 3 else rectified_bgr
+    if is_light_on_dark(gray):
+        gray = 255 - gray
+    return scale_for_ocr(flatten(gray), target_px, max_width)
+
+
+def binarize_otsu(gray: np.ndarray) -> np.ndarray:
+    """Global Otsu threshold (dark text stays dark)."""
+    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return bw
+
+
+def binarize_adaptive(gray: np.ndarray) -> np.ndarray:
+    """Local mean threshold; survives glare gradients that defeat a global threshold."""
+    block = max(15, (gray.shape[0] // 8) | 1)
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 12)
+
+
+def join_segments(gray: np.ndarray) -> np.ndarray:
+    """Binarise and close the gaps between seven-segment strokes so digits read as connected glyphs."""
+    bw = binarize_otsu(gray)
+    th = max(3, int(text_height(gray) * 0.12) | 1)
+    # Dark strokes on white: erode the white (= grow the strokes) to bridge segment gaps.
+    return cv2.erode(bw, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (th, th)))

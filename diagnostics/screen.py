@@ -1,0 +1,105 @@
+"""Finding the device display in a frame and rectifying it (perspective correction)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+WORK_WIDTH = 480  # screen search runs on a copy this wide
+
+
+def order_corners(pts: np.ndarray) -> np.ndarray:
+    """Order 4 points as top-left, top-right, bottom-right, bottom-left."""
+    pts = pts.reshape(4, 2).astype(np.float32)
+    s = pts.sum(axis=1)
+    d = np.diff(pts, axis=1).ravel()
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float32)
+
+
+def _is_plausible(quad: np.ndarray, area: float, frame_area: float, min_share: float) -> bool:
+    if area < min_share * frame_area or area > 0.97 * frame_area:
+        return False
+    if not cv2.isContourConvex(quad.reshape(4, 1, 2).astype(np.int32)):
+        return False
+    sides = [float(np.linalg.norm(quad[i] - quad[(i + 1) % 4])) for i in range(4)]
+    # Opposite sides of a filmed rectangle stay within a factor ~1.6 of each other at sane tilts.
+    return max(sides[0], sides[2]) < 1.6 * min(sides[0], sides[2]) and max(sides[1], sides[3]) < 1.6 * min(sides[1], sides[3])
+
+
+def find_screen(gray: np.ndarray, min_share: float = 0.06) -> np.ndarray | None:
+    """Corners (4x2 float32, TL TR BR BL, full-frame pixels) of the largest screen-like quadrilateral, or None."""
+    h, w = gray.shape[:2]
+    scale = min(1.0, WORK_WIDTH / w)
+    small = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    median = float(np.median(small))
+    edges = cv2.Canny(small, int(max(10, 0.4 * median)), int(max(30, 1.0 * median)))
+    # Bridge gaps where the bezel and the background have the same brightness.
+    edges = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    # Close contours of screens cut by the frame edge.
+    cv2.rectangle(edges, (0, 0), (edges.shape[1] - 1, edges.shape[0] - 1), 255, 1)
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    frame_area = float(small.shape[0] * small.shape[1])
+    best: np.ndarray | None = None
+    best_area = 0.0
+    for cnt in contours:
+        hull = cv2.convexHull(cnt)  # open edge traces have no area themselves; their hull does
+        if cv2.contourArea(hull) < min_share * frame_area:
+            continue
+        peri = cv2.arcLength(hull, True)
+        approx = cv2.approxPolyDP(hull, 0.03 * peri, True)
+        if len(approx) == 4:
+            quad = order_corners(approx)
+        elif len(approx) in (5, 6):  # a corner cut off by the frame edge or glare: fall back to rotation only
+            quad = order_corners(cv2.boxPoints(cv2.minAreaRect(hull)))
+        else:
+            continue
+        area = float(cv2.contourArea(quad))
+        if area > best_area and _is_plausible(quad, area, frame_area, min_share):
+            best, best_area = quad, area
+    if best is None:
+        return None
+    return (best / scale).astype(np.float32)
+
+
+def rectify(image: np.ndarray, quad: np.ndarray, inset: float = 0.01) -> np.ndarray:
+    """Warp the quadrilateral region of image to an upright rectangle of its natural size."""
+    q = order_corners(quad)
+    centre = q.mean(axis=0)
+    q = q + (centre - q) * inset  # trim the bezel edge so its dark border does not look like text
+    width = int(round(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3]))))
+    height = int(round(max(np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1]))))
+    width, height = max(width, 8), max(height, 8)
+    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    m = cv2.getPerspectiveTransform(q, dst)
+    return cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def find_text_block(gray: np.ndarray) -> np.ndarray | None:
+    """Rotated box (4x2 corners, full-frame pixels) around the frame's main text block, or None.
+
+    The fallback when no screen outline is visible (dark LCD in a dark bezel): it corrects rotation,
+    not perspective.
+    """
+    h, w = gray.shape[:2]
+    scale = min(1.0, WORK_WIDTH / w)
+    small = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    _, bw = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    bw = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(bw)
+    keep = np.zeros(bw.shape, np.uint8)
+    for i in range(1, n):
+        x, y, cw, ch, area = stats[i]
+        # Text lines: wider than tall, not touching the whole frame, not specks.
+        if ch < 0.5 * small.shape[0] and cw < 0.95 * small.shape[1] and area > 30 and cw > ch:
+            keep[y:y + ch, x:x + cw] = 255
+    pts = cv2.findNonZero(keep)
+    if pts is None:
+        return None
+    box = cv2.boxPoints(cv2.minAreaRect(pts))
+    centre = box.mean(axis=0)
+    box = centre + (box - centre) * 1.12  # margin around the text
+    box[:, 0] = np.clip(box[:, 0], 0, small.shape[1] - 1)
+    box[:, 1] = np.clip(box[:, 1], 0, small.shape[0] - 1)
+    return (order_corners(box) / scale).astype(np.float32)

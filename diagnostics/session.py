@@ -1,0 +1,100 @@
+"""One video stream's analysis: sampling, quality gates, per-frame reading and consensus."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from diagnostics.analyzer import FrameAnalysis, FrameAnalyzer
+from diagnostics.catalog import Catalog, load_catalog
+from diagnostics.config import DiagnosticsConfig
+from diagnostics.consensus import Confirmation, Consensus
+from diagnostics.extract import screen_text
+from diagnostics.finding import Finding
+from diagnostics.frames import to_gray, validate_frame
+from diagnostics.gates import QualityGate, measure
+from diagnostics.ocr import OcrEngine, make_engine
+from diagnostics.snapshot import encode_jpeg
+
+
+@dataclass(slots=True)
+class SessionStats:
+    """Counters of one session, for logs and benches."""
+
+    offered: int = 0  # frames handed to process()
+    analysed: int = 0  # frames that passed the gates and were read
+    skipped: Counter[str] = field(default_factory=Counter)  # gate reason -> count
+    analysis_ms: list[float] = field(default_factory=list)
+
+
+class SessionDiagnostics:
+    """State of one video stream's analysis (sampling + consensus). Not thread-safe: one worker calls process()."""
+
+    def __init__(self, config: DiagnosticsConfig, engine: OcrEngine | None = None,
+                 catalog: Catalog | None = None) -> None:
+        self._c = config
+        self._engine = engine if engine is not None else make_engine(config.tessdata_path, config.languages)
+        self._analyzer = FrameAnalyzer(config, self._engine)
+        self._catalog = catalog if catalog is not None else load_catalog(config.catalog_path)
+        self._gate = QualityGate(config)
+        self._consensus = Consensus(config)
+        self._interval = 1.0 / config.sample_fps
+        self._next_t = float("-inf")
+        self._last_t = float("-inf")
+        self.stats = SessionStats()
+        self.last_analysis: FrameAnalysis | None = None
+
+    def wants(self, t: float) -> bool:
+        """Cheap: should the caller decode/convert the frame at stream time t (s)?"""
+        if t < self._last_t:  # the stream's clock went back (restart): start sampling afresh
+            self._next_t = float("-inf")
+        return t >= self._next_t
+
+    def process(self, image: np.ndarray, t: float) -> list[Finding]:
+        """Analyse one frame taken at stream time t; returns newly CONFIRMED findings only (blocking)."""
+        frame = validate_frame(image)
+        self.stats.offered += 1
+        self._last_t = t
+        self._next_t = t + self._interval
+        verdict = self._gate.check(measure(to_gray(frame), self._c.gate_width), t)
+        if not verdict.ok:
+            self.stats.skipped[verdict.reason] += 1
+            if verdict.reason in ("blurry", "dark", "overexposed"):
+                self._next_t = t + self._interval / 3  # a better frame may come soon; gates are cheap
+            return []
+        analysis = self._analyzer.analyze(frame)
+        self.last_analysis = analysis
+        self.stats.analysed += 1
+        self.stats.analysis_ms.append(analysis.ms)
+        confirmations = self._consensus.add(analysis.reads, frame, t, analysis.ocr_input)
+        return [self._finding(c) for c in confirmations]
+
+    def _finding(self, conf: Confirmation) -> Finding:
+        text = conf.text
+        if conf.ocr_input is not None and "+" in self._c.languages:
+            # Once per finding: re-read the best frame with every language for the message text.
+            full = screen_text(self._analyzer.read_text(conf.ocr_input))
+            if full:
+                text = full
+        entry = self._catalog.lookup(conf.code, conf.family)
+        return Finding(
+            code=conf.code,
+            family=entry.family if entry else conf.family,
+            title=entry.title if entry else None,
+            cause=entry.cause if entry else None,
+            remedy=entry.remedy if entry else None,
+            severity=entry.severity if entry else "unknown",
+            known=entry is not None,
+            text=text,
+            confidence=round(conf.confidence, 4),
+            frame_time=conf.frame_time,
+            snapshot_jpeg=encode_jpeg(conf.frame, self._c.snapshot_quality),
+            frames_seen=conf.frames_seen,
+        )
+
+    @property
+    def reported_codes(self) -> set[str]:
+        """Codes already reported in this session."""
+        return self._consensus.confirmed_codes
