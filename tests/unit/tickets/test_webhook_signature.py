@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.connectors.webhook import HEADER_SIGNATURE, HEADER_TIMESTAMP, SignatureError, sign, verify_signature
+from tickets.connectors.webhook import (
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    SignatureError,
+    sign,
+    verify_signature,
+)
 
 SECRET = "s3cret"
 BODY = b'{"id":"1","type":"finding.attached"}'
