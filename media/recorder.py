@@ -1,0 +1,139 @@
+"""Session recorder: remuxes received encoded media (no re-encoding) into crash-safe segments,
+finalised into one seekable WebM/Matroska file with a poster when the session ends.
+
+Usage (composition root):
+
+    recorder = SessionRecorder(settings.data_dir / "recordings", session_id)
+    recorder.start()
+    tap_receiver(receiver, lambda f: recorder.push("customer", f), decode=False)
+    ...
+    finding_offset = recorder.offset_of(frame_arrival)
+    info = await recorder.close()
+    # on process start: recover(settings.data_dir / "recordings")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+from media.frames import EncodedFrame
+from media.recording.finalise import finalise, recover
+from media.recording.info import EmptyRecording, RecorderStats, RecordingError, RecordingInfo
+from media.recording.layout import RecordingLayout
+from media.recording.writer import RecordingWriter, track_title
+
+__all__ = [
+    "EmptyRecording",
+    "RecorderStats",
+    "RecordingError",
+    "RecordingInfo",
+    "SessionRecorder",
+    "recover",
+]
+
+
+class SessionRecorder:
+    """Records one session: the customer's audio + video and each technician's audio, as separate tracks."""
+
+    def __init__(
+        self,
+        directory: Path,
+        session_id: str,
+        *,
+        segment_seconds: float = 1.0,
+        max_queue_frames: int = 4096,
+        max_queue_bytes: int = 64 * 1024 * 1024,
+        durable: bool = True,
+    ) -> None:
+        if not 0.05 <= segment_seconds <= 2.0:
+            raise ValueError("segment_seconds must be within 0.05..2.0 (crash loss is bounded by it)")
+        if max_queue_frames < 1 or max_queue_bytes < 1:
+            raise ValueError("queue bounds must be positive")
+        self._layout = RecordingLayout(directory, session_id)
+        self._segment_seconds = segment_seconds
+        self._max_queue_frames = max_queue_frames
+        self._max_queue_bytes = max_queue_bytes
+        self._durable = durable
+        self._state_lock = threading.Lock()
+        self._writer: RecordingWriter | None = None
+        self._t0: float | None = None
+        self._closed = False
+        self._not_live = RecorderStats()  # frames pushed before start() or after close()
+
+    @property
+    def session_id(self) -> str:
+        """The session this recorder belongs to."""
+        return self._layout.session_id
+
+    @property
+    def folder(self) -> Path:
+        """The recording's folder (segments while live; final file, poster, manifest after close)."""
+        return self._layout.root
+
+    @property
+    def started_at(self) -> float | None:
+        """time.monotonic() of start(), the zero of the recording's timeline."""
+        return self._t0
+
+    @property
+    def stats(self) -> RecorderStats:
+        """Counters: frames written, dropped (queue full), skipped by reason, segments, write errors."""
+        return self._writer.stats if self._writer is not None else self._not_live
+
+    def start(self) -> None:
+        """Create the recording folder and start the writer thread; the timeline starts now."""
+        with self._state_lock:
+            if self._writer is not None or self._closed:
+                raise RuntimeError("recorder already started")
+            self._layout.lock()
+            try:
+                self._layout.create(self._segment_seconds)
+            except BaseException:
+                self._layout.unlock()
+                raise
+            self._t0 = time.monotonic()
+            self._writer = RecordingWriter(
+                self._layout,
+                self._t0,
+                segment_seconds=self._segment_seconds,
+                max_queue_frames=self._max_queue_frames,
+                max_queue_bytes=self._max_queue_bytes,
+                durable=self._durable,
+            )
+            self._writer.start()
+
+    def push(self, source: str, frame: EncodedFrame) -> None:
+        """Queue a frame from `source` ("customer" or "technician:<id>"); never blocks, any thread."""
+        track_title(source)  # a wrong source is a wiring bug: fail loudly, at the caller
+        writer = self._writer
+        if writer is None or self._closed:
+            self._not_live.skipped["recorder not running"] += 1
+            return
+        writer.submit(source, frame)
+
+    def offset_of(self, arrival: float) -> float:
+        """Seconds into the recording of a time.monotonic() instant (0 for instants before the start)."""
+        if self._t0 is None:
+            raise RuntimeError("recorder not started")
+        return max(0.0, arrival - self._t0)
+
+    async def close(self, *, poster_at: float | None = None) -> RecordingInfo:
+        """Stop recording and finalise the file off the event loop; EmptyRecording if nothing was recorded."""
+        return await asyncio.to_thread(self.close_sync, poster_at=poster_at)
+
+    def close_sync(self, *, poster_at: float | None = None) -> RecordingInfo:
+        """Blocking close(), for callers outside asyncio."""
+        with self._state_lock:
+            if self._writer is None:
+                raise RuntimeError("recorder not started")
+            if self._closed:
+                raise RuntimeError("recorder already closed")
+            self._closed = True
+        try:
+            self._writer.stop()
+            return finalise(self._layout, poster_at=poster_at)
+        finally:
+            self._layout.unlock()
