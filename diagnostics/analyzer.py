@@ -41,10 +41,11 @@ class FrameAnalyzer:
 
     def locate(self, gray: np.ndarray) -> tuple[np.ndarray, str]:
         """The screen region of a grey frame, rectified, and how it was found."""
-        quad = find_screen(gray, self._c.min_screen_share)
+        box = find_text_block(gray)
+        anchor = None if box is None else (float(box[:, 0].mean()), float(box[:, 1].mean()))
+        quad = find_screen(gray, self._c.min_screen_share, anchor)
         if quad is not None:
             return rectify(gray, quad), "screen"
-        box = find_text_block(gray)
         if box is not None:
             return rectify(gray, box, inset=0.0), "text-block"
         return gray, "frame"

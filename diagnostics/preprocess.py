@@ -9,11 +9,15 @@ import numpy as np
 def is_light_on_dark(gray: np.ndarray) -> bool:
     """True when text is lighter than its background (LCDs, dark mode, blue screens).
 
-    Otsu splits the pixels in two; the larger class is the background.
+    Otsu splits the central part of the screen in two; the larger class is the background.
     """
-    thr, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    bright = int(np.count_nonzero(gray > thr))
-    return bright < gray.size - bright
+    h, w = gray.shape[:2]
+    core = gray[h // 10: h - h // 10, w // 10: w - w // 10]
+    if core.size == 0:
+        core = gray
+    thr, _ = cv2.threshold(core, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    bright = int(np.count_nonzero(core > thr))
+    return bright < core.size - bright
 
 
 def flatten(gray: np.ndarray) -> np.ndarray:
@@ -37,7 +41,9 @@ def text_height(gray_dark_on_light: np.ndarray) -> float:
     hs = stats[1:, cv2.CC_STAT_HEIGHT]
     ws = stats[1:, cv2.CC_STAT_WIDTH]
     h_img = gray_dark_on_light.shape[0]
-    ok = (hs >= 4) & (hs < 0.5 * h_img) & (ws < 4 * hs)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    # Glyph-like: a few pixels tall at least, not a frame edge, not a long rule, reasonably filled.
+    ok = (hs >= 6) & (hs < 0.5 * h_img) & (ws < 4 * hs) & (areas >= 0.1 * hs * ws)
     return float(np.median(hs[ok])) if np.any(ok) else 0.0
 
 

@@ -26,8 +26,11 @@ def _is_plausible(quad: np.ndarray, area: float, frame_area: float, min_share: f
     return max(sides[0], sides[2]) < 1.6 * min(sides[0], sides[2]) and max(sides[1], sides[3]) < 1.6 * min(sides[1], sides[3])
 
 
-def find_screen(gray: np.ndarray, min_share: float = 0.06) -> np.ndarray | None:
-    """Corners (4x2 float32, TL TR BR BL, full-frame pixels) of the largest screen-like quadrilateral, or None."""
+def find_screen(gray: np.ndarray, min_share: float = 0.06, anchor: tuple[float, float] | None = None) -> np.ndarray | None:
+    """Corners (4x2 float32, TL TR BR BL, full-frame pixels) of the largest screen-like quadrilateral, or None.
+
+    With an anchor (full-frame pixel, e.g. the centre of the text), only quadrilaterals containing it count.
+    """
     h, w = gray.shape[:2]
     scale = min(1.0, WORK_WIDTH / w)
     small = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
@@ -40,8 +43,7 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06) -> np.ndarray | None:
     cv2.rectangle(edges, (0, 0), (edges.shape[1] - 1, edges.shape[0] - 1), 255, 1)
     contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     frame_area = float(small.shape[0] * small.shape[1])
-    best: np.ndarray | None = None
-    best_area = 0.0
+    quads: list[tuple[float, np.ndarray]] = []
     for cnt in contours:
         hull = cv2.convexHull(cnt)  # open edge traces have no area themselves; their hull does
         if cv2.contourArea(hull) < min_share * frame_area:
@@ -55,11 +57,30 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06) -> np.ndarray | None:
         else:
             continue
         area = float(cv2.contourArea(quad))
-        if area > best_area and _is_plausible(quad, area, frame_area, min_share):
-            best, best_area = quad, area
-    if best is None:
+        if _is_plausible(quad, area, frame_area, min_share) and not _on_frame_edge(quad, small.shape):
+            if anchor is None or cv2.pointPolygonTest(quad.reshape(4, 1, 2), (anchor[0] * scale, anchor[1] * scale), False) >= 0:
+                quads.append((area, quad))
+    if not quads:
         return None
+    quads.sort(key=lambda aq: -aq[0])
+    area, best = quads[0]
+    # A bezel's outline encloses the display's own: prefer the inner, lit one.
+    for inner_area, inner in quads[1:]:
+        if inner_area >= 0.55 * area and _inside(inner, best):
+            area, best = inner_area, inner
     return (best / scale).astype(np.float32)
+
+
+def _on_frame_edge(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Two or more corners on the frame border: an outline closed by the border, not a screen."""
+    h, w = shape[:2]
+    near = (quad[:, 0] <= 2) | (quad[:, 0] >= w - 3) | (quad[:, 1] <= 2) | (quad[:, 1] >= h - 3)
+    return int(np.count_nonzero(near)) >= 2
+
+
+def _inside(inner: np.ndarray, outer: np.ndarray) -> bool:
+    poly = outer.reshape(4, 1, 2).astype(np.float32)
+    return all(cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0 for x, y in inner)
 
 
 def rectify(image: np.ndarray, quad: np.ndarray, inset: float = 0.01) -> np.ndarray:

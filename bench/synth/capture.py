@@ -48,7 +48,7 @@ def random_capture_params(rng: np.random.Generator, out_size: tuple[int, int], s
     quad = quad + jitter + np.array([cx, cy])
     # People frame the screen they want to show: keep the device (with bezel) inside the picture.
     lo, hi = quad.min(axis=0), quad.max(axis=0)
-    margin = np.array([w, h]) * 0.04
+    margin = np.array([w, h]) * 0.09  # room for the bezel
     quad += np.maximum(0, margin - lo) - np.maximum(0, hi - (np.array([w, h]) - margin))
     return CaptureParams(
         quad=quad.astype(np.float32),
