@@ -43,6 +43,8 @@ class ServerPeer:
 
     async def answer(self, sdp: str, prepare: Callable[[RTCPeerConnection], None]) -> str:
         """Apply a browser offer, let `prepare` attach tracks to new transceivers, and return the answer SDP."""
+        if "\nm=" not in sdp.replace("\r\n", "\n"):
+            raise NegotiationError("The offer has no media sections (audio or video).")
         async with self._lock:
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))

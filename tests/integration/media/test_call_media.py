@@ -1,0 +1,111 @@
+"""Real aiortc peers over loopback through CallMedia: passthrough relay, keyframes, loss, a second technician."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from bench.peers import EncodedClip, LatencyBook, SyntheticCustomer, SyntheticTechnician, encode_clip
+from media.call import CallMedia
+from media.frames import EncodedFrame
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def clip() -> EncodedClip:
+    frames = []
+    for i in range(60):
+        img = np.full((360, 640, 3), 60, np.uint8)
+        img[100:260, (i * 6) % 480:(i * 6) % 480 + 160] = (30, 200, 240)
+        frames.append(img)
+    return encode_clip(frames, bitrate=600_000, keyframe_interval=300)
+
+
+async def connect(media: CallMedia, pid: str, role: str, peer: SyntheticCustomer | SyntheticTechnician) -> None:
+    answer = await media.handle_offer(pid, role, await peer.offer())
+    await peer.accept(answer)
+
+
+async def wait_for(cond, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_passthrough_relays_video_and_audio_without_decoding(clip):
+    book = LatencyBook()
+    media = CallMedia("s-1")
+    observed: list[tuple[str, EncodedFrame]] = []
+    media.add_observer(lambda source, frame: observed.append((source, frame)))
+    tech = SyntheticTechnician(book)
+    customer = SyntheticCustomer(clip, book)
+    try:
+        await connect(media, "t-1", "technician", tech)
+        await connect(media, "c-1", "customer", customer)
+        await wait_for(lambda: len(tech.video_frames) > 60 and tech.audio_frames > 50)
+        await asyncio.sleep(1.0)
+        assert tech.fps(1.0) >= 25
+        assert tech.keyframes >= 1  # the first frame a viewer gets is a keyframe (requested by PLI)
+        assert len(book.latencies_ms) > 50
+        assert float(np.percentile(book.latencies_ms, 50)) < 100
+        sources = {s for s, _ in observed}
+        assert "customer" in sources
+        assert any(f.kind == "video" and f.codec == "VP8" for _, f in observed)
+        assert media.customer_video.subscribers == 1
+    finally:
+        await customer.close()
+        await tech.close()
+        await media.close()
+
+
+async def test_second_technician_joins_mid_call_and_gets_a_keyframe_quickly(clip):
+    media = CallMedia("s-2")
+    first, second = SyntheticTechnician(), SyntheticTechnician()
+    customer = SyntheticCustomer(clip)
+    try:
+        await connect(media, "t-1", "technician", first)
+        await connect(media, "c-1", "customer", customer)
+        await wait_for(lambda: len(first.video_frames) > 30)
+        joined = time.monotonic()
+        await connect(media, "t-2", "technician", second)
+        await wait_for(lambda: second.keyframes >= 1)
+        # the clip's own keyframe interval is 10 s: a fast first picture can only come from a forwarded PLI
+        assert time.monotonic() - joined < 3.0
+        await wait_for(lambda: second.fps(1.0) >= 25)
+    finally:
+        for p in (customer, first, second):
+            await p.close()
+        await media.close()
+
+
+async def test_packet_loss_on_the_receive_path_recovers(clip):
+    media = CallMedia("s-3", drop_rate=0.05)
+    tech = SyntheticTechnician()
+    customer = SyntheticCustomer(clip)
+    try:
+        await connect(media, "t-1", "technician", tech)
+        await connect(media, "c-1", "customer", customer)
+        await wait_for(lambda: len(tech.video_frames) > 90, timeout=20)
+        await asyncio.sleep(2.0)
+        # NACK/RTX and PLI keep the picture moving despite 5% loss
+        assert tech.fps(2.0) >= 20
+    finally:
+        await customer.close()
+        await tech.close()
+        await media.close()
+
+
+async def test_garbage_offer_is_a_negotiation_error():
+    from media.peer import NegotiationError
+
+    media = CallMedia("s-4")
+    with pytest.raises(NegotiationError):
+        await media.handle_offer("c-1", "customer", "v=0\r\nthis is not sdp\r\n")
+    await media.close()

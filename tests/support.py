@@ -1,0 +1,103 @@
+"""Shared test helpers: free loopback ports, a real lensdesk server process, Chromium launch flags."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from signaling.tokens import TokenService
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def chromium_args(camera_y4m: Path | None = None) -> list[str]:
+    """Flags for Debian's Chromium in tests, with an optional fake camera file."""
+    args = list(CHROMIUM_ARGS)
+    if camera_y4m is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera_y4m}")
+    return args
+
+
+@dataclass
+class ServerProcess:
+    """A `lensdesk serve` child process on a free loopback port."""
+
+    url: str
+    data_dir: Path
+    secret: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def tokens(self) -> TokenService:
+        return TokenService(self.secret)
+
+    def technician_token(self, name: str = "Tess") -> str:
+        return self.tokens.issue_technician("tech-test", name)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(sig)
+        self.proc.wait(timeout=30)
+
+
+def start_server(data_dir: Path, *, port: int | None = None, secret: str = "test-secret-" + "x" * 32,
+                 env: dict[str, str] | None = None, timeout_s: float = 30.0) -> ServerProcess:
+    """Start lensdesk in a subprocess and wait until /healthz answers."""
+    port = port or free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, "LENSDESK_HOST": "127.0.0.1", "LENSDESK_PORT": str(port),
+                "LENSDESK_DATA_DIR": str(data_dir), "LENSDESK_SECRET_KEY": secret, **(env or {})}
+    log_path = data_dir / f"server-{port}.log"
+    logf = log_path.open("ab")
+    proc = subprocess.Popen([sys.executable, "-m", "lensdesk.cli", "serve", "--log-level", "info"],
+                            env=full_env, stdout=logf, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"lensdesk exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return ServerProcess(url, data_dir, secret, proc, log_path)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"lensdesk did not become healthy:\n{log_path.read_text(errors='replace')}")
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, **kwargs: object) -> Iterator[ServerProcess]:
+    """Context manager around start_server that always stops the process."""
+    server = start_server(data_dir, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield server
+    finally:
+        if server.proc.poll() is None:
+            server.kill(signal.SIGTERM)
