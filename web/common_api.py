@@ -1,0 +1,158 @@
+"""Shared pieces of the ticket REST API: response models, record->model converters, router context."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from signaling.tokens import TokenService
+from tickets.records import AuditRecord, FindingRecord, RecordingRecord, SessionRecord, TicketRecord
+from tickets.store import TicketStore
+from web.auth import TokenAuth
+
+FindingHook = Callable[[FindingRecord], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContext:
+    """What every sub-router needs."""
+
+    store: TicketStore
+    tokens: TokenService
+    auth: TokenAuth
+    base_url: str
+    join_ttl_s: int
+    max_upload_bytes: int
+    on_finding_attached: FindingHook | None
+    on_finding_dismissed: FindingHook | None
+
+
+class TicketOut(BaseModel):
+    """A ticket."""
+
+    id: str
+    title: str
+    customer: str
+    external_ref: str | None
+    status: Literal["open", "closed"]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, r: TicketRecord) -> TicketOut:
+        """From a store record."""
+        return cls(id=r.id, title=r.title, customer=r.customer, external_ref=r.external_ref,
+                   status=r.status, created_by=r.created_by, created_at=r.created_at,  # type: ignore[arg-type]
+                   updated_at=r.updated_at)
+
+
+class SessionOut(BaseModel):
+    """A support session as technicians see it."""
+
+    id: str
+    ticket_id: str
+    status: Literal["active", "ended"]
+    created_by: str
+    created_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, r: SessionRecord) -> SessionOut:
+        """From a store record."""
+        return cls(id=r.id, ticket_id=r.ticket_id, status=r.status,  # type: ignore[arg-type]
+                   created_by=r.created_by, created_at=r.created_at, ended_at=r.ended_at)
+
+
+class FindingOut(BaseModel):
+    """A finding; fetch the image from snapshot_url with a technician token (header or ?token=)."""
+
+    id: str
+    ticket_id: str
+    session_id: str
+    code: str
+    family: str
+    title: str
+    cause: str
+    remedy: str
+    severity: str
+    known: bool
+    text: str
+    confidence: float
+    frame_time: float | None
+    offset_s: float | None = Field(description="Seconds into the session recording")
+    snapshot_url: str
+    source: str
+    note: str
+    created_by: str
+    created_at: datetime
+    dismissed: bool
+    dismissed_by: str | None
+    dismissed_reason: str | None
+    dismissed_at: datetime | None
+
+    @classmethod
+    def of(cls, r: FindingRecord) -> FindingOut:
+        """From a store record (the file path stays on the server)."""
+        return cls(id=r.id, ticket_id=r.ticket_id, session_id=r.session_id, code=r.code, family=r.family,
+                   title=r.title, cause=r.cause, remedy=r.remedy, severity=r.severity, known=r.known,
+                   text=r.text, confidence=r.confidence, frame_time=r.frame_time, offset_s=r.offset_s,
+                   snapshot_url=f"/api/snapshots/{r.snapshot_id}", source=r.source, note=r.note,
+                   created_by=r.created_by, created_at=r.created_at, dismissed=r.dismissed,
+                   dismissed_by=r.dismissed_by, dismissed_reason=r.dismissed_reason, dismissed_at=r.dismissed_at)
+
+
+class RecordingOut(BaseModel):
+    """Recording metadata; the media is at file_url (technician token, Range requests supported)."""
+
+    id: str
+    session_id: str
+    ticket_id: str
+    status: Literal["recording", "finalised", "recovered"]
+    duration_s: float | None
+    size_bytes: int | None
+    file_url: str
+    poster_url: str | None
+    created_at: datetime
+    finalised_at: datetime | None
+
+    @classmethod
+    def of(cls, r: RecordingRecord) -> RecordingOut:
+        """From a store record."""
+        return cls(id=r.id, session_id=r.session_id, ticket_id=r.ticket_id, status=r.status,  # type: ignore[arg-type]
+                   duration_s=r.duration_s, size_bytes=r.size_bytes, file_url=f"/api/recordings/{r.id}/file",
+                   poster_url=f"/api/recordings/{r.id}/poster" if r.poster_path else None,
+                   created_at=r.created_at, finalised_at=r.finalised_at)
+
+
+class AuditOut(BaseModel):
+    """One audit line."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    session_id: str | None
+    target: str | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, r: AuditRecord) -> AuditOut:
+        """From a store record."""
+        return cls(id=r.id, at=r.at, actor=r.actor, action=r.action, session_id=r.session_id, target=r.target,
+                   detail=r.detail)
+
+
+class TimelineItem(BaseModel):
+    """One entry of a ticket's timeline; exactly the field named by `kind` is set."""
+
+    at: datetime
+    kind: Literal["session", "finding", "recording", "audit"]
+    session: SessionOut | None = None
+    finding: FindingOut | None = None
+    recording: RecordingOut | None = None
+    audit: AuditOut | None = None

@@ -1,0 +1,72 @@
+"""Recording routes: metadata and the media file (technicians only; Range requests work)."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+
+from signaling.tokens import Claims
+from web.common_api import ApiContext, RecordingOut
+from web.problems import Problem, not_found
+
+_MEDIA_TYPES = {".webm": "video/webm", ".mkv": "video/x-matroska", ".mp4": "video/mp4", ".ogg": "audio/ogg"}
+
+
+def _media_type(path: Path) -> str:
+    return _MEDIA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def add_routes(router: APIRouter, ctx: ApiContext) -> None:
+    """Register the recording routes on the /api router."""
+    store = ctx.store
+    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
+    TechnicianMedia = Annotated[Claims, Depends(ctx.auth.require_technician_media)]
+
+    @router.get("/tickets/{ticket_id}/recordings", tags=["recordings"])
+    async def ticket_recordings(ticket_id: str, claims: Technician) -> list[RecordingOut]:
+        """Recordings of a ticket, oldest first."""
+        if await store.get_ticket(ticket_id) is None:
+            raise not_found("ticket")
+        return [RecordingOut.of(r) for r in await store.list_recordings(ticket_id)]
+
+    @router.get("/recordings/{recording_id}", tags=["recordings"])
+    async def get_recording(recording_id: str, claims: Technician) -> RecordingOut:
+        """Recording metadata."""
+        recording = await store.get_recording(recording_id)
+        if recording is None:
+            raise not_found("recording")
+        return RecordingOut.of(recording)
+
+    @router.get("/recordings/{recording_id}/file", tags=["recordings"], response_class=FileResponse)
+    async def recording_file(recording_id: str, request: Request, claims: TechnicianMedia) -> FileResponse:
+        """The recording (header or ?token=); supports Range for seeking. Opening it is audited."""
+        recording = await store.get_recording(recording_id)
+        if recording is None:
+            raise not_found("recording")
+        if recording.status == "recording":
+            raise Problem(409, "recording-in-progress", "Conflict", "The recording is not finalised yet.")
+        path = Path(recording.path)
+        if not await asyncio.to_thread(path.is_file):
+            raise Problem(410, "recording-gone", "Gone", "The recording file is no longer available.")
+        if request.headers.get("range", "bytes=0-").startswith("bytes=0-"):  # seeks are not new views
+            await store.audit(actor=claims.subject, action="viewed", ticket_id=recording.ticket_id,
+                              session_id=recording.session_id, target=f"recording:{recording.id}")
+        return FileResponse(path, media_type=_media_type(path), filename=f"session-{recording.session_id}{path.suffix}",
+                            content_disposition_type="inline", headers={"Cache-Control": "private, no-store"})
+
+    @router.get("/recordings/{recording_id}/poster", tags=["recordings"], response_class=FileResponse)
+    async def recording_poster(recording_id: str, claims: TechnicianMedia) -> FileResponse:
+        """The poster frame of a recording."""
+        recording = await store.get_recording(recording_id)
+        if recording is None or not recording.poster_path:
+            raise not_found("poster")
+        path = Path(recording.poster_path)
+        if not await asyncio.to_thread(path.is_file):
+            raise not_found("poster")
+        return FileResponse(path, media_type=mimetypes.guess_type(path.name)[0] or "image/jpeg",
+                            headers={"Cache-Control": "private, no-store"})

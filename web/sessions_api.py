@@ -1,0 +1,109 @@
+"""Session routes: create a session (with the customer's join link), read its state, end it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from signaling.tokens import Claims, Role
+from tickets.records import SessionRecord
+from web.common_api import ApiContext, SessionOut
+from web.problems import Problem, not_found
+
+
+class SessionIn(BaseModel):
+    """Options for a new session."""
+
+    model_config = ConfigDict(extra="forbid")
+    customer_name: str = Field("", max_length=100, description="Shown to the technician; default: the ticket's customer")
+
+
+class SessionCreated(BaseModel):
+    """A new session and the link the customer opens (token in the fragment, so proxies never log it)."""
+
+    session: SessionOut
+    join_link: str
+    join_token: str
+    join_expires_at: datetime
+
+
+class ParticipantOut(BaseModel):
+    """Someone who joined."""
+
+    participant_id: str
+    role: str
+    name: str
+    joined_at: datetime
+
+
+class SessionDetail(SessionOut):
+    """A session as technicians see it."""
+
+    participants: list[ParticipantOut]
+
+
+class CustomerSessionView(BaseModel):
+    """All a customer learns about their own session."""
+
+    id: str
+    status: str
+    created_at: datetime
+    ended_at: datetime | None
+
+
+def add_routes(router: APIRouter, ctx: ApiContext) -> None:
+    """Register the session routes on the /api router."""
+    store = ctx.store
+    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
+    AnyToken = Annotated[Claims, Depends(ctx.auth.claims)]
+
+    def join(session: SessionRecord, name: str) -> SessionCreated:
+        token = ctx.tokens.issue_customer(session.id, name=name or "Customer", ttl_s=ctx.join_ttl_s)
+        expires = datetime.fromtimestamp(ctx.tokens.verify(token).expires_at, UTC)
+        return SessionCreated(session=SessionOut.of(session), join_link=f"{ctx.base_url}/join#token={token}",
+                              join_token=token, join_expires_at=expires)
+
+    @router.post("/tickets/{ticket_id}/sessions", status_code=201, tags=["sessions"])
+    async def create_session(ticket_id: str, claims: Technician, body: SessionIn | None = None) -> SessionCreated:
+        """Start a support session for the ticket and get the customer's join link."""
+        ticket = await store.get_ticket(ticket_id)
+        if ticket is None:
+            raise not_found("ticket")
+        session = await store.create_session(ticket_id, created_by=claims.subject)
+        return join(session, (body.customer_name if body else "") or ticket.customer)
+
+    @router.post("/sessions/{session_id}/join-link", tags=["sessions"])
+    async def new_join_link(session_id: str, claims: Technician, body: SessionIn | None = None) -> SessionCreated:
+        """A fresh customer link for an active session (the old one stays valid until it expires)."""
+        session = await store.get_session(session_id)
+        if session is None:
+            raise not_found("session")
+        if session.status != "active":
+            raise Problem(409, "session-ended", "Conflict", "The session has ended; start a new one.")
+        return join(session, body.customer_name if body else "")
+
+    @router.get("/sessions/{session_id}", tags=["sessions"], response_model=SessionDetail | CustomerSessionView)
+    async def get_session(session_id: str, claims: AnyToken) -> SessionDetail | CustomerSessionView:
+        """Session state: technicians see it all, a customer only their own session's status."""
+        if claims.role is Role.CUSTOMER and claims.session_id != session_id:
+            raise not_found("session")  # the same answer as for a session that does not exist
+        session = await store.get_session(session_id)
+        if session is None:
+            raise not_found("session")
+        if claims.role is Role.CUSTOMER:
+            return CustomerSessionView(id=session.id, status=session.status, created_at=session.created_at,
+                                       ended_at=session.ended_at)
+        participants = [ParticipantOut(participant_id=p.participant_id, role=p.role, name=p.name,
+                                       joined_at=p.joined_at) for p in await store.list_participants(session_id)]
+        return SessionDetail(**SessionOut.of(session).model_dump(), participants=participants)
+
+    @router.post("/sessions/{session_id}/end", tags=["sessions"])
+    async def end_session(session_id: str, claims: Technician) -> SessionOut:
+        """End the session (repeating it is harmless)."""
+        await store.end_session(session_id, actor=claims.subject)
+        session = await store.get_session(session_id)
+        assert session is not None
+        return SessionOut.of(session)
