@@ -100,8 +100,16 @@ def create_app(settings: Settings) -> FastAPI:
 
 async def _recover_recordings(store: TicketStore, recordings_dir: Path) -> None:
     """Finalise recordings a crash left unfinished and mark them recovered."""
-    recovered = await asyncio.to_thread(recover, recordings_dir)
-    for info in recovered:
-        log.info("recovered recording %s (%.1f s)", info.path, info.duration_s)
-    if recovered:
-        await store.recover_recordings(recovered)
+    def folders() -> list[Path]:
+        return sorted(p for p in recordings_dir.iterdir() if p.is_dir()) if recordings_dir.is_dir() else []
+
+    for folder in await asyncio.to_thread(folders):
+        for info in await asyncio.to_thread(recover, folder):
+            # the recorder is named by its recording row id (see CallManager)
+            log.info("session %s: recovered recording %s (%.1f s)", folder.name, info.path, info.duration_s)
+            try:
+                await store.finalise_recording(info.session_id, path=str(info.path), duration_s=info.duration_s,
+                                               size_bytes=info.size_bytes, status="recovered",
+                                               poster_path=str(info.poster_path) if info.poster_path else None)
+            except Exception:
+                log.exception("session %s: recovered recording %s has no database row", folder.name, info.path)

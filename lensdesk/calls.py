@@ -16,7 +16,7 @@ from media.analysis import AnalysisDecoder
 from media.call import CallMedia
 from media.frames import EncodedFrame
 from media.peer import NegotiationError
-from media.recorder import SessionRecorder
+from media.recorder import EmptyRecording, SessionRecorder
 from signaling import messages as m
 from signaling import room as r
 from signaling.service import ClientLink
@@ -44,6 +44,7 @@ class LiveCall:
     decoder: AnalysisDecoder | None = None
     diagnosis: DiagnosisWorker | None = None
     video_active: bool = False
+    first_finding_offset: float | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -78,7 +79,7 @@ class CallManager:
     async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
         """Admit a participant into the session's room (creating the call on first join)."""
         call = await self._call_for(join.session_id)
-        role = "customer" if claims.role is Role.CUSTOMER else "technician"
+        role: r.Role = "customer" if claims.role is Role.CUSTOMER else "technician"
         pid = f"{role[0]}-{uuid.uuid4().hex[:10]}"
         name = join.name or claims.name or role.title()
         async with call.lock:
@@ -167,9 +168,11 @@ class CallManager:
             call = LiveCall(session_id, record.ticket_id,
                             r.Room(session_id, recording=self._opts.recording_enabled), media)
             if self._opts.recording_enabled:
-                call.recorder = SessionRecorder(self._opts.recordings_dir, session_id)
+                # One folder per session, one recording (named by its row id) per stretch of the call.
+                folder = self._opts.recordings_dir / session_id
+                rec = await self._store.add_recording(session_id, str(folder))
+                call.recorder = SessionRecorder(folder, rec.id)
                 call.recorder.start()
-                rec = await self._store.add_recording(session_id, str(self._opts.recordings_dir))
                 call.recording_id = rec.id
                 media.add_observer(call.recorder.push)
             media.add_observer(lambda source, frame: self._analyse(call, source, frame))
@@ -187,10 +190,12 @@ class CallManager:
             await asyncio.to_thread(call.diagnosis.close)
         if call.recorder is not None and call.recording_id is not None:
             try:
-                info = await call.recorder.close()
-                await self._store.finalise_recording(call.recording_id, duration_s=info.duration_s,
+                info = await call.recorder.close(poster_at=call.first_finding_offset)
+                await self._store.finalise_recording(call.recording_id, path=str(info.path), duration_s=info.duration_s,
                                                      size_bytes=info.size_bytes,
                                                      poster_path=str(info.poster_path) if info.poster_path else None)
+            except EmptyRecording:
+                log.info("session %s: nothing was recorded", call.session_id)
             except Exception:
                 log.exception("session %s: finalising the recording failed; it will be recovered at restart",
                               call.session_id)
@@ -244,6 +249,8 @@ class CallManager:
 
     async def _commit_finding(self, call: LiveCall, finding: Finding, arrival: float) -> None:
         offset = call.recorder.offset_of(arrival) if call.recorder is not None else None
+        if call.first_finding_offset is None:
+            call.first_finding_offset = offset
         try:
             record = await self._store.attach_finding(call.session_id, NewFinding(
                 code=finding.code, family=finding.family or "", title=finding.title or "",

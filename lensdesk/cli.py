@@ -51,9 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="")
     token.add_argument("--data-dir")
     token.set_defaults(func=_token)
-    from . import analyze
-
-    analyze.add_parser(sub)
+    try:
+        from . import analyze
+        analyze.add_parser(sub)
+    except ImportError:
+        pass
     return parser
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
-from typing import Protocol
+from typing import Protocol, cast
 
 import av
 import numpy as np
@@ -40,7 +41,7 @@ class AnalysisDecoder:
         self._queue: queue.Queue[EncodedFrame | None] = queue.Queue(maxsize=MAX_PENDING)
         self._thread = threading.Thread(target=self._run, name=f"decode-{name}", daemon=True)
         self._codec_name: str | None = None
-        self._ctx: av.CodecContext | None = None
+        self._ctx: av.VideoCodecContext | None = None
         self._need_keyframe = True
         self._started = False
         self.decoded = 0
@@ -64,10 +65,8 @@ class AnalysisDecoder:
     def close(self) -> None:
         """Stop the decoder thread."""
         if self._started:
-            try:
+            with contextlib.suppress(queue.Full):
                 self._queue.put(None, timeout=1.0)
-            except queue.Full:
-                pass
             self._thread.join(timeout=5.0)
 
     def _run(self) -> None:
@@ -90,7 +89,7 @@ class AnalysisDecoder:
             self._need_keyframe = False
         if self._ctx is None or self._codec_name != item.codec:
             self._codec_name = item.codec
-            self._ctx = av.CodecContext.create(item.codec.lower(), "r")
+            self._ctx = cast(av.VideoCodecContext, av.CodecContext.create(item.codec.lower(), "r"))
         packet = av.Packet(item.data)
         for frame in self._ctx.decode(packet):
             self.decoded += 1

@@ -393,8 +393,11 @@ class TicketStore:
         return record
 
     async def finalise_recording(self, recording_id: str, *, duration_s: float, size_bytes: int,
-                                 poster_path: str | None, status: str = "finalised") -> None:
-        """Mark a recording finished ("finalised" or "recovered"); queues recording.ready once."""
+                                 poster_path: str | None, status: str = "finalised", path: str | None = None) -> None:
+        """Mark a recording finished ("finalised" or "recovered"); queues recording.ready once.
+
+        `path` replaces the stored path when the final file's name is only known at the end (the recorder
+        writes segments into a folder and picks .webm or .mkv when it finalises)."""
         if status not in RECORDING_STATUSES[1:]:
             raise InvalidInputError("status", "must be 'finalised' or 'recovered'")
         if duration_s < 0 or size_bytes < 0:
@@ -404,7 +407,7 @@ class TicketStore:
             result = await conn.execute(
                 update(recordings).where(recordings.c.id == recording_id, recordings.c.status == "recording")
                 .values(status=status, duration_s=duration_s, size_bytes=size_bytes, poster_path=poster_path,
-                        finalised_at=now))
+                        finalised_at=now, **({"path": path} if path is not None else {})))
             if result.rowcount != 1:
                 if await _recording(conn, recording_id) is None:
                     raise NotFoundError("recording", recording_id)
