@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
-import websockets
+from websockets.sync.client import connect
 from playwright.sync_api import Browser, Page
 
 from tests.e2e.conftest import FRAMES_JS, create_session, join_as_customer, open_console, wait_video_playing
@@ -90,10 +89,11 @@ def _ws_url(server: ServerProcess) -> str:
     return server.url.replace("http://", "ws://") + "/ws"
 
 
-async def _join(server: ServerProcess, token: str, session_id: str) -> dict:
-    async with websockets.connect(_ws_url(server)) as ws:
-        await ws.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
-        return json.loads(await asyncio.wait_for(ws.recv(), 10))
+def _join(server: ServerProcess, token: str, session_id: str) -> dict:
+    # Playwright's sync API owns this thread's event loop, so use the blocking websockets client.
+    with connect(_ws_url(server)) as ws:
+        ws.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
+        return json.loads(ws.recv(timeout=10))
 
 
 def test_customer_token_cannot_join_another_session(server, technician_browser):
@@ -106,7 +106,7 @@ def test_customer_token_cannot_join_another_session(server, technician_browser):
     link_b = create_session(console)
     session_b = server.tokens.verify(link_b.split("#token=", 1)[1]).session_id
     assert session_a != session_b
-    refused = asyncio.run(_join(server, token_a, session_b))
+    refused = (_join(server, token_a, session_b))
     assert refused["type"] == "error" and refused["code"] == "token_wrong_session" and refused["fatal"]
-    accepted = asyncio.run(_join(server, token_a, session_a))
+    accepted = (_join(server, token_a, session_a))
     assert accepted["type"] == "welcome" and accepted["role"] == "customer"

@@ -1,0 +1,138 @@
+"""The signaling WebSocket against a real server process: bad input gets an error, the connection and room survive."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.support import ServerProcess, running_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with running_server(tmp_path_factory.mktemp("ws") / "data",
+                        env={"LENSDESK_WS_RATE_PER_S": "5", "LENSDESK_WS_RATE_BURST": "15",
+                             "LENSDESK_WS_MAX_MESSAGE_BYTES": "4096"}) as srv:
+        yield srv
+
+
+def new_session(server: ServerProcess) -> tuple[str, str]:
+    """A ticket + session over REST; returns (session id, customer join token)."""
+    auth = {"Authorization": f"Bearer {server.technician_token()}"}
+    ticket = httpx.post(f"{server.url}/api/tickets", json={"title": "printer"}, headers=auth).json()
+    created = httpx.post(f"{server.url}/api/tickets/{ticket['id']}/sessions", json={}, headers=auth).json()
+    return created["session"]["id"], created["join_token"]
+
+
+def ws(server: ServerProcess, **kw: object) -> ClientConnection:
+    return connect(server.url.replace("http", "ws") + "/ws", open_timeout=5, **kw)  # type: ignore[arg-type]
+
+
+def recv(conn: ClientConnection) -> dict:
+    return json.loads(conn.recv(timeout=5))
+
+
+def join(conn: ClientConnection, token: str, session_id: str) -> dict:
+    conn.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
+    return recv(conn)
+
+
+def test_malformed_messages_get_errors_and_the_connection_survives(server):
+    session_id, token = new_session(server)
+    with ws(server) as conn:
+        assert join(conn, token, session_id)["type"] == "welcome"
+        for raw, code in [("{oops", "malformed_json"), ("[]", "malformed_message"),
+                          (json.dumps({"type": "teleport"}), "unknown_type"),
+                          (json.dumps({"type": "offer"}), "invalid_message"),
+                          (json.dumps({"type": "offer", "sdp": "garbage"}), "negotiation_failed"),
+                          (json.dumps({"type": "video_request"}), "not_allowed"),
+                          (json.dumps({"type": "join", "token": token, "session_id": session_id}), "already_joined"),
+                          ("x" * 5000, "message_too_large")]:
+            conn.send(raw)
+            reply = recv(conn)
+            assert reply["type"] == "error" and reply["code"] == code, (raw[:30], reply)
+            assert reply["message"] and not reply["fatal"]
+        conn.send(b"\x00\x01binary")
+        assert recv(conn)["code"] == "unsupported_frame"
+        conn.send(json.dumps({"type": "ping"}))
+        assert recv(conn)["type"] == "pong"
+
+
+def test_room_survives_a_misbehaving_participant(server):
+    session_id, token = new_session(server)
+    with ws(server) as tech, ws(server) as customer:
+        assert join(tech, server.technician_token(), session_id)["type"] == "welcome"
+        assert join(customer, token, session_id)["type"] == "welcome"
+        assert recv(tech)["type"] == "participant_joined"
+        customer.send("{{{{")
+        assert recv(customer)["code"] == "malformed_json"
+        tech.send(json.dumps({"type": "video_request"}))
+        assert recv(customer)["type"] == "video_requested"
+
+
+def test_messages_before_join_and_bad_tokens(server):
+    session_id, token = new_session(server)
+    with ws(server) as conn:
+        conn.send(json.dumps({"type": "ping"}))
+        assert recv(conn)["code"] == "not_joined"
+    for bad, code in [("nonsense", "token_invalid"), (token + "x", "token_invalid")]:
+        with ws(server) as conn:
+            reply = join(conn, bad, session_id)
+            assert reply["code"] == code and reply["fatal"]
+            with pytest.raises(ConnectionClosed):
+                conn.recv(timeout=5)
+    with ws(server) as conn:
+        reply = join(conn, server.technician_token(), "no-such-session")
+        assert reply["code"] == "session_not_found" and reply["fatal"]
+
+
+def test_second_customer_with_the_same_link_is_refused(server):
+    session_id, token = new_session(server)
+    with ws(server) as first, ws(server) as second:
+        assert join(first, token, session_id)["type"] == "welcome"
+        reply = join(second, token, session_id)
+        assert reply["code"] == "customer_present" and reply["fatal"]
+
+
+def test_rate_limit(server):
+    session_id, token = new_session(server)
+    with ws(server) as conn:
+        assert join(conn, token, session_id)["type"] == "welcome"
+        for _ in range(25):
+            conn.send(json.dumps({"type": "ping"}))
+        replies = [recv(conn) for _ in range(25)]
+        assert any(r.get("code") == "rate_limited" for r in replies)
+        assert any(r["type"] == "pong" for r in replies)
+
+
+def test_cross_site_origin_is_refused_at_upgrade(server):
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        with ws(server, origin="https://evil.example") as conn:
+            conn.recv(timeout=5)
+    with ws(server, origin=server.url) as conn:
+        conn.send(json.dumps({"type": "ping"}))
+        assert recv(conn)["code"] == "not_joined"
+
+
+def test_pages_and_health_are_served(server):
+    for path in ("/console", "/join", "/static/call.js", "/healthz", "/docs"):
+        assert httpx.get(server.url + path).status_code == 200, path
+    qr = httpx.get(server.url + "/api/qr.svg", params={"text": "http://x/join#token=t"})
+    assert qr.status_code == 200 and qr.text.lstrip().startswith("<?xml")
+
+
+def test_abusive_flood_is_disconnected(server):
+    session_id, token = new_session(server)
+    with ws(server) as conn:
+        assert join(conn, token, session_id)["type"] == "welcome"
+        with pytest.raises(ConnectionClosed):
+            for _ in range(200):
+                conn.send(json.dumps({"type": "ping"}))
+            for _ in range(200):
+                recv(conn)
