@@ -23,6 +23,7 @@ from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
 from tickets.records import FindingRecord, NewFinding
 from tickets.store import TicketStore
+from web.common_api import FindingOut
 
 from .diagnosis import DiagnosisWorker
 
@@ -270,11 +271,5 @@ class CallManager:
 
 
 def finding_payload(record: FindingRecord) -> dict[str, Any]:
-    """What the technician console shows of a finding (the snapshot by opaque id, fetched with a token)."""
-    return {
-        "id": record.id, "ticket_id": record.ticket_id, "session_id": record.session_id, "code": record.code,
-        "family": record.family, "title": record.title, "cause": record.cause, "remedy": record.remedy,
-        "severity": record.severity, "known": record.known, "text": record.text,
-        "confidence": round(record.confidence, 3), "offset_s": record.offset_s, "frame_time": record.frame_time,
-        "snapshot_id": record.snapshot_id, "source": record.source, "created_at": record.created_at.isoformat(),
-    }
+    """A finding as the console shows it: the same shape as the REST API's FindingOut."""
+    return FindingOut.of(record).model_dump(mode="json")

@@ -17,6 +17,7 @@ export class Call extends EventTarget {
     this._again = false;
     this._answerWaiter = null;
     this.closed = false;
+    this.received = []; // message types seen, for support diagnostics and tests
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
@@ -98,6 +99,8 @@ export class Call extends EventTarget {
     } else if (msg.type === "renegotiate") {
       this.negotiate().catch((e) => this.emit("failure", e.message));
     }
+    this.received.push(msg.type);
+    if (this.received.length > 500) this.received.shift();
     this.emit("message", msg);
     this.emit(msg.type, msg);
   }

@@ -47,10 +47,11 @@ $("create-session").addEventListener("click", async () => {
     }
     const session = await api("POST", `/api/tickets/${encodeURIComponent(ticketId)}/sessions`, {});
     state.ticketId = ticketId;
-    state.sessionId = session.session_id || session.id;
-    $("join-link").value = session.join_url;
-    $("link-ttl").textContent = `${Math.round((session.join_ttl_s || 1800) / 60)} minutes`;
-    $("qr").src = `/api/qr.svg?text=${encodeURIComponent(session.join_url)}`;
+    state.sessionId = session.session.id;
+    $("join-link").value = session.join_link;
+    const minutes = Math.max(1, Math.round((Date.parse(session.join_expires_at) - Date.now()) / 60000));
+    $("link-ttl").textContent = `${minutes} minutes`;
+    $("qr").src = `/api/qr.svg?text=${encodeURIComponent(session.join_link)}`;
     $("review-link").href = `/review#ticket=${encodeURIComponent(ticketId)}&token=${encodeURIComponent(state.token)}`;
     $("link-box").hidden = false;
     await joinCall();
@@ -134,8 +135,8 @@ $("mute").addEventListener("click", () => {
 $("hangup").addEventListener("click", () => { state.call.hangUp(false); setCallState("left"); });
 $("end").addEventListener("click", () => { state.call.hangUp(true); setCallState("ended"); });
 
-async function snapshotUrl(id) {
-  const res = await fetch(`/api/snapshots/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${state.token}` } });
+async function snapshotUrl(url) {
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${state.token}` } });
   if (!res.ok) return "";
   return URL.createObjectURL(await res.blob());
 }
@@ -160,5 +161,5 @@ async function addFinding(f) {
         + (f.offset_s != null ? ` · at ${f.offset_s.toFixed(1)} s` : "")),
       dismiss));
   $("findings").prepend(item);
-  img.src = await snapshotUrl(f.snapshot_id);
+  img.src = await snapshotUrl(f.snapshot_url);
 }
