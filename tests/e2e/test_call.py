@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from websockets.sync.client import connect
 from playwright.sync_api import Browser, Page
+from websockets.sync.client import connect
 
 from tests.e2e.conftest import FRAMES_JS, create_session, join_as_customer, open_console, wait_video_playing
 from tests.support import ServerProcess

@@ -30,8 +30,8 @@ async def connect(media: CallMedia, pid: str, role: str, peer: SyntheticCustomer
     await peer.accept(answer)
 
 
-async def wait_for(cond, timeout=15.0):
-    deadline = time.monotonic() + timeout
+async def wait_for(cond, within=15.0):
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if cond():
             return
@@ -92,7 +92,7 @@ async def test_packet_loss_on_the_receive_path_recovers(clip):
     try:
         await connect(media, "t-1", "technician", tech)
         await connect(media, "c-1", "customer", customer)
-        await wait_for(lambda: len(tech.video_frames) > 90, timeout=20)
+        await wait_for(lambda: len(tech.video_frames) > 90, within=20)
         await asyncio.sleep(2.0)
         # NACK/RTX and PLI keep the picture moving despite 5% loss
         assert tech.fps(2.0) >= 20
