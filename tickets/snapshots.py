@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,13 @@ class SnapshotFiles:
         if path.parent != self.folder.resolve():
             raise InvalidInputError("snapshot", "path escapes the snapshots folder")
         return path
+
+    def list_files(self) -> list[tuple[str, float]]:
+        """(file name, age in seconds) of every file in the folder, temp files included."""
+        if not self.folder.is_dir():
+            return []
+        now = time.time()
+        return [(p.name, now - p.stat().st_mtime) for p in self.folder.iterdir() if p.is_file()]
 
     def discard(self, file_name: str) -> None:
         """Remove a file whose database row never committed."""

@@ -365,6 +365,17 @@ class TicketStore:
         assert found is not None
         return found
 
+    async def sweep_orphan_snapshots(self, *, min_age_s: float = 3600.0) -> int:
+        """Delete snapshot files no finding points at (a crash between fsync and commit leaves them)."""
+        async with self._engine.connect() as conn:
+            referenced = set((await conn.execute(select(findings.c.snapshot_path))).scalars())
+        # young files may belong to an attach_finding that has not committed yet
+        orphans = [name for name, age in await asyncio.to_thread(self.snapshots.list_files)
+                   if name not in referenced and age >= min_age_s]
+        for name in orphans:
+            await asyncio.to_thread(self.snapshots.discard, name)
+        return len(orphans)
+
     async def find_snapshot(self, snapshot_id: str) -> tuple[FindingRecord, Path] | None:
         """The finding owning a snapshot and the file's path, or None if either is missing."""
         async with self._engine.connect() as conn:

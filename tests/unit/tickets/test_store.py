@@ -219,3 +219,14 @@ async def test_timeline_merges_everything_in_time_order(store: TicketStore) -> N
     assert {"session", "finding", "recording", "audit"} <= set(kinds)
     actions = [e.item.action for e in timeline if e.kind == "audit"]  # type: ignore[union-attr]
     assert actions == ["created", "created", "escalated", "attached", "ended"]
+
+
+async def test_sweep_removes_only_old_unreferenced_snapshot_files(store: TicketStore) -> None:
+    ticket = await store.create_ticket("t", created_by="tech")
+    session = await store.create_session(ticket.id, created_by="tech")
+    kept = await store.attach_finding(session.id, new_finding())
+    orphan = store.snapshots.write(make_jpeg(3))  # as if the process died before the commit
+    assert await store.sweep_orphan_snapshots(min_age_s=3600) == 0  # too young: may still commit
+    assert await store.sweep_orphan_snapshots(min_age_s=0) == 1
+    names = {p.name for p in (store.data_dir / "snapshots").iterdir()}
+    assert names == {kept.snapshot_path} and orphan.file_name not in names
