@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lensdesk needs, only when something is missing (idempotent, root).
 set -euo pipefail
-PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk)
+PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk postgresql)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
