@@ -10,7 +10,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from media.frames import EncodedFrame, is_vp8_keyframe
+from media.frames import EncodedFrame, is_h264_keyframe, is_vp8_keyframe
 
 VIDEO_CLOCK = 90000
 AUDIO_CLOCK = 48000
@@ -43,7 +43,24 @@ def encode_vp8(
     width: int, height: int, *, fps: int = 30, seconds: float = 2.0, bitrate: int = 1_000_000, keyint: int = 60
 ) -> list[EncodedUnit]:
     """Encode a synthetic clip with libvpx (VP8) in real-time mode, as a browser would."""
-    ctx = av.CodecContext.create("libvpx", "w")
+    options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0", "auto-alt-ref": "0"}
+    return _encode_video("libvpx", options, width, height, fps, seconds, bitrate, keyint)
+
+
+def encode_h264(
+    width: int, height: int, *, fps: int = 30, seconds: float = 2.0, bitrate: int = 1_000_000, keyint: int = 60
+) -> list[EncodedUnit]:
+    """Encode a synthetic clip with libx264 (constrained baseline, Annex B, SPS/PPS on every IDR) as WebRTC does."""
+    options = {"preset": "ultrafast", "tune": "zerolatency", "profile": "baseline", "x264-params": "repeat-headers=1"}
+    return _encode_video("libx264", options, width, height, fps, seconds, bitrate, keyint)
+
+
+def _encode_video(
+    encoder: str, options: dict[str, str], width: int, height: int, fps: int, seconds: float, bitrate: int,
+    keyint: int,
+) -> list[EncodedUnit]:
+    is_keyframe = is_vp8_keyframe if encoder == "libvpx" else is_h264_keyframe
+    ctx = av.CodecContext.create(encoder, "w")
     ctx.width = width
     ctx.height = height
     ctx.pix_fmt = "yuv420p"
@@ -51,7 +68,7 @@ def encode_vp8(
     ctx.gop_size = keyint
     ctx.time_base = Fraction(1, fps)
     ctx.framerate = Fraction(fps, 1)
-    ctx.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0", "auto-alt-ref": "0"}
+    ctx.options = options
     ctx.open()
     units: list[EncodedUnit] = []
     count = round(seconds * fps)
@@ -63,7 +80,7 @@ def encode_vp8(
         for packet in ctx.encode(frame):
             data = bytes(packet)
             pts = packet.pts if packet.pts is not None else len(units)
-            units.append(EncodedUnit(data=data, media_time=pts / fps, keyframe=is_vp8_keyframe(data)))
+            units.append(EncodedUnit(data=data, media_time=pts / fps, keyframe=is_keyframe(data)))
     return units
 
 
