@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import av
 import pytest
 
 from media.frames import EncodedFrame
 from media.recorder import SessionRecorder
-from media.recording.bitstream import InvalidFrame, h264_parameter_sets, inspect_frame, inspect_opus, inspect_vp8
+from media.recording.bitstream import (
+    InvalidFrame,
+    h264_parameter_sets,
+    inspect_frame,
+    inspect_opus,
+    inspect_vp8,
+)
 from media.recording.layout import check_session_id
 from media.recording.synthetic import as_frames, encode_h264, encode_opus, encode_vp8
 from media.recording.timeline import TrackClock
@@ -89,6 +96,12 @@ def test_session_ids_must_be_one_safe_path_component() -> None:
             check_session_id(bad)
 
 
+def ffprobe(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
 async def test_h264_is_remuxed_into_matroska(tmp_path) -> None:
     video = encode_h264(640, 360, fps=30, seconds=1.5, keyint=30)
     audio = encode_opus(seconds=1.5)
@@ -102,8 +115,7 @@ async def test_h264_is_remuxed_into_matroska(tmp_path) -> None:
         recorder.push("customer", frame)
     info = await recorder.close()
     assert info.path.suffix == ".mkv"  # WebM cannot carry H264
-    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json",
-                                       str(info.path)], capture_output=True, text=True, check=True).stdout)
+    probe = ffprobe(info.path)
     codecs = [(s["codec_name"], s.get("width")) for s in probe["streams"]]
     assert codecs == [("h264", 640), ("opus", None)]
     assert abs(float(probe["format"]["duration"]) - 1.6) < 0.5
