@@ -5,8 +5,6 @@ may also take `?token=` because browsers cannot set headers there. Use as
 `Depends(auth.require_technician)`, `Depends(auth.claims)`, `Depends(auth.require_technician_media)`.
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Finding routes: list per ticket, search by code, dismiss, manual snapshot upload, snapshot images."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile

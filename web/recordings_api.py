@@ -1,7 +1,5 @@
 """Recording routes: metadata and the media file (technicians only; Range requests work)."""
 
-from __future__ import annotations
-
 import asyncio
 import mimetypes
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Session routes: create a session (with the customer's join link), read its state, end it."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Annotated
 

@@ -3,8 +3,6 @@
 The composition root mounts `build_router(...)` and calls `install_problem_handlers(app)`.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
