@@ -196,10 +196,12 @@ async def test_recording_finalise_emits_ready_once(store: TicketStore) -> None:
     assert rec.status == "recording"
     with pytest.raises(InvalidInputError):
         await store.finalise_recording(rec.id, duration_s=1, size_bytes=1, poster_path=None, status="lost")
-    await store.finalise_recording(rec.id, duration_s=61.5, size_bytes=1234, poster_path="/p.jpg")
-    await store.finalise_recording(rec.id, duration_s=99, size_bytes=9, poster_path=None)
+    await store.finalise_recording(rec.id, duration_s=61.5, size_bytes=1234, poster_path="/p.jpg",
+                                   path="/data/recordings/x/final.webm")
+    await store.finalise_recording(rec.id, duration_s=99, size_bytes=9, poster_path=None, path="/elsewhere")
     final = await store.get_recording(rec.id)
     assert final is not None and final.status == "finalised" and final.duration_s == 61.5
+    assert final.path == "/data/recordings/x/final.webm" and final.poster_path == "/p.jpg"
     [event] = await store.outbox.list(event_type=events.RECORDING_READY)
     assert event.payload["recording"]["size_bytes"] == 1234
     assert [r.id for r in await store.list_recordings(ticket.id)] == [rec.id]
