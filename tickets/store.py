@@ -150,8 +150,8 @@ class TicketStore:
             rows = [TicketRecord(**r) for r in (await conn.execute(query)).mappings()]
         return _page(rows, limit)
 
-    async def timeline(self, ticket_id: str) -> list[TimelineEntry]:
-        """Sessions, findings, recordings and audit lines of a ticket, oldest first."""
+    async def timeline(self, ticket_id: str, *, include_views: bool = False) -> list[TimelineEntry]:
+        """Sessions, findings, recordings and audit lines of a ticket, oldest first ("viewed" lines only on request)."""
         async with self._engine.connect() as conn:
             if await _ticket(conn, ticket_id) is None:
                 raise NotFoundError("ticket", ticket_id)
@@ -163,6 +163,8 @@ class TicketStore:
             for r in await _recordings_of(conn, ticket_id):
                 entries.append(TimelineEntry(at=r.created_at, kind="recording", item=r))
             query = select(audit_log).where(audit_log.c.ticket_id == ticket_id).order_by(audit_log.c.id)
+            if not include_views:
+                query = query.where(audit_log.c.action != "viewed")
             for a in (await conn.execute(query)).mappings():
                 entries.append(TimelineEntry(at=a["at"], kind="audit", item=AuditRecord(**a)))
         return sorted(entries, key=lambda e: e.at)

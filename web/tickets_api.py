@@ -118,7 +118,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
 
     @router.get("/tickets/{ticket_id}", tags=["tickets"])
     async def get_ticket(ticket_id: str, claims: Technician) -> TicketDetail:
-        """A ticket with its sessions, findings, recordings and timeline (the view is audited)."""
+        """A ticket with its sessions, findings, recordings and timeline (the view is audited, see /audit)."""
         ticket = await store.get_ticket(ticket_id)
         if ticket is None:
             raise not_found("ticket")
@@ -142,6 +142,14 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                 timeline.append(TimelineItem(at=entry.at, kind="audit", audit=AuditOut.of(item)))
         return TicketDetail(**TicketOut.of(ticket).model_dump(), sessions=sessions, findings=findings,
                             recordings=recordings, timeline=timeline)
+
+    @router.get("/tickets/{ticket_id}/audit", tags=["tickets"])
+    async def ticket_audit(ticket_id: str, claims: Technician,
+                           limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> list[AuditOut]:
+        """The ticket's full audit log, views included, oldest first."""
+        if await store.get_ticket(ticket_id) is None:
+            raise not_found("ticket")
+        return [AuditOut.of(a) for a in await store.list_audit(ticket_id=ticket_id, limit=limit)]
 
     @router.patch("/tickets/{ticket_id}", tags=["tickets"])
     async def patch_ticket(ticket_id: str, body: TicketPatch, claims: Technician) -> TicketOut:
