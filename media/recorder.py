@@ -61,7 +61,7 @@ class SessionRecorder:
         self._writer: RecordingWriter | None = None
         self._t0: float | None = None
         self._closed = False
-        self._not_live = RecorderStats()  # frames pushed before start() or after close()
+        self._not_live = RecorderStats()  # frames pushed before start()
 
     @property
     def session_id(self) -> str:
@@ -109,10 +109,12 @@ class SessionRecorder:
         """Queue a frame from `source` ("customer" or "technician:<id>"); never blocks, any thread."""
         track_title(source)  # a wrong source is a wiring bug: fail loudly, at the caller
         writer = self._writer
-        if writer is None or self._closed:
-            self._not_live.skipped["recorder not running"] += 1
-            return
-        writer.submit(source, frame)
+        if writer is None:
+            self._not_live.skipped["recorder not started"] += 1
+        elif self._closed:
+            writer.stats.skipped["recorder closed"] += 1
+        else:
+            writer.submit(source, frame)
 
     def offset_of(self, arrival: float) -> float:
         """Seconds into the recording of a time.monotonic() instant (0 for instants before the start)."""

@@ -23,10 +23,12 @@ class Placement:
 class TrackClock:
     """Maps (RTP timestamp, arrival offset) of one track to recording seconds."""
 
-    def __init__(self, clock_rate: int, *, max_lag: float = 1.0, max_lead: float = 1.0) -> None:
+    def __init__(self, clock_rate: int, *, max_lag: float = 1.0, max_lead: float = 5.0) -> None:
         self._rate = float(clock_rate)
         self._max_lag = max_lag  # RTP time running this far behind arrival => paused sender, re-anchor
-        self._max_lead = max_lead  # RTP time this far ahead of arrival => timestamps jumped
+        # RTP time this far ahead of arrival => timestamps jumped (new SSRC: random, usually hours).
+        # Less than that is a late first frame (big keyframe, jitter buffer start): just tighten.
+        self._max_lead = max_lead
         self._anchor_ts: int | None = None
         self._base = 0.0  # recording seconds of the anchor timestamp
         self._last_ts = 0

@@ -136,9 +136,11 @@ class RecordingWriter:
                 self._queued_bytes -= len(frame.data) if isinstance(frame, EncodedFrame) else 0
             try:
                 self._handle(source, frame)
-            except Exception:  # one bad frame or a write error must not end the recording
-                log.exception("recorder %s: failed to write a frame", self._layout.session_id)
+            except Exception:  # one bad frame or a write error (disk full) must not end the recording
                 self.stats.write_errors += 1
+                if self.stats.write_errors & (self.stats.write_errors - 1) == 0:
+                    log.exception("recorder %s: failed to write a frame (%d errors so far)",
+                                  self._layout.session_id, self.stats.write_errors)
                 self._abandon_segment()
             self._roll_if_old()
         self._close_segment()

@@ -122,3 +122,10 @@ async def test_h264_is_remuxed_into_matroska(tmp_path) -> None:
     with av.open(str(info.path)) as container:
         assert sum(1 for _ in container.decode(video=0)) == len(video)
     assert info.poster_path is not None
+
+
+def test_track_clock_tightens_after_a_late_first_frame_instead_of_calling_it_a_jump() -> None:
+    clock = TrackClock(90000)
+    clock.place(0, 2.0)  # a big first keyframe that came 1.5 s late
+    quick = clock.place(3000, 0.5333)  # the next one, 1.5 s earlier than the first one's delay predicts
+    assert not quick.rtp_jump and quick.seconds == pytest.approx(0.5333, abs=1e-3)
