@@ -6,9 +6,11 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 import av
 import numpy as np
+from av.video.codeccontext import VideoCodecContext
 
 from media.frames import EncodedFrame, is_h264_keyframe, is_vp8_keyframe
 
@@ -60,7 +62,7 @@ def _encode_video(
     keyint: int,
 ) -> list[EncodedUnit]:
     is_keyframe = is_vp8_keyframe if encoder == "libvpx" else is_h264_keyframe
-    ctx = av.CodecContext.create(encoder, "w")
+    ctx = cast(VideoCodecContext, av.CodecContext.create(encoder, "w"))
     ctx.width = width
     ctx.height = height
     ctx.pix_fmt = "yuv420p"
