@@ -67,6 +67,12 @@ class OutboxWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
 
+    async def aclose(self) -> None:
+        """Close the connectors' HTTP clients (call after cancelling run())."""
+        for connector in self._connectors:
+            with contextlib.suppress(Exception):
+                await connector.aclose()
+
     async def drain_once(self) -> int:
         """One pass over the due events; returns how many were attempted."""
         now = utcnow()

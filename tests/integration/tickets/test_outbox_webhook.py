@@ -210,4 +210,5 @@ async def test_running_worker_wakes_on_commit(store: TicketStore, start_receiver
     await _wait_for(arrived, timeout_s=5.0)
     assert time.monotonic() - started < 2.0
     task.cancel()
-    await hook.aclose()
+    await worker.aclose()
+    assert hook._client.is_closed
