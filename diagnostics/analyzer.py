@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diagnostics.config import DiagnosticsConfig
-from diagnostics.extract import CodeRead, extract_codes
+from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.ocr import OcrEngine, OcrLine
-from diagnostics.preprocess import join_segments, prepare
+from diagnostics.preprocess import prepare
+from diagnostics.reread import reread_code_words
 from diagnostics.screen import find_screen, find_text_block, rectify
-
-LOW_CONFIDENCE = 0.75  # below this mean line confidence the screen may be in another script
+from diagnostics.sevenseg import read_seven_segment
 
 
 @dataclass(slots=True)
@@ -56,21 +56,21 @@ class FrameAnalyzer:
         frame = validate_frame(image)
         region, how = self.locate(to_gray(frame))
         ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
-        lines = self._engine.read(ocr_in, self._fast_lang)
+        lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang))
         passes = [self._fast_lang]
         reads = extract_codes(lines)
-        if not reads and self._all_langs != self._fast_lang and _looks_foreign(lines):
+        if not reads and self._all_langs != self._fast_lang and lacks_context(lines):
             # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
             lines = self._engine.read(ocr_in, self._all_langs)
             passes.append(self._all_langs)
             reads = extract_codes(lines)
-        if not reads and _few_glyphs(lines):
-            # Seven-segment digits read as nothing: bridge the segment gaps and try once more.
-            joined = join_segments(ocr_in)
-            seg_lines = self._engine.read(joined, self._fast_lang)
+        if not reads:
+            # Seven-segment panels, which Tesseract cannot read: a cheap dedicated decoder.
+            seg_lines = read_seven_segment(ocr_in)
             passes.append("segments")
-            if extract_codes(seg_lines):
-                lines, reads, ocr_in = seg_lines, extract_codes(seg_lines), joined
+            seg_reads = extract_codes(seg_lines)
+            if seg_reads:
+                lines, reads = seg_lines, seg_reads
         return FrameAnalysis(reads, lines, how, passes, ocr_in, (time.perf_counter() - start) * 1000)
 
     def read_text(self, ocr_input: np.ndarray) -> list[OcrLine]:
@@ -78,9 +78,3 @@ class FrameAnalyzer:
         return self._engine.read(ocr_input, self._all_langs)
 
 
-def _looks_foreign(lines: list[OcrLine]) -> bool:
-    return any(ln.confidence < LOW_CONFIDENCE for ln in lines)
-
-
-def _few_glyphs(lines: list[OcrLine]) -> bool:
-    return sum(len(ln.text.strip()) for ln in lines) <= 6

@@ -25,7 +25,7 @@ class DiagnosticsConfig:
     unchanged_recheck_s: float = 2.0  # analyse an unchanged scene again after this long anyway
     # Screen finding and OCR preparation.
     min_screen_share: float = 0.06  # smallest screen quad, as share of the frame area
-    target_text_px: int = 30  # upscale so text lines are about this tall
+    target_text_px: int = 18  # upscale so text lines are about this tall
     max_ocr_width: int = 1400  # cap on the rectified width handed to the OCR engine
     # Consensus.
     confirm_reads: int = 2  # agreeing reads needed to confirm a code

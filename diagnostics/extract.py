@@ -35,6 +35,14 @@ def _is_bare_display(lines: list[OcrLine]) -> bool:
     return 0 < len(tokens) <= 2
 
 
+def lacks_context(lines: list[OcrLine]) -> bool:
+    """True when some code was only dropped for want of an error keyword (e.g. one in another script)."""
+    text = screen_text(lines)
+    if has_context(text) or _is_bare_display(lines):
+        return False
+    return any(needs_context(m) for ln in lines for m in find_codes(ln.text, assume_keyword=True))
+
+
 def extract_codes(lines: list[OcrLine]) -> list[CodeRead]:
     """Every code on the screen that passes the context rules, best confidence per code."""
     text = screen_text(lines)

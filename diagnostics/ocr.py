@@ -10,13 +10,25 @@ import numpy as np
 
 from diagnostics.errors import OcrUnavailableError
 
+CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZx:-."  # what device error codes are written with
+
 
 @dataclass(frozen=True, slots=True)
-class OcrLine:
-    """One recognised text line with its mean word confidence (0..1)."""
+class OcrWord:
+    """One recognised word: text, confidence (0..1) and box (x, y, w, h) in the input image."""
 
     text: str
     confidence: float
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One recognised text line with its mean word confidence (0..1) and its words."""
+
+    text: str
+    confidence: float
+    words: tuple[OcrWord, ...] = ()
 
 
 class OcrEngine(Protocol):
@@ -24,20 +36,27 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def read(self, gray: np.ndarray, languages: str | None = None, single_line: bool = False) -> list[OcrLine]:
+    def read(self, gray: np.ndarray, languages: str | None = None) -> list[OcrLine]:
         """Recognise gray (HxW uint8); languages overrides the engine default (e.g. "eng")."""
         ...
 
+    def read_code(self, gray: np.ndarray) -> str:
+        """Read one short line restricted to CODE_CHARS (English model, single-line layout)."""
+        ...
 
-def _group_lines(words: list[tuple[tuple[int, int, int], str, float]]) -> list[OcrLine]:
-    lines: dict[tuple[int, int, int], list[tuple[str, float]]] = {}
-    for key, word, conf in words:
+
+Box = tuple[int, int, int, int]
+
+
+def _group_lines(words: list[tuple[tuple[int, int, int], str, float, Box]]) -> list[OcrLine]:
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for key, word, conf, box in words:
         if word.strip():
-            lines.setdefault(key, []).append((word, conf))
+            lines.setdefault(key, []).append(OcrWord(word.strip(), max(0.0, conf) / 100.0, box))
     out = []
     for key in sorted(lines):
         ws = lines[key]
-        out.append(OcrLine(" ".join(w for w, _ in ws), float(np.mean([c for _, c in ws])) / 100.0))
+        out.append(OcrLine(" ".join(w.text for w in ws), float(np.mean([w.confidence for w in ws])), tuple(ws)))
     return out
 
 
@@ -59,29 +78,40 @@ class TesserocrEngine:
         self._apis: dict[tuple[str, bool], object] = {}
         self._api(languages, False)  # fail early on missing language data
 
-    def _api(self, languages: str, single_line: bool):  # type: ignore[no-untyped-def]
-        key = (languages, single_line)
+    def _api(self, languages: str, code_line: bool):  # type: ignore[no-untyped-def]
+        key = (languages, code_line)
         api = self._apis.get(key)
         if api is None:
             t = self._tesserocr
-            psm = t.PSM.SINGLE_LINE if single_line else t.PSM.SPARSE_TEXT
+            psm = t.PSM.SINGLE_LINE if code_line else t.PSM.SPARSE_TEXT
             try:
                 api = t.PyTessBaseAPI(path=self._path, lang=languages, psm=psm, oem=t.OEM.LSTM_ONLY)
             except RuntimeError as exc:
                 raise OcrUnavailableError(f"tesseract cannot load {languages!r} from {self._path}: {exc}") from exc
             api.SetVariable("debug_file", "/dev/null")
+            if code_line:
+                api.SetVariable("tessedit_char_whitelist", CODE_CHARS)
             self._apis[key] = api
         return api
 
-    def read(self, gray: np.ndarray, languages: str | None = None, single_line: bool = False) -> list[OcrLine]:
-        """Recognise a grey image and return its text lines."""
-        t = self._tesserocr
-        api = self._api(languages or self._default, single_line)
+    def _set(self, api, gray: np.ndarray) -> None:  # type: ignore[no-untyped-def]
         img = np.ascontiguousarray(gray)
         h, w = img.shape[:2]
         api.SetImageBytes(img.tobytes(), w, h, 1, w)
+
+    def read_code(self, gray: np.ndarray) -> str:
+        """Read one short line restricted to CODE_CHARS."""
+        api = self._api("eng", True)
+        self._set(api, gray)
+        return str(api.GetUTF8Text()).strip()
+
+    def read(self, gray: np.ndarray, languages: str | None = None) -> list[OcrLine]:
+        """Recognise a grey image and return its text lines."""
+        t = self._tesserocr
+        api = self._api(languages or self._default, False)
+        self._set(api, gray)
         api.Recognize()
-        words: list[tuple[tuple[int, int, int], str, float]] = []
+        words: list[tuple[tuple[int, int, int], str, float, Box]] = []
         it = api.GetIterator()
         block = par = line = 0
         level = t.RIL.WORD
@@ -97,7 +127,8 @@ class TesserocrEngine:
             except RuntimeError:  # tesserocr raises on empty results
                 continue
             if word:
-                words.append(((block, par, line), word, r.Confidence(level)))
+                x0, y0, x1, y1 = r.BoundingBox(level)
+                words.append(((block, par, line), word, r.Confidence(level), (x0, y0, x1 - x0, y1 - y0)))
         return _group_lines(words)
 
     def close(self) -> None:
@@ -125,19 +156,25 @@ class PytesseractEngine:
         self._path = tessdata_path.rstrip("/")
         self._default = languages
 
-    def read(self, gray: np.ndarray, languages: str | None = None, single_line: bool = False) -> list[OcrLine]:
+    def read(self, gray: np.ndarray, languages: str | None = None) -> list[OcrLine]:
         """Recognise a grey image and return its text lines."""
-        psm = 7 if single_line else 11
         data = self._pt.image_to_data(
-            gray, lang=languages or self._default, config=f'--tessdata-dir "{self._path}" --oem 1 --psm {psm}',
+            gray, lang=languages or self._default, config=f'--tessdata-dir "{self._path}" --oem 1 --psm 11',
             output_type=self._pt.Output.DICT,
         )
         words = []
         for i, word in enumerate(data["text"]):
             conf = float(data["conf"][i])
             if word and conf >= 0:
-                words.append(((data["block_num"][i], data["par_num"][i], data["line_num"][i]), word, conf))
+                key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+                box = (data["left"][i], data["top"][i], data["width"][i], data["height"][i])
+                words.append((key, word, conf, box))
         return _group_lines(words)
+
+    def read_code(self, gray: np.ndarray) -> str:
+        """Read one short line restricted to CODE_CHARS."""
+        cfg = f'--tessdata-dir "{self._path}" --oem 1 --psm 7 -c tessedit_char_whitelist={CODE_CHARS}'
+        return str(self._pt.image_to_string(gray, lang="eng", config=cfg)).strip()
 
 
 def make_engine(tessdata_path: str, languages: str, prefer: str = "tesserocr") -> OcrEngine:

@@ -131,15 +131,18 @@ def _normalise(pattern: CodePattern, groups: tuple[str, ...], keyword_before: bo
 _COMPILED = tuple((p, p.regex()) for p in PATTERNS)
 
 
-def find_codes(line: str) -> list[CodeMatch]:
-    """All codes in one text line, repaired, earlier and more specific patterns first, no overlaps."""
+def find_codes(line: str, assume_keyword: bool = False) -> list[CodeMatch]:
+    """All codes in one text line, repaired, earlier and more specific patterns first, no overlaps.
+
+    assume_keyword treats every code as preceded by an error keyword (to ask "could there be a code?").
+    """
     found: list[CodeMatch] = []
     taken: list[tuple[int, int]] = []
     for pattern, rx in _COMPILED:
         for m in rx.finditer(line):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            keyword_before = bool(CONTEXT_WORDS.search(line[max(0, m.start() - 12):m.start()]))
+            keyword_before = assume_keyword or bool(CONTEXT_WORDS.search(line[max(0, m.start() - 12):m.start()]))
             norm = _normalise(pattern, m.groups(), keyword_before)
             if norm is None:
                 continue

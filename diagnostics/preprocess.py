@@ -23,7 +23,7 @@ def is_light_on_dark(gray: np.ndarray) -> bool:
 def flatten(gray: np.ndarray) -> np.ndarray:
     """Dark text on light ground with glare and vignetting divided out (background estimate by closing)."""
     h, w = gray.shape[:2]
-    k = max(15, (min(h, w) // 12) | 1)
+    k = max(15, (min(h, w) // 6) | 1)  # wider than the thickest strokes (seven-segment bars)
     small = cv2.resize(gray, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     # Closing removes dark strokes and leaves the lit background, at quarter size for speed.
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k // 4 | 1, k // 4 | 1)))

@@ -41,7 +41,13 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06, anchor: tuple[float, 
     edges = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
     # Close contours of screens cut by the frame edge.
     cv2.rectangle(edges, (0, 0), (edges.shape[1] - 1, edges.shape[0] - 1), 255, 1)
-    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    contours = list(cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0])
+    # Busy backgrounds break edge outlines; a dark device or a lit display also stands out by brightness.
+    _, dark = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    open_k = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+    for mask in (dark, 255 - dark):
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, open_k)
+        contours += list(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0])
     frame_area = float(small.shape[0] * small.shape[1])
     quads: list[tuple[float, np.ndarray]] = []
     for cnt in contours:
@@ -58,11 +64,15 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06, anchor: tuple[float, 
             continue
         area = float(cv2.contourArea(quad))
         if _is_plausible(quad, area, frame_area, min_share) and not _on_frame_edge(quad, small.shape):
-            if anchor is None or cv2.pointPolygonTest(quad.reshape(4, 1, 2), (anchor[0] * scale, anchor[1] * scale), False) >= 0:
-                quads.append((area, quad))
+            quads.append((area, quad))
     if not quads:
         return None
     quads.sort(key=lambda aq: -aq[0])
+    if anchor is not None:
+        # Prefer outlines around the text; an unreliable anchor (outside all of them) is ignored.
+        a = (anchor[0] * scale, anchor[1] * scale)
+        around = [aq for aq in quads if cv2.pointPolygonTest(aq[1].reshape(4, 1, 2), a, False) >= 0]
+        quads = around or quads
     area, best = quads[0]
     # A bezel's outline encloses the display's own: prefer the inner, lit one.
     for inner_area, inner in quads[1:]:
@@ -113,14 +123,16 @@ def find_text_block(gray: np.ndarray) -> np.ndarray | None:
     for i in range(1, n):
         x, y, cw, ch, area = stats[i]
         # Text lines: wider than tall, not touching the whole frame, not specks.
-        if ch < 0.5 * small.shape[0] and cw < 0.95 * small.shape[1] and area > 30 and cw > ch:
+        # (an edge of the bezel is long, thin or sparse in its box, so it is left out)
+        if (ch < 0.5 * small.shape[0] and cw < 0.95 * small.shape[1] and area > 30 and ch < 4 * cw
+                and cw < 20 * ch and area > 0.3 * cw * ch):
             keep[y:y + ch, x:x + cw] = 255
     pts = cv2.findNonZero(keep)
     if pts is None:
         return None
     box = cv2.boxPoints(cv2.minAreaRect(pts))
     centre = box.mean(axis=0)
-    box = centre + (box - centre) * 1.12  # margin around the text
+    box = centre + (box - centre) * 1.25  # margin around the text
     box[:, 0] = np.clip(box[:, 0], 0, small.shape[1] - 1)
     box[:, 1] = np.clip(box[:, 1], 0, small.shape[0] - 1)
     return (order_corners(box) / scale).astype(np.float32)

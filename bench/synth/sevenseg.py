@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import cv2
+import numpy as np
 
 # Segments a..g: a top, b upper right, c lower right, d bottom, e lower left, f upper left, g middle.
 GLYPHS: dict[str, str] = {

@@ -1,0 +1,57 @@
+"""Second look at code-like words: re-read their crops restricted to the characters codes use."""
+
+from __future__ import annotations
+
+import re
+
+import cv2
+import numpy as np
+
+from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
+from diagnostics.patterns import find_codes
+
+MAX_REREADS = 4  # per frame, lowest confidence first, to bound the cost
+REREAD_CONFIDENCE = 0.85  # what a constrained re-read is worth: needs a second frame to confirm
+SURE = 0.9  # a code read this confidently with no repairs needs no second look
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _needs_second_look(word: OcrWord) -> bool:
+    if not 2 <= len(word.text) <= 16:
+        return False
+    matches = find_codes(word.text, assume_keyword=True)
+    if matches and word.confidence >= SURE and all(m.repairs == 0 for m in matches):
+        return False
+    return bool(matches) or bool(_HAS_DIGIT.search(word.text))
+
+
+def _crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x, y, w, h = box
+    pad_y, pad_x = int(0.3 * h) + 2, int(0.4 * h) + 2
+    crop = gray[max(0, y - pad_y): y + h + pad_y, max(0, x - pad_x): x + w + pad_x]
+    return cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_REPLICATE)
+
+
+def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
+    """Lines with code-like words replaced by their constrained re-read when that parses more cleanly."""
+    todo = sorted(((w.confidence, i, j) for i, ln in enumerate(lines) for j, w in enumerate(ln.words)
+                   if _needs_second_look(w)))[:MAX_REREADS]
+    if not todo:
+        return lines
+    out = list(lines)
+    for _, i, j in todo:
+        word = out[i].words[j]
+        text = engine.read_code(_crop(gray, word.box)).replace(" ", "")
+        before = find_codes(word.text, assume_keyword=True)
+        after = find_codes(text, assume_keyword=True)
+        if not after:
+            continue
+        if before and min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE:
+            continue  # the first read was clean and reasonably sure; keep it
+        if before and min(m.repairs for m in after) > min(m.repairs for m in before):
+            continue
+        new_word = OcrWord(text, max(word.confidence, REREAD_CONFIDENCE), word.box)
+        words = list(out[i].words)
+        words[j] = new_word
+        out[i] = OcrLine(" ".join(w.text for w in words), float(np.mean([w.confidence for w in words])), tuple(words))
+    return out
