@@ -1,0 +1,302 @@
+// Recording review: a ticket's sessions, each recording with its findings on a timeline, snapshots and audit.
+// Opened as /review#ticket=<id>&token=<technician token>. The token lives only in the fragment (then in
+// sessionStorage, like the console) and in API calls: headers for JSON and images, ?token= for the <video>
+// and the download link, which cannot send headers.
+import { fragmentParams, el } from "/static/call.js";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "lensdesk.token";
+const POLL_MS = 5000;
+
+const state = {
+  token: null, ticketId: null, me: null, ticket: null, sessions: [], recordings: [], findings: [], audit: [],
+  players: {}, selected: null, lastSeek: null, ready: false, error: "", message: "", pollTimer: null,
+};
+window.lensdesk = state;
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+function fail(text) { state.error = text; $("error").textContent = text; $("error").hidden = !text; }
+function say(text) { state.message = text; $("status").textContent = text; }
+
+async function api(path) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
+  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
+  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
+  return data;
+}
+
+async function blobUrl(path) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
+  if (!res.ok) throw new ApiError(res.status, `HTTP ${res.status}`);
+  return URL.createObjectURL(await res.blob());
+}
+
+function withToken(path) { return `${path}?token=${encodeURIComponent(state.token)}`; }
+
+function clock(seconds) {
+  const s = Math.max(0, seconds);
+  const m = Math.floor(s / 60);
+  return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
+}
+
+function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+
+function megabytes(bytes) { return bytes == null ? "" : `${(bytes / 1e6).toFixed(1)} MB`; }
+
+function showSignin(message) {
+  $("signin").hidden = false;
+  $("ticket-input").value = state.ticketId || "";
+  fail(message);
+  state.ready = true;
+}
+
+function init() {
+  const params = fragmentParams();
+  const fromFragment = params.get("token");
+  state.ticketId = params.get("ticket") || state.ticketId;
+  if (fromFragment) sessionStorage.setItem(TOKEN_KEY, fromFragment);
+  state.token = sessionStorage.getItem(TOKEN_KEY);
+  // Drop the token from the address bar and history; keep the ticket so a reload still works.
+  if (fromFragment) history.replaceState(null, "", state.ticketId ? `/review#ticket=${encodeURIComponent(state.ticketId)}` : "/review");
+  if (!state.token) return showSignin("No technician token: open this page from the console's “Review this ticket” link, or paste a token.");
+  if (!state.ticketId) return showSignin("No ticket given: enter the id of the ticket to review.");
+  $("signin").hidden = true;
+  load().catch((e) => { fail(`Could not load the ticket: ${e.message}`); state.ready = true; });
+}
+
+$("open").addEventListener("click", () => {
+  const token = $("token-input").value.trim();
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  state.ticketId = $("ticket-input").value.trim() || null;
+  history.replaceState(null, "", state.ticketId ? `/review#ticket=${encodeURIComponent(state.ticketId)}` : "/review");
+  fail("");
+  init();
+});
+window.addEventListener("hashchange", () => { if (fragmentParams().get("ticket") !== state.ticketId) init(); });
+
+async function load() {
+  state.ready = false;
+  say("Loading the ticket…");
+  try {
+    state.me = await api("/api/me");
+  } catch (e) {
+    if (e.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      state.token = null;
+      say("");
+      return showSignin("Your technician token is not valid or has expired: open the review link from the console again.");
+    }
+    throw e;
+  }
+  if (state.me.role !== "technician") {
+    say("");
+    return showSignin("This link's token cannot open recordings: reviewing needs a technician token.");
+  }
+  $("who").textContent = `— ${state.me.name}`;
+  let ticket;
+  try {
+    ticket = await api(`/api/tickets/${encodeURIComponent(state.ticketId)}`);
+  } catch (e) {
+    say("");
+    if (e.status === 404) { fail(`Ticket ${state.ticketId} does not exist.`); state.ready = true; return; }
+    if (e.status === 403) return showSignin("This token cannot open recordings: reviewing needs a technician token.");
+    throw e;
+  }
+  fail("");
+  render(ticket);
+}
+
+function render(ticket) {
+  state.ticket = ticket;
+  state.sessions = ticket.sessions;
+  state.recordings = ticket.recordings;
+  state.findings = ticket.findings;
+  state.audit = ticket.timeline.filter((t) => t.kind === "audit").map((t) => t.audit);
+  state.players = {};
+  state.selected = null;
+  for (const url of state.blobUrls || []) URL.revokeObjectURL(url);
+  state.blobUrls = [];
+
+  $("ticket").hidden = false;
+  $("ticket-title").textContent = ticket.title;
+  $("ticket-id").textContent = ticket.id;
+  $("ticket-customer").textContent = ticket.customer ? `Customer ${ticket.customer}` : "";
+  $("ticket-ref").textContent = ticket.external_ref ? `External ${ticket.external_ref}` : "";
+  $("ticket-status").textContent = ticket.status;
+  $("ticket-created").textContent = `Opened ${when(ticket.created_at)}`;
+
+  const box = $("sessions");
+  box.replaceChildren();
+  if (!ticket.sessions.length) say("This ticket has no support sessions yet, so there is nothing to review.");
+  else if (!ticket.recordings.length) say("No recordings yet for this ticket.");
+  else say("");
+  for (const session of ticket.sessions) box.append(renderSession(session));
+
+  clearTimeout(state.pollTimer);
+  if (ticket.recordings.some((r) => r.status === "recording")) {
+    // Come back when the call has ended and the recording is finalised.
+    state.pollTimer = setTimeout(() => refreshIfChanged().catch(() => {}), POLL_MS);
+  }
+  state.ready = true;
+}
+
+async function refreshIfChanged() {
+  const ticket = await api(`/api/tickets/${encodeURIComponent(state.ticketId)}`);
+  const statuses = (t) => JSON.stringify(t.recordings.map((r) => [r.id, r.status]));
+  if (statuses(ticket) !== statuses(state.ticket)) render(ticket);
+  else state.pollTimer = setTimeout(() => refreshIfChanged().catch(() => {}), POLL_MS);
+}
+
+/** The recording a finding belongs to: the session's latest recording started before the finding. */
+function recordingOf(finding, recordings) {
+  let best = recordings[0] || null;
+  for (const r of recordings) if (Date.parse(r.created_at) <= Date.parse(finding.created_at)) best = r;
+  return best;
+}
+
+function renderSession(session) {
+  const recordings = state.recordings.filter((r) => r.session_id === session.id);
+  const findings = state.findings.filter((f) => f.session_id === session.id);
+  const card = el("section", { class: "card session", "data-session": session.id },
+    el("div", { class: "session-head" },
+      el("h2", {}, "Session ", el("code", {}, session.id.slice(0, 8)), " ", el("span", { class: "pill" }, session.status)),
+      el("span", { class: "muted" }, `${when(session.created_at)}${session.ended_at ? ` – ${when(session.ended_at)}` : ""}`)));
+  if (!recordings.length) {
+    card.append(el("p", { class: "muted no-recording" }, session.status === "active"
+      ? "No recording yet: the session has not started its call."
+      : "No recording for this session (recording was off, or nothing was recorded)."));
+  }
+  for (const rec of recordings) card.append(renderRecording(rec, findings.filter((f) => recordingOf(f, recordings) === rec)));
+  card.append(renderAudit(state.audit.filter((a) => a.session_id === session.id)));
+  return card;
+}
+
+function renderRecording(rec, findings) {
+  const part = el("div", { class: "recording", "data-recording": rec.id, "data-status": rec.status });
+  if (rec.status === "recording") {
+    part.append(el("p", { class: "notice in-progress" },
+      "Recording still in progress: it can be played once the session has ended. This page checks again by itself."));
+    part.append(renderFindings(rec, findings, null));
+    return part;
+  }
+  if (rec.status === "recovered") {
+    part.append(el("p", { class: "notice recovered" },
+      "This recording was recovered after a server interruption; its last seconds may be missing."));
+  }
+  const video = el("video", { controls: "", preload: "metadata", playsinline: "", "data-recording": rec.id });
+  video.src = withToken(rec.file_url);
+  video.addEventListener("error", () => {
+    part.querySelector(".video-error")?.remove();
+    part.insertBefore(el("p", { class: "error video-error" }, "The recording could not be played in this browser; use the download link."), video.nextSibling);
+  });
+  state.players[rec.id] = video;
+  if (rec.poster_url) {
+    blobUrl(rec.poster_url).then((url) => { state.blobUrls.push(url); video.poster = url; }).catch(() => {});
+  }
+  const duration = rec.duration_s || 0;
+  part.append(video,
+    el("div", { class: "meta muted" },
+      el("span", {}, `Duration ${clock(duration)}`), el("span", {}, megabytes(rec.size_bytes)),
+      el("span", {}, `Finalised ${when(rec.finalised_at)}`),
+      el("a", { class: "download", href: withToken(rec.file_url), download: `session-${rec.session_id}` }, "Download recording")));
+  part.append(renderFindings(rec, findings, video));
+  return part;
+}
+
+function renderFindings(rec, findings, video) {
+  const wrap = el("div", { class: "findings-of-recording" });
+  const duration = rec.duration_s || 0;
+  if (video) {
+    const timeline = el("div", { class: "timeline", role: "group", "aria-label": "Findings on the recording's timeline" });
+    const playhead = el("div", { class: "playhead", style: "position:absolute;top:0;bottom:0;width:2px;background:#10233f;left:0" });
+    timeline.append(playhead);
+    video.addEventListener("timeupdate", () => {
+      const total = duration || video.duration;
+      if (total && Number.isFinite(total)) playhead.style.left = `${Math.min(100, (100 * video.currentTime) / total)}%`;
+    });
+    for (const f of findings) {
+      if (f.offset_s == null) continue;
+      const pct = duration > 0 ? Math.min(100, Math.max(0, (100 * f.offset_s) / duration)) : 0;
+      timeline.append(el("button", {
+        class: `marker${f.dismissed ? " dismissed" : ""}`, style: `left:${pct.toFixed(3)}%`, "data-finding": f.id,
+        "data-code": f.code, title: `${f.code || f.title} at ${clock(f.offset_s)}`,
+        "aria-label": `${f.code || f.title} at ${clock(f.offset_s)}`, onclick: () => seek(rec, f),
+      }));
+    }
+    wrap.append(timeline);
+  }
+  if (!findings.length) {
+    wrap.append(el("p", { class: "muted" }, "No findings in this recording."));
+    return wrap;
+  }
+  const list = el("ol", { class: "findings" });
+  const gallery = el("div", { class: "gallery" });
+  for (const f of findings) {
+    const at = f.offset_s != null ? ` · at ${clock(f.offset_s)}` : " · no time in the recording";
+    list.append(el("li", { class: `finding sev-${f.severity}${f.dismissed ? " dismissed" : ""}`, "data-finding": f.id,
+      "data-code": f.code, onclick: () => seek(rec, f) },
+      el("div", {},
+        el("div", { class: "code" }, f.code || "—", " ", el("span", { class: "pill" }, f.source === "manual" ? "manual" : (f.known ? f.severity : "unknown code"))),
+        el("div", { class: "title" }, f.title || "Not in the code catalog"),
+        f.remedy ? el("div", { class: "remedy" }, "Remedy: ", f.remedy) : "",
+        f.dismissed ? el("div", { class: "muted" }, `Dismissed by ${f.dismissed_by}: ${f.dismissed_reason || ""}`) : "",
+        el("div", { class: "muted" }, `${f.text ? `“${f.text.slice(0, 140)}” · ` : ""}confidence ${Math.round(f.confidence * 100)}%${at}`))));
+    const img = el("img", { alt: `snapshot of ${f.code || f.title}`, "data-finding": f.id });
+    gallery.append(el("figure", { "data-finding": f.id, onclick: () => seek(rec, f) }, img,
+      el("figcaption", {}, `${f.code || f.title}${f.offset_s != null ? ` · ${clock(f.offset_s)}` : ""}`)));
+    blobUrl(f.snapshot_url).then((url) => { state.blobUrls.push(url); img.src = url; })
+      .catch(() => { img.alt = "snapshot unavailable"; });
+  }
+  wrap.append(el("h3", {}, "Findings"), list, el("h3", {}, "Snapshots"), gallery);
+  return wrap;
+}
+
+function renderAudit(events) {
+  const wrap = el("details", { class: "audit" }, el("summary", {}, `Audit events (${events.length})`));
+  if (!events.length) return wrap;
+  const body = el("tbody");
+  for (const a of events) {
+    const detail = Object.entries(a.detail || {}).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ");
+    body.append(el("tr", { "data-action": a.action },
+      el("td", {}, when(a.at)), el("td", {}, a.actor), el("td", {}, a.action), el("td", {}, a.target || ""), el("td", {}, detail)));
+  }
+  wrap.append(el("table", {}, el("thead", {}, el("tr", {}, ...["When", "Who", "What", "Target", "Detail"].map((h) => el("th", {}, h)))), body));
+  return wrap;
+}
+
+function select(findingId) {
+  state.selected = findingId;
+  for (const node of document.querySelectorAll("[data-finding]")) {
+    node.classList.toggle("selected", node.dataset.finding === findingId);
+  }
+}
+
+/** Show the finding's moment: seek its recording there, paused, and highlight it everywhere. */
+function seek(rec, finding) {
+  select(finding.id);
+  const video = state.players[rec.id];
+  if (!video || finding.offset_s == null) return;
+  const seekInfo = { findingId: finding.id, recordingId: rec.id, offset: finding.offset_s, seeked: false };
+  state.lastSeek = seekInfo;
+  const go = () => {
+    video.pause();
+    video.addEventListener("seeked", () => { seekInfo.seeked = true; }, { once: true });
+    const end = Number.isFinite(video.duration) ? video.duration : finding.offset_s;
+    video.currentTime = Math.min(finding.offset_s, end);
+  };
+  if (video.readyState >= HTMLMediaElement.HAVE_METADATA) go();
+  else { video.addEventListener("loadedmetadata", go, { once: true }); video.load(); }
+  video.scrollIntoView({ block: "nearest" });
+}
+state.seek = (findingId) => {
+  const f = state.findings.find((x) => x.id === findingId);
+  if (!f) return false;
+  const rec = recordingOf(f, state.recordings.filter((r) => r.session_id === f.session_id));
+  if (rec) seek(rec, f);
+  return !!rec;
+};
+
+init();
