@@ -115,3 +115,14 @@ async def test_outbox_delivery_on_postgres(pg_store: TicketStore,
     [event] = await pg_store.outbox.list()
     assert event.status == "delivered" and event.attempts == 2 and len(receiver.processed) == 1
     await hook.aclose()
+
+
+async def test_migrated_postgres_schema_matches_the_table_definitions(pg_store: TicketStore) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from tickets.schema import metadata
+
+    async with pg_store._engine.connect() as conn:
+        diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), metadata))
+    assert diff == []

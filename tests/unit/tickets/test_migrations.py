@@ -44,3 +44,15 @@ async def test_downgrade_to_base_then_upgrade_again(tmp_path: Path) -> None:
 def test_migrations_folder_ships_inside_the_package() -> None:
     assert (migrate.MIGRATIONS_DIR / "env.py").is_file()
     assert any(migrate.MIGRATIONS_DIR.joinpath("versions").glob("0001_*.py"))
+
+
+async def test_migrations_match_the_table_definitions(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    store = TicketStore(f"sqlite+aiosqlite:///{tmp_path / 'y.db'}", tmp_path)
+    await store.migrate()
+    async with store._engine.connect() as conn:
+        diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), metadata))
+    assert diff == []  # a schema.py change without a new migration fails here
+    await store.close()
