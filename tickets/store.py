@@ -315,10 +315,21 @@ class TicketStore:
                 await conn.execute(events.outbox_insert(events.FINDING_ATTACHED, record.id,
                                                         events.finding_attached(ticket, record), now))
         except BaseException:
-            self.snapshots.discard(stored.file_name)  # no row points at it: don't keep an orphan
+            await self._discard_unless_committed(stored.file_name)
             raise
         self._event_queued()
         return record
+
+    async def _discard_unless_committed(self, file_name: str) -> None:
+        # A failure (or cancellation) during COMMIT leaves its outcome unknown: delete the file only when
+        # no row points at it; if even that cannot be checked, sweep_orphan_snapshots cleans up later.
+        try:
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(select(findings.c.id).where(findings.c.snapshot_path == file_name))).first()
+        except Exception:
+            return
+        if row is None:
+            self.snapshots.discard(file_name)
 
     async def get_finding(self, finding_id: str) -> FindingRecord | None:
         """The finding, or None."""
