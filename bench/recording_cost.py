@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import av
 from aiortc import MediaStreamTrack
@@ -137,7 +138,7 @@ async def measure_media_recorder(path: Path, pictures: list[av.VideoFrame], soun
 
 def decode_all(units: list[EncodedUnit], codec: str) -> list:
     """Decode a clip (what aiortc's receiver does before MediaRecorder sees a frame)."""
-    decoder = av.CodecContext.create(codec, "r")
+    decoder: Any = av.CodecContext.create(codec, "r")
     frames: list = []
     for unit in units:
         frames.extend(decoder.decode(av.Packet(unit.data)))
