@@ -60,6 +60,10 @@ class Consensus:
         """Codes already reported in this session."""
         return set(self._confirmed)
 
+    def pending(self, t: float) -> bool:
+        """A code was read within the confirmation window but not yet confirmed (another look would settle it)."""
+        return any(c.times and t - c.times[-1] <= self._c.confirm_window_s for c in self._candidates.values())
+
     def _suppressed(self, code: str, t: float) -> bool:
         if code in self._confirmed:
             self._confirmed[code] = t

@@ -58,6 +58,9 @@ class SessionDiagnostics:
         self.stats.offered += 1
         self._last_t = t
         self._next_t = t + self._interval
+        if self._consensus.pending(t):
+            # A code awaits its confirming read: a still screen must be read again now, not in seconds.
+            self._gate.forget()
         verdict = self._gate.check(measure(to_gray(frame), self._c.gate_width), t)
         if not verdict.ok:
             self.stats.skipped[verdict.reason] += 1
