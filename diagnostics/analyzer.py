@@ -13,7 +13,7 @@ from diagnostics.frames import to_gray, validate_frame
 from diagnostics.ocr import OcrEngine, OcrLine
 from diagnostics.preprocess import prepare
 from diagnostics.reread import reread_code_words
-from diagnostics.screen import find_screen, find_text_block, rectify
+from diagnostics.screen import find_screen, find_text, rectify
 from diagnostics.sevenseg import read_seven_segment
 
 
@@ -41,13 +41,12 @@ class FrameAnalyzer:
 
     def locate(self, gray: np.ndarray) -> tuple[np.ndarray, str]:
         """The screen region of a grey frame, rectified, and how it was found."""
-        box = find_text_block(gray)
-        anchor = None if box is None else (float(box[:, 0].mean()), float(box[:, 1].mean()))
-        quad = find_screen(gray, self._c.min_screen_share, anchor)
+        text = find_text(gray)
+        quad = find_screen(gray, self._c.min_screen_share, text)
         if quad is not None:
             return rectify(gray, quad), "screen"
-        if box is not None:
-            return rectify(gray, box, inset=0.0), "text-block"
+        if text.box is not None:
+            return rectify(gray, text.box, inset=0.0), "text-block"
         return gray, "frame"
 
     def analyze(self, image: np.ndarray) -> FrameAnalysis:

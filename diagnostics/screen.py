@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -26,10 +28,11 @@ def _is_plausible(quad: np.ndarray, area: float, frame_area: float, min_share: f
     return max(sides[0], sides[2]) < 1.6 * min(sides[0], sides[2]) and max(sides[1], sides[3]) < 1.6 * min(sides[1], sides[3])
 
 
-def find_screen(gray: np.ndarray, min_share: float = 0.06, anchor: tuple[float, float] | None = None) -> np.ndarray | None:
-    """Corners (4x2 float32, TL TR BR BL, full-frame pixels) of the largest screen-like quadrilateral, or None.
+def find_screen(gray: np.ndarray, min_share: float = 0.06, text: TextMass | None = None) -> np.ndarray | None:
+    """Corners (4x2 float32, TL TR BR BL, full-frame pixels) of the screen-like quadrilateral, or None.
 
-    With an anchor (full-frame pixel, e.g. the centre of the text), only quadrilaterals containing it count.
+    Without text: the largest (preferring a display inside its bezel). With text: the one holding most of
+    the text, the tightest of those (the display rather than the bezel around it).
     """
     h, w = gray.shape[:2]
     scale = min(1.0, WORK_WIDTH / w)
@@ -59,7 +62,10 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06, anchor: tuple[float, 
         if len(approx) == 4:
             quad = order_corners(approx)
         elif len(approx) in (5, 6):  # a corner cut off by the frame edge or glare: fall back to rotation only
-            quad = order_corners(cv2.boxPoints(cv2.minAreaRect(hull)))
+            rect = cv2.minAreaRect(hull)
+            if cv2.contourArea(hull) < 0.9 * rect[1][0] * rect[1][1]:
+                continue  # the hull is no rectangle (a blob of background), not a clipped screen
+            quad = order_corners(cv2.boxPoints(rect))
         else:
             continue
         area = float(cv2.contourArea(quad))
@@ -68,11 +74,19 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06, anchor: tuple[float, 
     if not quads:
         return None
     quads.sort(key=lambda aq: -aq[0])
-    if anchor is not None:
-        # Prefer outlines around the text; an unreliable anchor (outside all of them) is ignored.
-        a = (anchor[0] * scale, anchor[1] * scale)
-        around = [aq for aq in quads if cv2.pointPolygonTest(aq[1].reshape(4, 1, 2), a, False) >= 0]
-        quads = around or quads
+    if text is not None and len(text.weights):
+        total = float(text.weights.sum())
+        pts = text.points * scale
+        scored = []
+        for area, quad in quads:
+            poly = quad.reshape(4, 1, 2)
+            inside = [cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0 for x, y in pts]
+            scored.append((float(text.weights[np.array(inside)].sum()) / total, area, quad))
+        top = max(sc for sc, _, _ in scored)
+        if top < 0.8:
+            return None  # no outline holds the text: better the text block than a wrong screen
+        best = min((aq for aq in scored if aq[0] >= top - 0.03), key=lambda aq: aq[1])[2]
+        return (best / scale).astype(np.float32)
     area, best = quads[0]
     # A bezel's outline encloses the display's own: prefer the inner, lit one.
     for inner_area, inner in quads[1:]:
@@ -106,11 +120,20 @@ def rectify(image: np.ndarray, quad: np.ndarray, inset: float = 0.01) -> np.ndar
     return cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def find_text_block(gray: np.ndarray) -> np.ndarray | None:
-    """Rotated box (4x2 corners, full-frame pixels) around the frame's main text block, or None.
+@dataclass(frozen=True, slots=True)
+class TextMass:
+    """Where text-like strokes are: component centres and areas (full-frame pixels), and the main block."""
 
-    The fallback when no screen outline is visible (dark LCD in a dark bezel): it corrects rotation,
-    not perspective.
+    points: np.ndarray  # N x 2 float32, corners of text components' boxes
+    weights: np.ndarray  # N float32, a quarter of the component's area each
+    box: np.ndarray | None  # 4x2 rotated box around the main text block
+
+
+def find_text(gray: np.ndarray) -> TextMass:
+    """Text-like components of a frame (morphological gradient, closed into words and lines).
+
+    The main block's rotated box is the fallback region when no screen outline is visible (dark LCD in a
+    dark bezel): it corrects rotation, not perspective.
     """
     h, w = gray.shape[:2]
     scale = min(1.0, WORK_WIDTH / w)
@@ -120,19 +143,32 @@ def find_text_block(gray: np.ndarray) -> np.ndarray | None:
     bw = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = np.zeros(bw.shape, np.uint8)
+    pts, wts = [], []
     for i in range(1, n):
         x, y, cw, ch, area = stats[i]
-        # Text lines: wider than tall, not touching the whole frame, not specks.
-        # (an edge of the bezel is long, thin or sparse in its box, so it is left out)
+        # Text lines: not touching the whole frame, not specks; an edge of the bezel is long, thin or
+        # sparse in its box, so it is left out.
         if (ch < 0.5 * small.shape[0] and cw < 0.95 * small.shape[1] and area > 30 and ch < 4 * cw
                 and cw < 20 * ch and area > 0.3 * cw * ch):
             keep[y:y + ch, x:x + cw] = 255
-    pts = cv2.findNonZero(keep)
-    if pts is None:
-        return None
-    box = cv2.boxPoints(cv2.minAreaRect(pts))
+            # Box corners, not centres: a screen outline must hold whole words, not half of them.
+            for px, py in ((x, y), (x + cw, y), (x, y + ch), (x + cw, y + ch)):
+                pts.append((px / scale, py / scale))
+                wts.append(float(area) / 4)
+    points = np.array(pts, np.float32).reshape(-1, 2)
+    weights = np.array(wts, np.float32)
+    if not pts:
+        return TextMass(points, weights, None)
+    # The main block: the biggest cluster of text components (scattered background blobs stay out).
+    k = max(3, small.shape[1] // 15)
+    clusters = cv2.dilate(keep, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    m, labels, cstats, _ = cv2.connectedComponentsWithStats(clusters)
+    mass = np.bincount(labels.ravel(), weights=(keep > 0).ravel().astype(np.float64), minlength=m)
+    mass[0] = 0
+    main = np.logical_and(labels == int(np.argmax(mass)), keep > 0).astype(np.uint8)
+    box = cv2.boxPoints(cv2.minAreaRect(cv2.findNonZero(main)))
     centre = box.mean(axis=0)
     box = centre + (box - centre) * 1.25  # margin around the text
     box[:, 0] = np.clip(box[:, 0], 0, small.shape[1] - 1)
     box[:, 1] = np.clip(box[:, 1], 0, small.shape[0] - 1)
-    return (order_corners(box) / scale).astype(np.float32)
+    return TextMass(points, weights, (order_corners(box) / scale).astype(np.float32))
