@@ -47,6 +47,7 @@ class SessionRecorder:
         max_queue_frames: int = 4096,
         max_queue_bytes: int = 64 * 1024 * 1024,
         durable: bool = True,
+        mix_audio: bool = True,
     ) -> None:
         if not 0.05 <= segment_seconds <= 2.0:
             raise ValueError("segment_seconds must be within 0.05..2.0 (crash loss is bounded by it)")
@@ -57,6 +58,7 @@ class SessionRecorder:
         self._max_queue_frames = max_queue_frames
         self._max_queue_bytes = max_queue_bytes
         self._durable = durable
+        self._mix_audio = mix_audio  # add a "mix" track at finalise: browsers play one audio track only
         self._state_lock = threading.Lock()
         self._writer: RecordingWriter | None = None
         self._t0: float | None = None
@@ -136,6 +138,6 @@ class SessionRecorder:
             self._closed = True
         try:
             self._writer.stop()
-            return finalise(self._layout, poster_at=poster_at)
+            return finalise(self._layout, poster_at=poster_at, mix_audio=self._mix_audio)
         finally:
             self._layout.unlock()

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import av
 from av.container import InputContainer, OutputContainer
-from av.stream import Stream
+from av.stream import Disposition, Stream
 
 from media.recording.info import EmptyRecording, RecordingError, RecordingInfo
 from media.recording.layout import MANIFEST, RecordingLayout, RecordingLocked, fsync_directory
+from media.recording.mixdown import AudioMixdown
 from media.recording.poster import write_poster
 from media.recording.segments import TRACK_TAG
 
@@ -55,9 +56,10 @@ def _survey(segments: list[Path]) -> dict[str, tuple[Path, str]]:
     return found
 
 
-def _declare_streams(output: OutputContainer, tracks: dict[str, tuple[Path, str]]) -> dict[str, Stream]:
+def _declare_streams(output: OutputContainer, tracks: dict[str, tuple[Path, str]], keys: list[str]
+                     ) -> dict[str, Stream]:
     streams: dict[str, Stream] = {}
-    for key in sorted(tracks, key=_track_order):
+    for key in keys:
         container = _open_segment(tracks[key][0])
         if container is None:
             continue
@@ -70,7 +72,9 @@ def _declare_streams(output: OutputContainer, tracks: dict[str, tuple[Path, str]
     return streams
 
 
-def _copy_packets(output: OutputContainer, streams: dict[str, Stream], segments: list[Path]) -> int:
+def _copy_packets(
+    output: OutputContainer, streams: dict[str, Stream], segments: list[Path], mixdown: AudioMixdown | None
+) -> int:
     """Remux every segment's packets in order; a truncated segment contributes what is readable."""
     last_dts: dict[str, int] = {}
     copied = 0
@@ -88,6 +92,8 @@ def _copy_packets(output: OutputContainer, streams: dict[str, Stream], segments:
                     if packet.dts <= last_dts.get(key, -1):
                         continue  # overlap from a salvaged segment; timestamps must increase
                     last_dts[key] = packet.dts
+                    if mixdown is not None and packet.stream.type == "audio":
+                        mixdown.feed(key, packet)
                     packet.stream = streams[key]
                     output.mux_one(packet)
                     copied += 1
@@ -96,17 +102,41 @@ def _copy_packets(output: OutputContainer, streams: dict[str, Stream], segments:
     return copied
 
 
-def concatenate(segments: list[Path], target_stem: Path) -> Path:
-    """Remux `segments` into one seekable file next to `target_stem` (.webm, or .mkv if needed)."""
+def _set_defaults(
+    streams: dict[str, Stream], video_keys: list[str], audio_keys: list[str], mixdown: AudioMixdown | None
+) -> None:
+    """Mark the first video and the mix (else the first audio) as the default tracks, no others."""
+    first_video = streams.get(video_keys[0]) if video_keys else None
+    first_audio = mixdown.stream if mixdown is not None else streams.get(audio_keys[0]) if audio_keys else None
+    everything = [*streams.values(), *([mixdown.stream] if mixdown is not None else [])]
+    for stream in everything:
+        chosen = stream is first_video or stream is first_audio
+        stream.disposition = Disposition.default if chosen else Disposition(0)
+
+
+def concatenate(segments: list[Path], target_stem: Path, *, mix_audio: bool = True) -> Path:
+    """Remux `segments` into one seekable file next to `target_stem` (.webm, or .mkv if needed).
+
+    With `mix_audio` and two or more audio tracks, a "mix" track (all voices) comes first and is
+    the default one, since browsers play only one audio track; the separate tracks follow.
+    """
     tracks = _survey(segments)
     if not tracks:
         raise EmptyRecording(f"no readable media in {len(segments)} segment(s)")
     webm = all(codec in _WEBM_CODECS for _, codec in tracks.values())
     target = target_stem.with_suffix(".webm" if webm else ".mkv")
     partial = target.with_name(target.name + ".tmp")
+    keys = sorted(tracks, key=_track_order)
+    video_keys = [k for k in keys if k.endswith("/video")]
+    audio_keys = [k for k in keys if not k.endswith("/video")]
     with av.open(str(partial), "w", format="webm" if webm else "matroska") as output:
-        streams = _declare_streams(output, tracks)
-        copied = _copy_packets(output, streams, segments)
+        streams = _declare_streams(output, tracks, video_keys)
+        mixdown = AudioMixdown(output) if mix_audio and len(audio_keys) >= 2 else None
+        streams |= _declare_streams(output, tracks, audio_keys)
+        _set_defaults(streams, video_keys, audio_keys, mixdown)
+        copied = _copy_packets(output, streams, segments, mixdown)
+        if mixdown is not None and copied:
+            mixdown.finish()
     if copied == 0:
         partial.unlink(missing_ok=True)
         raise EmptyRecording("segments hold no packets")
@@ -134,14 +164,14 @@ def describe(path: Path, session_id: str, poster: Path | None) -> RecordingInfo:
     )
 
 
-def finalise(layout: RecordingLayout, *, poster_at: float | None = None) -> RecordingInfo:
+def finalise(layout: RecordingLayout, *, poster_at: float | None = None, mix_audio: bool = True) -> RecordingInfo:
     """Concatenate a recording's segments, make its poster, mark it final and remove the segments."""
     manifest = layout.read_manifest()
     if manifest.get("state") == "final":
         return _info_from_manifest(layout, manifest)
     segments = layout.segment_files()
     try:
-        target = concatenate(segments, layout.root / "recording")
+        target = concatenate(segments, layout.root / "recording", mix_audio=mix_audio)
     except EmptyRecording:
         layout.write_manifest({**manifest, "session_id": layout.session_id, "state": "empty"})
         raise
@@ -173,7 +203,7 @@ def _info_from_manifest(layout: RecordingLayout, manifest: dict[str, object]) ->
     )
 
 
-def recover(directory: Path) -> list[RecordingInfo]:
+def recover(directory: Path, *, mix_audio: bool = True) -> list[RecordingInfo]:
     """Finalise every unfinished recording under `directory` (after a crash); skip live and empty ones."""
     recovered: list[RecordingInfo] = []
     base = Path(directory)
@@ -193,7 +223,7 @@ def recover(directory: Path) -> list[RecordingInfo]:
         except RecordingLocked:
             continue  # a live recorder in this process or another owns it
         try:
-            info = finalise(layout)
+            info = finalise(layout, mix_audio=mix_audio)
         except EmptyRecording:
             log.info("recording %s: nothing to recover", folder.name)
             continue

@@ -147,7 +147,8 @@ async def test_session_recorded_through_webrtc_plays_with_ffprobe(tmp_path: Path
     assert max(arrivals) - first > 3.5  # we really recorded about 4 s of live media
     streams = probe["streams"]
     kinds = sorted((s["codec_type"], s["codec_name"], s["tags"]["title"]) for s in streams)
-    assert kinds == [("audio", "opus", "customer"), ("audio", "opus", "technician"), ("video", "vp8", "customer")]
+    assert kinds == [("audio", "opus", "customer"), ("audio", "opus", "mix"), ("audio", "opus", "technician"),
+                     ("video", "vp8", "customer")]
     video = next(s for s in streams if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (640, 360)
     assert info.has_video and info.has_audio and info.size_bytes == info.path.stat().st_size

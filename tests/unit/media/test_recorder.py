@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from media.frames import EncodedFrame
@@ -32,6 +33,11 @@ def voice() -> list[EncodedUnit]:
     return encode_opus(seconds=8.0)
 
 
+@pytest.fixture(scope="module")
+def voice_660() -> list[EncodedUnit]:
+    return encode_opus(seconds=2.0, frequency=660.0)
+
+
 def ffprobe(path: Path) -> dict:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
@@ -54,7 +60,21 @@ def tagged(source: str, frames) -> list[Push]:
     return [(source, f) for f in frames]
 
 
-async def test_audio_and_video_tracks_play_with_the_right_duration(tmp_path, clip_360p, voice) -> None:
+def mix_samples(path: Path) -> tuple[float, np.ndarray]:
+    """Start time and mono samples of the "mix" track."""
+    with av.open(str(path)) as container:
+        stream = next(s for s in container.streams.audio if s.metadata.get("title") == "mix")
+        frames = list(container.decode(stream))
+    return float(frames[0].time), np.concatenate([f.to_ndarray().reshape(-1) for f in frames])
+
+
+def tone_strength(samples: np.ndarray, frequency: float) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    bins = np.fft.rfftfreq(len(samples), 1 / 48000)
+    return float(spectrum[np.argmin(np.abs(bins - frequency))] / np.median(spectrum))
+
+
+async def test_audio_and_video_tracks_play_with_the_right_duration(tmp_path, clip_360p, voice, voice_660) -> None:
     recorder = SessionRecorder(tmp_path, "s-basic")
     recorder.start()
     t0 = recorder.started_at
@@ -62,7 +82,7 @@ async def test_audio_and_video_tracks_play_with_the_right_duration(tmp_path, cli
     pushes = in_arrival_order(
         tagged("customer", as_frames(voice[:150], kind="audio", start_arrival=t0 + 0.1, rtp_origin=5000)),
         tagged("customer", as_frames(clip_360p, kind="video", start_arrival=t0 + 0.3, rtp_origin=777)),
-        tagged("technician:a", as_frames(voice[:100], kind="audio", start_arrival=t0 + 0.5, rtp_origin=9)),
+        tagged("technician:a", as_frames(voice_660[:100], kind="audio", start_arrival=t0 + 0.5, rtp_origin=9)),
         tagged("technician:b", as_frames(voice[:50], kind="audio", start_arrival=t0 + 1.0, rtp_origin=1)),
     )
     for source, frame in pushes:
@@ -78,10 +98,19 @@ async def test_audio_and_video_tracks_play_with_the_right_duration(tmp_path, cli
     titles = [(s["codec_type"], s["codec_name"], s["tags"]["title"]) for s in probe["streams"]]
     assert titles == [
         ("video", "vp8", "customer"),
+        ("audio", "opus", "mix"),  # for browsers, which play one audio track: the default one
         ("audio", "opus", "customer"),
         ("audio", "opus", "technician"),
         ("audio", "opus", "technician"),
     ]
+    assert [s["disposition"]["default"] for s in probe["streams"]] == [1, 1, 0, 0, 0]
+    mix_start, mixed = mix_samples(info.path)
+    assert mix_start == pytest.approx(0.1, abs=0.03)
+    assert len(mixed) / 48000 == pytest.approx(3.0, abs=0.1)
+    both = mixed[round(0.9 * 48000) : round(1.9 * 48000)]  # customer (440 Hz) and technician a (660 Hz)
+    assert 0.3 < tone_strength(both, 660) / tone_strength(both, 440) < 3  # both voices, at like levels
+    customer_only = mixed[round(2.6 * 48000) : round(2.9 * 48000)]  # technician a stopped at 2.5 s
+    assert tone_strength(customer_only, 660) < tone_strength(customer_only, 440) / 1000
     pictures = decode_video(info.path)
     assert len(pictures) == len(clip_360p)
     assert pictures[0][0] == pytest.approx(0.3, abs=0.002)  # placed at its arrival offset
