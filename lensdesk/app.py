@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +13,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from diagnostics.config import DiagnosticsConfig
+from media.call import CallMedia
 from media.recorder import recover
 from signaling.tokens import TokenService
+from tickets.connectors.base import Connector
 from tickets.connectors.webhook import WebhookConnector
 from tickets.outbox import OutboxWorker
 from tickets.store import TicketStore
@@ -39,10 +41,13 @@ class Services:
     calls: CallManager
 
 
-def build_connectors(settings: Settings) -> list:  # type: ignore[type-arg]
+def build_connectors(settings: Settings) -> list[Connector]:
     """External ticket-system connectors enabled by configuration."""
-    connectors: list = []  # type: ignore[type-arg]
+    connectors: list[Connector] = []
     if settings.webhook_url:
+        if not settings.webhook_secret:
+            raise ValueError("LENSDESK_WEBHOOK_URL is set but LENSDESK_WEBHOOK_SECRET is empty: receivers could not "
+                             "verify the events. Set a shared secret.")
         connectors.append(WebhookConnector(settings.webhook_url, settings.webhook_secret))
     if settings.rt_url:
         from tickets.connectors.rt import RequestTrackerConnector
@@ -51,8 +56,8 @@ def build_connectors(settings: Settings) -> list:  # type: ignore[type-arg]
     return connectors
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The lensdesk application for these settings."""
+def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] | None = None) -> FastAPI:
+    """The lensdesk application for these settings (media_factory: benches compare other media pipelines)."""
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     recordings_dir = data_dir / "recordings"
@@ -61,13 +66,17 @@ def create_app(settings: Settings) -> FastAPI:
     diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
                                     sample_fps=settings.analysis_fps)
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
-                                           diagnostics=diag_config, drop_rate=settings.test_drop_rate))
+                                           diagnostics=diag_config, drop_rate=settings.test_drop_rate,
+                                           media_factory=media_factory))
     services = Services(settings, tokens, store, calls)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.migrate()
         await _recover_recordings(store, recordings_dir)
+        swept = await store.sweep_orphan_snapshots()
+        if swept:
+            log.info("removed %d snapshot files a crash left without a finding", swept)
         worker = OutboxWorker(store, build_connectors(settings), max_attempts=settings.outbox_max_attempts)
         task = asyncio.create_task(worker.run(), name="outbox")
         log.info("lensdesk ready on %s (data in %s)", settings.base_url, data_dir)
@@ -78,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await worker.aclose()
             await store.close()
 
     app = FastAPI(title="lensdesk", version="0.1.0", lifespan=lifespan,
@@ -90,7 +100,10 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"status": "ok", "calls": len(calls.calls)})
 
     app.include_router(build_tickets_router(store, tokens, base_url=settings.base_url,
-                                            join_ttl_s=settings.join_token_ttl_s))
+                                            join_ttl_s=settings.join_token_ttl_s,
+                                            on_finding_attached=calls.announce_finding,
+                                            on_finding_dismissed=calls.announce_finding,
+                                            on_session_ended=calls.end_session))
     app.include_router(build_ws_router(calls, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
     app.include_router(build_pages_router())

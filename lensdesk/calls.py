@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class CallOptions:
     diagnostics: DiagnosticsConfig
     video_codec: str = "VP8"
     drop_rate: float = 0.0
+    media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
 
 
 class CallManager:
@@ -165,7 +167,8 @@ class CallManager:
                 raise m.ProtocolError("session_not_found", "This support session does not exist.")
             if record.status == "ended":
                 raise m.ProtocolError("session_ended", "This support session has ended.")
-            media = CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate)
+            media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
+                     CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate))
             call = LiveCall(session_id, record.ticket_id,
                             r.Room(session_id, recording=self._opts.recording_enabled), media)
             if self._opts.recording_enabled:
@@ -233,6 +236,18 @@ class CallManager:
                 asyncio.get_running_loop().call_soon(
                     lambda: asyncio.ensure_future(self._finish(call, ended=True)))
 
+    async def announce_finding(self, record: FindingRecord) -> None:
+        """Push a finding made outside the live analysis (manual snapshot, dismissal) to the call's technicians."""
+        call = self._calls.get(record.session_id)
+        if call is not None:
+            await self._push_to_technicians(call, m.FindingMessage(finding=finding_payload(record)))
+
+    async def _push_to_technicians(self, call: LiveCall, message: m.ServerMessage) -> None:
+        for pid, role in list(call.roles.items()):
+            link = call.links.get(pid)
+            if role == "technician" and link is not None:
+                await link.send(message)
+
     # -- diagnosis -------------------------------------------------------------------------------------
 
     def _analyse(self, call: LiveCall, source: str, frame: EncodedFrame) -> None:
@@ -263,11 +278,7 @@ class CallManager:
             return
         self.findings_committed.append((finding.code, time.monotonic()))
         log.info("session %s: finding %s attached to ticket %s", call.session_id, finding.code, call.ticket_id)
-        payload = finding_payload(record)
-        for pid, role in call.roles.items():
-            link = call.links.get(pid)
-            if role == "technician" and link is not None:
-                await link.send(m.FindingMessage(finding=payload))
+        await self._push_to_technicians(call, m.FindingMessage(finding=finding_payload(record)))
 
 
 def finding_payload(record: FindingRecord) -> dict[str, Any]:

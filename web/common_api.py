@@ -15,6 +15,7 @@ from tickets.store import TicketStore
 from web.auth import TokenAuth
 
 FindingHook = Callable[[FindingRecord], Awaitable[None]]
+SessionEndedHook = Callable[[str, str], Awaitable[None]]  # (session id, actor): close the live call
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class ApiContext:
     max_upload_bytes: int
     on_finding_attached: FindingHook | None
     on_finding_dismissed: FindingHook | None
+    on_session_ended: SessionEndedHook | None = None
 
 
 class TicketOut(BaseModel):

@@ -102,6 +102,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     async def end_session(session_id: str, claims: Technician) -> SessionOut:
         """End the session (repeating it is harmless)."""
         await store.end_session(session_id, actor=claims.subject)
+        if ctx.on_session_ended is not None:
+            await ctx.on_session_ended(session_id, claims.subject)
         session = await store.get_session(session_id)
         assert session is not None
         return SessionOut.of(session)

@@ -20,6 +20,7 @@ from web.common_api import (
     FindingHook,
     FindingOut,
     RecordingOut,
+    SessionEndedHook,
     SessionOut,
     TicketOut,
     TimelineItem,
@@ -78,12 +79,13 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, join_ttl_s: int,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, on_finding_attached: FindingHook | None = None,
-                 on_finding_dismissed: FindingHook | None = None) -> APIRouter:
+                 on_finding_dismissed: FindingHook | None = None,
+                 on_session_ended: SessionEndedHook | None = None) -> APIRouter:
     """All ticket REST routes under /api (hooks let the root announce manual findings and dismissals live)."""
     auth = TokenAuth(tokens)
     ctx = ApiContext(store=store, tokens=tokens, auth=auth, base_url=base_url.rstrip("/"), join_ttl_s=join_ttl_s,
                      max_upload_bytes=max_upload_bytes, on_finding_attached=on_finding_attached,
-                     on_finding_dismissed=on_finding_dismissed)
+                     on_finding_dismissed=on_finding_dismissed, on_session_ended=on_session_ended)
     router = APIRouter(prefix="/api")
     Technician = Annotated[Claims, Depends(auth.require_technician)]
     AnyToken = Annotated[Claims, Depends(auth.claims)]

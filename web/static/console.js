@@ -142,7 +142,8 @@ async function snapshotUrl(url) {
 }
 
 async function addFinding(f) {
-  if (state.findings.some((x) => x.id === f.id)) return;
+  const known = document.querySelector(`#findings li[data-id="${CSS.escape(f.id)}"]`);
+  if (known) { known.classList.toggle("dismissed", !!f.dismissed); return; }
   state.findings.push(f);
   $("finding-count").textContent = String(state.findings.length);
   const img = el("img", { class: "snapshot", alt: `snapshot of ${f.code}` });
@@ -151,7 +152,8 @@ async function addFinding(f) {
     try { await api("POST", `/api/findings/${encodeURIComponent(f.id)}/dismiss`, { reason }); item.classList.add("dismissed"); }
     catch (e) { fail(e.message); }
   } }, "Dismiss");
-  const item = el("li", { class: `finding sev-${f.severity}`, "data-code": f.code },
+  const item = el("li", { class: `finding sev-${f.severity}${f.dismissed ? " dismissed" : ""}`, "data-code": f.code,
+    "data-id": f.id },
     img,
     el("div", {},
       el("div", { class: "code" }, f.code, " ", el("span", { class: "pill" }, f.known ? f.severity : "unknown code")),
