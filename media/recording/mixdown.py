@@ -22,6 +22,7 @@ from media.recording.templates import opus_head
 RATE = 48000
 _HOLD_SAMPLES = 3 * RATE  # tracks arrive ~1 s segment by segment: mix what is 3 s behind the newest
 _BLOCK = 960  # 20 ms, the Opus frame
+_WRITE_CHUNK = RATE  # encode a second at a time: fewer, larger calls
 
 
 class AudioMixdown:
@@ -31,6 +32,8 @@ class AudioMixdown:
         stream = cast(AudioStream, output.add_stream("libopus", rate=RATE))
         stream.layout = "mono"  # type: ignore[assignment]
         stream.bit_rate = 32000
+        # Cheapest Opus settings: the mix is for listening during review; the originals stay intact.
+        stream.codec_context.options = {"compression_level": "0", "application": "voip"}
         stream.metadata["title"] = title
         self._output = output
         self.stream = stream
@@ -57,7 +60,8 @@ class AudioMixdown:
             samples = frame.to_ndarray().astype(np.float32).mean(axis=0)
             self._add(start, samples)
             start += len(samples)
-        self._write_until(self._newest - _HOLD_SAMPLES)
+        if self._origin is not None and self._newest - _HOLD_SAMPLES - self._origin >= _WRITE_CHUNK:
+            self._write_until(self._newest - _HOLD_SAMPLES)
 
     def finish(self) -> None:
         """Mix and encode everything still held, and flush the encoder."""
