@@ -22,7 +22,7 @@ from pathlib import Path
 from media.frames import EncodedFrame
 from media.recording.finalise import finalise, recover
 from media.recording.info import EmptyRecording, RecorderStats, RecordingError, RecordingInfo
-from media.recording.layout import RecordingLayout
+from media.recording.layout import RecordingLayout, check_session_id
 from media.recording.writer import RecordingWriter, track_title
 
 __all__ = [
@@ -53,7 +53,9 @@ class SessionRecorder:
             raise ValueError("segment_seconds must be within 0.05..2.0 (crash loss is bounded by it)")
         if max_queue_frames < 1 or max_queue_bytes < 1:
             raise ValueError("queue bounds must be positive")
-        self._layout = RecordingLayout(directory, session_id)
+        self._directory = Path(directory)
+        self._session_id = check_session_id(session_id)
+        self._layout: RecordingLayout | None = None
         self._segment_seconds = segment_seconds
         self._max_queue_frames = max_queue_frames
         self._max_queue_bytes = max_queue_bytes
@@ -68,12 +70,12 @@ class SessionRecorder:
     @property
     def session_id(self) -> str:
         """The session this recorder belongs to."""
-        return self._layout.session_id
+        return self._session_id
 
     @property
-    def folder(self) -> Path:
-        """The recording's folder (segments while live; final file, poster, manifest after close)."""
-        return self._layout.root
+    def folder(self) -> Path | None:
+        """The recording's folder once started (segments while live; file, poster, manifest after close)."""
+        return self._layout.root if self._layout is not None else None
 
     @property
     def started_at(self) -> float | None:
@@ -90,15 +92,17 @@ class SessionRecorder:
         with self._state_lock:
             if self._writer is not None or self._closed:
                 raise RuntimeError("recorder already started")
-            self._layout.lock()
+            layout = RecordingLayout.claim(self._directory, self._session_id)
+            layout.lock()
             try:
-                self._layout.create(self._segment_seconds)
+                layout.create(self._segment_seconds)
             except BaseException:
-                self._layout.unlock()
+                layout.unlock()
                 raise
+            self._layout = layout
             self._t0 = time.monotonic()
             self._writer = RecordingWriter(
-                self._layout,
+                layout,
                 self._t0,
                 segment_seconds=self._segment_seconds,
                 max_queue_frames=self._max_queue_frames,
@@ -131,13 +135,14 @@ class SessionRecorder:
     def close_sync(self, *, poster_at: float | None = None) -> RecordingInfo:
         """Blocking close(), for callers outside asyncio."""
         with self._state_lock:
-            if self._writer is None:
+            writer, layout = self._writer, self._layout
+            if writer is None or layout is None:
                 raise RuntimeError("recorder not started")
             if self._closed:
                 raise RuntimeError("recorder already closed")
             self._closed = True
         try:
-            self._writer.stop()
-            return finalise(self._layout, poster_at=poster_at, mix_audio=self._mix_audio)
+            writer.stop()
+            return finalise(layout, poster_at=poster_at, mix_audio=self._mix_audio)
         finally:
-            self._layout.unlock()
+            layout.unlock()

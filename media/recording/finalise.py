@@ -214,9 +214,13 @@ def recover(directory: Path, *, mix_audio: bool = True) -> list[RecordingInfo]:
             continue
         try:
             layout = RecordingLayout(base, folder.name)
+            manifest = layout.read_manifest()
+            session_id = manifest.get("session_id")
+            if isinstance(session_id, str) and session_id != folder.name:
+                layout = RecordingLayout(base, session_id, folder.name)
         except ValueError:
             continue
-        if layout.read_manifest().get("state") in ("final", "empty"):
+        if manifest.get("state") in ("final", "empty"):
             continue
         try:
             layout.lock()

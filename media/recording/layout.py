@@ -1,5 +1,6 @@
 """Where one recording lives on disk, and its crash-safe manifest.
 
+    (the folder is "<session_id>.2", ".3" ... if the session was recorded before)
     <directory>/<session_id>/manifest.json     state: recording | final | empty (+ info when final)
     <directory>/<session_id>/segments/000001.mkv   closed, fsynced segments (".part" while written)
     <directory>/<session_id>/recording.webm     the finalised file (".mkv" if a codec needs Matroska)
@@ -21,7 +22,7 @@ MANIFEST = "manifest.json"
 SEGMENTS = "segments"
 SEGMENT_SUFFIX = ".mkv"
 PART_SUFFIX = ".part"
-_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 
 
 class RecordingLocked(RuntimeError):
@@ -58,13 +59,32 @@ def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
 class RecordingLayout:
     """Paths and manifest of one session's recording folder."""
 
-    def __init__(self, directory: Path, session_id: str) -> None:
+    def __init__(self, directory: Path, session_id: str, folder: str | None = None) -> None:
         self.session_id = check_session_id(session_id)
-        self.root = Path(directory).resolve() / session_id
+        self.root = Path(directory).resolve() / check_session_id(folder or session_id)
         self.segments = self.root / SEGMENTS
         self.manifest_path = self.root / MANIFEST
         self.poster_path = self.root / "poster.jpg"
         self._lock_fd: int | None = None
+
+    @classmethod
+    def claim(cls, directory: Path, session_id: str) -> RecordingLayout:
+        """A new, empty folder for a recording of `session_id`: "<id>", else "<id>.2", "<id>.3", ...
+
+        A session recorded again (e.g. the call went on after a server restart) never overwrites
+        an earlier recording; mkdir is atomic, so two recorders never share a folder.
+        """
+        check_session_id(session_id)
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for number in range(1, 10_000):
+            folder = session_id if number == 1 else f"{session_id}.{number}"
+            layout = cls(directory, session_id, folder)
+            try:
+                layout.root.mkdir()
+            except FileExistsError:
+                continue
+            return layout
+        raise FileExistsError(f"too many recordings of session {session_id} in {directory}")
 
     def create(self, segment_seconds: float) -> None:
         """Make the folders and write the 'recording' manifest."""

@@ -267,6 +267,7 @@ async def test_recover_finalises_an_abandoned_recording_but_not_a_live_one(tmp_p
     writer = abandoned._writer
     assert writer is not None
     writer.stop()
+    assert abandoned._layout is not None
     abandoned._layout.unlock()
 
     recovered = recover(tmp_path)
@@ -276,3 +277,20 @@ async def test_recover_finalises_an_abandoned_recording_but_not_a_live_one(tmp_p
     assert recover(tmp_path) == []  # idempotent; the live one is still skipped
     info = await live.close()
     assert info.has_video
+
+
+async def test_recording_a_session_again_keeps_the_earlier_recording(tmp_path, voice) -> None:
+    infos = []
+    for extra in (0, 50):
+        recorder = SessionRecorder(tmp_path, "s-again")
+        recorder.start()
+        t0 = recorder.started_at
+        assert t0 is not None
+        for frame in as_frames(voice[: 50 + extra], kind="audio", start_arrival=t0):
+            recorder.push("customer", frame)
+        infos.append(await recorder.close())
+    first, second = infos
+    assert first.session_id == second.session_id == "s-again"
+    assert first.path.parent.name == "s-again" and second.path.parent.name == "s-again.2"
+    assert first.path.exists() and second.path.exists()
+    assert first.duration_s == pytest.approx(1.0, abs=0.1) and second.duration_s == pytest.approx(2.0, abs=0.1)
