@@ -24,16 +24,18 @@ SESSION = "killed-mid-call"
 
 def child(directory: Path) -> None:
     """Record live-paced media until killed."""
-    video = encode_vp8(640, 360, fps=15, seconds=10.0, keyint=30)
+    clip = encode_vp8(640, 360, fps=15, seconds=2.0, keyint=30)  # looped 5 times: cheap to make
     audio = encode_opus(seconds=10.0)
     recorder = SessionRecorder(directory, SESSION)
     recorder.start()
     t0 = recorder.started_at
     assert t0 is not None
-    frames = sorted(
-        [*as_frames(video, kind="video", start_arrival=t0 + 0.1), *as_frames(audio, kind="audio", start_arrival=t0)],
-        key=lambda f: f.arrival,
-    )
+    video = [
+        frame
+        for loop in range(5)
+        for frame in as_frames(clip, kind="video", start_arrival=t0 + 0.1 + 2 * loop, rtp_origin=loop * 2 * 90000)
+    ]
+    frames = sorted([*video, *as_frames(audio, kind="audio", start_arrival=t0)], key=lambda f: f.arrival)
     print(f"started {t0!r}", flush=True)
     for frame in frames:
         time.sleep(max(0.0, frame.arrival - time.monotonic()))
