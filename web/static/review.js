@@ -54,6 +54,7 @@ function showSignin(message) {
 }
 
 function init() {
+  state.ready = false;
   const params = fragmentParams();
   const fromFragment = params.get("token");
   state.ticketId = params.get("ticket") || state.ticketId;
@@ -75,7 +76,10 @@ $("open").addEventListener("click", () => {
   fail("");
   init();
 });
-window.addEventListener("hashchange", () => { if (fragmentParams().get("ticket") !== state.ticketId) init(); });
+window.addEventListener("hashchange", () => {
+  const params = fragmentParams();
+  if (params.get("token") || params.get("ticket") !== state.ticketId) { fail(""); init(); }
+});
 
 async function load() {
   state.ready = false;
