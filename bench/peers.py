@@ -20,6 +20,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from media.frames import EncodedFrame
+from media.jitter import use_relay_jitter_buffer
 from media.tap import tap_receiver
 
 VIDEO_CLOCK = 90000
@@ -31,6 +32,7 @@ class EncodedClip:
     """A looping pre-encoded clip: VP8 frames at 30 fps and 20 ms Opus packets."""
 
     video: list[bytes]
+    video_key: list[bytes]  # the same frames, each encoded as a keyframe (sent after a PLI)
     audio: list[bytes]
     width: int
     height: int
@@ -41,21 +43,8 @@ def encode_clip(frames: Iterable[np.ndarray], *, fps: int = 30, bitrate: int = 1
                 keyframe_interval: int = 60, audio_seconds: float | None = None) -> EncodedClip:
     """Encode BGR frames to VP8 (libvpx, realtime) and a 440 Hz tone to Opus, once."""
     frames = list(frames)
-    h, w = frames[0].shape[:2]
-    vctx = av.CodecContext.create("libvpx", "w")
-    vctx.width, vctx.height = w, h
-    vctx.pix_fmt = "yuv420p"
-    vctx.time_base = fractions.Fraction(1, fps)
-    vctx.framerate = fractions.Fraction(fps, 1)
-    vctx.bit_rate = bitrate
-    vctx.gop_size = keyframe_interval
-    vctx.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0", "error-resilient": "1"}
-    video: list[bytes] = []
-    for i, img in enumerate(frames):
-        vf = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(format="yuv420p")
-        vf.pts = i
-        video += [bytes(p) for p in vctx.encode(vf)]
-    video += [bytes(p) for p in vctx.encode(None)]
+    video = _encode_vp8(frames, fps, bitrate, keyframe_interval)
+    video_key = _encode_vp8(frames, fps, bitrate * 3, 1)
     seconds = audio_seconds if audio_seconds is not None else len(frames) / fps
     actx = av.CodecContext.create("libopus", "w")
     actx.sample_rate = AUDIO_CLOCK
@@ -72,17 +61,40 @@ def encode_clip(frames: Iterable[np.ndarray], *, fps: int = 30, bitrate: int = 1
         af.sample_rate = AUDIO_CLOCK
         af.pts = i * 960
         audio += [bytes(p) for p in actx.encode(af)]
-    return EncodedClip(video, audio, w, h, fps)
+    h, w = frames[0].shape[:2]
+    return EncodedClip(video, video_key, audio, w, h, fps)
+
+
+def _encode_vp8(frames: list[np.ndarray], fps: int, bitrate: int, keyframe_interval: int) -> list[bytes]:
+    h, w = frames[0].shape[:2]
+    vctx = av.CodecContext.create("libvpx", "w")
+    vctx.width, vctx.height = w, h
+    vctx.pix_fmt = "yuv420p"
+    vctx.time_base = fractions.Fraction(1, fps)
+    vctx.framerate = fractions.Fraction(fps, 1)
+    vctx.bit_rate = bitrate
+    vctx.gop_size = keyframe_interval
+    vctx.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0", "error-resilient": "1"}
+    out: list[bytes] = []
+    for i, img in enumerate(frames):
+        vf = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(format="yuv420p")
+        vf.pts = i
+        out += [bytes(p) for p in vctx.encode(vf)]
+    out += [bytes(p) for p in vctx.encode(None)]
+    return out
 
 
 class LoopingEncodedTrack(MediaStreamTrack):
     """Replays pre-encoded frames in real time as av.Packet (aiortc packs them without encoding)."""
 
     def __init__(self, kind: str, packets: list[bytes], clock_rate: int, step: int, period_s: float,
-                 on_sent: Callable[[bytes, float], None] | None = None) -> None:
+                 on_sent: Callable[[bytes, float], None] | None = None, key_packets: list[bytes] | None = None) -> None:
         super().__init__()
         self.kind = kind
         self._packets = packets
+        self._key_packets = key_packets
+        self._want_key = False
+        self.keyframes_on_request = 0
         self._clock_rate = clock_rate
         self._step = step
         self._period = period_s
@@ -99,6 +111,11 @@ class LoopingEncodedTrack(MediaStreamTrack):
         if delay > 0:
             await asyncio.sleep(delay)
         data = self._packets[self._i % len(self._packets)]
+        if self._want_key and self._key_packets is not None:
+            # A receiver lost the picture (PLI): send this frame as a keyframe, as a real encoder would.
+            self._want_key = False
+            self.keyframes_on_request += 1
+            data = self._key_packets[self._i % len(self._key_packets)]
         packet = av.Packet(data)
         packet.pts = self._i * self._step
         packet.time_base = fractions.Fraction(1, self._clock_rate)
@@ -106,6 +123,11 @@ class LoopingEncodedTrack(MediaStreamTrack):
         if self._on_sent is not None:
             self._on_sent(data, time.monotonic())
         return packet
+
+
+    def request_keyframe(self) -> None:
+        """Installed as the sender's keyframe hook: the next frame goes out as a keyframe."""
+        self._want_key = True
 
 
 def frame_key(data: bytes) -> bytes:
@@ -143,8 +165,10 @@ class SyntheticCustomer:
         self.video: LoopingEncodedTrack | None = None
         if video:
             self.video = LoopingEncodedTrack("video", clip.video, VIDEO_CLOCK, VIDEO_CLOCK // clip.fps,
-                                             1.0 / clip.fps, on_sent=book.on_sent if book else None)
-            self.pc.addTrack(self.video)
+                                             1.0 / clip.fps, on_sent=book.on_sent if book else None,
+                                             key_packets=clip.video_key)
+            sender = self.pc.addTrack(self.video)
+            sender._send_keyframe = self.video.request_keyframe  # type: ignore[method-assign]
 
     async def offer(self) -> str:
         """Create and apply a local offer; returns its SDP (candidates included)."""
@@ -175,6 +199,8 @@ class SyntheticTechnician:
     def _on_track(self, track: MediaStreamTrack) -> None:
         for t in self.pc.getTransceivers():
             if t.receiver.track is track:
+                # Like a browser, hand a frame over at its last packet, not one frame later.
+                use_relay_jitter_buffer(t.receiver)
                 tap_receiver(t.receiver, self._on_frame, decode=False)
 
     def _on_frame(self, frame: EncodedFrame) -> None:

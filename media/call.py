@@ -10,6 +10,7 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 
 from .frames import EncodedFrame
 from .hub import EncodedHub, PassthroughTrack
+from .jitter import use_relay_jitter_buffer
 from .peer import ServerPeer, install_drop
 from .tap import tap_receiver
 
@@ -114,6 +115,7 @@ class CallMedia:
         if receiver.track is None or id(receiver) in self._tapped:
             return
         self._tapped.add(id(receiver))
+        use_relay_jitter_buffer(receiver)
         install_drop(receiver, self._drop_rate)
         kind = transceiver.kind
         if source == "customer":

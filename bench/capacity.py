@@ -1,0 +1,155 @@
+"""Capacity: how many support sessions one machine carries, lensdesk pipeline vs the stock aiortc pipeline.
+
+Starts the server (a separate process, so its CPU is measured alone) and N synthetic customer+technician pairs
+over loopback: aiortc clients sending a pre-encoded 720p30 VP8 clip of an error screen plus Opus audio (so the
+clients cost little), technicians receiving without decoding. For each pipeline and N it reports server CPU
+(cores and per session), the worst technician's delivered fps, and send->technician latency p50/p95.
+
+    lensdesk pipeline: encoded passthrough relay + crash-safe remux recorder + analysis (decode + OCR)
+    stock pipeline:    MediaRelay into new senders (decode + re-encode) + MediaRecorder (.mp4)
+
+    .venv/bin/python bench/capacity.py [--lensdesk 4,8,12,16] [--stock 1,2,3] [--measure 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.peers import EncodedClip, LatencyBook, SyntheticCustomer, SyntheticTechnician, encode_clip  # noqa: E402
+from bench.session_client import CallPair, start_pair  # noqa: E402
+from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
+from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
+from signaling.tokens import TokenService  # noqa: E402
+from tests.support import free_port  # noqa: E402
+
+SECRET = "capacity-" + "s" * 40
+TARGET_FPS = 28.0
+
+
+def make_clip(seconds: float = 4.0) -> EncodedClip:
+    """A hand-held 720p30 capture of an error screen, VP8 at ~1.5 Mbps."""
+    sample = SAMPLES[0]
+    style = ScreenStyle(layout="dialog", font="sans", fg=(20, 20, 20), bg=(245, 245, 245))
+    screen = render_error_screen(sample.code, screen_text(sample), style, (900, 560))
+    rng = np.random.default_rng(3)
+    params = random_capture_params(rng, (1280, 720), screen.shape[1] / screen.shape[0], severity=0.5)
+    frames = [render_capture(screen, params, (1280, 720), shake=(3 * np.sin(i / 4), 2 * np.cos(i / 6), 0.4 * np.sin(i / 8)),
+                             frame_seed=i) for i in range(int(seconds * 30))]
+    return encode_clip(frames, bitrate=1_500_000, keyframe_interval=3000)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Result:
+    pipeline: str
+    sessions: int
+    server_cores: float
+    min_fps: float
+    p50_ms: float
+    p95_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return self.min_fps >= TARGET_FPS
+
+
+async def run_level(pipeline: str, n: int, clip: EncodedClip, warmup_s: float, measure_s: float) -> Result:
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("capacity_server.py")),
+                                 "--pipeline", pipeline, "--port", str(port), "--data-dir", tmp, "--secret", SECRET])
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+            token = TokenService(SECRET).issue_technician("bench", "Bench")
+            pairs: list[CallPair] = []
+            books: list[LatencyBook] = []
+            for _ in range(n):
+                book = LatencyBook()
+                books.append(book)
+                pairs.append(await start_pair(url, token, SyntheticCustomer(clip, book), SyntheticTechnician(book)))
+            await asyncio.sleep(warmup_s)
+            for book in books:
+                book.latencies_ms.clear()
+            cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+            await asyncio.sleep(measure_s)
+            cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+            fps = [len([t for t in p.technician.video_frames if t0 <= t <= t1]) / (t1 - t0) for p in pairs]
+            lat = [x for b in books for x in b.latencies_ms]
+            for p in pairs:
+                await p.close(end_session=True)
+            return Result(pipeline, n, (cpu1 - cpu0) / (t1 - t0), min(fps),
+                          float(np.percentile(lat, 50)) if lat else float("nan"),
+                          float(np.percentile(lat, 95)) if lat else float("nan"))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def parse_levels(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    clip = make_clip()
+    print(f"machine: {os.cpu_count()} cores; clip {clip.width}x{clip.height}@{clip.fps} VP8 "
+          f"{sum(map(len, clip.video)) * 8 / (len(clip.video) / clip.fps) / 1e6:.2f} Mbps + Opus")
+    print(f"{'pipeline':<9} {'N':>3} {'server cores':>12} {'cores/session':>13} {'min fps':>8} {'p50 ms':>7} {'p95 ms':>7}")
+    best: dict[str, Result | None] = {"lensdesk": None, "stock": None}
+    for pipeline, levels in (("stock", parse_levels(args.stock)), ("lensdesk", parse_levels(args.lensdesk))):
+        for n in levels:
+            r = await run_level(pipeline, n, clip, args.warmup, args.measure)
+            print(f"{r.pipeline:<9} {r.sessions:>3} {r.server_cores:>12.2f} {r.server_cores / r.sessions:>13.3f} "
+                  f"{r.min_fps:>8.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f}  {'ok' if r.ok else 'BELOW ' + str(TARGET_FPS)}",
+                  flush=True)
+            if r.ok:
+                best[pipeline] = r
+            else:
+                break
+    lens, stock = best["lensdesk"], best["stock"]
+    print()
+    for name, r in best.items():
+        print(f"{name}: largest N with every technician >= {TARGET_FPS:.0f} fps: {r.sessions if r else 0}")
+    if lens and stock:
+        print(f"ratio: {lens.sessions / stock.sessions:.1f}x the stock pipeline's sessions (target >= 8x); "
+              f"lensdesk latency p95 {lens.p95_ms:.1f} ms (target <= 50 ms)")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lensdesk", default="1,4,8,12,16,20,24,28,32")
+    parser.add_argument("--stock", default="1,2,3,4,5,6")
+    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("--measure", type=float, default=8.0)
+    return asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
