@@ -66,6 +66,7 @@ def random_capture_params(rng: np.random.Generator, out_size: tuple[int, int], s
     )
 
 
+@lru_cache(maxsize=4)
 def _background(out_size: tuple[int, int], colour: tuple[int, int, int], seed: int) -> np.ndarray:
     """A smooth desk/wall texture: low-frequency noise around a base colour."""
     w, h = out_size
@@ -74,6 +75,16 @@ def _background(out_size: tuple[int, int], colour: tuple[int, int, int], seed: i
     lum = r.normal(0, 25, size=(9, 16, 1))
     small = (lum + r.normal(0, 6, size=(9, 16, 3))).astype(np.float32) + np.array(colour, np.float32)
     return np.clip(cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC), 0, 255)
+
+
+@lru_cache(maxsize=4)
+def _glare(out_size: tuple[int, int], xy: tuple[float, float], radius: float) -> np.ndarray:
+    """A soft reflection of a lamp or window: a Gaussian blob (additive, fixed while the phone moves)."""
+    w, h = out_size
+    gx, gy = xy[0] * w, xy[1] * h
+    yy, xx = np.ogrid[0:h, 0:w]
+    rad = radius * w
+    return np.exp(-(((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * rad * rad))).astype(np.float32)
 
 
 @lru_cache(maxsize=8)
@@ -114,11 +125,7 @@ def render_capture(screen: np.ndarray, params: CaptureParams, out_size: tuple[in
         warped *= _moire(out_size, params.moire_freq, params.moire_amp, shake[0])[..., None]
     frame = frame * (1 - mask) + warped * mask
     if params.glare_strength > 0:
-        gx, gy = params.glare_xy[0] * w, params.glare_xy[1] * h
-        yy, xx = np.ogrid[0:h, 0:w]
-        rad = params.glare_radius * w
-        blob = np.exp(-(((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * rad * rad))).astype(np.float32)
-        frame += (255 * params.glare_strength) * blob[..., None] * mask
+        frame += (255 * params.glare_strength) * _glare(out_size, params.glare_xy, params.glare_radius)[..., None] * mask
     frame *= params.gain
     if params.blur_sigma > 0.2:
         frame = cv2.GaussianBlur(frame, (0, 0), params.blur_sigma)

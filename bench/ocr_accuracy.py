@@ -1,0 +1,178 @@
+"""OCR accuracy and speed of diagnostics on the synthetic bench set, next to plain pytesseract.
+
+Prints code recall, false-code rate (clips where a code not on screen was reported), and ms per analysed
+frame on one core; then plain pytesseract on raw frames, and the pipeline on the pytesseract fallback engine.
+    python bench/make_dataset.py && python bench/ocr_accuracy.py [--data .dataset/bench] [--baseline-clips 16]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core for tesseract; must precede its loading
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.synth.codec import decode_clip  # noqa: E402
+from diagnostics.config import DiagnosticsConfig  # noqa: E402
+from diagnostics.extract import extract_codes  # noqa: E402
+from diagnostics.ocr import OcrEngine, OcrLine, PytesseractEngine, TesserocrEngine  # noqa: E402
+from diagnostics.session import SessionDiagnostics  # noqa: E402
+
+cv2.setNumThreads(1)
+
+
+@dataclass(slots=True)
+class ClipResult:
+    """What one run over one clip produced."""
+
+    label: dict[str, object]
+    codes: list[str]
+    ms: list[float] = field(default_factory=list)
+    confirm_s: float | None = None
+
+    @property
+    def truth(self) -> str:
+        return str(self.label["code"])
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.truth) and self.truth in self.codes
+
+    @property
+    def false_code(self) -> bool:
+        return any(c != self.truth for c in self.codes)
+
+
+def run_pipeline(clip: list[tuple[float, np.ndarray]], label: dict[str, object], config: DiagnosticsConfig,
+                 engine: OcrEngine) -> ClipResult:
+    """Feed a decoded clip through a session the way the media side does (wants, then process)."""
+    session = SessionDiagnostics(config, engine)
+    codes: list[str] = []
+    confirm = None
+    for t, frame in clip:
+        if not session.wants(t):
+            continue
+        for f in session.process(frame, t):
+            codes.append(f.code)
+            if f.code == label["code"] and confirm is None:
+                confirm = t - float(label["screen_from_s"])  # type: ignore[arg-type]
+    return ClipResult(label, codes, list(session.stats.analysis_ms), confirm)
+
+
+def run_plain(clip: list[tuple[float, np.ndarray]], label: dict[str, object], languages: str, tessdata: str,
+              frames: int) -> ClipResult:
+    """Plain pytesseract on raw frames (a subprocess per frame) and the same code patterns, no repair of the image."""
+    import pytesseract
+
+    screen_from = float(label["screen_from_s"])  # type: ignore[arg-type]
+    picks = [fr for t, fr in clip if t >= screen_from + 0.5][:: max(1, int(label["fps"]) // 2)][:frames]  # type: ignore[call-overload]
+    codes: set[str] = set()
+    ms = []
+    for frame in picks:
+        start = time.perf_counter()
+        text = pytesseract.image_to_string(frame, lang=languages, config=f'--tessdata-dir "{tessdata.rstrip("/")}"')
+        ms.append((time.perf_counter() - start) * 1000)
+        lines = [OcrLine(ln, 0.9) for ln in text.splitlines() if ln.strip()]
+        codes.update(r.code for r in extract_codes(lines))
+    return ClipResult(label, sorted(codes), ms)
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def summary(name: str, results: list[ClipResult]) -> None:
+    """Print recall / false-code rate / timing for one set of results."""
+    pos = [r for r in results if r.truth]
+    recall = sum(r.hit for r in pos) / len(pos) if pos else float("nan")
+    false_rate = sum(r.false_code for r in results) / len(results) if results else float("nan")
+    ms = [m for r in results for m in r.ms]
+    ms720 = [m for r in results if r.label["height"] == 720 for m in r.ms]
+    ms360 = [m for r in results if r.label["height"] == 360 for m in r.ms]
+    print(f"{name:<34} clips {len(results):3d}  recall {recall:6.1%}  false-code {false_rate:5.1%}  "
+          f"ms/frame median {pct(ms, 50):6.1f} p95 {pct(ms, 95):6.1f}  "
+          f"720p median {pct(ms720, 50):6.1f} p95 {pct(ms720, 95):6.1f}  360p median {pct(ms360, 50):6.1f}  "
+          f"frames {len(ms)}")
+
+
+def breakdown(results: list[ClipResult]) -> None:
+    """Recall by size, codec, bitrate and layout; false codes listed."""
+    groups: dict[str, list[ClipResult]] = defaultdict(list)
+    for r in results:
+        if not r.truth:
+            continue
+        lb = r.label
+        kbps = int(lb["kbps"])  # type: ignore[call-overload]
+        bucket = "300-600" if kbps < 650 else "650-1000" if kbps <= 1000 else "1050-1500"
+        for key in (f"size {lb['width']}x{lb['height']}", f"codec {lb['codec']}", f"kbps {bucket}",
+                    f"layout {lb['layout']}", f"lang {lb['lang']}"):
+            groups[key].append(r)
+    for key in sorted(groups):
+        rs = groups[key]
+        print(f"    {key:<22} recall {sum(r.hit for r in rs) / len(rs):6.1%}  ({sum(r.hit for r in rs)}/{len(rs)})")
+    confirms = [r.confirm_s for r in results if r.confirm_s is not None]
+    if confirms:
+        print(f"    time from screen in view to confirmed finding: median {pct(confirms, 50):.2f} s, "
+              f"p95 {pct(confirms, 95):.2f} s")
+    for r in results:
+        if r.false_code or (r.truth and not r.hit):
+            print(f"    {r.label['file']}: truth {r.truth or '-'!r} reported {r.codes}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path(".dataset/bench"))
+    ap.add_argument("--languages", default="eng+chi_sim")
+    ap.add_argument("--tessdata", default=DiagnosticsConfig().tessdata_path)
+    ap.add_argument("--baseline-clips", type=int, default=16, help="clips for the (slow) pytesseract runs")
+    ap.add_argument("--baseline-frames", type=int, default=2, help="frames per clip for plain pytesseract")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N clips (0 = all)")
+    args = ap.parse_args(argv)
+    labels_path = args.data / "labels.json"
+    if not labels_path.exists():
+        print(f"no data set at {args.data}; run: python bench/make_dataset.py --out {args.data}", file=sys.stderr)
+        return 2
+    labels = json.loads(labels_path.read_text())
+    if args.limit:
+        labels = labels[: args.limit]
+    config = DiagnosticsConfig(languages=args.languages, tessdata_path=args.tessdata)
+    engine = TesserocrEngine(config.tessdata_path, config.languages)
+    print(f"bench set: {len(labels)} clips ({sum(1 for lb in labels if lb['code'])} with a code), "
+          f"sampling {config.sample_fps} fps, languages {config.languages}, OMP_THREAD_LIMIT=1, cv2 threads 1")
+    clips = {lb["file"]: decode_clip(args.data / lb["file"]) for lb in labels}
+    ours = [run_pipeline(clips[lb["file"]], lb, config, engine) for lb in labels]
+    summary("lensdesk diagnostics (tesserocr)", ours)
+    breakdown(ours)
+
+    # Baselines on an evenly spread subset (pytesseract spawns tesseract per call: slow).
+    step = max(1, len(labels) // max(1, args.baseline_clips))
+    subset = labels[::step][: args.baseline_clips]
+    plain = [run_plain(clips[lb["file"]], lb, args.languages, args.tessdata, args.baseline_frames) for lb in subset]
+    summary(f"plain pytesseract, raw frame ({args.baseline_frames}/clip)", plain)
+    fallback_engine = PytesseractEngine(config.tessdata_path, config.languages)
+    fallback = [run_pipeline(clips[lb["file"]], lb, config, fallback_engine) for lb in subset]
+    summary("lensdesk pipeline on pytesseract", fallback)
+    ours_subset = [r for r in ours if r.label in subset]
+    summary("lensdesk (tesserocr), same subset", ours_subset)
+    ms_ours = pct([m for r in ours_subset for m in r.ms], 50)
+    print(f"speed-up per analysed frame: {pct([m for r in plain for m in r.ms], 50) / ms_ours:.1f}x vs plain "
+          f"pytesseract on raw frames, {pct([m for r in fallback for m in r.ms], 50) / ms_ours:.1f}x vs the same "
+          f"pipeline through pytesseract subprocesses")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
