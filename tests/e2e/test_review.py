@@ -148,7 +148,7 @@ def test_review_page_markers_seek_to_the_error_screen(server: ServerProcess, tec
 
     shown = frame_shown(page, rec_id)
     grey = cv2.cvtColor(shown, cv2.COLOR_BGR2GRAY)
-    neutral_grey = float(cv2.cvtColor(np.uint8([[NEUTRAL_BGR]]), cv2.COLOR_BGR2GRAY)[0, 0])
+    neutral_grey = float(cv2.cvtColor(np.array([[NEUTRAL_BGR]], np.uint8), cv2.COLOR_BGR2GRAY)[0, 0])
     print(f"offset {offset:.2f} s of {duration:.2f} s; frame mean {grey.mean():.1f} (neutral {neutral_grey:.0f}), "
           f"std {grey.std():.1f}")
     assert grey.std() > 20 and abs(grey.mean() - neutral_grey) > 10, "the frame at the marker is the plain desk"
@@ -165,7 +165,10 @@ def test_review_page_markers_seek_to_the_error_screen(server: ServerProcess, tec
     # The session's audit events, and a download link that works with the token only.
     page.click("details.audit summary")
     actions = page.eval_on_selector_all("details.audit tr[data-action]", "rows => rows.map(r => r.dataset.action)")
-    assert actions, "no audit events for the session"
+    assert "video_active" in actions and "ended" in actions, actions
+    page.click("details.audit tr.seekable[data-action='video_active']")  # an event's row seeks to its moment
+    page.wait_for_function("() => window.lensdesk.lastSeek.auditId && window.lensdesk.lastSeek.seeked")
+    assert 0 < float(page.evaluate("() => window.lensdesk.lastSeek.offset")) < offset
     href = str(page.get_attribute("a.download", "href"))
     assert "/file?token=" in href
     got = httpx.get(href if href.startswith("http") else server.url + href)

@@ -111,12 +111,10 @@ def decode_all(path: Path) -> tuple[float, float, int]:
     frames = 0
     with av.open(str(path)) as container:
         for frame in container.decode(*container.streams.video, *container.streams.audio):
-            if frame.time is None:
-                continue
-            if isinstance(frame, av.VideoFrame):
+            if isinstance(frame, av.VideoFrame) and frame.time is not None:
                 last_video = max(last_video, float(frame.time))
                 frames += 1
-            else:
+            elif isinstance(frame, av.AudioFrame) and frame.time is not None:
                 last_audio = max(last_audio, float(frame.time))
     return last_video, last_audio, frames
 

@@ -174,7 +174,7 @@ function renderSession(session) {
       : "No recording for this session (recording was off, or nothing was recorded)."));
   }
   for (const rec of recordings) card.append(renderRecording(rec, findings.filter((f) => recordingOf(f, recordings) === rec)));
-  card.append(renderAudit(state.audit.filter((a) => a.session_id === session.id)));
+  card.append(renderAudit(state.audit.filter((a) => a.session_id === session.id), recordings));
   return card;
 }
 
@@ -183,7 +183,7 @@ function renderRecording(rec, findings) {
   if (rec.status === "recording") {
     part.append(el("p", { class: "notice in-progress" },
       "Recording still in progress: it can be played once the session has ended. This page checks again by itself."));
-    part.append(renderFindings(rec, findings, null));
+    part.append(renderFindings(rec, findings));
     return part;
   }
   if (rec.status === "recovered") {
@@ -201,37 +201,38 @@ function renderRecording(rec, findings) {
     blobUrl(rec.poster_url).then((url) => { state.blobUrls.push(url); video.poster = url; }).catch(() => {});
   }
   const duration = rec.duration_s || 0;
-  part.append(video,
+  part.append(video, renderTimeline(rec, findings, video),
     el("div", { class: "meta muted" },
       el("span", {}, `Duration ${clock(duration)}`), el("span", {}, megabytes(rec.size_bytes)),
       el("span", {}, `Finalised ${when(rec.finalised_at)}`),
       el("a", { class: "download", href: withToken(rec.file_url), download: `session-${rec.session_id}` }, "Download recording")));
-  part.append(renderFindings(rec, findings, video));
+  part.append(renderFindings(rec, findings));
   return part;
 }
 
-function renderFindings(rec, findings, video) {
-  const wrap = el("div", { class: "findings-of-recording" });
+function renderTimeline(rec, findings, video) {
   const duration = rec.duration_s || 0;
-  if (video) {
-    const timeline = el("div", { class: "timeline", role: "group", "aria-label": "Findings on the recording's timeline" });
-    const playhead = el("div", { class: "playhead", style: "position:absolute;top:0;bottom:0;width:2px;background:#10233f;left:0" });
-    timeline.append(playhead);
-    video.addEventListener("timeupdate", () => {
-      const total = duration || video.duration;
-      if (total && Number.isFinite(total)) playhead.style.left = `${Math.min(100, (100 * video.currentTime) / total)}%`;
-    });
-    for (const f of findings) {
-      if (f.offset_s == null) continue;
-      const pct = duration > 0 ? Math.min(100, Math.max(0, (100 * f.offset_s) / duration)) : 0;
-      timeline.append(el("button", {
-        class: `marker${f.dismissed ? " dismissed" : ""}`, style: `left:${pct.toFixed(3)}%`, "data-finding": f.id,
-        "data-code": f.code, title: `${f.code || f.title} at ${clock(f.offset_s)}`,
-        "aria-label": `${f.code || f.title} at ${clock(f.offset_s)}`, onclick: () => seek(rec, f),
-      }));
-    }
-    wrap.append(timeline);
+  const timeline = el("div", { class: "timeline", role: "group", "aria-label": "Findings on the recording's timeline" });
+  const playhead = el("div", { class: "playhead", style: "position:absolute;top:0;bottom:0;width:2px;background:#10233f;left:0" });
+  timeline.append(playhead);
+  video.addEventListener("timeupdate", () => {
+    const total = duration || video.duration;
+    if (total && Number.isFinite(total)) playhead.style.left = `${Math.min(100, (100 * video.currentTime) / total)}%`;
+  });
+  for (const f of findings) {
+    if (f.offset_s == null) continue;
+    const pct = duration > 0 ? Math.min(100, Math.max(0, (100 * f.offset_s) / duration)) : 0;
+    timeline.append(el("button", {
+      class: `marker${f.dismissed ? " dismissed" : ""}`, style: `left:${pct.toFixed(3)}%`, "data-finding": f.id,
+      "data-code": f.code, title: `${f.code || f.title} at ${clock(f.offset_s)}`,
+      "aria-label": `${f.code || f.title} at ${clock(f.offset_s)}`, onclick: () => seek(rec, f),
+    }));
   }
+  return timeline;
+}
+
+function renderFindings(rec, findings) {
+  const wrap = el("div", { class: "findings-of-recording" });
   if (!findings.length) {
     wrap.append(el("p", { class: "muted" }, "No findings in this recording."));
     return wrap;
@@ -258,16 +259,30 @@ function renderFindings(rec, findings, video) {
   return wrap;
 }
 
-function renderAudit(events) {
+/** Seconds into the session's recording of an instant, with that recording (null if none covers it). */
+function recordingTimeOf(iso, recordings) {
+  const t = Date.parse(iso);
+  let found = null;
+  for (const r of recordings) if (Date.parse(r.created_at) <= t) found = r;
+  if (!found) return null;
+  const offset = (t - Date.parse(found.created_at)) / 1000;
+  return found.duration_s != null && offset > found.duration_s + 1 ? null : { rec: found, offset };
+}
+
+function renderAudit(events, recordings) {
   const wrap = el("details", { class: "audit" }, el("summary", {}, `Audit events (${events.length})`));
   if (!events.length) return wrap;
   const body = el("tbody");
   for (const a of events) {
     const detail = Object.entries(a.detail || {}).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ");
-    body.append(el("tr", { "data-action": a.action },
-      el("td", {}, when(a.at)), el("td", {}, a.actor), el("td", {}, a.action), el("td", {}, a.target || ""), el("td", {}, detail)));
+    const moment = recordingTimeOf(a.at, recordings);
+    const playable = moment && state.players[moment.rec.id];
+    body.append(el("tr", { "data-action": a.action, class: playable ? "seekable" : "",
+      ...(playable ? { title: "Show this moment of the recording", onclick: () => seekTo(moment.rec, moment.offset, { auditId: a.id }) } : {}) },
+      el("td", { title: when(a.at) }, new Date(a.at).toLocaleTimeString()), el("td", {}, moment ? clock(moment.offset) : ""), el("td", {}, a.actor),
+      el("td", {}, a.action), el("td", {}, a.target || ""), el("td", {}, detail)));
   }
-  wrap.append(el("table", {}, el("thead", {}, el("tr", {}, ...["When", "Who", "What", "Target", "Detail"].map((h) => el("th", {}, h)))), body));
+  wrap.append(el("table", {}, el("thead", {}, el("tr", {}, ...["When", "In recording", "Who", "What", "Target", "Detail"].map((h) => el("th", {}, h)))), body));
   return wrap;
 }
 
@@ -278,22 +293,27 @@ function select(findingId) {
   }
 }
 
-/** Show the finding's moment: seek its recording there, paused, and highlight it everywhere. */
-function seek(rec, finding) {
-  select(finding.id);
+/** Show a moment of a recording: seek its player there, paused. */
+function seekTo(rec, seconds, info = {}) {
   const video = state.players[rec.id];
-  if (!video || finding.offset_s == null) return;
-  const seekInfo = { findingId: finding.id, recordingId: rec.id, offset: finding.offset_s, seeked: false };
+  if (!video) return;
+  const seekInfo = { ...info, recordingId: rec.id, offset: seconds, seeked: false };
   state.lastSeek = seekInfo;
   const go = () => {
     video.pause();
     video.addEventListener("seeked", () => { seekInfo.seeked = true; }, { once: true });
-    const end = Number.isFinite(video.duration) ? video.duration : finding.offset_s;
-    video.currentTime = Math.min(finding.offset_s, end);
+    const end = Number.isFinite(video.duration) ? video.duration : seconds;
+    video.currentTime = Math.max(0, Math.min(seconds, end));
   };
   if (video.readyState >= HTMLMediaElement.HAVE_METADATA) go();
   else { video.addEventListener("loadedmetadata", go, { once: true }); video.load(); }
   video.scrollIntoView({ block: "nearest" });
+}
+
+/** Show the finding's moment and highlight it everywhere (marker, list, gallery). */
+function seek(rec, finding) {
+  select(finding.id);
+  if (finding.offset_s != null) seekTo(rec, finding.offset_s, { findingId: finding.id });
 }
 state.seek = (findingId) => {
   const f = state.findings.find((x) => x.id === findingId);
