@@ -84,6 +84,35 @@ def measure_lensdesk(video: list[EncodedUnit], audio: list[EncodedUnit], seconds
     return cpu_record, cpu_finalise, info.size_bytes
 
 
+def measure_pacing_only(video: list[EncodedUnit], audio: list[EncodedUnit], seconds: float) -> float:
+    """CPU s of the live-pacing loop alone (sleeping until each arrival), to subtract from the live figure."""
+    cpu0 = time.process_time()
+    t0 = time.monotonic() + 0.05
+    for _source, frame in session_frames(video, audio, seconds, t0):
+        delay = frame.arrival - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    return time.process_time() - cpu0
+
+
+def measure_lensdesk_live(video: list[EncodedUnit], audio: list[EncodedUnit], seconds: float, directory: Path
+                          ) -> float:
+    """CPU s of one session recorded live-paced (frames pushed at their arrival time), finalise excluded."""
+    recorder = SessionRecorder(directory, "bench-live")
+    cpu0 = time.process_time()
+    recorder.start()
+    t0 = (recorder.started_at or time.monotonic()) + 0.05
+    for source, frame in session_frames(video, audio, seconds, t0):
+        delay = frame.arrival - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        recorder.push(source, frame)
+    _wait_drained(recorder, recorder.stats.frames_received)
+    cpu = time.process_time() - cpu0
+    recorder.close_sync()
+    return cpu
+
+
 def _wait_drained(recorder: SessionRecorder, pushed: int) -> None:
     while recorder.stats.frames_written + sum(recorder.stats.skipped.values()) < pushed:
         time.sleep(0.002)
@@ -150,6 +179,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="media seconds per session")
     parser.add_argument("--skip-webm", action="store_true", help="skip MediaRecorder .webm (slowest)")
+    parser.add_argument("--live", action="store_true", help="also record one session live-paced (real time)")
     args = parser.parse_args()
     seconds: float = args.seconds
 
@@ -166,6 +196,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lensdesk-bench-") as tmp:
         cpu_record, cpu_finalise, size = measure_lensdesk(video, audio, seconds, Path(tmp))
         rows.append(("lensdesk SessionRecorder (remux)", cpu_record, size))
+        pacing = 0.0
+        if args.live:
+            pacing = measure_pacing_only(video, audio, seconds)
+            live = measure_lensdesk_live(video, audio, seconds, Path(tmp)) - pacing
+            rows.append(("lensdesk, live-paced (net of pacing)", live, size))
         for suffix in (".mp4", ".webm"):
             if suffix == ".webm" and args.skip_webm:
                 continue
@@ -178,7 +213,9 @@ def main() -> None:
     print(f"{'recorder':36} {'CPU s':>8} {'% of a core':>12} {'vs lensdesk':>12} {'file MB':>8}")
     for name, cpu, size in rows:
         print(f"{name:36} {cpu:8.3f} {100 * cpu / seconds:11.2f}% {cpu / base:11.1f}x {size / 1e6:8.2f}")
-    print(f"\nlensdesk finalise (once per session, concat + poster): {cpu_finalise:.3f} CPU s")
+    print(f"\nlensdesk finalise (once per session: concat, audio mix, poster): {cpu_finalise:.3f} CPU s")
+    if args.live:
+        print(f"live pacing loop alone (subtracted above): {pacing:.3f} CPU s")
     print(f"VP8 720p decode MediaRecorder also needs (not counted above): {100 * decode_share:.1f}% of a core")
 
 
