@@ -2,8 +2,9 @@
 
 RTP timestamps of different senders (and of one sender after a camera switch / new SSRC) are
 unrelated, so the common timeline is the server's arrival clock relative to the recording start.
-Within a run of continuous RTP time, the RTP deltas give smooth spacing; the anchor follows the
-quickest arrival seen (the least-delayed frame), so network jitter does not shake the picture.
+Within a run of continuous RTP time, the RTP deltas give smooth spacing; the anchor drifts towards
+the quickest arrival seen (the least-delayed frame), so network jitter does not shake the picture
+and a late first frame (big keyframe, jitter-buffer prefetch) does not delay the whole track.
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ class TrackClock:
         if predicted < arrival_offset - self._max_lag:
             return self._anchor(timestamp, arrival_offset, rtp_jump=False)
         if predicted > arrival_offset:
-            # This frame came through quicker than the anchor frame did: follow the smaller delay.
-            self._base = arrival_offset - elapsed
-            predicted = arrival_offset
+            # This frame came through quicker than the anchor frame did: move towards the smaller
+            # delay, by at most a quarter of the frame interval per frame, so frames never bunch up.
+            step = min(predicted - arrival_offset, 0.25 * (timestamp - self._last_ts) / self._rate)
+            self._base -= step
+            predicted -= step
         self._last_ts = timestamp
         return Placement(seconds=predicted, rtp_jump=False, resynced=False)
 
