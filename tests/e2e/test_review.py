@@ -174,6 +174,13 @@ def test_review_page_markers_seek_to_the_error_screen(server: ServerProcess, tec
     got = httpx.get(href if href.startswith("http") else server.url + href)
     assert got.status_code == 200 and len(got.content) == recording["size_bytes"]
     assert httpx.get(server.url + recording["file_url"]).status_code == 401
+
+    # A dismissed finding stays on the timeline, greyed; a reload works without the token in the address bar.
+    dismissed = httpx.post(f"{server.url}/api/findings/{finding['id']}/dismiss", json={"reason": "test"}, headers=auth)
+    assert dismissed.status_code == 200, dismissed.text
+    page.reload()
+    page.wait_for_selector(f".marker.dismissed[data-code='{SAMPLE.code}']")
+    assert "Dismissed by" in page.inner_text(f"li.finding[data-finding='{finding['id']}']")
     page.close()
 
 
