@@ -157,6 +157,11 @@ async def test_video_gap_resolution_change_and_ssrc_restart_give_one_file(
     first_720 = next(t for t, w, _ in pictures if w == 1280)
     assert first_720 == pytest.approx(5.7 + 1.0, abs=0.01)
     assert recorder.stats.skipped["waiting for a keyframe"] == 14
+    with av.open(str(info.path)) as container:  # seekable: a seek lands on the keyframe before the target
+        stream = container.streams.video[0]
+        container.seek(round(7.2 / stream.time_base), stream=stream)
+        landed = next(container.decode(stream))
+        assert landed.width == 1280 and 6.6 < float(landed.time) <= 7.2
     probe = ffprobe(info.path)
     expected_end = 0.1 + voice[-1].media_time + 0.02
     assert abs(float(probe["format"]["duration"]) - expected_end) < 0.5
