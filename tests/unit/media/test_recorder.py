@@ -123,6 +123,7 @@ async def test_audio_and_video_tracks_play_with_the_right_duration(tmp_path, cli
     assert recorder.stats.frames_written == len(pushes) and recorder.stats.segments_written >= 2
 
 
+@pytest.mark.slow  # encodes 720p video
 async def test_video_gap_resolution_change_and_ssrc_restart_give_one_file(
     tmp_path, clip_360p, clip_720p, voice
 ) -> None:
