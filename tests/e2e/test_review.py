@@ -12,6 +12,7 @@ import asyncio
 import base64
 import threading
 from collections.abc import Coroutine, Iterator
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import cv2
@@ -21,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
-from bench.session_client import CallPair, start_pair
+from bench.session_client import CallPair, SignalingClient, create_session, start_pair
 from bench.synth.capture import random_capture_params, render_capture
 from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 from diagnostics.analyzer import FrameAnalyzer
@@ -217,3 +218,40 @@ def test_review_page_explains_missing_bad_or_wrong_tokens(server: ServerProcess,
     assert page.locator(".no-recording").count() == 1
     page.close()
 
+
+
+def test_session_ended_with_nothing_recorded_is_not_shown_as_in_progress(
+        server: ServerProcess, technician_browser: Browser, peers_loop: LoopThread) -> None:
+    token = server.technician_token()
+
+    async def technician_alone() -> str:
+        """A technician without a microphone joins and ends the session: the server records nothing."""
+        session = await create_session(server.url, token, "nobody showed up")
+        link, peer = SignalingClient(server.url, token, session.session_id), SyntheticTechnician()
+        await link.connect()
+        await link.negotiate(peer)
+        await asyncio.sleep(0.5)
+        await link.send({"type": "bye", "end_session": True})
+        await link.wait_for("ended", 10)
+        await peer.close()
+        await link.close()
+        return session.ticket_id
+
+    ticket_id = peers_loop.run(technician_alone())
+    auth = {"Authorization": f"Bearer {token}"}
+    rows = httpx.get(f"{server.url}/api/tickets/{ticket_id}/recordings", headers=auth).json()
+    # The server leaves an empty recording's row "recording" (reported: CallManager._finish on EmptyRecording).
+    assert [r["status"] for r in rows] == ["recording"]
+    page = technician_browser.new_page()
+    page.goto(review_url(server, ticket_id, token))
+    page.wait_for_function("() => window.lensdesk.ready && window.lensdesk.ticket")
+    assert "being finalised" in page.inner_text(".recording .in-progress")  # just ended: finalising may lag
+    page.close()
+    # Well past the finalising grace period, the page says what happened instead of waiting forever.
+    page = technician_browser.new_page()
+    page.clock.install(time=datetime.now() + timedelta(minutes=5))
+    page.goto(review_url(server, ticket_id, token))
+    page.wait_for_function("() => window.lensdesk.ready && window.lensdesk.ticket")
+    assert page.locator(".recording .in-progress").count() == 0
+    assert "without a playable recording" in page.inner_text(".recording .unfinished")
+    page.close()

@@ -140,11 +140,20 @@ function render(ticket) {
   for (const session of ticket.sessions) box.append(renderSession(session));
 
   clearTimeout(state.pollTimer);
-  if (ticket.recordings.some((r) => r.status === "recording")) {
+  if (ticket.recordings.some((r) => awaitingFinalisation(r, ticket.sessions))) {
     // Come back when the call has ended and the recording is finalised.
     state.pollTimer = setTimeout(() => refreshIfChanged().catch(() => {}), POLL_MS);
   }
   state.ready = true;
+}
+
+const FINALISE_GRACE_MS = 60000;
+
+/** A recording still being written, or finalised any moment now (its session ended only just). */
+function awaitingFinalisation(rec, sessions) {
+  if (rec.status !== "recording") return false;
+  const session = sessions.find((s) => s.id === rec.session_id);
+  return !session || session.status !== "ended" || Date.now() - Date.parse(session.ended_at) < FINALISE_GRACE_MS;
 }
 
 async function refreshIfChanged() {
@@ -181,8 +190,14 @@ function renderSession(session) {
 function renderRecording(rec, findings) {
   const part = el("div", { class: "recording", "data-recording": rec.id, "data-status": rec.status });
   if (rec.status === "recording") {
-    part.append(el("p", { class: "notice in-progress" },
-      "Recording still in progress: it can be played once the session has ended. This page checks again by itself."));
+    const session = state.sessions.find((x) => x.id === rec.session_id);
+    part.append(awaitingFinalisation(rec, state.sessions)
+      ? el("p", { class: "notice in-progress" }, session && session.status === "ended"
+        ? "The session has ended; its recording is being finalised. This page checks again by itself."
+        : "Recording still in progress: it can be played once the session has ended. This page checks again by itself.")
+      : el("p", { class: "notice unfinished" },
+        "This session ended without a playable recording: nothing was recorded (no camera or microphone was on), "
+        + "or finalising failed and the recording is recovered when the server restarts."));
     part.append(renderFindings(rec, findings));
     return part;
   }
