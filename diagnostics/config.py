@@ -21,8 +21,8 @@ class DiagnosticsConfig:
     min_brightness: float = 25.0  # mean grey level; below = too dark
     max_brightness: float = 235.0  # mean grey level; above = overexposed
     max_clipped_share: float = 0.6  # share of saturated pixels; above = washed out
-    min_change: float = 3.0  # mean abs difference of 64x36 thumbnails to count as "changed"
-    unchanged_recheck_s: float = 2.0  # analyse an unchanged scene again after this long anyway
+    min_change: float = 1.5  # mean abs difference of 64x36 thumbnails to count as "changed"
+    unchanged_recheck_s: float = 1.0  # analyse an unchanged scene again after this long anyway
     # Screen finding and OCR preparation.
     min_screen_share: float = 0.06  # smallest screen quad, as share of the frame area
     target_text_px: int = 18  # upscale so text lines are about this tall

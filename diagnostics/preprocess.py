@@ -9,12 +9,14 @@ import numpy as np
 def is_light_on_dark(gray: np.ndarray) -> bool:
     """True when text is lighter than its background (LCDs, dark mode, blue screens).
 
-    Otsu splits the central part of the screen in two; the larger class is the background.
+    Otsu splits the (smoothed, so moire stripes do not vote) centre of the screen in two; the larger
+    class is the background.
     """
     h, w = gray.shape[:2]
     core = gray[h // 10: h - h // 10, w // 10: w - w // 10]
-    if core.size == 0:
+    if core.size < 16:
         core = gray
+    core = cv2.GaussianBlur(core, (5, 5), 0)
     thr, _ = cv2.threshold(core, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     bright = int(np.count_nonzero(core > thr))
     return bright < core.size - bright

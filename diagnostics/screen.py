@@ -166,7 +166,13 @@ def find_text(gray: np.ndarray) -> TextMass:
     mass = np.bincount(labels.ravel(), weights=(keep > 0).ravel().astype(np.float64), minlength=m)
     mass[0] = 0
     main = np.logical_and(labels == int(np.argmax(mass)), keep > 0).astype(np.uint8)
-    box = cv2.boxPoints(cv2.minAreaRect(cv2.findNonZero(main)))
+    pts = cv2.findNonZero(main)
+    rect = cv2.minAreaRect(pts)
+    angle = rect[2] if rect[2] <= 45 else rect[2] - 90  # OpenCV reports 0..90; fold to -45..45
+    if abs(angle) > 12:  # people hold phones roughly level: a steep box is a stray blob, not rotated text
+        x, y, bw_, bh_ = cv2.boundingRect(pts)
+        rect = ((x + bw_ / 2, y + bh_ / 2), (bw_, bh_), 0.0)
+    box = cv2.boxPoints(rect)
     centre = box.mean(axis=0)
     box = centre + (box - centre) * 1.25  # margin around the text
     box[:, 0] = np.clip(box[:, 0], 0, small.shape[1] - 1)

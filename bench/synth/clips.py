@@ -78,7 +78,7 @@ def make_error_clip(spec: ClipSpec, params: CaptureParams | None = None) -> list
     frames = []
     for i in range(n_lead + n_screen):
         src = desk if i < n_lead else base
-        blur = int(rng.choice([0, 0, 0, 0, 0, 5, 9])) if i >= n_lead else 0
+        blur = int(rng.choice([0, 0, 0, 0, 0, 3, 5]) * spec.size[0] / 640) if i >= n_lead else 0
         frames.append(_apply(src, path[i], bank[i % len(bank)], blur))
     return frames
 
