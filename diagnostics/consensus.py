@@ -50,8 +50,9 @@ def is_near_variant(a: str, b: str) -> bool:
 class Consensus:
     """Accumulates per-frame code reads of one stream. Not thread-safe."""
 
-    def __init__(self, config: DiagnosticsConfig) -> None:
+    def __init__(self, config: DiagnosticsConfig, known_codes: frozenset[str] = frozenset()) -> None:
         self._c = config
+        self._known = known_codes
         self._candidates: dict[str, Candidate] = {}
         self._confirmed: dict[str, float] = {}  # code -> last time it was seen
 
@@ -93,10 +94,25 @@ class Consensus:
                 cand.best_text = read.text
                 cand.best_frame = frame
                 cand.best_ocr_input = ocr_input
-            agreeing = len(cand.times) >= self._c.confirm_reads
-            if agreeing or read.confidence >= self._c.single_read_confidence:
-                out.append(self._confirm(cand, t))
+            needed = self._c.confirm_reads
+            single_ok = read.confidence >= self._c.single_read_confidence
+            if self._misread_of_known(read.code):
+                # One glyph away from a catalogued code (E-900 vs E-000): likely a misread, so it has to
+                # win more often, and never on a single read.
+                needed += 1
+                single_ok = False
+            if len(cand.times) >= needed or single_ok:
+                out.append(self._confirm(self._vote(cand, t), t))
         return out
+
+    def _misread_of_known(self, code: str) -> bool:
+        return code not in self._known and any(is_near_variant(code, k) for k in self._known)
+
+    def _vote(self, cand: Candidate, t: float) -> Candidate:
+        """Among near-variant readings of the same screen, the most often read one (then the known one)."""
+        rivals = [c for c in self._candidates.values() if c is cand or is_near_variant(c.code, cand.code)]
+        recent = [c for c in rivals if c.times and t - c.times[-1] <= self._c.confirm_window_s]
+        return max(recent or [cand], key=lambda c: (len(c.times), c.code in self._known, c.best_confidence))
 
     def _confirm(self, cand: Candidate, t: float) -> Confirmation:
         del self._candidates[cand.code]

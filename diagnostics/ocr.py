@@ -72,6 +72,8 @@ class TesserocrEngine:
             raise OcrUnavailableError(f"tesserocr cannot be imported: {exc}") from exc
         if not os.path.isdir(tessdata_path):
             raise OcrUnavailableError(f"tessdata path {tessdata_path!r} does not exist")
+        # Leptonica prints harmless complaints about layout boxes on stderr; they are noise in a server log.
+        tesserocr.set_leptonica_log_level(tesserocr.LeptLogLevel.NONE)
         self._tesserocr = tesserocr
         self._path = tessdata_path
         self._default = languages

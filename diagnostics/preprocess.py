@@ -31,7 +31,7 @@ def flatten(gray: np.ndarray) -> np.ndarray:
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k // 4 | 1, k // 4 | 1)))
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
     out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
-    return cv2.normalize(out, None, 0, 255, cv2.NORM_MINMAX)
+    return cv2.normalize(out, np.empty_like(out), 0, 255, cv2.NORM_MINMAX)
 
 
 def text_height(gray_dark_on_light: np.ndarray) -> float:

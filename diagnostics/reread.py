@@ -41,6 +41,8 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine])
     out = list(lines)
     for _, i, j in todo:
         word = out[i].words[j]
+        if word.box[2] < 2 or word.box[3] < 4:
+            continue
         text = engine.read_code(_crop(gray, word.box)).replace(" ", "")
         before = find_codes(word.text, assume_keyword=True)
         after = find_codes(text, assume_keyword=True)

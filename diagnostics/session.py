@@ -26,7 +26,8 @@ class SessionStats:
     offered: int = 0  # frames handed to process()
     analysed: int = 0  # frames that passed the gates and were read
     skipped: Counter[str] = field(default_factory=Counter)  # gate reason -> count
-    analysis_ms: list[float] = field(default_factory=list)
+    analysis_ms: list[float] = field(default_factory=list)  # wall-clock per analysed frame
+    analysis_cpu_ms: list[float] = field(default_factory=list)  # CPU time per analysed frame
 
 
 class SessionDiagnostics:
@@ -39,7 +40,7 @@ class SessionDiagnostics:
         self._analyzer = FrameAnalyzer(config, self._engine)
         self._catalog = catalog if catalog is not None else load_catalog(config.catalog_path)
         self._gate = QualityGate(config)
-        self._consensus = Consensus(config)
+        self._consensus = Consensus(config, frozenset(self._catalog.codes()))
         self._interval = 1.0 / config.sample_fps
         self._next_t = float("-inf")
         self._last_t = float("-inf")
@@ -71,6 +72,7 @@ class SessionDiagnostics:
         self.last_analysis = analysis
         self.stats.analysed += 1
         self.stats.analysis_ms.append(analysis.ms)
+        self.stats.analysis_cpu_ms.append(analysis.cpu_ms)
         confirmations = self._consensus.add(analysis.reads, frame, t, analysis.ocr_input)
         return [self._finding(c) for c in confirmations]
 

@@ -35,9 +35,9 @@ def _deslant(bw: np.ndarray) -> np.ndarray:
     for i in range(1, n):
         x, y, w, h, area = stats[i]
         if h >= 1.5 * w and area >= 12:
-            m = cv2.moments((labels[y:y + h, x:x + w] == i).astype(np.uint8), binaryImage=True)
-            if m["mu02"] > 0:
-                slopes.append(m["mu11"] / m["mu02"])  # dx/dy of the bar's axis
+            mom = cv2.moments((labels[y:y + h, x:x + w] == i).astype(np.uint8), binaryImage=True)
+            if mom["mu02"] > 0:
+                slopes.append(mom["mu11"] / mom["mu02"])  # dx/dy of the bar's axis
     if not slopes:
         return bw
     s = float(np.clip(np.median(slopes), -0.4, 0.4))
