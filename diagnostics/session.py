@@ -53,6 +53,11 @@ class SessionDiagnostics:
             self._next_t = float("-inf")
         return t >= self._next_t
 
+    @property
+    def next_due(self) -> float:
+        """Stream time from which wants() says yes again (lets another process mirror the sampling)."""
+        return self._next_t
+
     def process(self, image: np.ndarray, t: float) -> list[Finding]:
         """Analyse one frame taken at stream time t; returns newly CONFIRMED findings only (blocking)."""
         frame = validate_frame(image)
