@@ -19,7 +19,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
 from bench.session_client import CallPair, SignalingClient, create_session, start_pair
@@ -36,6 +36,14 @@ SAMPLE = next(s for s in SAMPLES if s.code == "0x8007045D")
 SIZE = (1280, 720)
 NEUTRAL_BGR = (70, 80, 90)
 T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def pw() -> Iterator[Playwright]:
+    """This module's own Playwright (overrides the session one): sync Playwright leaves its event loop marked as
+    running on the main thread until it stops, which breaks every asyncio test collected after it."""
+    with sync_playwright() as p:
+        yield p
 
 
 @pytest.fixture(scope="module")
