@@ -1,0 +1,94 @@
+"""Multi-frame consensus: confirm consistent reads once, suppress misreads, keep the best frame."""
+
+import numpy as np
+
+from diagnostics.config import DiagnosticsConfig
+from diagnostics.consensus import Consensus, is_near_variant
+from diagnostics.extract import CodeRead
+
+FRAME = np.zeros((40, 60, 3), np.uint8)
+
+
+def read(code: str, conf: float = 0.8, pattern: str = "hresult") -> CodeRead:
+    return CodeRead(code, pattern, "windows", conf, f"Error code: {code}", f"Error code: {code}\nmessage")
+
+
+def frame(v: int) -> np.ndarray:
+    return np.full((40, 60, 3), v, np.uint8)
+
+
+def test_two_agreeing_reads_confirm_once():
+    c = Consensus(DiagnosticsConfig())
+    assert c.add([read("0x8007045D")], frame(1), 1.0) == []
+    (done,) = c.add([read("0x8007045D", 0.9)], frame(2), 1.4)
+    assert done.code == "0x8007045D" and done.frames_seen == 2
+    assert c.add([read("0x8007045D")], frame(3), 1.8) == []  # never twice in a session
+    assert c.add([read("0x8007045D")], frame(4), 100.0) == []
+
+
+def test_best_frame_and_time_are_kept():
+    c = Consensus(DiagnosticsConfig())
+    c.add([read("E-204", 0.7, "e-dash")], frame(1), 2.0)
+    c.add([read("E-204", 0.9, "e-dash")], frame(2), 2.3)
+    assert c.add([read("E-204", 0.5, "e-dash")], frame(3), 2.6) == []  # already confirmed at 2.3
+
+
+def test_best_frame_is_the_most_confident_one():
+    c = Consensus(DiagnosticsConfig(confirm_reads=3))
+    c.add([read("E-204", 0.7, "e-dash")], frame(1), 2.0)
+    c.add([read("E-204", 0.9, "e-dash")], frame(2), 2.3)
+    (done,) = c.add([read("E-204", 0.6, "e-dash")], frame(3), 2.6)
+    assert done.frame_time == 2.3 and done.confidence == 0.9 and int(done.frame[0, 0, 0]) == 2
+
+
+def test_single_very_confident_read_confirms():
+    c = Consensus(DiagnosticsConfig(single_read_confidence=0.95))
+    (done,) = c.add([read("0x80070005", 0.97)], FRAME, 0.5)
+    assert done.code == "0x80070005"
+
+
+def test_low_confidence_reads_are_ignored():
+    c = Consensus(DiagnosticsConfig(min_read_confidence=0.5))
+    for t in range(5):
+        assert c.add([read("0x80070005", 0.3)], FRAME, float(t)) == []
+
+
+def test_reads_outside_the_window_do_not_add_up():
+    c = Consensus(DiagnosticsConfig(confirm_window_s=2.0))
+    assert c.add([read("SC542", pattern="sc")], FRAME, 0.0) == []
+    assert c.add([read("SC542", pattern="sc")], FRAME, 5.0) == []
+    assert [d.code for d in c.add([read("SC542", pattern="sc")], FRAME, 6.0)] == ["SC542"]
+
+
+def test_misread_of_confirmed_code_is_suppressed():
+    c = Consensus(DiagnosticsConfig())
+    c.add([read("0x8007045D")], FRAME, 1.0)
+    c.add([read("0x8007045D")], FRAME, 1.3)
+    for t in (1.6, 1.9, 2.2):
+        assert c.add([read("0x8907045D")], FRAME, t) == []  # the reported "@x8907045D" class
+
+
+def test_majority_wins_among_near_variants():
+    c = Consensus(DiagnosticsConfig(confirm_reads=2), known_codes=frozenset({"E-000"}))
+    c.add([read("E-000", pattern="e-dash")], FRAME, 0.8)
+    c.add([read("E-900", pattern="e-dash")], FRAME, 1.2)
+    # E-900 is one glyph from a catalogued code, so two reads are not enough for it...
+    assert c.add([read("E-900", pattern="e-dash")], FRAME, 1.6) == []
+    # ...and the catalogued reading confirms as soon as it agrees again.
+    assert [d.code for d in c.add([read("E-000", pattern="e-dash")], FRAME, 2.0)] == ["E-000"]
+    assert c.add([read("E-900", pattern="e-dash")], FRAME, 2.4) == []
+
+
+def test_different_codes_are_independent():
+    c = Consensus(DiagnosticsConfig())
+    c.add([read("E-204", pattern="e-dash"), read("SC542", pattern="sc")], FRAME, 0.0)
+    done = c.add([read("E-204", pattern="e-dash"), read("SC542", pattern="sc")], FRAME, 0.4)
+    assert sorted(d.code for d in done) == ["E-204", "SC542"]
+    assert c.confirmed_codes == {"E-204", "SC542"}
+
+
+def test_near_variant():
+    assert is_near_variant("E-000", "E-900")
+    assert not is_near_variant("E-000", "E-000")
+    assert not is_near_variant("E5", "E04")
+    assert not is_near_variant("E-204", "E-999")

@@ -1,0 +1,71 @@
+"""Session sampling and garbage handling (with the real OCR engine; no text is read here)."""
+
+import numpy as np
+import pytest
+
+from diagnostics.config import DiagnosticsConfig
+from diagnostics.errors import FrameError
+from diagnostics.session import SessionDiagnostics
+
+
+@pytest.fixture(scope="module")
+def session_factory():
+    from diagnostics.ocr import make_engine
+
+    cfg = DiagnosticsConfig(languages="eng")
+    engine = make_engine(cfg.tessdata_path, cfg.languages)
+    return lambda **kw: SessionDiagnostics(DiagnosticsConfig(languages="eng", **kw), engine)
+
+
+def test_wants_samples_at_the_configured_rate(session_factory):
+    s = session_factory(sample_fps=3.0)
+    black = np.zeros((360, 640, 3), np.uint8)
+    assert s.wants(0.0)
+    s.process(black, 0.0)
+    # A rejected (dark) frame is retried sooner, a third of the interval.
+    assert not s.wants(0.05)
+    assert s.wants(0.12)
+    grey = np.full((360, 640, 3), 128, np.uint8)  # exposure fine, but blurry (no detail)
+    s.process(grey, 0.12)
+    assert not s.wants(0.2)
+
+
+def test_stream_clock_going_back_restarts_sampling(session_factory):
+    s = session_factory()
+    s.process(np.zeros((360, 640, 3), np.uint8), 50.0)
+    assert not s.wants(50.01)
+    assert s.wants(1.0)
+
+
+def test_garbage_frames_raise_and_change_nothing(session_factory):
+    s = session_factory()
+    for bad in (np.zeros((0, 0, 3), np.uint8), np.zeros((360, 640, 3), np.float64), "frame", None):
+        with pytest.raises(FrameError):
+            s.process(bad, 0.0)  # type: ignore[arg-type]
+    assert s.stats.offered == 0 and s.stats.analysed == 0
+
+
+def test_all_black_stream_gives_no_findings(session_factory):
+    s = session_factory()
+    black = np.zeros((720, 1280, 3), np.uint8)
+    out = [f for i in range(30) for f in s.process(black, i / 10)]
+    assert out == []
+    assert s.stats.skipped["dark"] == 30 and s.stats.analysed == 0
+
+
+def test_config_is_validated():
+    with pytest.raises(ValueError):
+        DiagnosticsConfig(sample_fps=0)
+    with pytest.raises(ValueError):
+        DiagnosticsConfig(languages=" ")
+    assert DiagnosticsConfig().language_list == ["eng", "chi_sim"]
+
+
+def test_missing_language_data_is_a_clear_error(tmp_path):
+    from diagnostics.errors import OcrUnavailableError
+    from diagnostics.ocr import TesserocrEngine
+
+    with pytest.raises(OcrUnavailableError):
+        TesserocrEngine(str(tmp_path / "nowhere"), "eng")
+    with pytest.raises(OcrUnavailableError):
+        TesserocrEngine(DiagnosticsConfig().tessdata_path, "klingon")
