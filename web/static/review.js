@@ -83,6 +83,7 @@ window.addEventListener("hashchange", () => {
 
 async function load() {
   state.ready = false;
+  clearPage();
   say("Loading the ticket…");
   try {
     state.me = await api("/api/me");
@@ -119,6 +120,7 @@ function render(ticket) {
   state.recordings = ticket.recordings;
   state.findings = ticket.findings;
   state.audit = ticket.timeline.filter((t) => t.kind === "audit").map((t) => t.audit);
+  for (const video of Object.values(state.players)) video.removeAttribute("src");  // stop old downloads
   state.players = {};
   state.selected = null;
   for (const url of state.blobUrls || []) URL.revokeObjectURL(url);
@@ -140,11 +142,23 @@ function render(ticket) {
   for (const session of ticket.sessions) box.append(renderSession(session));
 
   clearTimeout(state.pollTimer);
-  if (ticket.recordings.some((r) => awaitingFinalisation(r, ticket.sessions))) {
-    // Come back when the call has ended and the recording is finalised.
-    state.pollTimer = setTimeout(() => refreshIfChanged().catch(() => {}), POLL_MS);
-  }
+  // Come back when the call has ended and the recording is finalised.
+  if (ticket.recordings.some((r) => awaitingFinalisation(r, ticket.sessions))) schedulePoll();
   state.ready = true;
+}
+
+function schedulePoll() {
+  clearTimeout(state.pollTimer);
+  state.pollTimer = setTimeout(() => refreshIfChanged().catch(schedulePoll), POLL_MS);
+}
+
+function clearPage() {
+  clearTimeout(state.pollTimer);
+  for (const video of Object.values(state.players)) video.removeAttribute("src");
+  state.players = {};
+  state.ticket = null;
+  $("ticket").hidden = true;
+  $("sessions").replaceChildren();
 }
 
 const FINALISE_GRACE_MS = 60000;
@@ -158,9 +172,11 @@ function awaitingFinalisation(rec, sessions) {
 
 async function refreshIfChanged() {
   const ticket = await api(`/api/tickets/${encodeURIComponent(state.ticketId)}`);
-  const statuses = (t) => JSON.stringify(t.recordings.map((r) => [r.id, r.status]));
-  if (statuses(ticket) !== statuses(state.ticket)) render(ticket);
-  else state.pollTimer = setTimeout(() => refreshIfChanged().catch(() => {}), POLL_MS);
+  // Re-render only on a change that matters, so a recording being watched is not reset for nothing.
+  const statuses = (t) => JSON.stringify([t.recordings.map((r) => [r.id, r.status]), t.sessions.map((x) => [x.id, x.status])]);
+  const waiting = ticket.recordings.some((r) => awaitingFinalisation(r, ticket.sessions));
+  if (statuses(ticket) !== statuses(state.ticket) || !waiting) render(ticket);
+  else schedulePoll();
 }
 
 /** The recording a finding belongs to: the session's latest recording started before the finding. */
