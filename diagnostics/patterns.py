@@ -129,6 +129,8 @@ def _normalise(pattern: CodePattern, groups: tuple[str, ...], keyword_before: bo
 
 
 _COMPILED = tuple((p, p.regex()) for p in PATTERNS)
+# OCR often splits a code at its punctuation ("49 .4C02", "E- 204"): join such pieces first.
+_SPLIT_AT_PUNCT = re.compile(r"(?<=[0-9A-Za-z])\s+(?=[.:\-][0-9A-Za-z])|(?<=[0-9A-Za-z][.:\-])\s+(?=[0-9A-Za-z])")
 
 
 def find_codes(line: str, assume_keyword: bool = False) -> list[CodeMatch]:
@@ -136,6 +138,7 @@ def find_codes(line: str, assume_keyword: bool = False) -> list[CodeMatch]:
 
     assume_keyword treats every code as preceded by an error keyword (to ask "could there be a code?").
     """
+    line = _SPLIT_AT_PUNCT.sub("", line)
     found: list[CodeMatch] = []
     taken: list[tuple[int, int]] = []
     for pattern, rx in _COMPILED:

@@ -9,17 +9,20 @@ import numpy as np
 def is_light_on_dark(gray: np.ndarray) -> bool:
     """True when text is lighter than its background (LCDs, dark mode, blue screens).
 
-    Otsu splits the (smoothed, so moire stripes do not vote) centre of the screen in two; the larger
-    class is the background.
+    The background is a local median (text covers less than half of any large window, and glare
+    gradients are followed); text is what departs strongly from it, above or below. Moire stripes
+    depart both ways about equally and cancel out.
     """
     h, w = gray.shape[:2]
-    core = gray[h // 10: h - h // 10, w // 10: w - w // 10]
-    if core.size < 16:
-        core = gray
-    core = cv2.GaussianBlur(core, (5, 5), 0)
-    thr, _ = cv2.threshold(core, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    bright = int(np.count_nonzero(core > thr))
-    return bright < core.size - bright
+    scale = min(1.0, 240 / w)
+    small = cv2.resize(gray, (max(8, int(w * scale)), max(8, int(h * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (3, 3), 0)
+    k = max(15, (min(small.shape[:2]) // 3) | 1)
+    bg = cv2.medianBlur(small, min(k, 255))
+    diff = small.astype(np.int16) - bg.astype(np.int16)
+    light = float(diff[diff > 30].sum())
+    dark = float(-diff[diff < -30].sum())
+    return light > dark
 
 
 def flatten(gray: np.ndarray) -> np.ndarray:

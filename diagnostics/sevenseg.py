@@ -43,7 +43,7 @@ def _deslant(bw: np.ndarray) -> np.ndarray:
     s = float(np.clip(np.median(slopes), -0.4, 0.4))
     h, w = bw.shape
     # x' = x - s * (y - h/2): bars leaning right at the top (s < 0 in image coordinates) stand upright.
-    m = np.float32([[1, -s, s * h / 2], [0, 1, 0]])
+    m = np.array([[1, -s, s * h / 2], [0, 1, 0]], np.float32)
     return cv2.warpAffine(bw, m, (w, h), flags=cv2.INTER_NEAREST)
 
 

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         config = _config(args)
         findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json)
     except (DiagnosticsError, ValueError) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
         return 2
     if args.snapshots:
         args.snapshots.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,61 @@
+"""`lensdesk analyze` on real files: a video, a photo, and garbage."""
+
+import argparse
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from bench.synth.capture import random_capture_params, render_capture
+from bench.synth.clips import ClipSpec, make_error_clip
+from bench.synth.codec import encode_clip
+from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
+from lensdesk import analyze
+
+PANEL = ScreenStyle("panel", "mono", (40, 40, 30), (120, 210, 170))
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    analyze.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["analyze", *argv])
+
+
+@pytest.mark.slow
+def test_video_json(tmp_path, capsys):
+    sample = SAMPLES[14]  # SC542
+    spec = ClipSpec(sample.code, screen_text(sample), PANEL, (1280, 720), fps=10, lead_in_s=0.5, screen_s=2.5, seed=3)
+    path = encode_clip(make_error_clip(spec), tmp_path / "clip", "h264", 1200, spec.fps)
+    args = _args(str(path), "--json", "--snapshots", str(tmp_path / "snaps"))
+    assert args.func is analyze.run
+    assert analyze.run(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in out] == ["SC542"]
+    assert out[0]["known"] is True and out[0]["severity"] == "critical"
+    assert len(list((tmp_path / "snaps").glob("*.jpg"))) == 1
+
+
+def test_photo_table(tmp_path, capsys):
+    sample = SAMPLES[12]  # E-204
+    screen = render_error_screen(sample.code, screen_text(sample), PANEL, (640, 260))
+    frame = render_capture(screen, random_capture_params(np.random.default_rng(2), (1280, 720), 640 / 260, 0.5),
+                           (1280, 720))
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), frame)
+    assert analyze.run(_args(str(path))) == 0
+    assert "E-204" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00" * 3000, b"not a video at all" * 50])
+def test_garbage_files_exit_2_with_a_message(tmp_path, capsys, content):
+    for name in ("x.mp4", "x.png"):
+        path = tmp_path / name
+        path.write_bytes(content)
+        assert analyze.run(_args(str(path), "--no-progress")) == 2
+        assert "error:" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path, capsys):
+    assert analyze.run(_args(str(tmp_path / "missing.webm"))) == 2
+    assert "no such file" in capsys.readouterr().err
