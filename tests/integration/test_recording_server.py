@@ -17,7 +17,14 @@ import httpx
 import numpy as np
 import pytest
 
-from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
+from bench.peers import (
+    AUDIO_CLOCK,
+    EncodedClip,
+    LoopingEncodedTrack,
+    SyntheticCustomer,
+    SyntheticTechnician,
+    encode_clip,
+)
 from bench.session_client import CreatedSession, SignalingClient, create_session
 from tests.support import ServerProcess, running_server
 
@@ -62,6 +69,8 @@ async def start_call(server: ServerProcess, clip: EncodedClip) -> RunningCall:
     token = server.technician_token()
     session = await create_session(server.url, token, "recording test")
     technician, customer = SyntheticTechnician(), SyntheticCustomer(clip)
+    # the technician talks too: a microphone on the (otherwise receive-only) audio transceiver
+    technician.pc.addTrack(LoopingEncodedTrack("audio", clip.audio, AUDIO_CLOCK, 960, 0.02))
     tech_link = SignalingClient(server.url, token, session.session_id)
     await tech_link.connect()  # the first join creates the call and starts its recorder
     started_by = time.monotonic()
@@ -155,8 +164,11 @@ async def test_recorded_session_is_finalised_playable_and_protected(tmp_path: Pa
         assert len(download.content) == rec["size_bytes"]
 
     probe = ffprobe(path)
-    kinds = {s["codec_type"]: s["codec_name"] for s in probe["streams"]}
-    assert kinds.get("video") == "vp8" and kinds.get("audio") == "opus", kinds
+    streams = [(s["codec_type"], s["codec_name"], s.get("tags", {}).get("title", "")) for s in probe["streams"]]
+    print(streams)
+    assert [s[:2] for s in streams if s[0] == "video"] == [("video", "vp8")], streams
+    audio_titles = {title.split(":")[0] for kind, codec, title in streams if kind == "audio" and codec == "opus"}
+    assert {"customer", "technician"} <= audio_titles, streams  # both sides' voices are kept
     duration = float(probe["format"]["duration"])
     print(f"call {call_length:.2f} s, recording {duration:.2f} s (API {rec['duration_s']})")
     assert abs(duration - call_length) <= 0.5, (duration, call_length)
@@ -181,6 +193,7 @@ async def test_sigkill_mid_call_then_restart_recovers_the_recording(tmp_path: Pa
 
     with running_server(data_dir) as restarted:
         rows = await wait_recordings(restarted, call.session.ticket_id, "recovered", within_s=10)
+        assert len(rows) == 1
         rec = rows[0]
         auth = {"Authorization": f"Bearer {restarted.technician_token()}"}
         async with httpx.AsyncClient(timeout=30) as http:
