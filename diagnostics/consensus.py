@@ -79,7 +79,8 @@ class Consensus:
         """Record one analysed frame's reads at time t; returns codes confirmed by this frame."""
         out: list[Confirmation] = []
         for read in reads:
-            if read.confidence < self._c.min_read_confidence or self._suppressed(read.code, t):
+            floor = self._c.min_long_read_confidence if len(read.code) >= 6 else self._c.min_read_confidence
+            if read.confidence < floor or self._suppressed(read.code, t):
                 continue
             cand = self._candidates.get(read.code)
             if cand is None:

@@ -43,6 +43,12 @@ def lacks_context(lines: list[OcrLine]) -> bool:
     return any(needs_context(m) for ln in lines for m in find_codes(ln.text, assume_keyword=True))
 
 
+def _code_confidence(line: OcrLine, code: str) -> float:
+    """Confidence of the words the code was read from (garbled neighbours do not drag it down)."""
+    confs = [w.confidence for w in line.words if any(m.code == code for m in find_codes(w.text, assume_keyword=True))]
+    return max(confs) if confs else line.confidence
+
+
 def extract_codes(lines: list[OcrLine]) -> list[CodeRead]:
     """Every code on the screen that passes the context rules, best confidence per code."""
     text = screen_text(lines)
@@ -52,7 +58,7 @@ def extract_codes(lines: list[OcrLine]) -> list[CodeRead]:
         for match in find_codes(ln.text):
             if needs_context(match) and not context:
                 continue
-            conf = max(0.0, min(1.0, ln.confidence) - REPAIR_PENALTY * match.repairs)
+            conf = max(0.0, min(1.0, _code_confidence(ln, match.code)) - REPAIR_PENALTY * match.repairs)
             read = CodeRead(match.code, match.pattern, match.family, conf, ln.text.strip(), text)
             if match.code not in best or best[match.code].confidence < conf:
                 best[match.code] = read
