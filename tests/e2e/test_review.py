@@ -114,8 +114,12 @@ def codes_read(image: np.ndarray) -> set[str]:
 def test_review_page_markers_seek_to_the_error_screen(server: ServerProcess, technician_browser: Browser,
                                                       error_clip: EncodedClip, peers_loop: LoopThread) -> None:
     token = server.technician_token()
-    pair: CallPair = peers_loop.run(start_pair(server.url, token, SyntheticCustomer(error_clip),
-                                               SyntheticTechnician(), title="Printer shows an error"))
+
+    async def call() -> CallPair:  # peers are made on the loop that runs them
+        return await start_pair(server.url, token, SyntheticCustomer(error_clip), SyntheticTechnician(),
+                                title="Printer shows an error")
+
+    pair = peers_loop.run(call())
     ticket_id = pair.session.ticket_id
     page = technician_browser.new_page()
     try:
