@@ -236,7 +236,8 @@ function renderRecording(rec, findings) {
     el("div", { class: "meta muted" },
       el("span", {}, `Duration ${clock(duration)}`), el("span", {}, megabytes(rec.size_bytes)),
       el("span", {}, `Finalised ${when(rec.finalised_at)}`),
-      el("a", { class: "download", href: withToken(rec.file_url), download: `session-${rec.session_id}` }, "Download recording")));
+      // download="" keeps the server's file name (session-<id>.webm or .mkv)
+      el("a", { class: "download", href: withToken(rec.file_url), download: "" }, "Download recording")));
   part.append(renderFindings(rec, findings));
   return part;
 }
