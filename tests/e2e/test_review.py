@@ -56,8 +56,9 @@ def error_clip() -> EncodedClip:
     neutral = np.full((SIZE[1], SIZE[0], 3), NEUTRAL_BGR, np.uint8)
     frames = [np.clip(neutral.astype(np.int16) + rng.integers(-3, 4, neutral.shape), 0, 255).astype(np.uint8)
               for _ in range(60)]
-    frames += [render_capture(screen, params, SIZE, shake=(2 * np.sin(i / 5), 1.5 * np.cos(i / 7), 0.3 * np.sin(i / 9)),
-                              frame_seed=i) for i in range(120)]
+    shots = [render_capture(screen, params, SIZE, shake=(2 * np.sin(i / 5), 1.5 * np.cos(i / 7), 0.3 * np.sin(i / 9)),
+                            frame_seed=i) for i in range(30)]
+    frames += [shots[i % len(shots)] for i in range(120)]  # rendering is the slow part: reuse one second of shake
     # a keyframe where the dialog appears: its first frames are sharp, not smeared by the scene cut
     return encode_clip(frames, bitrate=1_500_000, keyframe_interval=60)
 
