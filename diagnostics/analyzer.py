@@ -12,7 +12,7 @@ from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.ocr import OcrEngine, OcrLine
 from diagnostics.preprocess import prepare
-from diagnostics.reread import reread_code_words
+from diagnostics.reread import read_lone_line, reread_code_words
 from diagnostics.screen import find_screen, find_text, rectify
 from diagnostics.sevenseg import read_seven_segment
 
@@ -71,6 +71,13 @@ class FrameAnalyzer:
             seg_reads = extract_codes(seg_lines)
             if seg_reads:
                 lines, reads = seg_lines, seg_reads
+        if not reads and _few_tokens(lines):
+            # A panel showing little but a short code (E5) that the layout pass missed or garbled:
+            # read the one text line as a code.
+            line = read_lone_line(self._engine, ocr_in)
+            passes.append("lone-line")
+            if line is not None and extract_codes([line]):
+                lines, reads = [line], extract_codes([line])
         return FrameAnalysis(reads, lines, how, passes, ocr_in, (time.perf_counter() - start) * 1000,
                              (time.thread_time() - cpu_start) * 1000)
 
@@ -79,3 +86,7 @@ class FrameAnalyzer:
         return self._engine.read(ocr_input, self._all_langs)
 
 
+
+
+def _few_tokens(lines: list[OcrLine]) -> bool:
+    return sum(len(ln.text.split()) for ln in lines) <= 2

@@ -47,6 +47,11 @@ def is_near_variant(a: str, b: str) -> bool:
     return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
+def _two_off(a: str, b: str) -> bool:
+    """Long codes (7+ characters) differing in exactly two places: still a plausible misread."""
+    return len(a) == len(b) >= 7 and sum(x != y for x, y in zip(a, b, strict=True)) == 2
+
+
 class Consensus:
     """Accumulates per-frame code reads of one stream. Not thread-safe."""
 
@@ -98,22 +103,24 @@ class Consensus:
             needed = self._c.confirm_reads
             single_ok = read.confidence >= self._c.single_read_confidence
             if self._misread_of_known(read.code):
-                # One glyph away from a catalogued code (E-900 vs E-000): likely a misread, so it has to
-                # win more often, and never on a single read.
-                needed += 1
+                # A glyph or two away from a catalogued code (E-900 vs E-000): likely a misread, so it has
+                # to be read more often, and never on a single read.
+                needed += 2
                 single_ok = False
             if len(cand.times) >= needed or single_ok:
                 out.append(self._confirm(self._vote(cand, t), t))
         return out
 
     def _misread_of_known(self, code: str) -> bool:
-        return code not in self._known and any(is_near_variant(code, k) for k in self._known)
+        return code not in self._known and any(is_near_variant(code, k) or _two_off(code, k) for k in self._known)
 
     def _vote(self, cand: Candidate, t: float) -> Candidate:
         """Among near-variant readings of the same screen, the most often read one (then the known one)."""
         rivals = [c for c in self._candidates.values() if c is cand or is_near_variant(c.code, cand.code)]
         recent = [c for c in rivals if c.times and t - c.times[-1] <= self._c.confirm_window_s]
-        return max(recent or [cand], key=lambda c: (len(c.times), c.code in self._known, c.best_confidence))
+        # Readings that look like misreads of a catalogued code count for less, as they do for confirmation.
+        return max(recent or [cand], key=lambda c: (len(c.times) - 2 * self._misread_of_known(c.code),
+                                                    c.code in self._known, c.best_confidence))
 
     def _confirm(self, cand: Candidate, t: float) -> Confirmation:
         del self._candidates[cand.code]

@@ -57,3 +57,23 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine])
         words[j] = new_word
         out[i] = OcrLine(" ".join(w.text for w in words), float(np.mean([w.confidence for w in words])), tuple(words))
     return out
+
+
+def read_lone_line(engine: OcrEngine, gray: np.ndarray) -> OcrLine | None:
+    """The single text line of a near-empty screen, read as a code; None if the text is not one line."""
+    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    h, w = bw.shape
+    n, _, stats, _ = cv2.connectedComponentsWithStats(bw)
+    boxes = [stats[i] for i in range(1, n)
+             if 6 <= stats[i][3] < 0.5 * h and stats[i][2] < 0.5 * w and stats[i][0] > 0 and stats[i][1] > 0
+             and stats[i][0] + stats[i][2] < w and stats[i][1] + stats[i][3] < h]
+    if not boxes or len(boxes) > 16:
+        return None
+    tall = max(b[3] for b in boxes)
+    boxes = [b for b in boxes if b[3] >= 0.5 * tall]  # glyphs, not specks
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    if y1 - y0 > 1.6 * tall:  # more than one line
+        return None
+    text = engine.read_code(_crop(gray, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)))).replace(" ", "")
+    return OcrLine(text, REREAD_CONFIDENCE, (OcrWord(text, REREAD_CONFIDENCE, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))),)) if text else None

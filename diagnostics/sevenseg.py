@@ -38,11 +38,19 @@ def _deslant(bw: np.ndarray) -> np.ndarray:
             mom = cv2.moments((labels[y:y + h, x:x + w] == i).astype(np.uint8), binaryImage=True)
             if mom["mu02"] > 0:
                 slopes.append(mom["mu11"] / mom["mu02"])  # dx/dy of the bar's axis
-    if not slopes:
-        return bw
-    s = float(np.clip(np.median(slopes), -0.4, 0.4))
     h, w = bw.shape
-    # x' = x - s * (y - h/2): bars leaning right at the top (s < 0 in image coordinates) stand upright.
+    if slopes:
+        s = float(np.clip(np.median(slopes), -0.4, 0.4))
+    else:
+        # Small digits blur into solid glyphs with no separate bars: take the shear that makes the
+        # glyphs narrowest (fewest occupied columns).
+        s = min((-0.3, -0.2, -0.1, 0.0, 0.1), key=lambda sh: int(np.count_nonzero(_shear(bw, sh).any(axis=0))))
+    return _shear(bw, s)
+
+
+def _shear(bw: np.ndarray, s: float) -> np.ndarray:
+    """x' = x - s * (y - h/2): bars leaning right at the top (s < 0 in image coordinates) stand upright."""
+    h, w = bw.shape
     m = np.array([[1, -s, s * h / 2], [0, 1, 0]], np.float32)
     return cv2.warpAffine(bw, m, (w, h), flags=cv2.INTER_NEAREST)
 
@@ -85,7 +93,13 @@ def _bands(bw: np.ndarray) -> list[tuple[int, int]]:
 
 def _cells(band: np.ndarray) -> list[tuple[int, int]]:
     """Horizontal extents of the glyphs of one row (segments of a glyph merged by a closing)."""
-    k = max(3, int(band.shape[0] * 0.12))
+    h = band.shape[0]
+    if h < 30:
+        # Small digits are solid blobs a pixel apart (or touching in a column): one component each.
+        n, _, stats, _ = cv2.connectedComponentsWithStats(band)
+        spans = sorted((int(x), int(x + w)) for x, y, w, hh, _ in stats[1:] if hh >= 0.4 * h)
+        return spans
+    k = int(h * 0.12)
     merged = cv2.morphologyEx(band, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     cols = np.r_[0, merged.any(axis=0).astype(np.int8), 0]
     edges = np.flatnonzero(np.diff(cols))

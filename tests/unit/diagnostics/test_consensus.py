@@ -48,9 +48,12 @@ def test_single_very_confident_read_confirms():
 
 
 def test_low_confidence_reads_are_ignored():
-    c = Consensus(DiagnosticsConfig(min_read_confidence=0.5))
+    c = Consensus(DiagnosticsConfig(min_read_confidence=0.5, min_long_read_confidence=0.2))
     for t in range(5):
-        assert c.add([read("0x80070005", 0.3)], FRAME, float(t)) == []
+        assert c.add([read("E5", 0.4, "appliance")], FRAME, float(t)) == []  # short: needs 0.5
+        assert c.add([read("0x80070005", 0.1)], FRAME, float(t)) == []  # long: needs 0.2
+    assert [d.code for d in c.add([read("0x80070005", 0.3)], FRAME, 5.0)] == []
+    assert [d.code for d in c.add([read("0x80070005", 0.3)], FRAME, 5.3)] == ["0x80070005"]
 
 
 def test_reads_outside_the_window_do_not_add_up():
@@ -72,8 +75,9 @@ def test_majority_wins_among_near_variants():
     c = Consensus(DiagnosticsConfig(confirm_reads=2), known_codes=frozenset({"E-000"}))
     c.add([read("E-000", pattern="e-dash")], FRAME, 0.8)
     c.add([read("E-900", pattern="e-dash")], FRAME, 1.2)
-    # E-900 is one glyph from a catalogued code, so two reads are not enough for it...
+    # E-900 is one glyph from a catalogued code, so two or three reads are not enough for it...
     assert c.add([read("E-900", pattern="e-dash")], FRAME, 1.6) == []
+    assert c.add([read("E-900", pattern="e-dash")], FRAME, 1.8) == []
     # ...and the catalogued reading confirms as soon as it agrees again.
     assert [d.code for d in c.add([read("E-000", pattern="e-dash")], FRAME, 2.0)] == ["E-000"]
     assert c.add([read("E-900", pattern="e-dash")], FRAME, 2.4) == []
