@@ -42,7 +42,7 @@ def make_clip(seed: int):
     params = random_capture_params(rng, SIZE, screen.shape[1] / screen.shape[0], severity=0.6)
     neutral = np.full((SIZE[1], SIZE[0], 3), (70, 80, 90), np.uint8)
     frames = []
-    for i in range(int(NEUTRAL_S * FPS)):
+    for _ in range(int(NEUTRAL_S * FPS)):
         frames.append(np.clip(neutral.astype(np.int16) + rng.integers(-3, 4, neutral.shape), 0, 255).astype(np.uint8))
     n_neutral = len(frames)
     for i in range(int(SCREEN_S * FPS)):
@@ -65,17 +65,17 @@ async def trial(server, seed: int) -> dict[str, float | str | None]:
     pair = await start_pair(server.url, server.technician_token(), customer, technician, title=f"ttf-{seed}")
     calls = server.services.calls
     calls.calls[pair.session.session_id].media.add_observer(observe)
-    committed_before = len(calls.findings_committed)
+    started = time.monotonic()
     deadline = time.monotonic() + NEUTRAL_S + SCREEN_S + 6
     pushed: float | None = None
     while time.monotonic() < deadline:
         if pushed is None and any(m.get("type") == "finding" for m in pair.technician_link.messages):
             pushed = time.monotonic()
-        new = calls.findings_committed[committed_before:]
+        new = [f for f in calls.recent_findings if f[1] >= started]
         if new and pushed is not None:
             break
         await asyncio.sleep(0.005)
-    new = calls.findings_committed[committed_before:]
+    new = [f for f in calls.recent_findings if f[1] >= started]
     await pair.close(end_session=True)
     hit = next((t for c, t in new if c == code), None)
     t0 = first_screen[0] if first_screen else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
 from media.recorder import recover
+from media.stats import RELAY
 from signaling.tokens import TokenService
 from tickets.connectors.base import Connector
 from tickets.connectors.webhook import WebhookConnector
@@ -26,6 +28,9 @@ from web.tickets_api import build_router as build_tickets_router
 from web.ws import WsLimits, build_ws_router
 
 from .calls import CallManager, CallOptions
+from .diagnosis import DiagnosisPool
+from .logs import install_token_redaction
+from .metrics import build_metrics_router
 from .settings import Settings
 
 log = logging.getLogger("lensdesk")
@@ -58,6 +63,7 @@ def build_connectors(settings: Settings) -> list[Connector]:
 
 def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] | None = None) -> FastAPI:
     """The lensdesk application for these settings (media_factory: benches compare other media pipelines)."""
+    install_token_redaction()
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     recordings_dir = data_dir / "recordings"
@@ -65,9 +71,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     store = TicketStore(settings.resolved_database_url, data_dir)
     diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
                                     sample_fps=settings.analysis_fps)
+    diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1))
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
-                                           diagnostics=diag_config, drop_rate=settings.test_drop_rate,
-                                           media_factory=media_factory))
+                                           drop_rate=settings.test_drop_rate, media_factory=media_factory), diagnosis)
     services = Services(settings, tokens, store, calls)
 
     @contextlib.asynccontextmanager
@@ -88,6 +94,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await worker.aclose()
+            await asyncio.to_thread(diagnosis.close)
             await store.close()
 
     app = FastAPI(title="lensdesk", version="0.1.0", lifespan=lifespan,
@@ -106,6 +113,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             on_session_ended=calls.end_session))
     app.include_router(build_ws_router(calls, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
+    app.include_router(build_metrics_router(calls, RELAY))
     app.include_router(build_pages_router())
     app.mount("/static", static_files(), name="static")
     return app
@@ -126,3 +134,7 @@ async def _recover_recordings(store: TicketStore, recordings_dir: Path) -> None:
                                                poster_path=str(info.poster_path) if info.poster_path else None)
             except Exception:
                 log.exception("session %s: recovered recording %s has no database row", folder.name, info.path)
+    # What is still "recording" now had no media to recover: close it so nobody waits for it.
+    for rec in await store.unfinished_recordings():
+        log.info("session %s: recording %s captured nothing before the restart", rec.session_id, rec.id)
+        await store.mark_recording_empty(rec.id)

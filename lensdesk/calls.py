@@ -6,12 +6,12 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diagnostics.config import DiagnosticsConfig
 from diagnostics.finding import Finding
 from media.analysis import AnalysisDecoder
 from media.call import CallMedia
@@ -26,7 +26,7 @@ from tickets.records import FindingRecord, NewFinding
 from tickets.store import TicketStore
 from web.common_api import FindingOut
 
-from .diagnosis import DiagnosisWorker
+from .diagnosis import CallAnalysis, DiagnosisPool
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class LiveCall:
     recorder: SessionRecorder | None = None
     recording_id: str | None = None
     decoder: AnalysisDecoder | None = None
-    diagnosis: DiagnosisWorker | None = None
+    diagnosis: CallAnalysis | None = None
     video_active: bool = False
     first_finding_offset: float | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -56,7 +56,6 @@ class CallOptions:
 
     recordings_dir: Path
     recording_enabled: bool
-    diagnostics: DiagnosticsConfig
     video_codec: str = "VP8"
     drop_rate: float = 0.0
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
@@ -65,12 +64,15 @@ class CallOptions:
 class CallManager:
     """The CallService the WebSocket endpoint talks to."""
 
-    def __init__(self, store: TicketStore, options: CallOptions) -> None:
+    def __init__(self, store: TicketStore, options: CallOptions, diagnosis: DiagnosisPool) -> None:
         self._store = store
         self._opts = options
+        self._diagnosis = diagnosis
+        self._background: set[asyncio.Future[None]] = set()
         self._calls: dict[str, LiveCall] = {}
         self._lock = asyncio.Lock()
-        self.findings_committed: list[tuple[str, float]] = []  # (code, commit time) for benches/tests
+        self.findings_total = 0
+        self.recent_findings: deque[tuple[str, float]] = deque(maxlen=256)  # (code, monotonic commit time)
 
     @property
     def calls(self) -> dict[str, LiveCall]:
@@ -147,7 +149,7 @@ class CallManager:
             for link in list(call.links.values()):
                 await link.send(m.Ended(reason="ended_by_technician"))
                 await link.close("ended")
-            await self._finish(call, ended=True)
+            await self._finish(call, ended=True, actor=actor)
 
     async def close(self) -> None:
         """Server shutdown: finalise every running call."""
@@ -183,7 +185,7 @@ class CallManager:
             self._calls[session_id] = call
             return call
 
-    async def _finish(self, call: LiveCall, *, ended: bool) -> None:
+    async def _finish(self, call: LiveCall, *, ended: bool, actor: str = "technician") -> None:
         if self._calls.get(call.session_id) is not call:
             return
         del self._calls[call.session_id]
@@ -191,7 +193,7 @@ class CallManager:
         if call.decoder is not None:
             call.decoder.close()
         if call.diagnosis is not None:
-            await asyncio.to_thread(call.diagnosis.close)
+            call.diagnosis.close()
         if call.recorder is not None and call.recording_id is not None:
             try:
                 info = await call.recorder.close(poster_at=call.first_finding_offset)
@@ -200,11 +202,12 @@ class CallManager:
                                                      poster_path=str(info.poster_path) if info.poster_path else None)
             except EmptyRecording:
                 log.info("session %s: nothing was recorded", call.session_id)
+                await self._store.mark_recording_empty(call.recording_id)
             except Exception:
                 log.exception("session %s: finalising the recording failed; it will be recovered at restart",
                               call.session_id)
         if ended:
-            await self._store.end_session(call.session_id, actor="technician")
+            await self._store.end_session(call.session_id, actor=actor)
 
     # -- actions -------------------------------------------------------------------------------------
 
@@ -233,8 +236,10 @@ class CallManager:
             elif isinstance(action, r.SessionEnded):
                 for link in list(call.links.values()):
                     await link.close("ended")
-                asyncio.get_running_loop().call_soon(
-                    lambda: asyncio.ensure_future(self._finish(call, ended=True)))
+                # Finish outside this action loop (it holds the call's lock); keep the task referenced.
+                task = asyncio.ensure_future(self._finish(call, ended=True, actor=action.by))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
 
     async def announce_finding(self, record: FindingRecord) -> None:
         """Push a finding made outside the live analysis (manual snapshot, dismissal) to the call's technicians."""
@@ -255,13 +260,15 @@ class CallManager:
             return
         if call.decoder is None:
             loop = asyncio.get_running_loop()
-            call.diagnosis = DiagnosisWorker(call.session_id, self._opts.diagnostics, loop,
-                                             lambda f, arrival: self._found(call, f, arrival))
+            call.diagnosis = self._diagnosis.analysis(call.session_id, loop,
+                                                      lambda f, arrival: self._found(call, f, arrival))
             call.decoder = AnalysisDecoder(call.diagnosis, name=call.session_id[:8])
         call.decoder.feed(frame)
 
     def _found(self, call: LiveCall, finding: Finding, arrival: float) -> None:
-        asyncio.ensure_future(self._commit_finding(call, finding, arrival))
+        task = asyncio.ensure_future(self._commit_finding(call, finding, arrival))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _commit_finding(self, call: LiveCall, finding: Finding, arrival: float) -> None:
         offset = call.recorder.offset_of(arrival) if call.recorder is not None else None
@@ -276,7 +283,8 @@ class CallManager:
         except Exception:
             log.exception("session %s: could not attach finding %s", call.session_id, finding.code)
             return
-        self.findings_committed.append((finding.code, time.monotonic()))
+        self.findings_total += 1
+        self.recent_findings.append((finding.code, time.monotonic()))
         log.info("session %s: finding %s attached to ticket %s", call.session_id, finding.code, call.ticket_id)
         await self._push_to_technicians(call, m.FindingMessage(finding=finding_payload(record)))
 

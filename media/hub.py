@@ -12,6 +12,7 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from .frames import EncodedFrame, MediaKind
+from .stats import RELAY
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,13 @@ class EncodedHub:
         if self._keyframe_requester is None or now - self._last_keyframe_request < KEYFRAME_REQUEST_MIN_INTERVAL_S:
             return
         self._last_keyframe_request = now
+        RELAY.keyframe_requests += 1
         self._keyframe_requester()
 
     def push(self, frame: EncodedFrame) -> None:
         """Deliver one encoded frame to every subscriber (called on the event loop)."""
         self.frames_in += 1
+        RELAY.frames_in[self.kind] += 1
         self.codec = frame.codec
         for track in list(self._tracks):
             track.offer(frame)
@@ -96,12 +99,14 @@ class PassthroughTrack(MediaStreamTrack):
         if self._need_keyframe:
             if not frame.keyframe:
                 self.frames_dropped += 1
+                RELAY.frames_dropped[self.kind] += 1
                 self._hub.request_keyframe()
                 return
             self._need_keyframe = False
         if self._queue.qsize() >= self._limit:
             self._drain()
             self.frames_dropped += self._limit
+            RELAY.frames_dropped[self.kind] += self._limit
             if self.kind == "video":
                 self._need_keyframe = not frame.keyframe
                 if self._need_keyframe:
@@ -118,6 +123,9 @@ class PassthroughTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         frame = await self._queue.get()
+        RELAY.frames_out[self.kind] += 1
+        if self.kind == "video":
+            RELAY.observe_delay(time.monotonic() - frame.arrival)
         packet = av.Packet(frame.data)
         packet.pts = self._continuous(frame.timestamp, frame.clock_rate)
         packet.time_base = fractions.Fraction(1, frame.clock_rate)

@@ -151,8 +151,7 @@ class Room:
         actions: list[Action] = [
             Send(p.id, m.Welcome(participant_id=p.id, role=p.role, session_id=self.session_id,
                                  participants=[o.info() for o in others], video=self.video, recording=self.recording)),
-            Audit(p.id, "joined", {"role": p.role, "name": p.name}),
-        ]
+        ]  # "joined" and "ended" are audited by the store with the participant and session rows
         actions += [Send(o.id, m.ParticipantJoined(participant=p.info())) for o in others]
         return actions
 
@@ -176,8 +175,7 @@ class Room:
                 if p.role != "technician":
                     return [Reject(p.id, "not_allowed", "Only a technician can end the session for everyone.")]
                 self.ended = True
-                return [*self._broadcast(m.Ended(reason="ended_by_technician")), Audit(p.id, "ended", {}),
-                        SessionEnded(p.id)]
+                return [*self._broadcast(m.Ended(reason="ended_by_technician")), SessionEnded(p.id)]
             return self._leave(p.id)
         if isinstance(msg, m.VideoRequest):
             return self._video_request(p)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 FindingSource = Literal["live", "manual", "reanalysis"]
 TICKET_STATUSES = ("open", "closed")
 SESSION_STATUSES = ("active", "ended")
-RECORDING_STATUSES = ("recording", "finalised", "recovered")
+RECORDING_STATUSES = ("recording", "finalised", "recovered", "empty")
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
 
 

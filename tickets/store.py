@@ -22,7 +22,6 @@ from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.outbox_table import OutboxTable
 from tickets.paging import after_cursor, check_limit, encode_cursor
 from tickets.records import (
-    RECORDING_STATUSES,
     TICKET_STATUSES,
     AuditRecord,
     FindingRecord,
@@ -422,7 +421,7 @@ class TicketStore:
 
         `path` replaces the stored path when the final file's name is only known at the end (the recorder
         writes segments into a folder and picks .webm or .mkv when it finalises)."""
-        if status not in RECORDING_STATUSES[1:]:
+        if status not in ("finalised", "recovered"):
             raise InvalidInputError("status", "must be 'finalised' or 'recovered'")
         if duration_s < 0 or size_bytes < 0:
             raise InvalidInputError("duration_s", "duration and size must not be negative")
@@ -443,6 +442,19 @@ class TicketStore:
             await conn.execute(events.outbox_insert(events.RECORDING_READY, recording_id,
                                                     events.recording_ready(ticket, recording), now))
         self._event_queued()
+
+    async def mark_recording_empty(self, recording_id: str) -> None:
+        """Close a recording that captured no media (no recording.ready event: there is nothing to review)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(recordings).where(recordings.c.id == recording_id, recordings.c.status == "recording")
+                .values(status="empty", duration_s=0.0, size_bytes=0, finalised_at=utcnow()))
+
+    async def unfinished_recordings(self) -> list[RecordingRecord]:
+        """Recordings still marked "recording" (at start-up: left by a crash)."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(recordings).where(recordings.c.status == "recording"))).mappings().all()
+        return [RecordingRecord(**row) for row in rows]
 
     async def get_recording(self, recording_id: str) -> RecordingRecord | None:
         """The recording, or None."""

@@ -15,8 +15,10 @@ from tests.support import CHROMIUM, ServerProcess, chromium_args, running_server
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pw() -> Iterator[Playwright]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it is open, which
+    # would break every asyncio test collected after the e2e modules.
     with sync_playwright() as p:
         yield p
 

@@ -1,0 +1,71 @@
+"""Prometheus metrics at /metrics: calls, relay throughput and delay, analysis, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from media.stats import DELAY_BUCKETS, RelayStats
+
+from .calls import CallManager
+
+
+class LensdeskCollector(Collector):
+    """Reads live figures at scrape time (nothing is double-counted or kept twice)."""
+
+    def __init__(self, calls: CallManager, relay: RelayStats) -> None:
+        self._calls = calls
+        self._relay = relay
+
+    def collect(self) -> Iterator[Metric]:
+        """Metric families for one scrape."""
+        calls = list(self._calls.calls.values())
+        yield GaugeMetricFamily("lensdesk_calls", "Calls running on this node.", value=len(calls))
+        participants = GaugeMetricFamily("lensdesk_participants", "Participants in calls.", labels=["role"])
+        for role in ("customer", "technician"):
+            participants.add_metric([role], sum(1 for c in calls for r in c.roles.values() if r == role))
+        yield participants
+        for name, doc, values in (
+            ("lensdesk_relay_frames_in", "Encoded frames received for relaying.", self._relay.frames_in),
+            ("lensdesk_relay_frames_out", "Encoded frames handed to senders.", self._relay.frames_out),
+            ("lensdesk_relay_frames_dropped", "Frames dropped for slow viewers or before a keyframe.",
+             self._relay.frames_dropped),
+        ):
+            family = CounterMetricFamily(name, doc, labels=["kind"])
+            for kind, count in values.items():
+                family.add_metric([kind], count)
+            yield family
+        yield CounterMetricFamily("lensdesk_keyframe_requests", "PLIs sent to customers' encoders.",
+                                  value=self._relay.keyframe_requests)
+        cumulative, buckets = 0, []
+        for bound, count in zip((*DELAY_BUCKETS, float("inf")), self._relay.delay_counts, strict=True):
+            cumulative += count
+            buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+        yield HistogramMetricFamily("lensdesk_relay_delay_seconds",
+                                    "Video frame complete at the server until its sender took it.",
+                                    buckets=buckets, sum_value=self._relay.delay_sum)
+        analysed = CounterMetricFamily("lensdesk_analysis_frames", "Frames handed to diagnostics in live calls.",
+                                       labels=["outcome"])
+        analysed.add_metric(["analysed"], sum(c.diagnosis.analysed for c in calls if c.diagnosis))
+        analysed.add_metric(["dropped_busy"], sum(c.diagnosis.dropped for c in calls if c.diagnosis))
+        yield analysed
+        yield CounterMetricFamily("lensdesk_findings_committed", "Findings attached to tickets by live analysis.",
+                                  value=self._calls.findings_total)
+
+
+def build_metrics_router(calls: CallManager, relay: RelayStats) -> APIRouter:
+    """GET /metrics in the Prometheus text format."""
+    registry = CollectorRegistry()
+    registry.register(LensdeskCollector(calls, relay))
+    router = APIRouter()
+
+    @router.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
