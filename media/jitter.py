@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aiortc import RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtp import RtpPacket
 
 _ATTRIBUTE = "_RTCRtpReceiver__jitter_buffer"  # name-mangled `self.__jitter_buffer` of aiortc 1.16
 AUDIO_HOLE_WAIT = 3  # packets buffered past a missing one before the hole is given up
@@ -39,7 +40,7 @@ class RelayJitterBuffer(JitterBuffer):
 
     def _complete_video_frame(self) -> JitterFrame | None:
         assert self._origin is not None
-        packets = []
+        packets: list[RtpPacket] = []
         for count in range(self._capacity):
             packet = self._packets[(self._origin + count) % self._capacity]
             if packet is None or (packets and packet.timestamp != packets[0].timestamp):

@@ -127,7 +127,7 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                     await link.send(exc.to_message(fatal=fatal))
                     if fatal or violations > MAX_VIOLATIONS:
                         break
-        except (WebSocketDisconnect, asyncio.TimeoutError):
+        except (TimeoutError, WebSocketDisconnect):
             pass
         finally:
             if session_id is not None and participant_id is not None:
