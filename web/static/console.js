@@ -19,7 +19,11 @@ async function api(method, path, body) {
 
 function init() {
   const fromFragment = fragmentParams().get("token");
-  if (fromFragment) { sessionStorage.setItem("lensdesk.token", fromFragment); history.replaceState(null, "", "/console"); }
+  if (fromFragment) {
+    sessionStorage.setItem("lensdesk.token", fromFragment);
+    const rest = fragmentParams(); rest.delete("token");
+    history.replaceState(null, "", "/console" + (rest.toString() ? "#" + rest.toString() : ""));
+  }
   state.token = sessionStorage.getItem("lensdesk.token");
   $("signin").hidden = !!state.token;
   $("ticket-card").hidden = !state.token;
@@ -62,6 +66,23 @@ $("create-session").addEventListener("click", async () => {
   }
 });
 $("copy").addEventListener("click", () => navigator.clipboard?.writeText($("join-link").value));
+
+// An invited expert joins a colleague's running session by its id (or an invite link with #session=).
+async function joinExisting(sessionId) {
+  fail("");
+  try {
+    const session = await api("GET", `/api/sessions/${encodeURIComponent(sessionId)}`);
+    state.sessionId = session.id;
+    state.ticketId = session.ticket_id;
+    $("ticket-id").value = session.ticket_id;
+    await joinCall();
+  } catch (e) {
+    fail(`Could not join that session: ${e.message}`);
+  }
+}
+$("join-session").addEventListener("click", () => joinExisting($("join-session-id").value.trim()));
+const invited = fragmentParams().get("session");
+if (invited && state.token) joinExisting(invited);
 
 async function joinCall() {
   try { state.mic = await navigator.mediaDevices.getUserMedia({ audio: true }); }
