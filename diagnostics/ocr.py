@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -177,6 +178,21 @@ class PytesseractEngine:
         """Read one short line restricted to CODE_CHARS."""
         cfg = f'--tessdata-dir "{self._path}" --oem 1 --psm 7 -c tessedit_char_whitelist={CODE_CHARS}'
         return str(self._pt.image_to_string(gray, lang="eng", config=cfg)).strip()
+
+
+_per_thread = threading.local()
+
+
+def thread_engine(tessdata_path: str, languages: str) -> OcrEngine:
+    """The calling thread's engine for these settings, created (models loaded) on first use.
+
+    Tesseract APIs are not thread-safe and slow to load: one per worker thread, kept for its lifetime.
+    """
+    engines: dict[tuple[str, str], OcrEngine] = _per_thread.__dict__.setdefault("engines", {})
+    key = (tessdata_path, languages)
+    if key not in engines:
+        engines[key] = make_engine(tessdata_path, languages)
+    return engines[key]
 
 
 def make_engine(tessdata_path: str, languages: str, prefer: str = "tesserocr") -> OcrEngine:

@@ -15,7 +15,7 @@ from diagnostics.extract import screen_text
 from diagnostics.finding import Finding
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.gates import QualityGate, measure
-from diagnostics.ocr import OcrEngine, make_engine
+from diagnostics.ocr import OcrEngine, thread_engine
 from diagnostics.snapshot import encode_jpeg
 
 
@@ -36,8 +36,8 @@ class SessionDiagnostics:
     def __init__(self, config: DiagnosticsConfig, engine: OcrEngine | None = None,
                  catalog: Catalog | None = None) -> None:
         self._c = config
-        self._engine = engine if engine is not None else make_engine(config.tessdata_path, config.languages)
-        self._analyzer = FrameAnalyzer(config, self._engine)
+        self._engine = engine
+        self._analyzer_: FrameAnalyzer | None = None
         self._catalog = catalog if catalog is not None else load_catalog(config.catalog_path)
         self._gate = QualityGate(config)
         self._consensus = Consensus(config, frozenset(self._catalog.codes()))
@@ -46,6 +46,15 @@ class SessionDiagnostics:
         self._last_t = float("-inf")
         self.stats = SessionStats()
         self.last_analysis: FrameAnalysis | None = None
+
+    @property
+    def _analyzer(self) -> FrameAnalyzer:
+        # Resolved on first use, i.e. on the worker thread that calls process(): without an explicit
+        # engine, that thread's own tesseract engine is used (they are not thread-safe).
+        if self._analyzer_ is None:
+            engine = self._engine or thread_engine(self._c.tessdata_path, self._c.languages)
+            self._analyzer_ = FrameAnalyzer(self._c, engine)
+        return self._analyzer_
 
     def wants(self, t: float) -> bool:
         """Cheap: should the caller decode/convert the frame at stream time t (s)?"""

@@ -35,3 +35,26 @@ def test_pytesseract_fallback_reads_the_same(config):
 
 def test_make_engine_prefers_tesserocr(config):
     assert make_engine(config.tessdata_path, "eng").name == "tesserocr"
+
+
+def test_without_tesserocr_the_pytesseract_fallback_is_used(config, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tesserocr", None)  # what a failed import of the wheel looks like
+    engine = make_engine(config.tessdata_path, "eng")
+    assert engine.name == "pytesseract"
+    assert engine.read(_line("Error E-204"))[0].text.endswith("E-204")
+
+
+def test_thread_engine_is_one_per_thread_and_reused(config):
+    import threading
+
+    from diagnostics.ocr import thread_engine
+
+    mine = thread_engine(config.tessdata_path, "eng")
+    assert thread_engine(config.tessdata_path, "eng") is mine
+    other: list[object] = []
+    t = threading.Thread(target=lambda: other.append(thread_engine(config.tessdata_path, "eng")))
+    t.start()
+    t.join()
+    assert other and other[0] is not mine
