@@ -17,6 +17,9 @@ from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
 from media.recorder import recover
 from media.stats import RELAY
+from signaling.bus import RedisBus
+from signaling.routing import RoutedCallService
+from signaling.service import CallService
 from signaling.tokens import TokenService
 from tickets.connectors.base import Connector
 from tickets.connectors.webhook import WebhookConnector
@@ -75,6 +78,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory), diagnosis)
     services = Services(settings, tokens, store, calls)
+    # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
+    routed = RoutedCallService(calls, RedisBus(settings.redis_url), tokens) if settings.redis_url else None
+    service: CallService = routed if routed is not None else calls
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,10 +91,18 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             log.info("removed %d snapshot files a crash left without a finding", swept)
         worker = OutboxWorker(store, build_connectors(settings), max_attempts=settings.outbox_max_attempts)
         task = asyncio.create_task(worker.run(), name="outbox")
+        if routed is not None:
+            try:
+                await routed.start()
+            except Exception as exc:
+                raise RuntimeError(f"Cannot reach Redis at LENSDESK_REDIS_URL={settings.redis_url!r}: {exc}") from exc
+            log.info("node %s routing rooms over Redis", routed.node_id)
         log.info("lensdesk ready on %s (data in %s)", settings.base_url, data_dir)
         try:
             yield
         finally:
+            if routed is not None:
+                await routed.stop()
             await calls.close()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -111,7 +125,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             on_finding_attached=calls.announce_finding,
                                             on_finding_dismissed=calls.announce_finding,
                                             on_session_ended=calls.end_session))
-    app.include_router(build_ws_router(calls, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
+    app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
     app.include_router(build_metrics_router(calls, RELAY))
     app.include_router(build_pages_router())

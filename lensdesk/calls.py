@@ -74,6 +74,10 @@ class CallManager:
         self.findings_total = 0
         self.recent_findings: deque[tuple[str, float]] = deque(maxlen=256)  # (code, monotonic commit time)
 
+    def is_live(self, session_id: str) -> bool:
+        """A call for this session runs on this node."""
+        return session_id in self._calls
+
     @property
     def calls(self) -> dict[str, LiveCall]:
         """Running calls by session id."""

@@ -101,3 +101,27 @@ def running_server(data_dir: Path, **kwargs: object) -> Iterator[ServerProcess]:
     finally:
         if server.proc.poll() is None:
             server.kill(signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def running_redis(work_dir: Path) -> Iterator[str]:
+    """A real redis-server on a free loopback port (no persistence); yields its URL."""
+    port = free_port()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(work_dir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.connect(("127.0.0.1", port))
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError("redis-server did not start")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -110,7 +110,12 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                         except TokenError as exc:
                             await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
                             break
-                        participant_id = await service.join(link, claims, msg)
+                        try:
+                            participant_id = await service.join(link, claims, msg)
+                        except m.ProtocolError as exc:
+                            # A refused join (no such session, room full, owner node gone) ends the connection.
+                            await link.send(exc.to_message(fatal=True))
+                            break
                         session_id = msg.session_id
                     elif isinstance(msg, m.Join):
                         raise m.ProtocolError("already_joined", "This connection has already joined.")
@@ -122,10 +127,8 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                             break
                 except m.ProtocolError as exc:
                     violations += 1
-                    fatal = participant_id is None and exc.code in ("session_not_found", "session_ended",
-                                                                    "customer_present", "room_full")
-                    await link.send(exc.to_message(fatal=fatal))
-                    if fatal or violations > MAX_VIOLATIONS:
+                    await link.send(exc.to_message())
+                    if violations > MAX_VIOLATIONS:
                         break
         except (TimeoutError, WebSocketDisconnect):
             pass

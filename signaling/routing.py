@@ -1,0 +1,207 @@
+"""Signaling across nodes: a room's call runs on the node that owns it; other nodes relay over the bus.
+
+A browser may reach any node (a load balancer picks one). The node that first admits someone to a room claims
+it; a node that receives a join for a room owned elsewhere becomes a relay: it forwards the participant's
+messages to the owner's inbox channel and the owner's replies come back on a channel for that connection.
+Media always flows between the browser and the owner (its ICE candidates are in the owner's SDP answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter
+
+from . import messages as m
+from .bus import Bus, Subscription
+from .service import CallService, ClientLink
+from .tokens import Claims, TokenError, TokenService
+
+log = logging.getLogger(__name__)
+
+ROOM_TTL_S = 30
+REFRESH_EVERY_S = 10.0
+JOIN_REPLY_TIMEOUT_S = 10.0
+
+_server_messages: TypeAdapter[Any] = TypeAdapter(m.ServerMessage)
+
+
+class LocalCalls(CallService, Protocol):
+    """The node's own call service, which also says whether a room is live here."""
+
+    def is_live(self, session_id: str) -> bool:
+        """A call for this session runs on this node."""
+
+
+class _BusLink:
+    """ClientLink on the owner for a participant connected to another node."""
+
+    def __init__(self, bus: Bus, channel: str) -> None:
+        self._bus, self._channel = bus, channel
+
+    async def send(self, message: m.ServerMessage) -> None:
+        await self._bus.publish(self._channel, json.dumps({"kind": "msg", "data": message.model_dump(mode="json")}))
+
+    async def close(self, reason: str) -> None:
+        await self._bus.publish(self._channel, json.dumps({"kind": "close", "reason": reason}))
+
+
+@dataclass
+class _Remote:
+    conn_id: str
+    owner: str
+    subscription: Subscription
+
+
+class RoutedCallService:
+    """CallService for one node of many: local calls for owned rooms, relaying for the others."""
+
+    def __init__(self, local: LocalCalls, bus: Bus, tokens: TokenService, node_id: str | None = None) -> None:
+        self._local = local
+        self._bus = bus
+        self._tokens = tokens
+        self.node_id = node_id or uuid.uuid4().hex[:12]
+        self._remote: dict[tuple[str, str], _Remote] = {}  # (session, participant) -> relay state
+        self._served: dict[str, tuple[str, str]] = {}  # conn id -> (session, participant) served here for others
+        self._owned: set[str] = set()
+        self._inbox: Subscription | None = None
+        self._refresher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Listen on this node's inbox and keep owned rooms claimed."""
+        self._inbox = await self._bus.subscribe(f"node:{self.node_id}", self._on_inbox)
+        self._refresher = asyncio.create_task(self._refresh(), name="room-claims")
+
+    async def stop(self) -> None:
+        """Stop listening and give up owned rooms."""
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        if self._inbox is not None:
+            await self._inbox.close()
+        for remote in self._remote.values():
+            await remote.subscription.close()
+        for session_id in list(self._owned):
+            await self._bus.release_room(session_id, self.node_id)
+
+    # -- CallService -----------------------------------------------------------------------------------
+
+    async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
+        """Join locally if this node owns (or now claims) the room, else relay to the owner."""
+        owner = await self._bus.claim_room(join.session_id, self.node_id, ROOM_TTL_S)
+        if owner == self.node_id:
+            self._owned.add(join.session_id)
+            return await self._local.join(link, claims, join)
+        return await self._join_remote(link, join, owner)
+
+    async def handle(self, session_id: str, participant_id: str, message: m.ClientMessage) -> None:
+        """Act locally, or forward to the owner."""
+        remote = self._remote.get((session_id, participant_id))
+        if remote is None:
+            await self._local.handle(session_id, participant_id, message)
+            return
+        await self._bus.publish(f"node:{remote.owner}", json.dumps(
+            {"op": "msg", "conn": remote.conn_id, "message": message.model_dump(mode="json")}))
+
+    async def leave(self, session_id: str, participant_id: str) -> None:
+        """The browser's connection closed."""
+        remote = self._remote.pop((session_id, participant_id), None)
+        if remote is None:
+            await self._local.leave(session_id, participant_id)
+            return
+        await remote.subscription.close()
+        await self._bus.publish(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
+
+    # -- relay side ------------------------------------------------------------------------------------
+
+    async def _join_remote(self, link: ClientLink, join: m.Join, owner: str) -> str:
+        conn_id = uuid.uuid4().hex
+        first: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+        async def from_owner(raw: str) -> None:
+            event = json.loads(raw)
+            if not first.done():
+                first.set_result(event)
+                return
+            if event["kind"] == "close":
+                await link.close(event.get("reason", ""))
+            else:
+                await link.send(_server_messages.validate_python(event["data"]))
+
+        subscription = await self._bus.subscribe(f"conn:{conn_id}", from_owner)
+        await self._bus.publish(f"node:{owner}", json.dumps({"op": "join", "conn": conn_id, "join": join.model_dump()}))
+        try:
+            event = await asyncio.wait_for(first, JOIN_REPLY_TIMEOUT_S)
+        except TimeoutError:
+            await subscription.close()
+            raise m.ProtocolError("node_unavailable", "The server running this call did not answer; try again.") from None
+        data = event.get("data", {})
+        if event["kind"] != "msg" or data.get("type") != "welcome":
+            await subscription.close()
+            raise m.ProtocolError(data.get("code", "join_failed"), data.get("message", "The call could not be joined."))
+        participant_id = str(data["participant_id"])
+        self._remote[(join.session_id, participant_id)] = _Remote(conn_id, owner, subscription)
+        await link.send(_server_messages.validate_python(data))
+        return participant_id
+
+    # -- owner side ------------------------------------------------------------------------------------
+
+    async def _on_inbox(self, raw: str) -> None:
+        try:
+            event = json.loads(raw)
+            op, conn_id = event["op"], event["conn"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("node %s: malformed bus message dropped", self.node_id)
+            return
+        link = _BusLink(self._bus, f"conn:{conn_id}")
+        if op == "join":
+            await self._serve_join(link, conn_id, event)
+            return
+        served = self._served.get(conn_id)
+        if served is None:
+            return
+        session_id, participant_id = served
+        if op == "leave":
+            del self._served[conn_id]
+            await self._local.leave(session_id, participant_id)
+        elif op == "msg":
+            try:
+                message = m.parse_client_message(json.dumps(event["message"]), 1 << 20)
+                await self._local.handle(session_id, participant_id, message)
+            except m.ProtocolError as exc:
+                await link.send(exc.to_message())
+
+    async def _serve_join(self, link: _BusLink, conn_id: str, event: dict[str, Any]) -> None:
+        try:
+            join = m.Join.model_validate(event["join"])
+            # The relay checked the token already; checking it again here keeps the owner's trust local.
+            claims = self._tokens.verify_for_session(join.token, join.session_id)
+            self._owned.add(join.session_id)
+            participant_id = await self._local.join(link, claims, join)
+        except TokenError as exc:
+            await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
+            return
+        except m.ProtocolError as exc:
+            await link.send(exc.to_message(fatal=True))
+            return
+        self._served[conn_id] = (join.session_id, participant_id)
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_EVERY_S)
+            for session_id in list(self._owned):
+                try:
+                    if self._local.is_live(session_id):
+                        await self._bus.refresh_room(session_id, self.node_id, ROOM_TTL_S)
+                    else:
+                        self._owned.discard(session_id)
+                        await self._bus.release_room(session_id, self.node_id)
+                except Exception:
+                    log.exception("node %s: could not refresh the claim on room %s", self.node_id, session_id)

@@ -1,0 +1,80 @@
+"""Two lensdesk nodes sharing a real redis-server: a room runs on one node, the other relays its signaling."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from bench.peers import SyntheticCustomer, SyntheticTechnician, encode_clip
+from bench.session_client import SignalingClient, create_session
+from tests.support import running_redis, running_server
+
+pytestmark = pytest.mark.slow
+
+
+def calls_on(url: str) -> float:
+    for line in httpx.get(url + "/metrics").text.splitlines():
+        if line.startswith("lensdesk_calls "):
+            return float(line.split()[1])
+    raise AssertionError("no lensdesk_calls metric")
+
+
+async def until(cond, within: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not cond():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def test_customer_on_another_node_joins_the_call_through_redis(tmp_path: Path):
+    frames = [np.full((240, 320, 3), 40 + i, np.uint8) for i in range(30)]
+    clip = encode_clip(frames, bitrate=300_000, keyframe_interval=30)
+    with running_redis(tmp_path / "redis") as redis_url:
+        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
+        with running_server(tmp_path / "data", env=env) as node_a, \
+                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+
+            async def scenario() -> None:
+                token = node_a.technician_token()
+                session = await create_session(node_a.url, token)
+                technician, customer = SyntheticTechnician(), SyntheticCustomer(clip)
+                tech_link = SignalingClient(node_a.url, token, session.session_id)
+                cust_link = SignalingClient(node_b.url, session.join_token, session.session_id)
+                try:
+                    await tech_link.connect()
+                    await tech_link.negotiate(technician)
+                    # the customer reaches node B; node A owns the room
+                    welcome = await cust_link.connect()
+                    assert welcome["role"] == "customer"
+                    assert [p["role"] for p in welcome["participants"]] == ["technician"]
+                    await cust_link.negotiate(customer)  # offer relayed to A, A's answer relayed back
+                    await tech_link.wait_for("participant_joined")
+                    await until(lambda: len(technician.video_frames) > 30 and technician.audio_frames > 20)
+                    assert calls_on(node_a.url) == 1 and calls_on(node_b.url) == 0
+                    # room messages cross nodes both ways
+                    await tech_link.send({"type": "video_request"})
+                    assert (await cust_link.wait_for("video_requested"))["by_name"]
+                    await cust_link.send({"type": "video_decline"})
+                    state = await tech_link.wait_for("video_state")
+                    assert state["state"] in ("requested", "off")
+                    # a malformed message on the relay node gets an error and the call goes on
+                    await cust_link.send({"type": "mute"})
+                    assert (await cust_link.wait_for("error"))["code"] == "invalid_message"
+                    await cust_link.close()
+                    await tech_link.wait_for("participant_left")
+                finally:
+                    for closer in (customer.close, technician.close, tech_link.close, cust_link.close):
+                        await closer()
+
+            asyncio.run(scenario())
+
+
+def test_node_refuses_to_start_without_its_redis(tmp_path: Path):
+    with pytest.raises(RuntimeError, match="Cannot reach Redis"):
+        with running_server(tmp_path / "data", env={"LENSDESK_REDIS_URL": "redis://127.0.0.1:1/0"}, timeout_s=15):
+            pass
