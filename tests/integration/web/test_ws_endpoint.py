@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -112,9 +111,8 @@ def test_rate_limit(server):
 
 
 def test_cross_site_origin_is_refused_at_upgrade(server):
-    with pytest.raises((InvalidStatus, ConnectionClosed)):
-        with ws(server, origin="https://evil.example") as conn:
-            conn.recv(timeout=5)
+    with pytest.raises((InvalidStatus, ConnectionClosed)), ws(server, origin="https://evil.example") as conn:
+        conn.recv(timeout=5)
     with ws(server, origin=server.url) as conn:
         conn.send(json.dumps({"type": "ping"}))
         assert recv(conn)["code"] == "not_joined"
