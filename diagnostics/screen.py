@@ -83,6 +83,15 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06, text: TextMass | None
             inside = [cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0 for x, y in pts]
             scored.append((float(text.weights[np.array(inside)].sum()) / total, area, quad))
         top = max(sc for sc, _, _ in scored)
+        if top < 0.8 and text.box is not None:
+            # Stray strokes outside the screen (scenery) lower every score; the main text block decides.
+            corners = text.box * scale
+            centre = corners.mean(axis=0)
+            corners = centre + (corners - centre) * 0.85  # the box has a margin; allow for it
+            holding = [(1.0, area, quad) for _, area, quad in scored if all(
+                cv2.pointPolygonTest(quad.reshape(4, 1, 2), (float(x), float(y)), False) >= 0 for x, y in corners)]
+            if holding:
+                scored, top = holding, 1.0
         if top < 0.8:
             return None  # no outline holds the text: better the text block than a wrong screen
         best = min((aq for aq in scored if aq[0] >= top - 0.03), key=lambda aq: aq[1])[2]
@@ -139,7 +148,10 @@ def find_text(gray: np.ndarray) -> TextMass:
     scale = min(1.0, WORK_WIDTH / w)
     small = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
     grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
-    _, bw = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    otsu, _ = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # A contrasty scene (dark bezel on a bright desk) pushes Otsu above the strokes of dim text on a
+    # dark display; text edges are rarely softer than this.
+    _, bw = cv2.threshold(grad, min(otsu, 35.0), 255, cv2.THRESH_BINARY)
     bw = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = np.zeros(bw.shape, np.uint8)
