@@ -43,8 +43,13 @@ class Confirmation:
 
 
 def is_near_variant(a: str, b: str) -> bool:
-    """Same length and exactly one differing character (a typical single-glyph misread)."""
-    return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    """One glyph misread, dropped or added (edit distance 1): E-000/E-900, E21/E2."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _two_off(a: str, b: str) -> bool:

@@ -161,7 +161,7 @@ def find_text(gray: np.ndarray) -> TextMass:
         # Text lines: not touching the whole frame, not specks; an edge of the bezel is long, thin or
         # sparse in its box, so it is left out.
         if (ch < 0.5 * small.shape[0] and cw < 0.95 * small.shape[1] and area > 30 and ch < 4 * cw
-                and cw < 20 * ch and area > 0.3 * cw * ch):
+                and cw < 20 * ch and area > 0.15 * cw * ch):
             keep[y:y + ch, x:x + cw] = 255
             # Box corners, not centres: a screen outline must hold whole words, not half of them.
             for px, py in ((x, y), (x + cw, y), (x, y + ch), (x + cw, y + ch)):

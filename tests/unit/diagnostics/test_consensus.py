@@ -95,4 +95,6 @@ def test_near_variant():
     assert is_near_variant("E-000", "E-900")
     assert not is_near_variant("E-000", "E-000")
     assert not is_near_variant("E5", "E04")
+    assert is_near_variant("E21", "E2") and is_near_variant("E2", "E21")  # a dropped glyph
+    assert not is_near_variant("E21", "E1-")
     assert not is_near_variant("E-204", "E-999")
