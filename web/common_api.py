@@ -114,7 +114,7 @@ class RecordingOut(BaseModel):
     id: str
     session_id: str
     ticket_id: str
-    status: Literal["recording", "finalised", "recovered"]
+    status: Literal["recording", "finalised", "recovered", "empty"]
     duration_s: float | None
     size_bytes: int | None
     file_url: str

@@ -217,6 +217,12 @@ function renderRecording(rec, findings) {
     part.append(renderFindings(rec, findings));
     return part;
   }
+  if (rec.status === "empty") {
+    part.append(el("p", { class: "notice empty" },
+      "Nothing was recorded in this call: no camera or microphone was on while it ran."));
+    part.append(renderFindings(rec, findings));
+    return part;
+  }
   if (rec.status === "recovered") {
     part.append(el("p", { class: "notice recovered" },
       "This recording was recovered after a server interruption; its last seconds may be missing."));
