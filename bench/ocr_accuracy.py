@@ -119,8 +119,10 @@ def summary(name: str, results: list[ClipResult]) -> None:
     print(f"{'':<38} wall ms/frame: 720p median {pct(ms720, 50):6.1f} p95 {pct(ms720, 95):6.1f} | "
           f"360p median {pct(ms360, 50):6.1f} p95 {pct(ms360, 95):6.1f} | all median {pct(ms, 50):6.1f}")
     if cpu720 or cpu360:
+        neg = [m for r in results if not r.truth for m in r.cpu]
         print(f"{'':<38} CPU  ms/frame: 720p median {pct(cpu720, 50):6.1f} p95 {pct(cpu720, 95):6.1f} | "
-              f"360p median {pct(cpu360, 50):6.1f} p95 {pct(cpu360, 95):6.1f}")
+              f"360p median {pct(cpu360, 50):6.1f} p95 {pct(cpu360, 95):6.1f} | screens without a code: "
+              f"median {pct(neg, 50):6.1f} p95 {pct(neg, 95):6.1f}")
 
 
 def breakdown(results: list[ClipResult]) -> None:
