@@ -37,6 +37,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", type=float, help="frames per second analysed in a video (default: settings)")
     p.add_argument("--snapshots", type=Path, help="write each finding's JPEG snapshot into this directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar for videos")
+    p.add_argument("--attach", action="store_true",
+                   help="FILE is a session recording: attach codes its ticket does not have yet (source 'reanalysis')")
     p.set_defaults(func=run)
 
 
@@ -129,6 +131,19 @@ def run(args: argparse.Namespace) -> int:
         args.snapshots.mkdir(parents=True, exist_ok=True)
         for i, f in enumerate(findings):
             (args.snapshots / f"{i:02d}_{f.code.replace(':', '_')}.jpg").write_bytes(f.snapshot_jpeg)
+    if args.attach:
+        import asyncio
+
+        from lensdesk.reanalyze import NotARecording, attach_to_ticket
+
+        try:
+            outcome = asyncio.run(attach_to_ticket(Settings(), args.file, findings))  # type: ignore[call-arg]
+        except NotARecording as exc:
+            Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
+            return 2
+        Console(stderr=True).print(f"ticket {outcome.ticket_id}: attached {', '.join(outcome.attached) or 'nothing new'}"
+                                   + (f"; already on the ticket: {', '.join(outcome.already_known)}"
+                                      if outcome.already_known else ""), highlight=False)
     if args.json:
         sys.stdout.write(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1) + "\n")
     elif findings:

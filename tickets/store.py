@@ -450,6 +450,12 @@ class TicketStore:
                 update(recordings).where(recordings.c.id == recording_id, recordings.c.status == "recording")
                 .values(status="empty", duration_s=0.0, size_bytes=0, finalised_at=utcnow()))
 
+    async def recording_by_path(self, path: str) -> RecordingRecord | None:
+        """The recording stored at this file path, if any."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(recordings).where(recordings.c.path == path))).mappings().first()
+        return RecordingRecord(**row) if row else None
+
     async def unfinished_recordings(self) -> list[RecordingRecord]:
         """Recordings still marked "recording" (at start-up: left by a crash)."""
         async with self._engine.connect() as conn:

@@ -47,8 +47,7 @@ def test_error_screen_becomes_a_finding_on_ticket_and_console(server, pw, techni
             f"() => document.querySelector(\"#findings li[data-code='{SAMPLE.code}'] img\").naturalWidth > 0")
         ticket_id = console.evaluate("() => window.lensdesk.ticketId")
         auth = {"Authorization": f"Bearer {server.technician_token()}"}
-        findings = httpx.get(f"{server.url}/api/tickets/{ticket_id}/findings", headers=auth).json()
-        rows = findings["items"] if isinstance(findings, dict) else findings
+        rows = httpx.get(f"{server.url}/api/tickets/{ticket_id}/findings", headers=auth).json()
         codes = [f["code"] for f in rows]
         assert codes.count(SAMPLE.code) == 1, codes  # reported once, however long the screen stays in view
         snapshot_url = server.url + rows[0]["snapshot_url"]

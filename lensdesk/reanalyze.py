@@ -1,0 +1,55 @@
+"""Attach what a re-analysis of a session recording found to its ticket (e.g. after the code catalog grew)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from diagnostics.finding import Finding
+from tickets.records import NewFinding
+from tickets.store import TicketStore
+
+from .settings import Settings
+
+
+class NotARecording(Exception):
+    """The file is not a recording lensdesk knows, so there is no ticket to attach to."""
+
+
+@dataclass(frozen=True)
+class AttachOutcome:
+    """What re-analysis did on the ticket."""
+
+    ticket_id: str
+    session_id: str
+    attached: list[str]  # codes newly attached
+    already_known: list[str]  # codes the ticket had (live, manual, an earlier re-analysis, or dismissed)
+
+
+async def attach_to_ticket(settings: Settings, recording: Path, findings: list[Finding]) -> AttachOutcome:
+    """Attach findings whose code the recording's ticket does not have yet; in a recording, time = offset."""
+    path = str(await asyncio.to_thread(recording.resolve))
+    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve())
+    try:
+        await store.migrate()
+        record = await store.recording_by_path(path)
+        if record is None:
+            raise NotARecording(f"{recording} is not a lensdesk session recording (no recording row has this path); "
+                                "pass the file under the data dir's recordings/ folder.")
+        known = {f.code for f in await store.list_findings(record.ticket_id)}
+        attached: list[str] = []
+        skipped: list[str] = []
+        for f in findings:
+            if f.code in known:
+                skipped.append(f.code)
+                continue
+            await store.attach_finding(record.session_id, NewFinding(
+                code=f.code, family=f.family or "", title=f.title or "", cause=f.cause or "", remedy=f.remedy or "",
+                severity=f.severity, known=f.known, text=f.text, confidence=f.confidence, frame_time=f.frame_time,
+                offset_s=f.frame_time, snapshot_jpeg=f.snapshot_jpeg, source="reanalysis", actor="reanalysis"))
+            known.add(f.code)
+            attached.append(f.code)
+        return AttachOutcome(record.ticket_id, record.session_id, attached, skipped)
+    finally:
+        await store.close()
