@@ -207,6 +207,23 @@ async def test_recording_finalise_emits_ready_once(store: TicketStore) -> None:
     assert [r.id for r in await store.list_recordings(ticket.id)] == [rec.id]
 
 
+async def test_empty_and_unfinished_recordings(store: TicketStore) -> None:
+    ticket = await store.create_ticket("t", created_by="tech")
+    session = await store.create_session(ticket.id, created_by="tech")
+    live = await store.add_recording(session.id, "/data/recordings/s/live")
+    crashed = await store.add_recording(session.id, "/data/recordings/s/crashed")
+    assert {r.id for r in await store.unfinished_recordings()} == {live.id, crashed.id}
+    assert (await store.recording_by_path("/data/recordings/s/live")) == live
+    assert await store.recording_by_path("/nowhere") is None
+    await store.mark_recording_empty(crashed.id)
+    await store.mark_recording_empty(crashed.id)  # idempotent
+    closed = await store.get_recording(crashed.id)
+    assert closed is not None and closed.status == "empty" and closed.size_bytes == 0
+    assert [r.id for r in await store.unfinished_recordings()] == [live.id]
+    # nothing to review: no recording.ready event for an empty recording
+    assert await store.outbox.list(event_type=events.RECORDING_READY) == []
+
+
 async def test_timeline_merges_everything_in_time_order(store: TicketStore) -> None:
     ticket = await store.create_ticket("t", created_by="tech")
     session = await store.create_session(ticket.id, created_by="tech")
