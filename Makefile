@@ -35,6 +35,7 @@ bench: deps
 	$(BIN)/python bench/time_to_finding.py
 	$(BIN)/python bench/recording_cost.py
 	$(BIN)/python bench/capacity.py
+	$(BIN)/python bench/signaling.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
