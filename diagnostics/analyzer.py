@@ -31,7 +31,14 @@ class FrameAnalysis:
 
 
 class FrameAnalyzer:
-    """Stateless per-frame analysis; owns nothing but its config and the (thread-confined) engine."""
+    """Stateless per-frame analysis; owns nothing but its config and the (thread-confined) engine.
+
+    Passes, cheapest first, each only when the previous found no code: the first language on the
+    prepared grey image (Tesseract binarises it with Otsu itself) plus a character-restricted re-read of
+    code-like words; all languages when a code lacks its (e.g. Chinese) keyword; the seven-segment
+    decoder; a single-line code read of near-empty panels. An extra adaptive-threshold pass was measured
+    (+1 of 168 clips, +20 ms median on screens without a code) and left out.
+    """
 
     def __init__(self, config: DiagnosticsConfig, engine: OcrEngine) -> None:
         self._c = config

@@ -1,4 +1,4 @@
-"""Turning a rectified screen into OCR-ready grey images: polarity, glare flattening, scale, binarisation."""
+"""Turning a rectified screen into an OCR-ready grey image: polarity, glare flattening, scale."""
 
 from __future__ import annotations
 
@@ -70,23 +70,3 @@ def prepare(rectified_bgr: np.ndarray, target_px: int, max_width: int) -> np.nda
     if is_light_on_dark(gray):
         gray = 255 - gray
     return scale_for_ocr(flatten(gray), target_px, max_width)
-
-
-def binarize_otsu(gray: np.ndarray) -> np.ndarray:
-    """Global Otsu threshold (dark text stays dark)."""
-    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return bw
-
-
-def binarize_adaptive(gray: np.ndarray) -> np.ndarray:
-    """Local mean threshold; survives glare gradients that defeat a global threshold."""
-    block = max(15, (gray.shape[0] // 8) | 1)
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 12)
-
-
-def join_segments(gray: np.ndarray) -> np.ndarray:
-    """Binarise and close the gaps between seven-segment strokes so digits read as connected glyphs."""
-    bw = binarize_otsu(gray)
-    th = max(3, int(text_height(gray) * 0.12) | 1)
-    # Dark strokes on white: erode the white (= grow the strokes) to bridge segment gaps.
-    return cv2.erode(bw, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (th, th)))
