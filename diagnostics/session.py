@@ -16,6 +16,7 @@ from diagnostics.finding import Finding
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.gates import QualityGate, measure
 from diagnostics.ocr import OcrEngine, thread_engine
+from diagnostics.patterns import find_codes
 from diagnostics.snapshot import encode_jpeg
 
 
@@ -94,9 +95,10 @@ class SessionDiagnostics:
         text = conf.text
         if conf.ocr_input is not None and "+" in self._c.languages:
             # Once per finding: re-read the best frame with every language for the message text.
-            full = screen_text(self._analyzer.read_text(conf.ocr_input))
-            if full:
-                text = full
+            full_lines = self._analyzer.read_text(conf.ocr_input)
+            # Only a read that saw the code itself is trusted for the message (not for segment panels).
+            if any(m.code == conf.code for ln in full_lines for m in find_codes(ln.text, assume_keyword=True)):
+                text = screen_text(full_lines)
         entry = self._catalog.lookup(conf.code, conf.family)
         return Finding(
             code=conf.code,
