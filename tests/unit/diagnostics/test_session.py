@@ -20,8 +20,9 @@ def session_factory():
 def test_wants_samples_at_the_configured_rate(session_factory):
     s = session_factory(sample_fps=3.0)
     black = np.zeros((360, 640, 3), np.uint8)
-    assert s.wants(0.0)
+    assert s.wants(0.0) and s.next_due == float("-inf")
     s.process(black, 0.0)
+    assert s.next_due == pytest.approx(1 / 9)
     # A rejected (dark) frame is retried sooner, a third of the interval.
     assert not s.wants(0.05)
     assert s.wants(0.12)
