@@ -16,10 +16,10 @@ def is_light_on_dark(gray: np.ndarray) -> bool:
     h, w = gray.shape[:2]
     scale = min(1.0, 240 / w)
     small = cv2.resize(gray, (max(8, int(w * scale)), max(8, int(h * scale))), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (3, 3), 0)
     k = max(15, (min(small.shape[:2]) // 3) | 1)
-    bg = cv2.medianBlur(small, min(k, 255))
-    diff = small.astype(np.int16) - bg.astype(np.int16)
+    bg = cv2.resize(cv2.medianBlur(small, min(k, 255)), (w, h), interpolation=cv2.INTER_LINEAR)
+    # Compared at full resolution: thin strokes of small text would vanish in the small copy.
+    diff = cv2.GaussianBlur(gray, (3, 3), 0).astype(np.int16) - bg.astype(np.int16)
     light = float(diff[diff > 30].sum())
     dark = float(-diff[diff < -30].sum())
     return light > dark
