@@ -20,6 +20,9 @@ def is_light_on_dark(gray: np.ndarray) -> bool:
     bg = cv2.resize(cv2.medianBlur(small, min(k, 255)), (w, h), interpolation=cv2.INTER_LINEAR)
     # Compared at full resolution: thin strokes of small text would vanish in the small copy.
     diff = cv2.GaussianBlur(gray, (3, 3), 0).astype(np.int16) - bg.astype(np.int16)
+    # Away from the edges, where a bezel left in the crop would make the lit screen look like text.
+    my, mx = h // 8, w // 12
+    diff = diff[my: h - my, mx: w - mx] if h > 4 * my and w > 4 * mx else diff
     light = float(diff[diff > 30].sum())
     dark = float(-diff[diff < -30].sum())
     return light > dark
