@@ -17,7 +17,7 @@ class DiagnosticsConfig:
     sample_fps: float = 3.0
     # Quality gates (computed on a grey frame scaled to gate_width pixels wide).
     gate_width: int = 320
-    min_sharpness: float = 12.0  # variance of the Laplacian; below = too blurry
+    min_sharpness: float = 25.0  # variance of the Laplacian; below = too blurry
     min_brightness: float = 25.0  # mean grey level; below = too dark
     max_brightness: float = 235.0  # mean grey level; above = overexposed
     max_clipped_share: float = 0.6  # share of saturated pixels; above = washed out
