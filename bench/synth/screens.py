@@ -171,7 +171,9 @@ def _render_text_screen(img: np.ndarray, lines: list[str], code: str, style: Scr
     if is_cjk and not font_name.startswith("cjk"):
         font_name = "cjk"
     margin = int(w * 0.07)
-    base = int(min(h / (len(lines) * 2.0 + 2), w / 22) * style.text_scale)
+    # Everything must fit: lines take ~1.8 units each (the code line a bit more), plus the title bar or ":(".
+    extra = {"dialog": 2.6, "bluescreen": 4.0}.get(style.layout, 0.0)
+    base = int(min(0.85 * h / (len(lines) * 1.8 + extra + 0.5), w / 22) * style.text_scale)
     base = max(base, 10)
     y = int(h * 0.12)
     if style.layout == "dialog":
