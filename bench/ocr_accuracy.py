@@ -161,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     labels_path = args.data / "labels.json"
     if not labels_path.exists():
-        print(f"no data set at {args.data}; run: python bench/make_dataset.py --out {args.data}", file=sys.stderr)
-        return 2
+        print(f"no data set at {args.data}: generating it (bench/make_dataset.py)", file=sys.stderr)
+        from bench.make_dataset import main as make_dataset
+
+        make_dataset(["--out", str(args.data)])
     labels = json.loads(labels_path.read_text())
     if args.limit:
         labels = labels[: args.limit]
