@@ -25,8 +25,9 @@ class CodeRead:
 
 def screen_text(lines: list[OcrLine]) -> str:
     """The readable text of the screen: non-empty lines, trimmed to MAX_TEXT_CHARS."""
-    text = "\n".join(ln.text.strip() for ln in lines if ln.text.strip())
-    return text[:MAX_TEXT_CHARS]
+    # Lines without two letters or digits are OCR noise from icons, rules and borders (":(", "—").
+    kept = [ln.text.strip() for ln in lines if sum(ch.isalnum() for ch in ln.text) >= 2]
+    return "\n".join(kept)[:MAX_TEXT_CHARS]
 
 
 def _is_bare_display(lines: list[OcrLine]) -> bool:
