@@ -57,11 +57,6 @@ class SessionDiagnostics:
             self._analyzer_ = FrameAnalyzer(self._c, engine)
         return self._analyzer_
 
-    @property
-    def next_due(self) -> float:
-        """Stream time (s) from which wants() is true again (-inf: the next frame)."""
-        return self._next_t
-
     def wants(self, t: float) -> bool:
         """Cheap: should the caller decode/convert the frame at stream time t (s)?"""
         if t < self._last_t:  # the stream's clock went back (restart): start sampling afresh
