@@ -23,6 +23,8 @@ class DiagnosticsConfig:
     max_clipped_share: float = 0.6  # share of saturated pixels; above = washed out
     min_change: float = 1.5  # mean abs difference of 64x36 thumbnails to count as "changed"
     unchanged_recheck_s: float = 1.0  # analyse an unchanged scene again after this long anyway
+    settled_change: float = 8.0  # change needed once every code in view is reported (hand shake is below it)
+    settled_recheck_s: float = 3.0  # a settled scene is still read again after this long
     # Screen finding and OCR preparation.
     min_screen_share: float = 0.06  # smallest screen quad, as share of the frame area
     target_text_px: int = 18  # upscale so text lines are about this tall

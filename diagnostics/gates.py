@@ -51,18 +51,23 @@ class QualityGate:
         self._last_thumb: np.ndarray | None = None
         self._last_time = float("-inf")
 
-    def check(self, quality: FrameQuality, t: float) -> GateVerdict:
-        """Verdict for a frame measured at stream time t; a passing frame becomes the change reference."""
+    def check(self, quality: FrameQuality, t: float, *, settled: bool = False) -> GateVerdict:
+        """Verdict for a frame measured at stream time t; a passing frame becomes the change reference.
+
+        settled: the scene's codes are all reported, so only a clear change (or the longer settled recheck
+        time) is worth another read; hand shake on a screen already read is not."""
         c = self._config
+        min_change = c.settled_change if settled else c.min_change
+        recheck_s = c.settled_recheck_s if settled else c.unchanged_recheck_s
         if quality.brightness < c.min_brightness:
             return GateVerdict(False, "dark")
         if quality.brightness > c.max_brightness or quality.clipped_share > c.max_clipped_share:
             return GateVerdict(False, "overexposed")
         if quality.sharpness < c.min_sharpness:
             return GateVerdict(False, "blurry")
-        if self._last_thumb is not None and t - self._last_time < c.unchanged_recheck_s:
+        if self._last_thumb is not None and t - self._last_time < recheck_s:
             change = float(np.abs(quality.thumb - self._last_thumb).mean())
-            if change < c.min_change:
+            if change < min_change:
                 return GateVerdict(False, "unchanged")
         self._last_thumb = quality.thumb
         self._last_time = t

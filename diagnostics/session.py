@@ -47,6 +47,7 @@ class SessionDiagnostics:
         self._last_t = float("-inf")
         self.stats = SessionStats()
         self.last_analysis: FrameAnalysis | None = None
+        self._settled = False
 
     @property
     def _analyzer(self) -> FrameAnalyzer:
@@ -74,10 +75,12 @@ class SessionDiagnostics:
         self.stats.offered += 1
         self._last_t = t
         self._next_t = t + self._interval
-        if self._consensus.pending(t):
+        pending = self._consensus.pending(t)
+        if pending:
             # A code awaits its confirming read: a still screen must be read again now, not in seconds.
             self._gate.forget()
-        verdict = self._gate.check(measure(to_gray(frame), self._c.gate_width), t)
+            self._settled = False
+        verdict = self._gate.check(measure(to_gray(frame), self._c.gate_width), t, settled=self._settled)
         if not verdict.ok:
             self.stats.skipped[verdict.reason] += 1
             if verdict.reason in ("blurry", "dark", "overexposed"):
@@ -89,6 +92,11 @@ class SessionDiagnostics:
         self.stats.analysis_ms.append(analysis.ms)
         self.stats.analysis_cpu_ms.append(analysis.cpu_ms)
         confirmations = self._consensus.add(analysis.reads, frame, t, analysis.ocr_input)
+        # Settled: this frame showed codes and every one of them is reported now; re-reading the same screen on
+        # every wobble of the hand would only burn CPU (steady-state cost per call), so wait for a real change.
+        reported = self._consensus.confirmed_codes
+        self._settled = (bool(analysis.reads) and all(r.code in reported for r in analysis.reads)
+                         and not self._consensus.pending(t))
         return [self._finding(c) for c in confirmations]
 
     def _finding(self, conf: Confirmation) -> Finding:

@@ -78,3 +78,18 @@ def test_unknown_code_is_reported_as_unknown(tmp_path, engine, config):
     for i in range(8):
         findings += session.process(render_capture(screen, params, (1280, 720), shake=(i * 2.0, 0, 0)), i / 3)
     assert [(f.code, f.known, f.severity, f.title) for f in findings] == [("0x8BADF00D", False, "unknown", None)]
+
+
+@pytest.mark.slow
+def test_a_reported_screen_held_in_a_shaking_hand_is_not_read_again_and_again(tmp_path, engine, config):
+    # 2.4 s of the same dialog with hand shake: after the code is confirmed, wobble alone triggers no more reads
+    # until the settled recheck time; a long hold is re-read only every settled_recheck_s.
+    sample, clip = _clip(tmp_path, 0, DIALOG, (1280, 720), "vp8", 1000, seed=21)
+    screen = [(t, f) for t, f in clip if t >= 0.6]
+    held = clip + [(t + 2.4, f) for t, f in screen] + [(t + 4.8, f) for t, f in screen]  # held ~5 s longer
+    session = SessionDiagnostics(config, engine)
+    assert [f.code for f in _run(session, held)] == ["0x8007045D"]
+    screen_seconds = sum(1 for t, _ in held if t >= 0.6) / 10
+    # at 3 fps every sample would be read (~3 reads/s); settled, it is a handful in all
+    assert session.stats.analysed <= 2 + screen_seconds / config.settled_recheck_s + 3, session.stats
+    assert session.stats.skipped["unchanged"] >= 5
