@@ -65,6 +65,16 @@ def encode_clip(frames: Iterable[np.ndarray], *, fps: int = 30, bitrate: int = 1
     return EncodedClip(video, video_key, audio, w, h, fps)
 
 
+def moving_bar_clip(keyframe_interval: int, seconds: float = 2.0) -> EncodedClip:
+    """A small test clip: a bar moving across 640x360 at 30 fps (VP8 ~600 kbit/s)."""
+    frames = []
+    for i in range(int(seconds * 30)):
+        img = np.full((360, 640, 3), 60, np.uint8)
+        img[100:260, (i * 6) % 480:(i * 6) % 480 + 160] = (30, 200, 240)
+        frames.append(img)
+    return encode_clip(frames, bitrate=600_000, keyframe_interval=keyframe_interval)
+
+
 def _encode_vp8(frames: list[np.ndarray], fps: int, bitrate: int, keyframe_interval: int) -> list[bytes]:
     h, w = frames[0].shape[:2]
     vctx = av.CodecContext.create("libvpx", "w")
@@ -154,7 +164,26 @@ class LatencyBook:
 Answerer = Callable[[str], "asyncio.Future[str] | asyncio.Task[str] | object"]
 
 
-class SyntheticCustomer:
+class _SyntheticPeer:
+    """An aiortc peer that offers to the server and applies its answer."""
+
+    pc: RTCPeerConnection
+
+    async def offer(self) -> str:
+        """Create and apply a local offer; returns its SDP (candidates included)."""
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return str(self.pc.localDescription.sdp)
+
+    async def accept(self, answer_sdp: str) -> None:
+        """Apply the server's answer."""
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+
+    async def close(self) -> None:
+        """Close the peer connection."""
+        await self.pc.close()
+
+
+class SyntheticCustomer(_SyntheticPeer):
     """An aiortc customer that sends the clip's video and audio."""
 
     def __init__(self, clip: EncodedClip, book: LatencyBook | None = None, *, video: bool = True) -> None:
@@ -170,20 +199,8 @@ class SyntheticCustomer:
             sender = self.pc.addTrack(self.video)
             sender._send_keyframe = self.video.request_keyframe  # type: ignore[method-assign]
 
-    async def offer(self) -> str:
-        """Create and apply a local offer; returns its SDP (candidates included)."""
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        return str(self.pc.localDescription.sdp)
 
-    async def accept(self, answer_sdp: str) -> None:
-        """Apply the server's answer."""
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
-
-    async def close(self) -> None:
-        await self.pc.close()
-
-
-class SyntheticTechnician:
+class SyntheticTechnician(_SyntheticPeer):
     """An aiortc technician that receives audio and video WITHOUT decoding, counting and timing frames."""
 
     def __init__(self, book: LatencyBook | None = None) -> None:
@@ -216,13 +233,3 @@ class SyntheticTechnician:
         """Video frames per second received over the last window."""
         now = time.monotonic() if now is None else now
         return sum(1 for t in self.video_frames if now - t <= window_s) / window_s
-
-    async def offer(self) -> str:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        return str(self.pc.localDescription.sdp)
-
-    async def accept(self, answer_sdp: str) -> None:
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
-
-    async def close(self) -> None:
-        await self.pc.close()

@@ -14,7 +14,6 @@ from typing import Any
 
 import av
 import httpx
-import numpy as np
 import pytest
 
 from bench.peers import (
@@ -23,7 +22,7 @@ from bench.peers import (
     LoopingEncodedTrack,
     SyntheticCustomer,
     SyntheticTechnician,
-    encode_clip,
+    moving_bar_clip,
 )
 from bench.session_client import CreatedSession, SignalingClient, create_session
 from tests.support import ServerProcess, running_server
@@ -36,12 +35,7 @@ CALL_S = 6.0
 @pytest.fixture(scope="module")
 def clip() -> EncodedClip:
     """Two seconds of a moving bar at 640x360, looped by the sender."""
-    frames = []
-    for i in range(60):
-        img = np.full((360, 640, 3), 60, np.uint8)
-        img[100:260, (i * 6) % 480:(i * 6) % 480 + 160] = (30, 200, 240)
-        frames.append(img)
-    return encode_clip(frames, bitrate=600_000, keyframe_interval=60)
+    return moving_bar_clip(keyframe_interval=60)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from bench.peers import EncodedClip, LatencyBook, SyntheticCustomer, SyntheticTechnician, encode_clip
+from bench.peers import EncodedClip, LatencyBook, SyntheticCustomer, SyntheticTechnician, moving_bar_clip
 from media.call import CallMedia
 from media.frames import EncodedFrame
 
@@ -17,12 +17,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def clip() -> EncodedClip:
-    frames = []
-    for i in range(60):
-        img = np.full((360, 640, 3), 60, np.uint8)
-        img[100:260, (i * 6) % 480:(i * 6) % 480 + 160] = (30, 200, 240)
-        frames.append(img)
-    return encode_clip(frames, bitrate=600_000, keyframe_interval=300)
+    return moving_bar_clip(keyframe_interval=300)  # one natural keyframe per 2 s loop, at its start
 
 
 async def connect(media: CallMedia, pid: str, role: str, peer: SyntheticCustomer | SyntheticTechnician) -> None:
