@@ -37,6 +37,7 @@ from tests.support import free_port  # noqa: E402
 
 SECRET = "capacity-" + "s" * 40
 TARGET_FPS = 28.0
+TARGET_SERVER_P95_MS = 50.0
 
 
 def make_clip(seconds: float = 4.0) -> EncodedClip:
@@ -119,7 +120,13 @@ class Result:
 
     @property
     def ok(self) -> bool:
+        """Every technician got >= 28 fps (the issue's capacity criterion)."""
         return self.min_fps >= TARGET_FPS
+
+    @property
+    def ok_latency(self) -> bool:
+        """And the server-added delay stayed within target (unknown for stock, whose frames are re-encoded)."""
+        return self.ok and not (self.relay_p95_ms > TARGET_SERVER_P95_MS)
 
 
 def start_server(pipeline: str, port: int, data_dir: str) -> subprocess.Popen[bytes]:
@@ -189,6 +196,7 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"{'pipeline':<9} {'N':>3} {'server cores':>12} {'cores/session':>13} {'min fps':>8} "
           f"{'e2e p50':>8} {'e2e p95':>8} {'srv p50':>8} {'srv p95':>8} {'machine':>8}")
     best: dict[str, Result | None] = {"lensdesk": None, "stock": None}
+    best_latency: dict[str, Result | None] = {"lensdesk": None, "stock": None}
     for pipeline, levels in (("stock", parse_levels(args.stock)), ("lensdesk", parse_levels(args.lensdesk))):
         levels = [n for n in levels if n > 0]
         for n in levels:
@@ -196,19 +204,26 @@ async def main_async(args: argparse.Namespace) -> int:
             print(f"{r.pipeline:<9} {r.sessions:>3} {r.server_cores:>12.2f} {r.server_cores / r.sessions:>13.3f} "
                   f"{r.min_fps:>8.1f} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.relay_p50_ms:>8.1f} {r.relay_p95_ms:>8.1f} "
                   f"{r.machine_cores:>8.2f}  "
-                  f"{'ok' if r.ok else 'BELOW ' + str(TARGET_FPS)}", flush=True)
+                  f"{('ok' if r.ok_latency else 'fps ok, latency over') if r.ok else 'BELOW ' + str(TARGET_FPS)}",
+                  flush=True)
+            if r.ok_latency:
+                best_latency[pipeline] = r
             if r.ok:
                 best[pipeline] = r
             else:
                 break
-    lens, stock = best["lensdesk"], best["stock"]
     print()
     for name, r in best.items():
-        print(f"{name}: largest N with every technician >= {TARGET_FPS:.0f} fps: {r.sessions if r else 0}")
+        both = best_latency[name]
+        print(f"{name}: largest N with every technician >= {TARGET_FPS:.0f} fps: {r.sessions if r else 0}"
+              + (f"; with in-server p95 <= {TARGET_SERVER_P95_MS:.0f} ms as well: {both.sessions if both else 0}"
+                 if name == "lensdesk" else ""))
+    lens, lens_both, stock = best["lensdesk"], best_latency["lensdesk"], best["stock"]
     if lens and stock:
-        print(f"ratio: {lens.sessions / stock.sessions:.1f}x the stock pipeline's sessions (target >= 8x); "
-              f"lensdesk at N={lens.sessions}: e2e latency p95 {lens.p95_ms:.1f} ms, in-server p95 <= "
-              f"{lens.relay_p95_ms:.1f} ms (target <= 50 ms)")
+        print(f"ratio: {lens.sessions / stock.sessions:.1f}x the stock pipeline's sessions by fps (target >= 8x)"
+              + (f", {lens_both.sessions / stock.sessions:.1f}x with the latency target met too: at N="
+                 f"{lens_both.sessions} in-server p95 <= {lens_both.relay_p95_ms:.1f} ms, e2e p95 "
+                 f"{lens_both.p95_ms:.1f} ms" if lens_both else ""))
     return 0
 
 
