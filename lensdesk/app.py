@@ -128,7 +128,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
     app.include_router(build_metrics_router(calls, RELAY))
-    app.include_router(build_pages_router())
+    app.include_router(build_pages_router(recording_enabled=settings.recording_enabled))
     app.mount("/static", static_files(), name="static")
     return app
 

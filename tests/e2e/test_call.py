@@ -110,3 +110,26 @@ def test_customer_token_cannot_join_another_session(server, technician_browser):
     assert refused["type"] == "error" and refused["code"] == "token_wrong_session" and refused["fatal"]
     accepted = (_join(server, token_a, session_a))
     assert accepted["type"] == "welcome" and accepted["role"] == "customer"
+
+
+def test_recording_consent_is_shown_before_joining(server, technician_browser, customer_browser):
+    console = open_console(technician_browser, server)
+    link = create_session(console)
+    page = customer_browser.new_page()
+    page.goto(link)
+    page.wait_for_selector("#join:not([disabled])")
+    assert page.is_visible("#recording-note") and "recorded" in page.inner_text("#recording-note")
+    page.click("#join")
+    page.wait_for_selector("#recording-live:not([hidden])")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('In a call with')")
+
+
+def test_expired_or_damaged_link_is_explained(server, customer_browser):
+    expired = server.tokens.issue_customer("some-session", ttl_s=-10)
+    page = customer_browser.new_page()
+    page.goto(f"{server.url}/join#token={expired}")
+    assert "expired" in page.inner_text("#error")
+    assert page.is_disabled("#join")
+    page.goto(f"{server.url}/join#token=garbage")
+    page.reload()
+    assert "new link" in page.inner_text("#error")

@@ -25,8 +25,13 @@ if (!claims || !claims.sid) {
   status("This link has expired.");
   fail("This link has expired. Please ask the technician to send you a new link.");
 } else {
-  status("Ready to join.");
-  $("join").disabled = false;
+  // Recording consent comes before the call: learn whether this deployment records, then allow joining.
+  fetch("/api/public/config").then((r) => r.json()).then((cfg) => {
+    state.recording = !!cfg.recording;
+    $("recording-note").hidden = !state.recording;
+    status("Ready to join.");
+    $("join").disabled = false;
+  }).catch(() => { fail("The support server cannot be reached. Check your connection and reload this page."); });
 }
 
 $("join").addEventListener("click", async () => {
@@ -45,7 +50,7 @@ $("join").addEventListener("click", async () => {
   wire(call);
   try {
     const welcome = await call.connect();
-    $("recording-note").hidden = !welcome.recording;
+    $("recording-live").hidden = !welcome.recording;
   } catch (e) {
     const msg = e.code === "token_expired" ? "This link has expired. Please ask the technician for a new link."
       : e.code === "session_ended" ? "This support session has ended."
@@ -59,7 +64,7 @@ $("join").addEventListener("click", async () => {
   await call.negotiate();
   $("consent").hidden = true;
   $("call").hidden = false;
-  status("Connected. Waiting for the technician…");
+  status(state.technicianName ? `In a call with ${state.technicianName}.` : "Connected. Waiting for the technician…");
 });
 
 function wire(call) {
@@ -69,12 +74,20 @@ function wire(call) {
   });
   call.addEventListener("pcstate", (ev) => { if (ev.detail === "failed") fail("The connection was lost. Please rejoin."); });
   call.addEventListener("welcome", (ev) => {
-    if (ev.detail.participants.some((p) => p.role === "technician")) status("In a call with the technician.");
+    const tech = ev.detail.participants.find((p) => p.role === "technician");
+    if (tech) { state.technicianName = tech.name; status(`In a call with ${tech.name}.`); }
   });
   call.addEventListener("participant_joined", (ev) => {
-    if (ev.detail.participant.role === "technician") status(`In a call with ${ev.detail.participant.name}.`);
+    if (ev.detail.participant.role === "technician") {
+      state.technicianName = ev.detail.participant.name;
+      status(`In a call with ${ev.detail.participant.name}.`);
+    }
   });
-  call.addEventListener("participant_left", () => status("The technician left the call."));
+  call.addEventListener("participant_left", (ev) => {
+    if (!ev.detail.participant_id.startsWith("t-")) return;
+    state.technicianName = null;
+    status("The technician left the call.");
+  });
   call.addEventListener("video_requested", (ev) => {
     $("request-by").textContent = ev.detail.by_name || "The technician";
     $("request").hidden = false;
