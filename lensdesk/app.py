@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
+from media.peer import ice_servers_from
 from media.recorder import recover
 from media.stats import RELAY
 from signaling.bus import RedisBus
@@ -76,7 +77,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                     sample_fps=settings.analysis_fps)
     diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1))
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
-                                           drop_rate=settings.test_drop_rate, media_factory=media_factory), diagnosis)
+                                           drop_rate=settings.test_drop_rate, media_factory=media_factory,
+                                           ice_servers=tuple(ice_servers_from(settings.ice_servers))), diagnosis)
     services = Services(settings, tokens, store, calls)
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     routed = RoutedCallService(calls, RedisBus(settings.redis_url), tokens) if settings.redis_url else None
@@ -128,7 +130,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
     app.include_router(build_metrics_router(calls, RELAY))
-    app.include_router(build_pages_router(recording_enabled=settings.recording_enabled))
+    app.include_router(build_pages_router(recording_enabled=settings.recording_enabled,
+                                          ice_servers=settings.ice_servers))
     app.mount("/static", static_files(), name="static")
     return app
 

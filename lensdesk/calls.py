@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiortc import RTCIceServer
+
 from diagnostics.finding import Finding
 from media.analysis import AnalysisDecoder
 from media.call import CallMedia
@@ -59,6 +61,7 @@ class CallOptions:
     video_codec: str = "VP8"
     drop_rate: float = 0.0
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
+    ice_servers: tuple[RTCIceServer, ...] = ()
 
 
 class CallManager:
@@ -174,7 +177,8 @@ class CallManager:
             if record.status == "ended":
                 raise m.ProtocolError("session_ended", "This support session has ended.")
             media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
-                     CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate))
+                     CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
+                               ice_servers=self._opts.ice_servers))
             call = LiveCall(session_id, record.ticket_id,
                             r.Room(session_id, recording=self._opts.recording_enabled), media)
             if self._opts.recording_enabled:

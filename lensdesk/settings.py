@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy async URL; defaults to SQLite in data_dir.")
     redis_url: str = Field("", description="Redis URL for multi-node signaling; empty = in-process bus.")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra origins allowed to open the WebSocket.")
+    ice_servers: list[dict[str, str | list[str]]] = Field(
+        default_factory=list,
+        description='STUN/TURN servers for browsers and the server, e.g. [{"urls": "turn:turn.example.com:3478", '
+                    '"username": "u", "credential": "p"}]; empty = host candidates only (same network).')
     technician_token_ttl_s: int = Field(8 * 3600, description="Lifetime of a technician token.")
     join_token_ttl_s: int = Field(30 * 60, description="Lifetime of a customer join link.")
     ws_max_message_bytes: int = Field(64 * 1024, description="Largest accepted signaling message.")

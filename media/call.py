@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
+from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 
 from .frames import EncodedFrame
 from .hub import EncodedHub, PassthroughTrack
@@ -28,7 +28,8 @@ class CallMedia:
     """
 
     def __init__(self, session_id: str, *, video_codec: str = "VP8", drop_rate: float = 0.0,
-                 on_peer_state: Callable[[str, str], None] | None = None) -> None:
+                 on_peer_state: Callable[[str, str], None] | None = None,
+                 ice_servers: Sequence[RTCIceServer] = ()) -> None:
         self.session_id = session_id
         self.customer_audio = EncodedHub("audio", "customer-audio")
         self.customer_video = EncodedHub("video", "customer-video")
@@ -41,6 +42,7 @@ class CallMedia:
         self._drop_rate = drop_rate
         self._on_peer_state = on_peer_state
         self._primary_technician: str | None = None
+        self._ice_servers = list(ice_servers)
 
     def add_observer(self, observer: EncodedObserver) -> None:
         """Also hand every received encoded frame to `observer` (recorder, analysis)."""
@@ -55,7 +57,8 @@ class CallMedia:
         peer = self._peers.get(participant_id)
         if peer is None:
             peer = ServerPeer(participant_id, role, video_codec=self._video_codec,
-                              on_state=lambda state: self._peer_state(participant_id, state))
+                              on_state=lambda state: self._peer_state(participant_id, state),
+                              ice_servers=self._ice_servers)
             self._peers[participant_id] = peer
             if role == "technician" and self._primary_technician is None:
                 self._primary_technician = participant_id

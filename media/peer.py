@@ -5,10 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver, RTCSessionDescription
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.sdp import candidate_from_sdp
 
@@ -27,10 +34,11 @@ class ServerPeer:
     """
 
     def __init__(self, participant_id: str, role: str, *, video_codec: str = "VP8",
-                 on_state: Callable[[str], Awaitable[None] | None] | None = None) -> None:
+                 on_state: Callable[[str], Awaitable[None] | None] | None = None,
+                 ice_servers: Sequence[RTCIceServer] = ()) -> None:
         self.participant_id = participant_id
         self.role = role
-        self.pc = RTCPeerConnection()
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)) if ice_servers else None)
         self._video_codec = video_codec.upper()
         self._lock = asyncio.Lock()
         self._on_state = on_state
@@ -78,6 +86,19 @@ class ServerPeer:
             result = self._on_state(self.pc.connectionState)
             if result is not None:
                 await result
+
+
+def ice_servers_from(config: Sequence[dict[str, str | list[str]]]) -> list[RTCIceServer]:
+    """aiortc ICE servers from browser-style dicts (urls, username, credential); bad entries raise ValueError."""
+    servers = []
+    for entry in config:
+        urls = entry.get("urls")
+        if not urls:
+            raise ValueError(f"ICE server entry {entry!r} has no 'urls'")
+        username, credential = entry.get("username"), entry.get("credential")
+        servers.append(RTCIceServer(urls=urls, username=username if isinstance(username, str) else None,
+                                    credential=credential if isinstance(credential, str) else None))
+    return servers
 
 
 def restrict_video_codec(transceiver: RTCRtpTransceiver, mime_subtype: str) -> None:

@@ -16,14 +16,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def build_pages_router(*, recording_enabled: bool) -> APIRouter:
+def build_pages_router(*, recording_enabled: bool,
+                       ice_servers: list[dict[str, str | list[str]]] | None = None) -> APIRouter:
     """Routes for the HTML pages; tokens travel in the URL fragment, never to the server's logs."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/api/public/config")
-    async def public_config() -> dict[str, bool]:
-        """What a customer must know before joining (recording consent is shown before the call)."""
-        return {"recording": recording_enabled}
+    async def public_config() -> dict[str, object]:
+        """What a page needs before joining: recording consent, and the STUN/TURN servers to use."""
+        return {"recording": recording_enabled, "iceServers": ice_servers or []}
 
     @router.get("/")
     async def root() -> RedirectResponse:

@@ -22,7 +22,8 @@ export class Call extends EventTarget {
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
 
-  connect() {
+  async connect() {
+    if (!this.config) await this.loadConfig();
     return new Promise((resolve, reject) => {
       const proto = location.protocol === "https:" ? "wss:" : "ws:";
       const ws = new WebSocket(`${proto}//${location.host}/ws`);
@@ -53,8 +54,13 @@ export class Call extends EventTarget {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ v: 1, ...obj }));
   }
 
+  async loadConfig() {
+    try { this.config = await (await fetch("/api/public/config")).json(); } catch { this.config = {}; }
+    return this.config;
+  }
+
   createPeer() {
-    this.pc = new RTCPeerConnection({ iceServers: [] });
+    this.pc = new RTCPeerConnection({ iceServers: (this.config && this.config.iceServers) || [] });
     this.pc.addEventListener("connectionstatechange", () => this.emit("pcstate", this.pc.connectionState));
     this.pc.addEventListener("track", (ev) => this.emit("track", ev));
     return this.pc;
