@@ -93,6 +93,14 @@ def relay_delay_buckets(url: str) -> dict[float, float]:
     return out
 
 
+def metric_value(url: str, name: str) -> float:
+    """One sample's value from the server's /metrics (0 if absent)."""
+    for line in httpx.get(url + "/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
     """Quantile (bucket upper bound, ms) of the observations made between two scrapes."""
     bounds = sorted(after)
@@ -117,6 +125,7 @@ class Result:
     relay_p50_ms: float = float("nan")
     relay_p95_ms: float = float("nan")
     machine_cores: float = float("nan")
+    found_share: float = float("nan")  # sessions whose error screen became a finding
 
     @property
     def ok(self) -> bool:
@@ -166,6 +175,7 @@ async def run_level(pipeline: str, n: int, clip: EncodedClip, warmup_s: float, m
             machine = (m1[0] - m0[0]) / (m1[1] - m0[1]) * (os.cpu_count() or 1)
             hist1 = relay_delay_buckets(url) if pipeline == "lensdesk" else {}
             fps = [len([t for t in p.technician.video_frames if t0 <= t <= t1]) / (t1 - t0) for p in pairs]
+            found = metric_value(url, "lensdesk_findings_committed_total") / n if pipeline == "lensdesk" else float("nan")
             lat = [x for b in books for x in b.latencies_ms]
             for p in pairs:
                 await p.close(end_session=True)
@@ -173,7 +183,7 @@ async def run_level(pipeline: str, n: int, clip: EncodedClip, warmup_s: float, m
                           float(np.percentile(lat, 50)) if lat else float("nan"),
                           float(np.percentile(lat, 95)) if lat else float("nan"),
                           bucket_quantile(hist0, hist1, 0.5) if hist1 else float("nan"),
-                          bucket_quantile(hist0, hist1, 0.95) if hist1 else float("nan"), machine)
+                          bucket_quantile(hist0, hist1, 0.95) if hist1 else float("nan"), machine, found)
         finally:
             proc.terminate()
             try:
@@ -190,11 +200,12 @@ async def main_async(args: argparse.Namespace) -> int:
     clip = make_clip()
     print(f"machine: {os.cpu_count()} cores; clip {clip.width}x{clip.height}@{clip.fps} VP8 "
           f"{sum(map(len, clip.video)) * 8 / (len(clip.video) / clip.fps) / 1e6:.2f} Mbps + Opus")
-    print("server cores = the server process and its diagnosis workers; machine = all cores busy, clients included\n"
+    print("server cores = the server process and its analysis workers; machine = all cores busy, clients included;\n"
+          "found = share of sessions whose error screen became a finding on the ticket\n"
           "latency: e2e = customer send -> technician receive (both clients share this machine's CPU);\n"
           "         srv = frame complete at the server -> taken by the technician's sender (<= bucket bound)")
     print(f"{'pipeline':<9} {'N':>3} {'server cores':>12} {'cores/session':>13} {'min fps':>8} "
-          f"{'e2e p50':>8} {'e2e p95':>8} {'srv p50':>8} {'srv p95':>8} {'machine':>8}")
+          f"{'e2e p50':>8} {'e2e p95':>8} {'srv p50':>8} {'srv p95':>8} {'machine':>8} {'found':>6}")
     best: dict[str, Result | None] = {"lensdesk": None, "stock": None}
     best_latency: dict[str, Result | None] = {"lensdesk": None, "stock": None}
     for pipeline, levels in (("stock", parse_levels(args.stock)), ("lensdesk", parse_levels(args.lensdesk))):
@@ -203,7 +214,7 @@ async def main_async(args: argparse.Namespace) -> int:
             r = await run_level(pipeline, n, clip, args.warmup, args.measure)
             print(f"{r.pipeline:<9} {r.sessions:>3} {r.server_cores:>12.2f} {r.server_cores / r.sessions:>13.3f} "
                   f"{r.min_fps:>8.1f} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.relay_p50_ms:>8.1f} {r.relay_p95_ms:>8.1f} "
-                  f"{r.machine_cores:>8.2f}  "
+                  f"{r.machine_cores:>8.2f} {r.found_share:>6.0%}  "
                   f"{('ok' if r.ok_latency else 'fps ok, latency over') if r.ok else 'BELOW ' + str(TARGET_FPS)}",
                   flush=True)
             if r.ok_latency:

@@ -15,7 +15,6 @@ from typing import Any
 from aiortc import RTCIceServer
 
 from diagnostics.finding import Finding
-from media.analysis import AnalysisDecoder
 from media.call import CallMedia
 from media.frames import EncodedFrame
 from media.peer import NegotiationError
@@ -45,7 +44,6 @@ class LiveCall:
     roles: dict[str, str] = field(default_factory=dict)
     recorder: SessionRecorder | None = None
     recording_id: str | None = None
-    decoder: AnalysisDecoder | None = None
     diagnosis: CallAnalysis | None = None
     video_active: bool = False
     first_finding_offset: float | None = None
@@ -198,8 +196,6 @@ class CallManager:
             return
         del self._calls[call.session_id]
         await call.media.close()
-        if call.decoder is not None:
-            call.decoder.close()
         if call.diagnosis is not None:
             call.diagnosis.close()
         if call.recorder is not None and call.recording_id is not None:
@@ -266,12 +262,12 @@ class CallManager:
     def _analyse(self, call: LiveCall, source: str, frame: EncodedFrame) -> None:
         if source != "customer" or frame.kind != "video":
             return
-        if call.decoder is None:
+        if call.diagnosis is None:
             loop = asyncio.get_running_loop()
             call.diagnosis = self._diagnosis.analysis(call.session_id, loop,
-                                                      lambda f, arrival: self._found(call, f, arrival))
-            call.decoder = AnalysisDecoder(call.diagnosis, name=call.session_id[:8])
-        call.decoder.feed(frame)
+                                                      lambda f, arrival: self._found(call, f, arrival),
+                                                      call.media.request_keyframe)
+        call.diagnosis.feed(frame)
 
     def _found(self, call: LiveCall, finding: Finding, arrival: float) -> None:
         task = asyncio.ensure_future(self._commit_finding(call, finding, arrival))

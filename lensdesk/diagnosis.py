@@ -1,8 +1,9 @@
-"""Runs diagnostics in worker PROCESSES, so OCR never holds the relay's GIL; findings come back to the loop.
+"""Runs analysis in worker PROCESSES: the relay process only forwards encoded frames (a few KB each); the worker
+decodes them and reads the sampled ones, so neither VP8 decoding nor OCR ever holds the relay's GIL.
 
-Each call's analysis is pinned to one worker (its consensus state lives there); a call has at most one frame
-in flight, so a busy worker makes the call skip frames instead of queueing them. A worker that dies is
-restarted; the calls it served start their consensus afresh.
+Each call's analysis is pinned to one worker, where its decoder and consensus state live. If a worker falls
+behind, the call's frames are dropped up to the next keyframe (and one is requested), never queued without
+bound. A worker that dies is restarted; the calls it served start afresh.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
+import queue
 import threading
 import time
 import zlib
@@ -20,52 +22,55 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-import numpy as np
-
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.finding import Finding
+from media.frames import EncodedFrame
 
 log = logging.getLogger(__name__)
 
 FindingCallback = Callable[[Finding, float], None]
 """Called on the event loop with a confirmed finding and the server arrival time of its best frame."""
 
+INBOX_FRAMES = 1024  # ~3 s of 12 calls at 30 fps; beyond this a worker is behind and frames are dropped
+
 
 def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection) -> None:
-    """Worker process: one OCR engine shared by the calls pinned here."""
+    """Worker process: decodes each pinned call's video and analyses the frames its sampling wants."""
     from diagnostics.ocr import make_engine
     from diagnostics.session import SessionDiagnostics
+    from media.analysis import FrameDecoder
 
     engine = make_engine(config.tessdata_path, config.languages)
-    sessions: dict[str, SessionDiagnostics] = {}
-    arrivals: dict[str, dict[float, float]] = {}
+    calls: dict[str, tuple[FrameDecoder, SessionDiagnostics, dict[float, float]]] = {}
     while True:
         item = inbox.get()
         if item is None:
             return
         kind, session_id = item[0], item[1]
         if kind == "close":
-            sessions.pop(session_id, None)
-            arrivals.pop(session_id, None)
+            calls.pop(session_id, None)
             continue
-        _, _, image, t, arrival = item
-        diag = sessions.get(session_id)
-        if diag is None:
-            diag = sessions[session_id] = SessionDiagnostics(config, engine=engine)
-        seen = arrivals.setdefault(session_id, {})
-        seen[t] = arrival
-        started = time.perf_counter()
-        try:
-            findings = diag.process(image, t)
-            error = None
-        except Exception as exc:  # a bad frame must not end the worker
-            findings, error = [], f"{type(exc).__name__}: {exc}"
-        busy = time.perf_counter() - started
-        found = [(f, seen.get(f.frame_time, arrival)) for f in findings]
-        if len(seen) > 512:
-            for key in sorted(seen)[:256]:
-                del seen[key]
-        outbox.send((session_id, diag.next_due, found, busy, error))
+        frame: EncodedFrame = item[2]
+        state = calls.get(session_id)
+        if state is None:
+            state = calls[session_id] = (FrameDecoder(), SessionDiagnostics(config, engine=engine), {})
+        decoder, diag, arrivals = state
+        if kind == "gap":
+            decoder.gap()
+            continue
+        for image, t in decoder.decode(frame, diag.wants):
+            arrivals[t] = frame.arrival
+            started = time.perf_counter()
+            try:
+                findings, error = diag.process(image, t), None
+            except Exception as exc:  # a bad frame must not end the worker
+                findings, error = [], f"{type(exc).__name__}: {exc}"
+            busy = time.perf_counter() - started
+            found = [(f, arrivals.get(f.frame_time, frame.arrival)) for f in findings]
+            if len(arrivals) > 512:
+                for key in sorted(arrivals)[:256]:
+                    del arrivals[key]
+            outbox.send((session_id, found, busy, error))
 
 
 @dataclass
@@ -77,45 +82,41 @@ class _Worker:
 
 @dataclass
 class CallAnalysis:
-    """media's FrameSink for one call: mirrors the worker's sampling, one frame in flight at most."""
+    """One call's link to its worker: encoded frames in, findings back on the event loop."""
 
     session_id: str
     pool: DiagnosisPool
     loop: asyncio.AbstractEventLoop
     on_finding: FindingCallback
-    next_due: float = float("-inf")
-    busy: bool = False
+    request_keyframe: Callable[[], None] = lambda: None
     analysed: int = 0
     dropped: int = 0
     busy_s: float = 0.0
-    last_t: float = float("-inf")
+    _skipping: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def wants(self, t: float) -> bool:
-        """Yes when the worker is free for this call and the sampling interval has passed."""
-        if t < self.last_t:  # the stream clock went back (new source): sample afresh
-            self.next_due = float("-inf")
-        self.last_t = t
-        return not self.busy and t >= self.next_due
-
-    def put(self, image: np.ndarray, t: float, arrival: float) -> None:
-        """Send the frame to the call's worker (called from the decoder thread)."""
-        with self._lock:
-            if self.busy:
+    def feed(self, frame: EncodedFrame) -> None:
+        """Hand an encoded video frame to the worker (non-blocking; drops to the next keyframe when behind)."""
+        if frame.kind != "video":
+            return
+        if self._skipping:
+            if not frame.keyframe:
                 self.dropped += 1
                 return
-            self.busy = True
-        self.pool.submit(self.session_id, image, t, arrival)
+            self._skipping = False
+        if not self.pool.submit(self.session_id, frame):
+            self.dropped += 1
+            self._skipping = True
+            self.pool.mark_gap(self.session_id)
+            self.request_keyframe()
 
     def close(self) -> None:
         """Forget this call in its worker."""
         self.pool.forget(self.session_id)
 
-    def _done(self, next_due: float, found: list[tuple[Finding, float]], busy_s: float, error: str | None) -> None:
+    def _done(self, found: list[tuple[Finding, float]], busy_s: float, error: str | None) -> None:
         self.analysed += 1
         self.busy_s += busy_s
-        self.next_due = next_due
-        self.busy = False
         if error:
             log.warning("session %s: analysis of a frame failed: %s", self.session_id, error)
         for finding, arrival in found:
@@ -123,7 +124,7 @@ class CallAnalysis:
 
 
 class DiagnosisPool:
-    """A fixed set of diagnostics worker processes, started on first use."""
+    """A fixed set of analysis worker processes, started on first use."""
 
     def __init__(self, config: DiagnosticsConfig, workers: int = 1) -> None:
         self._config = config
@@ -136,30 +137,41 @@ class DiagnosisPool:
         self._stopping = False
         self.restarts = 0
 
-    def analysis(self, session_id: str, loop: asyncio.AbstractEventLoop, on_finding: FindingCallback) -> CallAnalysis:
-        """The frame sink of one call."""
+    def analysis(self, session_id: str, loop: asyncio.AbstractEventLoop, on_finding: FindingCallback,
+                 request_keyframe: Callable[[], None] = lambda: None) -> CallAnalysis:
+        """The analysis link of one call."""
         self._ensure_started()
-        call = CallAnalysis(session_id, self, loop, on_finding)
+        call = CallAnalysis(session_id, self, loop, on_finding, request_keyframe)
         with self._lock:
             self._calls[session_id] = call
         return call
 
-    def submit(self, session_id: str, image: np.ndarray, t: float, arrival: float) -> None:
-        """Queue a frame for the call's worker."""
-        self._worker_for(session_id).inbox.put(("frame", session_id, image, t, arrival))
+    def submit(self, session_id: str, frame: EncodedFrame) -> bool:
+        """Queue a frame for the call's worker; False if the worker is too far behind."""
+        try:
+            self._worker_for(session_id).inbox.put_nowait(("frame", session_id, frame))
+            return True
+        except queue.Full:
+            return False
+
+    def mark_gap(self, session_id: str) -> None:
+        """Tell the worker frames were dropped (its decoder must wait for a keyframe)."""
+        with contextlib.suppress(queue.Full):
+            self._worker_for(session_id).inbox.put_nowait(("gap", session_id, None))
 
     def forget(self, session_id: str) -> None:
         """Drop a call's state in its worker."""
         with self._lock:
             self._calls.pop(session_id, None)
         if self._workers:
-            self._worker_for(session_id).inbox.put(("close", session_id))
+            with contextlib.suppress(queue.Full):
+                self._worker_for(session_id).inbox.put(("close", session_id, None), timeout=1.0)
 
     def close(self) -> None:
         """Stop the workers."""
         self._stopping = True
         for w in self._workers:
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, queue.Full):
                 w.inbox.put(None, timeout=1.0)
         for w in self._workers:
             w.process.join(timeout=5)
@@ -167,6 +179,10 @@ class DiagnosisPool:
                 w.process.kill()
         if self._reader is not None:
             self._reader.join(timeout=5)
+
+    def worker_pids(self) -> list[int | None]:
+        """Process ids of the workers (for operations and tests)."""
+        return [w.process.pid for w in self._workers]
 
     def _worker_for(self, session_id: str) -> _Worker:
         return self._workers[zlib.crc32(session_id.encode()) % len(self._workers)]
@@ -180,9 +196,9 @@ class DiagnosisPool:
             self._reader.start()
 
     def _spawn(self) -> _Worker:
-        inbox = self._ctx.Queue(maxsize=64)
+        inbox = self._ctx.Queue(maxsize=INBOX_FRAMES)
         receive, send = self._ctx.Pipe(duplex=False)
-        process = self._ctx.Process(target=_worker_main, args=(self._config, inbox, send), name="lensdesk-diagnosis",
+        process = self._ctx.Process(target=_worker_main, args=(self._config, inbox, send), name="lensdesk-analysis",
                                     daemon=True)
         process.start()
         send.close()
@@ -199,21 +215,23 @@ class DiagnosisPool:
                 worker = self._workers[i]
                 if ready is worker.results:
                     try:
-                        session_id, next_due, found, busy_s, error = worker.results.recv()
+                        session_id, found, busy_s, error = worker.results.recv()
                     except (EOFError, OSError):
                         continue
                     call = self._calls.get(session_id)
                     if call is not None:
-                        call._done(next_due, found, busy_s, error)
+                        call._done(found, busy_s, error)
                 elif not self._stopping and not worker.process.is_alive():
                     self._restart(i)
                     break
 
     def _restart(self, index: int) -> None:
         old = self._workers[index]
-        log.error("diagnosis worker %s died (exit code %s); restarting it", old.process.pid, old.process.exitcode)
+        log.error("analysis worker %s died (exit code %s); restarting it", old.process.pid, old.process.exitcode)
         self.restarts += 1
         self._workers[index] = self._spawn()
         for call in list(self._calls.values()):
             if self._worker_for(call.session_id) is self._workers[index]:
-                call.busy = False  # its frame in flight is lost; the call samples again
+                # Its decoder state is gone: start again from the next keyframe.
+                call._skipping = True
+                call.request_keyframe()
