@@ -1,0 +1,39 @@
+"""A crashed analysis worker is restarted: the call goes on and the error screen still becomes a finding."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from bench.inprocess import serve_in_process
+from bench.peers import SyntheticCustomer, SyntheticTechnician
+from bench.session_client import start_pair
+from bench.time_to_finding import NEUTRAL_S, make_clip
+
+pytestmark = pytest.mark.slow
+
+
+async def test_killed_worker_is_restarted_and_the_finding_still_arrives(tmp_path: Path):
+    clip, code, _ = make_clip(8)  # 2 s neutral desk, then a printer error screen
+    async with serve_in_process(tmp_path / "data", recording_enabled=False) as server:
+        pair = await start_pair(server.url, server.technician_token(), SyntheticCustomer(clip), SyntheticTechnician())
+        try:
+            pool = server.services.calls._diagnosis
+            for _ in range(200):  # the pool starts with the call's first video frame
+                if any(pool.worker_pids()):
+                    break
+                await asyncio.sleep(0.05)
+            [pid] = pool.worker_pids()
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)  # mid-call, before the error screen shows
+            finding = await pair.technician_link.wait_for("finding", timeout_s=NEUTRAL_S + 15)
+            assert finding["finding"]["code"] == code
+            assert pool.restarts == 1 and pool.worker_pids()[0] != pid
+            # the relay never stopped: the technician kept receiving video throughout
+            assert pair.technician.fps(1.0) >= 25
+        finally:
+            await pair.close(end_session=True)
