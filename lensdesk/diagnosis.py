@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 import queue
 import threading
 import time
@@ -34,7 +35,7 @@ FindingCallback = Callable[[Finding, float], None]
 INBOX_FRAMES = 1024  # ~3 s of 12 calls at 30 fps; beyond this a worker is behind and frames are dropped
 
 
-def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection) -> None:
+def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, parent_pid: int) -> None:
     """Worker process: decodes each pinned call's video and analyses the frames its sampling wants."""
     from diagnostics.ocr import make_engine
     from diagnostics.session import SessionDiagnostics
@@ -43,7 +44,12 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection) -> N
     engine = make_engine(config.tessdata_path, config.languages)
     calls: dict[str, tuple[FrameDecoder, SessionDiagnostics, dict[float, float]]] = {}
     while True:
-        item = inbox.get()
+        try:
+            item = inbox.get(timeout=2.0)
+        except queue.Empty:
+            if os.getppid() != parent_pid:
+                return  # the server was killed (SIGKILL skips clean-up): do not linger as an orphan
+            continue
         if item is None:
             return
         kind, session_id = item[0], item[1]
@@ -198,8 +204,8 @@ class DiagnosisPool:
     def _spawn(self) -> _Worker:
         inbox = self._ctx.Queue(maxsize=INBOX_FRAMES)
         receive, send = self._ctx.Pipe(duplex=False)
-        process = self._ctx.Process(target=_worker_main, args=(self._config, inbox, send), name="lensdesk-analysis",
-                                    daemon=True)
+        process = self._ctx.Process(target=_worker_main, args=(self._config, inbox, send, os.getpid()),
+                                    name="lensdesk-analysis", daemon=True)
         process.start()
         send.close()
         return _Worker(process, inbox, receive)

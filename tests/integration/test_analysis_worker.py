@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bench.inprocess import serve_in_process
 from bench.peers import SyntheticCustomer, SyntheticTechnician
 from bench.session_client import start_pair
 from bench.time_to_finding import NEUTRAL_S, make_clip
+from tests.support import running_server
 
 pytestmark = pytest.mark.slow
 
@@ -37,3 +39,41 @@ async def test_killed_worker_is_restarted_and_the_finding_still_arrives(tmp_path
             assert pair.technician.fps(1.0) >= 25
         finally:
             await pair.close(end_session=True)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def test_workers_do_not_outlive_a_killed_server(tmp_path: Path):
+    clip, _, _ = make_clip(1)
+    with running_server(tmp_path / "data", env={"LENSDESK_RECORDING_ENABLED": "false"}) as server:
+
+        async def call_with_video() -> list[int]:
+            pair = await start_pair(server.url, server.technician_token(), SyntheticCustomer(clip),
+                                    SyntheticTechnician())
+            try:
+                for _ in range(200):
+                    workers = _children(server.proc.pid)
+                    if workers:
+                        return workers
+                    await asyncio.sleep(0.05)
+                raise AssertionError("no analysis worker was started")
+            finally:
+                server.kill(signal.SIGKILL)
+                await pair.close()
+
+        workers = asyncio.run(call_with_video())
+        for _ in range(100):
+            if not any(Path(f"/proc/{w}").exists() for w in workers):
+                break
+            time.sleep(0.1)
+        assert not any(Path(f"/proc/{w}").exists() for w in workers), "an analysis worker was left running"
