@@ -8,6 +8,7 @@ bytes, which passthrough preserves exactly, so send->receive latency is measured
 from __future__ import annotations
 
 import asyncio
+import collections
 import fractions
 import hashlib
 import time
@@ -45,7 +46,13 @@ def encode_clip(frames: Iterable[np.ndarray], *, fps: int = 30, bitrate: int = 1
     frames = list(frames)
     video = _encode_vp8(frames, fps, bitrate, keyframe_interval)
     video_key = _encode_vp8(frames, fps, bitrate * 3, 1)
-    seconds = audio_seconds if audio_seconds is not None else len(frames) / fps
+    audio = encode_tone(audio_seconds if audio_seconds is not None else len(frames) / fps)
+    h, w = frames[0].shape[:2]
+    return EncodedClip(video, video_key, audio, w, h, fps)
+
+
+def encode_tone(seconds: float, hz: float = 440.0) -> list[bytes]:
+    """A sine tone as 20 ms Opus packets (a synthetic voice)."""
     actx = av.CodecContext.create("libopus", "w")
     actx.sample_rate = AUDIO_CLOCK
     actx.layout = "stereo"
@@ -55,14 +62,13 @@ def encode_clip(frames: Iterable[np.ndarray], *, fps: int = 30, bitrate: int = 1
     n = int(seconds * 50)
     for i in range(n):
         t = (np.arange(960) + i * 960) / AUDIO_CLOCK
-        tone = (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16)
-        af = av.AudioFrame.from_ndarray(np.repeat(tone[None, :], 2, axis=0).reshape(1, -1), format="s16",
+        tone = (np.sin(2 * np.pi * hz * t) * 8000).astype(np.int16)
+        af = av.AudioFrame.from_ndarray(np.repeat(tone, 2).reshape(1, -1), format="s16",  # interleaved L R
                                         layout="stereo")
         af.sample_rate = AUDIO_CLOCK
         af.pts = i * 960
         audio += [bytes(p) for p in actx.encode(af)]
-    h, w = frames[0].shape[:2]
-    return EncodedClip(video, video_key, audio, w, h, fps)
+    return audio
 
 
 def moving_bar_clip(keyframe_interval: int, seconds: float = 2.0) -> EncodedClip:
@@ -140,6 +146,20 @@ class LoopingEncodedTrack(MediaStreamTrack):
         self._want_key = True
 
 
+def tone_levels(opus_payloads: Iterable[bytes], tones: Iterable[float]) -> dict[float, float]:
+    """Share of the audio's energy near each tone (+-30 Hz) in decoded Opus: who can be heard in a mix."""
+    decoder = av.CodecContext.create("opus", "r")
+    chunks = [frame.to_ndarray()[0] for data in opus_payloads for frame in decoder.decode(av.Packet(data))]
+    tones = list(tones)
+    if not chunks:
+        return {hz: 0.0 for hz in tones}
+    signal = np.concatenate(chunks).astype(np.float64)
+    power = np.abs(np.fft.rfft(signal * np.hanning(signal.size))) ** 2
+    freqs = np.fft.rfftfreq(signal.size, 1 / AUDIO_CLOCK)
+    total = float(power.sum()) or 1.0
+    return {hz: float(power[np.abs(freqs - hz) <= 30].sum()) / total for hz in tones}
+
+
 def frame_key(data: bytes) -> bytes:
     """Identity of an encoded frame across the relay."""
     return hashlib.blake2b(data, digest_size=12).digest()
@@ -198,18 +218,29 @@ class SyntheticCustomer(_SyntheticPeer):
                                              key_packets=clip.video_key)
             sender = self.pc.addTrack(self.video)
             sender._send_keyframe = self.video.request_keyframe  # type: ignore[method-assign]
+        self.audio_payloads: collections.deque[bytes] = collections.deque(maxlen=250)  # last 5 s of Opus heard
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        for t in self.pc.getTransceivers():
+            if t.receiver.track is track and track.kind == "audio":
+                tap_receiver(t.receiver, lambda f: self.audio_payloads.append(f.data), decode=False)
 
 
 class SyntheticTechnician(_SyntheticPeer):
     """An aiortc technician that receives audio and video WITHOUT decoding, counting and timing frames."""
 
-    def __init__(self, book: LatencyBook | None = None) -> None:
+    def __init__(self, book: LatencyBook | None = None, *, voice: list[bytes] | None = None) -> None:
         self.pc = RTCPeerConnection()
         self.book = book
         self.video_frames: list[float] = []
         self.audio_frames = 0
+        self.audio_payloads: collections.deque[bytes] = collections.deque(maxlen=250)  # last 5 s of Opus heard
         self.keyframes = 0
-        self.pc.addTransceiver("audio", direction="recvonly")
+        if voice is not None:  # a technician who talks (pre-encoded Opus)
+            self.pc.addTrack(LoopingEncodedTrack("audio", voice, AUDIO_CLOCK, 960, 0.02))
+        else:
+            self.pc.addTransceiver("audio", direction="recvonly")
         self.pc.addTransceiver("video", direction="recvonly")
         self.pc.on("track", self._on_track)
 
@@ -223,6 +254,7 @@ class SyntheticTechnician(_SyntheticPeer):
     def _on_frame(self, frame: EncodedFrame) -> None:
         if frame.kind == "audio":
             self.audio_frames += 1
+            self.audio_payloads.append(frame.data)
             return
         self.video_frames.append(frame.arrival)
         self.keyframes += int(frame.keyframe)

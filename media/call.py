@@ -6,11 +6,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
-from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
+from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 
 from .frames import EncodedFrame
 from .hub import EncodedHub, PassthroughTrack
 from .jitter import use_relay_jitter_buffer
+from .mixer import MixTrack, VoiceBuffer
 from .peer import ServerPeer, install_drop
 from .tap import tap_receiver
 
@@ -43,6 +44,10 @@ class CallMedia:
         self._on_peer_state = on_peer_state
         self._primary_technician: str | None = None
         self._ice_servers = list(ice_servers)
+        # Audio: passthrough while there is one technician; N-1 mixes once an expert joins.
+        self._audio_out: dict[str, tuple[RTCRtpSender, PassthroughTrack]] = {}
+        self._voices: dict[str, VoiceBuffer] = {}
+        self._mixes: list[MixTrack] = []
 
     def add_observer(self, observer: EncodedObserver) -> None:
         """Also hand every received encoded frame to `observer` (recorder, analysis)."""
@@ -63,8 +68,11 @@ class CallMedia:
             if role == "technician" and self._primary_technician is None:
                 self._primary_technician = participant_id
         if role == "customer":
-            return await peer.answer(sdp, self._prepare_customer)
-        return await peer.answer(sdp, lambda pc: self._prepare_technician(participant_id, pc))
+            answer = await peer.answer(sdp, lambda pc: self._prepare_customer(participant_id, pc))
+        else:
+            answer = await peer.answer(sdp, lambda pc: self._prepare_technician(participant_id, pc))
+        self._update_mixing()
+        return answer
 
     async def add_candidate(self, participant_id: str, candidate: str, sdp_mid: str | None,
                             sdp_mline_index: int | None) -> None:
@@ -83,8 +91,15 @@ class CallMedia:
         if participant_id == self._primary_technician:
             self._primary_technician = next(
                 (pid for pid, p in self._peers.items() if p.role == "technician"), None)
+        self._audio_out.pop(participant_id, None)
+        self._update_mixing()
         if peer is not None:
             await peer.close()
+
+    @property
+    def mixing(self) -> bool:
+        """Whether the call's audio is mixed (two or more technicians) rather than passed through."""
+        return bool(self._voices)
 
     async def close(self) -> None:
         """Close every peer of the call."""
@@ -94,21 +109,23 @@ class CallMedia:
 
     # -- wiring -----------------------------------------------------------------------------------
 
-    def _prepare_customer(self, pc: RTCPeerConnection) -> None:
+    def _prepare_customer(self, participant_id: str, pc: RTCPeerConnection) -> None:
         for t in pc.getTransceivers():
             self._tap_new(t, "customer")
             if t.kind == "audio" and t.sender.track is None:
-                self._send(t, self.to_customer_audio.subscribe())
+                self._send(t, self.to_customer_audio.subscribe(), participant_id)
 
     def _prepare_technician(self, participant_id: str, pc: RTCPeerConnection) -> None:
         for t in pc.getTransceivers():
             self._tap_new(t, f"technician:{participant_id}")
             if t.sender.track is None:
                 hub = self.customer_audio if t.kind == "audio" else self.customer_video
-                self._send(t, hub.subscribe())
+                self._send(t, hub.subscribe(), participant_id)
 
-    def _send(self, transceiver: RTCRtpTransceiver, track: PassthroughTrack) -> None:
+    def _send(self, transceiver: RTCRtpTransceiver, track: PassthroughTrack, participant_id: str) -> None:
         transceiver.sender.replaceTrack(track)
+        if transceiver.kind == "audio":
+            self._audio_out[participant_id] = (transceiver.sender, track)
         transceiver.direction = "sendrecv" if transceiver.direction in ("recvonly", "sendrecv") else "sendonly"
         # A PLI/FIR from the viewing browser must reach the customer's encoder, not aiortc's (unused) one.
         transceiver.sender._send_keyframe = track.request_keyframe  # type: ignore[method-assign]
@@ -135,12 +152,40 @@ class CallMedia:
 
     def _deliver(self, source: str, hub: EncodedHub, frame: EncodedFrame) -> None:
         hub.push(frame)
+        if frame.kind == "audio" and source in self._voices:
+            self._voices[source].push(frame)
         self._notify(source, frame)
 
     def _deliver_technician_audio(self, source: str, participant_id: str, frame: EncodedFrame) -> None:
         if participant_id == self._primary_technician:
             self.to_customer_audio.push(frame)
+        if source in self._voices:
+            self._voices[source].push(frame)
         self._notify(source, frame)
+
+    def _update_mixing(self) -> None:
+        """Switch between passthrough (one technician) and N-1 mixes (more), without renegotiating."""
+        listeners = {pid: self._peers[pid].role for pid in self._audio_out if pid in self._peers}
+        technicians = [pid for pid, role in listeners.items() if role == "technician"]
+        for mix in self._mixes:
+            mix.stop()
+        self._mixes.clear()
+        if len(technicians) < 2:
+            if self._voices:
+                self._voices.clear()
+                for sender, passthrough in self._audio_out.values():
+                    sender.replaceTrack(passthrough)
+            return
+        sources = {pid: "customer" if role == "customer" else f"technician:{pid}" for pid, role in listeners.items()}
+        for source in sources.values():
+            self._voices.setdefault(source, VoiceBuffer(source))
+        for stale in set(self._voices) - set(sources.values()):
+            del self._voices[stale]
+        for pid, (sender, _) in self._audio_out.items():
+            if pid in sources:
+                mix = MixTrack([self._voices[s] for other, s in sources.items() if other != pid])
+                self._mixes.append(mix)
+                sender.replaceTrack(mix)
 
     def _notify(self, source: str, frame: EncodedFrame) -> None:
         for observer in self._observers:

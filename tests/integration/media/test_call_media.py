@@ -8,7 +8,15 @@ import time
 import numpy as np
 import pytest
 
-from bench.peers import EncodedClip, LatencyBook, SyntheticCustomer, SyntheticTechnician, moving_bar_clip
+from bench.peers import (
+    EncodedClip,
+    LatencyBook,
+    SyntheticCustomer,
+    SyntheticTechnician,
+    encode_tone,
+    moving_bar_clip,
+    tone_levels,
+)
 from media.call import CallMedia
 from media.frames import EncodedFrame
 
@@ -109,3 +117,38 @@ async def test_garbage_offer_is_a_negotiation_error():
     with pytest.raises(NegotiationError):
         await media.handle_offer("c-1", "customer", "v=0\r\nthis is not sdp\r\n")
     await media.close()
+
+
+async def test_an_invited_expert_is_mixed_in_so_everyone_hears_everyone_else(clip):
+    # customer hums 440 Hz, the technician 880 Hz, the expert 1320 Hz
+    media = CallMedia("s-5")
+    customer = SyntheticCustomer(clip)
+    technician = SyntheticTechnician(voice=encode_tone(2.0, 880))
+    expert = SyntheticTechnician(voice=encode_tone(2.0, 1320))
+    tones = (440, 880, 1320)
+    try:
+        await connect(media, "t-1", "technician", technician)
+        await connect(media, "c-1", "customer", customer)
+        await wait_for(lambda: technician.audio_frames > 50)
+        assert not media.mixing  # two voices: plain passthrough
+        heard = tone_levels(list(technician.audio_payloads)[-50:], tones)
+        assert heard[440] > 0.5 and heard[1320] < 0.01
+        await connect(media, "t-2", "technician", expert)
+        assert media.mixing
+        await wait_for(lambda: expert.audio_frames > 100)
+        await asyncio.sleep(1.0)
+        last_second = {name: tone_levels(list(peer.audio_payloads)[-50:], tones)
+                       for name, peer in (("customer", customer), ("technician", technician), ("expert", expert))}
+        # everyone hears the two others and not themselves
+        for name, own, others in (("customer", 440, (880, 1320)), ("technician", 880, (440, 1320)),
+                                  ("expert", 1320, (440, 880))):
+            levels = last_second[name]
+            assert all(levels[hz] > 0.1 for hz in others), (name, levels)
+            assert levels[own] < 0.02, (name, levels)
+        # the expert leaves: back to passthrough
+        await media.remove("t-2")
+        assert not media.mixing
+    finally:
+        for peer in (customer, technician, expert):
+            await peer.close()
+        await media.close()
