@@ -133,3 +133,17 @@ def test_expired_or_damaged_link_is_explained(server, customer_browser):
     page.goto(f"{server.url}/join#token=garbage")
     page.reload()
     assert "new link" in page.inner_text("#error")
+
+
+def test_customer_reconnects_after_a_dropped_connection(server, technician_browser, customer_browser):
+    console, customer = start_call(server, technician_browser, customer_browser)
+    customer.click("#video")
+    frames = wait_video_playing(console)
+    # the phone loses its connection (e.g. Wi-Fi to mobile data): the page rejoins by itself
+    customer.evaluate("() => window.lensdesk.call.ws.close()")
+    customer.wait_for_function("() => window.lensdesk.reconnects === 1", timeout=20000)
+    customer.wait_for_function("() => window.lensdesk.call.pc.connectionState === 'connected'", timeout=20000)
+    console.wait_for_function("() => document.getElementById('peer-info').textContent.includes('in the call')")
+    # and the camera it had on is back on the technician's screen
+    console.wait_for_function(f"() => ({FRAMES_JS})() > {frames + 30}", timeout=20000)
+    console.wait_for_function("() => document.getElementById('video-state').textContent.includes('live')")

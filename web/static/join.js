@@ -45,12 +45,8 @@ $("join").addEventListener("click", async () => {
     $("join").disabled = false;
     return;
   }
-  const call = new Call({ token, sessionId: claims.sid, name: "Customer" });
-  state.call = call;
-  wire(call);
   try {
-    const welcome = await call.connect();
-    $("recording-live").hidden = !welcome.recording;
+    await connectCall();
   } catch (e) {
     const msg = e.code === "token_expired" ? "This link has expired. Please ask the technician for a new link."
       : e.code === "session_ended" ? "This support session has ended."
@@ -59,20 +55,66 @@ $("join").addEventListener("click", async () => {
     fail(msg); status("Could not join.");
     return;
   }
-  const pc = call.createPeer();
-  for (const t of state.mic.getAudioTracks()) pc.addTrack(t, state.mic);
-  await call.negotiate();
   $("consent").hidden = true;
   $("call").hidden = false;
   status(state.technicianName ? `In a call with ${state.technicianName}.` : "Connected. Waiting for the technician…");
 });
+
+/** Join the session and set up media; on a reconnect the camera that was on is sent again. */
+async function connectCall() {
+  const call = new Call({ token, sessionId: claims.sid, name: "Customer" });
+  state.call = call;
+  wire(call);
+  const welcome = await call.connect();
+  $("recording-live").hidden = !welcome.recording;
+  const pc = call.createPeer();
+  for (const t of state.mic.getAudioTracks()) pc.addTrack(t, state.mic);
+  state.videoTransceiver = null;
+  await call.negotiate();
+  if (state.camera) {
+    const track = state.camera.getVideoTracks()[0];
+    state.videoTransceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [state.camera] });
+    await call.negotiate();
+    call.send({ type: "video_started", facing: state.facing === "environment" ? "environment" : "user" });
+  }
+}
+
+/** A phone switching networks drops the connection: rejoin with backoff instead of ending the call. */
+async function reconnect() {
+  if (state.reconnecting) return;
+  state.reconnecting = true;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    status("Connection lost. Reconnecting…");
+    await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
+    try {
+      if (state.call && state.call.pc) state.call.pc.close();
+      await connectCall();
+      state.reconnecting = false;
+      state.reconnects = (state.reconnects || 0) + 1;
+      fail("");
+      status(state.technicianName ? `Reconnected. In a call with ${state.technicianName}.` : "Reconnected.");
+      return;
+    } catch (e) {
+      if (["token_expired", "session_ended", "token_invalid"].includes(e.code)) {
+        fail(e.code === "session_ended" ? "This support session has ended."
+          : "The link is no longer valid. Please ask the technician for a new link.");
+        break;
+      }
+    }
+  }
+  state.reconnecting = false;
+  status("Disconnected. Reload this page to try again.");
+}
 
 function wire(call) {
   call.addEventListener("track", (ev) => {
     const e = ev.detail;
     if (e.track.kind === "audio") $("remote-audio").srcObject = e.streams[0] || new MediaStream([e.track]);
   });
-  call.addEventListener("pcstate", (ev) => { if (ev.detail === "failed") fail("The connection was lost. Please rejoin."); });
+  call.addEventListener("pcstate", (ev) => {
+    // Media lost while signaling still works (e.g. a new network path): start over on a fresh connection.
+    if (ev.detail === "failed" && call === state.call && !call.closed) { call.closed = true; call.ws.close(); reconnect(); }
+  });
   call.addEventListener("welcome", (ev) => {
     const tech = ev.detail.participants.find((p) => p.role === "technician");
     if (tech) { state.technicianName = tech.name; status(`In a call with ${tech.name}.`); }
@@ -93,9 +135,15 @@ function wire(call) {
     $("request").hidden = false;
   });
   call.addEventListener("stop_video", () => stopVideo());
-  call.addEventListener("ended", () => { status("The technician ended the session. Thank you!"); teardown(); });
+  call.addEventListener("ended", () => {
+    state.ended = true;
+    status("The technician ended the session. Thank you!");
+    teardown();
+  });
   call.addEventListener("error", (ev) => { if (ev.detail.code !== "video_off") fail(ev.detail.message); });
-  call.addEventListener("closed", () => { if (!call.closed) status("Disconnected."); });
+  call.addEventListener("closed", () => {
+    if (call === state.call && !call.closed && !state.ended) reconnect();
+  });
 }
 
 async function openCamera(facing) {
