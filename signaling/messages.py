@@ -209,6 +209,16 @@ class Pong(_Msg):
     type: Literal["pong"] = "pong"
 
 
+class RejoinToken(_Msg):
+    """To a customer after joining: a token to rejoin this session after a dropped connection.
+
+    The join link may expire during a long call; this one lives as long as a technician's token."""
+
+    type: Literal["rejoin_token"] = "rejoin_token"
+    token: str
+    expires_at: float
+
+
 class Ended(_Msg):
     """The session ended (a technician ended it, or the server is shutting down)."""
 
@@ -218,7 +228,7 @@ class Ended(_Msg):
 
 ServerMessage = (
     Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
-    | StopVideo | Renegotiate | FindingMessage | ErrorMessage | Pong | Ended
+    | StopVideo | Renegotiate | FindingMessage | ErrorMessage | Pong | Ended | RejoinToken
 )
 
 

@@ -51,6 +51,10 @@ class TokenService:
         """A token letting a technician create and join sessions."""
         return self._encode(Role.TECHNICIAN, technician_id, name or technician_id, None, self._technician_ttl_s)
 
+    def issue_rejoin(self, claims: Claims) -> str:
+        """For a customer in a call: the same identity and session, valid as long as a technician token."""
+        return self._encode(Role.CUSTOMER, claims.subject, claims.name, claims.session_id, self._technician_ttl_s)
+
     def issue_customer(self, session_id: str, name: str = "Customer", ttl_s: int | None = None) -> str:
         """A join token valid for exactly one session."""
         return self._encode(Role.CUSTOMER, f"cust-{uuid.uuid4().hex[:12]}", name, session_id,

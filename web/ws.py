@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketState
 from signaling import messages as m
 from signaling.ratelimit import TokenBucket
 from signaling.service import CallService
-from signaling.tokens import TokenError, TokenService
+from signaling.tokens import Role, TokenError, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,9 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                             await link.send(exc.to_message(fatal=True))
                             break
                         session_id = msg.session_id
+                        if claims.role is Role.CUSTOMER:
+                            rejoin = tokens.issue_rejoin(claims)
+                            await link.send(m.RejoinToken(token=rejoin, expires_at=tokens.verify(rejoin).expires_at))
                     elif isinstance(msg, m.Join):
                         raise m.ProtocolError("already_joined", "This connection has already joined.")
                     elif isinstance(msg, m.Ping):

@@ -16,7 +16,7 @@ function sessionFromToken(token) {
   } catch { return null; }
 }
 
-const token = fragmentParams().get("token");
+let token = fragmentParams().get("token");
 const claims = token && sessionFromToken(token);
 if (!claims || !claims.sid) {
   status("This link is not valid.");
@@ -135,6 +135,8 @@ function wire(call) {
     $("request").hidden = false;
   });
   call.addEventListener("stop_video", () => stopVideo());
+  // Rejoining after a drop must not depend on the join link, which may expire during a long call.
+  call.addEventListener("rejoin_token", (ev) => { token = ev.detail.token; });
   call.addEventListener("ended", () => {
     state.ended = true;
     status("The technician ended the session. Thank you!");

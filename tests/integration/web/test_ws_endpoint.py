@@ -38,8 +38,12 @@ def recv(conn: ClientConnection) -> dict:
 
 
 def join(conn: ClientConnection, token: str, session_id: str) -> dict:
+    """Join; returns the reply (welcome or error), having consumed a customer's rejoin token."""
     conn.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
-    return recv(conn)
+    reply = recv(conn)
+    if reply.get("type") == "welcome" and reply["role"] == "customer":
+        assert recv(conn)["type"] == "rejoin_token"
+    return reply
 
 
 def test_malformed_messages_get_errors_and_the_connection_survives(server):
@@ -135,3 +139,21 @@ def test_abusive_flood_is_disconnected(server):
                 conn.send(json.dumps({"type": "ping"}))
             for _ in range(200):
                 recv(conn)
+
+
+def test_customer_gets_a_longer_lived_rejoin_token_for_the_same_session(server):
+    session_id, token = new_session(server)
+    with ws(server) as conn:
+        conn.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
+        assert recv(conn)["type"] == "welcome"
+        rejoin = recv(conn)
+        assert rejoin["type"] == "rejoin_token"
+    claims = server.tokens.verify(rejoin["token"])
+    original = server.tokens.verify(token)
+    assert claims.session_id == session_id and claims.subject == original.subject
+    assert claims.expires_at > original.expires_at
+    other_session, _ = new_session(server)
+    with ws(server) as conn:  # still bound to its one session
+        assert join(conn, rejoin["token"], other_session)["code"] == "token_wrong_session"
+    with ws(server) as conn:
+        assert join(conn, rejoin["token"], session_id)["type"] == "welcome"
