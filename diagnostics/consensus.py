@@ -57,6 +57,31 @@ def _two_off(a: str, b: str) -> bool:
     return len(a) == len(b) >= 7 and sum(x != y for x, y in zip(a, b, strict=True)) == 2
 
 
+# Glyph pairs OCR confuses on blurred or compressed displays (closed loops, stroke ends lost).
+_CONFUSED = frozenset(frozenset(p) for p in (
+    "08", "06", "09", "0C", "0D", "0Q", "68", "89", "38", "39", "35", "56", "5S", "8B", "17", "1I", "27", "2Z",
+    "4A", "EF", "6G",
+))
+
+
+def is_confusion_variant(a: str, b: str) -> bool:
+    """Same layout, differing only in commonly confused glyphs (13.26.66 for 13.20.00, SC998-81 for SC990-01)."""
+    if a == b or len(a) != len(b):
+        return False
+    same = 0
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            same += x.isalnum()
+        elif frozenset((x, y)) not in _CONFUSED:
+            return False
+    return same >= 2  # something has to agree beyond the layout
+
+
+def _misread_of(a: str, b: str) -> bool:
+    """a is a plausible misread of b: one glyph off, two off in a long code, or only confusable glyphs off."""
+    return is_near_variant(a, b) or _two_off(a, b) or is_confusion_variant(a, b)
+
+
 class Consensus:
     """Accumulates per-frame code reads of one stream. Not thread-safe."""
 
@@ -80,7 +105,7 @@ class Consensus:
             self._confirmed[code] = t
             return True
         for done, last in self._confirmed.items():
-            if is_near_variant(code, done) and t - last <= self._c.variant_suppress_s:
+            if _misread_of(code, done) and t - last <= self._c.variant_suppress_s:
                 return True  # a misread of a code still on screen, not a new code
         return False
 
@@ -114,15 +139,37 @@ class Consensus:
                 single_ok = False
             if len(cand.times) >= needed or single_ok:
                 out.append(self._confirm(self._vote(cand, t), t))
+            elif self._backed_by_misreads(cand, t):
+                out.append(self._confirm(cand, t))
         return out
 
+    def _backed_by_misreads(self, cand: Candidate, t: float) -> bool:
+        """A catalogued code, read just now, whose recent misreads (49.4002 for 49.4C02) add up with its own reads.
+
+        Glyphs that OCR keeps confusing (C/0) split one screen's reads over several spellings; together they
+        are as good as agreeing reads, but only the catalogued spelling, read at least once, is confirmed, and
+        only with one read more than plain agreement needs."""
+        if cand.code not in self._known:
+            return False
+        misreads = sum(len(c.times) for c in self._candidates.values()
+                       if c is not cand and c.code not in self._known and c.times
+                       and t - c.times[-1] <= self._c.confirm_window_s
+                       and _misread_of(c.code, cand.code))
+        return misreads > 0 and len(cand.times) + misreads >= self._c.confirm_reads + 1
+
     def _misread_of_known(self, code: str) -> bool:
-        return code not in self._known and any(is_near_variant(code, k) or _two_off(code, k) for k in self._known)
+        return code not in self._known and any(_misread_of(code, k) for k in self._known)
 
     def _vote(self, cand: Candidate, t: float) -> Candidate:
         """Among near-variant readings of the same screen, the most often read one (then the known one)."""
         rivals = [c for c in self._candidates.values() if c is cand or is_near_variant(c.code, cand.code)]
         recent = [c for c in rivals if c.times and t - c.times[-1] <= self._c.confirm_window_s]
+        if self._misread_of_known(cand.code):
+            # The catalogued spelling, read in the same window, explains the misread better than any count.
+            known = [c for c in self._candidates.values() if c.code in self._known and c.times
+                     and t - c.times[-1] <= self._c.confirm_window_s and _misread_of(cand.code, c.code)]
+            if known:
+                return max(known, key=lambda c: (len(c.times), c.best_confidence))
         # Readings that look like misreads of a catalogued code count for less, as they do for confirmation.
         return max(recent or [cand], key=lambda c: (len(c.times) - 2 * self._misread_of_known(c.code),
                                                     c.code in self._known, c.best_confidence))
@@ -131,7 +178,7 @@ class Consensus:
         del self._candidates[cand.code]
         self._confirmed[cand.code] = t
         # Pending near-variants were most likely misreads of this code.
-        for other in [c for c in self._candidates if is_near_variant(c, cand.code)]:
+        for other in [c for c in self._candidates if _misread_of(c, cand.code)]:
             del self._candidates[other]
         assert cand.best_frame is not None
         return Confirmation(cand.code, cand.pattern, cand.family, cand.best_confidence, cand.best_time,

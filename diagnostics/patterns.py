@@ -43,6 +43,7 @@ DASH = _class("-", {"–": "-", "—": "-", "~": "-", "_": "-", "=": "-"})
 DOT = _class(".", {",": ".", "·": "."})
 COLON = _class(":", {";": ":", "：": ":"})
 SPACE = _class(" ")
+LETTER_E = ("£", "€")  # an E whose middle bar blurs into the stem reads as a currency sign
 
 
 def letter(ch: str, *lookalikes: str) -> dict[str, str]:
@@ -78,18 +79,18 @@ PATTERNS: tuple[CodePattern, ...] = (
     # Windows HRESULT / stop codes: 0x8007045D
     CodePattern("hresult", "windows", (S(ZERO), S(LETTER_X), S(HEX, 8)), needs_context=False, min_real_digits=3),
     # Canon-style E-204
-    CodePattern("e-dash", "canon", (S(letter("E")), S(DASH), S(DIGIT, 3)), needs_context=False, min_real_digits=1),
+    CodePattern("e-dash", "canon", (S(letter("E", *LETTER_E)), S(DASH), S(DIGIT, 3)), needs_context=False, min_real_digits=1),
     # Ricoh SC542, SC990-01
     CodePattern("sc", "ricoh", (S(letter("S", "5", "$")), S(letter("C", "(")), S(SPACE, 0, 1), S(DIGIT, 3),
                                 S(DASH, 0, 1), S(DIGIT, 0, 2)), needs_context=False, min_real_digits=2),
     # Printer panels E:51
-    CodePattern("e-colon", "generic-printer", (S(letter("E")), S(COLON), S(DIGIT, 2)), needs_context=False,
+    CodePattern("e-colon", "generic-printer", (S(letter("E", *LETTER_E)), S(COLON), S(DIGIT, 2)), needs_context=False,
                 min_real_digits=1),
     # HP service codes 49.4C02, 79.04, 13.20.00
     CodePattern("hp", "hp", (S(DIGIT, 2), S(DOT), S(HEX, 1, 5), S(DOT, 0, 1), S(HEX, 0, 2)), needs_context=True,
                 min_real_digits=2),
     # Appliance codes E5, F3, E21, E04
-    CodePattern("appliance", "appliance", (S(_class("EFCHLP")), S(DIGIT, 1, 2)), needs_context=True,
+    CodePattern("appliance", "appliance", (S(_class("EFCHLP", dict.fromkeys(LETTER_E, "E"))), S(DIGIT, 1, 2)), needs_context=True,
                 min_real_digits=1),
 )
 

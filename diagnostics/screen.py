@@ -129,6 +129,21 @@ def rectify(image: np.ndarray, quad: np.ndarray, inset: float = 0.01) -> np.ndar
     return cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _extend_along_line(main: np.ndarray, kept: list[tuple[int, int, int, int]], reach: int) -> None:
+    """Add to the main block the text components level with it and a little beyond its clustering gap.
+
+    Wide letter spacing leaves a glyph apart, most often a lone "1" on a seven-segment panel (only its right
+    bars are lit, so a whole digit cell of gap precedes it); cut off, it turns E21 into E2."""
+    x0, y0, w0, h0 = cv2.boundingRect(main)
+    if w0 == 0:
+        return
+    for x, y, cw, ch in kept:
+        centre_y = y + ch / 2
+        gap = max(x - (x0 + w0), x0 - (x + cw))
+        if y0 <= centre_y <= y0 + h0 and 0 < gap <= reach and ch >= 0.2 * h0:
+            main[y:y + ch, x:x + cw] = 1
+
+
 @dataclass(frozen=True, slots=True)
 class TextMass:
     """Where text-like strokes are: component centres and areas (full-frame pixels), and the main block."""
@@ -156,6 +171,7 @@ def find_text(gray: np.ndarray) -> TextMass:
     n, _, stats, _ = cv2.connectedComponentsWithStats(bw)
     keep = np.zeros(bw.shape, np.uint8)
     pts, wts = [], []
+    kept: list[tuple[int, int, int, int]] = []
     for i in range(1, n):
         x, y, cw, ch, area = stats[i]
         # Text lines: not touching the whole frame, not specks; an edge of the bezel is long, thin or
@@ -163,6 +179,7 @@ def find_text(gray: np.ndarray) -> TextMass:
         if (ch < 0.5 * small.shape[0] and cw < 0.95 * small.shape[1] and area > 30 and ch < 4 * cw
                 and cw < 20 * ch and area > 0.15 * cw * ch):
             keep[y:y + ch, x:x + cw] = 255
+            kept.append((int(x), int(y), int(cw), int(ch)))
             # Box corners, not centres: a screen outline must hold whole words, not half of them.
             for px, py in ((x, y), (x + cw, y), (x, y + ch), (x + cw, y + ch)):
                 pts.append((px / scale, py / scale))
@@ -178,6 +195,7 @@ def find_text(gray: np.ndarray) -> TextMass:
     mass = np.bincount(labels.ravel(), weights=(keep > 0).ravel().astype(np.float64), minlength=m)
     mass[0] = 0
     main = np.logical_and(labels == int(np.argmax(mass)), keep > 0).astype(np.uint8)
+    _extend_along_line(main, kept, 3 * k)
     pts = cv2.findNonZero(main)
     rect = cv2.minAreaRect(pts)
     angle = rect[2] if rect[2] <= 45 else rect[2] - 90  # OpenCV reports 0..90; fold to -45..45

@@ -165,6 +165,10 @@ def read_seven_segment(gray: np.ndarray) -> list[OcrLine]:
             continue
         chars, confs = [], []
         extents = []
+        # A cell whose columns are empty in this band (set by a deslanted neighbour row) holds no glyph here.
+        cells = [(a, b) for a, b in cells if band[:, a:b].any()]
+        if not cells:
+            continue
         for a, b in cells:
             rows = np.flatnonzero(band[:, a:b].any(axis=1))
             extents.append((int(rows[0]), int(rows[-1]) + 1))

@@ -98,3 +98,35 @@ def test_near_variant():
     assert is_near_variant("E21", "E2") and is_near_variant("E2", "E21")  # a dropped glyph
     assert not is_near_variant("E21", "E1-")
     assert not is_near_variant("E-204", "E-999")
+
+
+def test_misreads_of_a_catalogued_code_back_its_own_read():
+    # OCR keeps reading the C of 49.4C02 as 0 or the 2 as 7: the screen is read often, the right spelling rarely.
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02"}))
+    assert c.add([read("49.4002", pattern="hp")], FRAME, 0.6) == []
+    assert c.add([read("49.4007", pattern="hp")], FRAME, 1.0) == []
+    (done,) = c.add([read("49.4C02", pattern="hp")], FRAME, 1.4)
+    assert done.code == "49.4C02"
+    for t in (1.8, 2.2, 2.6, 3.0, 3.4):  # later misreads, one or two glyphs off, are not new codes
+        assert c.add([read("49.4002", pattern="hp"), read("49.4007", pattern="hp")], FRAME, t) == []
+
+
+def test_misreads_alone_never_confirm_the_catalogued_code():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02"}))
+    for t in (0.6, 1.0, 1.4):
+        assert c.add([read("49.4002", pattern="hp")], FRAME, t) == []
+    assert "49.4C02" not in c.confirmed_codes
+
+
+def test_a_misread_reaching_its_count_yields_to_the_catalogued_reading():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02"}))
+    assert c.add([read("49.4C02", pattern="hp")], FRAME, 0.2) == []
+    confirmed = [d.code for t in (0.6, 1.0, 1.4, 1.8) for d in c.add([read("49.4002", pattern="hp")], FRAME, t)]
+    assert confirmed == ["49.4C02"]
+
+
+def test_a_known_code_far_from_the_misreads_is_not_backed_by_them():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02", "79.04"}))
+    c.add([read("49.4002", pattern="hp")], FRAME, 0.6)
+    c.add([read("49.4007", pattern="hp")], FRAME, 1.0)
+    assert c.add([read("79.04", pattern="hp")], FRAME, 1.4) == []
