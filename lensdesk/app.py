@@ -126,7 +126,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             join_ttl_s=settings.join_token_ttl_s,
                                             on_finding_attached=calls.announce_finding,
                                             on_finding_dismissed=calls.announce_finding,
-                                            on_session_ended=calls.end_session))
+                                            on_session_ended=calls.end_session,
+                                            recording_offset=calls.recording_offset))
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
     app.include_router(build_metrics_router(calls, RELAY))

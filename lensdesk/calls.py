@@ -75,6 +75,13 @@ class CallManager:
         self.findings_total = 0
         self.recent_findings: deque[tuple[str, float]] = deque(maxlen=256)  # (code, monotonic commit time)
 
+    def recording_offset(self, session_id: str) -> float | None:
+        """Seconds into the session's live recording right now (None if not recording)."""
+        call = self._calls.get(session_id)
+        if call is None or call.recorder is None:
+            return None
+        return call.recorder.offset_of(time.monotonic())
+
     def is_live(self, session_id: str) -> bool:
         """A call for this session runs on this node."""
         return session_id in self._calls

@@ -31,6 +31,7 @@ class ApiContext:
     on_finding_attached: FindingHook | None
     on_finding_dismissed: FindingHook | None
     on_session_ended: SessionEndedHook | None = None
+    recording_offset: Callable[[str], float | None] | None = None  # session id -> seconds into its live recording
 
 
 class TicketOut(BaseModel):

@@ -3,6 +3,7 @@
 The composition root mounts `build_router(...)` and calls `install_problem_handlers(app)`.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -80,12 +81,14 @@ def _utc(value: datetime | None) -> datetime | None:
 def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, join_ttl_s: int,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, on_finding_attached: FindingHook | None = None,
                  on_finding_dismissed: FindingHook | None = None,
-                 on_session_ended: SessionEndedHook | None = None) -> APIRouter:
+                 on_session_ended: SessionEndedHook | None = None,
+                 recording_offset: Callable[[str], float | None] | None = None) -> APIRouter:
     """All ticket REST routes under /api (hooks let the root announce manual findings and dismissals live)."""
     auth = TokenAuth(tokens)
     ctx = ApiContext(store=store, tokens=tokens, auth=auth, base_url=base_url.rstrip("/"), join_ttl_s=join_ttl_s,
                      max_upload_bytes=max_upload_bytes, on_finding_attached=on_finding_attached,
-                     on_finding_dismissed=on_finding_dismissed, on_session_ended=on_session_ended)
+                     on_finding_dismissed=on_finding_dismissed, on_session_ended=on_session_ended,
+                     recording_offset=recording_offset)
     router = APIRouter(prefix="/api")
     Technician = Annotated[Claims, Depends(auth.require_technician)]
     AnyToken = Annotated[Claims, Depends(auth.claims)]

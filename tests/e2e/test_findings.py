@@ -61,3 +61,22 @@ def test_error_screen_becomes_a_finding_on_ticket_and_console(server, pw, techni
         assert "finding" not in customer.evaluate("() => window.lensdesk.call.received")
     finally:
         customer_browser.close()
+
+
+def test_technician_snapshot_with_a_note_lands_on_the_ticket_live(server, technician_browser, customer_browser):
+    console = open_console(technician_browser, server)
+    customer = join_as_customer(customer_browser, create_session(console))
+    customer.click("#video")
+    wait_video_playing(console)
+    console.on("dialog", lambda dialog: dialog.accept("Cable to the tray looks loose"))
+    console.click("#snapshot")
+    item = console.wait_for_selector("#findings li .title:has-text('Cable to the tray looks loose')", timeout=15000)
+    assert item is not None
+    ticket_id = console.evaluate("() => window.lensdesk.ticketId")
+    auth = {"Authorization": f"Bearer {server.technician_token()}"}
+    [row] = httpx.get(f"{server.url}/api/tickets/{ticket_id}/findings", headers=auth).json()
+    assert row["source"] == "manual" and row["note"] == "Cable to the tray looks loose"
+    assert row["offset_s"] is not None and row["offset_s"] > 0  # placed on the recording's timeline
+    snap = httpx.get(server.url + row["snapshot_url"], headers=auth)
+    assert snap.status_code == 200 and snap.content[:2] == b"\xff\xd8"
+    assert "finding" not in customer.evaluate("() => window.lensdesk.call.received")

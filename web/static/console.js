@@ -142,10 +142,29 @@ function showVideo(phase, reason = "") {
     active: "The customer's camera is live." }[phase];
   $("video-state").textContent = text;
   $("stop-video").disabled = phase !== "active";
+  $("snapshot").disabled = phase !== "active";
   $("request-video").disabled = !state.customerPresent || phase === "active" || phase === "requested";
 }
 
 $("request-video").addEventListener("click", () => state.call.send({ type: "video_request" }));
+
+// A technician's own snapshot of the customer's camera, with a note: stored on the ticket as a manual finding.
+$("snapshot").addEventListener("click", async () => {
+  const video = $("remote-video");
+  if (!video.videoWidth) return;
+  const note = prompt("Note for this snapshot:", "") ?? null;
+  if (note === null) return;
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  const blob = await new Promise((res) => canvas.toBlob(res, "image/jpeg", 0.9));
+  const form = new FormData();
+  form.append("file", blob, "snapshot.jpg");
+  form.append("note", note);
+  const res = await fetch(`/api/sessions/${encodeURIComponent(state.sessionId)}/snapshots`,
+    { method: "POST", headers: { Authorization: `Bearer ${state.token}` }, body: form });
+  if (!res.ok) fail(`The snapshot was not saved: ${(await res.json().catch(() => ({}))).detail || res.status}`);
+});
 $("stop-video").addEventListener("click", () => state.call.send({ type: "video_stop" }));
 $("mute").addEventListener("click", () => {
   state.muted = !state.muted;
