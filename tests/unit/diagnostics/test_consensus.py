@@ -3,7 +3,7 @@
 import numpy as np
 
 from diagnostics.config import DiagnosticsConfig
-from diagnostics.consensus import Consensus, is_near_variant
+from diagnostics.consensus import Consensus, is_confusion_variant, is_near_variant
 from diagnostics.extract import CodeRead
 
 FRAME = np.zeros((40, 60, 3), np.uint8)
@@ -130,3 +130,25 @@ def test_a_known_code_far_from_the_misreads_is_not_backed_by_them():
     c.add([read("49.4002", pattern="hp")], FRAME, 0.6)
     c.add([read("49.4007", pattern="hp")], FRAME, 1.0)
     assert c.add([read("79.04", pattern="hp")], FRAME, 1.4) == []
+
+
+def test_confusion_variants():
+    assert is_confusion_variant("13.26.66", "13.20.00")  # 0 read as 6 three times
+    assert is_confusion_variant("SC998-81", "SC990-01")
+    assert not is_confusion_variant("13.20.00", "13.20.00")
+    assert not is_confusion_variant("E-204", "E-254")  # 0 and 5 are not a confused pair
+    assert not is_confusion_variant("13.20.00", "13.20.0")  # a different layout
+    assert not is_confusion_variant("08", "80")  # nothing agrees but the layout
+
+
+def test_confusion_variants_of_a_reported_code_are_not_new_codes():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"13.20.00"}))
+    c.add([read("13.20.00", pattern="hp")], FRAME, 1.0)
+    assert [d.code for d in c.add([read("13.20.00", pattern="hp")], FRAME, 1.4)] == ["13.20.00"]
+    for t in (1.8, 2.2, 2.6, 3.0):
+        assert c.add([read("13.26.66", pattern="hp")], FRAME, t) == []
+
+
+def test_a_confusion_variant_of_a_catalogued_code_needs_more_reads():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"SC990-01"}))
+    assert [d.code for t in (0.6, 1.0, 1.4) for d in c.add([read("SC338-81", pattern="sc")], FRAME, t)] == []

@@ -28,6 +28,8 @@ def codes(line: str) -> list[str]:
         ("Error E2l", ["E21"]),
         ("错误代码 ES", ["E5"]),  # S read for 5 in the digit slot after an error keyword
         ("故障 EO4", ["E04"]),
+        ("£:46 Ink absorber full", ["E:46"]),  # an E with a blurred middle bar reads as a pound sign
+        ("Error €-204", ["E-204"]),
     ],
 )
 def test_codes_are_found_and_repaired(read, expected):

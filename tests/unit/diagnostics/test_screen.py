@@ -6,6 +6,7 @@ import pytest
 
 from bench.synth.capture import random_capture_params, render_capture
 from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
+from bench.synth.sevenseg import draw_seven_segment
 from diagnostics.screen import find_screen, find_text, order_corners, rectify
 
 DIALOG = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245))
@@ -57,3 +58,15 @@ def test_order_corners_is_independent_of_input_order():
     pts = np.array([[10, 10], [100, 12], [98, 60], [12, 58]], np.float32)
     shuffled = pts[[2, 0, 3, 1]]
     assert np.array_equal(order_corners(shuffled), pts)
+
+
+def test_a_lone_one_after_a_wide_gap_stays_in_the_text_block():
+    # Only the right bars of a "1" are lit: a whole digit cell of gap parts it from "E2" (it was cut off: E2).
+    img = np.full((360, 640, 3), 30, np.uint8)
+    end = draw_seven_segment(img, "E2", (200, 110), 90, (90, 230, 90), (45, 60, 45))
+    draw_seven_segment(img, "1", (end + 70, 110), 90, (90, 230, 90), None)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    box = find_text(gray).box
+    assert box is not None
+    lit = np.argwhere(gray > 100)
+    assert box[:, 0].max() >= lit[:, 1].max() and box[:, 0].min() <= lit[:, 1].min()
