@@ -135,6 +135,9 @@ class CallManager:
             return
         if isinstance(message, m.Join | m.Ping):
             return
+        if isinstance(message, m.ShareFinding):
+            await self._share(call, participant_id, message.finding_id)
+            return
         async with call.lock:
             await self._run(call, call.room.handle(r.Said(participant_id, message)))
 
@@ -251,6 +254,20 @@ class CallManager:
                 task = asyncio.ensure_future(self._finish(call, ended=True, actor=action.by))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
+
+    async def _share(self, call: LiveCall, participant_id: str, finding_id: str) -> None:
+        if call.roles.get(participant_id) != "technician":
+            raise m.ProtocolError("not_allowed", "Only a technician can share a finding.")
+        record = await self._store.get_finding(finding_id)
+        if record is None or record.ticket_id != call.ticket_id:
+            raise m.ProtocolError("finding_not_found", "There is no such finding on this session's ticket.")
+        customer = call.room.customer
+        if customer is None or customer.id not in call.links:
+            raise m.ProtocolError("no_customer", "The customer is not in the call.")
+        await call.links[customer.id].send(m.SharedFinding(code=record.code, title=record.title or record.note,
+                                                           remedy=record.remedy))
+        await self._store.audit(actor=participant_id, action="shared", session_id=call.session_id,
+                                ticket_id=call.ticket_id, detail={"finding": record.id, "code": record.code})
 
     async def announce_finding(self, record: FindingRecord) -> None:
         """Push a finding made outside the live analysis (manual snapshot, dismissal) to the call's technicians."""

@@ -82,6 +82,13 @@ class Mute(_Msg):
     muted: bool
 
 
+class ShareFinding(_Msg):
+    """Technician shows a finding to the customer (only then does the customer see it)."""
+
+    type: Literal["share_finding"] = "share_finding"
+    finding_id: str = Field(min_length=1, max_length=64)
+
+
 class Bye(_Msg):
     """Leave the call; a technician may also end the session for everyone."""
 
@@ -96,7 +103,8 @@ class Ping(_Msg):
 
 
 ClientMessage = Annotated[
-    Join | Offer | IceCandidate | VideoRequest | VideoAccept | VideoDecline | VideoStarted | VideoStop | Mute | Bye | Ping,
+    Join | Offer | IceCandidate | VideoRequest | VideoAccept | VideoDecline | VideoStarted | VideoStop | Mute
+    | ShareFinding | Bye | Ping,
     Field(discriminator="type"),
 ]
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -194,6 +202,15 @@ class FindingMessage(_Msg):
     finding: dict[str, Any]
 
 
+class SharedFinding(_Msg):
+    """To the customer: what the technician chose to share (code, title, what to do), nothing internal."""
+
+    type: Literal["shared_finding"] = "shared_finding"
+    code: str
+    title: str
+    remedy: str
+
+
 class ErrorMessage(_Msg):
     """Something the client sent was refused; the connection stays open unless `fatal`."""
 
@@ -228,7 +245,7 @@ class Ended(_Msg):
 
 ServerMessage = (
     Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
-    | StopVideo | Renegotiate | FindingMessage | ErrorMessage | Pong | Ended | RejoinToken
+    | StopVideo | Renegotiate | FindingMessage | SharedFinding | ErrorMessage | Pong | Ended | RejoinToken
 )
 
 

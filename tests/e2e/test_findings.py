@@ -57,8 +57,15 @@ def test_error_screen_becomes_a_finding_on_ticket_and_console(server, pw, techni
         assert httpx.get(snapshot_url).status_code == 401
         join_token = link.split("#token=", 1)[1]
         assert httpx.get(snapshot_url, headers={"Authorization": f"Bearer {join_token}"}).status_code in (403, 404)
-        # nothing about the finding reached the customer's page
+        # nothing about the finding reached the customer's page ...
         assert "finding" not in customer.evaluate("() => window.lensdesk.call.received")
+        assert customer.is_hidden("#shared")
+        # ... until the technician shares it: then only the code, title and what to do
+        console.click(f"#findings li[data-code='{SAMPLE.code}'] button.share")
+        customer.wait_for_selector("#shared:not([hidden])")
+        assert SAMPLE.code in customer.inner_text("#shared-code")
+        assert "I/O device error" in customer.inner_text("#shared-title")
+        assert "confidence" not in customer.inner_text("#shared")
     finally:
         customer_browser.close()
 

@@ -192,6 +192,10 @@ async function addFinding(f) {
     try { await api("POST", `/api/findings/${encodeURIComponent(f.id)}/dismiss`, { reason }); item.classList.add("dismissed"); }
     catch (e) { fail(e.message); }
   } }, "Dismiss");
+  const share = el("button", { class: "small share", onclick: () => {
+    state.call.send({ type: "share_finding", finding_id: f.id });
+    share.textContent = "Shared with customer"; share.disabled = true;
+  } }, "Share with customer");
   const item = el("li", { class: `finding sev-${f.severity}${f.dismissed ? " dismissed" : ""}`, "data-code": f.code,
     "data-id": f.id },
     img,
@@ -201,7 +205,7 @@ async function addFinding(f) {
       f.remedy ? el("div", { class: "remedy" }, "Remedy: ", f.remedy) : "",
       el("div", { class: "muted" }, `“${f.text.slice(0, 140)}” · confidence ${Math.round(f.confidence * 100)}%`
         + (f.offset_s != null ? ` · at ${f.offset_s.toFixed(1)} s` : "")),
-      dismiss));
+      el("div", { class: "row" }, share, dismiss)));
   $("findings").prepend(item);
   img.src = await snapshotUrl(f.snapshot_url);
 }

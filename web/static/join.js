@@ -135,6 +135,12 @@ function wire(call) {
     $("request").hidden = false;
   });
   call.addEventListener("stop_video", () => stopVideo());
+  call.addEventListener("shared_finding", (ev) => {
+    $("shared-code").textContent = ev.detail.code;
+    $("shared-title").textContent = ev.detail.title;
+    $("shared-remedy").textContent = ev.detail.remedy ? `What to do: ${ev.detail.remedy}` : "";
+    $("shared").hidden = false;
+  });
   // Rejoining after a drop must not depend on the join link, which may expire during a long call.
   call.addEventListener("rejoin_token", (ev) => { token = ev.detail.token; });
   call.addEventListener("ended", () => {

@@ -157,3 +157,15 @@ def test_customer_gets_a_longer_lived_rejoin_token_for_the_same_session(server):
         assert join(conn, rejoin["token"], other_session)["code"] == "token_wrong_session"
     with ws(server) as conn:
         assert join(conn, rejoin["token"], session_id)["type"] == "welcome"
+
+
+def test_sharing_findings_is_for_technicians_and_this_ticket_only(server):
+    session_id, token = new_session(server)
+    with ws(server) as tech, ws(server) as customer:
+        assert join(tech, server.technician_token(), session_id)["type"] == "welcome"
+        assert join(customer, token, session_id)["type"] == "welcome"
+        assert recv(tech)["type"] == "participant_joined"
+        customer.send(json.dumps({"type": "share_finding", "finding_id": "x"}))
+        assert recv(customer)["code"] == "not_allowed"
+        tech.send(json.dumps({"type": "share_finding", "finding_id": "no-such-finding"}))
+        assert recv(tech)["code"] == "finding_not_found"
