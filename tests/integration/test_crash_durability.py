@@ -1,0 +1,59 @@
+"""SIGKILL the server right after a live finding was attached: after a restart the finding, its snapshot and the
+undelivered webhook event are all there (issue 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.peers import SyntheticCustomer, SyntheticTechnician
+from bench.session_client import start_pair
+from bench.time_to_finding import make_clip
+from tests.integration.tickets.receiver import RunningReceiver, WebhookReceiver
+from tests.support import start_server
+
+pytestmark = pytest.mark.slow
+
+SECRET = "hook-secret-" + "h" * 20
+
+
+async def test_sigkill_after_a_finding_loses_nothing(tmp_path: Path):
+    clip, code, _ = make_clip(12)
+    receiver = WebhookReceiver(SECRET, fail_always=True)  # the ticket system is down while the call runs
+    running = RunningReceiver(receiver)
+    await running.start()
+    env = {"LENSDESK_WEBHOOK_URL": receiver.url, "LENSDESK_WEBHOOK_SECRET": SECRET}
+    data = tmp_path / "data"
+    server = await asyncio.to_thread(start_server, data, env=env)
+    restarted = None
+    try:
+        pair = await start_pair(server.url, server.technician_token(), SyntheticCustomer(clip), SyntheticTechnician())
+        finding = (await pair.technician_link.wait_for("finding", 30))["finding"]
+        assert finding["code"] == code
+        server.kill(signal.SIGKILL)  # right after the commit the console was told about
+        await pair.close()
+        assert not any(key.startswith("finding.attached") for key in receiver.processed)
+
+        receiver.fail_always = False  # the ticket system is back
+        restarted = await asyncio.to_thread(start_server, data, env=env, secret=server.secret)
+        auth = {"Authorization": f"Bearer {restarted.technician_token()}"}
+        async with httpx.AsyncClient(base_url=restarted.url, headers=auth) as http:
+            rows = (await http.get(f"/api/tickets/{finding['ticket_id']}/findings")).json()
+            assert [r["id"] for r in rows] == [finding["id"]]
+            snapshot = await http.get(rows[0]["snapshot_url"])
+            assert snapshot.status_code == 200 and snapshot.content[:2] == b"\xff\xd8"
+        for _ in range(300):  # the outbox worker delivers what was pending before the kill
+            if f"finding.attached:{finding['id']}" in receiver.processed:
+                break
+            await asyncio.sleep(0.1)
+        event = receiver.processed[f"finding.attached:{finding['id']}"]
+        assert code in str(event) and not receiver.rejected
+    finally:
+        for srv in (server, restarted):
+            if srv is not None and srv.proc.poll() is None:
+                srv.kill(signal.SIGTERM)
+        await running.stop()
