@@ -21,6 +21,7 @@ run: deps
 	$(BIN)/lensdesk serve
 
 test: deps
+	bash scripts/install-rt.sh  # a real Request Tracker for the connector's test
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 test-fast: deps
