@@ -1,5 +1,7 @@
 """Seven-segment decoding on drawn segment displays (dark segments on light, as prepared for OCR)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,13 @@ def test_nothing_from_blank_or_noise():
     assert read_seven_segment(np.full((200, 400), 235, np.uint8)) == []
     noise = np.random.default_rng(0).integers(0, 256, (200, 400), dtype=np.uint8)
     assert all("?" not in ln.text for ln in read_seven_segment(noise))
+
+
+def test_a_scene_whose_glyph_cell_is_empty_in_its_band_does_not_crash():
+    # A real frame of scenery (binarised, from a bench clip) once raised IndexError in the decoder.
+    import cv2
+
+    path = Path(__file__).with_name("fixtures") / "sevenseg_empty_cell.png"
+    gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    assert gray is not None
+    assert all("?" not in ln.text for ln in read_seven_segment(gray))
