@@ -147,3 +147,18 @@ def test_customer_reconnects_after_a_dropped_connection(server, technician_brows
     # and the camera it had on is back on the technician's screen
     console.wait_for_function(f"() => ({FRAMES_JS})() > {frames + 30}", timeout=20000)
     console.wait_for_function("() => document.getElementById('video-state').textContent.includes('live')")
+
+
+def test_technician_console_reconnects_after_a_dropped_connection(server, technician_browser, customer_browser):
+    console, customer = start_call(server, technician_browser, customer_browser)
+    customer.click("#video")
+    frames = wait_video_playing(console)
+    console.evaluate("() => window.lensdesk.call.ws.close()")
+    console.wait_for_function("() => window.lensdesk.reconnects === 1", timeout=20000)
+    console.wait_for_function("() => window.lensdesk.call.pc.connectionState === 'connected'", timeout=20000)
+    # the customer's camera reaches the console again, on its new connection, without anyone pressing a button
+    after = int(console.evaluate(FRAMES_JS))
+    console.wait_for_function(f"() => ({FRAMES_JS})() > {after + 30}", timeout=20000)
+    assert frames > 10
+    console.wait_for_function("() => document.getElementById('video-state').textContent.includes('live')")
+    customer.wait_for_function("() => document.getElementById('status').textContent.includes('In a call')")

@@ -85,8 +85,10 @@ const invited = fragmentParams().get("session");
 if (invited && state.token) joinExisting(invited);
 
 async function joinCall() {
-  try { state.mic = await navigator.mediaDevices.getUserMedia({ audio: true }); }
-  catch { fail("Microphone blocked: the customer will not hear you. Allow the microphone and rejoin."); }
+  if (!state.mic) {
+    try { state.mic = await navigator.mediaDevices.getUserMedia({ audio: true }); }
+    catch { fail("Microphone blocked: the customer will not hear you. Allow the microphone and rejoin."); }
+  }
   const call = new Call({ token: state.token, sessionId: state.sessionId });
   state.call = call;
   wire(call);
@@ -101,6 +103,28 @@ async function joinCall() {
 }
 
 function setCallState(text) { $("call-state").textContent = text; }
+
+/** The console's connection dropped (network change, laptop sleep): rejoin the same session with backoff. */
+async function reconnect() {
+  if (state.reconnecting) return;
+  state.reconnecting = true;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    setCallState("reconnecting");
+    await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
+    try {
+      if (state.call && state.call.pc) state.call.pc.close();
+      await joinCall();
+      state.reconnects = (state.reconnects || 0) + 1;
+      state.reconnecting = false;
+      fail("");
+      return;
+    } catch (e) {
+      if (["session_ended", "token_expired", "token_invalid"].includes(e.code)) { fail(e.message); break; }
+    }
+  }
+  state.reconnecting = false;
+  setCallState("disconnected");
+}
 
 function wire(call) {
   call.addEventListener("pcstate", (ev) => setCallState(ev.detail));
@@ -126,7 +150,10 @@ function wire(call) {
   call.addEventListener("video_state", (ev) => showVideo(ev.detail.state, ev.detail.reason));
   call.addEventListener("finding", (ev) => addFinding(ev.detail.finding));
   call.addEventListener("error", (ev) => fail(ev.detail.message));
-  call.addEventListener("ended", () => { setCallState("ended"); });
+  call.addEventListener("ended", () => { state.ended = true; setCallState("ended"); });
+  call.addEventListener("closed", () => {
+    if (call === state.call && !call.closed && !state.ended) reconnect();
+  });
 }
 
 function customerPresent(present) {
