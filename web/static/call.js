@@ -119,6 +119,35 @@ export class Call extends EventTarget {
   }
 }
 
+const FINAL_CODES = ["token_expired", "token_invalid", "session_ended"];
+
+/**
+ * Rejoin after a dropped connection: `attempt` is tried with backoff (0.5 s doubling to 8 s, 6 tries).
+ * Resolves true once it succeeds; false when it gives up, or at once on an error retrying cannot fix
+ * (`onFinal` gets that error). `state.reconnecting` guards against two loops at once.
+ */
+export async function rejoinWithBackoff(state, attempt, { onTry = () => {}, onFinal = () => {} } = {}) {
+  if (state.reconnecting) return false;
+  state.reconnecting = true;
+  try {
+    for (let i = 0; i < 6; i++) {
+      onTry(i);
+      await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** i)));
+      try {
+        if (state.call && state.call.pc) state.call.pc.close();
+        await attempt();
+        state.reconnects = (state.reconnects || 0) + 1;
+        return true;
+      } catch (e) {
+        if (FINAL_CODES.includes(e.code)) { onFinal(e); return false; }
+      }
+    }
+    return false;
+  } finally {
+    state.reconnecting = false;
+  }
+}
+
 export function fragmentParams() {
   return new URLSearchParams(location.hash.replace(/^#/, ""));
 }

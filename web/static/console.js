@@ -1,5 +1,5 @@
 // Technician console: create a session for a ticket, share the join link, run the call, see findings live.
-import { Call, fragmentParams, el } from "/static/call.js";
+import { Call, fragmentParams, el, rejoinWithBackoff } from "/static/call.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [] };
@@ -106,24 +106,11 @@ function setCallState(text) { $("call-state").textContent = text; }
 
 /** The console's connection dropped (network change, laptop sleep): rejoin the same session with backoff. */
 async function reconnect() {
-  if (state.reconnecting) return;
-  state.reconnecting = true;
-  for (let attempt = 0; attempt < 6; attempt++) {
-    setCallState("reconnecting");
-    await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
-    try {
-      if (state.call && state.call.pc) state.call.pc.close();
-      await joinCall();
-      state.reconnects = (state.reconnects || 0) + 1;
-      state.reconnecting = false;
-      fail("");
-      return;
-    } catch (e) {
-      if (["session_ended", "token_expired", "token_invalid"].includes(e.code)) { fail(e.message); break; }
-    }
-  }
-  state.reconnecting = false;
-  setCallState("disconnected");
+  const ok = await rejoinWithBackoff(state, joinCall, {
+    onTry: () => setCallState("reconnecting"),
+    onFinal: (e) => fail(e.message),
+  });
+  if (ok) fail(""); else setCallState("disconnected");
 }
 
 function wire(call) {

@@ -1,5 +1,5 @@
 // Customer page: phone-first; rear camera by default; the customer's browser owns the camera and re-offers.
-import { Call, fragmentParams } from "/static/call.js";
+import { Call, fragmentParams, rejoinWithBackoff } from "/static/call.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { call: null, camera: null, facing: "environment", videoTransceiver: null, mic: null, muted: false };
@@ -81,29 +81,17 @@ async function connectCall() {
 
 /** A phone switching networks drops the connection: rejoin with backoff instead of ending the call. */
 async function reconnect() {
-  if (state.reconnecting) return;
-  state.reconnecting = true;
-  for (let attempt = 0; attempt < 6; attempt++) {
-    status("Connection lost. Reconnecting…");
-    await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
-    try {
-      if (state.call && state.call.pc) state.call.pc.close();
-      await connectCall();
-      state.reconnecting = false;
-      state.reconnects = (state.reconnects || 0) + 1;
-      fail("");
-      status(state.technicianName ? `Reconnected. In a call with ${state.technicianName}.` : "Reconnected.");
-      return;
-    } catch (e) {
-      if (["token_expired", "session_ended", "token_invalid"].includes(e.code)) {
-        fail(e.code === "session_ended" ? "This support session has ended."
-          : "The link is no longer valid. Please ask the technician for a new link.");
-        break;
-      }
-    }
+  const ok = await rejoinWithBackoff(state, connectCall, {
+    onTry: () => status("Connection lost. Reconnecting…"),
+    onFinal: (e) => fail(e.code === "session_ended" ? "This support session has ended."
+      : "The link is no longer valid. Please ask the technician for a new link."),
+  });
+  if (ok) {
+    fail("");
+    status(state.technicianName ? `Reconnected. In a call with ${state.technicianName}.` : "Reconnected.");
+  } else {
+    status("Disconnected. Reload this page to try again.");
   }
-  state.reconnecting = false;
-  status("Disconnected. Reload this page to try again.");
 }
 
 function wire(call) {
