@@ -46,7 +46,7 @@ async def test_sigkill_after_a_finding_loses_nothing(tmp_path: Path):
             assert [r["id"] for r in rows] == [finding["id"]]
             snapshot = await http.get(rows[0]["snapshot_url"])
             assert snapshot.status_code == 200 and snapshot.content[:2] == b"\xff\xd8"
-        for _ in range(300):  # the outbox worker delivers what was pending before the kill
+        for _ in range(600):  # the outbox worker delivers what was pending before the kill (after its backoff)
             if f"finding.attached:{finding['id']}" in receiver.processed:
                 break
             await asyncio.sleep(0.1)
