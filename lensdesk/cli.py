@@ -22,8 +22,12 @@ def _serve(args: argparse.Namespace) -> int:
     tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
     console = f"{settings.base_url}/console#token={tokens.issue_technician('tech-local', 'Technician')}"
     print(f"lensdesk serving on {settings.base_url}\ntechnician console: {console}", flush=True)
+    if bool(settings.tls_cert_file) != bool(settings.tls_key_file):
+        print("error: set both LENSDESK_TLS_CERT_FILE and LENSDESK_TLS_KEY_FILE, or neither", file=sys.stderr)
+        return 2
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, ws_max_size=1 << 20,
-                ws_ping_interval=20, ws_ping_timeout=20)
+                ws_ping_interval=20, ws_ping_timeout=20, ssl_certfile=settings.tls_cert_file or None,
+                ssl_keyfile=settings.tls_key_file or None, timeout_graceful_shutdown=10)
     return 0
 
 

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the HTTP/WebSocket server binds to.")
     port: int = Field(8080, description="Port the HTTP/WebSocket server listens on.")
     data_dir: Path = Field(Path("./data"), description="Where the database, recordings and snapshots live.")
-    public_url: str = Field("", description="Base URL used in join links; defaults to http://host:port.")
+    public_url: str = Field("", description="Base URL used in join links; defaults to http(s)://host:port.")
+    tls_cert_file: str = Field("", description="PEM certificate to serve HTTPS directly (phones need HTTPS for cameras).")
+    tls_key_file: str = Field("", description="PEM private key for tls_cert_file.")
     secret_key: str = Field("", description="HMAC key for role tokens; generated and kept in data_dir if empty.")
     database_url: str = Field("", description="SQLAlchemy async URL; defaults to SQLite in data_dir.")
     redis_url: str = Field("", description="Redis URL for multi-node signaling; empty = in-process bus.")
@@ -47,7 +49,8 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         """Public base URL for links."""
-        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls_cert_file else "http"
+        return self.public_url.rstrip("/") or f"{scheme}://{self.host}:{self.port}"
 
     @property
     def resolved_database_url(self) -> str:
