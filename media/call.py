@@ -29,7 +29,6 @@ class CallMedia:
     """
 
     def __init__(self, session_id: str, *, video_codec: str = "VP8", drop_rate: float = 0.0,
-                 on_peer_state: Callable[[str, str], None] | None = None,
                  ice_servers: Sequence[RTCIceServer] = ()) -> None:
         self.session_id = session_id
         self.customer_audio = EncodedHub("audio", "customer-audio")
@@ -41,7 +40,6 @@ class CallMedia:
         self._tapped: set[int] = set()
         self._video_codec = video_codec
         self._drop_rate = drop_rate
-        self._on_peer_state = on_peer_state
         self._primary_technician: str | None = None
         self._ice_servers = list(ice_servers)
         # Audio: passthrough while there is one technician; N-1 mixes once an expert joins.
@@ -62,7 +60,7 @@ class CallMedia:
         peer = self._peers.get(participant_id)
         if peer is None:
             peer = ServerPeer(participant_id, role, video_codec=self._video_codec,
-                              on_state=lambda state: self._peer_state(participant_id, state),
+                              on_state=lambda state: self._peer_state(participant_id, role, state),
                               ice_servers=self._ice_servers)
             self._peers[participant_id] = peer
             if role == "technician" and self._primary_technician is None:
@@ -194,9 +192,9 @@ class CallMedia:
             except Exception:  # an observer must never break the relay
                 log.exception("session %s: encoded-frame observer failed", self.session_id)
 
-    def _peer_state(self, participant_id: str, state: str) -> None:
-        if self._on_peer_state is not None:
-            self._on_peer_state(participant_id, state)
+    def _peer_state(self, participant_id: str, role: str, state: str) -> None:
+        level = logging.WARNING if state == "failed" else logging.INFO
+        log.log(level, "session %s: %s %s media connection %s", self.session_id, role, participant_id, state)
 
 
 def _send_pli(receiver: RTCRtpReceiver) -> None:

@@ -81,7 +81,6 @@ class ServerPeer:
         await self.pc.close()
 
     async def _state_changed(self) -> None:
-        log.info("peer %s (%s) %s", self.participant_id, self.role, self.pc.connectionState)
         if self._on_state is not None:
             result = self._on_state(self.pc.connectionState)
             if result is not None:

@@ -28,19 +28,6 @@ class RelayStats:
             self.delay_counts[bisect.bisect_left(DELAY_BUCKETS, seconds)] += 1
             self.delay_sum += seconds
 
-    def delay_quantile(self, q: float) -> float | None:
-        """Approximate quantile (upper bucket bound) of the relay delay; None before any frame."""
-        with self._lock:
-            total = sum(self.delay_counts)
-            if total == 0:
-                return None
-            rank = q * total
-            seen = 0
-            for i, count in enumerate(self.delay_counts):
-                seen += count
-                if seen >= rank:
-                    return DELAY_BUCKETS[i] if i < len(DELAY_BUCKETS) else float("inf")
-        return None
 
 
 RELAY = RelayStats()
