@@ -31,7 +31,7 @@ from web.problems import install_problem_handlers
 from web.tickets_api import build_router as build_tickets_router
 from web.ws import WsLimits, build_ws_router
 
-from .calls import CallManager, CallOptions
+from .calls import CallManager, CallOptions, store_recording
 from .diagnosis import DiagnosisPool
 from .logs import install_token_redaction
 from .metrics import build_metrics_router
@@ -147,9 +147,7 @@ async def _recover_recordings(store: TicketStore, recordings_dir: Path) -> None:
             # the recorder is named by its recording row id (see CallManager)
             log.info("session %s: recovered recording %s (%.1f s)", folder.name, info.path, info.duration_s)
             try:
-                await store.finalise_recording(info.session_id, path=str(info.path), duration_s=info.duration_s,
-                                               size_bytes=info.size_bytes, status="recovered",
-                                               poster_path=str(info.poster_path) if info.poster_path else None)
+                await store_recording(store, info.session_id, info, status="recovered")
             except Exception:
                 log.exception("session %s: recovered recording %s has no database row", folder.name, info.path)
     # What is still "recording" now had no media to recover: close it so nobody waits for it.

@@ -18,7 +18,7 @@ from diagnostics.finding import Finding
 from media.call import CallMedia
 from media.frames import EncodedFrame
 from media.peer import NegotiationError
-from media.recorder import EmptyRecording, SessionRecorder
+from media.recorder import EmptyRecording, RecordingInfo, SessionRecorder
 from signaling import messages as m
 from signaling import room as r
 from signaling.service import ClientLink
@@ -211,9 +211,7 @@ class CallManager:
         if call.recorder is not None and call.recording_id is not None:
             try:
                 info = await call.recorder.close(poster_at=call.first_finding_offset)
-                await self._store.finalise_recording(call.recording_id, path=str(info.path), duration_s=info.duration_s,
-                                                     size_bytes=info.size_bytes,
-                                                     poster_path=str(info.poster_path) if info.poster_path else None)
+                await store_recording(self._store, call.recording_id, info)
             except EmptyRecording:
                 log.info("session %s: nothing was recorded", call.session_id)
                 await self._store.mark_recording_empty(call.recording_id)
@@ -320,3 +318,11 @@ class CallManager:
 def finding_payload(record: FindingRecord) -> dict[str, Any]:
     """A finding as the console shows it: the same shape as the REST API's FindingOut."""
     return FindingOut.of(record).model_dump(mode="json")
+
+
+async def store_recording(store: TicketStore, recording_id: str, info: RecordingInfo,
+                          status: str = "finalised") -> None:
+    """Record a finished (or recovered) recording file on its row."""
+    await store.finalise_recording(recording_id, path=str(info.path), duration_s=info.duration_s,
+                                   size_bytes=info.size_bytes, status=status,
+                                   poster_path=str(info.poster_path) if info.poster_path else None)
