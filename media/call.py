@@ -172,6 +172,9 @@ class CallMedia:
             if self._voices:
                 self._voices.clear()
                 for sender, passthrough in self._audio_out.values():
+                    # The hubs kept feeding the detached passthrough tracks (aiortc's sender may still be awaiting
+                    # the old track's recv() after replaceTrack, and only a frame wakes it): drop what went stale.
+                    passthrough.flush()
                     sender.replaceTrack(passthrough)
             return
         sources = {pid: "customer" if role == "customer" else f"technician:{pid}" for pid, role in listeners.items()}

@@ -114,6 +114,10 @@ class PassthroughTrack(MediaStreamTrack):
                     return
         self._queue.put_nowait(frame)
 
+    def flush(self) -> None:
+        """Forget queued frames (they went stale while the track was not attached to its sender)."""
+        self._drain()
+
     def request_keyframe(self) -> None:
         """The receiving browser lost the picture (PLI/FIR): ask the source for a keyframe."""
         self._hub.request_keyframe()
