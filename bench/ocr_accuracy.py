@@ -17,8 +17,9 @@ import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
+from dataclasses import dataclass, field, fields, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -149,6 +150,18 @@ def breakdown(results: list[ClipResult]) -> None:
             print(f"    {r.label['file']}: truth {r.truth or '-'!r} reported {r.codes}")
 
 
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    """FIELD=VALUE pairs as typed DiagnosticsConfig overrides (SystemExit on an unknown field)."""
+    types = {f.name: type(getattr(DiagnosticsConfig(), f.name)) for f in fields(DiagnosticsConfig)}
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in types:
+            raise SystemExit(f"--set: unknown tunable {name!r}; known: {', '.join(sorted(types))}")
+        out[name] = types[name](value)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -158,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-clips", type=int, default=16, help="clips for the (slow) pytesseract runs")
     ap.add_argument("--baseline-frames", type=int, default=2, help="frames per clip for plain pytesseract")
     ap.add_argument("--limit", type=int, default=0, help="only the first N clips (0 = all)")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a DiagnosticsConfig tunable, e.g. --set min_sharpness=20 (repeatable)")
     args = ap.parse_args(argv)
     labels_path = args.data / "labels.json"
     if not labels_path.exists():
@@ -168,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     labels = json.loads(labels_path.read_text())
     if args.limit:
         labels = labels[: args.limit]
-    config = DiagnosticsConfig(languages=args.languages, tessdata_path=args.tessdata)
+    config = replace(DiagnosticsConfig(languages=args.languages, tessdata_path=args.tessdata),
+                     **_overrides(args.set))
     engine = TesserocrEngine(config.tessdata_path, config.languages)
     print(f"bench set: {len(labels)} clips ({sum(1 for lb in labels if lb['code'])} with a code), "
           f"sampling {config.sample_fps} fps, languages {config.languages}, OMP_THREAD_LIMIT=1, cv2 threads 1")

@@ -38,6 +38,10 @@ class FrameAnalyzer:
     code-like words; all languages when a code lacks its (e.g. Chinese) keyword; the seven-segment
     decoder; a single-line code read of near-empty panels. An extra adaptive-threshold pass was measured
     (+1 of 168 clips, +20 ms median on screens without a code) and left out.
+
+    Regions, best guess first: the screen outline holding the text, else the main text block; when that
+    shows no code, the second guess (the text block inside a found screen, or the bare outline when stray
+    strokes such as a blurred bezel edge outweighed the real text) is read the same way.
     """
 
     def __init__(self, config: DiagnosticsConfig, engine: OcrEngine) -> None:
@@ -47,22 +51,42 @@ class FrameAnalyzer:
         self._fast_lang = langs[0]
         self._all_langs = "+".join(langs)
 
-    def locate(self, gray: np.ndarray) -> tuple[np.ndarray, str]:
-        """The screen region of a grey frame, rectified, and how it was found."""
+    def locate(self, gray: np.ndarray) -> list[tuple[np.ndarray, str]]:
+        """Candidate screen regions of a grey frame, rectified, best first, and how each was found."""
         text = find_text(gray)
         quad = find_screen(gray, self._c.min_screen_share, text)
+        out: list[tuple[np.ndarray, str]] = []
         if quad is not None:
-            return rectify(gray, quad), "screen"
+            out.append((rectify(gray, quad), "screen"))
         if text.box is not None:
-            return rectify(gray, text.box, inset=0.0), "text-block"
-        return gray, "frame"
+            out.append((rectify(gray, text.box, inset=0.0), "text-block"))
+        if quad is None:
+            # Stray strokes (a blurred bezel edge) can outweigh the real text: the outline alone is a second guess.
+            outline = find_screen(gray, self._c.min_screen_share, None)
+            if outline is not None:
+                out.append((rectify(gray, outline), "outline"))
+        if not out:
+            out.append((gray, "frame"))
+        return out[:2]
 
     def analyze(self, image: np.ndarray) -> FrameAnalysis:
         """Read the codes in one BGR frame (validated here; FrameError on garbage)."""
         start, cpu_start = time.perf_counter(), time.thread_time()
         frame = validate_frame(image)
-        region, how = self.locate(to_gray(frame))
-        ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
+        kept: tuple[list[CodeRead], list[OcrLine], list[str], np.ndarray, str] | None = None
+        for region, how in self.locate(to_gray(frame)):
+            ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
+            reads, lines, passes = self._read(ocr_in)
+            if kept is None or reads:  # report the best guess's lines unless a later region read a code
+                kept = (reads, lines, passes, ocr_in, how)
+            if reads:
+                break  # the next candidate region is read only when this one showed no code
+        assert kept is not None  # locate() always offers at least the whole frame
+        reads, lines, passes, ocr_in, how = kept
+        return FrameAnalysis(reads, lines, how, passes, ocr_in, (time.perf_counter() - start) * 1000,
+                             (time.thread_time() - cpu_start) * 1000)
+
+    def _read(self, ocr_in: np.ndarray) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
         lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang))
         passes = [self._fast_lang]
         reads = extract_codes(lines)
@@ -85,8 +109,7 @@ class FrameAnalyzer:
             passes.append("lone-line")
             if line is not None and extract_codes([line]):
                 lines, reads = [line], extract_codes([line])
-        return FrameAnalysis(reads, lines, how, passes, ocr_in, (time.perf_counter() - start) * 1000,
-                             (time.thread_time() - cpu_start) * 1000)
+        return reads, lines, passes
 
     def read_text(self, ocr_input: np.ndarray) -> list[OcrLine]:
         """Full-language read of a prepared image, for a finding's message text."""

@@ -33,7 +33,8 @@ class DiagnosticsConfig:
     confirm_reads: int = 2  # agreeing reads needed to confirm a code
     confirm_window_s: float = 8.0  # reads older than this no longer count towards confirmation
     single_read_confidence: float = 0.96  # one read at or above this confirms at once
-    min_read_confidence: float = 0.45  # reads of short codes (E5, E:51) below this are ignored
+    min_read_confidence: float = 0.45  # reads of short codes (E5, E:51) below this count only as their share
+    min_weak_read_confidence: float = 0.1  # ... and below this not at all
     min_long_read_confidence: float = 0.15  # same for codes of 6+ characters: two equal misreads are unlikely
     variant_suppress_s: float = 10.0  # near-variants of a confirmed code seen within this are misreads
     snapshot_quality: int = 85  # JPEG quality of finding snapshots

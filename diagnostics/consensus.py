@@ -19,6 +19,7 @@ class Candidate:
     pattern: str
     family: str | None
     times: deque[float] = field(default_factory=deque)
+    confidences: deque[float] = field(default_factory=deque)  # of the reads at `times`
     reads: int = 0
     best_confidence: float = -1.0
     best_time: float = 0.0
@@ -90,6 +91,7 @@ class Consensus:
         self._known = known_codes
         self._candidates: dict[str, Candidate] = {}
         self._confirmed: dict[str, float] = {}  # code -> last time it was seen
+        self._glimpsed = float("-inf")  # last time a code was read too weakly to count
 
     @property
     def confirmed_codes(self) -> set[str]:
@@ -98,6 +100,8 @@ class Consensus:
 
     def pending(self, t: float) -> bool:
         """A code was read within the confirmation window but not yet confirmed (another look would settle it)."""
+        if t - self._glimpsed <= self._c.confirm_window_s:
+            return True
         return any(c.times and t - c.times[-1] <= self._c.confirm_window_s for c in self._candidates.values())
 
     def _suppressed(self, code: str, t: float) -> bool:
@@ -114,15 +118,26 @@ class Consensus:
         """Record one analysed frame's reads at time t; returns codes confirmed by this frame."""
         out: list[Confirmation] = []
         for read in reads:
-            floor = self._c.min_long_read_confidence if len(read.code) >= 6 else self._c.min_read_confidence
-            if read.confidence < floor or self._suppressed(read.code, t):
+            long_code = len(read.code) >= 6
+            if long_code:
+                floor = self._c.min_long_read_confidence
+            elif read.code in self._known:
+                floor = self._c.min_weak_read_confidence  # a catalogued short code: weak reads add up
+            else:
+                floor = self._c.min_read_confidence
+            if self._suppressed(read.code, t):
+                continue
+            if read.confidence < floor:
+                self._glimpsed = t  # too weak to count, but another look at the screen may read it well
                 continue
             cand = self._candidates.get(read.code)
             if cand is None:
                 cand = self._candidates[read.code] = Candidate(read.code, read.pattern, read.family)
             cand.times.append(t)
+            cand.confidences.append(read.confidence)
             while cand.times and t - cand.times[0] > self._c.confirm_window_s:
                 cand.times.popleft()
+                cand.confidences.popleft()
             cand.reads += 1
             if read.confidence > cand.best_confidence:
                 cand.best_confidence = read.confidence
@@ -137,7 +152,10 @@ class Consensus:
                 # to be read more often, and never on a single read.
                 needed += 2
                 single_ok = False
-            if len(cand.times) >= needed or single_ok:
+            # Weak reads of a short code (E:46 at 0.43, 0.43, 0.14) only add up to their share of confidence.
+            enough = len(cand.times) >= needed and (
+                long_code or sum(cand.confidences) >= needed * self._c.min_read_confidence)
+            if enough or single_ok:
                 out.append(self._confirm(self._vote(cand, t), t))
             elif self._backed_by_misreads(cand, t):
                 out.append(self._confirm(cand, t))
@@ -151,11 +169,18 @@ class Consensus:
         only with one read more than plain agreement needs."""
         if cand.code not in self._known:
             return False
-        misreads = sum(len(c.times) for c in self._candidates.values()
+        misreads = sum(self._strong_reads(c) for c in self._candidates.values()
                        if c is not cand and c.code not in self._known and c.times
                        and t - c.times[-1] <= self._c.confirm_window_s
                        and _misread_of(c.code, cand.code))
-        return misreads > 0 and len(cand.times) + misreads >= self._c.confirm_reads + 1
+        own = self._strong_reads(cand)
+        return misreads > 0 and own > 0 and own + misreads >= self._c.confirm_reads + 1
+
+    def _strong_reads(self, cand: Candidate) -> int:
+        """Reads in the window that count in full (weak reads of short codes do not back anything)."""
+        if len(cand.code) >= 6:
+            return len(cand.times)
+        return sum(conf >= self._c.min_read_confidence for conf in cand.confidences)
 
     def _misread_of_known(self, code: str) -> bool:
         return code not in self._known and any(_misread_of(code, k) for k in self._known)

@@ -50,3 +50,40 @@ def test_chinese_message_text_is_read_with_chi_sim(engine, config):
     assert analysis.ocr_input is not None
     text = "".join(ln.text for ln in analyzer.read_text(analysis.ocr_input)).replace(" ", "")
     assert "错误" in text or "代码" in text or "进水" in text
+
+
+def _screen_beside_a_barcode() -> np.ndarray:
+    """A lit display with a code, and a barcode sticker on the desk whose bars look like text strokes."""
+    import cv2
+
+    frame = np.full((720, 1280, 3), (110, 90, 100), np.uint8)
+    cv2.rectangle(frame, (700, 40), (1240, 360), (30, 30, 30), -1)  # bezel
+    cv2.rectangle(frame, (720, 60), (1220, 340), (235, 235, 235), -1)  # lit display
+    cv2.putText(frame, "Error 0x80240034", (750, 160), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 20), 2, cv2.LINE_AA)
+    cv2.rectangle(frame, (20, 470), (420, 705), (250, 250, 250), -1)
+    rng, x = np.random.default_rng(3), 40
+    while x < 390:
+        w = int(rng.integers(3, 12))
+        cv2.rectangle(frame, (x, 490), (x + w, 690), (10, 10, 10), -1)
+        x += w + int(rng.integers(4, 12))
+    return frame
+
+
+def test_the_screen_outline_is_a_second_guess_when_no_outline_holds_the_text(engine, config):
+    from diagnostics.frames import to_gray
+    from diagnostics.preprocess import prepare
+
+    analyzer = FrameAnalyzer(config, engine)
+    regions = analyzer.locate(to_gray(_screen_beside_a_barcode()))
+    assert [how for _, how in regions] == ["text-block", "outline"]
+    outline = prepare(regions[1][0], config.target_text_px, config.max_ocr_width)
+    assert "0x80240034" in "".join(ln.text for ln in engine.read(outline, "eng"))
+
+
+def test_the_next_region_is_read_when_the_first_shows_no_code(engine, config):
+    class FirstRegionBlank(FrameAnalyzer):
+        def locate(self, gray):
+            return [(np.full((120, 300), 200, np.uint8), "blank"), *super().locate(gray)]
+
+    analysis = FirstRegionBlank(config, engine).analyze(_screen_beside_a_barcode())
+    assert [r.code for r in analysis.reads] == ["0x80240034"] and analysis.region != "blank"

@@ -56,6 +56,29 @@ def test_low_confidence_reads_are_ignored():
     assert [d.code for d in c.add([read("0x80070005", 0.3)], FRAME, 5.3)] == ["0x80070005"]
 
 
+def test_weak_reads_of_a_catalogued_short_code_add_up_to_their_share():
+    cfg = DiagnosticsConfig(min_read_confidence=0.45, min_weak_read_confidence=0.1)
+    c = Consensus(cfg, known_codes=frozenset({"E:46"}))
+    assert c.add([read("E:46", 0.43, "e-colon")], FRAME, 1.0) == []
+    assert c.add([read("E:46", 0.05, "e-colon")], FRAME, 1.3) == []  # below the weak floor: not counted
+    assert c.add([read("E:46", 0.43, "e-colon")], FRAME, 1.6) == []  # two reads, but only 0.86 of 0.9
+    (done,) = c.add([read("E:46", 0.14, "e-colon")], FRAME, 1.9)
+    assert done.code == "E:46" and done.confidence == 0.43 and done.frames_seen == 3
+
+
+def test_weak_reads_of_an_unknown_short_code_never_confirm():
+    c = Consensus(DiagnosticsConfig(min_read_confidence=0.45), known_codes=frozenset({"E-000"}))
+    for t in range(6):
+        assert c.add([read("E-666", 0.4, "e-dash")], FRAME, t / 3) == []
+
+
+def test_a_weak_read_asks_for_another_look():
+    c = Consensus(DiagnosticsConfig(min_read_confidence=0.45, confirm_window_s=8.0))
+    assert not c.pending(0.0)
+    c.add([read("E5", 0.2, "appliance")], FRAME, 1.0)
+    assert c.pending(1.4) and not c.pending(9.5)
+
+
 def test_reads_outside_the_window_do_not_add_up():
     c = Consensus(DiagnosticsConfig(confirm_window_s=2.0))
     assert c.add([read("SC542", pattern="sc")], FRAME, 0.0) == []
