@@ -77,8 +77,10 @@ def _bands(bw: np.ndarray) -> list[tuple[int, int]]:
             start = None
     if start is not None:
         bands.append((start, len(rows)))
-    # Segment rows of one digit leave thin gaps; rows of text leave wide ones.
-    bands = _merge(bands, lambda pa, pb, a, b: a - pb <= max(3, 0.25 * min(b - a, pb - pa)))
+    # Segment rows of one digit leave thin gaps (where bars meet); rows of text leave wider ones, wider
+    # than a bar is thick.
+    thick = _bar_thickness(bw)
+    bands = _merge(bands, lambda pa, pb, a, b: a - pb <= max(3, min(0.25 * min(b - a, pb - pa), 0.8 * thick)))
 
     # Digits without a middle bar leave a wider gap, and then both halves are wider than tall.
     def halves(pa: int, pb: int, a: int, b: int) -> bool:
@@ -89,6 +91,13 @@ def _bands(bw: np.ndarray) -> list[tuple[int, int]]:
     bands = merged
     tallest = max((b - a for a, b in bands), default=0)
     return [(a, b) for a, b in bands if b - a >= 0.5 * tallest and b - a >= 12]
+
+
+def _bar_thickness(bw: np.ndarray) -> float:
+    """Median thickness of the bar-shaped components (segments), or infinity when there are none."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(bw)
+    widths = [min(int(w), int(h)) for _, _, w, h, area in stats[1:] if area >= 12 and max(w, h) >= 1.5 * min(w, h)]
+    return float(np.median(widths)) if widths else float("inf")
 
 
 def _cells(band: np.ndarray) -> list[tuple[int, int]]:
@@ -147,8 +156,10 @@ def read_seven_segment(gray: np.ndarray) -> list[OcrLine]:
         x, y, w, h, area = stats[i]
         if x == 0 or y == 0 or x + w >= wmax or y + h >= hmax:
             continue  # bezel remnants along the edge of the rectified screen
-        # Segments are bars: elongated, not tiny, not the whole image.
-        keep[i] = area >= 12 and h < 0.9 * hmax and max(w, h) >= 1.5 * min(w, h) or (area >= 12 and w * h <= 400)
+        # Segments are bars: elongated, not tiny, not the whole image. Blurred segments of one glyph merge
+        # into an outline (E, 4) that is sparse in its box, unlike a solid blob.
+        keep[i] = area >= 12 and h < 0.9 * hmax and (max(w, h) >= 1.5 * min(w, h) or w * h <= 400
+                                                     or area <= 0.55 * w * h)
     bw = np.where(keep[labels], 255, 0).astype(np.uint8)
     if not np.any(bw):
         return []

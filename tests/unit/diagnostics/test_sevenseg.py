@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -41,9 +42,15 @@ def test_nothing_from_blank_or_noise():
 
 def test_a_scene_whose_glyph_cell_is_empty_in_its_band_does_not_crash():
     # A real frame of scenery (binarised, from a bench clip) once raised IndexError in the decoder.
-    import cv2
-
     path = Path(__file__).with_name("fixtures") / "sevenseg_empty_cell.png"
     gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     assert gray is not None
     assert all("?" not in ln.text for ln in read_seven_segment(gray))
+
+
+@pytest.mark.parametrize("name", ["sevenseg_merged_outlines.png", "sevenseg_two_close_rows.png"])
+def test_received_panels_with_blurred_segments_and_close_rows(name):
+    # Prepared OCR inputs of received VP8 frames: "Err" over "E04". Blur joins a glyph's segments into one
+    # sparse outline; the rows are closer together than a quarter of a digit.
+    gray = cv2.imread(str(Path(__file__).with_name("fixtures") / name), cv2.IMREAD_GRAYSCALE)
+    assert [ln.text for ln in read_seven_segment(gray)] == ["Err", "E04"]
