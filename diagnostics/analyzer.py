@@ -23,8 +23,9 @@ class FrameAnalysis:
 
     reads: list[CodeRead]
     lines: list[OcrLine]
-    region: str  # "screen" | "text-block" | "frame"
+    region: str  # "screen" | "text-block" | "outline" | "frame": where the reported lines come from
     passes: list[str] = field(default_factory=list)
+    regions_read: list[str] = field(default_factory=list)  # every region OCR'd, in order
     ocr_input: np.ndarray | None = None
     ms: float = 0.0  # wall-clock time
     cpu_ms: float = 0.0  # this thread's CPU time (what one core spends, whatever else runs)
@@ -74,16 +75,18 @@ class FrameAnalyzer:
         start, cpu_start = time.perf_counter(), time.thread_time()
         frame = validate_frame(image)
         kept: tuple[list[CodeRead], list[OcrLine], list[str], np.ndarray, str] | None = None
+        regions_read: list[str] = []
         for region, how in self.locate(to_gray(frame)):
+            regions_read.append(how)
             ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
             reads, lines, passes = self._read(ocr_in)
             if kept is None or reads:  # report the best guess's lines unless a later region read a code
                 kept = (reads, lines, passes, ocr_in, how)
-            if reads:
+            if reads or _clearly_read(lines):
                 break  # the next candidate region is read only when this one showed no code
         assert kept is not None  # locate() always offers at least the whole frame
         reads, lines, passes, ocr_in, how = kept
-        return FrameAnalysis(reads, lines, how, passes, ocr_in, (time.perf_counter() - start) * 1000,
+        return FrameAnalysis(reads, lines, how, passes, regions_read, ocr_in, (time.perf_counter() - start) * 1000,
                              (time.thread_time() - cpu_start) * 1000)
 
     def _read(self, ocr_in: np.ndarray) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
@@ -120,3 +123,10 @@ class FrameAnalyzer:
 
 def _few_tokens(lines: list[OcrLine]) -> bool:
     return sum(len(ln.text.split()) for ln in lines) <= 2
+
+
+def _clearly_read(lines: list[OcrLine]) -> bool:
+    """Several words read with confidence and none garbled: the region was the screen, and it shows no code."""
+    words = [w for ln in lines for w in ln.words if sum(ch.isalnum() for ch in w.text) >= 2]
+    confs = [w.confidence for w in words]
+    return len(words) >= 4 and float(np.median(confs)) >= 0.85 and min(confs) >= 0.5

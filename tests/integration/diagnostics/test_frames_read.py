@@ -87,3 +87,16 @@ def test_the_next_region_is_read_when_the_first_shows_no_code(engine, config):
 
     analysis = FirstRegionBlank(config, engine).analyze(_screen_beside_a_barcode())
     assert [r.code for r in analysis.reads] == ["0x80240034"] and analysis.region != "blank"
+    assert analysis.regions_read[0] == "blank" and len(analysis.regions_read) == 2
+
+
+def test_a_clearly_read_screen_without_a_code_is_not_read_twice(engine, config):
+    import cv2
+
+    frame = np.full((720, 1280, 3), (110, 90, 100), np.uint8)
+    cv2.rectangle(frame, (200, 100), (1080, 620), (30, 30, 30), -1)
+    cv2.rectangle(frame, (230, 130), (1050, 590), (235, 235, 235), -1)
+    for i, text in enumerate(["Ready to print", "Tray two loaded with paper", "Toner level good"]):
+        cv2.putText(frame, text, (280, 230 + 90 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (20, 20, 20), 3, cv2.LINE_AA)
+    analysis = FrameAnalyzer(config, engine).analyze(frame)
+    assert analysis.reads == [] and analysis.regions_read == ["screen"], [ln.text for ln in analysis.lines]
