@@ -58,6 +58,8 @@ def _two_off(a: str, b: str) -> bool:
     return len(a) == len(b) >= 7 and sum(x != y for x, y in zip(a, b, strict=True)) == 2
 
 
+CLEAR_READ = 0.8  # a read this confident is clear, though not sure enough to stand alone
+
 # Glyph pairs OCR confuses on blurred or compressed displays (closed loops, stroke ends lost).
 _CONFUSED = frozenset(frozenset(p) for p in (
     "08", "06", "09", "0C", "0D", "0Q", "68", "89", "38", "39", "35", "56", "5S", "8B", "17", "1I", "27", "2Z",
@@ -174,7 +176,10 @@ class Consensus:
                        and t - c.times[-1] <= self._c.confirm_window_s
                        and _misread_of(c.code, cand.code))
         own = self._strong_reads(cand)
-        return misreads > 0 and own > 0 and own + misreads >= self._c.confirm_reads + 1
+        needed = self._c.confirm_reads + 1
+        if len(cand.code) >= 6 and cand.best_confidence >= CLEAR_READ:
+            needed -= 1  # one clear read of a long catalogued code and a misread of it agree well enough
+        return misreads > 0 and own > 0 and own + misreads >= needed
 
     def _strong_reads(self, cand: Candidate) -> int:
         """Reads in the window that count in full (weak reads of short codes do not back anything)."""

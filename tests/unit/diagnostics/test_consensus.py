@@ -79,6 +79,19 @@ def test_a_weak_read_asks_for_another_look():
     assert c.pending(1.4) and not c.pending(9.5)
 
 
+def test_one_clear_read_of_a_long_catalogued_code_and_a_misread_of_it_confirm():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"0x8024402C"}))
+    assert c.add([read("0x80244026", 0.44)], FRAME, 2.2) == []
+    (done,) = c.add([read("0x8024402C", 0.85)], FRAME, 2.6)
+    assert done.code == "0x8024402C"
+
+
+def test_one_unclear_read_of_a_catalogued_code_and_a_misread_do_not():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"0x8024402C"}))
+    assert c.add([read("0x80244026", 0.44)], FRAME, 2.2) == []
+    assert c.add([read("0x8024402C", 0.6)], FRAME, 2.6) == []
+
+
 def test_reads_outside_the_window_do_not_add_up():
     c = Consensus(DiagnosticsConfig(confirm_window_s=2.0))
     assert c.add([read("SC542", pattern="sc")], FRAME, 0.0) == []
