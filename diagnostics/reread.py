@@ -7,6 +7,7 @@ import re
 import cv2
 import numpy as np
 
+from diagnostics.glyphs import restore_zeros
 from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
 from diagnostics.patterns import find_codes
 
@@ -47,16 +48,25 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine])
         before = find_codes(word.text, assume_keyword=True)
         after = find_codes(text, assume_keyword=True)
         if not after:
-            continue
-        if before and min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE:
-            continue  # the first read was clean and reasonably sure; keep it
-        if before and min(m.repairs for m in after) > min(m.repairs for m in before):
+            text = word.text
+        elif before and min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE:
+            text = word.text  # the first read was clean and reasonably sure; keep it
+        elif before and min(m.repairs for m in after) > min(m.repairs for m in before):
+            text = word.text
+        # Slashed, barred and dotted zeros read as 8, 9 or 6: their holes tell.
+        text = restore_zeros(_tight_crop(gray, word.box), text) if find_codes(text, assume_keyword=True) else text
+        if text == word.text:
             continue
         new_word = OcrWord(text, max(word.confidence, REREAD_CONFIDENCE), word.box)
         words = list(out[i].words)
         words[j] = new_word
         out[i] = OcrLine(" ".join(w.text for w in words), float(np.mean([w.confidence for w in words])), tuple(words))
     return out
+
+
+def _tight_crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x, y, w, h = box
+    return gray[max(0, y - 2): y + h + 2, max(0, x - 2): x + w + 2]
 
 
 def read_lone_line(engine: OcrEngine, gray: np.ndarray) -> OcrLine | None:
