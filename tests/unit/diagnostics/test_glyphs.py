@@ -47,3 +47,23 @@ def test_a_barred_zero_is_a_zero_and_an_eight_is_not():
     cv2.circle(eight, (13, 10), 8, 255, 3)
     cv2.circle(eight, (13, 29), 9, 255, 3)
     assert looks_like_zero(barred) and not looks_like_zero(eight)
+
+
+def render_tracked(text: str, font: str, px: int, track: int, blur: int) -> np.ndarray:
+    """Glyph by glyph with extra (or negative) spacing and a blur, so neighbours may touch."""
+    face = ImageFont.truetype(DEJAVU + font, px)
+    img = Image.new("L", (int(face.getlength(text)) + 40, px + 12), 255)
+    draw, x = ImageDraw.Draw(img), 6.0
+    for ch in text:
+        draw.text((x, 4), ch, font=face, fill=20)
+        x += face.getlength(ch) + track
+    return cv2.GaussianBlur(np.array(img), (blur, blur), 0)
+
+
+@pytest.mark.parametrize("font", [*FONTS, "DejaVuSans-Bold.ttf", "DejaVuSansCondensed.ttf"])
+def test_real_six_eight_nine_never_become_zero_even_when_glyphs_touch(font):
+    for px in (16, 20, 28, 40):
+        for track in (-2, 0, 2):
+            for blur in (1, 3, 5):
+                for shown in ("E-888", "E-999", "E-666", "E-689", "SC899", "0x80070005"):
+                    assert restore_zeros(render_tracked(shown, font, px, track, blur), shown) == shown
