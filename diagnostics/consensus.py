@@ -77,7 +77,7 @@ def is_confusion_variant(a: str, b: str) -> bool:
             same += x.isalnum()
         elif frozenset((x, y)) not in _CONFUSED:
             return False
-    return same >= 2  # something has to agree beyond the layout
+    return same >= 1  # a glyph has to agree beyond the punctuation (the E of E-668 and E-000)
 
 
 def _misread_of(a: str, b: str) -> bool:

@@ -92,6 +92,12 @@ def test_one_unclear_read_of_a_catalogued_code_and_a_misread_do_not():
     assert c.add([read("0x8024402C", 0.6)], FRAME, 2.6) == []
 
 
+def test_two_reads_of_a_confusable_spelling_of_a_catalogued_code_are_not_enough():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"E-000"}))
+    assert c.add([read("E-668", 0.85, "e-dash")], FRAME, 0.6) == []
+    assert c.add([read("E-668", 0.85, "e-dash")], FRAME, 1.0) == []
+
+
 def test_reads_outside_the_window_do_not_add_up():
     c = Consensus(DiagnosticsConfig(confirm_window_s=2.0))
     assert c.add([read("SC542", pattern="sc")], FRAME, 0.0) == []
@@ -171,6 +177,7 @@ def test_a_known_code_far_from_the_misreads_is_not_backed_by_them():
 def test_confusion_variants():
     assert is_confusion_variant("13.26.66", "13.20.00")  # 0 read as 6 three times
     assert is_confusion_variant("SC998-81", "SC990-01")
+    assert is_confusion_variant("E-668", "E-000")  # barred zeros: only the E agrees
     assert not is_confusion_variant("13.20.00", "13.20.00")
     assert not is_confusion_variant("E-204", "E-254")  # 0 and 5 are not a confused pair
     assert not is_confusion_variant("13.20.00", "13.20.0")  # a different layout
