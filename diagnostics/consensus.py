@@ -121,12 +121,8 @@ class Consensus:
         out: list[Confirmation] = []
         for read in reads:
             long_code = len(read.code) >= 6
-            if long_code:
-                floor = self._c.min_long_read_confidence
-            elif read.code in self._known:
-                floor = self._c.min_weak_read_confidence  # a catalogued short code: weak reads add up
-            else:
-                floor = self._c.min_read_confidence
+            # Weak reads of short codes are kept: they add up for a catalogued code and back it as misreads.
+            floor = self._c.min_long_read_confidence if long_code else self._c.min_weak_read_confidence
             if self._suppressed(read.code, t):
                 continue
             if read.confidence < floor:
@@ -154,9 +150,13 @@ class Consensus:
                 # to be read more often, and never on a single read.
                 needed += 2
                 single_ok = False
-            # Weak reads of a short code (E:46 at 0.43, 0.43, 0.14) only add up to their share of confidence.
-            enough = len(cand.times) >= needed and (
-                long_code or sum(cand.confidences) >= needed * self._c.min_read_confidence)
+            if long_code:
+                enough = len(cand.times) >= needed
+            elif read.code in self._known:
+                # Weak reads of a catalogued short code (E:46 at 0.43, 0.43, 0.14) add up to their share.
+                enough = len(cand.times) >= needed and sum(cand.confidences) >= needed * self._c.min_read_confidence
+            else:
+                enough = self._strong_reads(cand) >= needed  # an uncatalogued short code needs clear reads
             if enough or single_ok:
                 out.append(self._confirm(self._vote(cand, t), t))
             elif self._backed_by_misreads(cand, t):
@@ -171,14 +171,17 @@ class Consensus:
         only with one read more than plain agreement needs."""
         if cand.code not in self._known:
             return False
-        misreads = sum(self._strong_reads(c) for c in self._candidates.values()
-                       if c is not cand and c.code not in self._known and c.times
-                       and t - c.times[-1] <= self._c.confirm_window_s
-                       and _misread_of(c.code, cand.code))
+        rivals = [c for c in self._candidates.values()
+                  if c is not cand and c.code not in self._known and c.times
+                  and t - c.times[-1] <= self._c.confirm_window_s and _misread_of(c.code, cand.code)]
+        misreads = sum(self._strong_reads(c) for c in rivals)
         own = self._strong_reads(cand)
         needed = self._c.confirm_reads + 1
-        if len(cand.code) >= 6 and cand.best_confidence >= CLEAR_READ:
-            needed -= 1  # one clear read of a long catalogued code and a misread of it agree well enough
+        if cand.best_confidence >= CLEAR_READ:
+            if len(cand.code) >= 6:
+                needed -= 1  # one clear read of a long catalogued code and a misread of it agree well enough
+            else:
+                misreads = sum(len(c.times) for c in rivals)  # weak misreads (E-009 at 0.3) back a clear read
         return misreads > 0 and own > 0 and own + misreads >= needed
 
     def _strong_reads(self, cand: Candidate) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 # What OCR typically reads instead of the intended character, per kind of slot.
 _DIGIT_FIX = {
-    "O": "0", "o": "0", "Q": "0", "D": "0", "U": "0", "@": "0", "°": "0",
+    "O": "0", "o": "0", "Q": "0", "D": "0", "U": "0", "@": "0", "°": "0", "e": "0", "θ": "0",  # e: a barred zero
     "I": "1", "l": "1", "|": "1", "i": "1", "!": "1", "]": "1", "[": "1", "L": "1",
     "Z": "2", "z": "2", "S": "5", "s": "5", "$": "5", "B": "8", "G": "6", "b": "6", "g": "9", "q": "9", "T": "7",
 }

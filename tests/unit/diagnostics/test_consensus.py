@@ -98,6 +98,20 @@ def test_two_reads_of_a_confusable_spelling_of_a_catalogued_code_are_not_enough(
     assert c.add([read("E-668", 0.85, "e-dash")], FRAME, 1.0) == []
 
 
+def test_weak_misreads_back_one_clear_read_of_a_catalogued_short_code():
+    c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"E-000"}))
+    for t in (0.6, 1.0, 1.4):
+        assert c.add([read("E-009", 0.3, "e-dash")], FRAME, t) == []
+    (done,) = c.add([read("E-000", 0.85, "e-dash")], FRAME, 1.8)
+    assert done.code == "E-000"
+
+
+def test_weak_reads_of_an_uncatalogued_short_code_do_not_confirm_it():
+    c = Consensus(DiagnosticsConfig(min_read_confidence=0.45))
+    for t in (0.6, 1.0, 1.4, 1.8):
+        assert c.add([read("E-123", 0.3, "e-dash")], FRAME, t) == []
+
+
 def test_reads_outside_the_window_do_not_add_up():
     c = Consensus(DiagnosticsConfig(confirm_window_s=2.0))
     assert c.add([read("SC542", pattern="sc")], FRAME, 0.0) == []

@@ -30,6 +30,7 @@ def codes(line: str) -> list[str]:
         ("故障 EO4", ["E04"]),
         ("£:46 Ink absorber full", ["E:46"]),  # an E with a blurred middle bar reads as a pound sign
         ("Error €-204", ["E-204"]),
+        ("Error E-00e", ["E-000"]),  # a barred zero (θ) read as e, in a digit slot
     ],
 )
 def test_codes_are_found_and_repaired(read, expected):
