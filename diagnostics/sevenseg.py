@@ -80,7 +80,14 @@ def _bands(bw: np.ndarray) -> list[tuple[int, int]]:
     # Segment rows of one digit leave thin gaps (where bars meet); rows of text leave wider ones, wider
     # than a bar is thick.
     thick = _bar_thickness(bw)
-    bands = _merge(bands, lambda pa, pb, a, b: a - pb <= max(3, min(0.25 * min(b - a, pb - pa), 0.8 * thick)))
+
+    def same_row(pa: int, pb: int, a: int, b: int) -> bool:
+        if a - pb > max(3, min(0.25 * min(b - a, pb - pa), 0.8 * thick)):
+            return False
+        # Two bands of whole glyphs (taller than wide) are two rows, however close; halves of one row are wide.
+        return a - pb <= 3 or not (_full_glyphs(bw[pa:pb]) and _full_glyphs(bw[a:b]))
+
+    bands = _merge(bands, same_row)
 
     # Digits without a middle bar leave a wider gap, and then both halves are wider than tall.
     def halves(pa: int, pb: int, a: int, b: int) -> bool:
@@ -113,6 +120,12 @@ def _cells(band: np.ndarray) -> list[tuple[int, int]]:
     cols = np.r_[0, merged.any(axis=0).astype(np.int8), 0]
     edges = np.flatnonzero(np.diff(cols))
     return [(int(a), int(b)) for a, b in edges.reshape(-1, 2)]
+
+
+def _full_glyphs(band: np.ndarray) -> bool:
+    """A band whose glyphs are all clearly taller than wide: whole digits, not the upper or lower half of a row."""
+    cells = _cells(band)
+    return len(cells) >= 2 and max(b - a for a, b in cells) < 0.8 * band.shape[0]
 
 
 def _widest_cell(band: np.ndarray) -> int:

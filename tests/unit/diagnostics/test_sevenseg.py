@@ -48,7 +48,8 @@ def test_a_scene_whose_glyph_cell_is_empty_in_its_band_does_not_crash():
     assert all("?" not in ln.text for ln in read_seven_segment(gray))
 
 
-@pytest.mark.parametrize("name", ["sevenseg_merged_outlines.png", "sevenseg_two_close_rows.png"])
+@pytest.mark.parametrize(
+    "name", ["sevenseg_merged_outlines.png", "sevenseg_two_close_rows.png", "sevenseg_small_close_rows.png"])
 def test_received_panels_with_blurred_segments_and_close_rows(name):
     # Prepared OCR inputs of received VP8 frames: "Err" over "E04". Blur joins a glyph's segments into one
     # sparse outline; the rows are closer together than a quarter of a digit.
