@@ -24,7 +24,7 @@ class FrameAnalysis:
     reads: list[CodeRead]
     lines: list[OcrLine]
     region: str  # "screen" | "text-block" | "outline" | "frame": where the reported lines come from
-    passes: list[str] = field(default_factory=list)
+    passes: list[str] = field(default_factory=list)  # OCR passes; a later region's prefixed ("outline:eng")
     regions_read: list[str] = field(default_factory=list)  # every region OCR'd, in order
     ocr_input: np.ndarray | None = None
     ms: float = 0.0  # wall-clock time
@@ -40,9 +40,10 @@ class FrameAnalyzer:
     decoder; a single-line code read of near-empty panels. An extra adaptive-threshold pass was measured
     (+1 of 168 clips, +20 ms median on screens without a code) and left out.
 
-    Regions, best guess first: the screen outline holding the text, else the main text block; when that
-    shows no code, the second guess (the text block inside a found screen, or the bare outline when stray
-    strokes such as a blurred bezel edge outweighed the real text) is read the same way.
+    Regions, best guess first: the screen outline holding the text, else the main text block. When that
+    shows no code and was not read clearly, the second guess is read: the text block inside a found screen,
+    the bare outline when stray strokes (a blurred bezel edge) outweighed the real text, else the whole frame
+    (digits too big to count as text), which skips the decoders that trust bare displays.
     """
 
     def __init__(self, config: DiagnosticsConfig, engine: OcrEngine) -> None:
@@ -66,7 +67,8 @@ class FrameAnalyzer:
             outline = find_screen(gray, self._c.min_screen_share, None)
             if outline is not None:
                 out.append((rectify(gray, outline), "outline"))
-        if not out:
+        if len(out) < 2:
+            # Digits too big for a text line (a close-up of a segment panel) are neither text nor inside an outline.
             out.append((gray, "frame"))
         return out[:2]
 
@@ -74,22 +76,26 @@ class FrameAnalyzer:
         """Read the codes in one BGR frame (validated here; FrameError on garbage)."""
         start, cpu_start = time.perf_counter(), time.thread_time()
         frame = validate_frame(image)
-        kept: tuple[list[CodeRead], list[OcrLine], list[str], np.ndarray, str] | None = None
+        kept: tuple[list[CodeRead], list[OcrLine], np.ndarray, str] | None = None
         regions_read: list[str] = []
-        for region, how in self.locate(to_gray(frame)):
+        passes: list[str] = []
+        for i, (region, how) in enumerate(self.locate(to_gray(frame))):
             regions_read.append(how)
             ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
-            reads, lines, passes = self._read(ocr_in)
+            # The whole frame as a second guess is mostly scenery: the segment and lone-line decoders, which
+            # trust bare displays, would find digits in it.
+            reads, lines, done = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"))
+            passes += done if i == 0 else [f"{how}:{p}" for p in done]
             if kept is None or reads:  # report the best guess's lines unless a later region read a code
-                kept = (reads, lines, passes, ocr_in, how)
+                kept = (reads, lines, ocr_in, how)
             if reads or _clearly_read(lines):
                 break  # the next candidate region is read only when this one showed no code
         assert kept is not None  # locate() always offers at least the whole frame
-        reads, lines, passes, ocr_in, how = kept
+        reads, lines, ocr_in, how = kept
         return FrameAnalysis(reads, lines, how, passes, regions_read, ocr_in, (time.perf_counter() - start) * 1000,
                              (time.thread_time() - cpu_start) * 1000)
 
-    def _read(self, ocr_in: np.ndarray) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
+    def _read(self, ocr_in: np.ndarray, bare_displays: bool = True) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
         lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang))
         passes = [self._fast_lang]
         reads = extract_codes(lines)
@@ -98,14 +104,14 @@ class FrameAnalyzer:
             lines = self._engine.read(ocr_in, self._all_langs)
             passes.append(self._all_langs)
             reads = extract_codes(lines)
-        if not reads:
+        if not reads and bare_displays:
             # Seven-segment panels, which Tesseract cannot read: a cheap dedicated decoder.
             seg_lines = read_seven_segment(ocr_in)
             passes.append("segments")
             seg_reads = extract_codes(seg_lines)
             if seg_reads:
                 lines, reads = seg_lines, seg_reads
-        if not reads and _few_tokens(lines):
+        if not reads and bare_displays and _few_tokens(lines):
             # A panel showing little but a short code (E5) that the layout pass missed or garbled:
             # read the one text line as a code.
             line = read_lone_line(self._engine, ocr_in)

@@ -100,3 +100,32 @@ def test_a_clearly_read_screen_without_a_code_is_not_read_twice(engine, config):
         cv2.putText(frame, text, (280, 230 + 90 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (20, 20, 20), 3, cv2.LINE_AA)
     analysis = FrameAnalyzer(config, engine).analyze(frame)
     assert analysis.reads == [] and analysis.regions_read == ["screen"], [ln.text for ln in analysis.lines]
+
+
+def test_the_whole_frame_is_the_second_guess_but_never_read_as_a_bare_display(engine, config):
+    from bench.synth.sevenseg import draw_seven_segment
+
+    # Segment digits that only the segment decoder reads; offered as a whole frame after a blank region, they
+    # must not be decoded (scenery read as a bare display gave false codes such as "P8").
+    frame = np.full((360, 640, 3), (40, 45, 40), np.uint8)
+    draw_seven_segment(frame, "E5", (220, 100), 160, (120, 240, 120), (50, 70, 50))
+
+    class BlankThenFrame(FrameAnalyzer):
+        def locate(self, gray):
+            return [(np.full((120, 300), 200, np.uint8), "blank"), (gray, "frame")]
+
+    analysis = BlankThenFrame(config, engine).analyze(frame)
+    assert analysis.regions_read == ["blank", "frame"]
+    assert not any(p in ("frame:segments", "frame:lone-line") for p in analysis.passes), analysis.passes
+    assert "frame:eng" in analysis.passes
+    assert FrameAnalyzer(config, engine).analyze(frame).reads  # the same panel as a first guess is read
+
+
+def test_one_region_found_leaves_the_whole_frame_as_the_second_guess(engine, config):
+    import cv2
+
+    from diagnostics.frames import to_gray
+
+    frame = np.full((360, 640, 3), (40, 45, 40), np.uint8)
+    cv2.putText(frame, "E-204", (200, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (230, 230, 230), 4, cv2.LINE_AA)
+    assert [how for _, how in FrameAnalyzer(config, engine).locate(to_gray(frame))][-1] == "frame"
