@@ -168,7 +168,8 @@ class Consensus:
 
         Glyphs that OCR keeps confusing (C/0) split one screen's reads over several spellings; together they
         are as good as agreeing reads, but only the catalogued spelling, read at least once, is confirmed, and
-        only with one read more than plain agreement needs."""
+        only with one read more than plain agreement needs, unless its own read was clear (then a long code
+        needs no extra read, and weak misreads of a short one count too)."""
         if cand.code not in self._known:
             return False
         rivals = [c for c in self._candidates.values()
