@@ -13,7 +13,7 @@ from diagnostics.frames import to_gray, validate_frame
 from diagnostics.ocr import OcrEngine, OcrLine
 from diagnostics.preprocess import prepare
 from diagnostics.reread import read_lone_line, reread_code_words
-from diagnostics.screen import find_screen, find_text, rectify
+from diagnostics.screen import find_screens, find_text, rectify
 from diagnostics.sevenseg import read_seven_segment
 
 
@@ -56,17 +56,15 @@ class FrameAnalyzer:
     def locate(self, gray: np.ndarray) -> list[tuple[np.ndarray, str]]:
         """Candidate screen regions of a grey frame, rectified, best first, and how each was found."""
         text = find_text(gray)
-        quad = find_screen(gray, self._c.min_screen_share, text)
+        quad, outline = find_screens(gray, self._c.min_screen_share, text)
         out: list[tuple[np.ndarray, str]] = []
         if quad is not None:
             out.append((rectify(gray, quad), "screen"))
         if text.box is not None:
             out.append((rectify(gray, text.box, inset=0.0), "text-block"))
-        if quad is None:
+        if quad is None and outline is not None:
             # Stray strokes (a blurred bezel edge) can outweigh the real text: the outline alone is a second guess.
-            outline = find_screen(gray, self._c.min_screen_share, None)
-            if outline is not None:
-                out.append((rectify(gray, outline), "outline"))
+            out.append((rectify(gray, outline), "outline"))
         if len(out) < 2:
             # Digits too big for a text line (a close-up of a segment panel) are neither text nor inside an outline.
             out.append((gray, "frame"))

@@ -34,6 +34,24 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06, text: TextMass | None
     Without text: the largest (preferring a display inside its bezel). With text: the one holding most of
     the text, the tightest of those (the display rather than the bezel around it).
     """
+    return find_screens(gray, min_share, text)[0]
+
+
+def find_screens(gray: np.ndarray, min_share: float = 0.06,
+                 text: TextMass | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """find_screen with and without the text, from one search: (the outline holding the text, the largest)."""
+    quads, scale = _screen_quads(gray, min_share)
+    if not quads:
+        return None, None
+    quads.sort(key=lambda aq: -aq[0])
+    largest = _largest(quads, scale)
+    if text is None or not len(text.weights):
+        return largest, largest
+    return _holding_text(quads, scale, text), largest
+
+
+def _screen_quads(gray: np.ndarray, min_share: float) -> tuple[list[tuple[float, np.ndarray]], float]:
+    """Plausible screen quadrilaterals (area, corners) in the search copy's pixels, and that copy's scale."""
     h, w = gray.shape[:2]
     scale = min(1.0, WORK_WIDTH / w)
     small = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
@@ -71,37 +89,44 @@ def find_screen(gray: np.ndarray, min_share: float = 0.06, text: TextMass | None
         area = float(cv2.contourArea(quad))
         if _is_plausible(quad, area, frame_area, min_share) and not _on_frame_edge(quad, small.shape):
             quads.append((area, quad))
-    if not quads:
-        return None
-    quads.sort(key=lambda aq: -aq[0])
-    if text is not None and len(text.weights):
-        total = float(text.weights.sum())
-        pts = text.points * scale
-        scored = []
-        for area, quad in quads:
-            poly = quad.reshape(4, 1, 2)
-            inside = [cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0 for x, y in pts]
-            scored.append((float(text.weights[np.array(inside)].sum()) / total, area, quad))
-        top = max(sc for sc, _, _ in scored)
-        if top < 0.8 and text.box is not None:
-            # Stray strokes outside the screen (scenery) lower every score; the main text block decides.
-            corners = text.box * scale
-            centre = corners.mean(axis=0)
-            corners = centre + (corners - centre) * 0.85  # the box has a margin; allow for it
-            holding = [(1.0, area, quad) for _, area, quad in scored if all(
-                cv2.pointPolygonTest(quad.reshape(4, 1, 2), (float(x), float(y)), False) >= 0 for x, y in corners)]
-            if holding:
-                scored, top = holding, 1.0
-        if top < 0.8:
-            return None  # no outline holds the text: better the text block than a wrong screen
-        best = min((aq for aq in scored if aq[0] >= top - 0.03), key=lambda aq: aq[1])[2]
-        return (best / scale).astype(np.float32)
+    return quads, scale
+
+
+def _holding_text(quads: list[tuple[float, np.ndarray]], scale: float, text: TextMass) -> np.ndarray | None:
+    """The tightest outline holding (nearly) all of the text, in full-frame pixels, or None."""
+    total = float(text.weights.sum())
+    pts = text.points * scale
+    scored = []
+    for area, quad in quads:
+        poly = quad.reshape(4, 1, 2)
+        inside = [cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0 for x, y in pts]
+        scored.append((float(text.weights[np.array(inside)].sum()) / total, area, quad))
+    top = max(sc for sc, _, _ in scored)
+    if top < 0.8 and text.box is not None:
+        # Stray strokes outside the screen (scenery) lower every score; the main text block decides.
+        corners = text.box * scale
+        centre = corners.mean(axis=0)
+        corners = centre + (corners - centre) * 0.85  # the box has a margin; allow for it
+        holding = [(1.0, area, quad) for _, area, quad in scored if all(
+            cv2.pointPolygonTest(quad.reshape(4, 1, 2), (float(x), float(y)), False) >= 0 for x, y in corners)]
+        if holding:
+            scored, top = holding, 1.0
+    if top < 0.8:
+        return None  # no outline holds the text: better the text block than a wrong screen
+    best = min((aq for aq in scored if aq[0] >= top - 0.03), key=lambda aq: aq[1])[2]
+    return (best / scale).astype(np.float32)
+
+
+def _largest(quads: list[tuple[float, np.ndarray]], scale: float) -> np.ndarray:
+    """The largest outline (quads sorted largest first), or the lit display inside it, in full-frame pixels."""
     area, best = quads[0]
     # A bezel's outline encloses the display's own: prefer the inner, lit one.
     for inner_area, inner in quads[1:]:
         if inner_area >= 0.55 * area and _inside(inner, best):
             area, best = inner_area, inner
     return (best / scale).astype(np.float32)
+
+
 
 
 def _on_frame_edge(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
