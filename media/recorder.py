@@ -123,10 +123,15 @@ class SessionRecorder:
             writer.submit(source, frame)
 
     def offset_of(self, arrival: float) -> float:
-        """Seconds into the recording of a time.monotonic() instant (0 for instants before the start)."""
-        if self._t0 is None:
+        """Seconds into the recording of a time.monotonic() instant (0 for instants before the start).
+
+        For the arrival of a recorded video frame this is exactly where that frame sits in the file, so a
+        player seeking there shows it; other instants map by the clock.
+        """
+        if self._t0 is None or self._writer is None:
             raise RuntimeError("recorder not started")
-        return max(0.0, arrival - self._t0)
+        placed = self._writer.placed_at(arrival)
+        return placed if placed is not None else max(0.0, arrival - self._t0)
 
     async def close(self, *, poster_at: float | None = None) -> RecordingInfo:
         """Stop recording and finalise the file off the event loop; EmptyRecording if nothing was recorded."""

@@ -11,6 +11,7 @@ import logging
 import queue
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _STOP = object()
 _BATCH_PAUSE = 0.04
+_PLACED_KEPT = 1024  # video frames whose recorded time can be looked up (~30 s at 30 fps)
 
 
 def track_title(source: str) -> str:
@@ -82,6 +84,9 @@ class RecordingWriter:
         self._lock = threading.Lock()
         self._lossy: set[str] = set()  # track keys that lost frames to a full queue
         self._tracks: dict[str, _Track] = {}
+        # arrival instant -> recorded ms of recent video frames: a finding made from a frame points at that very
+        # frame in the file (its arrival time can differ from its place by jitter smoothing and ms rounding)
+        self._placed: OrderedDict[float, int] = OrderedDict()
         self._segment: SegmentWriter | None = None
         self._segment_opened = 0.0
         self._segment_index = 0
@@ -114,6 +119,12 @@ class RecordingWriter:
             log.warning("recorder %s: queue full, dropped %d frames so far", self._layout.session_id,
                         self.stats.dropped_queue_full)
         return False
+
+    def placed_at(self, arrival: float) -> float | None:
+        """Seconds into the recording where the video frame that arrived at `arrival` was written, if it was."""
+        with self._lock:
+            ms = self._placed.get(arrival)
+        return None if ms is None else ms / 1000
 
     def stop(self) -> None:
         """Write what is queued, close the last segment and end the thread."""
@@ -188,6 +199,11 @@ class RecordingWriter:
         segment.write(key, frame.data, pts_ms, keyframe=facts.keyframe, duration_ms=round(facts.duration_ms))
         track.last_pts_ms = pts_ms
         track.started = True
+        if kind == "video":
+            with self._lock:
+                self._placed[frame.arrival] = pts_ms
+                if len(self._placed) > _PLACED_KEPT:
+                    self._placed.popitem(last=False)
         self.stats.frames_written += 1
 
     def _video_ready(self, track: _Track, frame: EncodedFrame, facts: FrameFacts, broken: bool) -> bool:

@@ -159,6 +159,8 @@ def test_review_page_markers_seek_to_the_error_screen(server: ServerProcess, tec
     assert page.evaluate("() => window.lensdesk.selected") == finding["id"]
     assert page.locator(f".finding.selected[data-code='{SAMPLE.code}']").count() == 1
 
+    # The finding is usually read in the dialog's very first frame: the marker must land on that frame, not the
+    # desk just before it (the moment is the frame's place in the file; the player seeks just inside it).
     shown = frame_shown(page, rec_id)
     grey = cv2.cvtColor(shown, cv2.COLOR_BGR2GRAY)
     neutral_grey = float(cv2.cvtColor(np.array([[NEUTRAL_BGR]], np.uint8), cv2.COLOR_BGR2GRAY)[0, 0])

@@ -341,7 +341,9 @@ function seekTo(rec, seconds, info = {}) {
     video.pause();
     video.addEventListener("seeked", () => { seekInfo.seeked = true; }, { once: true });
     const end = Number.isFinite(video.duration) ? video.duration : seconds;
-    video.currentTime = Math.max(0, Math.min(seconds, end));
+    // Moments sit exactly on a frame's start (the file's 1 ms grid). Half a millisecond past it lands inside
+    // that frame; exactly on it, float-to-microsecond rounding in the player can show the frame before.
+    video.currentTime = Math.max(0, Math.min(seconds + 0.0005, end));
   };
   if (video.readyState >= HTMLMediaElement.HAVE_METADATA) go();
   else { video.addEventListener("loadedmetadata", go, { once: true }); video.load(); }

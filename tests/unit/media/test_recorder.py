@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import subprocess
@@ -124,6 +125,28 @@ async def test_audio_and_video_tracks_play_with_the_right_duration(tmp_path, cli
 
 
 @pytest.mark.slow  # encodes 720p video
+async def test_a_video_frames_arrival_maps_to_where_it_sits_in_the_file(tmp_path, clip_360p) -> None:
+    """A finding's moment is the arrival of the frame it was read in: seeking there must show that frame, even
+    when jitter smoothing placed the frame earlier than its arrival (here: a late first keyframe)."""
+    recorder = SessionRecorder(tmp_path, "s-moment")
+    recorder.start()
+    t0 = recorder.started_at
+    assert t0 is not None
+    frames = list(as_frames(clip_360p, kind="video", start_arrival=t0 + 0.3, rtp_origin=777))
+    late = dataclasses.replace(frames[0], arrival=frames[0].arrival + 0.21)  # a big keyframe comes in late
+    frames = [late, *frames[1:]]
+    for frame in frames:
+        recorder.push("customer", frame)
+    info = await recorder.close()
+
+    pictures = [t for t, _, _ in decode_video(info.path)]
+    offsets = [recorder.offset_of(f.arrival) for f in frames]
+    assert offsets == pytest.approx(pictures, abs=1e-9)
+    # on the plain arrival clock the frames after the late one point before themselves, at earlier pictures
+    assert max(t - (f.arrival - t0) for f, t in zip(frames, pictures, strict=True)) > 0.1
+    assert recorder.offset_of(t0 + 5.0) == pytest.approx(5.0)  # an instant that is not a frame: by the clock
+
+
 async def test_video_gap_resolution_change_and_ssrc_restart_give_one_file(
     tmp_path, clip_360p, clip_720p, voice
 ) -> None:
