@@ -47,14 +47,14 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine])
         text = engine.read_code(_crop(gray, word.box)).replace(" ", "")
         before = find_codes(word.text, assume_keyword=True)
         after = find_codes(text, assume_keyword=True)
-        if not after:
-            text = word.text
-        elif before and min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE:
-            text = word.text  # the first read was clean and reasonably sure; keep it
-        elif before and min(m.repairs for m in after) > min(m.repairs for m in before):
-            text = word.text
-        # Slashed, barred and dotted zeros read as 8, 9 or 6: their holes tell.
-        text = restore_zeros(_tight_crop(gray, word.box), text) if find_codes(text, assume_keyword=True) else text
+        # The first read stays when the re-read shows no code, when it was clean and reasonably sure, or when
+        # the re-read needed more repairs.
+        keep_first = not after or (bool(before) and (
+            (min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE)
+            or min(m.repairs for m in after) > min(m.repairs for m in before)))
+        text, codes = (word.text, before) if keep_first else (text, after)
+        if codes:  # slashed, barred and dotted zeros read as 8, 9 or 6: their holes tell
+            text = restore_zeros(_tight_crop(gray, word.box), text)
         if text == word.text:
             continue
         new_word = OcrWord(text, max(word.confidence, REREAD_CONFIDENCE), word.box)
