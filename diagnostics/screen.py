@@ -127,8 +127,6 @@ def _largest(quads: list[tuple[float, np.ndarray]], scale: float) -> np.ndarray:
     return (best / scale).astype(np.float32)
 
 
-
-
 def _on_frame_edge(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
     """Two or more corners on the frame border: an outline closed by the border, not a screen."""
     h, w = shape[:2]

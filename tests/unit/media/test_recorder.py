@@ -124,10 +124,10 @@ async def test_audio_and_video_tracks_play_with_the_right_duration(tmp_path, cli
     assert recorder.stats.frames_written == len(pushes) and recorder.stats.segments_written >= 2
 
 
-@pytest.mark.slow  # encodes 720p video
 async def test_a_video_frames_arrival_maps_to_where_it_sits_in_the_file(tmp_path, clip_360p) -> None:
-    """A finding's moment is the arrival of the frame it was read in: seeking there must show that frame, even
-    when jitter smoothing placed the frame earlier than its arrival (here: a late first keyframe)."""
+    """A finding's moment comes from the arrival of the frame it was read in: it must be where that frame sits
+    in the file, even when jitter smoothing placed the frame away from its arrival (here: after a late first
+    keyframe the next frames sit later than they arrived)."""
     recorder = SessionRecorder(tmp_path, "s-moment")
     recorder.start()
     t0 = recorder.started_at
@@ -147,6 +147,7 @@ async def test_a_video_frames_arrival_maps_to_where_it_sits_in_the_file(tmp_path
     assert recorder.offset_of(t0 + 5.0) == pytest.approx(5.0)  # an instant that is not a frame: by the clock
 
 
+@pytest.mark.slow  # encodes 720p video
 async def test_video_gap_resolution_change_and_ssrc_restart_give_one_file(
     tmp_path, clip_360p, clip_720p, voice
 ) -> None:
