@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_CATALOG = Path(__file__).with_name("catalog.yaml")
+DEFAULT_CATALOG = Path(__file__).with_name("catalogs")  # the built-in catalog files
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class DiagnosticsConfig:
     min_long_read_confidence: float = 0.15  # same for codes of 6+ characters: two equal misreads are unlikely
     variant_suppress_s: float = 10.0  # near-variants of a confirmed code seen within this are misreads
     snapshot_quality: int = 85  # JPEG quality of finding snapshots
-    catalog_path: Path = DEFAULT_CATALOG
+    catalog_path: Path = DEFAULT_CATALOG  # a catalog file or a directory of them
+    extra_catalog_dir: Path | None = None  # the operator's catalogs, loaded on top (bad files skipped)
 
     def __post_init__(self) -> None:
         if self.sample_fps <= 0:

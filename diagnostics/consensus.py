@@ -95,6 +95,10 @@ class Consensus:
         self._confirmed: dict[str, float] = {}  # code -> last time it was seen
         self._glimpsed = float("-inf")  # last time a code was read too weakly to count
 
+    def replace_known_codes(self, known_codes: frozenset[str]) -> None:
+        """The catalog changed: judge reads from now on against these codes."""
+        self._known = known_codes
+
     @property
     def confirmed_codes(self) -> set[str]:
         """Codes already reported in this session."""

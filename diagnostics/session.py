@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diagnostics.analyzer import FrameAnalysis, FrameAnalyzer
-from diagnostics.catalog import Catalog, load_catalog
+from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.consensus import Confirmation, Consensus
 from diagnostics.extract import screen_text
@@ -39,7 +39,8 @@ class SessionDiagnostics:
         self._c = config
         self._engine = engine
         self._analyzer_: FrameAnalyzer | None = None
-        self._catalog = catalog if catalog is not None else load_catalog(config.catalog_path)
+        self._catalog = catalog if catalog is not None else load_catalogs(config.catalog_path,
+                                                                          config.extra_catalog_dir).catalog
         self._gate = QualityGate(config)
         self._consensus = Consensus(config, frozenset(self._catalog.codes()))
         self._interval = 1.0 / config.sample_fps
@@ -48,6 +49,16 @@ class SessionDiagnostics:
         self.stats = SessionStats()
         self.last_analysis: FrameAnalysis | None = None
         self._settled = False
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog findings are looked up in."""
+        return self._catalog
+
+    def replace_catalog(self, catalog: Catalog) -> None:
+        """Use this catalog from the next frame on; codes read so far and findings already made are kept."""
+        self._catalog = catalog
+        self._consensus.replace_known_codes(frozenset(catalog.codes()))
 
     @property
     def _analyzer(self) -> FrameAnalyzer:

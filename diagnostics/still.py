@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnostics.analyzer import FrameAnalyzer
-from diagnostics.catalog import Catalog, load_catalog
+from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.extract import screen_text
 from diagnostics.finding import Finding
@@ -17,7 +17,8 @@ def read_still(image: np.ndarray, config: DiagnosticsConfig, engine: OcrEngine |
                catalog: Catalog | None = None) -> list[Finding]:
     """Findings of one photo (quality gates do not apply: the user chose this picture)."""
     engine = engine if engine is not None else make_engine(config.tessdata_path, config.languages)
-    catalog = catalog if catalog is not None else load_catalog(config.catalog_path)
+    if catalog is None:
+        catalog = load_catalogs(config.catalog_path, config.extra_catalog_dir).catalog
     analyzer = FrameAnalyzer(config, engine)
     analysis = analyzer.analyze(image)
     reads = [r for r in analysis.reads if r.confidence >= config.min_read_confidence]

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.errors import DiagnosticsError, MediaError
 from diagnostics.finding import Finding
@@ -35,6 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--languages", help="tesseract languages, e.g. eng+chi_sim (default: settings)")
     p.add_argument("--tessdata", help="tesseract language data directory (default: settings)")
     p.add_argument("--fps", type=float, help="frames per second analysed in a video (default: settings)")
+    p.add_argument("--catalog-dir", type=Path,
+                   help="extra code catalogs on top of the built-in ones (default: LENSDESK_CATALOG_DIR)")
     p.add_argument("--snapshots", type=Path, help="write each finding's JPEG snapshot into this directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar for videos")
     p.add_argument("--attach", action="store_true",
@@ -48,6 +51,7 @@ def _config(args: argparse.Namespace) -> DiagnosticsConfig:
         languages=args.languages or settings.ocr_languages,
         tessdata_path=args.tessdata or settings.tessdata_path,
         sample_fps=args.fps or settings.analysis_fps,
+        extra_catalog_dir=args.catalog_dir or (Path(settings.catalog_dir) if settings.catalog_dir else None),
     )
 
 
@@ -85,13 +89,14 @@ def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | 
             raise MediaError(f"{path}: decoding failed: {exc}") from exc
 
 
-def analyze_file(path: Path, config: DiagnosticsConfig, show_progress: bool = False) -> list[Finding]:
+def analyze_file(path: Path, config: DiagnosticsConfig, show_progress: bool = False,
+                 catalog: Catalog | None = None) -> list[Finding]:
     """Findings of an image (every code read) or a video (codes confirmed across frames)."""
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        return read_still(_read_image(path), config)
-    session = SessionDiagnostics(config)
+        return read_still(_read_image(path), config, catalog=catalog)
+    session = SessionDiagnostics(config, catalog=catalog)
     findings: list[Finding] = []
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.1f}s"),
                         TimeRemainingColumn(), console=Console(stderr=True), transient=True) if show_progress else None
@@ -123,7 +128,11 @@ def run(args: argparse.Namespace) -> int:
     out = Console()
     try:
         config = _config(args)
-        findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json)
+        loaded = load_catalogs(config.catalog_path, config.extra_catalog_dir)
+        for problem in loaded.problems:
+            Console(stderr=True, soft_wrap=True).print(f"[yellow]catalog:[/yellow] {problem}", highlight=False)
+        findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json,
+                                catalog=loaded.catalog)
     except (DiagnosticsError, ValueError) as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
         return 2

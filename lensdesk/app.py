@@ -74,7 +74,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
     store = TicketStore(settings.resolved_database_url, data_dir)
     diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
-                                    sample_fps=settings.analysis_fps)
+                                    sample_fps=settings.analysis_fps,
+                                    extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
     diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1))
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory,

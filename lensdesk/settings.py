@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     ocr_languages: str = Field("eng+chi_sim", description="Tesseract languages for device screens.")
     tessdata_path: str = Field("/usr/share/tesseract-ocr/5/tessdata/", description="Tesseract language data.")
     analysis_fps: float = Field(3.0, description="Frames per second sampled for error-screen analysis.")
+    catalog_dir: str = Field("", description="Directory of extra code catalogs (*.yaml, *.yml, *.csv) loaded on top of "
+                                               "the built-in ones; a bad file is logged and skipped. Empty = none.")
     analysis_workers: int = Field(0, description="Diagnostics worker processes; 0 = one less than the CPU count (min 1).")
     recording_enabled: bool = Field(True, description="Record sessions (announced to the customer).")
     webhook_url: str = Field("", description="Signed webhook receiving ticket events; empty = off.")

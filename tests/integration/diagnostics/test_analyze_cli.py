@@ -59,3 +59,26 @@ def test_garbage_files_exit_2_with_a_message(tmp_path, capsys, content):
 def test_missing_file(tmp_path, capsys):
     assert analyze.run(_args(str(tmp_path / "missing.webm"))) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_photo_with_the_operators_catalog_dir(tmp_path, capsys):
+    code = "0x80073712"  # not in the built-in catalog
+    dialog = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245), accent=(200, 120, 0))
+    frame = np.full((720, 1280, 3), (70, 80, 90), np.uint8)
+    frame[60:660, 160:1120] = render_error_screen(code, f"Error code: {code}\nThe update failed.", dialog, (960, 600))
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), frame)
+    assert analyze.run(_args(str(path), "--json")) == 0
+    [unknown] = json.loads(capsys.readouterr().out)
+    assert unknown["code"] == code and unknown["known"] is False
+    catalogs = tmp_path / "catalogs"
+    catalogs.mkdir()
+    (catalogs / "site.csv").write_text("family,vendor,device,code,title,cause,remedy,severity\n"
+                                       f"windows,Microsoft,pc,{code},Component store corrupted,Damaged files,"
+                                       "Run DISM /RestoreHealth,error\n")
+    (catalogs / "broken.yaml").write_text("families: [")
+    assert analyze.run(_args(str(path), "--json", "--catalog-dir", str(catalogs))) == 0
+    captured = capsys.readouterr()
+    [known] = json.loads(captured.out)
+    assert known["known"] is True and known["title"] == "Component store corrupted"
+    assert "broken.yaml" in captured.err  # reported, skipped, not fatal

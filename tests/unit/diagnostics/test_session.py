@@ -70,3 +70,37 @@ def test_missing_language_data_is_a_clear_error(tmp_path):
         TesserocrEngine(str(tmp_path / "nowhere"), "eng")
     with pytest.raises(OcrUnavailableError):
         TesserocrEngine(DiagnosticsConfig().tessdata_path, "klingon")
+
+
+def _error_screen(code: str) -> np.ndarray:
+    """A Windows-style dialog with an HRESULT, placed on a 1280x720 desk (readable straight away)."""
+    from bench.synth.screens import ScreenStyle, render_error_screen
+
+    style = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245), accent=(200, 120, 0))
+    screen = render_error_screen(code, f"Error code: {code}\nThe update could not be installed.", style, (960, 600))
+    frame = np.full((720, 1280, 3), (70, 80, 90), np.uint8)
+    frame[60:660, 160:1120] = screen
+    return frame
+
+
+def test_a_replaced_catalog_is_used_from_the_next_frame(session_factory):
+    from diagnostics.catalog import Catalog, CatalogEntry
+
+    code = "0x80073712"  # a real HRESULT the core catalog does not hold
+    s = session_factory()
+    assert s.catalog.lookup(code) is None
+    frame = _error_screen(code)
+    assert s.process(frame, 0.0) == []  # an uncatalogued code needs a second read: it is pending
+    found: list = []
+    entry = CatalogEntry("windows", code, "Component store corrupted", "Servicing files are damaged.",
+                         "Run DISM /RestoreHealth, then retry the update.", "error", origin="technician")
+    s.replace_catalog(s.catalog.overlaid([entry]))
+    t = 0.0
+    while not found and t < 3.0:
+        t += 0.4
+        found = s.process(frame, t)
+    [finding] = found
+    assert finding.code == code
+    assert finding.known and finding.title == "Component store corrupted" and finding.severity == "error"
+    s.replace_catalog(Catalog([]))
+    assert s.catalog.lookup(code) is None
