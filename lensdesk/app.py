@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
+from media.ice import CandidatePolicy
 from media.peer import ice_servers_from
 from media.recorder import recover
 from media.stats import RELAY
@@ -79,7 +80,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1))
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory,
-                                           ice_servers=tuple(ice_servers_from(settings.ice_servers))), diagnosis)
+                                           ice_servers=tuple(ice_servers_from(settings.ice_servers)),
+                                           candidates=CandidatePolicy(settings.ice_allowed_cidrs)), diagnosis)
     services = Services(settings, tokens, store, calls)
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     routed = RoutedCallService(calls, RedisBus(settings.redis_url), tokens) if settings.redis_url else None

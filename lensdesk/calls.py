@@ -17,6 +17,7 @@ from aiortc import RTCIceServer
 from diagnostics.finding import Finding
 from media.call import CallMedia
 from media.frames import EncodedFrame
+from media.ice import CandidateError, CandidatePolicy
 from media.peer import NegotiationError
 from media.recorder import EmptyRecording, RecordingInfo, SessionRecorder
 from signaling import messages as m
@@ -60,6 +61,7 @@ class CallOptions:
     drop_rate: float = 0.0
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
     ice_servers: tuple[RTCIceServer, ...] = ()
+    candidates: CandidatePolicy = field(default_factory=CandidatePolicy)  # which remote ICE addresses we contact
 
 
 class CallManager:
@@ -120,16 +122,26 @@ class CallManager:
             raise m.ProtocolError("not_joined", "Join the session first.")
         role = call.roles[participant_id]
         if isinstance(message, m.Offer):
+            offer, refused = self._opts.candidates.filter_sdp(message.sdp)
             try:
-                sdp = await call.media.handle_offer(participant_id, role, message.sdp)
+                sdp = await call.media.handle_offer(participant_id, role, offer)
             except NegotiationError as exc:
                 raise m.ProtocolError("negotiation_failed", str(exc)) from exc
             await call.links[participant_id].send(m.Answer(sdp=sdp))
+            if refused:
+                reasons = sorted({exc.message for exc in refused})
+                await call.links[participant_id].send(m.ErrorMessage(
+                    code="candidate_refused",
+                    message=f"{len(refused)} ICE candidate(s) in the offer were ignored: {' '.join(reasons)}"))
             return
         if isinstance(message, m.IceCandidate):
             try:
+                if message.candidate:
+                    self._opts.candidates.check(message.candidate)
                 await call.media.add_candidate(participant_id, message.candidate, message.sdpMid,
                                                message.sdpMLineIndex)
+            except CandidateError as exc:
+                raise m.ProtocolError(exc.code, exc.message) from exc
             except (ValueError, IndexError) as exc:
                 raise m.ProtocolError("invalid_candidate", "The ICE candidate could not be parsed.") from exc
             return
@@ -186,7 +198,7 @@ class CallManager:
                 raise m.ProtocolError("session_ended", "This support session has ended.")
             media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
                      CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
-                               ice_servers=self._opts.ice_servers))
+                               ice_servers=self._opts.ice_servers, candidates=self._opts.candidates))
             call = LiveCall(session_id, record.ticket_id,
                             r.Room(session_id, recording=self._opts.recording_enabled), media)
             if self._opts.recording_enabled:

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description='STUN/TURN servers for browsers and the server, e.g. [{"urls": "turn:turn.example.com:3478", '
                     '"username": "u", "credential": "p"}]; empty = host candidates only (same network).')
+    ice_allowed_cidrs: list[str] = Field(
+        default_factory=list,
+        description='Remote ICE candidate ranges the server may contact although they are loopback/private/'
+                    'link-local/CGNAT/unique-local (refused by default), e.g. ["192.168.10.0/24"] for a LAN.')
     technician_token_ttl_s: int = Field(8 * 3600, description="Lifetime of a technician token.")
     join_token_ttl_s: int = Field(30 * 60, description="Lifetime of a customer join link.")
     ws_max_message_bytes: int = Field(64 * 1024, description="Largest accepted signaling message.")

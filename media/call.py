@@ -10,6 +10,7 @@ from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 
 from .frames import EncodedFrame
 from .hub import EncodedHub, PassthroughTrack
+from .ice import CandidatePolicy
 from .jitter import use_relay_jitter_buffer
 from .mixer import MixTrack, VoiceBuffer
 from .peer import ServerPeer, install_drop
@@ -29,8 +30,9 @@ class CallMedia:
     """
 
     def __init__(self, session_id: str, *, video_codec: str = "VP8", drop_rate: float = 0.0,
-                 ice_servers: Sequence[RTCIceServer] = ()) -> None:
+                 ice_servers: Sequence[RTCIceServer] = (), candidates: CandidatePolicy | None = None) -> None:
         self.session_id = session_id
+        self._candidates = candidates or CandidatePolicy()
         self.customer_audio = EncodedHub("audio", "customer-audio")
         self.customer_video = EncodedHub("video", "customer-video")
         # What the customer hears: the primary (first present) technician's voice.
@@ -61,7 +63,7 @@ class CallMedia:
         if peer is None:
             peer = ServerPeer(participant_id, role, video_codec=self._video_codec,
                               on_state=lambda state: self._peer_state(participant_id, role, state),
-                              ice_servers=self._ice_servers)
+                              ice_servers=self._ice_servers, candidates=self._candidates)
             self._peers[participant_id] = peer
             if role == "technician" and self._primary_technician is None:
                 self._primary_technician = participant_id

@@ -19,6 +19,8 @@ from aiortc import (
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.sdp import candidate_from_sdp
 
+from .ice import CandidatePolicy
+
 log = logging.getLogger(__name__)
 
 
@@ -35,8 +37,9 @@ class ServerPeer:
 
     def __init__(self, participant_id: str, role: str, *, video_codec: str = "VP8",
                  on_state: Callable[[str], Awaitable[None] | None] | None = None,
-                 ice_servers: Sequence[RTCIceServer] = ()) -> None:
+                 ice_servers: Sequence[RTCIceServer] = (), candidates: CandidatePolicy | None = None) -> None:
         self.participant_id = participant_id
+        self._candidates = candidates or CandidatePolicy()
         self.role = role
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)) if ice_servers else None)
         self._video_codec = video_codec.upper()
@@ -53,6 +56,7 @@ class ServerPeer:
         """Apply a browser offer, let `prepare` attach tracks to new transceivers, and return the answer SDP."""
         if "\nm=" not in sdp.replace("\r\n", "\n"):
             raise NegotiationError("The offer has no media sections (audio or video).")
+        sdp, _refused = self._candidates.filter_sdp(sdp)  # aiortc would probe every address the offer names
         async with self._lock:
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
@@ -67,9 +71,10 @@ class ServerPeer:
             return str(self.pc.localDescription.sdp)
 
     async def add_candidate(self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None) -> None:
-        """Add a trickled ICE candidate from the browser; malformed ones raise ValueError."""
+        """Add a trickled ICE candidate from the browser; malformed or refused ones raise CandidateError."""
         if not candidate:
             return
+        self._candidates.check(candidate)
         text = candidate.split(":", 1)[1] if candidate.startswith("candidate:") else candidate
         cand = candidate_from_sdp(text)
         cand.sdpMid = sdp_mid

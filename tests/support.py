@@ -72,7 +72,9 @@ def start_server(data_dir: Path, *, port: int | None = None, secret: str = "test
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "LENSDESK_HOST": "127.0.0.1", "LENSDESK_PORT": str(port),
-                "LENSDESK_DATA_DIR": str(data_dir), "LENSDESK_SECRET_KEY": secret, **(env or {})}
+                "LENSDESK_DATA_DIR": str(data_dir), "LENSDESK_SECRET_KEY": secret,
+                # Tests run on loopback: allow exactly 127.0.0.1 as a remote ICE address (127.0.0.2+ stay denied).
+                "LENSDESK_ICE_ALLOWED_CIDRS": '["127.0.0.1/32"]', **(env or {})}
     log_path = data_dir / f"server-{port}.log"
     logf = log_path.open("ab")
     proc = subprocess.Popen([sys.executable, "-m", "lensdesk.cli", "serve", "--log-level", "info"],

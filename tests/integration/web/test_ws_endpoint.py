@@ -169,3 +169,45 @@ def test_sharing_findings_is_for_technicians_and_this_ticket_only(server):
         assert recv(customer)["code"] == "not_allowed"
         tech.send(json.dumps({"type": "share_finding", "finding_id": "no-such-finding"}))
         assert recv(tech)["code"] == "finding_not_found"
+
+
+def _offer_naming(address: str, port: int) -> str:
+    """A real aiortc offer whose only ICE candidate is the given address."""
+    import asyncio
+
+    from aiortc import RTCPeerConnection
+
+    async def make() -> str:
+        pc = RTCPeerConnection()
+        pc.addTransceiver("audio")
+        await pc.setLocalDescription(await pc.createOffer())
+        sdp = pc.localDescription.sdp
+        await pc.close()
+        return sdp
+
+    lines = [x for x in asyncio.run(make()).split("\r\n") if not x.startswith("a=candidate")]
+    at = next(i for i, x in enumerate(lines) if x.startswith("a=ice-ufrag"))
+    lines.insert(at, f"a=candidate:1 1 udp 2122260223 {address} {port} typ host")
+    return "\r\n".join(lines)
+
+
+def test_internal_ice_candidates_are_refused_with_a_clear_error(server):
+    """Issue 15 item 4: loopback/private/metadata candidates never reach the server's ICE agent."""
+    session_id, token = new_session(server)
+    with ws(server) as conn:
+        assert join(conn, token, session_id)["type"] == "welcome"
+        for candidate, code in [("candidate:1 1 udp 2122260223 169.254.169.254 80 typ host", "candidate_refused"),
+                                ("candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host", "candidate_refused"),
+                                ("candidate:1 1 udp 2122260223 127.0.0.2 5000 typ host", "candidate_refused"),
+                                ("candidate:1 1 udp 2122260223 x.local 5000 typ host", "candidate_refused"),
+                                ("candidate:1 1 udp 1", "invalid_candidate")]:
+            conn.send(json.dumps({"type": "ice", "candidate": candidate, "sdpMid": "0", "sdpMLineIndex": 0}))
+            reply = recv(conn)
+            assert reply["type"] == "error" and reply["code"] == code and not reply["fatal"], reply
+        conn.send(json.dumps({"type": "offer", "sdp": _offer_naming("127.0.0.2", 5000)}))
+        answer = recv(conn)
+        assert answer["type"] == "answer"  # the call goes on without the refused candidate
+        refused = recv(conn)
+        assert refused["code"] == "candidate_refused" and "1 ICE candidate" in refused["message"]
+        conn.send(json.dumps({"type": "ping"}))
+        assert recv(conn)["type"] == "pong"
