@@ -19,10 +19,12 @@ from media.ice import CandidatePolicy
 from media.peer import ice_servers_from
 from media.recorder import recover
 from media.stats import RELAY
+from signaling import messages as m
 from signaling.bus import RedisBus
 from signaling.routing import RoutedCallService
 from signaling.service import CallService
 from signaling.tokens import TokenService
+from signaling.turn import TurnCredentials
 from tickets.connectors.base import Connector
 from tickets.connectors.webhook import WebhookConnector
 from tickets.outbox import OutboxWorker
@@ -66,6 +68,15 @@ def build_connectors(settings: Settings) -> list[Connector]:
     return connectors
 
 
+def browser_ice_servers(settings: Settings) -> tuple[m.IceServer, ...]:
+    """The configured ICE servers as participants get them on join (LENSDESK_ICE_SERVERS, browser format)."""
+    ice_servers_from(settings.ice_servers)  # the same validation (every entry has urls) as for the server
+    return tuple(m.IceServer(urls=[e["urls"]] if isinstance(e["urls"], str) else list(e["urls"]),
+                             username=str(e["username"]) if "username" in e else None,
+                             credential=str(e["credential"]) if "credential" in e else None)
+                 for e in settings.ice_servers)
+
+
 def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] | None = None) -> FastAPI:
     """The lensdesk application for these settings (media_factory: benches compare other media pipelines)."""
     install_token_redaction()
@@ -78,10 +89,14 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                     sample_fps=settings.analysis_fps,
                                     extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
     diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1))
+    turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None
+    server_ice = [e for e in settings.ice_servers if "credential" not in e] if turn is not None else settings.ice_servers
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory,
-                                           ice_servers=tuple(ice_servers_from(settings.ice_servers)),
-                                           candidates=CandidatePolicy(settings.ice_allowed_cidrs)), diagnosis)
+                                           ice_servers=tuple(ice_servers_from(server_ice)),
+                                           candidates=CandidatePolicy(settings.ice_allowed_cidrs),
+                                           participant_ice_servers=browser_ice_servers(settings),
+                                           turn=turn, turn_for_server=settings.turn_for_server), diagnosis)
     services = Services(settings, tokens, store, calls)
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     routed = RoutedCallService(calls, RedisBus(settings.redis_url), tokens) if settings.redis_url else None

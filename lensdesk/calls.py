@@ -24,6 +24,7 @@ from signaling import messages as m
 from signaling import room as r
 from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
+from signaling.turn import TurnCredentials
 from tickets.records import FindingRecord, NewFinding
 from tickets.store import TicketStore
 from web.common_api import FindingOut
@@ -62,6 +63,10 @@ class CallOptions:
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
     ice_servers: tuple[RTCIceServer, ...] = ()
     candidates: CandidatePolicy = field(default_factory=CandidatePolicy)  # which remote ICE addresses we contact
+    participant_ice_servers: tuple[m.IceServer, ...] = ()  # STUN (and legacy static TURN) for browsers, on join
+    turn: TurnCredentials | None = None  # per-participant TURN credentials, handed out on join
+    turn_for_server: bool = False  # the server's own ICE agent allocates on the TURN server too
+    credential_deadline: Callable[[Claims], float] = lambda claims: claims.expires_at  # TURN credentials expire then
 
 
 class CallManager:
@@ -104,7 +109,7 @@ class CallManager:
         async with call.lock:
             call.links[pid] = link
             call.roles[pid] = role
-            actions = call.room.handle(r.Joined(pid, role, name))
+            actions = call.room.handle(r.Joined(pid, role, name, self._ice_servers_for(pid, claims)))
             if any(isinstance(a, r.Reject) and a.to == pid for a in actions):
                 call.links.pop(pid, None)
                 call.roles.pop(pid, None)
@@ -114,6 +119,21 @@ class CallManager:
             await self._run(call, actions, actor_subject=claims.subject)
         log.info("session %s: %s %s joined as %s", call.session_id, role, name, pid)
         return pid
+
+    def _ice_servers_for(self, participant_id: str, claims: Claims) -> tuple[m.IceServer, ...]:
+        """STUN servers and this participant's own TURN credentials, expiring with its credentials."""
+        turn = self._opts.turn
+        own = turn.issue(participant_id, self._opts.credential_deadline(claims)) if turn is not None else []
+        return (*self._opts.participant_ice_servers, *own)
+
+    def _server_ice_servers(self) -> tuple[RTCIceServer, ...]:
+        """The server's own ICE servers: configured STUN, plus TURN credentials of its own when asked to."""
+        turn = self._opts.turn
+        if turn is None or not self._opts.turn_for_server:
+            return self._opts.ice_servers
+        own = turn.issue(f"lensdesk-server-{uuid.uuid4().hex[:8]}", time.time() + turn.max_ttl_s)
+        return (*self._opts.ice_servers,
+                *(RTCIceServer(urls=s.urls, username=s.username, credential=s.credential) for s in own))
 
     async def handle(self, session_id: str, participant_id: str, message: m.ClientMessage) -> None:
         """Offers and ICE go to media; everything else to the room state machine."""
@@ -198,7 +218,7 @@ class CallManager:
                 raise m.ProtocolError("session_ended", "This support session has ended.")
             media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
                      CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
-                               ice_servers=self._opts.ice_servers, candidates=self._opts.candidates))
+                               ice_servers=self._server_ice_servers(), candidates=self._opts.candidates))
             call = LiveCall(session_id, record.ticket_id,
                             r.Room(session_id, recording=self._opts.recording_enabled), media)
             if self._opts.recording_enabled:

@@ -26,8 +26,16 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list, description="Extra origins allowed to open the WebSocket.")
     ice_servers: list[dict[str, str | list[str]]] = Field(
         default_factory=list,
-        description='STUN/TURN servers for browsers and the server, e.g. [{"urls": "turn:turn.example.com:3478", '
-                    '"username": "u", "credential": "p"}]; empty = host candidates only (same network).')
+        description='STUN servers for browsers and the server, e.g. [{"urls": "stun:stun.example.com:3478"}]; '
+                    'entries with a username/credential are only handed to participants, never published. '
+                    'Prefer turn_urls + turn_secret for TURN.')
+    turn_urls: list[str] = Field(
+        default_factory=list,
+        description='TURN server URLs, e.g. ["turn:turn.example.com:3478?transport=udp"]; every participant gets its '
+                    'own short-lived credentials for them on join (coturn use-auth-secret).')
+    turn_secret: str = Field("", description="coturn's static-auth-secret shared with lensdesk (TURN REST API).")
+    turn_for_server: bool = Field(False, description="The server's own ICE agent also allocates on the TURN server "
+                                                     "(only needed when the server itself is behind NAT).")
     ice_allowed_cidrs: list[str] = Field(
         default_factory=list,
         description='Remote ICE candidate ranges the server may contact although they are loopback/private/'

@@ -123,8 +123,17 @@ class ParticipantInfo(BaseModel):
     muted: bool = False
 
 
+class IceServer(BaseModel):
+    """A STUN/TURN server as browsers take it (RTCIceServer); TURN entries carry this participant's credential."""
+
+    model_config = ConfigDict(frozen=True)
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
 class Welcome(_Msg):
-    """Reply to a successful join."""
+    """Reply to a successful join; ice_servers are this participant's own (short-lived TURN credentials)."""
 
     type: Literal["welcome"] = "welcome"
     participant_id: str
@@ -133,6 +142,7 @@ class Welcome(_Msg):
     participants: list[ParticipantInfo]
     video: Literal["off", "requested", "accepted", "active"]
     recording: bool
+    ice_servers: list[IceServer] = Field(default_factory=list)
 
 
 class Answer(_Msg):

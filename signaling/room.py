@@ -23,6 +23,7 @@ class Joined:
     participant_id: str
     role: Role
     name: str
+    ice_servers: tuple[m.IceServer, ...] = ()  # this participant's own STUN/TURN servers and credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,8 @@ class Room:
         self.participants[p.id] = p
         actions: list[Action] = [
             Send(p.id, m.Welcome(participant_id=p.id, role=p.role, session_id=self.session_id,
-                                 participants=[o.info() for o in others], video=self.video, recording=self.recording)),
+                                 participants=[o.info() for o in others], video=self.video, recording=self.recording,
+                                 ice_servers=list(ev.ice_servers))),
         ]  # "joined" and "ended" are audited by the store with the participant and session rows
         actions += [Send(o.id, m.ParticipantJoined(participant=p.info())) for o in others]
         return actions

@@ -23,8 +23,11 @@ def build_pages_router(*, recording_enabled: bool,
 
     @router.get("/api/public/config")
     async def public_config() -> dict[str, object]:
-        """What a page needs before joining: recording consent, and the STUN/TURN servers to use."""
-        return {"recording": recording_enabled, "iceServers": ice_servers or []}
+        """What a page needs before joining: recording consent and public STUN servers.
+
+        Anything with a credential (TURN) is handed to participants on join only, never to anyone who asks."""
+        public = [e for e in ice_servers or [] if "credential" not in e and "username" not in e]
+        return {"recording": recording_enabled, "iceServers": public}
 
     @router.get("/")
     async def root() -> RedirectResponse:

@@ -37,6 +37,7 @@ export class Call extends EventTarget {
           welcomed = true;
           this.participantId = msg.participant_id;
           this.role = msg.role;
+          this.iceServers = msg.ice_servers; // this participant's own STUN/TURN credentials (never public)
           resolve(msg);
         } else if (msg.type === "error" && msg.fatal && !welcomed) {
           reject(Object.assign(new Error(msg.message), { code: msg.code }));
@@ -60,7 +61,9 @@ export class Call extends EventTarget {
   }
 
   createPeer() {
-    this.pc = new RTCPeerConnection({ iceServers: (this.config && this.config.iceServers) || [] });
+    const servers = this.iceServers && this.iceServers.length ? this.iceServers : (this.config && this.config.iceServers);
+    this.pc = new RTCPeerConnection({ iceServers: (servers || []).map((s) => Object.fromEntries(
+      Object.entries(s).filter(([, v]) => v !== null))) });
     this.pc.addEventListener("connectionstatechange", () => this.emit("pcstate", this.pc.connectionState));
     this.pc.addEventListener("track", (ev) => this.emit("track", ev));
     return this.pc;
