@@ -33,6 +33,8 @@ from .diagnosis import CallAnalysis, DiagnosisPool
 
 log = logging.getLogger(__name__)
 
+JOIN_ATTEMPTS = 3  # a join that finds its call tearing down looks again this often before asking to retry
+
 
 @dataclass
 class LiveCall:
@@ -50,6 +52,8 @@ class LiveCall:
     video_active: bool = False
     first_finding_offset: float | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    closing: bool = False  # set under `lock` when the call starts tearing down: joins then go to a fresh call
+    finished: bool = False  # media closed and recording finalised (once)
 
 
 @dataclass(frozen=True)
@@ -102,23 +106,31 @@ class CallManager:
 
     async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
         """Admit a participant into the session's room (creating the call on first join)."""
-        call = await self._call_for(join.session_id)
         role: r.Role = "customer" if claims.role is Role.CUSTOMER else "technician"
         pid = f"{role[0]}-{uuid.uuid4().hex[:10]}"
         name = join.name or claims.name or role.title()
-        async with call.lock:
-            call.links[pid] = link
-            call.roles[pid] = role
-            actions = call.room.handle(r.Joined(pid, role, name, self._ice_servers_for(pid, claims)))
-            if any(isinstance(a, r.Reject) and a.to == pid for a in actions):
-                call.links.pop(pid, None)
-                call.roles.pop(pid, None)
-                rejection = next(a for a in actions if isinstance(a, r.Reject))
-                raise m.ProtocolError(rejection.code, rejection.message)
-            await self._store.add_participant(join.session_id, participant_id=pid, role=role, name=name)
-            await self._run(call, actions, actor_subject=claims.subject)
-        log.info("session %s: %s %s joined as %s", call.session_id, role, name, pid)
-        return pid
+        for _ in range(JOIN_ATTEMPTS):
+            call = await self._call_for(join.session_id)
+            async with call.lock:
+                if call.closing:
+                    continue  # the last participant left while we waited: the next lookup makes a fresh call
+                await self._admit(call, link, claims, pid, role, name)
+                log.info("session %s: %s %s joined as %s", call.session_id, role, name, pid)
+                return pid
+        raise m.ProtocolError("call_restarting", "The call is restarting after everyone left; try again in a moment.")
+
+    async def _admit(self, call: LiveCall, link: ClientLink, claims: Claims, pid: str, role: r.Role,
+                     name: str) -> None:
+        call.links[pid] = link
+        call.roles[pid] = role
+        actions = call.room.handle(r.Joined(pid, role, name, self._ice_servers_for(pid, claims)))
+        if any(isinstance(a, r.Reject) and a.to == pid for a in actions):
+            call.links.pop(pid, None)
+            call.roles.pop(pid, None)
+            rejection = next(a for a in actions if isinstance(a, r.Reject))
+            raise m.ProtocolError(rejection.code, rejection.message)
+        await self._store.add_participant(call.session_id, participant_id=pid, role=role, name=name)
+        await self._run(call, actions, actor_subject=claims.subject)
 
     def _ice_servers_for(self, participant_id: str, claims: Claims) -> tuple[m.IceServer, ...]:
         """STUN servers and this participant's own TURN credentials, expiring with its credentials."""
@@ -149,10 +161,9 @@ class CallManager:
                 raise m.ProtocolError("negotiation_failed", str(exc)) from exc
             await call.links[participant_id].send(m.Answer(sdp=sdp))
             if refused:
-                reasons = sorted({exc.message for exc in refused})
-                await call.links[participant_id].send(m.ErrorMessage(
-                    code="candidate_refused",
-                    message=f"{len(refused)} ICE candidate(s) in the offer were ignored: {' '.join(reasons)}"))
+                # Not an error for the page: browsers list private host candidates as a matter of course.
+                log.info("session %s: ignored %d ICE candidate(s) of %s naming addresses the server does not "
+                         "contact", call.session_id, len(refused), participant_id)
             return
         if isinstance(message, m.IceCandidate):
             try:
@@ -184,6 +195,8 @@ class CallManager:
             call.roles.pop(participant_id, None)
             await call.media.remove(participant_id)
             empty = not call.room.participants
+            if empty:
+                self._retire(call)  # under the lock: a join waiting for it sees `closing` and starts afresh
         if empty:
             await self._finish(call, ended=False)
 
@@ -233,10 +246,17 @@ class CallManager:
             self._calls[session_id] = call
             return call
 
+    def _retire(self, call: LiveCall) -> None:
+        """Take the call out of service: new joins for its session get a fresh call."""
+        call.closing = True
+        if self._calls.get(call.session_id) is call:
+            del self._calls[call.session_id]
+
     async def _finish(self, call: LiveCall, *, ended: bool, actor: str = "technician") -> None:
-        if self._calls.get(call.session_id) is not call:
+        self._retire(call)
+        if call.finished:
             return
-        del self._calls[call.session_id]
+        call.finished = True
         await call.media.close()
         if call.diagnosis is not None:
             call.diagnosis.close()

@@ -206,8 +206,7 @@ def test_internal_ice_candidates_are_refused_with_a_clear_error(server):
             assert reply["type"] == "error" and reply["code"] == code and not reply["fatal"], reply
         conn.send(json.dumps({"type": "offer", "sdp": _offer_naming("127.0.0.2", 5000)}))
         answer = recv(conn)
-        assert answer["type"] == "answer"  # the call goes on without the refused candidate
-        refused = recv(conn)
-        assert refused["code"] == "candidate_refused" and "1 ICE candidate" in refused["message"]
-        conn.send(json.dumps({"type": "ping"}))
+        assert answer["type"] == "answer"  # the call goes on without the refused candidate (logged, not shown:
+        conn.send(json.dumps({"type": "ping"}))  # browsers list private host candidates as a matter of course)
         assert recv(conn)["type"] == "pong"
+    assert "ignored 1 ICE candidate(s)" in server.log()
