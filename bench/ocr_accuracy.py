@@ -158,7 +158,12 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
         name, _, value = pair.partition("=")
         if name not in types:
             raise SystemExit(f"--set: unknown tunable {name!r}; known: {', '.join(sorted(types))}")
-        out[name] = types[name](value)
+        if types[name] is bool:  # bool("false") would be True
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise SystemExit(f"--set: {name} takes true or false, not {value!r}")
+            out[name] = value.lower() in ("true", "1")
+        else:
+            out[name] = types[name](value)
     return out
 
 

@@ -12,8 +12,10 @@ from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.ocr import OcrEngine, OcrLine
 from diagnostics.preprocess import prepare
+from diagnostics.rapid import thread_line_reader
 from diagnostics.reread import read_lone_line, reread_code_words
 from diagnostics.screen import find_screens, find_text, rectify
+from diagnostics.second_opinion import LineReader
 from diagnostics.sevenseg import read_seven_segment
 
 
@@ -46,9 +48,11 @@ class FrameAnalyzer:
     (digits too big to count as text), which skips the decoders that trust bare displays.
     """
 
-    def __init__(self, config: DiagnosticsConfig, engine: OcrEngine) -> None:
+    def __init__(self, config: DiagnosticsConfig, engine: OcrEngine, second: LineReader | None = None) -> None:
         self._c = config
         self._engine = engine
+        # The second recogniser is thread-confined like the engine: the calling (worker) thread's own.
+        self._second = second if second is not None or not config.second_recogniser else thread_line_reader()
         langs = config.language_list
         self._fast_lang = langs[0]
         self._all_langs = "+".join(langs)
@@ -94,7 +98,7 @@ class FrameAnalyzer:
                              (time.thread_time() - cpu_start) * 1000)
 
     def _read(self, ocr_in: np.ndarray, bare_displays: bool = True) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
-        lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang))
+        lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang), self._second)
         passes = [self._fast_lang]
         reads = extract_codes(lines)
         if not reads and self._all_langs != self._fast_lang and lacks_context(lines):
@@ -112,7 +116,7 @@ class FrameAnalyzer:
         if not reads and bare_displays and _few_tokens(lines):
             # A panel showing little but a short code (E5) that the layout pass missed or garbled:
             # read the one text line as a code.
-            line = read_lone_line(self._engine, ocr_in)
+            line = read_lone_line(self._engine, ocr_in, self._second)
             passes.append("lone-line")
             if line is not None and extract_codes([line]):
                 lines, reads = [line], extract_codes([line])

@@ -10,6 +10,7 @@ import numpy as np
 from diagnostics.glyphs import restore_zeros
 from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
 from diagnostics.patterns import find_codes
+from diagnostics.second_opinion import LineReader, second_opinion
 
 MAX_REREADS = 4  # per frame, lowest confidence first, to bound the cost
 REREAD_CONFIDENCE = 0.85  # what a constrained re-read is worth: needs a second frame to confirm
@@ -33,8 +34,11 @@ def _crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_REPLICATE)
 
 
-def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
-    """Lines with code-like words replaced by their constrained re-read when that parses more cleanly."""
+def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
+                      second: LineReader | None = None) -> list[OcrLine]:
+    """Lines with code-like words replaced by their constrained re-read when that parses more cleanly.
+
+    With a second reader, a crop Tesseract stays unsure about is also read by it (second_opinion decides)."""
     todo = sorted(((w.confidence, i, j) for i, ln in enumerate(lines) for j, w in enumerate(ln.words)
                    if _needs_second_look(w)))[:MAX_REREADS]
     if not todo:
@@ -44,7 +48,8 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine])
         word = out[i].words[j]
         if word.box[2] < 2 or word.box[3] < 4:
             continue
-        text = engine.read_code(_crop(gray, word.box)).replace(" ", "")
+        crop = _crop(gray, word.box)
+        text = engine.read_code(crop).replace(" ", "")
         before = find_codes(word.text, assume_keyword=True)
         after = find_codes(text, assume_keyword=True)
         # The first read stays when the re-read shows no code, when it was clean and reasonably sure, or when
@@ -53,6 +58,10 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine])
             (min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE)
             or min(m.repairs for m in after) > min(m.repairs for m in before)))
         text, codes = (word.text, before) if keep_first else (text, after)
+        if second is not None:
+            better = second_opinion(second, crop, text, word.confidence if keep_first else REREAD_CONFIDENCE)
+            if better != text:
+                text, codes = better, find_codes(better, assume_keyword=True)
         if codes:  # slashed, barred and dotted zeros read as 8, 9 or 6: their holes tell
             text = restore_zeros(_tight_crop(gray, word.box), text)
         if text == word.text:
@@ -69,7 +78,7 @@ def _tight_crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return gray[max(0, y - 2): y + h + 2, max(0, x - 2): x + w + 2]
 
 
-def read_lone_line(engine: OcrEngine, gray: np.ndarray) -> OcrLine | None:
+def read_lone_line(engine: OcrEngine, gray: np.ndarray, second: LineReader | None = None) -> OcrLine | None:
     """The single text line of a near-empty screen, read as a code; None if the text is not one line."""
     _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     h, w = bw.shape
@@ -85,5 +94,8 @@ def read_lone_line(engine: OcrEngine, gray: np.ndarray) -> OcrLine | None:
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     if y1 - y0 > 1.6 * tall:  # more than one line
         return None
-    text = engine.read_code(_crop(gray, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)))).replace(" ", "")
+    crop = _crop(gray, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    text = engine.read_code(crop).replace(" ", "")
+    if second is not None:
+        text = second_opinion(second, crop, text, REREAD_CONFIDENCE)
     return OcrLine(text, REREAD_CONFIDENCE, (OcrWord(text, REREAD_CONFIDENCE, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))),)) if text else None

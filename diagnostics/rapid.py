@@ -1,0 +1,98 @@
+"""RapidOCR's PP-OCRv4 recognition model (onnxruntime, shipped in the wheel) as a second reader of code lines.
+
+Only the recognition model is used: its detector costs ~0.7 s per 720p frame on one core, while the pipeline
+already knows where the code-like words are. One reader per worker thread, loaded once, one onnxruntime thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from importlib.resources import files
+
+import cv2
+import numpy as np
+
+from diagnostics.errors import OcrUnavailableError
+from diagnostics.ocr import CODE_CHARS
+
+MODEL = "ch_PP-OCRv4_rec_infer.onnx"
+INPUT_HEIGHT = 48  # the model's fixed input height; width is dynamic
+MAX_INPUT_WIDTH = 960  # crops longer than 20:1 are squeezed rather than made costlier
+
+
+@dataclass(frozen=True, slots=True)
+class LineRead:
+    """One crop read as a single line: text and mean per-character probability (0..1)."""
+
+    text: str
+    confidence: float
+
+
+class RapidLineReader:
+    """Reads one cropped text line restricted to CODE_CHARS (CTC output masked). Not thread-safe."""
+
+    name = "rapidocr"
+
+    def __init__(self, allowed: str = CODE_CHARS + " ") -> None:
+        try:
+            import onnxruntime as ort
+            from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
+        except ImportError as exc:
+            raise OcrUnavailableError(f"rapidocr-onnxruntime cannot be imported: {exc}") from exc
+        model = files("rapidocr_onnxruntime") / "models" / MODEL
+        if not model.is_file():
+            raise OcrUnavailableError(f"the rapidocr wheel has no {MODEL}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1  # the pool runs one worker per core; more threads only contend
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 4
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self._session = ort.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise OcrUnavailableError(f"onnxruntime cannot load {MODEL}: {exc}") from exc
+        self._input = self._session.get_inputs()[0].name
+        meta = self._session.get_modelmeta().custom_metadata_map
+        # CTCLabelDecode adds the blank (index 0) and the trailing space the model was trained with.
+        self._chars: list[str] = CTCLabelDecode(character=meta["character"].splitlines()).character
+        keep = set(allowed)
+        self._mask = np.array([i == 0 or ch in keep for i, ch in enumerate(self._chars)])
+
+    def read_line(self, gray: np.ndarray) -> LineRead:
+        """Read a grey (or BGR) crop holding one line; empty text when nothing allowed is seen."""
+        if gray.ndim == 3:
+            gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
+        h, w = gray.shape[:2]
+        if h < 2 or w < 2:
+            return LineRead("", 0.0)
+        width = min(MAX_INPUT_WIDTH, max(8, round(INPUT_HEIGHT * w / h)))
+        line = cv2.resize(gray, (width, INPUT_HEIGHT), interpolation=cv2.INTER_AREA if h > INPUT_HEIGHT
+                          else cv2.INTER_CUBIC).astype(np.float32) / 127.5 - 1.0
+        padded = np.zeros((1, 3, INPUT_HEIGHT, 8 * math.ceil(width / 8)), np.float32)
+        padded[0, :, :, :width] = line  # the model wants three equal channels
+        probs = self._session.run(None, {self._input: padded})[0][0]
+        probs = np.where(self._mask, probs, 0.0)
+        best, best_p = probs.argmax(axis=1), probs.max(axis=1)
+        text: list[str] = []
+        confs: list[float] = []
+        prev = 0
+        for idx, p in zip(best.tolist(), best_p.tolist(), strict=True):
+            if idx != prev and idx != 0:  # CTC: repeats collapse, blanks separate
+                text.append(self._chars[idx])
+                confs.append(p)
+            prev = idx
+        out = "".join(text).strip()
+        return LineRead(out, float(np.mean(confs)) if out else 0.0)
+
+
+_per_thread = threading.local()
+
+
+def thread_line_reader() -> RapidLineReader:
+    """The calling thread's reader, loaded on first use (onnxruntime sessions are kept per worker thread)."""
+    reader: RapidLineReader | None = getattr(_per_thread, "reader", None)
+    if reader is None:
+        reader = _per_thread.reader = RapidLineReader()
+    return reader
