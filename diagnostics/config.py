@@ -38,7 +38,7 @@ class DiagnosticsConfig:
     min_long_read_confidence: float = 0.15  # same for codes of 6+ characters: two equal misreads are unlikely
     variant_suppress_s: float = 10.0  # near-variants of a confirmed code seen within this are misreads
     # A second recogniser (RapidOCR's recognition model) reads the code crops Tesseract is unsure about.
-    second_recogniser: bool = True
+    second_recogniser: bool = False
     snapshot_quality: int = 85  # JPEG quality of finding snapshots
     catalog_path: Path = DEFAULT_CATALOG  # a catalog file or a directory of them
     extra_catalog_dir: Path | None = None  # the operator's catalogs, loaded on top (bad files skipped)
