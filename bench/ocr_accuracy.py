@@ -3,6 +3,8 @@
 Prints code recall, false-code rate (clips where a code not on screen was reported), and ms per analysed
 frame on one core; then plain pytesseract on raw frames, and the pipeline on the pytesseract fallback engine.
     python bench/make_dataset.py && python bench/ocr_accuracy.py [--data .dataset/bench] [--baseline-clips 16]
+Replay technicians' labelled examples (lensdesk examples export DIR) instead:
+    python bench/ocr_accuracy.py --examples DIR [--set second_recogniser=true]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from diagnostics.config import DiagnosticsConfig  # noqa: E402
 from diagnostics.extract import extract_codes  # noqa: E402
 from diagnostics.ocr import OcrEngine, OcrLine, PytesseractEngine, TesserocrEngine  # noqa: E402
 from diagnostics.session import SessionDiagnostics  # noqa: E402
+from diagnostics.still import read_still  # noqa: E402
 
 cv2.setNumThreads(1)
 
@@ -150,6 +153,54 @@ def breakdown(results: list[ClipResult]) -> None:
             print(f"    {r.label['file']}: truth {r.truth or '-'!r} reported {r.codes}")
 
 
+@dataclass(frozen=True, slots=True)
+class ExampleResult:
+    """One labelled example read as a still: its label and the codes reported."""
+
+    label: dict[str, Any]
+    codes: list[str]
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.label["code"]) and self.label["code"] in self.codes
+
+    @property
+    def repeated(self) -> bool:
+        """The code a technician dismissed on this image is reported again."""
+        return bool(self.label["not_code"]) and self.label["not_code"] in self.codes
+
+    @property
+    def false_code(self) -> bool:
+        """A code other than the truth (when the truth is known), or the dismissed code."""
+        return self.repeated or (bool(self.label["code"]) and any(c != self.label["code"] for c in self.codes))
+
+
+def replay_examples(folder: Path, config: DiagnosticsConfig, engine: OcrEngine) -> list[ExampleResult]:
+    """Read every exported example image as a still (read_still: no consensus, every read code reported)."""
+    labels = json.loads((folder / "labels.json").read_text())
+    out = []
+    for label in labels:
+        image = cv2.imread(str(folder / label["file"]), cv2.IMREAD_COLOR)
+        if image is None:
+            raise SystemExit(f"{folder / label['file']}: not a readable image")
+        out.append(ExampleResult(label, sorted({f.code for f in read_still(image, config, engine)})))
+    return out
+
+
+def report_examples(results: list[ExampleResult]) -> None:
+    """Recall on examples whose code is known, false codes, and dismissed codes read again."""
+    known = [r for r in results if r.label["code"]]
+    dismissed = [r for r in results if r.label["not_code"]]
+    print(f"labelled examples: {len(results)} ({len(known)} with the true code, {len(dismissed)} from dismissals)")
+    print(f"  recall {sum(r.hit for r in known)}/{len(known)} ({sum(r.hit for r in known) / max(1, len(known)):.1%})"
+          f"  false code {sum(r.false_code for r in results)}/{len(results)}"
+          f"  dismissed code read again {sum(r.repeated for r in dismissed)}/{len(dismissed)}")
+    for r in results:
+        if r.false_code or (r.label["code"] and not r.hit):
+            print(f"    {r.label['file']} ({r.label['source']}): truth {r.label['code'] or '?'!r} "
+                  f"not {r.label['not_code'] or '-'!r} reported {r.codes}")
+
+
 def _overrides(pairs: list[str]) -> dict[str, Any]:
     """FIELD=VALUE pairs as typed DiagnosticsConfig overrides (SystemExit on an unknown field)."""
     types = {f.name: type(getattr(DiagnosticsConfig(), f.name)) for f in fields(DiagnosticsConfig)}
@@ -178,7 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N clips (0 = all)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="override a DiagnosticsConfig tunable, e.g. --set min_sharpness=20 (repeatable)")
+    ap.add_argument("--examples", type=Path, help="replay labelled examples exported by `lensdesk examples export`")
     args = ap.parse_args(argv)
+    if args.examples:
+        config = replace(DiagnosticsConfig(languages=args.languages, tessdata_path=args.tessdata),
+                         **_overrides(args.set))
+        results = replay_examples(args.examples, config, TesserocrEngine(config.tessdata_path, config.languages))
+        report_examples(results)
+        return 0
     labels_path = args.data / "labels.json"
     if not labels_path.exists():
         print(f"no data set at {args.data}: generating it (bench/make_dataset.py)", file=sys.stderr)

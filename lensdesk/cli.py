@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="")
     token.add_argument("--data-dir")
     token.set_defaults(func=_token)
+    from . import examples
+    examples.add_parser(sub)
     try:
         from . import analyze
         analyze.add_parser(sub)

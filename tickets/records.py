@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 FindingSource = Literal["live", "manual", "reanalysis"]
+ExampleSource = Literal["dismissed", "manual"]  # a technician dismissed a finding / typed the code of a snapshot
 TICKET_STATUSES = ("open", "closed")
 SESSION_STATUSES = ("active", "ended")
 RECORDING_STATUSES = ("recording", "finalised", "recovered", "empty")
@@ -100,6 +101,27 @@ class FindingRecord:
     dismissed_by: str | None
     dismissed_reason: str | None
     dismissed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleRecord:
+    """A labelled example from a technician's correction: an image and what it shows (or does not).
+
+    truth is the code the image shows ("" when unknown); not_code is a code it does NOT show (the one a
+    dismissed finding claimed; "" for a manual snapshot). The image is a file of its own under data_dir/examples.
+    """
+
+    id: str
+    finding_id: str
+    ticket_id: str
+    session_id: str
+    source: ExampleSource
+    truth: str
+    not_code: str
+    image_path: str
+    image_type: str
+    created_by: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,23 @@ findings = Table(
     Column("dismissed_at", UTCDateTime(), nullable=True),
 )
 
+examples = Table(
+    "examples",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("finding_id", ID, ForeignKey("findings.id"), nullable=False, index=True),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("session_id", ID, ForeignKey("support_sessions.id"), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("truth", String(100), nullable=False),
+    Column("not_code", String(100), nullable=False),
+    Column("image_path", String(500), nullable=False, unique=True),
+    Column("image_type", String(50), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_examples_created", "created_at", "id"),
+)
+
 recordings = Table(
     "recordings",
     metadata,

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tickets import events, migrate
@@ -24,6 +24,8 @@ from tickets.paging import after_cursor, check_limit, encode_cursor
 from tickets.records import (
     TICKET_STATUSES,
     AuditRecord,
+    ExampleRecord,
+    ExampleSource,
     FindingRecord,
     NewFinding,
     Page,
@@ -33,7 +35,7 @@ from tickets.records import (
     TicketRecord,
     TimelineEntry,
 )
-from tickets.schema import audit_log, findings, participants, recordings, sessions, tickets, utcnow
+from tickets.schema import audit_log, examples, findings, participants, recordings, sessions, tickets, utcnow
 from tickets.snapshots import SnapshotFiles
 
 FINDING_SOURCES = ("live", "manual", "reanalysis")
@@ -59,6 +61,7 @@ class TicketStore:
         self._engine = create_engine(database_url)
         self.data_dir = data_dir
         self.snapshots = SnapshotFiles(data_dir / "snapshots")
+        self.examples = SnapshotFiles(data_dir / "examples")  # labelled images, kept apart from findings' snapshots
         self.outbox = OutboxTable(self._engine)
         self._outbox_listeners: list[Callable[[], None]] = []
 
@@ -294,6 +297,13 @@ class TicketStore:
         if session is None:
             raise NotFoundError("session", session_id)
         stored = await asyncio.to_thread(self.snapshots.write, new.snapshot_jpeg)
+        # A manual snapshot whose code the technician typed is a labelled example: the image shows that code.
+        labelled = new.source == "manual" and bool(new.code.strip())
+        try:
+            example_file = await asyncio.to_thread(self.examples.write, new.snapshot_jpeg) if labelled else None
+        except BaseException:
+            self.snapshots.discard(stored.file_name)
+            raise
         now = utcnow()
         record = FindingRecord(
             id=_new_id(), ticket_id=session.ticket_id, session_id=session_id, code=new.code.strip()[:100],
@@ -313,8 +323,14 @@ class TicketStore:
                                   detail={"code": record.code, "source": record.source}, at=now)
                 await conn.execute(events.outbox_insert(events.FINDING_ATTACHED, record.id,
                                                         events.finding_attached(ticket, record), now))
+                if example_file is not None:
+                    await conn.execute(insert(examples).values(**_fields(_example(
+                        record, "manual", record.code, "", example_file.file_name, example_file.content_type,
+                        new.actor, now))))
         except BaseException:
             await self._discard_unless_committed(stored.file_name)
+            if example_file is not None:
+                await self._discard_example_unless_committed(example_file.file_name)
             raise
         self._event_queued()
         return record
@@ -358,24 +374,95 @@ class TicketStore:
             rows = [FindingRecord(**r) for r in (await conn.execute(query)).mappings()]
         return _page(rows, limit)
 
-    async def dismiss_finding(self, finding_id: str, *, actor: str, reason: str) -> FindingRecord:
-        """Mark a finding wrong (kept, flagged, audited as "dismissed")."""
+    async def dismiss_finding(self, finding_id: str, *, actor: str, reason: str,
+                              correct_code: str = "") -> FindingRecord:
+        """Mark a finding wrong (kept, flagged, audited as "dismissed") and keep its image as a labelled example.
+
+        The example says the image does not show the dismissed code, and shows correct_code if one is given.
+        """
         reason = _text("reason", reason, max_len=2000, required=True)
+        correct_code = _text("correct_code", correct_code, max_len=100)
+        finding = await self.get_finding(finding_id)
+        if finding is None:
+            raise NotFoundError("finding", finding_id)
+        if finding.dismissed:
+            raise ConflictError(f"finding {finding_id} is already dismissed")
+        if correct_code and correct_code.upper() == finding.code.strip().upper():
+            raise InvalidInputError("correct_code", "must differ from the code being dismissed")
+        example_file = None
+        if finding.code.strip() or correct_code:
+            image = await asyncio.to_thread(_read_or_none, self.snapshots.path_of(finding.snapshot_path))
+            if image is not None:  # a snapshot lost on disk still lets the finding be dismissed
+                example_file = await asyncio.to_thread(self.examples.write, image)
         now = utcnow()
-        async with self._engine.begin() as conn:
-            row = (await conn.execute(select(findings).where(findings.c.id == finding_id))).mappings().first()
-            if row is None:
-                raise NotFoundError("finding", finding_id)
-            if row["dismissed"]:
-                raise ConflictError(f"finding {finding_id} is already dismissed")
-            await conn.execute(update(findings).where(findings.c.id == finding_id).values(
-                dismissed=True, dismissed_by=actor, dismissed_reason=reason, dismissed_at=now))
-            await self._audit(conn, actor=actor, action="dismissed", ticket_id=row["ticket_id"],
-                              session_id=row["session_id"], target=f"finding:{finding_id}",
-                              detail={"code": row["code"], "reason": reason}, at=now)
+        replaced: list[str] = []
+        try:
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(select(findings).where(findings.c.id == finding_id))).mappings().first()
+                if row is None:
+                    raise NotFoundError("finding", finding_id)
+                if row["dismissed"]:
+                    raise ConflictError(f"finding {finding_id} is already dismissed")
+                await conn.execute(update(findings).where(findings.c.id == finding_id).values(
+                    dismissed=True, dismissed_by=actor, dismissed_reason=reason, dismissed_at=now))
+                detail = {"code": row["code"], "reason": reason} | ({"correct_code": correct_code} if correct_code else {})
+                await self._audit(conn, actor=actor, action="dismissed", ticket_id=row["ticket_id"],
+                                  session_id=row["session_id"], target=f"finding:{finding_id}", detail=detail, at=now)
+                if example_file is not None:
+                    # A manual snapshot's earlier label (its typed code) is what is being dismissed: replace it.
+                    old = select(examples.c.image_path).where(examples.c.finding_id == finding_id)
+                    replaced = list((await conn.execute(old)).scalars())
+                    await conn.execute(delete(examples).where(examples.c.finding_id == finding_id))
+                    await conn.execute(insert(examples).values(**_fields(_example(
+                        finding, "dismissed", correct_code, finding.code.strip(), example_file.file_name,
+                        example_file.content_type, actor, now))))
+        except BaseException:
+            if example_file is not None:
+                await self._discard_example_unless_committed(example_file.file_name)
+            raise
+        for name in replaced:
+            await asyncio.to_thread(self.examples.discard, name)
         found = await self.get_finding(finding_id)
         assert found is not None
         return found
+
+    # --- labelled examples -----------------------------------------------------------------------
+
+    async def _discard_example_unless_committed(self, file_name: str) -> None:
+        try:
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(select(examples.c.id).where(examples.c.image_path == file_name))).first()
+        except Exception:
+            return
+        if row is None:
+            self.examples.discard(file_name)
+
+    async def list_examples(self, *, limit: int = 50, cursor: str | None = None) -> Page:
+        """Labelled examples, newest first."""
+        check_limit(limit)
+        query = select(examples)
+        if cursor:
+            query = query.where(after_cursor(examples, cursor))
+        query = query.order_by(examples.c.created_at.desc(), examples.c.id.desc()).limit(limit + 1)
+        async with self._engine.connect() as conn:
+            rows = [ExampleRecord(**r) for r in (await conn.execute(query)).mappings()]
+        return _page(rows, limit)
+
+    async def all_examples(self) -> list[ExampleRecord]:
+        """Every labelled example, oldest first (for export)."""
+        query = select(examples).order_by(examples.c.created_at, examples.c.id)
+        async with self._engine.connect() as conn:
+            return [ExampleRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+    async def example_image(self, example_id: str) -> tuple[ExampleRecord, Path] | None:
+        """An example and its image file's path, or None if either is missing."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(examples).where(examples.c.id == example_id))).mappings().first()
+        if row is None:
+            return None
+        example = ExampleRecord(**row)
+        path = self.examples.path_of(example.image_path)
+        return (example, path) if path.is_file() else None
 
     async def sweep_orphan_snapshots(self, *, min_age_s: float = 3600.0) -> int:
         """Delete snapshot files no finding points at (a crash between fsync and commit leaves them)."""
@@ -474,6 +561,20 @@ class TicketStore:
 
 
 # --- row helpers -------------------------------------------------------------------------------
+
+def _example(finding: FindingRecord, source: ExampleSource, truth: str, not_code: str, image_path: str,
+             image_type: str, actor: str, now: datetime) -> ExampleRecord:
+    return ExampleRecord(id=_new_id(), finding_id=finding.id, ticket_id=finding.ticket_id,
+                         session_id=finding.session_id, source=source, truth=truth, not_code=not_code,
+                         image_path=image_path, image_type=image_type, created_by=actor, created_at=now)
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
 
 def _fields(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__slots__}

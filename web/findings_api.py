@@ -26,6 +26,8 @@ class DismissIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
+    correct_code: str = Field("", max_length=100, description="The code the screen really shows, if known; the "
+                              "snapshot is kept as a labelled example either way")
 
 
 def _too_large(limit: int) -> Problem:
@@ -70,7 +72,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     @router.post("/findings/{finding_id}/dismiss", tags=["findings"])
     async def dismiss_finding(finding_id: str, body: DismissIn, claims: Technician) -> FindingOut:
         """Mark a finding wrong; it stays on the ticket, flagged, and the dismissal is audited."""
-        finding = await store.dismiss_finding(finding_id, actor=claims.subject, reason=body.reason)
+        finding = await store.dismiss_finding(finding_id, actor=claims.subject, reason=body.reason,
+                                              correct_code=body.correct_code)
         if ctx.on_finding_dismissed is not None:
             await ctx.on_finding_dismissed(finding)
         return FindingOut.of(finding)
@@ -82,10 +85,11 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         claims: Technician,
         file: Annotated[UploadFile, File(description="JPEG or PNG")],
         note: Annotated[str, Form(max_length=2000)] = "",
-        code: Annotated[str, Form(max_length=100)] = "",
+        code: Annotated[str, Form(max_length=100, description="The code the image shows, if the technician typed "
+                                                          "it; the image is then kept as a labelled example")] = "",
         offset_s: Annotated[float | None, Form(ge=0)] = None,
     ) -> FindingOut:
-        """A technician's own snapshot with a note, stored as a "manual" finding."""
+        """A technician's own snapshot with a note, stored as a "manual" finding (with a code: also an example)."""
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > ctx.max_upload_bytes + _MULTIPART_OVERHEAD:
             raise _too_large(ctx.max_upload_bytes)

@@ -75,14 +75,18 @@ def test_technician_snapshot_with_a_note_lands_on_the_ticket_live(server, techni
     customer = join_as_customer(customer_browser, create_session(console))
     customer.click("#video")
     wait_video_playing(console)
-    console.on("dialog", lambda dialog: dialog.accept("Cable to the tray looks loose"))
+    # The note, then the optional code shown (which makes the snapshot a labelled example).
+    console.on("dialog", lambda dialog: dialog.accept(
+        "SC542" if "Code shown" in dialog.message else "Cable to the tray looks loose"))
     console.click("#snapshot")
     item = console.wait_for_selector("#findings li .title:has-text('Cable to the tray looks loose')", timeout=15000)
     assert item is not None
     ticket_id = console.evaluate("() => window.lensdesk.ticketId")
     auth = {"Authorization": f"Bearer {server.technician_token()}"}
     [row] = httpx.get(f"{server.url}/api/tickets/{ticket_id}/findings", headers=auth).json()
-    assert row["source"] == "manual" and row["note"] == "Cable to the tray looks loose"
+    assert row["source"] == "manual" and row["note"] == "Cable to the tray looks loose" and row["code"] == "SC542"
+    [example] = httpx.get(f"{server.url}/api/examples", headers=auth).json()["items"]
+    assert (example["source"], example["truth"], example["finding_id"]) == ("manual", "SC542", row["id"])
     assert row["offset_s"] is not None and row["offset_s"] > 0  # placed on the recording's timeline
     snap = httpx.get(server.url + row["snapshot_url"], headers=auth)
     assert snap.status_code == 200 and snap.content[:2] == b"\xff\xd8"

@@ -168,6 +168,8 @@ $("snapshot").addEventListener("click", async () => {
   if (!video.videoWidth) return;
   const note = prompt("Note for this snapshot:", "") ?? null;
   if (note === null) return;
+  // A typed code makes the snapshot a labelled example that accuracy on real calls is measured with.
+  const code = (prompt("Code shown on the screen (optional):", "") ?? "").trim();
   const canvas = document.createElement("canvas");
   canvas.width = video.videoWidth; canvas.height = video.videoHeight;
   canvas.getContext("2d").drawImage(video, 0, 0);
@@ -175,6 +177,7 @@ $("snapshot").addEventListener("click", async () => {
   const form = new FormData();
   form.append("file", blob, "snapshot.jpg");
   form.append("note", note);
+  if (code) form.append("code", code);
   const res = await fetch(`/api/sessions/${encodeURIComponent(state.sessionId)}/snapshots`,
     { method: "POST", headers: { Authorization: `Bearer ${state.token}` }, body: form });
   if (!res.ok) fail(`The snapshot was not saved: ${(await res.json().catch(() => ({}))).detail || res.status}`);
@@ -202,8 +205,15 @@ async function addFinding(f) {
   $("finding-count").textContent = String(state.findings.length);
   const img = el("img", { class: "snapshot", alt: `snapshot of ${f.code}` });
   const dismiss = el("button", { class: "small", onclick: async () => {
-    const reason = prompt("Why is this finding wrong?", "misread") || "misread";
-    try { await api("POST", `/api/findings/${encodeURIComponent(f.id)}/dismiss`, { reason }); item.classList.add("dismissed"); }
+    const reason = prompt("Why is this finding wrong?", "misread");
+    if (reason === null) return;
+    // Optional: the code really shown; the snapshot is kept as a labelled example either way.
+    const correct = (prompt(`Correct code, if the screen shows one (not ${f.code}):`, "") ?? "").trim();
+    try {
+      await api("POST", `/api/findings/${encodeURIComponent(f.id)}/dismiss`,
+        { reason: reason.trim() || "misread", correct_code: correct });
+      item.classList.add("dismissed");
+    }
     catch (e) { fail(e.message); }
   } }, "Dismiss");
   const share = el("button", { class: "small share", onclick: () => {
