@@ -18,7 +18,7 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
+from dataclasses import dataclass, field, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
@@ -27,7 +27,14 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
-from bench.synth.screens import SAMPLES, random_style, render_error_screen, screen_size_for, screen_text  # noqa: E402
+from bench.synth.screens import (  # noqa: E402
+    NEGATIVE_LINES,
+    SAMPLES,
+    random_style,
+    render_error_screen,
+    screen_size_for,
+    screen_text,
+)
 from diagnostics.analyzer import FrameAnalyzer  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
 from diagnostics.frames import to_gray  # noqa: E402
@@ -85,29 +92,42 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def code_crops(engine: OcrEngine, config: DiagnosticsConfig, seeds: int, severity: float) -> Iterator[CodeCrop]:
-    """Crops of the word nearest the true code, over every text sample x size x seed (segment panels skipped)."""
-    analyzer = FrameAnalyzer(config, engine)
+@dataclass(frozen=True, slots=True)
+class Take:
+    """One filmed screen: the true code ("" for a screen without one), the frame and its layout."""
+
+    truth: str
+    frame: np.ndarray
+    layout: str
+
+
+def takes(seeds: int, severity: float) -> Iterator[Take]:
+    """Every bench sample and screen without a code, filmed once per seed (alternating 640x360 and 1280x720)."""
+    contents = [(s.code, screen_text(s), s) for s in SAMPLES] + [("", "\n".join(ln), None) for ln in NEGATIVE_LINES]
     for seed in range(seeds):
         rng = np.random.default_rng(1000 + seed)
-        for i, sample in enumerate(SAMPLES):
+        for i, (code, text, sample) in enumerate(contents):
             style = random_style(rng, sample)
             size = SIZES[(i + seed) % 2]
             screen_size = screen_size_for(style, rng)
             params = random_capture_params(rng, size, screen_size[0] / screen_size[1], severity)
-            if style.layout == "sevenseg":
-                continue  # no text line for a recogniser: the segment decoder reads these
-            screen = render_error_screen(sample.code, screen_text(sample), style, screen_size)
-            frame = render_capture(screen, params, size)
-            region, _ = analyzer.locate(to_gray(frame))[0]
-            ocr_in = prepare(region, config.target_text_px, config.max_ocr_width)
-            words = [w for ln in engine.read(ocr_in, "eng") for w in ln.words if w.box[2] >= 2 and w.box[3] >= 4]
-            if not words:
-                continue
-            word = min(words, key=lambda w: _distance(_norm(w.text), sample.code))
-            if _distance(_norm(word.text), sample.code) > len(sample.code) // 2 + 1:
-                continue  # the layout pass did not see the code as a word: no crop the re-read would get
-            yield CodeCrop(sample.code, _crop(ocr_in, word.box), word.text, word.confidence, size[1])
+            screen = render_error_screen(code, text, style, screen_size)
+            yield Take(code, render_capture(screen, params, size), style.layout)
+
+
+def code_crop(engine: OcrEngine, analyzer: FrameAnalyzer, config: DiagnosticsConfig, take: Take) -> CodeCrop | None:
+    """The crop of the word nearest the true code, as the re-read would get it (None: no such word)."""
+    if not take.truth or take.layout == "sevenseg":
+        return None  # no text line for a recogniser: the segment decoder reads these
+    region, _ = analyzer.locate(to_gray(take.frame))[0]
+    ocr_in = prepare(region, config.target_text_px, config.max_ocr_width)
+    words = [w for ln in engine.read(ocr_in, "eng") for w in ln.words if w.box[2] >= 2 and w.box[3] >= 4]
+    if not words:
+        return None
+    word = min(words, key=lambda w: _distance(_norm(w.text), take.truth))
+    if _distance(_norm(word.text), take.truth) > len(take.truth) // 2 + 1:
+        return None  # the layout pass did not see the code as a word: no crop the re-read would get
+    return CodeCrop(take.truth, _crop(ocr_in, word.box), word.text, word.confidence, take.frame.shape[0])
 
 
 def timed(read: Callable[[], str]) -> tuple[str, float]:
@@ -126,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     config = DiagnosticsConfig(tessdata_path=args.tessdata, second_recogniser=False)
     engine = TesserocrEngine(config.tessdata_path, "eng")
     reader = RapidLineReader()
-    crops = list(code_crops(engine, config, args.seeds, args.severity))
+    all_takes = list(takes(args.seeds, args.severity))
+    analyzer = FrameAnalyzer(config, engine)
+    crops = [c for c in (code_crop(engine, analyzer, config, t) for t in all_takes) if c is not None]
     for c in crops[:2]:  # load both models before timing
         engine.read_code(c.crop)
         reader.read_line(c.crop)
@@ -153,7 +175,35 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<36} exact {t.exact / max(1, n):6.1%}  code parsed {t.parsed / max(1, n):6.1%}  "
                   f"wrong code {t.wrong / max(1, n):5.1%}  CPU ms/crop median {np.median(t.cpu_ms):5.1f} "
                   f"mean {np.mean(t.cpu_ms):5.1f}")
+    whole_frames(all_takes, engine, config, reader)
     return 0
+
+
+def whole_frames(all_takes: list[Take], engine: OcrEngine, config: DiagnosticsConfig, reader: RapidLineReader) -> None:
+    """The pipeline's cost per frame without and with the second recogniser, on the same frames back to back.
+
+    Pairing each frame with itself cancels most of the drift a shared, busy machine adds to CPU timings.
+    """
+    without = FrameAnalyzer(config, engine)
+    with_second = FrameAnalyzer(replace(config, second_recogniser=True), engine, reader)
+    cpu: dict[str, dict[int, list[float]]] = {"off": {360: [], 720: []}, "on": {360: [], 720: []}}
+    found = {"off": 0, "on": 0}
+    wrong = {"off": 0, "on": 0}
+    for take in all_takes:
+        for name, analyzer in (("off", without), ("on", with_second)):
+            analysis = analyzer.analyze(take.frame)
+            cpu[name][take.frame.shape[0]].append(analysis.cpu_ms)
+            codes = {r.code for r in analysis.reads}
+            found[name] += take.truth in codes
+            wrong[name] += bool(codes - {take.truth})
+    n = sum(1 for t in all_takes if t.truth)
+    print(f"whole frames, one analysis each ({len(all_takes)} frames, {n} with a code; no consensus):")
+    for name in ("off", "on"):
+        diffs = {h: np.array(cpu["on"][h]) - np.array(cpu["off"][h]) for h in (360, 720)}
+        extra = f"; paired extra CPU ms median {np.median(diffs[720]):.1f} (720p) {np.median(diffs[360]):.1f} (360p)"
+        print(f"  second recogniser {name:<3}  code read {found[name]}/{n}  wrong code on {wrong[name]} frames  "
+              f"CPU ms/frame median 720p {np.median(cpu[name][720]):5.1f} 360p {np.median(cpu[name][360]):5.1f}"
+              f"{extra if name == 'on' else ''}")
 
 
 if __name__ == "__main__":
