@@ -51,6 +51,7 @@ def _config(args: argparse.Namespace) -> DiagnosticsConfig:
         languages=args.languages or settings.ocr_languages,
         tessdata_path=args.tessdata or settings.tessdata_path,
         sample_fps=args.fps or settings.analysis_fps,
+        second_recogniser=settings.second_recogniser,
         extra_catalog_dir=args.catalog_dir or (Path(settings.catalog_dir) if settings.catalog_dir else None),
     )
 

@@ -86,7 +86,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
     store = TicketStore(settings.resolved_database_url, data_dir)
     diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
-                                    sample_fps=settings.analysis_fps,
+                                    sample_fps=settings.analysis_fps, second_recogniser=settings.second_recogniser,
                                     extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
     diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1))
     turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     ws_rate_per_s: float = Field(20.0, description="Sustained signaling messages per second per connection.")
     ws_rate_burst: int = Field(60, description="Burst of signaling messages allowed per connection.")
     ocr_languages: str = Field("eng+chi_sim", description="Tesseract languages for device screens.")
+    second_recogniser: bool = Field(False, description="Read code crops Tesseract is unsure about with RapidOCR's "
+                                                       "recognition model too.")
     tessdata_path: str = Field("/usr/share/tesseract-ocr/5/tessdata/", description="Tesseract language data.")
     analysis_fps: float = Field(3.0, description="Frames per second sampled for error-screen analysis.")
     catalog_dir: str = Field("", description="Directory of extra code catalogs (*.yaml, *.yml, *.csv) loaded on top of "
