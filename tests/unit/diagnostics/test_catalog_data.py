@@ -153,3 +153,14 @@ def test_core_codes_keep_their_family_when_looked_up_without_a_hint(catalog: Cat
 def test_well_known_codes_mean_what_they_should(catalog: Catalog, family: str, code: str, words: str):
     entry = catalog.get(family, code)
     assert entry is not None and words in entry.title.casefold(), (family, code, entry)
+
+
+def test_windows_stop_codes_are_listed_by_number_and_by_name(catalog: Catalog):
+    """Windows 8 and later show the stop code's name, Windows 7 and dumps its number: both find the same entry."""
+    stops = {e.code: e for e in catalog.search(family="windows-stop")}
+    numbered = {code: e for code, e in stops.items() if code.startswith("0x")}
+    assert len(numbered) >= 40 and len(stops) == 2 * len(numbered)
+    for code, entry in numbered.items():
+        named = stops.get(entry.title)
+        assert named is not None, f"{code}: no entry under its name {entry.title}"
+        assert code in named.title and (named.cause, named.severity) == (entry.cause, entry.severity)
