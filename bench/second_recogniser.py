@@ -101,10 +101,10 @@ class Take:
     layout: str
 
 
-def takes(seeds: int, severity: float) -> Iterator[Take]:
+def takes(seeds: int, severity: float, first_seed: int = 0) -> Iterator[Take]:
     """Every bench sample and screen without a code, filmed once per seed (alternating 640x360 and 1280x720)."""
     contents = [(s.code, screen_text(s), s) for s in SAMPLES] + [("", "\n".join(ln), None) for ln in NEGATIVE_LINES]
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         rng = np.random.default_rng(1000 + seed)
         for i, (code, text, sample) in enumerate(contents):
             style = random_style(rng, sample)

@@ -100,3 +100,19 @@ def test_unsure_reads_are_replaced_and_sure_ones_kept(reader):
 def test_a_second_read_without_a_code_never_replaces_tesseract(reader):
     blank = np.full((40, 160), 235, np.uint8)
     assert second_opinion(reader, blank, "E-2O4", 0.5) == "E-2O4"
+
+
+def test_the_pipeline_with_the_second_recogniser_reads_what_tesseract_misread(engine, config):
+    """A filmed 640x360 LCD panel of the crop bench where Tesseract's re-read makes SC899 into SC599."""
+    from dataclasses import replace
+    from itertools import islice
+
+    from bench.second_recogniser import takes
+    from diagnostics.analyzer import FrameAnalyzer
+
+    [take] = islice(takes(1, 0.8, first_seed=3), 15, 16)
+    assert take.truth == "SC899" and take.frame.shape[0] == 360
+    with_second = FrameAnalyzer(replace(config, second_recogniser=True), engine).analyze(take.frame)
+    # Without it (on 2026-11-29) this frame gave SC599; a better Tesseract path later would not be a fault,
+    # so only the reading with the second recogniser is checked.
+    assert [r.code for r in with_second.reads] == ["SC899"]
