@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from diagnostics.catalog import load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
 from media.ice import CandidatePolicy
@@ -20,7 +21,7 @@ from media.peer import ice_servers_from
 from media.recorder import recover
 from media.stats import RELAY
 from signaling import messages as m
-from signaling.bus import RedisBus
+from signaling.bus import Bus, InProcessBus, RedisBus
 from signaling.routing import RoutedCallService
 from signaling.service import CallService
 from signaling.tokens import TokenService
@@ -29,12 +30,15 @@ from tickets.connectors.base import Connector
 from tickets.connectors.webhook import WebhookConnector
 from tickets.outbox import OutboxWorker
 from tickets.store import TicketStore
+from web.auth import TokenAuth
+from web.catalog_api import build_catalog_router
 from web.pages import build_pages_router, static_files
 from web.problems import install_problem_handlers
 from web.tickets_api import build_router as build_tickets_router
 from web.ws import WsLimits, build_ws_router
 
 from .calls import CallManager, CallOptions, store_recording
+from .catalogs import CatalogService
 from .diagnosis import DiagnosisPool
 from .logs import install_token_redaction
 from .metrics import build_metrics_router
@@ -51,6 +55,7 @@ class Services:
     tokens: TokenService
     store: TicketStore
     calls: CallManager
+    catalog: CatalogService
 
 
 def build_connectors(settings: Settings) -> list[Connector]:
@@ -88,7 +93,11 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
                                     sample_fps=settings.analysis_fps, second_recogniser=settings.second_recogniser,
                                     extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
-    diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1))
+    catalogs = load_catalogs(diag_config.catalog_path, diag_config.extra_catalog_dir)
+    for problem in catalogs.problems:
+        log.warning("catalog: %s", problem)
+    diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1),
+                              catalog=catalogs.catalog)
     turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None
     server_ice = [e for e in settings.ice_servers if "credential" not in e] if turn is not None else settings.ice_servers
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
@@ -97,9 +106,11 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            candidates=CandidatePolicy(settings.ice_allowed_cidrs),
                                            participant_ice_servers=browser_ice_servers(settings),
                                            turn=turn, turn_for_server=settings.turn_for_server), diagnosis)
-    services = Services(settings, tokens, store, calls)
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
-    routed = RoutedCallService(calls, RedisBus(settings.redis_url), tokens) if settings.redis_url else None
+    bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
+    routed = RoutedCallService(calls, bus, tokens) if settings.redis_url else None
+    catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
+    services = Services(settings, tokens, store, calls, catalog)
     service: CallService = routed if routed is not None else calls
 
     @contextlib.asynccontextmanager
@@ -117,12 +128,15 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             except Exception as exc:
                 raise RuntimeError(f"Cannot reach Redis at LENSDESK_REDIS_URL={settings.redis_url!r}: {exc}") from exc
             log.info("node %s routing rooms over Redis", routed.node_id)
+        await catalog.start()
         log.info("lensdesk ready on %s (data in %s)", settings.base_url, data_dir)
         try:
             yield
         finally:
+            await catalog.stop()
             if routed is not None:
                 await routed.stop()
+            await bus.close()
             await calls.close()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -148,7 +162,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             recording_offset=calls.recording_offset))
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
-    app.include_router(build_metrics_router(calls, RELAY))
+    app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
+    app.include_router(build_metrics_router(calls, RELAY,
+                                            extra=[catalog.collector(diagnosis.worker_catalog_versions)]))
     app.include_router(build_pages_router(recording_enabled=settings.recording_enabled,
                                           ice_servers=settings.ice_servers))
     app.mount("/static", static_files(), name="static")

@@ -4,6 +4,9 @@ decodes them and reads the sampled ones, so neither VP8 decoding nor OCR ever ho
 Each call's analysis is pinned to one worker, where its decoder and consensus state live. If a worker falls
 behind, the call's frames are dropped up to the next keyframe (and one is requested), never queued without
 bound. A worker that dies is restarted; the calls it served start afresh.
+
+The code catalog can change while calls run: each worker starts with the whole catalog and then gets versioned
+deltas on its own unbounded control queue, applied before the next frame it reads.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from diagnostics.catalog import Catalog, CatalogDelta
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.finding import Finding
 from media.frames import EncodedFrame
@@ -35,7 +39,15 @@ FindingCallback = Callable[[Finding, float], None]
 INBOX_FRAMES = 1024  # ~3 s of 12 calls at 30 fps; beyond this a worker is behind and frames are dropped
 
 
-def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, parent_pid: int) -> None:
+@dataclass(frozen=True, slots=True)
+class CatalogAck:
+    """A worker's word that it reads with this catalog version now."""
+
+    version: int
+
+
+def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, parent_pid: int, control: Any,
+                 catalog: Catalog, catalog_version: int) -> None:
     """Worker process: decodes each pinned call's video and analyses the frames its sampling wants."""
     from diagnostics.ocr import make_engine
     from diagnostics.session import SessionDiagnostics
@@ -43,6 +55,7 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
 
     engine = make_engine(config.tessdata_path, config.languages)
     calls: dict[str, tuple[FrameDecoder, SessionDiagnostics, dict[float, float]]] = {}
+    outbox.send(CatalogAck(catalog_version))
     while True:
         try:
             item = inbox.get(timeout=2.0)
@@ -52,14 +65,28 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
             continue
         if item is None:
             return
+        changed = False
+        while True:  # catalog changes first: the frame after an edit is read with it
+            try:
+                delta: CatalogDelta = control.get_nowait()
+            except queue.Empty:
+                break
+            catalog, catalog_version, changed = catalog.applied(delta), delta.version, True
+        if changed:
+            for _, diag, _ in calls.values():
+                diag.replace_catalog(catalog)
+            outbox.send(CatalogAck(catalog_version))
         kind, session_id = item[0], item[1]
         if kind == "close":
             calls.pop(session_id, None)
             continue
+        if kind == "catalog":
+            continue  # only a wake-up: the change itself came on the control queue
         frame: EncodedFrame = item[2]
         state = calls.get(session_id)
         if state is None:
-            state = calls[session_id] = (FrameDecoder(), SessionDiagnostics(config, engine=engine), {})
+            state = calls[session_id] = (FrameDecoder(), SessionDiagnostics(config, engine=engine, catalog=catalog),
+                                         {})
         decoder, diag, arrivals = state
         if kind == "gap":
             decoder.gap()
@@ -84,6 +111,8 @@ class _Worker:
     process: BaseProcess
     inbox: Any
     results: Connection
+    control: Any  # catalog deltas, unbounded: never dropped, never blocking the event loop
+    catalog_version: int | None = None  # acknowledged by the worker
 
 
 @dataclass
@@ -132,8 +161,14 @@ class CallAnalysis:
 class DiagnosisPool:
     """A fixed set of analysis worker processes, started on first use."""
 
-    def __init__(self, config: DiagnosticsConfig, workers: int = 1) -> None:
+    def __init__(self, config: DiagnosticsConfig, workers: int = 1, catalog: Catalog | None = None) -> None:
         self._config = config
+        if catalog is None:
+            from diagnostics.catalog import load_catalogs
+
+            catalog = load_catalogs(config.catalog_path, config.extra_catalog_dir).catalog
+        self._catalog = catalog
+        self._catalog_version = 0
         self._size = max(1, workers)
         self._ctx = mp.get_context("spawn")  # no fork of a threaded, event-looped process
         self._workers: list[_Worker] = []
@@ -186,6 +221,30 @@ class DiagnosisPool:
         if self._reader is not None:
             self._reader.join(timeout=5)
 
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog the workers read with (or are about to)."""
+        return self._catalog
+
+    @property
+    def catalog_version(self) -> int:
+        """Version of that catalog."""
+        return self._catalog_version
+
+    def update_catalog(self, catalog: Catalog, version: int) -> None:
+        """Ship a new catalog version to every worker (as a delta); they use it from their next frame on."""
+        with self._lock:
+            delta = self._catalog.diff(catalog, self._catalog_version, version)
+            self._catalog, self._catalog_version = catalog, version
+            for w in self._workers:
+                w.control.put(delta)
+                with contextlib.suppress(queue.Full):  # a full inbox means the worker is busy: it sees the change soon
+                    w.inbox.put_nowait(("catalog", "", None))
+
+    def worker_catalog_versions(self) -> list[int | None]:
+        """The catalog version each worker has acknowledged (None: not yet)."""
+        return [w.catalog_version for w in self._workers]
+
     def worker_pids(self) -> list[int | None]:
         """Process ids of the workers (for operations and tests)."""
         return [w.process.pid for w in self._workers]
@@ -203,12 +262,15 @@ class DiagnosisPool:
 
     def _spawn(self) -> _Worker:
         inbox = self._ctx.Queue(maxsize=INBOX_FRAMES)
+        control = self._ctx.Queue()
+        control.cancel_join_thread()  # a dead worker's unread deltas must not hold up the server's exit
         receive, send = self._ctx.Pipe(duplex=False)
-        process = self._ctx.Process(target=_worker_main, args=(self._config, inbox, send, os.getpid()),
+        process = self._ctx.Process(target=_worker_main, args=(self._config, inbox, send, os.getpid(), control,
+                                                               self._catalog, self._catalog_version),
                                     name="lensdesk-analysis", daemon=True)
         process.start()
         send.close()
-        return _Worker(process, inbox, receive)
+        return _Worker(process, inbox, receive, control)
 
     def _read(self) -> None:
         while not self._stopping:
@@ -221,9 +283,13 @@ class DiagnosisPool:
                 worker = self._workers[i]
                 if ready is worker.results:
                     try:
-                        session_id, found, busy_s, error = worker.results.recv()
+                        message = worker.results.recv()
                     except (EOFError, OSError):
                         continue
+                    if isinstance(message, CatalogAck):
+                        worker.catalog_version = message.version
+                        continue
+                    session_id, found, busy_s, error = message
                     call = self._calls.get(session_id)
                     if call is not None:
                         call._done(found, busy_s, error)
@@ -235,7 +301,8 @@ class DiagnosisPool:
         old = self._workers[index]
         log.error("analysis worker %s died (exit code %s); restarting it", old.process.pid, old.process.exitcode)
         self.restarts += 1
-        self._workers[index] = self._spawn()
+        with self._lock:  # no catalog update may fall between the spawn and the worker being listed
+            self._workers[index] = self._spawn()
         for call in list(self._calls.values()):
             if self._worker_for(call.session_id) is self._workers[index]:
                 # Its decoder state is gone: start again from the next keyframe.

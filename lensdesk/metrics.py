@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -58,10 +58,12 @@ class LensdeskCollector(Collector):
                                   value=self._calls.findings_total)
 
 
-def build_metrics_router(calls: CallManager, relay: RelayStats) -> APIRouter:
-    """GET /metrics in the Prometheus text format."""
+def build_metrics_router(calls: CallManager, relay: RelayStats, extra: Iterable[Collector] = ()) -> APIRouter:
+    """GET /metrics in the Prometheus text format (extra: collectors of other parts, e.g. the catalog)."""
     registry = CollectorRegistry()
     registry.register(LensdeskCollector(calls, relay))
+    for collector in extra:
+        registry.register(collector)
     router = APIRouter()
 
     @router.get("/metrics", tags=["ops"], include_in_schema=False)

@@ -186,3 +186,37 @@ class Page:
 
     items: list[Any] = field(default_factory=list)
     next_cursor: str | None = None
+
+
+CatalogAction = Literal["created", "updated", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEditRecord:
+    """A technician's catalog entry (or, deleted, a tombstone hiding one); version orders all edits."""
+
+    family: str
+    code: str
+    vendor: str
+    device: str
+    title: str
+    cause: str
+    remedy: str
+    severity: str
+    deleted: bool
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UncataloguedCode:
+    """A code findings reported that no catalog entry explains yet."""
+
+    code: str
+    count: int  # findings (not dismissed, not manual) with this code
+    sessions: int
+    first_seen: datetime
+    last_seen: datetime
+    snapshot_id: str  # of the latest such finding
+    family_guess: str  # the reader's guess from the code's shape, "" if none

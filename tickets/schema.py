@@ -189,3 +189,21 @@ outbox = Table(
     Column("delivered_at", UTCDateTime(), nullable=True),
     Index("ix_outbox_due", "status", "next_attempt_at"),
 )
+
+catalog_edits = Table(
+    "catalog_edits",
+    metadata,
+    # Technicians' catalog entries, layered over the catalog files; one row per (family, code), the latest edit.
+    Column("family", String(100), primary_key=True),
+    Column("code", String(100), primary_key=True),
+    Column("vendor", String(200), nullable=False),
+    Column("device", String(100), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("remedy", Text, nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("deleted", Boolean, nullable=False),  # a tombstone hides the entry, also one from a file
+    Column("version", Integer, nullable=False, unique=True),  # catalog-wide, increasing: nodes fetch what is newer
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tickets import events, migrate
+from tickets.catalog_edits import CatalogEdits
 from tickets.engine import create_engine
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.outbox_table import OutboxTable
@@ -63,6 +64,7 @@ class TicketStore:
         self.snapshots = SnapshotFiles(data_dir / "snapshots")
         self.examples = SnapshotFiles(data_dir / "examples")  # labelled images, kept apart from findings' snapshots
         self.outbox = OutboxTable(self._engine)
+        self.catalog = CatalogEdits(self._engine)
         self._outbox_listeners: list[Callable[[], None]] = []
 
     async def migrate(self) -> None:

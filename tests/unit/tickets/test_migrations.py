@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from tickets import migrate
@@ -25,8 +26,6 @@ async def test_migrate_from_empty_creates_every_table_and_stamps_head(tmp_path: 
     async with store._engine.connect() as conn:
         version = (await conn.execute(text("select version_num from alembic_version"))).scalar_one()
         journal = (await conn.execute(text("pragma journal_mode"))).scalar_one()
-    from alembic.script import ScriptDirectory
-
     assert version == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
     assert journal == "wal"
     await store.close()

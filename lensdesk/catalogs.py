@@ -1,0 +1,163 @@
+"""The live code catalog of a node: catalog files + technicians' edits from the database, kept current everywhere.
+
+An edit is written to the database (versioned), applied here, shipped to this node's analysis workers and
+announced on the bus; other nodes fetch the edits newer than their version on that announcement, or on a slow
+database poll should an announcement be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from diagnostics.catalog import Catalog, CatalogEntry, Key, check_entry
+from diagnostics.errors import CatalogError
+from signaling.bus import Bus, Subscription
+from tickets.catalog_edits import CatalogEdits, UncataloguedSort
+from tickets.errors import ConflictError, InvalidInputError, NotFoundError
+from tickets.records import CatalogEditRecord, UncataloguedCode
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "catalog"
+POLL_S = 5.0  # fallback only: the bus announces edits within milliseconds
+TECHNICIAN = "technician"
+
+CatalogListener = Callable[[Catalog, int], None]
+
+
+def _entry(edit: CatalogEditRecord) -> CatalogEntry:
+    return CatalogEntry(family=edit.family, code=edit.code, title=edit.title, cause=edit.cause, remedy=edit.remedy,
+                        severity=edit.severity, vendor=edit.vendor, device=edit.device, origin=TECHNICIAN)
+
+
+class CatalogService:
+    """The node's current catalog (files, then edits) and the way to change it."""
+
+    def __init__(self, files: Catalog, edits: CatalogEdits, bus: Bus, on_change: CatalogListener) -> None:
+        self._files = files
+        self._edits = edits
+        self._bus = bus
+        self._on_change = on_change
+        self._overrides: dict[Key, CatalogEditRecord] = {}
+        self._lock = asyncio.Lock()
+        self._subscription: Subscription | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self.current = files
+        self.version = 0
+
+    async def start(self) -> None:
+        """Load the edits so far and follow new ones."""
+        await self.refresh()
+        self._subscription = await self._bus.subscribe(CHANNEL, self._announced)
+        self._poller = asyncio.create_task(self._poll(), name="catalog-poll")
+
+    async def stop(self) -> None:
+        """Stop following edits."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        if self._subscription is not None:
+            await self._subscription.close()
+
+    async def refresh(self) -> bool:
+        """Apply edits newer than ours from the database; True if the catalog changed."""
+        async with self._lock:
+            edits = await self._edits.since(self.version)
+            if not edits:
+                return False
+            for edit in edits:
+                self._overrides[(edit.family, edit.code)] = edit
+            self.version = edits[-1].version
+            self.current = self._files.overlaid(
+                [_entry(e) for e in self._overrides.values() if not e.deleted],
+                [k for k, e in self._overrides.items() if e.deleted])
+            log.info("catalog version %d: %d entries", self.version, len(self.current))
+            self._on_change(self.current, self.version)
+            return True
+
+    def edit(self, family: str, code: str) -> CatalogEditRecord | None:
+        """The technician's edit behind an entry, if it has one."""
+        found = self._overrides.get((family, code))
+        return found if found is not None and not found.deleted else None
+
+    async def save(self, entry: CatalogEntry, *, actor: str, mode: Literal["create", "update"]) -> CatalogEntry:
+        """Add (mode create: 409 if it exists) or change (mode update: 404 if missing) an entry."""
+        try:
+            check_entry(entry)
+        except CatalogError as exc:
+            raise InvalidInputError("entry", str(exc)) from exc
+        exists = self.current.get(entry.family, entry.code) is not None
+        if mode == "create" and exists:
+            raise ConflictError(f"{entry.family}/{entry.code} is already in the catalog; edit it instead")
+        if mode == "update" and not exists:
+            raise NotFoundError("catalog entry", f"{entry.family}/{entry.code}")
+        await self._edits.save(family=entry.family, code=entry.code, vendor=entry.vendor, device=entry.device,
+                               title=entry.title, cause=entry.cause, remedy=entry.remedy, severity=entry.severity,
+                               deleted=False, action="created" if mode == "create" else "updated", actor=actor)
+        await self._changed()
+        saved = self.current.get(entry.family, entry.code)
+        assert saved is not None
+        return saved
+
+    async def delete(self, family: str, code: str, *, actor: str) -> None:
+        """Remove an entry (also one from a file: a tombstone hides it); 404 if missing."""
+        old = self.current.get(family, code)
+        if old is None:
+            raise NotFoundError("catalog entry", f"{family}/{code}")
+        await self._edits.save(family=family, code=code, vendor=old.vendor, device=old.device, title=old.title,
+                               cause=old.cause, remedy=old.remedy, severity=old.severity, deleted=True,
+                               action="deleted", actor=actor)
+        await self._changed()
+
+    async def uncatalogued(self, *, sort: UncataloguedSort, limit: int, offset: int
+                           ) -> tuple[list[UncataloguedCode], int]:
+        """Codes findings reported that the current catalog lacks, and how many there are."""
+        catalog = self.current
+        return await self._edits.uncatalogued(catalog.__contains__, sort=sort, limit=limit, offset=offset)
+
+    async def _changed(self) -> None:
+        await self.refresh()
+        try:
+            await self._bus.publish(CHANNEL, str(self.version))
+        except Exception:  # the edit is stored; other nodes' polls will pick it up
+            log.exception("could not announce catalog version %d", self.version)
+
+    async def _announced(self, data: str) -> None:
+        if data.isdigit() and int(data) > self.version:
+            await self.refresh()
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_S)
+            try:
+                if await self._edits.latest_version() > self.version:
+                    await self.refresh()
+            except Exception:
+                log.exception("catalog poll failed")
+
+    def collector(self, worker_versions: Callable[[], list[int | None]]) -> Collector:
+        """Prometheus gauges: this node's catalog version and size, and each analysis worker's version."""
+        service = self
+
+        class _Collector(Collector):
+            def collect(self) -> Iterator[Metric]:
+                yield GaugeMetricFamily("lensdesk_catalog_version", "Newest catalog edit applied on this node.",
+                                        value=service.version)
+                yield GaugeMetricFamily("lensdesk_catalog_entries", "Entries in this node's catalog.",
+                                        value=len(service.current))
+                workers = GaugeMetricFamily("lensdesk_catalog_worker_version",
+                                            "Catalog version each analysis worker reads with.", labels=["worker"])
+                for i, version in enumerate(worker_versions()):
+                    if version is not None:
+                        workers.add_metric([str(i)], version)
+                yield workers
+
+        return _Collector()
