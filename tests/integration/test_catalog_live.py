@@ -23,7 +23,7 @@ from tests.support import running_redis
 
 pytestmark = pytest.mark.slow
 
-CODE = "0x80073712"  # a real HRESULT that no built-in catalog file holds
+CODE = "0x8047A2C6"  # shaped like an HRESULT, in no catalog (a made-up value, so catalog data never adds it)
 ENTRY = {"family": "windows", "code": CODE, "vendor": "Microsoft Windows", "device": "pc",
          "title": "Component store corrupted", "cause": "Files of the Windows servicing store are damaged.",
          "remedy": "Run DISM /Online /Cleanup-Image /RestoreHealth, then retry the update.", "severity": "error"}

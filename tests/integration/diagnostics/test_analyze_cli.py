@@ -62,7 +62,7 @@ def test_missing_file(tmp_path, capsys):
 
 
 def test_photo_with_the_operators_catalog_dir(tmp_path, capsys):
-    code = "0x80073712"  # not in the built-in catalog
+    code = "0x8047A2C6"  # HRESULT-shaped, made up: in no built-in catalog
     dialog = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245), accent=(200, 120, 0))
     frame = np.full((720, 1280, 3), (70, 80, 90), np.uint8)
     frame[60:660, 160:1120] = render_error_screen(code, f"Error code: {code}\nThe update failed.", dialog, (960, 600))

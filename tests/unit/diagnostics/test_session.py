@@ -86,7 +86,7 @@ def _error_screen(code: str) -> np.ndarray:
 def test_a_replaced_catalog_is_used_from_the_next_frame(session_factory):
     from diagnostics.catalog import Catalog, CatalogEntry
 
-    code = "0x80073712"  # a real HRESULT the core catalog does not hold
+    code = "0x8047A2C6"  # HRESULT-shaped, made up: in no catalog file
     s = session_factory()
     assert s.catalog.lookup(code) is None
     frame = _error_screen(code)

@@ -48,8 +48,8 @@ async def test_uncatalogued_codes_are_counted_with_sessions_times_and_latest_sna
     ticket = await store.create_ticket("t", created_by="tech")
     s1 = await store.create_session(ticket.id, created_by="tech")
     s2 = await store.create_session(ticket.id, created_by="tech")
-    a = await store.attach_finding(s1.id, new_finding("0x80073712", seed=1, known=False, family="windows"))
-    b = await store.attach_finding(s2.id, new_finding("0x80073712", seed=2, known=False, family="windows"))
+    a = await store.attach_finding(s1.id, new_finding("0x8047A2C6", seed=1, known=False, family="windows"))
+    b = await store.attach_finding(s2.id, new_finding("0x8047A2C6", seed=2, known=False, family="windows"))
     await store.attach_finding(s2.id, new_finding("E-777", seed=3, known=False, family=""))
     await store.attach_finding(s1.id, new_finding("E-204", seed=4))  # catalogued
     wrong = await store.attach_finding(s1.id, new_finding("X-1", seed=5, known=False))
@@ -59,14 +59,14 @@ async def test_uncatalogued_codes_are_counted_with_sessions_times_and_latest_sna
     items, total = await store.catalog.uncatalogued(catalogued)
     assert total == 2
     top, other = items
-    assert (top.code, top.count, top.sessions, top.family_guess) == ("0x80073712", 2, 2, "windows")
+    assert (top.code, top.count, top.sessions, top.family_guess) == ("0x8047A2C6", 2, 2, "windows")
     assert top.snapshot_id == b.snapshot_id != a.snapshot_id  # the newest finding's snapshot
     assert top.first_seen == a.created_at and top.last_seen == b.created_at
     assert (other.code, other.count, other.family_guess) == ("E-777", 1, "")
     recent, _ = await store.catalog.uncatalogued(catalogued, sort="recent")
-    assert [i.code for i in recent] == ["E-777", "0x80073712"]
+    assert [i.code for i in recent] == ["E-777", "0x8047A2C6"]
     page, total = await store.catalog.uncatalogued(catalogued, limit=1, offset=1)
     assert [i.code for i in page] == ["E-777"] and total == 2
     # once catalogued, a code leaves the list
-    items, total = await store.catalog.uncatalogued({"E-204", "0x80073712"}.__contains__)
+    items, total = await store.catalog.uncatalogued({"E-204", "0x8047A2C6"}.__contains__)
     assert [i.code for i in items] == ["E-777"] and total == 1
