@@ -59,7 +59,8 @@ async def test_an_entry_added_on_node_a_is_used_by_node_b_within_a_second(tmp_pa
     clip = _clip()
     with running_redis(tmp_path / "redis") as redis_url:
         # two nodes in this process (cheaper to start than two interpreters); they share only Redis and the database
-        options = {"redis_url": redis_url, "recording_enabled": False, "analysis_workers": 1}
+        options = {"redis_url": redis_url, "recording_enabled": False, "analysis_workers": 1,
+                   "ice_allowed_cidrs": ["127.0.0.1/32"]}  # the synthetic peers offer loopback candidates
         async with serve_in_process(tmp_path / "data", **options) as node_a, \
                 serve_in_process(tmp_path / "data", **options) as node_b:
             tech = {"Authorization": f"Bearer {node_a.technician_token()}"}

@@ -27,6 +27,7 @@ function init() {
   state.token = sessionStorage.getItem("lensdesk.token");
   $("signin").hidden = !!state.token;
   $("ticket-card").hidden = !state.token;
+  if (state.token) $("catalog-link").href = `/catalog#token=${encodeURIComponent(state.token)}`;
   if (state.token) api("GET", "/api/me").then((me) => { $("who").textContent = `— ${me.name}`; }).catch(() => {
     sessionStorage.removeItem("lensdesk.token"); state.token = null; $("signin").hidden = false;
     fail("Your technician token is not valid or has expired.");
