@@ -110,6 +110,11 @@ class Consensus:
             return True
         return any(c.times and t - c.times[-1] <= self._c.confirm_window_s for c in self._candidates.values())
 
+    def mark_reported(self, code: str, t: float) -> None:
+        """A code was reported by other means (a full-resolution scan): the video must not report it again."""
+        self._confirmed[code] = t
+        self._candidates.pop(code, None)
+
     def _suppressed(self, code: str, t: float) -> bool:
         if code in self._confirmed:
             self._confirmed[code] = t

@@ -18,6 +18,7 @@ from diagnostics.gates import QualityGate, measure
 from diagnostics.ocr import OcrEngine, thread_engine
 from diagnostics.patterns import find_codes
 from diagnostics.snapshot import encode_jpeg
+from diagnostics.still import read_still
 
 
 @dataclass(slots=True)
@@ -133,6 +134,18 @@ class SessionDiagnostics:
             snapshot_jpeg=encode_jpeg(conf.frame, self._c.snapshot_quality),
             frames_seen=conf.frames_seen,
         )
+
+    def code_pending(self, t: float) -> bool:
+        """A code-like read at stream time t awaits confirmation (a closer look would settle it)."""
+        return self._consensus.pending(t)
+
+    def read_scan(self, image: np.ndarray) -> list[Finding]:
+        """Findings of a full-resolution still of this stream's scene (blocking); their codes count as reported."""
+        engine = self._engine or thread_engine(self._c.tessdata_path, self._c.languages)
+        findings = read_still(validate_frame(image), self._c, engine=engine, catalog=self._catalog)
+        for f in findings:
+            self._consensus.mark_reported(f.code, self._last_t)
+        return findings
 
     @property
     def reported_codes(self) -> set[str]:

@@ -34,6 +34,7 @@ from web.auth import TokenAuth
 from web.catalog_api import build_catalog_router
 from web.pages import build_pages_router, static_files
 from web.problems import install_problem_handlers
+from web.scans_api import build_scans_router
 from web.tickets_api import build_router as build_tickets_router
 from web.ws import WsLimits, build_ws_router
 
@@ -105,7 +106,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            ice_servers=tuple(ice_servers_from(server_ice)),
                                            candidates=CandidatePolicy(settings.ice_allowed_cidrs),
                                            participant_ice_servers=browser_ice_servers(settings),
-                                           turn=turn, turn_for_server=settings.turn_for_server), diagnosis)
+                                           turn=turn, turn_for_server=settings.turn_for_server,
+                                           auto_scan_interval_s=settings.auto_scan_interval_s,
+                                           scan_timeout_s=settings.scan_timeout_s), diagnosis)
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
     routed = RoutedCallService(calls, bus, tokens) if settings.redis_url else None
@@ -165,8 +168,10 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
     app.include_router(build_metrics_router(calls, RELAY,
                                             extra=[catalog.collector(diagnosis.worker_catalog_versions)]))
+    app.include_router(build_scans_router(TokenAuth(tokens), calls, max_bytes=settings.scan_max_bytes))
     app.include_router(build_pages_router(recording_enabled=settings.recording_enabled,
-                                          ice_servers=settings.ice_servers))
+                                          ice_servers=settings.ice_servers,
+                                          max_send_height=settings.test_max_send_height))
     app.mount("/static", static_files(), name="static")
     return app
 

@@ -25,11 +25,13 @@ from signaling import room as r
 from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
 from signaling.turn import TurnCredentials
-from tickets.records import FindingRecord, NewFinding
+from tickets.records import FindingRecord, FindingSource, NewFinding
 from tickets.store import TicketStore
 from web.common_api import FindingOut
+from web.scans_api import StillMeta, StillRefused
 
-from .diagnosis import CallAnalysis, DiagnosisPool
+from .autoscan import AutoScanPolicy
+from .diagnosis import CallAnalysis, DiagnosisPool, ScanReading
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,19 @@ class LiveCall:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     closing: bool = False  # set under `lock` when the call starts tearing down: joins then go to a fresh call
     finished: bool = False  # media closed and recording finalised (once)
+    auto_scan: AutoScanPolicy = field(default_factory=AutoScanPolicy)
+    scan: ScanInProgress | None = None
+
+
+@dataclass
+class ScanInProgress:
+    """The server's side of the room's running scan: when it was asked, its timer, and the still once here."""
+
+    scan_id: str
+    asked_at: float  # time.monotonic()
+    timer: asyncio.TimerHandle | None = None
+    still: bytes = b""
+    taken_at: float | None = None  # time.monotonic() of the shutter, as the page reported it
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,8 @@ class CallOptions:
     turn: TurnCredentials | None = None  # per-participant TURN credentials, handed out on join
     turn_for_server: bool = False  # the server's own ICE agent allocates on the TURN server too
     credential_deadline: Callable[[Claims], float] = lambda claims: claims.expires_at  # TURN credentials expire then
+    auto_scan_interval_s: float = 15.0  # 0: the server never asks for a scan by itself
+    scan_timeout_s: float = 30.0  # a scan whose photo has not arrived by then has failed
 
 
 class CallManager:
@@ -181,6 +198,9 @@ class CallManager:
         if isinstance(message, m.ShareFinding):
             await self._share(call, participant_id, message.finding_id)
             return
+        if isinstance(message, m.ScanRequest):
+            await self._ask_scan(call, participant_id, "technician")
+            return
         async with call.lock:
             await self._run(call, call.room.handle(r.Said(participant_id, message)))
 
@@ -233,7 +253,8 @@ class CallManager:
                      CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
                                ice_servers=self._server_ice_servers(), candidates=self._opts.candidates))
             call = LiveCall(session_id, record.ticket_id,
-                            r.Room(session_id, recording=self._opts.recording_enabled), media)
+                            r.Room(session_id, recording=self._opts.recording_enabled), media,
+                            auto_scan=AutoScanPolicy(interval_s=self._opts.auto_scan_interval_s))
             if self._opts.recording_enabled:
                 # One folder per session, one recording (named by its row id) per stretch of the call.
                 folder = self._opts.recordings_dir / session_id
@@ -257,6 +278,8 @@ class CallManager:
         if call.finished:
             return
         call.finished = True
+        if call.scan is not None and call.scan.timer is not None:
+            call.scan.timer.cancel()
         await call.media.close()
         if call.diagnosis is not None:
             call.diagnosis.close()
@@ -297,6 +320,8 @@ class CallManager:
                     detail["subject"] = actor_subject
                 await self._store.audit(actor=action.actor, action=action.action, session_id=call.session_id,
                                         ticket_id=call.ticket_id, detail=detail)
+            elif isinstance(action, r.ScanStarted):
+                self._scan_started(call, action.scan_id)
             elif isinstance(action, r.SessionEnded):
                 for link in list(call.links.values()):
                     await link.close("ended")
@@ -333,38 +358,127 @@ class CallManager:
 
     # -- diagnosis -------------------------------------------------------------------------------------
 
-    def _analyse(self, call: LiveCall, source: str, frame: EncodedFrame) -> None:
-        if source != "customer" or frame.kind != "video":
-            return
+    def _analysis_of(self, call: LiveCall) -> CallAnalysis:
         if call.diagnosis is None:
             loop = asyncio.get_running_loop()
             call.diagnosis = self._diagnosis.analysis(call.session_id, loop,
                                                       lambda f, arrival: self._found(call, f, arrival),
-                                                      call.media.request_keyframe)
-        call.diagnosis.feed(frame)
+                                                      call.media.request_keyframe,
+                                                      on_pending=lambda pending: self._pending(call, pending),
+                                                      on_scan=lambda reading: self._spawn(self._scanned(call, reading)))
+        return call.diagnosis
 
-    def _found(self, call: LiveCall, finding: Finding, arrival: float) -> None:
-        task = asyncio.ensure_future(self._commit_finding(call, finding, arrival))
+    def _analyse(self, call: LiveCall, source: str, frame: EncodedFrame) -> None:
+        if source != "customer" or frame.kind != "video":
+            return
+        self._analysis_of(call).feed(frame)
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _commit_finding(self, call: LiveCall, finding: Finding, arrival: float) -> None:
+    def _found(self, call: LiveCall, finding: Finding, arrival: float) -> None:
         offset = call.recorder.offset_of(arrival) if call.recorder is not None else None
+        self._spawn(self._commit_finding(call, finding, offset, "live", finding.snapshot_jpeg))
+
+    async def _commit_finding(self, call: LiveCall, finding: Finding, offset: float | None, source: FindingSource,
+                              snapshot: bytes) -> FindingRecord | None:
         if call.first_finding_offset is None:
             call.first_finding_offset = offset
         try:
             record = await self._store.attach_finding(call.session_id, NewFinding(
                 code=finding.code, family=finding.family or "", title=finding.title or "",
-                cause=finding.cause or "", remedy=finding.remedy or "", severity=finding.severity, known=finding.known, text=finding.text,
-                confidence=finding.confidence, frame_time=finding.frame_time, offset_s=offset,
-                snapshot_jpeg=finding.snapshot_jpeg, source="live"))
+                cause=finding.cause or "", remedy=finding.remedy or "", severity=finding.severity,
+                known=finding.known, text=finding.text, confidence=finding.confidence, frame_time=finding.frame_time,
+                offset_s=offset, snapshot_jpeg=snapshot, source=source))
         except Exception:
             log.exception("session %s: could not attach finding %s", call.session_id, finding.code)
-            return
+            return None
         self.findings_total += 1
         self.recent_findings.append((finding.code, time.monotonic()))
-        log.info("session %s: finding %s attached to ticket %s", call.session_id, finding.code, call.ticket_id)
+        log.info("session %s: %s finding %s attached to ticket %s", call.session_id, source, finding.code,
+                 call.ticket_id)
         await self._push_to_technicians(call, m.FindingMessage(finding=finding_payload(record)))
+        return record
+
+    # -- full-resolution scans ---------------------------------------------------------------------------
+
+    async def _ask_scan(self, call: LiveCall, by: str, reason: m.ScanReason) -> None:
+        async with call.lock:
+            await self._run(call, call.room.handle(r.ScanAsked(by, uuid.uuid4().hex[:16], reason)))
+
+    def _pending(self, call: LiveCall, pending: bool) -> None:
+        """After each analysed frame: a code seen but not confirmed for a while asks for a scan by itself."""
+        if self._calls.get(call.session_id) is not call:
+            return
+        if call.auto_scan.observe(pending, time.monotonic(), scan_running=call.room.scan is not None):
+            log.info("session %s: a code stays unconfirmed in the video; asking for a scan", call.session_id)
+            self._spawn(self._ask_scan(call, r.SERVER, "automatic"))
+
+    def _scan_started(self, call: LiveCall, scan_id: str) -> None:
+        now = time.monotonic()
+        call.auto_scan.scan_started(now)
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(self._opts.scan_timeout_s, lambda: self._spawn(self._scan_timed_out(call, scan_id)))
+        call.scan = ScanInProgress(scan_id, now, timer)
+
+    async def _scan_timed_out(self, call: LiveCall, scan_id: str) -> None:
+        async with call.lock:
+            await self._run(call, call.room.handle(r.ScanTimedOut(scan_id)))
+
+    async def accept_still(self, session_id: str, scan_id: str, claims: Claims, data: bytes, meta: StillMeta) -> None:
+        """The customer's page uploaded a scan's still: hand it to the call's worker (read off the event loop)."""
+        call = self._calls.get(session_id)
+        if call is None or call.closing:
+            raise StillRefused(409, "no_scan_requested", "This session has no call running here, so no scan waits.")
+        arrived = time.monotonic()
+        async with call.lock:
+            scan = call.scan
+            detail = {"bytes": str(len(data)), "size": f"{meta.width}x{meta.height}", "source": meta.source,
+                      "subject": claims.subject}
+            actions = call.room.handle(r.StillReceived(scan_id, detail))
+            refusal = next((a for a in actions if isinstance(a, r.Reject)), None)
+            if refusal is not None:
+                raise StillRefused(409, refusal.code, refusal.message)
+            assert scan is not None and scan.scan_id == scan_id  # the room and the manager start scans together
+            if scan.timer is not None:
+                scan.timer.cancel()
+            scan.still = data
+            scan.taken_at = min(arrived, scan.asked_at + meta.capture_delay_s)
+            await self._run(call, actions)
+            if not self._analysis_of(call).read_still(scan_id, data):
+                await self._run(call, call.room.handle(r.ScanEnded(
+                    scan_id, "failed", (), "The analysis is overloaded; the photo could not be read. Try again.")))
+                raise StillRefused(503, "analysis_busy", "The analysis is overloaded; try again in a moment.")
+        log.info("session %s: scan %s photo %dx%d (%d bytes, %s) is being read", session_id, scan_id, meta.width,
+                 meta.height, len(data), meta.source)
+
+    async def _scanned(self, call: LiveCall, reading: ScanReading) -> None:
+        """The worker read a scan's still: new codes become findings (the still is their snapshot), then the
+        technicians hear the outcome."""
+        scan = call.scan
+        if scan is None or scan.scan_id != reading.scan_id:
+            return
+        call.scan = None
+        log.info("session %s: scan %s read in %.0f ms CPU: %s", call.session_id, reading.scan_id,
+                 reading.cpu_s * 1000, [f.code for f in reading.findings] or reading.error or "no code")
+        if reading.error is not None:
+            ended = r.ScanEnded(reading.scan_id, "failed", (), f"The photo could not be read: {reading.error}")
+        elif not reading.findings:
+            ended = r.ScanEnded(reading.scan_id, "no_code")
+        else:
+            reported = {f.code for f in await self._store.list_findings(call.ticket_id)
+                        if f.session_id == call.session_id}
+            offset = (call.recorder.offset_of(scan.taken_at)
+                      if call.recorder is not None and scan.taken_at is not None else None)
+            codes = tuple(dict.fromkeys(f.code for f in reading.findings))
+            new = [f for f in reading.findings if f.code not in reported]
+            for finding in new:
+                await self._commit_finding(call, finding, offset, "scan", scan.still)
+            ended = r.ScanEnded(reading.scan_id, "found" if new else "already_reported", codes)
+        async with call.lock:
+            await self._run(call, call.room.handle(ended))
 
 
 def finding_payload(record: FindingRecord) -> dict[str, Any]:

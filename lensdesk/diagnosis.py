@@ -33,8 +33,24 @@ from media.frames import EncodedFrame
 
 log = logging.getLogger(__name__)
 
+@dataclass(frozen=True)
+class ScanReading:
+    """What the worker read in a scan's still (error: why nothing could be read)."""
+
+    scan_id: str
+    findings: list[Finding]
+    error: str | None
+    cpu_s: float
+
+
 FindingCallback = Callable[[Finding, float], None]
 """Called on the event loop with a confirmed finding and the server arrival time of its best frame."""
+PendingCallback = Callable[[bool], None]
+"""Called on the event loop after each analysed frame: does a code-like read await confirmation?"""
+ScanCallback = Callable[[ScanReading], None]
+"""Called on the event loop with what a scan's still showed."""
+
+MAX_SCAN_SIDE = 4096  # px; larger stills are scaled down before reading
 
 INBOX_FRAMES = 1024  # ~3 s of 12 calls at 30 fps; beyond this a worker is behind and frames are dropped
 
@@ -82,7 +98,6 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
             continue
         if kind == "catalog":
             continue  # only a wake-up: the change itself came on the control queue
-        frame: EncodedFrame = item[2]
         state = calls.get(session_id)
         if state is None:
             state = calls[session_id] = (FrameDecoder(), SessionDiagnostics(config, engine=engine, catalog=catalog),
@@ -91,6 +106,11 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
         if kind == "gap":
             decoder.gap()
             continue
+        if kind == "still":
+            scan_id, data = item[2]
+            outbox.send(("scan", session_id, _read_scan(diag, scan_id, data)))
+            continue
+        frame: EncodedFrame = item[2]
         for image, t in decoder.decode(frame, diag.wants):
             arrivals[t] = frame.arrival
             started = time.perf_counter()
@@ -103,7 +123,27 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
             if len(arrivals) > 512:
                 for key in sorted(arrivals)[:256]:
                     del arrivals[key]
-            outbox.send((session_id, found, busy, error))
+            outbox.send(("frame", session_id, (found, busy, error, diag.code_pending(t))))
+
+
+def _read_scan(diag: Any, scan_id: str, data: bytes) -> ScanReading:
+    """Decode and read a scan's still in the worker (never on the relay's event loop)."""
+    import cv2
+    import numpy as np
+
+    started = time.process_time()
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)  # applies the EXIF orientation
+    if image is None:
+        return ScanReading(scan_id, [], "The photo could not be decoded.", 0.0)
+    side = max(image.shape[:2])
+    if side > MAX_SCAN_SIDE:  # beyond this the code is big enough anyway; keeps one read under a second
+        scale = MAX_SCAN_SIDE / side
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    try:
+        findings = diag.read_scan(image)
+    except Exception as exc:
+        return ScanReading(scan_id, [], f"{type(exc).__name__}: {exc}", time.process_time() - started)
+    return ScanReading(scan_id, findings, None, time.process_time() - started)
 
 
 @dataclass
@@ -124,6 +164,8 @@ class CallAnalysis:
     loop: asyncio.AbstractEventLoop
     on_finding: FindingCallback
     request_keyframe: Callable[[], None] = lambda: None
+    on_pending: PendingCallback = lambda pending: None
+    on_scan: ScanCallback = lambda reading: None
     analysed: int = 0
     dropped: int = 0
     busy_s: float = 0.0
@@ -145,17 +187,25 @@ class CallAnalysis:
             self.pool.mark_gap(self.session_id)
             self.request_keyframe()
 
+    def read_still(self, scan_id: str, data: bytes) -> bool:
+        """Hand a scan's encoded still to the call's worker (decoded and read there); False if it is too busy."""
+        return self.pool.submit_still(self.session_id, scan_id, data)
+
     def close(self) -> None:
         """Forget this call in its worker."""
         self.pool.forget(self.session_id)
 
-    def _done(self, found: list[tuple[Finding, float]], busy_s: float, error: str | None) -> None:
+    def _done(self, found: list[tuple[Finding, float]], busy_s: float, error: str | None, pending: bool) -> None:
         self.analysed += 1
         self.busy_s += busy_s
         if error:
             log.warning("session %s: analysis of a frame failed: %s", self.session_id, error)
         for finding, arrival in found:
             self.loop.call_soon_threadsafe(self.on_finding, finding, arrival)
+        self.loop.call_soon_threadsafe(self.on_pending, pending)
+
+    def _scanned(self, reading: ScanReading) -> None:
+        self.loop.call_soon_threadsafe(self.on_scan, reading)
 
 
 class DiagnosisPool:
@@ -179,10 +229,12 @@ class DiagnosisPool:
         self.restarts = 0
 
     def analysis(self, session_id: str, loop: asyncio.AbstractEventLoop, on_finding: FindingCallback,
-                 request_keyframe: Callable[[], None] = lambda: None) -> CallAnalysis:
+                 request_keyframe: Callable[[], None] = lambda: None,
+                 on_pending: PendingCallback = lambda pending: None,
+                 on_scan: ScanCallback = lambda reading: None) -> CallAnalysis:
         """The analysis link of one call."""
         self._ensure_started()
-        call = CallAnalysis(session_id, self, loop, on_finding, request_keyframe)
+        call = CallAnalysis(session_id, self, loop, on_finding, request_keyframe, on_pending, on_scan)
         with self._lock:
             self._calls[session_id] = call
         return call
@@ -191,6 +243,14 @@ class DiagnosisPool:
         """Queue a frame for the call's worker; False if the worker is too far behind."""
         try:
             self._worker_for(session_id).inbox.put_nowait(("frame", session_id, frame))
+            return True
+        except queue.Full:
+            return False
+
+    def submit_still(self, session_id: str, scan_id: str, data: bytes) -> bool:
+        """Queue a scan's still for the call's worker (behind the frames already queued); False if it is full."""
+        try:
+            self._worker_for(session_id).inbox.put_nowait(("still", session_id, (scan_id, data)))
             return True
         except queue.Full:
             return False
@@ -289,10 +349,14 @@ class DiagnosisPool:
                     if isinstance(message, CatalogAck):
                         worker.catalog_version = message.version
                         continue
-                    session_id, found, busy_s, error = message
+                    kind, session_id, payload = message
                     call = self._calls.get(session_id)
-                    if call is not None:
-                        call._done(found, busy_s, error)
+                    if call is None:
+                        continue
+                    if kind == "scan":
+                        call._scanned(payload)
+                    else:
+                        call._done(*payload)
                 elif not self._stopping and not worker.process.is_alive():
                     self._restart(i)
                     break

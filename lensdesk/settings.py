@@ -60,7 +60,13 @@ class Settings(BaseSettings):
     rt_user: str = Field("root", description="Request Tracker user.")
     rt_password: str = Field("", description="Request Tracker password.")
     outbox_max_attempts: int = Field(8, description="Delivery attempts before an event is dead-lettered.")
+    auto_scan_interval_s: float = Field(15.0, description="Least time between two scans the server asks for by "
+                                        "itself (a code seen but not confirmed); 0 = never ask by itself.")
+    scan_timeout_s: float = Field(30.0, description="A scan whose photo has not arrived by then has failed.")
+    scan_max_bytes: int = Field(16 * 1024 * 1024, description="Largest scan photo accepted from a customer's page.")
     test_drop_rate: float = Field(0.0, description="TEST ONLY: share of received RTP packets dropped.")
+    test_max_send_height: int = Field(0, description="TEST ONLY: the customer's page sends live video at most this "
+                                      "tall (0 = as the browser likes), e.g. 360 to show what scans add.")
 
     @property
     def base_url(self) -> str:

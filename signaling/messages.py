@@ -89,6 +89,20 @@ class ShareFinding(_Msg):
     finding_id: str = Field(min_length=1, max_length=64)
 
 
+class ScanRequest(_Msg):
+    """Technician asks for one full-resolution still from the customer's camera (read for codes on the server)."""
+
+    type: Literal["scan_request"] = "scan_request"
+
+
+class ScanFailed(_Msg):
+    """Customer's page could not take the requested still (no camera, capture refused)."""
+
+    type: Literal["scan_failed"] = "scan_failed"
+    scan_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field("", max_length=200)
+
+
 class Bye(_Msg):
     """Leave the call; a technician may also end the session for everyone."""
 
@@ -104,7 +118,7 @@ class Ping(_Msg):
 
 ClientMessage = Annotated[
     Join | Offer | IceCandidate | VideoRequest | VideoAccept | VideoDecline | VideoStarted | VideoStop | Mute
-    | ShareFinding | Bye | Ping,
+    | ShareFinding | ScanRequest | ScanFailed | Bye | Ping,
     Field(discriminator="type"),
 ]
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -221,6 +235,30 @@ class SharedFinding(_Msg):
     remedy: str
 
 
+ScanReason = Literal["technician", "automatic"]
+ScanOutcome = Literal["requested", "reading", "found", "already_reported", "no_code", "failed"]
+
+
+class TakeStill(_Msg):
+    """To the customer: take one full-resolution still now and upload it for this scan (the call goes on)."""
+
+    type: Literal["take_still"] = "take_still"
+    scan_id: str
+    reason: ScanReason
+    upload_path: str  # POST the image here with the customer's token
+
+
+class ScanStatus(_Msg):
+    """To technicians: where a scan is (requested, reading) and how it ended (codes found, none, failed)."""
+
+    type: Literal["scan_status"] = "scan_status"
+    scan_id: str
+    state: ScanOutcome
+    reason: ScanReason
+    codes: list[str] = Field(default_factory=list)
+    message: str
+
+
 class ErrorMessage(_Msg):
     """Something the client sent was refused; the connection stays open unless `fatal`."""
 
@@ -256,6 +294,7 @@ class Ended(_Msg):
 ServerMessage = (
     Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
     | StopVideo | Renegotiate | FindingMessage | SharedFinding | ErrorMessage | Pong | Ended | RejoinToken
+    | TakeStill | ScanStatus
 )
 
 

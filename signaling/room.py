@@ -38,10 +38,48 @@ class Said:
     """A joined participant sent a room-level message (video/mute/bye)."""
 
     participant_id: str
-    message: m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted | m.VideoStop | m.Mute | m.Bye
+    message: (m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted | m.VideoStop | m.Mute | m.Bye
+              | m.ScanFailed)
 
 
-Event = Joined | Left | Said
+@dataclass(frozen=True, slots=True)
+class ScanAsked:
+    """A technician pressed Scan, or the server wants a closer look at a code it could not confirm."""
+
+    by: str  # participant id, or SERVER
+    scan_id: str
+    reason: m.ScanReason
+
+
+@dataclass(frozen=True, slots=True)
+class StillReceived:
+    """The customer's page uploaded the still of a scan (its bytes are with the caller, not here)."""
+
+    scan_id: str
+    detail: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEnded:
+    """The still was read: what came of it."""
+
+    scan_id: str
+    outcome: ScanResult
+    codes: tuple[str, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanTimedOut:
+    """The scan's time for an upload ran out."""
+
+    scan_id: str
+
+
+ScanResult = Literal["found", "already_reported", "no_code", "failed"]
+ScanEvent = ScanAsked | StillReceived | ScanEnded | ScanTimedOut
+Event = Joined | Left | Said | ScanEvent
+SERVER = "server"
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -88,7 +126,24 @@ class Audit:
     detail: dict[str, str]
 
 
-Action = Send | Reject | VideoChanged | SessionEnded | Audit
+@dataclass(frozen=True, slots=True)
+class ScanStarted:
+    """A still was asked for: the caller arms the scan's upload timeout."""
+
+    scan_id: str
+
+
+Action = Send | Reject | VideoChanged | SessionEnded | Audit | ScanStarted
+
+
+@dataclass(slots=True)
+class ActiveScan:
+    """The one scan a room runs at a time."""
+
+    id: str
+    reason: m.ScanReason
+    by: str
+    phase: Literal["waiting", "reading"] = "waiting"
 
 
 @dataclass(slots=True)
@@ -111,6 +166,7 @@ class Room:
     participants: dict[str, _Participant] = field(default_factory=dict)
     video: VideoPhase = "off"
     ended: bool = False
+    scan: ActiveScan | None = None
 
     @property
     def customer(self) -> _Participant | None:
@@ -123,6 +179,8 @@ class Room:
 
     def handle(self, event: Event) -> list[Action]:
         """Apply one event and return what must happen as a result."""
+        if isinstance(event, ScanAsked | StillReceived | ScanEnded | ScanTimedOut):
+            return [] if self.ended else self._scan_event(event)
         if self.ended:
             pid = event.participant_id
             return [Reject(pid, "session_ended", "This support session has ended.", fatal=True)]
@@ -165,10 +223,14 @@ class Room:
         actions += self._broadcast(m.ParticipantLeft(participant_id=pid))
         if p.role == "customer" and self.video != "off":
             actions += self._set_video("off", pid, "customer_left")
+        if p.role == "customer":
+            actions += self._fail_waiting_scan("The customer left before the photo arrived.")
         return actions
 
     def _said(self, p: _Participant, msg: m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted
-              | m.VideoStop | m.Mute | m.Bye) -> list[Action]:
+              | m.VideoStop | m.Mute | m.Bye | m.ScanFailed) -> list[Action]:
+        if isinstance(msg, m.ScanFailed):
+            return self._scan_failed(p, msg)
         if isinstance(msg, m.Mute):
             p.muted = msg.muted
             return self._broadcast(m.ParticipantMuted(participant_id=p.id, muted=msg.muted), exclude=p.id)
@@ -223,7 +285,88 @@ class Room:
         actions.append(Audit(by, f"video_{phase}", {"reason": reason}))
         if (phase == "active") != was_active:
             actions.append(VideoChanged(active=phase == "active"))
+        if phase != "active":
+            actions += self._fail_waiting_scan("The customer's camera stopped before the photo arrived.")
         return actions
+
+    # -- scans -----------------------------------------------------------------------------------
+
+    def _scan_event(self, ev: ScanEvent) -> list[Action]:
+        if isinstance(ev, ScanAsked):
+            return self._scan_asked(ev)
+        scan = self.scan
+        if scan is None or scan.id != ev.scan_id:
+            if isinstance(ev, StillReceived):
+                return [Reject(SERVER, "no_scan_requested", "No scan with this id is waiting for a photo.")]
+            return []
+        if isinstance(ev, StillReceived):
+            if scan.phase != "waiting":
+                return [Reject(SERVER, "still_already_received", "This scan's photo has already arrived.")]
+            scan.phase = "reading"
+            return [*self._to_technicians(self._status(scan, "reading", "Reading the customer's photo…")),
+                    Audit("customer", "scan_uploaded", {"scan": scan.id, **ev.detail})]
+        if isinstance(ev, ScanTimedOut):
+            if scan.phase != "waiting":
+                return []  # the photo is here and being read; its result ends the scan
+            return self._end_scan("failed", (), "The customer's page sent no photo in time.")
+        return self._end_scan(ev.outcome, ev.codes, ev.message or _outcome_text(ev.outcome, ev.codes))
+
+    def _scan_asked(self, ev: ScanAsked) -> list[Action]:
+        automatic = ev.reason == "automatic"
+        customer = self.customer
+        problem: tuple[str, str] | None = None
+        if ev.by != SERVER and (p := self.participants.get(ev.by)) is not None and p.role != "technician":
+            problem = ("not_allowed", "Only a technician can ask for a scan.")
+        elif customer is None:
+            problem = ("no_customer", "The customer is not in the call.")
+        elif self.video != "active":
+            problem = ("video_off", "A scan needs the customer's camera to be on.")
+        elif self.scan is not None:
+            problem = ("scan_running", "A scan is already running; wait for its result.")
+        if problem is not None or customer is None:
+            return [] if automatic or problem is None else [Reject(ev.by, *problem)]
+        self.scan = ActiveScan(ev.scan_id, ev.reason, ev.by)
+        path = f"/api/sessions/{self.session_id}/scans/{ev.scan_id}/still"
+        asking = ("Asking the customer's camera for a full-resolution photo…" if not automatic else
+                  "A code could not be confirmed from the video: asking the customer's camera for a full-resolution "
+                  "photo…")
+        return [Send(customer.id, m.TakeStill(scan_id=ev.scan_id, reason=ev.reason, upload_path=path)),
+                *self._to_technicians(self._status(self.scan, "requested", asking)),
+                Audit(ev.by, "scan_requested", {"scan": ev.scan_id, "reason": ev.reason}),
+                ScanStarted(ev.scan_id)]
+
+    def _scan_failed(self, p: _Participant, msg: m.ScanFailed) -> list[Action]:
+        if p.role != "customer":
+            return [Reject(p.id, "not_allowed", "Only the customer's page takes scan photos.")]
+        if self.scan is None or self.scan.id != msg.scan_id or self.scan.phase != "waiting":
+            return [Reject(p.id, "no_scan_requested", "No scan with this id is waiting for a photo.")]
+        why = f": {msg.reason}" if msg.reason else "."
+        return self._end_scan("failed", (), f"The customer's camera could not take the photo{why}")
+
+    def _fail_waiting_scan(self, message: str) -> list[Action]:
+        if self.scan is None or self.scan.phase != "waiting":
+            return []
+        return self._end_scan("failed", (), message)
+
+    def _end_scan(self, outcome: ScanResult, codes: tuple[str, ...], message: str) -> list[Action]:
+        scan = self.scan
+        assert scan is not None
+        self.scan = None
+        return [*self._to_technicians(self._status(scan, outcome, message, codes)),
+                Audit(SERVER, "scan_result", {"scan": scan.id, "outcome": outcome, "codes": ",".join(codes)})]
+
+    @staticmethod
+    def _status(scan: ActiveScan, state: m.ScanOutcome, message: str, codes: tuple[str, ...] = ()) -> m.ScanStatus:
+        return m.ScanStatus(scan_id=scan.id, state=state, reason=scan.reason, codes=list(codes), message=message)
+
+    def _to_technicians(self, msg: m.ServerMessage) -> list[Action]:
+        return [Send(t.id, msg) for t in self.technicians()]
 
     def _broadcast(self, msg: m.ServerMessage, exclude: str | None = None) -> list[Action]:
         return [Send(pid, msg) for pid in self.participants if pid != exclude]
+
+
+def _outcome_text(outcome: ScanResult, codes: tuple[str, ...]) -> str:
+    listed = ", ".join(codes)
+    return {"found": f"Scan read {listed}.", "already_reported": f"Scan read {listed} (already on the ticket).",
+            "no_code": "Scan found no code.", "failed": "The scan failed."}[outcome]

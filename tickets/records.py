@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-FindingSource = Literal["live", "manual", "reanalysis"]
+FindingSource = Literal["live", "manual", "reanalysis", "scan"]
 ExampleSource = Literal["dismissed", "manual"]  # a technician dismissed a finding / typed the code of a snapshot
 TICKET_STATUSES = ("open", "closed")
 SESSION_STATUSES = ("active", "ended")

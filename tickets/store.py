@@ -39,7 +39,7 @@ from tickets.records import (
 from tickets.schema import audit_log, examples, findings, participants, recordings, sessions, tickets, utcnow
 from tickets.snapshots import SnapshotFiles
 
-FINDING_SOURCES = ("live", "manual", "reanalysis")
+FINDING_SOURCES = ("live", "manual", "reanalysis", "scan")
 
 
 def _new_id() -> str:

@@ -17,17 +17,18 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def build_pages_router(*, recording_enabled: bool,
-                       ice_servers: list[dict[str, str | list[str]]] | None = None) -> APIRouter:
+                       ice_servers: list[dict[str, str | list[str]]] | None = None,
+                       max_send_height: int = 0) -> APIRouter:
     """Routes for the HTML pages; tokens travel in the URL fragment, never to the server's logs."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/api/public/config")
     async def public_config() -> dict[str, object]:
-        """What a page needs before joining: recording consent and public STUN servers.
+        """What a page needs before joining: recording consent, public STUN servers, a live-video height cap.
 
         Anything with a credential (TURN) is handed to participants on join only, never to anyone who asks."""
         public = [e for e in ice_servers or [] if "credential" not in e and "username" not in e]
-        return {"recording": recording_enabled, "iceServers": public}
+        return {"recording": recording_enabled, "iceServers": public, "maxSendHeight": max_send_height}
 
     @router.get("/")
     async def root() -> RedirectResponse:

@@ -137,6 +137,7 @@ function wire(call) {
   });
   call.addEventListener("video_state", (ev) => showVideo(ev.detail.state, ev.detail.reason));
   call.addEventListener("finding", (ev) => addFinding(ev.detail.finding));
+  call.addEventListener("scan_status", (ev) => showScan(ev.detail));
   call.addEventListener("error", (ev) => fail(ev.detail.message));
   call.addEventListener("ended", () => { state.ended = true; setCallState("ended"); });
   call.addEventListener("closed", () => {
@@ -158,6 +159,7 @@ function showVideo(phase, reason = "") {
   $("video-state").textContent = text;
   $("stop-video").disabled = phase !== "active";
   $("snapshot").disabled = phase !== "active";
+  $("scan").disabled = phase !== "active" || state.scanning;
   $("request-video").disabled = !state.customerPresent || phase === "active" || phase === "requested";
 }
 
@@ -184,6 +186,18 @@ $("snapshot").addEventListener("click", async () => {
   if (!res.ok) fail(`The snapshot was not saved: ${(await res.json().catch(() => ({}))).detail || res.status}`);
 });
 $("stop-video").addEventListener("click", () => state.call.send({ type: "video_stop" }));
+
+// Scan: the customer's page takes one full-resolution photo (the call goes on) and the server reads it.
+$("scan").addEventListener("click", () => { fail(""); state.call.send({ type: "scan_request" }); });
+
+function showScan(s) {
+  state.scanning = s.state === "requested" || s.state === "reading";
+  const node = $("scan-state");
+  node.textContent = s.message;
+  node.dataset.state = s.state;
+  node.dataset.codes = s.codes.join(",");
+  $("scan").disabled = state.scanning || state.video !== "active";
+}
 $("mute").addEventListener("click", () => {
   state.muted = !state.muted;
   state.mic?.getAudioTracks().forEach((t) => { t.enabled = !state.muted; });

@@ -28,6 +28,7 @@ if (!claims || !claims.sid) {
   // Recording consent comes before the call: learn whether this deployment records, then allow joining.
   fetch("/api/public/config").then((r) => r.json()).then((cfg) => {
     state.recording = !!cfg.recording;
+    state.maxSendHeight = cfg.maxSendHeight || 0;
     $("recording-note").hidden = !state.recording;
     status("Ready to join.");
     $("join").disabled = false;
@@ -73,10 +74,20 @@ async function connectCall() {
   await call.negotiate();
   if (state.camera) {
     const track = state.camera.getVideoTracks()[0];
-    state.videoTransceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [state.camera] });
+    state.videoTransceiver = pc.addTransceiver(track, sendInit(track, state.camera));
     await call.negotiate();
     call.send({ type: "video_started", facing: state.facing === "environment" ? "environment" : "user" });
   }
+}
+
+/** Transceiver options for the camera; a deployment may cap the live height (tests show what scans add). */
+function sendInit(track, stream) {
+  const init = { direction: "sendonly", streams: [stream] };
+  const height = track.getSettings().height || 0;
+  if (state.maxSendHeight > 0 && height > state.maxSendHeight) {
+    init.sendEncodings = [{ scaleResolutionDownBy: height / state.maxSendHeight }];
+  }
+  return init;
 }
 
 /** A phone switching networks drops the connection: rejoin with backoff instead of ending the call. */
@@ -123,6 +134,7 @@ function wire(call) {
     $("request").hidden = false;
   });
   call.addEventListener("stop_video", () => stopVideo());
+  call.addEventListener("take_still", (ev) => scan(ev.detail));
   call.addEventListener("shared_finding", (ev) => {
     $("shared-code").textContent = ev.detail.code;
     $("shared-title").textContent = ev.detail.title;
@@ -136,7 +148,9 @@ function wire(call) {
     status("The technician ended the session. Thank you!");
     teardown();
   });
-  call.addEventListener("error", (ev) => { if (ev.detail.code !== "video_off") fail(ev.detail.message); });
+  call.addEventListener("error", (ev) => {
+    if (!["video_off", "no_scan_requested"].includes(ev.detail.code)) fail(ev.detail.message);
+  });
   call.addEventListener("closed", () => {
     if (call === state.call && !call.closed && !state.ended) reconnect();
   });
@@ -164,7 +178,7 @@ async function startVideo() {
   const call = state.call;
   if (!state.videoTransceiver) {
     // First time: a new m-line, so this side re-offers (the server never offers).
-    state.videoTransceiver = call.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    state.videoTransceiver = call.pc.addTransceiver(track, sendInit(track, stream));
     await call.negotiate();
   } else {
     // Restart within the same call: the negotiated m-line is reused, no renegotiation.
@@ -221,6 +235,77 @@ $("mute").addEventListener("click", () => {
   $("mute").textContent = state.muted ? "Unmute" : "Mute";
   state.call.send({ type: "mute", muted: state.muted });
 });
+
+// --- full-resolution scan: one photo at the camera's full resolution, read on the server -------------------
+
+function withTimeout(promise, ms) {
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("timed out")), ms))]);
+}
+
+function toJpeg(source, width, height) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width; canvas.height = height;
+  canvas.getContext("2d").drawImage(source, 0, 0, width, height);
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("no image"))),
+    "image/jpeg", 0.92));
+}
+
+/** The sharpest still this browser offers: a real photo, else the track's own frame, else the preview. */
+async function takeStill(track) {
+  if ("ImageCapture" in window) {
+    const capture = new ImageCapture(track);
+    try {
+      const photo = await withTimeout(capture.takePhoto(), 8000);
+      if (photo && photo.size && ["image/jpeg", "image/png"].includes(photo.type)) return { blob: photo, source: "takePhoto" };
+      if (photo && photo.size) {
+        const bitmap = await createImageBitmap(photo);
+        return { blob: await toJpeg(bitmap, bitmap.width, bitmap.height), source: "takePhoto" };
+      }
+    } catch { /* some cameras cannot take photos while streaming: use a frame instead */ }
+    try {
+      const frame = await withTimeout(capture.grabFrame(), 4000);
+      return { blob: await toJpeg(frame, frame.width, frame.height), source: "grabFrame" };
+    } catch { /* fall through to the preview element */ }
+  }
+  const video = $("preview");
+  if (!video.videoWidth) throw new Error("the camera shows no picture yet");
+  return { blob: await toJpeg(video, video.videoWidth, video.videoHeight), source: "video" };
+}
+
+async function scan(request) {
+  const asked = performance.now();
+  const track = state.camera && state.camera.getVideoTracks()[0];
+  if (!track || track.readyState !== "live") {
+    state.call.send({ type: "scan_failed", scan_id: request.scan_id, reason: "the camera is off" });
+    return;
+  }
+  $("scan-hint").hidden = false;
+  let still;
+  try {
+    still = await takeStill(track);
+  } catch (e) {
+    $("scan-hint").hidden = true;
+    state.call.send({ type: "scan_failed", scan_id: request.scan_id, reason: String(e.message || e).slice(0, 180) });
+    return;
+  }
+  $("scan-hint").hidden = true;
+  const delay = Math.round(performance.now() - asked);
+  state.lastScan = { scan_id: request.scan_id, source: still.source, bytes: still.blob.size };
+  const url = `${request.upload_path}?delay_ms=${delay}&source=${still.source}`;
+  try {
+    const res = await fetch(url, { method: "POST", body: still.blob,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": still.blob.type } });
+    state.lastScan.status = res.status;
+    if ([413, 415, 422].includes(res.status)) { // the scan still waits: tell the technician why no photo comes
+      const problem = await res.json().catch(() => ({}));
+      state.call.send({ type: "scan_failed", scan_id: request.scan_id,
+        reason: `upload refused (${res.status}): ${problem.detail || ""}`.slice(0, 180) });
+    }
+  } catch (e) {
+    state.lastScan.status = 0;
+    state.call.send({ type: "scan_failed", scan_id: request.scan_id, reason: "the upload failed" });
+  }
+}
 
 function teardown() {
   if (state.camera) state.camera.getTracks().forEach((t) => t.stop());

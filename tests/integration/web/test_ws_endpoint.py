@@ -125,7 +125,8 @@ def test_cross_site_origin_is_refused_at_upgrade(server):
 def test_pages_and_health_are_served(server):
     for path in ("/console", "/join", "/static/call.js", "/healthz", "/docs"):
         assert httpx.get(server.url + path).status_code == 200, path
-    assert httpx.get(server.url + "/api/public/config").json() == {"recording": True, "iceServers": []}
+    assert httpx.get(server.url + "/api/public/config").json() == {"recording": True, "iceServers": [],
+                                                                     "maxSendHeight": 0}
     qr = httpx.get(server.url + "/api/qr.svg", params={"text": "http://x/join#token=t"})
     assert qr.status_code == 200 and qr.text.lstrip().startswith("<?xml")
 
