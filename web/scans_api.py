@@ -9,8 +9,6 @@ for a photo (none was requested, it ended, or its photo already arrived). An unr
 rather than read: the server only reads what a technician or the live analysis asked for.
 """
 
-from __future__ import annotations
-
 import asyncio
 import io
 from dataclasses import dataclass
