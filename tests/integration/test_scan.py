@@ -48,7 +48,7 @@ class Link:
     def of(self, kind: type) -> list[Any]:
         return [msg for msg in self.messages if isinstance(msg, kind)]
 
-    async def wait_for(self, kind: type, test=lambda msg: True, timeout_s: float = 20.0) -> Any:
+    async def wait_for(self, kind: type, test=lambda msg: True, timeout_s: float = 60.0) -> Any:
         async def scan() -> Any:
             while True:
                 found = [msg for msg in self.of(kind) if test(msg)]
