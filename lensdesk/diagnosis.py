@@ -81,10 +81,15 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
             continue
         if item is None:
             return
+        kind, session_id = item[0], item[1]
+        # Catalog changes first. A change's wake-up item carries its version and sits in the inbox ahead of every
+        # frame queued after the change, so waiting here for that version means those frames are read with it.
+        wanted = item[2] if kind == "catalog" else catalog_version
         changed = False
-        while True:  # catalog changes first: the frame after an edit is read with it
+        while True:
             try:
-                delta: CatalogDelta = control.get_nowait()
+                delta: CatalogDelta = (control.get(timeout=5.0) if catalog_version < wanted
+                                       else control.get_nowait())
             except queue.Empty:
                 break
             catalog, catalog_version, changed = catalog.applied(delta), delta.version, True
@@ -92,12 +97,11 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
             for _, diag, _ in calls.values():
                 diag.replace_catalog(catalog)
             outbox.send(CatalogAck(catalog_version))
-        kind, session_id = item[0], item[1]
         if kind == "close":
             calls.pop(session_id, None)
             continue
         if kind == "catalog":
-            continue  # only a wake-up: the change itself came on the control queue
+            continue
         state = calls.get(session_id)
         if state is None:
             state = calls[session_id] = (FrameDecoder(), SessionDiagnostics(config, engine=engine, catalog=catalog),
@@ -239,6 +243,10 @@ class DiagnosisPool:
             self._calls[session_id] = call
         return call
 
+    def start(self) -> None:
+        """Start the workers now (otherwise the first call starts them)."""
+        self._ensure_started()
+
     def submit(self, session_id: str, frame: EncodedFrame) -> bool:
         """Queue a frame for the call's worker; False if the worker is too far behind."""
         try:
@@ -298,8 +306,8 @@ class DiagnosisPool:
             self._catalog, self._catalog_version = catalog, version
             for w in self._workers:
                 w.control.put(delta)
-                with contextlib.suppress(queue.Full):  # a full inbox means the worker is busy: it sees the change soon
-                    w.inbox.put_nowait(("catalog", "", None))
+                with contextlib.suppress(queue.Full):  # a full inbox means a busy worker: it sees the change soon
+                    w.inbox.put_nowait(("catalog", "", version))
 
     def worker_catalog_versions(self) -> list[int | None]:
         """The catalog version each worker has acknowledged (None: not yet)."""

@@ -71,9 +71,9 @@ async def test_an_entry_added_on_node_a_is_used_by_node_b_within_a_second(tmp_pa
                 assert [i["code"] for i in listed["items"]] == [CODE]
                 assert await _worker_versions(client, node_b.url) == [0.0]
 
-                added = time.monotonic()
                 response = await client.post(node_a.url + "/api/catalog", json=ENTRY)
                 assert response.status_code == 201, response.text
+                added = time.monotonic()  # committed and answered: from here it must reach node B's worker
                 while await _worker_versions(client, node_b.url) != [1.0]:
                     assert time.monotonic() - added < 1.0, "node B's worker did not get the entry within 1 s"
                     await asyncio.sleep(0.02)
