@@ -38,8 +38,8 @@ from bench.synth.screens import (  # noqa: E402
 from diagnostics.analyzer import FrameAnalyzer  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
 from diagnostics.frames import to_gray  # noqa: E402
+from diagnostics.grammar import find_codes  # noqa: E402
 from diagnostics.ocr import OcrEngine, TesserocrEngine  # noqa: E402
-from diagnostics.patterns import find_codes  # noqa: E402
 from diagnostics.preprocess import prepare  # noqa: E402
 from diagnostics.rapid import RapidLineReader  # noqa: E402
 from diagnostics.reread import _crop  # noqa: E402

@@ -10,6 +10,7 @@ import numpy as np
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.frames import to_gray, validate_frame
+from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.ocr import OcrEngine, OcrLine
 from diagnostics.preprocess import prepare
 from diagnostics.rapid import thread_line_reader
@@ -48,11 +49,13 @@ class FrameAnalyzer:
     (digits too big to count as text), which skips the decoders that trust bare displays.
     """
 
-    def __init__(self, config: DiagnosticsConfig, engine: OcrEngine, second: LineReader | None = None) -> None:
+    def __init__(self, config: DiagnosticsConfig, engine: OcrEngine, second: LineReader | None = None,
+                 known: KnownCodes = NO_CODES) -> None:
         self._c = config
         self._engine = engine
         # The second recogniser is thread-confined like the engine: the calling (worker) thread's own.
         self._second = second if second is not None or not config.second_recogniser else thread_line_reader()
+        self.known = known  # catalogued codes; replaced when the catalog is reloaded
         langs = config.language_list
         self._fast_lang = langs[0]
         self._all_langs = "+".join(langs)
@@ -98,19 +101,21 @@ class FrameAnalyzer:
                              (time.thread_time() - cpu_start) * 1000)
 
     def _read(self, ocr_in: np.ndarray, bare_displays: bool = True) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
-        lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang), self._second)
+        known, threshold = self.known, self._c.code_threshold
+        lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang),
+                                  self._second, known)
         passes = [self._fast_lang]
-        reads = extract_codes(lines)
-        if not reads and self._all_langs != self._fast_lang and lacks_context(lines):
+        reads = extract_codes(lines, known, threshold)
+        if not reads and self._all_langs != self._fast_lang and lacks_context(lines, known, threshold):
             # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
             lines = self._engine.read(ocr_in, self._all_langs)
             passes.append(self._all_langs)
-            reads = extract_codes(lines)
+            reads = extract_codes(lines, known, threshold)
         if not reads and bare_displays:
             # Seven-segment panels, which Tesseract cannot read: a cheap dedicated decoder.
             seg_lines = read_seven_segment(ocr_in)
             passes.append("segments")
-            seg_reads = extract_codes(seg_lines)
+            seg_reads = extract_codes(seg_lines, known, threshold)
             if seg_reads:
                 lines, reads = seg_lines, seg_reads
         if not reads and bare_displays and _few_tokens(lines):
@@ -118,8 +123,9 @@ class FrameAnalyzer:
             # read the one text line as a code.
             line = read_lone_line(self._engine, ocr_in, self._second)
             passes.append("lone-line")
-            if line is not None and extract_codes([line]):
-                lines, reads = [line], extract_codes([line])
+            lone_reads = extract_codes([line], known, threshold) if line is not None else []
+            if line is not None and lone_reads:
+                lines, reads = [line], lone_reads
         return reads, lines, passes
 
     def read_text(self, ocr_input: np.ndarray) -> list[OcrLine]:

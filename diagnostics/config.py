@@ -29,6 +29,8 @@ class DiagnosticsConfig:
     min_screen_share: float = 0.06  # smallest screen quad, as share of the frame area
     target_text_px: int = 18  # upscale so text lines are about this tall
     max_ocr_width: int = 1400  # cap on the rectified width handed to the OCR engine
+    # Code grammar: a token is a code when its shape's prior plus context evidence reaches this (extract.py).
+    code_threshold: float = 1.0
     # Consensus.
     confirm_reads: int = 2  # agreeing reads needed to confirm a code
     confirm_window_s: float = 8.0  # reads older than this no longer count towards confirmation

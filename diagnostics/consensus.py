@@ -16,7 +16,7 @@ class Candidate:
     """A code read at least once and not yet confirmed; keeps its best frame."""
 
     code: str
-    pattern: str
+    shape: str
     family: str | None
     times: deque[float] = field(default_factory=deque)
     confidences: deque[float] = field(default_factory=deque)  # of the reads at `times`
@@ -33,7 +33,7 @@ class Confirmation:
     """A code that just became confirmed, with its best evidence."""
 
     code: str
-    pattern: str
+    shape: str
     family: str | None
     confidence: float
     frame_time: float
@@ -139,7 +139,7 @@ class Consensus:
                 continue
             cand = self._candidates.get(read.code)
             if cand is None:
-                cand = self._candidates[read.code] = Candidate(read.code, read.pattern, read.family)
+                cand = self._candidates[read.code] = Candidate(read.code, read.shape, read.family)
             cand.times.append(t)
             cand.confidences.append(read.confidence)
             while cand.times and t - cand.times[0] > self._c.confirm_window_s:
@@ -224,5 +224,5 @@ class Consensus:
         for other in [c for c in self._candidates if _misread_of(c, cand.code)]:
             del self._candidates[other]
         assert cand.best_frame is not None
-        return Confirmation(cand.code, cand.pattern, cand.family, cand.best_confidence, cand.best_time,
+        return Confirmation(cand.code, cand.shape, cand.family, cand.best_confidence, cand.best_time,
                             cand.best_text, cand.best_frame, cand.best_ocr_input, cand.reads)

@@ -1,14 +1,28 @@
-"""From OCR lines to code reads: pattern matching, context rules, confidence and message text."""
+"""From OCR lines to code reads: the grammar's candidates, scored by context and prominence, with confidence."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from diagnostics.ocr import OcrLine
-from diagnostics.patterns import find_codes, has_context, needs_context
+from diagnostics.context import has_keyword, is_large, median_height
+from diagnostics.grammar import CodeMatch, find_codes
+from diagnostics.known import NO_CODES, KnownCodes
+from diagnostics.ocr import OcrLine, OcrWord
 
 REPAIR_PENALTY = 0.04  # confidence lost per repaired character
 MAX_TEXT_CHARS = 400
+DEFAULT_THRESHOLD = 1.0  # DiagnosticsConfig.code_threshold's default, for callers without a config
+
+# Evidence added to a shape's prior (grammar.PRIOR); a candidate is a code when the sum reaches the threshold.
+KEYWORD_BEFORE = 0.8  # "Error code: X", "DTC: X", "故障 X": the screen says what X is
+KEYWORD_ON_LINE = 0.45  # "X Call service": the keyword is near but names X less directly
+KEYWORD_ON_SCREEN = 0.3  # a title "SERVICE ERROR" above the code
+OWN_LINE = 0.2  # codes tend to stand on a line of their own (with at most a keyword)
+LARGE = 0.3  # ... and to be drawn larger than the message around them
+BARE_DISPLAY = 0.6  # a panel showing nothing but the token (segment displays): only shapes with a letter
+CATALOGUED = 0.4  # the catalog knows this spelling: a doubted shape is still a code (79.04 under an error title)
+REPAIR_EVIDENCE = 0.05  # each repaired glyph makes the reading a little less certain to be a code
+_NUMBER_SHAPES = frozenset({"numeric", "grouped", "dotted"})  # a screen showing only a number is a reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,11 +30,21 @@ class CodeRead:
     """One code read in one frame."""
 
     code: str
-    pattern: str
+    shape: str  # grammar shape it was read in ("hex", "prefixed", ...)
     family: str | None
     confidence: float  # 0..1
     line: str  # the line the code was read in
     text: str  # the whole screen's text, lines joined by newlines
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A candidate with the evidence for it summed up."""
+
+    match: CodeMatch
+    line: OcrLine
+    score: float
+    screen_keyword: bool
 
 
 def screen_text(lines: list[OcrLine]) -> str:
@@ -36,31 +60,66 @@ def _is_bare_display(lines: list[OcrLine]) -> bool:
     return 0 < len(tokens) <= 2
 
 
-def lacks_context(lines: list[OcrLine]) -> bool:
-    """True when some code was only dropped for want of an error keyword (e.g. one in another script)."""
-    text = screen_text(lines)
-    if has_context(text) or _is_bare_display(lines):
-        return False
-    return any(needs_context(m) for ln in lines for m in find_codes(ln.text, assume_keyword=True))
+def _words_of(line: OcrLine, match: CodeMatch) -> list[OcrWord]:
+    """The words a code was read from (one, or the pieces OCR split it into)."""
+    raw = match.raw.replace(" ", "")
+    return [w for w in line.words if w.text and (raw in w.text or (len(w.text) >= 2 and w.text in raw))]
 
 
-def _code_confidence(line: OcrLine, code: str) -> float:
+def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
+    text = "\n".join(ln.text for ln in lines)
+    screen_kw = has_keyword(text)
+    bare = _is_bare_display(lines)
+    typical = median_height([w for ln in lines for w in ln.words])
+    out: list[Scored] = []
+    for ln in lines:
+        matches = find_codes(ln.text, known=known)
+        if not matches:
+            continue
+        line_kw = has_keyword(ln.text)
+        own_line = len(ln.text.split()) <= 2
+        for m in matches:
+            score = m.prior - REPAIR_EVIDENCE * m.repairs
+            if m.keyword_before:
+                score += KEYWORD_BEFORE
+            elif line_kw:
+                score += KEYWORD_ON_LINE
+            elif screen_kw:
+                score += KEYWORD_ON_SCREEN
+            score += OWN_LINE if own_line else 0.0
+            if any(is_large(w, typical) for w in _words_of(ln, m)):
+                score += LARGE
+            if bare and m.shape not in _NUMBER_SHAPES:
+                score += BARE_DISPLAY
+            if m.known:
+                score += CATALOGUED
+            out.append(Scored(m, ln, score, screen_kw or bare))
+    return out
+
+
+def lacks_context(lines: list[OcrLine], known: KnownCodes = NO_CODES, threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """True when some code-shaped token was only dropped for want of an error keyword (e.g. one in another script)."""
+    return any(not s.screen_keyword and s.score < threshold <= s.score + KEYWORD_BEFORE
+               and s.match.shape not in _NUMBER_SHAPES for s in _score_all(lines, known))
+
+
+def _code_confidence(line: OcrLine, match: CodeMatch) -> float:
     """Confidence of the words the code was read from (garbled neighbours do not drag it down)."""
-    confs = [w.confidence for w in line.words if any(m.code == code for m in find_codes(w.text, assume_keyword=True))]
+    confs = [w.confidence for w in _words_of(line, match)]
     return max(confs) if confs else line.confidence
 
 
-def extract_codes(lines: list[OcrLine]) -> list[CodeRead]:
-    """Every code on the screen that passes the context rules, best confidence per code."""
+def extract_codes(lines: list[OcrLine], known: KnownCodes = NO_CODES,
+                  threshold: float = DEFAULT_THRESHOLD) -> list[CodeRead]:
+    """Every code on the screen whose shape and context reach the threshold, best confidence per code."""
     text = screen_text(lines)
-    context = has_context(text) or _is_bare_display(lines)
     best: dict[str, CodeRead] = {}
-    for ln in lines:
-        for match in find_codes(ln.text):
-            if needs_context(match) and not context:
-                continue
-            conf = max(0.0, min(1.0, _code_confidence(ln, match.code)) - REPAIR_PENALTY * match.repairs)
-            read = CodeRead(match.code, match.pattern, match.family, conf, ln.text.strip(), text)
-            if match.code not in best or best[match.code].confidence < conf:
-                best[match.code] = read
+    for s in _score_all(lines, known):
+        if s.score < threshold:
+            continue
+        m = s.match
+        conf = max(0.0, min(1.0, _code_confidence(s.line, m)) - REPAIR_PENALTY * m.repairs)
+        read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text)
+        if m.code not in best or best[m.code].confidence < conf:
+            best[m.code] = read
     return list(best.values())

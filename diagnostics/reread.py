@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 
 from diagnostics.glyphs import restore_zeros
+from diagnostics.grammar import CodeMatch, find_codes
+from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
-from diagnostics.patterns import find_codes
 from diagnostics.second_opinion import LineReader, second_opinion
 
 MAX_REREADS = 4  # per frame, lowest confidence first, to bound the cost
@@ -18,10 +19,15 @@ SURE = 0.9  # a code read this confidently with no repairs needs no second look
 _HAS_DIGIT = re.compile(r"\d")
 
 
-def _needs_second_look(word: OcrWord) -> bool:
+def _codes(text: str, known: KnownCodes) -> list[CodeMatch]:
+    """Codes of a word as a re-read judges them: two letters alone (OO, a blank crop's noise) are no evidence."""
+    return [m for m in find_codes(text, assume_keyword=True, known=known) if m.shape != "letters" or m.known]
+
+
+def _needs_second_look(word: OcrWord, known: KnownCodes) -> bool:
     if not 2 <= len(word.text) <= 16:
         return False
-    matches = find_codes(word.text, assume_keyword=True)
+    matches = _codes(word.text, known)
     if matches and word.confidence >= SURE and all(m.repairs == 0 for m in matches):
         return False
     return bool(matches) or bool(_HAS_DIGIT.search(word.text))
@@ -35,12 +41,12 @@ def _crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
 
 
 def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
-                      second: LineReader | None = None) -> list[OcrLine]:
+                      second: LineReader | None = None, known: KnownCodes = NO_CODES) -> list[OcrLine]:
     """Lines with code-like words replaced by their constrained re-read when that parses more cleanly.
 
     With a second reader, a crop Tesseract stays unsure about is also read by it (second_opinion decides)."""
     todo = sorted(((w.confidence, i, j) for i, ln in enumerate(lines) for j, w in enumerate(ln.words)
-                   if _needs_second_look(w)))[:MAX_REREADS]
+                   if _needs_second_look(w, known)))[:MAX_REREADS]
     if not todo:
         return lines
     out = list(lines)
@@ -50,8 +56,8 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
             continue
         crop = _crop(gray, word.box)
         text = engine.read_code(crop).replace(" ", "")
-        before = find_codes(word.text, assume_keyword=True)
-        after = find_codes(text, assume_keyword=True)
+        before = _codes(word.text, known)
+        after = _codes(text, known)
         # The first read stays when the re-read shows no code, when it was clean and reasonably sure, or when
         # the re-read needed more repairs.
         keep_first = not after or (bool(before) and (
@@ -61,7 +67,7 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
         if second is not None:
             better = second_opinion(second, crop, text, word.confidence if keep_first else REREAD_CONFIDENCE)
             if better != text:
-                text, codes = better, find_codes(better, assume_keyword=True)
+                text, codes = better, _codes(better, known)
         if codes:  # slashed, barred and dotted zeros read as 8, 9 or 6: their holes tell
             text = restore_zeros(_tight_crop(gray, word.box), text)
         if text == word.text:

@@ -6,7 +6,7 @@ from typing import Protocol
 
 import numpy as np
 
-from diagnostics.patterns import find_codes
+from diagnostics.grammar import find_codes
 from diagnostics.rapid import LineRead
 
 SURE = 0.9  # a code Tesseract read this confidently, with no repairs, needs no second opinion

@@ -15,8 +15,9 @@ from diagnostics.extract import screen_text
 from diagnostics.finding import Finding
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.gates import QualityGate, measure
+from diagnostics.grammar import find_codes
+from diagnostics.known import KnownCodes
 from diagnostics.ocr import OcrEngine, thread_engine
-from diagnostics.patterns import find_codes
 from diagnostics.snapshot import encode_jpeg
 from diagnostics.still import read_still
 
@@ -42,8 +43,9 @@ class SessionDiagnostics:
         self._analyzer_: FrameAnalyzer | None = None
         self._catalog = catalog if catalog is not None else load_catalogs(config.catalog_path,
                                                                           config.extra_catalog_dir).catalog
+        self._known = KnownCodes(self._catalog.codes())
         self._gate = QualityGate(config)
-        self._consensus = Consensus(config, frozenset(self._catalog.codes()))
+        self._consensus = Consensus(config, self._known.codes)
         self._interval = 1.0 / config.sample_fps
         self._next_t = float("-inf")
         self._last_t = float("-inf")
@@ -57,9 +59,14 @@ class SessionDiagnostics:
         return self._catalog
 
     def replace_catalog(self, catalog: Catalog) -> None:
-        """Use this catalog from the next frame on; codes read so far and findings already made are kept."""
+        """Use this catalog from the next frame on; codes read so far and findings already made are kept.
+
+        Its codes teach the reader (catalogued spellings in any shape): the matcher is rebuilt, which is cheap."""
         self._catalog = catalog
-        self._consensus.replace_known_codes(frozenset(catalog.codes()))
+        self._known = KnownCodes(catalog.codes())
+        self._consensus.replace_known_codes(self._known.codes)
+        if self._analyzer_ is not None:
+            self._analyzer_.known = self._known
 
     @property
     def _analyzer(self) -> FrameAnalyzer:
@@ -67,7 +74,7 @@ class SessionDiagnostics:
         # engine, that thread's own tesseract engine is used (they are not thread-safe).
         if self._analyzer_ is None:
             engine = self._engine or thread_engine(self._c.tessdata_path, self._c.languages)
-            self._analyzer_ = FrameAnalyzer(self._c, engine)
+            self._analyzer_ = FrameAnalyzer(self._c, engine, known=self._known)
         return self._analyzer_
 
     def wants(self, t: float) -> bool:
@@ -117,7 +124,8 @@ class SessionDiagnostics:
             # Once per finding: re-read the best frame with every language for the message text.
             full_lines = self._analyzer.read_text(conf.ocr_input)
             # Only a read that saw the code itself is trusted for the message (not for segment panels).
-            if any(m.code == conf.code for ln in full_lines for m in find_codes(ln.text, assume_keyword=True)):
+            if any(m.code == conf.code for ln in full_lines
+                   for m in find_codes(ln.text, assume_keyword=True, known=self._known)):
                 text = screen_text(full_lines)
         entry = self._catalog.lookup(conf.code, conf.family)
         return Finding(

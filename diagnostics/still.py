@@ -9,6 +9,7 @@ from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.extract import screen_text
 from diagnostics.finding import Finding
+from diagnostics.known import KnownCodes
 from diagnostics.ocr import OcrEngine, make_engine
 from diagnostics.snapshot import encode_jpeg
 
@@ -19,7 +20,7 @@ def read_still(image: np.ndarray, config: DiagnosticsConfig, engine: OcrEngine |
     engine = engine if engine is not None else make_engine(config.tessdata_path, config.languages)
     if catalog is None:
         catalog = load_catalogs(config.catalog_path, config.extra_catalog_dir).catalog
-    analyzer = FrameAnalyzer(config, engine)
+    analyzer = FrameAnalyzer(config, engine, known=KnownCodes(catalog.codes()))
     analysis = analyzer.analyze(image)
     reads = [r for r in analysis.reads if r.confidence >= config.min_read_confidence]
     if not reads:

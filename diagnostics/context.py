@@ -1,0 +1,80 @@
+"""Context around a code-like token: error keywords in several languages, labels, and prominence on screen."""
+
+from __future__ import annotations
+
+import re
+from statistics import median
+
+from diagnostics.ocr import OcrWord
+
+# Words that introduce a code ("Error 1602", "Code 46", "故障 E5"): after one of these even a bare number is a code.
+_INTRODUCERS = (
+    # English and its panel abbreviations
+    r"error|err|fault|flt|alarm|alm|code|dtc|bugcheck|"
+    # German, Spanish, French, Italian, Portuguese, Dutch
+    r"fehler|fehlercode|störung|stoerung|störcode|código|codigo|erreur|défaut|defaut|panne|errore|guasto|"
+    r"codice|erro|falha|storing|foutcode|"
+    # Russian, Korean
+    r"ошибка|код|오류|에러|고장|코드"
+)
+# Words that say an error is shown but do not introduce a number themselves ("Service 2 of 3", "Stop at 12").
+_MENTIONS = (
+    r"errors|failure|failed|fail|service|stop|warning|jam|trouble|malfunction|exception|panic|"
+    r"warnung|defekt|ausfall|falla|fallo|avería|averia|alarma|alarme|défaillance|avertissement|fout|"
+    r"неисправность|сбой|авария"
+)
+# Scripts without word spaces: matched anywhere (OCR often spaces their characters out, see has_keyword).
+_CJK_INTRODUCERS = r"错误|錯誤|故障|代码|代碼|报警|報警|异常|異常|出错|エラー|コード|警報|障害"
+_CJK_MENTIONS = r"警告|失败|失敗|停止"
+
+_LATIN_KEYWORD = re.compile(rf"(?<![^\W\d_])(?:{_INTRODUCERS}|{_MENTIONS})(?![^\W\d_])", re.IGNORECASE)
+_CJK_KEYWORD = re.compile(f"{_CJK_INTRODUCERS}|{_CJK_MENTIONS}")
+
+# Labels that say an ordinary identifier follows, although they contain "code" ("Product code: WM14T790").
+_NOT_ERROR_CODE = re.compile(
+    r"(?:product|zip|postal|post|pin|access|promo|qr|bar|verification|activation|security|country|area|"
+    r"region|discount|voucher|coupon|article|item|order|customer)\s*[-_]?\s*code\s*[:#=]?\s*$", re.IGNORECASE)
+
+# An introducer right before the token, optionally with "code"/"no."/"#" and a colon: "Error code:", "DTC:",
+# "Stop code:", "Fehlercode:", "Error No. ", "故障代码：". The window bounds how far back a label may be.
+_LABEL_WINDOW = 40
+_INTRODUCED = re.compile(
+    rf"(?:(?<![^\W\d_])(?:{_INTRODUCERS})(?![^\W\d_])|{_CJK_INTRODUCERS})"
+    r"(?:\s*(?:code|no\.?|nr\.?|number|num|id|#|代码|コード|código|codigo|番号|号))?"
+    r"\s*[:：#=\-]?\s*[(\[]?\s*$", re.IGNORECASE)
+# "Stop code:", "Machine Error" carry the keyword inside a longer label: the introducer may follow one word.
+
+
+def has_keyword(text: str) -> bool:
+    """True when the text shows an error keyword in any of the known languages."""
+    return bool(_LATIN_KEYWORD.search(text) or _CJK_KEYWORD.search(text)
+                or _CJK_KEYWORD.search(re.sub(r"\s+", "", text)))
+
+
+def keyword_before(line: str, start: int) -> bool:
+    """True when an error keyword or label ends right before position start of line ("Error code: |0x...")."""
+    before = line[max(0, start - _LABEL_WINDOW):start]
+    if _NOT_ERROR_CODE.search(before):
+        return False
+    return bool(_INTRODUCED.search(before) or _INTRODUCED.search(re.sub(r"(?<=[^\x00-\x7f])\s+", "", before)))
+
+
+def is_keyword(token: str) -> bool:
+    """True when a whole token is an error keyword (its own prefix vouches for ERR-1024, ALM 021)."""
+    return bool(re.fullmatch(f"{_INTRODUCERS}|{_MENTIONS}", token, re.IGNORECASE))
+
+
+# Prominence: a code is usually the biggest text on an error screen, or stands on a line of its own.
+LARGE_GLYPHS = 1.4  # word height over the screen's median word height that counts as large (titles ~1.3-2x)
+MIN_WORDS_FOR_SIZE = 3  # fewer words give no meaningful median height
+
+
+def median_height(words: list[OcrWord]) -> float | None:
+    """Median box height of a screen's words, or None when there are too few to compare against."""
+    heights = [w.box[3] for w in words if sum(ch.isalnum() for ch in w.text) >= 1 and w.box[3] > 0]
+    return float(median(heights)) if len(heights) >= MIN_WORDS_FOR_SIZE else None
+
+
+def is_large(word: OcrWord | None, screen_median: float | None) -> bool:
+    """True when the word is drawn markedly larger than the screen's typical text."""
+    return word is not None and screen_median is not None and word.box[3] >= LARGE_GLYPHS * screen_median

@@ -1,0 +1,369 @@
+"""The open code grammar: code-like tokens of a text line, their shape, and confusion repair by position.
+
+A code is found by its shape (letters, digits and separators mixed the way device codes are), not by membership
+in a list. Which positions hold digits is inferred from the token itself: a run's majority, the letter prefix
+and digit body structure, 0x for hex. Whether a shape is trusted on a given screen is decided by the caller
+(extract.py) from its prior here and the context around it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from diagnostics.context import is_keyword, keyword_before
+from diagnostics.known import NO_CODES, KnownCodes
+from diagnostics.ordinary import Ordinary, ordinary_at, ordinary_spans
+
+Shape = Literal["hex", "prefixed", "dotted", "grouped", "numeric", "short", "letters", "model"]
+
+# What OCR reads instead of a digit (e: a barred zero; b/g/q: 6 and 9 with open loops).
+DIGIT_FIX = {
+    "O": "0", "o": "0", "Q": "0", "D": "0", "U": "0", "@": "0", "°": "0", "e": "0", "θ": "0",
+    "I": "1", "l": "1", "|": "1", "i": "1", "!": "1", "]": "1", "[": "1", "L": "1",
+    "Z": "2", "z": "2", "S": "5", "s": "5", "$": "5", "B": "8", "G": "6", "b": "6", "g": "9", "q": "9", "T": "7",
+}
+# ... instead of a hex digit: B and D are hex digits themselves; lower-case hex letters are only upper-cased.
+HEX_FIX = {k: v for k, v in DIGIT_FIX.items() if k not in "BDbe"}
+# ... instead of a letter in a prefix: an E whose middle bar blurs into the stem reads as a currency sign.
+LETTER_FIX = {"£": "E", "€": "E", "$": "S", "5": "S", "(": "C"}
+# Prefix letters that are as often a misread digit at the prefix/body border (EO4 is E04, CHO5 is CH05).
+_BORDER_DIGITS = frozenset("OoQlI|SsZzBG")
+_SEPARATORS = "-.:"
+_SEPARATOR_FIX = {"–": "-", "—": "-", "~": "-", "_": "-", "=": "-", "·": ".", ";": ":", "：": ":"}
+_GLYPHS = frozenset("@$|!£€°θ[]")  # symbols OCR substitutes for code glyphs
+
+# Prior belief that a token of a shape is an error code, before context (extract.py adds keyword, prominence and
+# catalog evidence and compares the sum with DiagnosticsConfig.code_threshold, 1.0 by default).
+PRIOR = {
+    "hex8": 1.1,  # 0x8007045D: nothing else on a screen looks like it
+    "hex": 0.7,  # 0x7B: short hex also appears in technical text
+    "prefixed-sep": 0.9,  # E-204, ERR-1024, E:15: prefix, separator, 3+ digits
+    "prefixed-sep2": 0.75,  # AL-12, E:51: two digits after the separator
+    "prefixed-long": 0.8,  # SC542, P0420, F0002: prefix and 3+ digits (also model numbers: M404)
+    "prefixed-short": 0.5,  # E5, CH05, H6: appliance codes, but also channel and program numbers
+    "spaced": 0.6,  # ALM 021, SC 542: a prefix word and a number, as often a label and a count
+    "dotted-hex": 0.9,  # 49.4C02, 13.B2.D2: a hex letter after the dot is no decimal number
+    "dotted3": 0.7,  # 13.20.00: three groups (dates with a year are ordinary and removed before)
+    "dotted": 0.5,  # 79.04: as much a decimal reading as a code (alone under an error title: a code)
+    "grouped": 0.5,  # 024-371, U4-01 without a prefix: part numbers look the same
+    "numeric": 0.25,  # 1602: only after "Error", "Code" ... (then even with one repaired glyph)
+    "short": 0.45,  # 5E, 2A: segment displays, or after an error keyword
+    "letters": 0.35,  # dE, OE, LE: only on bare segment displays or after an error keyword
+    "model": 0.0,  # M404dn, WM14T790, HL2270DW: product names, never by shape alone
+}
+EXTRA_GROUP = 0.2  # a second dash group (SC990-01, E000007-0001) makes a prefixed code more specific
+MAX_TOKEN = 16  # alphanumerics; longer runs are serials, hashes or URLs
+MODEL_MIN_LEN = 7  # four letter/digit runs make a model name only this long (P0A80 is an OBD code)
+MAX_PREFIX = 4  # letters before the digits (ERR, ALM, SC, P); longer is a word
+# Screen words in capitals that look like a prefix (ECO 40, MAX 100) or a two-letter segment code (ON, HI).
+_WORDS_TEXT = """ON OFF OK NO GO UP HI LO IN OUT AM PM TV PC AC DC USB HDMI LAN WAN WIFI ECO MAX MIN AUTO TEMP SPIN
+RPM KG LB MODE SET END RUN PRG PROG CH CYC DRY WASH HOT COLD TIME DAY MON TUE WED THU FRI SAT SUN JAN FEB MAR APR
+MAY JUN JUL AUG SEP OCT NOV DEC ID TEL FAX PIN ISO DIN VER REV NR PAGE TRAY SN PN QTY TOTAL LEVEL VOL"""
+_WORDS = frozenset(_WORDS_TEXT.split())
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMatch:
+    """A code-like token of one line: normalised, its shape and the evidence the line itself gives."""
+
+    code: str  # normalised (or the catalog's spelling when known)
+    shape: Shape
+    family: str | None  # a guess from the shape (0x8... -> windows); the catalog has the last word
+    raw: str  # the characters as read
+    repairs: int  # characters changed by confusion repair
+    real_digits: int  # digits read as digits
+    start: int
+    end: int
+    prior: float  # PRIOR of its shape
+    keyword_before: bool  # an error keyword or label right before it ("Error code:") or as its own prefix
+    known: bool  # a catalogued code
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    code: str
+    shape: Shape
+    prior_key: str
+    repairs: int
+    real_digits: int
+    prefix: str
+
+
+def _fix(ch: str, table: dict[str, str]) -> str:
+    return table.get(ch, ch.upper())
+
+
+def _changed(read: str, fixed: str) -> bool:
+    return read != fixed and read.upper() != fixed
+
+
+_HEX = re.compile(r"[0O@oQ°D][xX×%kK]([0-9A-Fa-fOoIl|!SsZzGgTQ]{1,8})")
+
+
+def _parse_hex(token: str) -> _Parsed | None:
+    m = _HEX.fullmatch(token)
+    if m is None:
+        return None
+    body = "".join(_fix(c, HEX_FIX) for c in m.group(1))
+    repairs = (token[0] != "0") + (token[1] != "x" and token[1] != "X") + sum(
+        _changed(a, b) for a, b in zip(m.group(1), body, strict=True))
+    real = sum(c.isdigit() for c in m.group(1))
+    return _Parsed("0x" + body, "hex", "hex8" if len(body) == 8 else "hex", repairs, real, "0x")
+
+
+def _split_prefix(seg: str) -> tuple[str, str]:
+    """A first segment's leading letters and the rest; border letters before digits go to the rest (EO4)."""
+    i = 0
+    while i < len(seg) and (seg[i].isalpha() or seg[i] in "£€" or (i == 0 and seg[i] == "$")):
+        i += 1
+    prefix, rest = seg[:i], seg[i:]
+    if rest[:1].isdigit():
+        while len(prefix) > 1 and prefix[-1] in _BORDER_DIGITS:
+            prefix, rest = prefix[:-1], prefix[-1] + rest
+    elif not rest and len(prefix) == 2 and prefix[1] in _BORDER_DIGITS and prefix[0] not in _BORDER_DIGITS:
+        prefix, rest = prefix[:1], prefix[1:]  # ES after "错误代码" is E5; an all-letter ES stays letters otherwise
+    return prefix, rest
+
+
+def _fix_run(run: str, hex_ok: bool) -> tuple[str, int, int]:
+    """A body run with confusables made digits (or hex digits) when digits are its majority."""
+    digits = sum(c.isdigit() for c in run)
+    letters = sum(c.isalpha() and c not in DIGIT_FIX and not (hex_ok and c.upper() in "ABCDEF") for c in run)
+    table = HEX_FIX if hex_ok else DIGIT_FIX
+    out = "".join(_fix(c, table) for c in run) if digits >= letters else run.upper()
+    repairs = sum(_changed(a, b) for a, b in zip(run, out, strict=True))
+    return out, repairs, digits
+
+
+def _runs(s: str) -> int:
+    """Alternations between letters and digits (WM14T790 has four runs)."""
+    kinds = [c.isdigit() for c in s if c.isalnum()]
+    return 1 + sum(a != b for a, b in zip(kinds, kinds[1:], strict=False)) if kinds else 0
+
+
+def _is_model(token: str) -> bool:
+    """Product names: lower-case letters after digits (M404dn), or letters, digits, letters, digits (WM14T790)."""
+    # Lower-case letters that are no digit look-alike (b g l o q s e i u z are kept for repair).
+    if re.search(r"\d[a-z]*[acdfhjkmnprtv-y][a-z]*$", token) and len(token) >= 4:
+        return True
+    if "-" in token or "." in token or ":" in token:
+        return False
+    if _runs(token) >= 4 and len(token) >= MODEL_MIN_LEN:
+        return True
+    # HL2270DW: letters after a long digit run ending the name
+    return bool(re.fullmatch(r"[A-Za-z]{2,}\d{3,}[A-Za-z]{2,}", token))
+
+
+def parse(token: str) -> _Parsed | None:
+    """A token's code reading: normalised spelling, shape and repairs; None when it has no code's shape."""
+    token = "".join(_SEPARATOR_FIX.get(c, c) for c in token)
+    if not token or not any(c.isalnum() for c in token):
+        return None
+    hexed = _parse_hex(token)
+    if hexed is not None:
+        return hexed
+    if any(not (c.isalnum() or c in _SEPARATORS or c in _GLYPHS) for c in token) or not token.isascii() and \
+            any(not (c.isascii() or c in _GLYPHS) for c in token):
+        return None
+    segs = re.split(r"([-.:])", token)
+    parts, seps = segs[0::2], segs[1::2]
+    if any(not p for p in parts) or len(parts) > 4 or sum(len(p) for p in parts) > MAX_TOKEN:
+        return None
+    alnum = sum(len(p) for p in parts)
+    # Dotted service codes start with a decimal group: O4.F5.E2 is 04.F5.E2, not a prefix O.
+    dotted = (bool(seps) and all(s == "." for s in seps) and any(c.isdigit() for c in parts[0])
+              and all(c.isdigit() or c in DIGIT_FIX for c in parts[0]))
+    prefix, rest = ("", parts[0]) if dotted else _split_prefix(parts[0])
+    if len(prefix) > MAX_PREFIX and not rest:
+        return None  # a word
+    if len(prefix) > MAX_PREFIX:
+        return None  # ERROR1602 and the like: a word glued to a number is split by the caller
+    if not prefix and not rest and len(parts) == 1:
+        return None
+    body_runs = ([rest] if rest else []) + parts[1:]
+    if prefix and not rest and all(p.isalpha() for p in parts[1:]) and alnum <= 2:
+        # All letters and at most two glyphs: dE, OE, L.E on a segment display.
+        code = "".join(_fix(c, LETTER_FIX) if c in LETTER_FIX and not c.isalnum() else c.upper()
+                       for c in prefix + "".join(parts[1:]))
+        return _Parsed(code, "letters", "letters", 0, 0, code)
+    if prefix and not body_runs:
+        return None  # a word
+    fixed_prefix = "".join(_fix(c, LETTER_FIX) if not c.isalpha() else c.upper() for c in prefix)
+    repairs = sum(_changed(a, b) for a, b in zip(prefix, fixed_prefix, strict=True))
+    out_runs: list[str] = []
+    real = 0
+    for i, run in enumerate(body_runs):
+        hex_ok = bool(dotted) and i > 0
+        fixed, rep, dig = _fix_run(run, hex_ok)
+        out_runs.append(fixed)
+        repairs += rep
+        real += dig
+    if real == 0 and not any(c.isdigit() for c in "".join(out_runs)):
+        return None  # no digit even after repair: a word (ABC-DEF)
+    # Rebuild with the separators as read, the prefix's own separator included.
+    if rest:
+        code = fixed_prefix + out_runs[0] + "".join(s + r for s, r in zip(seps, out_runs[1:], strict=True))
+    else:
+        code = fixed_prefix + "".join(s + r for s, r in zip(seps, out_runs, strict=True))
+    body = "".join(out_runs)
+    if _is_model(token):
+        return _Parsed(code, "model", "model", repairs, real, fixed_prefix)
+    shape: Shape
+    if prefix:
+        shape = "prefixed"
+        digits = sum(c.isdigit() for c in out_runs[0])
+        sep_after_prefix = not rest and bool(seps)
+        first = out_runs[0]
+        if sep_after_prefix:
+            key = "prefixed-sep" if len(first) >= 3 else "prefixed-sep2"
+        else:
+            key = "prefixed-long" if digits >= 3 else "prefixed-short"
+        if len(first) > 8:
+            key = "prefixed-short"  # a prefix and a long number is a serial more often than a code
+    elif dotted:
+        shape = "dotted"
+        if any(c.isalpha() for c in "".join(out_runs[1:])):
+            key = "dotted-hex"
+        else:
+            key = "dotted3" if len(out_runs) >= 3 else "dotted"
+    elif seps:
+        shape, key = "grouped", "grouped"
+    elif body.isdigit():
+        shape, key = "numeric", "numeric"
+    elif len(body) <= 3:
+        shape, key = "short", "short"
+    else:
+        shape, key = "numeric", "numeric"  # 4C02-like mixes: only after an error keyword
+    return _Parsed(code, shape, key, repairs, real, fixed_prefix)
+
+
+def guess_family(code: str, shape: Shape) -> str | None:
+    """A family guess from the shape alone; None when the shape says nothing."""
+    if shape == "hex" and len(code) == 10:
+        return "windows"
+    if shape == "prefixed" and re.fullmatch(r"[PBCU][0-3][0-9A-F]{3}", code):
+        return "obd-ii"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- tokens
+
+# OCR often splits a code at its punctuation ("49 .4C02", "E- 204"): join such pieces first.
+_SPLIT_AT_PUNCT = re.compile(r"(?<=[0-9A-Za-z])\s+(?=[.:\-][0-9A-Za-z])|(?<=[0-9A-Za-z][.:\-])\s+(?=[0-9A-Za-z])")
+_CJK = r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff01-\uff60"
+_CJK_BORDER = re.compile(rf"(?<=[{_CJK}])(?=[0-9A-Za-z@$£€])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
+_CHUNK = re.compile(r"\S+")
+_EDGE = "\"'()[]{}<>,;!?*«»“”‘’"  # quoting and sentence punctuation around a token
+_TRAIL = ".:-"  # a sentence's full stop, a label's colon
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A chunk of a line that may be a code, with its place in the (prepared) line."""
+
+    text: str
+    start: int
+    end: int
+
+
+def prepare_line(line: str) -> str:
+    """The line with a code's split punctuation joined and Chinese/Japanese text spaced from Latin."""
+    return _SPLIT_AT_PUNCT.sub("", _CJK_BORDER.sub(" ", line))
+
+
+def tokens(line: str) -> list[Token]:
+    """Whitespace chunks with edge punctuation trimmed; a keyword glued by a colon is cut off (Error:E-204)."""
+    out: list[Token] = []
+    for m in _CHUNK.finditer(line):
+        text, start = m.group(0), m.start()
+        lead = len(text) - len(text.lstrip(_EDGE))
+        text, start = text[lead:], start + lead
+        text = text.rstrip(_EDGE).rstrip(_TRAIL)
+        glued = re.match(r"([^\W\d_]{3,})[:：#=]", text)
+        # "Error:1602" is a keyword and a code; "ERR:72" is one code (a short prefix keeps its colon).
+        if glued and (len(glued.group(1)) >= 4 and is_keyword(glued.group(1)) or glued.group(1).lower() == "dtc"):
+            cut = glued.end()
+            text, start = text[cut:], start + cut
+        if text:
+            out.append(Token(text, start, start + len(text)))
+    return out
+
+
+def _spaced_pairs(toks: list[Token], line: str) -> list[Token]:
+    """A capitals prefix and a number written apart (ALM 021, SC 542): joined without the space."""
+    out = []
+    for a, b in zip(toks, toks[1:], strict=False):
+        if (re.fullmatch(r"[A-Z]{1,4}", a.text) and a.text not in _WORDS and re.fullmatch(r"\d{2,6}(-\d{1,4})?", b.text)
+                and line[a.end:b.start].strip() == ""):
+            out.append(Token(a.text + b.text, a.start, b.end))
+    return out
+
+
+_HEX_INSIDE = re.compile(r"(?<![0-9A-Za-z])[0O@][xX][0-9A-Fa-fOo]{8}(?![0-9A-Za-z])")
+
+
+def _pieces(toks: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Parts of chunks that OCR glued together: 8-digit hex inside (label:0x...), and the sides of a colon."""
+    hexes, sides = [], []
+    for tok in toks:
+        for m in _HEX_INSIDE.finditer(tok.text):
+            if m.group(0) != tok.text:
+                hexes.append(Token(m.group(0), tok.start + m.start(), tok.start + m.end()))
+        if ":" in tok.text:
+            at = 0
+            for part in tok.text.split(":"):
+                if part and part != tok.text:
+                    sides.append(Token(part, tok.start + at, tok.start + at + len(part)))
+                at += len(part) + 1
+    return hexes, sides
+
+
+def find_codes(line: str, assume_keyword: bool = False, known: KnownCodes = NO_CODES) -> list[CodeMatch]:
+    """Every code-like token of one text line, repaired and ordinary numbers left out, in line order.
+
+    A token with no digit read as a digit (all repaired: CO, ES) is kept only after an error keyword, or when
+    catalogued; assume_keyword treats every token as preceded by one (to ask "could there be a code?")."""
+    line = prepare_line(line)
+    spans = ordinary_spans(line)
+    toks = tokens(line)
+    joined = _spaced_pairs(toks, line)
+    hexes, sides = _pieces(toks)
+    found: list[CodeMatch] = []
+    # Most specific first: a glued hex code, a prefix written apart, whole chunks, then a chunk's colon sides.
+    for tok in hexes + joined + toks + sides:
+        if any(tok.start < m.end and m.start < tok.end for m in found):
+            continue
+        match = _match(tok, line, spans, assume_keyword, known, spaced=tok in joined)
+        if match is not None:
+            found.append(match)
+    return sorted(found, key=lambda m: m.start)
+
+
+def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, known: KnownCodes,
+           spaced: bool) -> CodeMatch | None:
+    if ordinary_at(spans, tok.start, tok.end) is not None:
+        return None
+    parsed = parse(tok.text)
+    if parsed is None:
+        return None
+    catalogued = known.match(parsed.code, tok.text) if len(known) else None
+    before = assume_keyword or keyword_before(line, tok.start)
+    if parsed.prefix and parsed.shape == "prefixed" and is_keyword(parsed.prefix):
+        before = True  # ERR-1024, ALM021: the prefix says what it is
+    if catalogued is None:
+        if parsed.shape == "model":
+            return None
+        if parsed.shape == "letters" and (parsed.code in _WORDS or tok.text.islower()):
+            return None  # ON, HI, and lower-case words (de, le) of a sentence
+    elif parsed.shape == "model":
+        parsed = _Parsed(parsed.code, "prefixed", "prefixed-long", parsed.repairs, parsed.real_digits, parsed.prefix)
+    if parsed.real_digits == 0 and parsed.shape != "letters" and not before:
+        return None
+    key = "spaced" if spaced and parsed.shape == "prefixed" else parsed.prior_key
+    body = parsed.code[len(parsed.prefix):].lstrip(_SEPARATORS)
+    prior = PRIOR[key] + (EXTRA_GROUP if parsed.shape == "prefixed" and "-" in body else 0.0)
+    code = catalogued or parsed.code
+    return CodeMatch(code, parsed.shape, guess_family(code, parsed.shape), tok.text, parsed.repairs,
+                     parsed.real_digits, tok.start, tok.end, prior, before, catalogued is not None)
