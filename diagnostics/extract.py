@@ -23,6 +23,7 @@ BARE_DISPLAY = 0.6  # a panel showing nothing but the token (segment displays): 
 CATALOGUED = 0.4  # the catalog knows this spelling: a doubted shape is still a code (79.04 under an error title)
 REPAIR_EVIDENCE = 0.05  # each repaired glyph makes the reading a little less certain to be a code
 _NUMBER_SHAPES = frozenset({"numeric", "grouped", "dotted"})  # a screen showing only a number is a reading
+_TWO_GLYPHS = 2  # codes this short (dE, 5E, E5) hide in any text: they must stand out or be labelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,9 @@ def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
         line_kw = has_keyword(ln.text)
         own_line = len(ln.text.split()) <= 2
         for m in matches:
+            large = any(is_large(w, typical) for w in _words_of(ln, m))
+            if len(m.code) <= _TWO_GLYPHS and not (m.keyword_before or own_line or large or bare):
+                continue
             score = m.prior - REPAIR_EVIDENCE * m.repairs
             if m.keyword_before:
                 score += KEYWORD_BEFORE
@@ -87,7 +91,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
             elif screen_kw:
                 score += KEYWORD_ON_SCREEN
             score += OWN_LINE if own_line else 0.0
-            if any(is_large(w, typical) for w in _words_of(ln, m)):
+            if large:
                 score += LARGE
             if bare and m.shape not in _NUMBER_SHAPES:
                 score += BARE_DISPLAY

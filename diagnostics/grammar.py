@@ -352,12 +352,11 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
     before = assume_keyword or keyword_before(line, tok.start)
     if parsed.prefix and parsed.shape == "prefixed" and is_keyword(parsed.prefix):
         before = True  # ERR-1024, ALM021: the prefix says what it is
-    if catalogued is None:
-        if parsed.shape == "model":
-            return None
-        if parsed.shape == "letters" and (parsed.code in _WORDS or tok.text.islower()):
-            return None  # ON, HI, and lower-case words (de, le) of a sentence
-    elif parsed.shape == "model":
+    if parsed.shape == "letters" and (parsed.code in _WORDS or tok.text.islower()):
+        return None  # ON, HI, and lower-case words (be, de, le) of a sentence, catalogued or not
+    if catalogued is None and parsed.shape == "model":
+        return None
+    if parsed.shape == "model":
         parsed = _Parsed(parsed.code, "prefixed", "prefixed-long", parsed.repairs, parsed.real_digits, parsed.prefix)
     if parsed.real_digits == 0 and parsed.shape != "letters" and not before:
         return None

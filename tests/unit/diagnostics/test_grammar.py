@@ -348,9 +348,9 @@ def test_a_misread_spelling_does_not_become_the_catalogued_one_by_accident():
 def test_known_codes_build_fast_for_a_large_catalog():
     rng = random.Random(7)
     many = [f"{rng.choice(_PREFIXES)}-{rng.randint(0, 99999):05d}" for _ in range(5000)] + list(CATALOG.codes)
-    start = time.perf_counter()
+    start = time.thread_time()  # this thread's CPU time: other work on the machine does not count
     known = KnownCodes(many)
-    assert time.perf_counter() - start < 0.5
+    assert time.thread_time() - start < 0.25  # ~15 ms measured; a reload must never stall a frame
     assert codes("SC542", known=known) == ["SC542"]
 
 
