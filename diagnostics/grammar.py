@@ -183,7 +183,7 @@ def parse(token: str) -> _Parsed | None:
     if not prefix and not rest and len(parts) == 1:
         return None
     body_runs = ([rest] if rest else []) + parts[1:]
-    if prefix and not rest and all(p.isalpha() for p in parts[1:]) and alnum <= 2:
+    if prefix and not rest and all(p.isalpha() for p in parts[1:]) and alnum == 2:
         # All letters and at most two glyphs: dE, OE, L.E on a segment display.
         code = "".join(_fix(c, LETTER_FIX) if c in LETTER_FIX and not c.isalnum() else c.upper()
                        for c in prefix + "".join(parts[1:]))
