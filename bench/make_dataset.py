@@ -2,6 +2,10 @@
 
 Deterministic (seeded). Writes <out>/clip_NNN.(webm|mp4) and <out>/labels.json; labels hold the true code.
     python bench/make_dataset.py [--out .dataset/bench] [--jobs 2] [--per-sample 2]
+The open set (issue 10): random codes of 58 formats from 13 device families, drawn from each format's grammar,
+never from the catalog; families are split into tuned and held-out (docs/performance.md, "Open formats"):
+    python bench/make_dataset.py --kind open --split tuned --seed 1 --out .dataset/open-tuned-1
+    python bench/make_dataset.py --kind open --families obd,washer --per-format 3 --seed 2 --out DIR
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from bench.synth.clips import ClipSpec, make_error_clip  # noqa: E402
 from bench.synth.codec import encode_clip  # noqa: E402
+from bench.synth.formats import FAMILIES, HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
+from bench.synth.open_set import OpenClipSpec, plan_open, render_open_clip  # noqa: E402
 from bench.synth.screens import NEGATIVE_LINES, SAMPLES, random_style, screen_text  # noqa: E402
 
 SIZES = ((640, 360), (1280, 720))
@@ -42,6 +50,9 @@ class ClipLabel:
     kbps: int
     fps: int
     screen_from_s: float  # when the screen comes into view
+    format: str = ""  # open set: the code format ("negative" for screens without a code)
+    accept: tuple[str, ...] = ()  # open set: every spelling that counts as the code (see bench/ocr_accuracy.py)
+    font: str = ""
 
 
 def plan(seed: int, per_sample: int) -> list[tuple[int, ClipSpec, str, str, str, int]]:
@@ -75,6 +86,25 @@ def make_one(job: tuple[int, ClipSpec, str, str, str, int], out: Path) -> ClipLa
                      spec.fps, spec.lead_in_s)
 
 
+OPEN_LEAD_IN_S, OPEN_SCREEN_S = 0.6, 2.4
+
+
+def make_open_one(spec: OpenClipSpec, out: Path) -> ClipLabel:
+    """Render, film, encode and label one clip of the open set."""
+    frames = render_open_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
+    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
+    c = spec.content
+    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
+                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font)
+
+
+def open_families(split: str, families: str) -> list[str]:
+    """The families of an open set: an explicit comma list, else those of the split."""
+    if families:
+        return [f.strip() for f in families.split(",") if f.strip()]
+    return list({"tuned": TUNED_FAMILIES, "held-out": HELD_OUT_FAMILIES, "all": FAMILIES}[split])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,15 +112,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--per-sample", type=int, default=2, help="clips per sample screen (sizes alternate)")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--kind", choices=("catalog", "open"), default="catalog",
+                    help="catalog: the 28 sample screens (codes the reader knows); open: random codes of open formats")
+    ap.add_argument("--split", choices=("tuned", "held-out", "all"), default="tuned", help="open: which families")
+    ap.add_argument("--families", default="", help="open: comma-separated families (overrides --split)")
+    ap.add_argument("--per-format", type=int, default=1, help="open: screens per format (each filmed at both sizes)")
+    ap.add_argument("--negatives", type=int, default=8, help="open: screens with ordinary numbers and no code")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    jobs = plan(args.seed, args.per_sample)
     start = time.perf_counter()
+    maker: Callable[..., ClipLabel]
+    if args.kind == "open":
+        try:
+            jobs: list[Any] = plan_open(open_families(args.split, args.families), args.seed, args.per_format,
+                                        args.negatives, SIZES)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
+        maker = make_open_one
+    else:
+        jobs, maker = plan(args.seed, args.per_sample), make_one
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
-            labels = list(pool.map(make_one, jobs, [args.out] * len(jobs)))
+            labels = list(pool.map(maker, jobs, [args.out] * len(jobs)))
     else:
-        labels = [make_one(j, args.out) for j in jobs]
+        labels = [maker(j, args.out) for j in jobs]
     (args.out / "labels.json").write_text(json.dumps([asdict(lb) for lb in labels], indent=1, ensure_ascii=False))
     n_pos = sum(1 for lb in labels if lb.code)
     print(f"{len(labels)} clips ({n_pos} with a code, {len(labels) - n_pos} without) in {args.out} "

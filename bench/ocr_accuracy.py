@@ -5,6 +5,13 @@ frame on one core; then plain pytesseract on raw frames, and the pipeline on the
     python bench/make_dataset.py && python bench/ocr_accuracy.py [--data .dataset/bench] [--baseline-clips 16]
 Replay technicians' labelled examples (lensdesk examples export DIR) instead:
     python bench/ocr_accuracy.py --examples DIR [--set second_recogniser=true]
+On an open set (bench/make_dataset.py --kind open) it reports recall and false codes per family and per
+format, tuned and held-out families apart (docs/performance.md, "Open formats"); no baselines.
+
+Comparison rule: a reported code matches the truth when, upper-cased and with all white space removed, it
+equals one of the label's accepted spellings treated the same way (the code as the device shows it, plus
+listed alternatives such as "105" for "ERR 105" or "0E" for a segment "OE"). Dashes, dots and colons count:
+"E-21" is not "E21", "F.28" is not "F28". A clip has a false code when any reported code does not match.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from dataclasses import dataclass, field, fields, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -53,12 +61,23 @@ class ClipResult:
         return str(self.label["code"])
 
     @property
+    def accepted(self) -> set[str]:
+        """The truth's accepted spellings, normalised (empty for a screen without a code)."""
+        spellings = list(self.label.get("accept") or ()) + ([self.truth] if self.truth else [])  # type: ignore[call-overload]
+        return {normalise_code(c) for c in spellings}
+
+    @property
     def hit(self) -> bool:
-        return bool(self.truth) and self.truth in self.codes
+        return bool(self.truth) and any(normalise_code(c) in self.accepted for c in self.codes)
 
     @property
     def false_code(self) -> bool:
-        return any(c != self.truth for c in self.codes)
+        return any(normalise_code(c) not in self.accepted for c in self.codes)
+
+
+def normalise_code(code: str) -> str:
+    """The comparison form of a code: upper case, no white space (separators kept)."""
+    return "".join(code.split()).upper()
 
 
 def run_pipeline(clip: list[tuple[float, np.ndarray]], label: dict[str, object], config: DiagnosticsConfig,
@@ -201,6 +220,62 @@ def report_examples(results: list[ExampleResult]) -> None:
                   f"not {r.label['not_code'] or '-'!r} reported {r.codes}")
 
 
+_WORKER_ENGINE: dict[str, OcrEngine] = {}
+
+
+def _run_file(data: Path, label: dict[str, object], config: DiagnosticsConfig) -> ClipResult:
+    """Decode and run one clip (in a worker process; one engine per process)."""
+    if "engine" not in _WORKER_ENGINE:
+        _WORKER_ENGINE["engine"] = TesserocrEngine(config.tessdata_path, config.languages)
+    return run_pipeline(decode_clip(data / str(label["file"])), label, config, _WORKER_ENGINE["engine"])
+
+
+def _rate(hits: int, total: int) -> str:
+    return f"{hits / total:6.1%} ({hits}/{total})" if total else "     - (0/0)"
+
+
+def _group_line(name: str, rs: list[ClipResult]) -> str:
+    pos = [r for r in rs if r.truth]
+    parts = [f"{name:<26} recall {_rate(sum(r.hit for r in pos), len(pos)):<16}"]
+    for h in (360, 720):
+        sized = [r for r in pos if r.label["height"] == h]
+        parts.append(f"{h}p {_rate(sum(r.hit for r in sized), len(sized)):<16}")
+    parts.append(f"clips with a false code {_rate(sum(r.false_code for r in rs), len(rs))}")
+    return "  ".join(parts)
+
+
+def open_report(results: list[ClipResult]) -> None:
+    """Recall and false codes of an open set: tuned vs held-out families, per family, per format."""
+    from bench.synth.formats import HELD_OUT_FAMILIES
+
+    def split_of(r: ClipResult) -> str:
+        family = str(r.label["family"])
+        return "negatives" if family == "negative" else "held-out" if family in HELD_OUT_FAMILIES else "tuned"
+
+    print(_group_line("all clips", results))
+    for split in ("tuned", "held-out", "negatives"):
+        rs = [r for r in results if split_of(r) == split]
+        if rs:
+            print(_group_line(f"{split} families" if split != "negatives" else "negatives (no code)", rs))
+    cpu = {h: [m for r in results if r.label["height"] == h for m in r.cpu] for h in (360, 720)}
+    print(f"CPU ms per analysed frame (one core): 720p median {pct(cpu[720], 50):.1f} p95 {pct(cpu[720], 95):.1f} | "
+          f"360p median {pct(cpu[360], 50):.1f} p95 {pct(cpu[360], 95):.1f}")
+    print("per family:")
+    for family in sorted({str(r.label["family"]) for r in results}):
+        rs = [r for r in results if r.label["family"] == family]
+        print("  " + _group_line(f"{family} [{split_of(rs[0])}]", rs))
+    print("per format:")
+    for fmt in sorted({str(r.label["format"]) for r in results if r.truth}):
+        rs = [r for r in results if r.label["format"] == fmt]
+        print("  " + _group_line(f"{fmt}", rs))
+    print("misses and false codes (file, format, layout, font, lang, size: truth -> reported):")
+    for r in results:
+        if r.false_code or (r.truth and not r.hit):
+            lb = r.label
+            print(f"  {lb['file']} {lb['format']} {lb['layout']} {lb['font']} {lb['lang']} {lb['height']}p: "
+                  f"{r.truth or '-'!r} -> {r.codes}")
+
+
 def _overrides(pairs: list[str]) -> dict[str, Any]:
     """FIELD=VALUE pairs as typed DiagnosticsConfig overrides (SystemExit on an unknown field)."""
     types = {f.name: type(getattr(DiagnosticsConfig(), f.name)) for f in fields(DiagnosticsConfig)}
@@ -227,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-clips", type=int, default=16, help="clips for the (slow) pytesseract runs")
     ap.add_argument("--baseline-frames", type=int, default=2, help="frames per clip for plain pytesseract")
     ap.add_argument("--limit", type=int, default=0, help="only the first N clips (0 = all)")
+    ap.add_argument("--jobs", type=int, default=1, help="clips analysed in parallel (worker processes)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="override a DiagnosticsConfig tunable, e.g. --set min_sharpness=20 (repeatable)")
     ap.add_argument("--examples", type=Path, help="replay labelled examples exported by `lensdesk examples export`")
@@ -251,6 +327,15 @@ def main(argv: list[str] | None = None) -> int:
     engine = TesserocrEngine(config.tessdata_path, config.languages)
     print(f"bench set: {len(labels)} clips ({sum(1 for lb in labels if lb['code'])} with a code), "
           f"sampling {config.sample_fps} fps, languages {config.languages}, OMP_THREAD_LIMIT=1, cv2 threads 1")
+    if any(lb.get("format") for lb in labels):  # an open set: its own report, no baselines
+        print(f"open set {args.data}: {len(labels)} clips, {args.jobs} worker(s)")
+        if args.jobs > 1:
+            with ProcessPoolExecutor(args.jobs) as pool:
+                results = list(pool.map(_run_file, [args.data] * len(labels), labels, [config] * len(labels)))
+        else:
+            results = [_run_file(args.data, lb, config) for lb in labels]
+        open_report(results)
+        return 0
     clips = {lb["file"]: decode_clip(args.data / lb["file"]) for lb in labels}
     ours = [run_pipeline(clips[lb["file"]], lb, config, engine) for lb in labels]
     summary("lensdesk diagnostics (tesserocr)", ours)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lensdesk needs, only when something is missing (idempotent, root).
 set -euo pipefail
-PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk postgresql)
+PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk postgresql
+  fonts-dseg fonts-liberation2 fonts-freefont-ttf fonts-roboto-unhinted fonts-hack fonts-noto-mono fonts-noto-core
+  fonts-cantarell fonts-inconsolata fonts-open-sans fonts-urw-base35 fonts-lato)  # the fonts: bench/synth/open_screens.py
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -64,21 +64,27 @@ def make_error_clip(spec: ClipSpec, params: CaptureParams | None = None) -> list
     rng = np.random.default_rng(spec.seed)
     screen_size = screen_size_for(spec.style, rng)
     screen = render_error_screen(spec.code, spec.text, spec.style, screen_size)
+    return film_screen(screen, spec.size, spec.fps, spec.lead_in_s, spec.screen_s, spec.seed, rng, params)
+
+
+def film_screen(screen: np.ndarray, size: tuple[int, int], fps: int, lead_in_s: float, screen_s: float, seed: int,
+                rng: np.random.Generator, params: CaptureParams | None = None) -> list[np.ndarray]:
+    """BGR frames of a phone filming a rendered screen: lead-in (desk only), then the screen, hand-held."""
     if params is None:
-        params = random_capture_params(rng, spec.size, screen_size[0] / screen_size[1])
+        params = random_capture_params(rng, size, screen.shape[1] / screen.shape[0])
     noise_sigma = params.noise_sigma
     quiet = replace(params, noise_sigma=0.0)  # noise is added per frame from a bank
-    base = render_capture(screen, quiet, spec.size)
-    desk = render_capture(np.full((8, 8, 3), params.background, np.uint8), replace(quiet, quad=quiet.quad * 0 - 10), spec.size)
-    bank = _noise_bank(spec.size, noise_sigma, spec.seed)
-    n_lead = int(round(spec.lead_in_s * spec.fps))
-    n_screen = int(round(spec.screen_s * spec.fps))
-    amp = spec.size[0] / 640 * 2.0
+    base = render_capture(screen, quiet, size)
+    desk = render_capture(np.full((8, 8, 3), params.background, np.uint8), replace(quiet, quad=quiet.quad * 0 - 10), size)
+    bank = _noise_bank(size, noise_sigma, seed)
+    n_lead = int(round(lead_in_s * fps))
+    n_screen = int(round(screen_s * fps))
+    amp = size[0] / 640 * 2.0
     path = _shake_path(n_lead + n_screen, rng, amp)
     frames = []
     for i in range(n_lead + n_screen):
         src = desk if i < n_lead else base
-        blur = int(rng.choice([0, 0, 0, 0, 0, 3, 5]) * spec.size[0] / 640) if i >= n_lead else 0
+        blur = int(rng.choice([0, 0, 0, 0, 0, 3, 5]) * size[0] / 640) if i >= n_lead else 0
         frames.append(_apply(src, path[i], bank[i % len(bank)], blur))
     return frames
 
