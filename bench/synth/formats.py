@@ -49,6 +49,16 @@ def draw_template(template: str, rng: np.random.Generator) -> str:
     return "".join(out)
 
 
+def template_space(template: str) -> int:
+    """How many different strings a template can produce."""
+    size = 1
+    for m in _CLASS.finditer(template):
+        cls, count = m.group(1), int(m.group(2))
+        chars = _expand(cls[1:-1]) if cls.startswith("[") else _SETS["d"] if cls == "n" else _SETS[cls]
+        size *= (len(chars) ** count) * 9 // 10 if cls == "n" else len(chars) ** count
+    return size
+
+
 @dataclass(frozen=True, slots=True)
 class CodeFormat:
     """One way devices write a code: template to draw from, grammar to check, caption to show it with."""
