@@ -31,10 +31,13 @@ from tickets.connectors.webhook import WebhookConnector
 from tickets.outbox import OutboxWorker
 from tickets.store import TicketStore
 from web.auth import TokenAuth
+from web.auth_gate import AuthGate
+from web.body_limit import install_body_limit
 from web.catalog_api import build_catalog_router
 from web.pages import build_pages_router, static_files
 from web.problems import install_problem_handlers
 from web.scans_api import build_scans_router
+from web.security_headers import SecurityHeaders
 from web.tickets_api import build_router as build_tickets_router
 from web.ws import WsLimits, build_ws_router
 
@@ -42,6 +45,7 @@ from .calls import CallManager, CallOptions, store_recording
 from .catalogs import CatalogService
 from .diagnosis import DiagnosisPool
 from .logs import install_token_redaction
+from .loop_lag import LoopLagMonitor
 from .metrics import build_metrics_router
 from .settings import Settings
 
@@ -109,6 +113,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            turn=turn, turn_for_server=settings.turn_for_server,
                                            auto_scan_interval_s=settings.auto_scan_interval_s,
                                            scan_timeout_s=settings.scan_timeout_s), diagnosis)
+    loop_lag = LoopLagMonitor()
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
     routed = RoutedCallService(calls, bus, tokens) if settings.redis_url else None
@@ -118,6 +123,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop_lag.start()
         await store.migrate()
         await _recover_recordings(store, recordings_dir)
         swept = await store.sweep_orphan_snapshots()
@@ -147,11 +153,18 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             await worker.aclose()
             await asyncio.to_thread(diagnosis.close)
             await store.close()
+            await loop_lag.stop()
 
-    app = FastAPI(title="lensdesk", version="0.1.0", lifespan=lifespan,
+    # No /docs or /redoc: they load scripts from a CDN, which the pages' CSP forbids; /openapi.json needs a
+    # technician token (see web/auth_gate.py).
+    app = FastAPI(title="lensdesk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Real-time video support and remote diagnosis server.")
     app.state.services = services
     install_problem_handlers(app)
+    # The last added runs first: headers on everything, then the token check, then body limits.
+    install_body_limit(app, settings.max_body_bytes)
+    app.add_middleware(AuthGate, verify=tokens.verify, metrics_token=settings.metrics_token)
+    app.add_middleware(SecurityHeaders, tls=bool(settings.tls_cert_file))
 
     @app.get("/healthz", tags=["ops"])
     async def health() -> JSONResponse:
@@ -166,8 +179,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst), settings.allowed_origins))
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
-    app.include_router(build_metrics_router(calls, RELAY,
-                                            extra=[catalog.collector(diagnosis.worker_catalog_versions)]))
+    app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions)],
+                                            loop_lag=loop_lag))
     app.include_router(build_scans_router(TokenAuth(tokens), calls, max_bytes=settings.scan_max_bytes))
     app.include_router(build_pages_router(recording_enabled=settings.recording_enabled,
                                           ice_servers=settings.ice_servers,

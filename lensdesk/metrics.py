@@ -13,14 +13,16 @@ from prometheus_client.registry import Collector
 from media.stats import DELAY_BUCKETS, RelayStats
 
 from .calls import CallManager
+from .loop_lag import LAG_BUCKETS, LoopLagMonitor
 
 
 class LensdeskCollector(Collector):
     """Reads live figures at scrape time (nothing is double-counted or kept twice)."""
 
-    def __init__(self, calls: CallManager, relay: RelayStats) -> None:
+    def __init__(self, calls: CallManager, relay: RelayStats, loop_lag: LoopLagMonitor | None = None) -> None:
         self._calls = calls
         self._relay = relay
+        self._loop_lag = loop_lag
 
     def collect(self) -> Iterator[Metric]:
         """Metric families for one scrape."""
@@ -56,18 +58,35 @@ class LensdeskCollector(Collector):
         yield analysed
         yield CounterMetricFamily("lensdesk_findings_committed", "Findings attached to tickets by live analysis.",
                                   value=self._calls.findings_total)
+        if self._loop_lag is not None:
+            yield from _loop_lag_metrics(self._loop_lag)
 
 
-def build_metrics_router(calls: CallManager, relay: RelayStats, extra: Iterable[Collector] = ()) -> APIRouter:
-    """GET /metrics in the Prometheus text format (extra: collectors of other parts, e.g. the catalog)."""
+def _loop_lag_metrics(lag: LoopLagMonitor) -> Iterator[Metric]:
+    cumulative, buckets = 0, []
+    for bound, count in zip((*LAG_BUCKETS, float("inf")), lag.counts, strict=True):
+        cumulative += count
+        buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+    yield HistogramMetricFamily("lensdesk_event_loop_lag_seconds",
+                                f"How late a wake-up every {lag.interval_s} s ran (the loop was blocked that long).",
+                                buckets=buckets, sum_value=lag.total_s)
+    yield GaugeMetricFamily("lensdesk_event_loop_lag_last_seconds", "Lag of the latest wake-up.", value=lag.last_s)
+    yield GaugeMetricFamily("lensdesk_event_loop_lag_max_seconds", "Largest lag since start.", value=lag.max_s)
+
+
+def build_metrics_router(calls: CallManager, relay: RelayStats, extra: Iterable[Collector] = (),
+                         loop_lag: LoopLagMonitor | None = None) -> APIRouter:
+    """GET /metrics in the Prometheus text format (extra: collectors of other parts, e.g. the catalog; access is
+    checked by the auth gate)."""
     registry = CollectorRegistry()
-    registry.register(LensdeskCollector(calls, relay))
+    registry.register(LensdeskCollector(calls, relay, loop_lag))
     for collector in extra:
         registry.register(collector)
     router = APIRouter()
 
     @router.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> Response:
+        # On the loop on purpose: the collector reads live call state that only the loop may touch (it is small).
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

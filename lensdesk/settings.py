@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     rt_url: str = Field("", description="Request Tracker 5 base URL (REST2); empty = off.")
     rt_user: str = Field("root", description="Request Tracker user.")
     rt_password: str = Field("", description="Request Tracker password.")
+    max_body_bytes: int = Field(1024 * 1024, description="Largest request body of any route without its own limit "
+                                "(413 beyond it); snapshot uploads have their own 5 MiB limit.")
+    metrics_token: str = Field("", description="Bearer token a Prometheus scraper may use for /metrics instead of a "
+                               "technician token; empty = technician tokens only.")
     outbox_max_attempts: int = Field(8, description="Delivery attempts before an event is dead-lettered.")
     auto_scan_interval_s: float = Field(15.0, description="Least time between two scans the server asks for by "
                                         "itself (a code seen but not confirmed); 0 = never ask by itself.")

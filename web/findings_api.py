@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from signaling.tokens import Claims
 from tickets.records import NewFinding
+from web.body_limit import body_limit
 from web.common_api import ApiContext, FindingOut
-from web.problems import Problem, not_found
+from web.problems import Problem, not_found, session_ended
 
 _MULTIPART_OVERHEAD = 64 * 1024  # form fields and boundaries around the file
 
@@ -79,8 +80,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return FindingOut.of(finding)
 
     @router.post("/sessions/{session_id}/snapshots", status_code=201, tags=["findings"])
+    @body_limit(ctx.max_upload_bytes + _MULTIPART_OVERHEAD)  # counted while streaming, before anything is spooled
     async def upload_snapshot(
-        request: Request,
         session_id: str,
         claims: Technician,
         file: Annotated[UploadFile, File(description="JPEG or PNG")],
@@ -90,14 +91,14 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         offset_s: Annotated[float | None, Form(ge=0)] = None,
     ) -> FindingOut:
         """A technician's own snapshot with a note, stored as a "manual" finding (with a code: also an example)."""
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > ctx.max_upload_bytes + _MULTIPART_OVERHEAD:
-            raise _too_large(ctx.max_upload_bytes)
         data = await file.read(ctx.max_upload_bytes + 1)
         if len(data) > ctx.max_upload_bytes:
             raise _too_large(ctx.max_upload_bytes)
-        if await store.get_session(session_id) is None:
+        session = await store.get_session(session_id)
+        if session is None:
             raise not_found("session")
+        if session.status != "active":
+            raise session_ended()
         if offset_s is None and ctx.recording_offset is not None:
             offset_s = ctx.recording_offset(session_id)  # taken during the call: now, in its recording
         finding = await store.attach_finding(session_id, NewFinding(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import qrcode
-import qrcode.image.svg
-from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -49,14 +46,6 @@ def build_pages_router(*, recording_enabled: bool,
     @router.get("/review")
     async def review() -> FileResponse:
         return FileResponse(STATIC_DIR / "review.html", headers=_NO_STORE)
-
-    @router.get("/api/qr.svg")
-    async def qr(text: str = Query(min_length=1, max_length=2048)) -> Response:
-        """A QR code (SVG) of a join link, so a customer can scan it from the technician's screen."""
-        image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-        buf = io.BytesIO()
-        image.save(buf)
-        return Response(buf.getvalue(), media_type="image/svg+xml", headers=_NO_STORE)
 
     return router
 

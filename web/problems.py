@@ -45,6 +45,11 @@ def not_found(kind: str) -> Problem:
     return Problem(404, "not-found", "Not found", f"No {kind} with this id is available to you.")
 
 
+def session_ended() -> Problem:
+    """409 for anything added to a session after it ended."""
+    return Problem(409, "session-ended", "Conflict", "The session has ended; nothing more can be added to it.")
+
+
 def invalid(field: str, message: str) -> Problem:
     """422 for one bad field."""
     return Problem(422, "invalid-input", "Invalid input", f"{field}: {message}",

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from signaling.tokens import Claims, Role
 from web.auth import TokenAuth
+from web.body_limit import body_limit
 from web.problems import Problem
 
 StillSource = Literal["takePhoto", "grabFrame", "video"]
@@ -77,6 +78,7 @@ def build_scans_router(auth: TokenAuth, service: ScanService, *, max_bytes: int)
 
     @router.post("/sessions/{session_id}/scans/{scan_id}/still", status_code=202,
                  responses={202: {"description": "Accepted; the result goes to the technicians in the call"}})
+    @body_limit(max_bytes)  # larger than the app-wide body limit; also enforced while the body streams in
     async def upload_still(
         request: Request, session_id: str, scan_id: str, claims: Customer,
         delay_ms: Annotated[int, Query(ge=0, le=120_000, description="Request received -> photo taken")] = 0,

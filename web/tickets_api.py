@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
-from web import examples_api, findings_api, outbox_api, recordings_api, sessions_api
+from web import examples_api, findings_api, outbox_api, qr_api, recordings_api, sessions_api
 from web.auth import TokenAuth
 from web.common_api import (
     ApiContext,
@@ -166,4 +166,5 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
     examples_api.add_routes(router, ctx)
     recordings_api.add_routes(router, ctx)
     outbox_api.add_routes(router, ctx)
+    qr_api.add_routes(router, ctx)
     return router

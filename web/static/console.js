@@ -56,7 +56,7 @@ $("create-session").addEventListener("click", async () => {
     $("join-link").value = session.join_link;
     const minutes = Math.max(1, Math.round((Date.parse(session.join_expires_at) - Date.now()) / 60000));
     $("link-ttl").textContent = `${minutes} minutes`;
-    $("qr").src = `/api/qr.svg?text=${encodeURIComponent(session.join_link)}`;
+    showQr(session.join_link);
     $("review-link").href = `/review#ticket=${encodeURIComponent(ticketId)}&token=${encodeURIComponent(state.token)}`;
     $("link-box").hidden = false;
     await joinCall();
@@ -66,6 +66,15 @@ $("create-session").addEventListener("click", async () => {
     $("create-session").disabled = false;
   }
 });
+// The QR code is fetched with the technician's token (POST: the link's token stays out of URLs and logs).
+async function showQr(link) {
+  const res = await fetch("/api/qr.svg", { method: "POST", body: JSON.stringify({ text: link }),
+    headers: { "Authorization": `Bearer ${state.token}`, "Content-Type": "application/json" } });
+  if (!res.ok) return;
+  const old = $("qr").src;
+  $("qr").src = URL.createObjectURL(await res.blob());
+  if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+}
 $("copy").addEventListener("click", () => navigator.clipboard?.writeText($("join-link").value));
 
 // An invited expert joins a colleague's running session by its id (or an invite link with #session=).
