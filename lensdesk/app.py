@@ -43,6 +43,7 @@ from web.ws import WsLimits, build_ws_router
 
 from .calls import CallManager, CallOptions, store_recording
 from .catalogs import CatalogService
+from .data_dir import prepare_data_dir
 from .diagnosis import DiagnosisPool
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
@@ -90,8 +91,7 @@ def browser_ice_servers(settings: Settings) -> tuple[m.IceServer, ...]:
 def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] | None = None) -> FastAPI:
     """The lensdesk application for these settings (media_factory: benches compare other media pipelines)."""
     install_token_redaction()
-    data_dir = settings.data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = prepare_data_dir(settings.data_dir)  # umask 0077 from here on: customer data is owner-only
     recordings_dir = data_dir / "recordings"
     tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
     store = TicketStore(settings.resolved_database_url, data_dir)

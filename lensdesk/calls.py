@@ -25,6 +25,7 @@ from signaling import room as r
 from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
 from signaling.turn import TurnCredentials
+from tickets.errors import ConflictError
 from tickets.records import FindingRecord, FindingSource, NewFinding
 from tickets.store import TicketStore
 from web.common_api import FindingOut
@@ -392,6 +393,10 @@ class CallManager:
                 cause=finding.cause or "", remedy=finding.remedy or "", severity=finding.severity,
                 known=finding.known, text=finding.text, confidence=finding.confidence, frame_time=finding.frame_time,
                 offset_s=offset, snapshot_jpeg=snapshot, source=source))
+        except ConflictError:
+            log.info("session %s: finding %s came after the session ended; not attached", call.session_id,
+                     finding.code)
+            return
         except Exception:
             log.exception("session %s: could not attach finding %s", call.session_id, finding.code)
             return None

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 
 from .settings import Settings
+
+
+def on_loopback(host: str) -> bool:
+    """True if the server is bound to a loopback address only (then a console link may be printed)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -18,13 +29,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "data_dir": args.data_dir}.items() if v}
     settings = Settings(**overrides)
-    app = create_app(settings)
-    tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
-    console = f"{settings.base_url}/console#token={tokens.issue_technician('tech-local', 'Technician')}"
-    print(f"lensdesk serving on {settings.base_url}\ntechnician console: {console}", flush=True)
     if bool(settings.tls_cert_file) != bool(settings.tls_key_file):
         print("error: set both LENSDESK_TLS_CERT_FILE and LENSDESK_TLS_KEY_FILE, or neither", file=sys.stderr)
         return 2
+    app = create_app(settings)
+    # The console link carries a technician token: printed to the terminal (never logged), and only when nobody
+    # else can reach the server anyway; otherwise issue one with `lensdesk token`.
+    print(f"lensdesk serving on {settings.base_url}", flush=True)
+    if on_loopback(settings.host):
+        tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
+        console = f"{settings.base_url}/console#token={tokens.issue_technician('tech-local', 'Technician')}"
+        print(f"technician console: {console}", flush=True)
+    else:
+        print(f"technician console: {settings.base_url}/console (sign in with a token from `lensdesk token ID`)",
+              flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, ws_max_size=1 << 20,
                 ws_ping_interval=20, ws_ping_timeout=20, ssl_certfile=settings.tls_cert_file or None,
                 ssl_keyfile=settings.tls_key_file or None, timeout_graceful_shutdown=10)

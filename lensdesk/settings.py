@@ -84,12 +84,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'lensdesk.db'}"
 
     def resolved_secret(self) -> str:
-        """Token key: the configured one, else one generated once and kept in data_dir."""
+        """Token key: the configured one, else one generated once and kept in data_dir (created 0600, atomically)."""
         if self.secret_key:
             return self.secret_key
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key_file = self.data_dir / "secret.key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
+        from .data_dir import create_private_file, prepare_data_dir
+
+        key_file = prepare_data_dir(self.data_dir) / "secret.key"
+        create_private_file(key_file, secrets.token_urlsafe(48).encode())  # loses a race harmlessly: read below
         return key_file.read_text().strip()

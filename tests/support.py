@@ -67,7 +67,7 @@ class ServerProcess:
 
 
 def start_server(data_dir: Path, *, port: int | None = None, secret: str = "test-secret-" + "x" * 32,
-                 env: dict[str, str] | None = None, timeout_s: float = 30.0) -> ServerProcess:
+                 env: dict[str, str] | None = None, timeout_s: float = 90.0) -> ServerProcess:
     """Start lensdesk in a subprocess and wait until /healthz answers."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -298,6 +298,8 @@ class TicketStore:
         session = await self.get_session(session_id)
         if session is None:
             raise NotFoundError("session", session_id)
+        if session.status == "ended":
+            raise ConflictError(f"session {session_id!r} has ended; findings can no longer be added to it")
         stored = await asyncio.to_thread(self.snapshots.write, new.snapshot_jpeg)
         # A manual snapshot whose code the technician typed is a labelled example: the image shows that code.
         labelled = new.source == "manual" and bool(new.code.strip())

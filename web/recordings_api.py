@@ -42,29 +42,41 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/recordings/{recording_id}/file", tags=["recordings"], response_class=FileResponse)
     async def recording_file(recording_id: str, request: Request, claims: TechnicianMedia) -> FileResponse:
-        """The recording (header or ?token=); supports Range for seeking. Opening it is audited."""
+        """The recording (header or ?token=); one byte range per request (Range). Every response is audited."""
         recording = await store.get_recording(recording_id)
         if recording is None:
             raise not_found("recording")
         if recording.status == "recording":
             raise Problem(409, "recording-in-progress", "Conflict", "The recording is not finalised yet.")
         path = Path(recording.path)
-        if not await asyncio.to_thread(path.is_file):
-            raise Problem(410, "recording-gone", "Gone", "The recording file is no longer available.")
-        if request.headers.get("range", "bytes=0-").startswith("bytes=0-"):  # seeks are not new views
-            await store.audit(actor=claims.subject, action="viewed", ticket_id=recording.ticket_id,
-                              session_id=recording.session_id, target=f"recording:{recording.id}")
+        try:
+            size = (await asyncio.to_thread(path.stat)).st_size
+        except FileNotFoundError:
+            raise Problem(410, "recording-gone", "Gone", "The recording file is no longer available.") from None
+        byte_range = request.headers.get("range")
+        # One audit line per response, seeks included: each one hands out part of the recording.
+        detail = {"range": byte_range[:100]} if byte_range else {}
+        if byte_range and "," in byte_range:
+            await store.audit(actor=claims.subject, action="refused", ticket_id=recording.ticket_id,
+                              session_id=recording.session_id, target=f"recording:{recording.id}",
+                              detail={**detail, "reason": "multi-range"})
+            raise Problem(416, "range-not-satisfiable", "Range not satisfiable",
+                          "Ask for one byte range per request.", headers={"Content-Range": f"bytes */{size}"})
+        await store.audit(actor=claims.subject, action="viewed", ticket_id=recording.ticket_id,
+                          session_id=recording.session_id, target=f"recording:{recording.id}", detail=detail)
         return FileResponse(path, media_type=_media_type(path), filename=f"session-{recording.session_id}{path.suffix}",
                             content_disposition_type="inline", headers={"Cache-Control": "private, no-store"})
 
     @router.get("/recordings/{recording_id}/poster", tags=["recordings"], response_class=FileResponse)
     async def recording_poster(recording_id: str, claims: TechnicianMedia) -> FileResponse:
-        """The poster frame of a recording."""
+        """The poster frame of a recording (the view is audited)."""
         recording = await store.get_recording(recording_id)
         if recording is None or not recording.poster_path:
             raise not_found("poster")
         path = Path(recording.poster_path)
         if not await asyncio.to_thread(path.is_file):
             raise not_found("poster")
+        await store.audit(actor=claims.subject, action="viewed", ticket_id=recording.ticket_id,
+                          session_id=recording.session_id, target=f"poster:{recording.id}")
         return FileResponse(path, media_type=mimetypes.guess_type(path.name)[0] or "image/jpeg",
                             headers={"Cache-Control": "private, no-store"})

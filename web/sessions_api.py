@@ -58,9 +58,11 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
     AnyToken = Annotated[Claims, Depends(ctx.auth.claims)]
 
-    def join(session: SessionRecord, name: str) -> SessionCreated:
+    async def join(session: SessionRecord, name: str, actor: str) -> SessionCreated:
         token = ctx.tokens.issue_customer(session.id, name=name or "Customer", ttl_s=ctx.join_ttl_s)
         expires = datetime.fromtimestamp(ctx.tokens.verify(token).expires_at, UTC)
+        await store.audit(actor=actor, action="join_link_issued", ticket_id=session.ticket_id, session_id=session.id,
+                          target=f"session:{session.id}", detail={"expires_at": expires.isoformat()})
         return SessionCreated(session=SessionOut.of(session), join_link=f"{ctx.base_url}/join#token={token}",
                               join_token=token, join_expires_at=expires)
 
@@ -71,7 +73,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         if ticket is None:
             raise not_found("ticket")
         session = await store.create_session(ticket_id, created_by=claims.subject)
-        return join(session, (body.customer_name if body else "") or ticket.customer)
+        return await join(session, (body.customer_name if body else "") or ticket.customer, claims.subject)
 
     @router.post("/sessions/{session_id}/join-link", tags=["sessions"])
     async def new_join_link(session_id: str, claims: Technician, body: SessionIn | None = None) -> SessionCreated:
@@ -81,7 +83,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
             raise not_found("session")
         if session.status != "active":
             raise Problem(409, "session-ended", "Conflict", "The session has ended; start a new one.")
-        return join(session, body.customer_name if body else "")
+        return await join(session, body.customer_name if body else "", claims.subject)
 
     @router.get("/sessions/{session_id}", tags=["sessions"], response_model=SessionDetail | CustomerSessionView)
     async def get_session(session_id: str, claims: AnyToken) -> SessionDetail | CustomerSessionView:

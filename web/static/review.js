@@ -251,7 +251,7 @@ function renderRecording(rec, findings) {
 function renderTimeline(rec, findings, video) {
   const duration = rec.duration_s || 0;
   const timeline = el("div", { class: "timeline", role: "group", "aria-label": "Findings on the recording's timeline" });
-  const playhead = el("div", { class: "playhead", style: "position:absolute;top:0;bottom:0;width:2px;background:#10233f;left:0" });
+  const playhead = el("div", { class: "playhead" });
   timeline.append(playhead);
   video.addEventListener("timeupdate", () => {
     const total = duration || video.duration;

@@ -185,6 +185,7 @@ def test_pages_carry_no_inline_script():
     for page in static.glob("*.html"):
         html = page.read_text()
         assert "<script>" not in html and " on" + "click=" not in html and "javascript:" not in html, page.name
+        assert "<style" not in html and "style=" not in html, page.name  # style-src 'self': no inline styles
         assert html.count("<script") == html.count('<script type="module" src="/static/'), page.name
 
 

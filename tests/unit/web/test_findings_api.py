@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.unit.tickets.factories import make_jpeg, new_finding
 from tests.unit.web.conftest import MAX_UPLOAD, Api, assert_problem
+from tickets.errors import ConflictError
 
 
 async def _setup(api: Api) -> tuple[dict, str]:
@@ -94,3 +95,29 @@ async def test_snapshot_needs_a_technician_and_an_exact_id(api: Api) -> None:
         assert_problem(await api.client.get(f"/api/snapshots/{guess}", headers=api.tech), 404)
     viewed = [a for a in await api.store.list_audit(ticket_id=ticket["id"]) if a.action == "viewed"]
     assert [(a.actor, a.target) for a in viewed] == [("tech-1", f"snapshot:{finding.id}")]
+
+
+async def test_nothing_is_added_to_an_ended_session(api: Api) -> None:
+    ticket, session_id = await _setup(api)
+    assert (await api.client.post(f"/api/sessions/{session_id}/end", headers=api.tech)).status_code == 200
+    problem = assert_problem(await api.client.post(f"/api/sessions/{session_id}/snapshots", headers=api.tech,
+                                                   files={"file": ("a.jpg", make_jpeg())}), 409)
+    assert problem["type"].endswith("session-ended")
+    try:
+        await api.store.attach_finding(session_id, new_finding("E12"))
+    except ConflictError:
+        pass
+    else:
+        raise AssertionError("a finding was attached to an ended session")
+    assert await api.store.list_findings(ticket["id"]) == []
+    snapshots = api.store.data_dir / "snapshots"
+    assert not snapshots.exists() or list(snapshots.iterdir()) == []
+
+
+async def test_issuing_join_links_is_audited(api: Api) -> None:
+    ticket = await api.ticket()
+    session_id = (await api.session(ticket["id"]))["session"]["id"]
+    assert (await api.client.post(f"/api/sessions/{session_id}/join-link", headers=api.tech)).status_code == 200
+    issued = [a for a in await api.store.list_audit(session_id=session_id) if a.action == "join_link_issued"]
+    assert [a.actor for a in issued] == ["tech-1", "tech-1"]
+    assert all(a.detail["expires_at"] for a in issued)
