@@ -50,6 +50,7 @@ class LiveCall:
     links: dict[str, ClientLink] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
     recorder: SessionRecorder | None = None
+    recording_started: bool = False
     recording_id: str | None = None
     diagnosis: CallAnalysis | None = None
     video_active: bool = False
@@ -172,6 +173,7 @@ class CallManager:
             raise m.ProtocolError("not_joined", "Join the session first.")
         role = call.roles[participant_id]
         if isinstance(message, m.Offer):
+            await self._start_recording(call)
             offer, refused = self._opts.candidates.filter_sdp(message.sdp)
             try:
                 sdp = await call.media.handle_offer(participant_id, role, offer)
@@ -256,14 +258,6 @@ class CallManager:
             call = LiveCall(session_id, record.ticket_id,
                             r.Room(session_id, recording=self._opts.recording_enabled), media,
                             auto_scan=AutoScanPolicy(interval_s=self._opts.auto_scan_interval_s))
-            if self._opts.recording_enabled:
-                # One folder per session, one recording (named by its row id) per stretch of the call.
-                folder = self._opts.recordings_dir / session_id
-                rec = await self._store.add_recording(session_id, str(folder))
-                call.recorder = SessionRecorder(folder, rec.id)
-                call.recorder.start()
-                call.recording_id = rec.id
-                media.add_observer(call.recorder.push)
             media.add_observer(lambda source, frame: self._analyse(call, source, frame))
             self._calls[session_id] = call
             return call
@@ -273,6 +267,22 @@ class CallManager:
         call.closing = True
         if self._calls.get(call.session_id) is call:
             del self._calls[call.session_id]
+
+    async def _start_recording(self, call: LiveCall) -> None:
+        """Start the call's recording when media first starts (a join without media leaves no folder or row)."""
+        if not self._opts.recording_enabled or call.recording_started or call.closing:
+            return
+        call.recording_started = True  # before the first await: a second offer must not start another
+        # One folder per session, one recording (named by its row id) per stretch of the call.
+        folder = self._opts.recordings_dir / call.session_id
+        rec = await self._store.add_recording(call.session_id, str(folder))
+        if call.finished:  # the call ended while the row was written: nothing will be recorded
+            await self._store.mark_recording_empty(rec.id)
+            return
+        call.recorder = SessionRecorder(folder, rec.id)
+        call.recorder.start()
+        call.recording_id = rec.id
+        call.media.add_observer(call.recorder.push)
 
     async def _finish(self, call: LiveCall, *, ended: bool, actor: str = "technician") -> None:
         self._retire(call)

@@ -66,9 +66,9 @@ async def start_call(server: ServerProcess, clip: EncodedClip) -> RunningCall:
     # the technician talks too: a microphone on the (otherwise receive-only) audio transceiver
     technician.pc.addTrack(LoopingEncodedTrack("audio", clip.audio, AUDIO_CLOCK, 960, 0.02))
     tech_link = SignalingClient(server.url, token, session.session_id)
-    await tech_link.connect()  # the first join creates the call and starts its recorder
+    await tech_link.connect()  # the first join creates the call
+    await tech_link.negotiate(technician)  # the first offer starts its recorder
     started_by = time.monotonic()
-    await tech_link.negotiate(technician)
     cust_link = SignalingClient(server.url, session.join_token, session.session_id)
     await cust_link.connect()
     await cust_link.negotiate(customer)
