@@ -83,10 +83,16 @@ def machine_busy() -> tuple[float, float]:
     return float(sum(values) - idle), float(sum(values))
 
 
+def scrape(url: str) -> str:
+    """The server's /metrics text (it needs a technician token)."""
+    auth = {"Authorization": f"Bearer {TokenService(SECRET).issue_technician('bench', 'Bench')}"}
+    return httpx.get(url + "/metrics", headers=auth, timeout=5).raise_for_status().text
+
+
 def relay_delay_buckets(url: str) -> dict[float, float]:
     """Cumulative counts of the server's relay-delay histogram (upper bound in s -> count), from /metrics."""
     out: dict[float, float] = {}
-    for line in httpx.get(url + "/metrics", timeout=5).text.splitlines():
+    for line in scrape(url).splitlines():
         if line.startswith("lensdesk_relay_delay_seconds_bucket"):
             bound = line.split('le="', 1)[1].split('"', 1)[0]
             out[float("inf") if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
@@ -95,7 +101,7 @@ def relay_delay_buckets(url: str) -> dict[float, float]:
 
 def metric_value(url: str, name: str) -> float:
     """One sample's value from the server's /metrics (0 if absent)."""
-    for line in httpx.get(url + "/metrics", timeout=5).text.splitlines():
+    for line in scrape(url).splitlines():
         if line.startswith(name + " "):
             return float(line.rsplit(" ", 1)[1])
     return 0.0

@@ -177,7 +177,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             on_session_ended=calls.end_session,
                                             recording_offset=calls.recording_offset))
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
-                                                               settings.ws_rate_burst), settings.allowed_origins))
+                                                               settings.ws_rate_burst),
+                                       [settings.base_url, *settings.allowed_origins]))
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
     app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions)],
                                             loop_lag=loop_lag))

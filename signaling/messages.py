@@ -320,6 +320,8 @@ def parse_client_message(raw: str | bytes, max_bytes: int) -> ClientMessage:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError("malformed_json", "Message is not valid JSON.") from exc
+    except RecursionError as exc:  # [[[[...]]]] a few thousand deep
+        raise ProtocolError("malformed_json", "Message is nested too deeply.") from exc
     if not isinstance(data, dict):
         raise ProtocolError("malformed_message", "Message must be a JSON object.")
     version = data.get("v", PROTOCOL_VERSION)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,7 +23,7 @@ from pydantic import TypeAdapter
 from . import messages as m
 from .bus import Bus, Subscription
 from .service import CallService, ClientLink
-from .tokens import Claims, TokenError, TokenService
+from .tokens import Claims, Role, TokenError, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,17 @@ REFRESH_EVERY_S = 10.0
 JOIN_REPLY_TIMEOUT_S = 10.0
 
 _server_messages: TypeAdapter[Any] = TypeAdapter(m.ServerMessage)
+RELAYED = "relayed"  # stands in for the token in a join relayed over the bus (the relay node verified the token)
+
+
+def relayed_claims(data: dict[str, Any], session_id: str) -> Claims:
+    """Claims a relay node sent with a join, checked again for expiry and session binding."""
+    claims = Claims(**{**data, "role": Role(data["role"])})
+    if claims.expires_at <= time.time():
+        raise TokenError("token_expired", "This link or token has expired; ask for a new one.")
+    if claims.role is Role.CUSTOMER and claims.session_id != session_id:
+        raise TokenError("token_wrong_session", "This token is not valid for this session.")
+    return claims
 
 
 class LocalCalls(CallService, Protocol):
@@ -99,7 +112,7 @@ class RoutedCallService:
         if owner == self.node_id:
             self._owned.add(join.session_id)
             return await self._local.join(link, claims, join)
-        return await self._join_remote(link, join, owner)
+        return await self._join_remote(link, claims, join, owner)
 
     async def handle(self, session_id: str, participant_id: str, message: m.ClientMessage) -> None:
         """Act locally, or forward to the owner."""
@@ -121,7 +134,7 @@ class RoutedCallService:
 
     # -- relay side ------------------------------------------------------------------------------------
 
-    async def _join_remote(self, link: ClientLink, join: m.Join, owner: str) -> str:
+    async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str) -> str:
         conn_id = uuid.uuid4().hex
         first: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
@@ -136,7 +149,11 @@ class RoutedCallService:
                 await link.send(_server_messages.validate_python(event["data"]))
 
         subscription = await self._bus.subscribe(f"conn:{conn_id}", from_owner)
-        await self._bus.publish(f"node:{owner}", json.dumps({"op": "join", "conn": conn_id, "join": join.model_dump()}))
+        # The bearer token never crosses the bus (anyone reading Redis could replay it): this node verified it,
+        # the owner gets what it said.
+        await self._bus.publish(f"node:{owner}", json.dumps({
+            "op": "join", "conn": conn_id, "join": join.model_dump(exclude={"token"}),
+            "claims": {**dataclasses.asdict(claims), "role": claims.role.value}}))
         try:
             event = await asyncio.wait_for(first, JOIN_REPLY_TIMEOUT_S)
         except TimeoutError:
@@ -180,9 +197,8 @@ class RoutedCallService:
 
     async def _serve_join(self, link: _BusLink, conn_id: str, event: dict[str, Any]) -> None:
         try:
-            join = m.Join.model_validate(event["join"])
-            # The relay checked the token already; checking it again here keeps the owner's trust local.
-            claims = self._tokens.verify_for_session(join.token, join.session_id)
+            join = m.Join.model_validate({**event["join"], "token": RELAYED})
+            claims = relayed_claims(event["claims"], join.session_id)
             self._owned.add(join.session_id)
             participant_id = await self._local.join(link, claims, join)
         except TokenError as exc:
@@ -190,6 +206,10 @@ class RoutedCallService:
             return
         except m.ProtocolError as exc:
             await link.send(exc.to_message(fatal=True))
+            return
+        except (KeyError, TypeError, ValueError):
+            log.warning("node %s: malformed relayed join dropped", self.node_id)
+            await link.send(m.ErrorMessage(code="join_failed", message="The call could not be joined.", fatal=True))
             return
         self._served[conn_id] = (join.session_id, participant_id)
 

@@ -58,23 +58,29 @@ class _Link:
                 log.debug("close after disconnect", exc_info=True)
 
 
-def origin_allowed(origin: str | None, host: str | None, extra: list[str]) -> bool:
-    """Browsers send Origin on upgrade: accept our own host and configured origins; non-browser clients send none."""
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, as browsers send it in Origin."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def origin_allowed(origin: str | None, allowed: set[str]) -> bool:
+    """Browsers send Origin on upgrade: accept only our public origin and configured ones (never derived from the
+    Host header, which a DNS-rebinding page controls); non-browser clients send none and still need a token."""
     if origin is None:
         return True
-    if origin in extra:
-        return True
-    return host is not None and urlsplit(origin).netloc == host
+    return origin.lower() in allowed
 
 
 def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits,
                     allowed_origins: list[str]) -> APIRouter:
-    """The /ws endpoint."""
+    """The /ws endpoint; allowed_origins: the public URL's origin and any extra configured ones."""
     router = APIRouter()
+    allowed = {origin_of(o) for o in allowed_origins}
 
     @router.websocket("/ws")
     async def signaling(ws: WebSocket) -> None:
-        if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), allowed_origins):
+        if not origin_allowed(ws.headers.get("origin"), allowed):
             # Refuse before accepting: a cross-site page must not even open the socket.
             await ws.close(code=4403, reason="origin not allowed")
             return
@@ -84,9 +90,15 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
         session_id: str | None = None
         participant_id: str | None = None
         violations = 0
+        # One deadline for joining, not one per frame: invalid frames must not keep an anonymous socket open.
+        join_deadline = asyncio.get_running_loop().time() + JOIN_TIMEOUT_S
         try:
             while True:
-                timeout = JOIN_TIMEOUT_S if participant_id is None else None
+                timeout = join_deadline - asyncio.get_running_loop().time() if participant_id is None else None
+                if timeout is not None and timeout <= 0:
+                    await link.send(m.ErrorMessage(code="join_timeout", fatal=True,
+                                                   message=f"No valid join within {JOIN_TIMEOUT_S:.0f} s."))
+                    break
                 frame = await asyncio.wait_for(ws.receive(), timeout)
                 if frame["type"] == "websocket.disconnect":
                     break
@@ -98,6 +110,7 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                     if violations > MAX_VIOLATIONS:
                         break
                     continue
+                msg: m.ClientMessage | None = None
                 try:
                     if raw is None:
                         raise m.ProtocolError("unsupported_frame", "Only text frames carrying JSON are accepted.")
@@ -131,6 +144,15 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                 except m.ProtocolError as exc:
                     violations += 1
                     await link.send(exc.to_message())
+                    if violations > MAX_VIOLATIONS:
+                        break
+                except Exception as exc:  # a message the code did not foresee: answer it, keep the call going
+                    violations += 1
+                    log.warning("session %s: %s from %s failed: %s: %s", session_id,
+                                type(msg).__name__ if msg else "frame", participant_id, type(exc).__name__,
+                                str(exc)[:200])
+                    await link.send(m.ErrorMessage(code="message_failed",
+                                                   message="The server could not handle this message; the call goes on."))
                     if violations > MAX_VIOLATIONS:
                         break
         except (TimeoutError, WebSocketDisconnect):

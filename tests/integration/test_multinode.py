@@ -16,8 +16,8 @@ from tests.support import running_redis, running_server
 pytestmark = pytest.mark.slow
 
 
-def calls_on(url: str) -> float:
-    for line in httpx.get(url + "/metrics").text.splitlines():
+def calls_on(url: str, token: str) -> float:
+    for line in httpx.get(url + "/metrics", headers={"Authorization": f"Bearer {token}"}).text.splitlines():
         if line.startswith("lensdesk_calls "):
             return float(line.split()[1])
     raise AssertionError("no lensdesk_calls metric")
@@ -55,7 +55,7 @@ def test_customer_on_another_node_joins_the_call_through_redis(tmp_path: Path):
                     await cust_link.negotiate(customer)  # offer relayed to A, A's answer relayed back
                     await tech_link.wait_for("participant_joined")
                     await until(lambda: len(technician.video_frames) > 30 and technician.audio_frames > 20)
-                    assert calls_on(node_a.url) == 1 and calls_on(node_b.url) == 0
+                    assert calls_on(node_a.url, token) == 1 and calls_on(node_b.url, token) == 0
                     # room messages cross nodes both ways
                     await tech_link.send({"type": "video_request"})
                     assert (await cust_link.wait_for("video_requested"))["by_name"]
