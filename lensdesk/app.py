@@ -75,7 +75,8 @@ def build_connectors(settings: Settings) -> list[Connector]:
     if settings.rt_url:
         from tickets.connectors.rt import RequestTrackerConnector
 
-        connectors.append(RequestTrackerConnector(settings.rt_url, settings.rt_user, settings.rt_password))
+        connectors.append(RequestTrackerConnector(settings.rt_url, settings.rt_user, settings.rt_password,
+                                                  allow_insecure_http=settings.rt_allow_insecure_http))
     return connectors
 
 

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     rt_url: str = Field("", description="Request Tracker 5 base URL (REST2); empty = off.")
     rt_user: str = Field("root", description="Request Tracker user.")
     rt_password: str = Field("", description="Request Tracker password.")
+    rt_allow_insecure_http: bool = Field(False, description="Allow an http:// RT URL off loopback (the password "
+                                         "then crosses the network in clear); off = https:// required.")
     max_body_bytes: int = Field(1024 * 1024, description="Largest request body of any route without its own limit "
                                 "(413 beyond it); snapshot uploads have their own 5 MiB limit.")
     metrics_token: str = Field("", description="Bearer token a Prometheus scraper may use for /metrics instead of a "

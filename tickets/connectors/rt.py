@@ -9,8 +9,10 @@ event delivered twice (at-least-once) still yields one comment.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -69,11 +71,29 @@ def comment_text(delivery: Delivery) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
+def refuse_plain_http_credentials(base_url: str, allow_insecure_http: bool) -> None:
+    """Basic auth over http:// hands the password to anyone on the path: only https, loopback, or when allowed."""
+    parts = urlsplit(base_url)
+    if parts.scheme == "https" or allow_insecure_http:
+        return
+    if parts.scheme != "http":
+        raise ValueError(f"LENSDESK_RT_URL must be an https:// URL, not {base_url!r}.")
+    host = (parts.hostname or "").strip("[]")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"LENSDESK_RT_URL {base_url!r} is plain http: the RT password would cross the network "
+                         "unencrypted. Use https://, or set LENSDESK_RT_ALLOW_INSECURE_HTTP=true if you must.")
+
+
 class RequestTrackerConnector:
     """Comments on RT tickets through REST2 with HTTP basic auth."""
 
     def __init__(self, base_url: str, user: str, password: str, *, timeout_s: float = 20.0,
-                 name: str = "rt") -> None:
+                 name: str = "rt", allow_insecure_http: bool = False) -> None:
+        refuse_plain_http_credentials(base_url, allow_insecure_http)
         self.name = name
         self._api = base_url.rstrip("/") + "/REST/2.0"
         self._client = httpx.AsyncClient(auth=(user, password), timeout=timeout_s,
