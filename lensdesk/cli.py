@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import sys
 
+from .data_dir import restrict_new_files
 from .settings import Settings
 
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    restrict_new_files()  # whatever a command writes (data dir, exports, snapshots) is owner-only from creation
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
