@@ -43,7 +43,9 @@ def test_https_and_wss(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(httpx, "get", https_get)
     with running_server(tmp_path / "data", port=port, env=env) as server:
         base = f"https://127.0.0.1:{port}"
-        assert https_get(base + "/healthz").status_code == 200
+        health = https_get(base + "/healthz")
+        assert health.status_code == 200
+        assert health.headers["strict-transport-security"].startswith("max-age=")  # HSTS when serving TLS
         assert "technician console: https://" in server.log()
         context = ssl.create_default_context()
         context.check_hostname = False
