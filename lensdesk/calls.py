@@ -406,7 +406,7 @@ class CallManager:
         except ConflictError:
             log.info("session %s: finding %s came after the session ended; not attached", call.session_id,
                      finding.code)
-            return
+            return None
         except Exception:
             log.exception("session %s: could not attach finding %s", call.session_id, finding.code)
             return None
