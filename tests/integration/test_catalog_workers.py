@@ -1,0 +1,49 @@
+"""Analysis worker processes follow catalog changes: versioned deltas, acknowledged, kept across a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from diagnostics.catalog import CatalogEntry, load_catalog
+from diagnostics.config import DEFAULT_CATALOG, DiagnosticsConfig
+from lensdesk.diagnosis import DiagnosisPool
+
+pytestmark = pytest.mark.slow
+
+
+def _until(condition, within: float) -> float:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > within:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.005)
+    return time.monotonic() - started
+
+
+def test_workers_acknowledge_each_catalog_version_and_a_restarted_worker_starts_with_the_newest():
+    core = load_catalog(DEFAULT_CATALOG / "core.yaml")
+    pool = DiagnosisPool(DiagnosticsConfig(languages="eng"), workers=2, catalog=core)
+    try:
+        pool.start()
+        _until(lambda: pool.worker_catalog_versions() == [0, 0], within=120)  # spawning is slow on a busy machine
+        catalog = core
+        for version in (1, 2, 3):  # idle workers: each change wakes them
+            catalog = catalog.overlaid([CatalogEntry("site", f"S-{version}", "t", "c", "r", "info")])
+            pool.update_catalog(catalog, version)
+            took = _until(lambda v=version: pool.worker_catalog_versions() == [v, v], within=5)
+            assert took < 1.0, f"version {version} took {took:.2f} s"
+        removed = catalog.overlaid(removed=[("site", "S-1")])
+        pool.update_catalog(removed, 4)
+        _until(lambda: pool.worker_catalog_versions() == [4, 4], within=5)
+        assert pool.catalog is removed and pool.catalog_version == 4
+        victim = pool.worker_pids()[0]
+        assert victim is not None
+        os.kill(victim, signal.SIGKILL)
+        _until(lambda: pool.worker_pids()[0] != victim and pool.worker_catalog_versions()[0] == 4, within=120)
+        assert pool.restarts == 1
+    finally:
+        pool.close()
