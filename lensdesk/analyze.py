@@ -41,7 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--snapshots", type=Path, help="write each finding's JPEG snapshot into this directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar for videos")
     p.add_argument("--attach", action="store_true",
-                   help="FILE is a session recording: attach codes its ticket does not have yet (source 'reanalysis')")
+                   help="FILE is a session recording: attach codes its ticket does not have yet (source 'reanalysis'); "
+                        "the catalog includes the technicians' edits stored in the server's database")
     p.set_defaults(func=run)
 
 
@@ -132,8 +133,15 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_catalogs(config.catalog_path, config.extra_catalog_dir)
         for problem in loaded.problems:
             Console(stderr=True, soft_wrap=True).print(f"[yellow]catalog:[/yellow] {problem}", highlight=False)
+        catalog = loaded.catalog
+        if args.attach:  # a server's recording: read it with that server's catalog, technicians' edits included
+            import asyncio
+
+            from lensdesk.catalogs import catalog_of_database
+
+            catalog = asyncio.run(catalog_of_database(Settings(), catalog))  # type: ignore[call-arg]
         findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json,
-                                catalog=loaded.catalog)
+                                catalog=catalog)
     except (DiagnosticsError, ValueError) as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
         return 2

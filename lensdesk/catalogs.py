@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -22,6 +22,9 @@ from signaling.bus import Bus, Subscription
 from tickets.catalog_edits import CatalogEdits, UncataloguedSort
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.records import CatalogEditRecord, UncataloguedCode
+from tickets.store import TicketStore
+
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,23 @@ CatalogListener = Callable[[Catalog, int], None]
 def _entry(edit: CatalogEditRecord) -> CatalogEntry:
     return CatalogEntry(family=edit.family, code=edit.code, title=edit.title, cause=edit.cause, remedy=edit.remedy,
                         severity=edit.severity, vendor=edit.vendor, device=edit.device, origin=TECHNICIAN)
+
+
+def with_edits(files: Catalog, latest: Iterable[CatalogEditRecord]) -> Catalog:
+    """The files' catalog with technicians' edits (one per key, the latest) laid over it."""
+    edits = list(latest)
+    return files.overlaid([_entry(e) for e in edits if not e.deleted], [(e.family, e.code) for e in edits if e.deleted])
+
+
+async def catalog_of_database(settings: Settings, files: Catalog) -> Catalog:
+    """What a running server's catalog holds: the files plus the edits stored in its database (for the CLI)."""
+    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve())
+    try:
+        await store.migrate()
+        latest: dict[Key, CatalogEditRecord] = {(e.family, e.code): e for e in await store.catalog.since(0)}
+    finally:
+        await store.close()
+    return with_edits(files, latest.values())
 
 
 class CatalogService:
@@ -76,9 +96,7 @@ class CatalogService:
             for edit in edits:
                 self._overrides[(edit.family, edit.code)] = edit
             self.version = edits[-1].version
-            self.current = self._files.overlaid(
-                [_entry(e) for e in self._overrides.values() if not e.deleted],
-                [k for k, e in self._overrides.items() if e.deleted])
+            self.current = with_edits(self._files, self._overrides.values())
             log.info("catalog version %d: %d entries", self.version, len(self.current))
             self._on_change(self.current, self.version)
             return True
