@@ -58,6 +58,16 @@ def _two_off(a: str, b: str) -> bool:
     return len(a) == len(b) >= 7 and sum(x != y for x, y in zip(a, b, strict=True)) == 2
 
 
+# Shapes specific enough that two equal weak reads of a long code are unlikely to be chance: a number, a pair of
+# number groups or a two-letter token read weakly twice may be two misreads of anything (or an ordinary number).
+_SPECIFIC_SHAPES = frozenset({"hex", "prefixed", "dotted"})
+LONG_CODE = 6  # characters from which a specific shape counts weak reads in full
+
+
+def _is_long(code: str, shape: str) -> bool:
+    return len(code) >= LONG_CODE and shape in _SPECIFIC_SHAPES
+
+
 CLEAR_READ = 0.8  # a read this confident is clear, though not sure enough to stand alone
 
 # Glyph pairs OCR confuses on blurred or compressed displays (closed loops, stroke ends lost).
@@ -129,7 +139,7 @@ class Consensus:
         """Record one analysed frame's reads at time t; returns codes confirmed by this frame."""
         out: list[Confirmation] = []
         for read in reads:
-            long_code = len(read.code) >= 6
+            long_code = _is_long(read.code, read.shape)
             # Weak reads of short codes are kept: they add up for a catalogued code and back it as misreads.
             floor = self._c.min_long_read_confidence if long_code else self._c.min_weak_read_confidence
             if self._suppressed(read.code, t):
@@ -188,7 +198,7 @@ class Consensus:
         own = self._strong_reads(cand)
         needed = self._c.confirm_reads + 1
         if cand.best_confidence >= CLEAR_READ:
-            if len(cand.code) >= 6:
+            if _is_long(cand.code, cand.shape):
                 needed -= 1  # one clear read of a long catalogued code and a misread of it agree well enough
             else:
                 misreads = sum(len(c.times) for c in rivals)  # weak misreads (E-009 at 0.3) back a clear read
@@ -196,7 +206,7 @@ class Consensus:
 
     def _strong_reads(self, cand: Candidate) -> int:
         """Reads in the window that count in full (weak reads of short codes do not back anything)."""
-        if len(cand.code) >= 6:
+        if _is_long(cand.code, cand.shape):
             return len(cand.times)
         return sum(conf >= self._c.min_read_confidence for conf in cand.confidences)
 

@@ -9,8 +9,8 @@ from diagnostics.extract import CodeRead
 FRAME = np.zeros((40, 60, 3), np.uint8)
 
 
-def read(code: str, conf: float = 0.8, pattern: str = "hresult") -> CodeRead:
-    return CodeRead(code, pattern, "windows", conf, f"Error code: {code}", f"Error code: {code}\nmessage")
+def read(code: str, conf: float = 0.8, shape: str = "hex") -> CodeRead:
+    return CodeRead(code, shape, "windows", conf, f"Error code: {code}", f"Error code: {code}\nmessage")
 
 
 def frame(v: int) -> np.ndarray:
@@ -28,16 +28,16 @@ def test_two_agreeing_reads_confirm_once():
 
 def test_best_frame_and_time_are_kept():
     c = Consensus(DiagnosticsConfig())
-    c.add([read("E-204", 0.7, "e-dash")], frame(1), 2.0)
-    c.add([read("E-204", 0.9, "e-dash")], frame(2), 2.3)
-    assert c.add([read("E-204", 0.5, "e-dash")], frame(3), 2.6) == []  # already confirmed at 2.3
+    c.add([read("E-204", 0.7, "prefixed")], frame(1), 2.0)
+    c.add([read("E-204", 0.9, "prefixed")], frame(2), 2.3)
+    assert c.add([read("E-204", 0.5, "prefixed")], frame(3), 2.6) == []  # already confirmed at 2.3
 
 
 def test_best_frame_is_the_most_confident_one():
     c = Consensus(DiagnosticsConfig(confirm_reads=3))
-    c.add([read("E-204", 0.7, "e-dash")], frame(1), 2.0)
-    c.add([read("E-204", 0.9, "e-dash")], frame(2), 2.3)
-    (done,) = c.add([read("E-204", 0.6, "e-dash")], frame(3), 2.6)
+    c.add([read("E-204", 0.7, "prefixed")], frame(1), 2.0)
+    c.add([read("E-204", 0.9, "prefixed")], frame(2), 2.3)
+    (done,) = c.add([read("E-204", 0.6, "prefixed")], frame(3), 2.6)
     assert done.frame_time == 2.3 and done.confidence == 0.9 and int(done.frame[0, 0, 0]) == 2
 
 
@@ -50,7 +50,7 @@ def test_single_very_confident_read_confirms():
 def test_low_confidence_reads_are_ignored():
     c = Consensus(DiagnosticsConfig(min_read_confidence=0.5, min_long_read_confidence=0.2))
     for t in range(5):
-        assert c.add([read("E5", 0.4, "appliance")], FRAME, float(t)) == []  # short: needs 0.5
+        assert c.add([read("E5", 0.4, "prefixed")], FRAME, float(t)) == []  # short: needs 0.5
         assert c.add([read("0x80070005", 0.1)], FRAME, float(t)) == []  # long: needs 0.2
     assert [d.code for d in c.add([read("0x80070005", 0.3)], FRAME, 5.0)] == []
     assert [d.code for d in c.add([read("0x80070005", 0.3)], FRAME, 5.3)] == ["0x80070005"]
@@ -59,23 +59,23 @@ def test_low_confidence_reads_are_ignored():
 def test_weak_reads_of_a_catalogued_short_code_add_up_to_their_share():
     cfg = DiagnosticsConfig(min_read_confidence=0.45, min_weak_read_confidence=0.1)
     c = Consensus(cfg, known_codes=frozenset({"E:46"}))
-    assert c.add([read("E:46", 0.43, "e-colon")], FRAME, 1.0) == []
-    assert c.add([read("E:46", 0.05, "e-colon")], FRAME, 1.3) == []  # below the weak floor: not counted
-    assert c.add([read("E:46", 0.43, "e-colon")], FRAME, 1.6) == []  # two reads, but only 0.86 of 0.9
-    (done,) = c.add([read("E:46", 0.14, "e-colon")], FRAME, 1.9)
+    assert c.add([read("E:46", 0.43, "prefixed")], FRAME, 1.0) == []
+    assert c.add([read("E:46", 0.05, "prefixed")], FRAME, 1.3) == []  # below the weak floor: not counted
+    assert c.add([read("E:46", 0.43, "prefixed")], FRAME, 1.6) == []  # two reads, but only 0.86 of 0.9
+    (done,) = c.add([read("E:46", 0.14, "prefixed")], FRAME, 1.9)
     assert done.code == "E:46" and done.confidence == 0.43 and done.frames_seen == 3
 
 
 def test_weak_reads_of_an_unknown_short_code_never_confirm():
     c = Consensus(DiagnosticsConfig(min_read_confidence=0.45), known_codes=frozenset({"E-000"}))
     for t in range(6):
-        assert c.add([read("E-666", 0.4, "e-dash")], FRAME, t / 3) == []
+        assert c.add([read("E-666", 0.4, "prefixed")], FRAME, t / 3) == []
 
 
 def test_a_weak_read_asks_for_another_look():
     c = Consensus(DiagnosticsConfig(min_read_confidence=0.45, confirm_window_s=8.0))
     assert not c.pending(0.0)
-    c.add([read("E5", 0.2, "appliance")], FRAME, 1.0)
+    c.add([read("E5", 0.2, "prefixed")], FRAME, 1.0)
     assert c.pending(1.4) and not c.pending(9.5)
 
 
@@ -94,29 +94,29 @@ def test_one_unclear_read_of_a_catalogued_code_and_a_misread_do_not():
 
 def test_two_reads_of_a_confusable_spelling_of_a_catalogued_code_are_not_enough():
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"E-000"}))
-    assert c.add([read("E-668", 0.85, "e-dash")], FRAME, 0.6) == []
-    assert c.add([read("E-668", 0.85, "e-dash")], FRAME, 1.0) == []
+    assert c.add([read("E-668", 0.85, "prefixed")], FRAME, 0.6) == []
+    assert c.add([read("E-668", 0.85, "prefixed")], FRAME, 1.0) == []
 
 
 def test_weak_misreads_back_one_clear_read_of_a_catalogued_short_code():
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"E-000"}))
     for t in (0.6, 1.0, 1.4):
-        assert c.add([read("E-009", 0.3, "e-dash")], FRAME, t) == []
-    (done,) = c.add([read("E-000", 0.85, "e-dash")], FRAME, 1.8)
+        assert c.add([read("E-009", 0.3, "prefixed")], FRAME, t) == []
+    (done,) = c.add([read("E-000", 0.85, "prefixed")], FRAME, 1.8)
     assert done.code == "E-000"
 
 
 def test_weak_reads_of_an_uncatalogued_short_code_do_not_confirm_it():
     c = Consensus(DiagnosticsConfig(min_read_confidence=0.45))
     for t in (0.6, 1.0, 1.4, 1.8):
-        assert c.add([read("E-123", 0.3, "e-dash")], FRAME, t) == []
+        assert c.add([read("E-123", 0.3, "prefixed")], FRAME, t) == []
 
 
 def test_reads_outside_the_window_do_not_add_up():
     c = Consensus(DiagnosticsConfig(confirm_window_s=2.0))
-    assert c.add([read("SC542", pattern="sc")], FRAME, 0.0) == []
-    assert c.add([read("SC542", pattern="sc")], FRAME, 5.0) == []
-    assert [d.code for d in c.add([read("SC542", pattern="sc")], FRAME, 6.0)] == ["SC542"]
+    assert c.add([read("SC542", shape="prefixed")], FRAME, 0.0) == []
+    assert c.add([read("SC542", shape="prefixed")], FRAME, 5.0) == []
+    assert [d.code for d in c.add([read("SC542", shape="prefixed")], FRAME, 6.0)] == ["SC542"]
 
 
 def test_misread_of_confirmed_code_is_suppressed():
@@ -129,20 +129,20 @@ def test_misread_of_confirmed_code_is_suppressed():
 
 def test_majority_wins_among_near_variants():
     c = Consensus(DiagnosticsConfig(confirm_reads=2), known_codes=frozenset({"E-000"}))
-    c.add([read("E-000", pattern="e-dash")], FRAME, 0.8)
-    c.add([read("E-900", pattern="e-dash")], FRAME, 1.2)
+    c.add([read("E-000", shape="prefixed")], FRAME, 0.8)
+    c.add([read("E-900", shape="prefixed")], FRAME, 1.2)
     # E-900 is one glyph from a catalogued code, so two or three reads are not enough for it...
-    assert c.add([read("E-900", pattern="e-dash")], FRAME, 1.6) == []
-    assert c.add([read("E-900", pattern="e-dash")], FRAME, 1.8) == []
+    assert c.add([read("E-900", shape="prefixed")], FRAME, 1.6) == []
+    assert c.add([read("E-900", shape="prefixed")], FRAME, 1.8) == []
     # ...and the catalogued reading confirms as soon as it agrees again.
-    assert [d.code for d in c.add([read("E-000", pattern="e-dash")], FRAME, 2.0)] == ["E-000"]
-    assert c.add([read("E-900", pattern="e-dash")], FRAME, 2.4) == []
+    assert [d.code for d in c.add([read("E-000", shape="prefixed")], FRAME, 2.0)] == ["E-000"]
+    assert c.add([read("E-900", shape="prefixed")], FRAME, 2.4) == []
 
 
 def test_different_codes_are_independent():
     c = Consensus(DiagnosticsConfig())
-    c.add([read("E-204", pattern="e-dash"), read("SC542", pattern="sc")], FRAME, 0.0)
-    done = c.add([read("E-204", pattern="e-dash"), read("SC542", pattern="sc")], FRAME, 0.4)
+    c.add([read("E-204", shape="prefixed"), read("SC542", shape="prefixed")], FRAME, 0.0)
+    done = c.add([read("E-204", shape="prefixed"), read("SC542", shape="prefixed")], FRAME, 0.4)
     assert sorted(d.code for d in done) == ["E-204", "SC542"]
     assert c.confirmed_codes == {"E-204", "SC542"}
 
@@ -159,33 +159,33 @@ def test_near_variant():
 def test_misreads_of_a_catalogued_code_back_its_own_read():
     # OCR keeps reading the C of 49.4C02 as 0 or the 2 as 7: the screen is read often, the right spelling rarely.
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02"}))
-    assert c.add([read("49.4002", pattern="hp")], FRAME, 0.6) == []
-    assert c.add([read("49.4007", pattern="hp")], FRAME, 1.0) == []
-    (done,) = c.add([read("49.4C02", pattern="hp")], FRAME, 1.4)
+    assert c.add([read("49.4002", shape="dotted")], FRAME, 0.6) == []
+    assert c.add([read("49.4007", shape="dotted")], FRAME, 1.0) == []
+    (done,) = c.add([read("49.4C02", shape="dotted")], FRAME, 1.4)
     assert done.code == "49.4C02"
     for t in (1.8, 2.2, 2.6, 3.0, 3.4):  # later misreads, one or two glyphs off, are not new codes
-        assert c.add([read("49.4002", pattern="hp"), read("49.4007", pattern="hp")], FRAME, t) == []
+        assert c.add([read("49.4002", shape="dotted"), read("49.4007", shape="dotted")], FRAME, t) == []
 
 
 def test_misreads_alone_never_confirm_the_catalogued_code():
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02"}))
     for t in (0.6, 1.0, 1.4):
-        assert c.add([read("49.4002", pattern="hp")], FRAME, t) == []
+        assert c.add([read("49.4002", shape="dotted")], FRAME, t) == []
     assert "49.4C02" not in c.confirmed_codes
 
 
 def test_a_misread_reaching_its_count_yields_to_the_catalogued_reading():
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02"}))
-    assert c.add([read("49.4C02", pattern="hp")], FRAME, 0.2) == []
-    confirmed = [d.code for t in (0.6, 1.0, 1.4, 1.8) for d in c.add([read("49.4002", pattern="hp")], FRAME, t)]
+    assert c.add([read("49.4C02", shape="dotted")], FRAME, 0.2) == []
+    confirmed = [d.code for t in (0.6, 1.0, 1.4, 1.8) for d in c.add([read("49.4002", shape="dotted")], FRAME, t)]
     assert confirmed == ["49.4C02"]
 
 
 def test_a_known_code_far_from_the_misreads_is_not_backed_by_them():
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"49.4C02", "79.04"}))
-    c.add([read("49.4002", pattern="hp")], FRAME, 0.6)
-    c.add([read("49.4007", pattern="hp")], FRAME, 1.0)
-    assert c.add([read("79.04", pattern="hp")], FRAME, 1.4) == []
+    c.add([read("49.4002", shape="dotted")], FRAME, 0.6)
+    c.add([read("49.4007", shape="dotted")], FRAME, 1.0)
+    assert c.add([read("79.04", shape="dotted")], FRAME, 1.4) == []
 
 
 def test_confusion_variants():
@@ -200,12 +200,36 @@ def test_confusion_variants():
 
 def test_confusion_variants_of_a_reported_code_are_not_new_codes():
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"13.20.00"}))
-    c.add([read("13.20.00", pattern="hp")], FRAME, 1.0)
-    assert [d.code for d in c.add([read("13.20.00", pattern="hp")], FRAME, 1.4)] == ["13.20.00"]
+    c.add([read("13.20.00", shape="dotted")], FRAME, 1.0)
+    assert [d.code for d in c.add([read("13.20.00", shape="dotted")], FRAME, 1.4)] == ["13.20.00"]
     for t in (1.8, 2.2, 2.6, 3.0):
-        assert c.add([read("13.26.66", pattern="hp")], FRAME, t) == []
+        assert c.add([read("13.26.66", shape="dotted")], FRAME, t) == []
 
 
 def test_a_confusion_variant_of_a_catalogued_code_needs_more_reads():
     c = Consensus(DiagnosticsConfig(), known_codes=frozenset({"SC990-01"}))
-    assert [d.code for t in (0.6, 1.0, 1.4) for d in c.add([read("SC338-81", pattern="sc")], FRAME, t)] == []
+    assert [d.code for t in (0.6, 1.0, 1.4) for d in c.add([read("SC338-81", shape="prefixed")], FRAME, t)] == []
+
+
+def test_weak_reads_of_an_uncatalogued_number_group_never_confirm():
+    # 024-371 is seven characters, but a grouped number read weakly twice may be two misreads of anything.
+    c = Consensus(DiagnosticsConfig(min_read_confidence=0.45, min_long_read_confidence=0.15))
+    for t in range(6):
+        assert c.add([read("024-371", 0.3, "grouped")], FRAME, t / 3) == []
+    assert [d.code for d in c.add([read("024-371", 0.6, "grouped")], FRAME, 2.1)] == []
+    assert [d.code for d in c.add([read("024-371", 0.6, "grouped")], FRAME, 2.4)] == ["024-371"]
+
+
+def test_weak_reads_of_a_long_specific_code_add_up():
+    c = Consensus(DiagnosticsConfig(min_read_confidence=0.45, min_long_read_confidence=0.15))
+    assert c.add([read("E000007-0001", 0.3, "prefixed")], FRAME, 0.0) == []
+    assert [d.code for d in c.add([read("E000007-0001", 0.3, "prefixed")], FRAME, 0.4)] == ["E000007-0001"]
+
+
+def test_misreads_of_each_other_confirm_one_uncatalogued_code():
+    c = Consensus(DiagnosticsConfig())
+    confirmed = []
+    for t in (0.0, 0.4, 0.8, 1.2, 1.6, 2.0):
+        confirmed += [d.code for d in c.add([read("U4-01", 0.8, "prefixed"), read("U4-07", 0.7, "prefixed")],
+                                            FRAME, t)]
+    assert confirmed == ["U4-01"]  # the rival spelling of the same screen is a misread, not a second code
