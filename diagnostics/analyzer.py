@@ -116,6 +116,10 @@ class FrameAnalyzer:
             seg_lines = read_seven_segment(ocr_in)
             passes.append("segments")
             seg_reads = extract_codes(seg_lines, known, threshold)
+            if not _few_tokens(lines):
+                # Text was read but held no code: two segment letters decoded from it (a bluescreen's ":(" as
+                # bE) are blobs, not a panel; a code with a digit is still trusted.
+                seg_reads = [r for r in seg_reads if r.shape != "letters"]
             if seg_reads:
                 lines, reads = seg_lines, seg_reads
         if not reads and bare_displays and _few_tokens(lines):

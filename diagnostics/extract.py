@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from diagnostics.context import has_keyword, is_large, median_height
-from diagnostics.grammar import CodeMatch, find_codes
+from diagnostics.context import has_keyword, is_keyword, is_large, median_height
+from diagnostics.grammar import CodeMatch, find_codes, prepare_line
 from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.ocr import OcrLine, OcrWord
 
@@ -21,9 +22,10 @@ OWN_LINE = 0.2  # codes tend to stand on a line of their own (with at most a key
 LARGE = 0.3  # ... and to be drawn larger than the message around them
 BARE_DISPLAY = 0.6  # a panel showing nothing but the token (segment displays): only shapes with a letter
 CATALOGUED = 0.4  # the catalog knows this spelling: a doubted shape is still a code (79.04 under an error title)
+KEYWORD_MIN_CONFIDENCE = 0.4  # a keyword read less surely than this is as likely garbage shaped like a word
 REPAIR_EVIDENCE = 0.05  # each repaired glyph makes the reading a little less certain to be a code
 _NUMBER_SHAPES = frozenset({"numeric", "grouped", "dotted"})  # a screen showing only a number is a reading
-_TWO_GLYPHS = 2  # codes this short (dE, 5E, E5) hide in any text: they must stand out or be labelled
+_TWO_GLYPHS = 2  # codes this short (dE, 5E, E5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class Scored:
     line: OcrLine
     score: float
     screen_keyword: bool
+    standing_out: bool  # long enough, or labelled, on its own line, large or on a bare display
 
 
 def screen_text(lines: list[OcrLine]) -> str:
@@ -67,8 +70,29 @@ def _words_of(line: OcrLine, match: CodeMatch) -> list[OcrWord]:
     return [w for w in line.words if w.text and (raw in w.text or (len(w.text) >= 2 and w.text in raw))]
 
 
+def _trusted_text(line: OcrLine) -> str:
+    """The line's words read well enough to vouch as a keyword (garbled CJK read as Latin gives "ERR" at 0.15)."""
+    if not line.words:
+        return line.text
+    return " ".join(w.text for w in line.words if w.confidence >= KEYWORD_MIN_CONFIDENCE)
+
+
+def _only_keywords(text: str) -> bool:
+    """True when text holds nothing but error keywords and punctuation ("Error code:")."""
+    return all(has_keyword(tok) for tok in text.split() if any(ch.isalnum() for ch in tok))
+
+
+def _keyword_vouches(line: OcrLine, match: CodeMatch, code_words: list[OcrWord]) -> bool:
+    """A keyword before the code counts unless it was read unsurely (the code's own prefix, ERR-1024, always)."""
+    prefix = re.match(r"[^\W\d_]+", match.raw)
+    if prefix and is_keyword(prefix.group(0)) or not code_words or not line.words:
+        return True
+    first = line.words.index(code_words[0])
+    return first == 0 or line.words[first - 1].confidence >= KEYWORD_MIN_CONFIDENCE
+
+
 def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
-    text = "\n".join(ln.text for ln in lines)
+    text = "\n".join(_trusted_text(ln) for ln in lines)
     screen_kw = has_keyword(text)
     bare = _is_bare_display(lines)
     typical = median_height([w for ln in lines for w in ln.words])
@@ -77,14 +101,18 @@ def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
         matches = find_codes(ln.text, known=known)
         if not matches:
             continue
-        line_kw = has_keyword(ln.text)
-        own_line = len(ln.text.split()) <= 2
+        line_kw = has_keyword(_trusted_text(ln))
+        prepared = prepare_line(ln.text)
         for m in matches:
-            large = any(is_large(w, typical) for w in _words_of(ln, m))
-            if len(m.code) <= _TWO_GLYPHS and not (m.keyword_before or own_line or large or bare):
-                continue
+            code_words = _words_of(ln, m)
+            # On a line of its own: nothing else on the line but keywords ("Error code: X", "X").
+            own_line = _only_keywords(prepared[:m.start] + " " + prepared[m.end:])
+            large = any(is_large(w, typical) for w in code_words)
+            before = m.keyword_before and _keyword_vouches(ln, m, code_words)
+            # Codes this short hide in any text: they count only when they stand out or are labelled.
+            standing_out = len(m.code) > _TWO_GLYPHS or before or own_line or large or bare
             score = m.prior - REPAIR_EVIDENCE * m.repairs
-            if m.keyword_before:
+            if before:
                 score += KEYWORD_BEFORE
             elif line_kw:
                 score += KEYWORD_ON_LINE
@@ -97,7 +125,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
                 score += BARE_DISPLAY
             if m.known:
                 score += CATALOGUED
-            out.append(Scored(m, ln, score, screen_kw or bare))
+            out.append(Scored(m, ln, score, screen_kw or bare, standing_out))
     return out
 
 
@@ -119,7 +147,7 @@ def extract_codes(lines: list[OcrLine], known: KnownCodes = NO_CODES,
     text = screen_text(lines)
     best: dict[str, CodeRead] = {}
     for s in _score_all(lines, known):
-        if s.score < threshold:
+        if s.score < threshold or not s.standing_out:
             continue
         m = s.match
         conf = max(0.0, min(1.0, _code_confidence(s.line, m)) - REPAIR_PENALTY * m.repairs)

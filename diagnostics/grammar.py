@@ -43,7 +43,7 @@ PRIOR = {
     "prefixed-sep2": 0.75,  # AL-12, E:51: two digits after the separator
     "prefixed-long": 0.8,  # SC542, P0420, F0002: prefix and 3+ digits (also model numbers: M404)
     "prefixed-short": 0.5,  # E5, CH05, H6: appliance codes, but also channel and program numbers
-    "spaced": 0.6,  # ALM 021, SC 542: a prefix word and a number, as often a label and a count
+    "spaced": 0.45,  # ALM 021, SC 542: a prefix word and a number, as often a label and a count (BR 40)
     "dotted-hex": 0.9,  # 49.4C02, 13.B2.D2: a hex letter after the dot is no decimal number
     "dotted3": 0.7,  # 13.20.00: three groups (dates with a year are ordinary and removed before)
     "dotted": 0.5,  # 79.04: as much a decimal reading as a code (alone under an error title: a code)
@@ -55,6 +55,7 @@ PRIOR = {
 }
 EXTRA_GROUP = 0.2  # a second dash group (SC990-01, E000007-0001) makes a prefixed code more specific
 MAX_TOKEN = 16  # alphanumerics; longer runs are serials, hashes or URLs
+_SEGMENT_LOWER = frozenset("bcdhnortu")  # letters seven-segment displays draw in lower case (dE, bE, nF)
 MODEL_MIN_LEN = 7  # four letter/digit runs make a model name only this long (P0A80 is an OBD code)
 MAX_PREFIX = 4  # letters before the digits (ERR, ALM, SC, P); longer is a word
 # Screen words in capitals that look like a prefix (ECO 40, MAX 100) or a two-letter segment code (ON, HI).
@@ -102,8 +103,14 @@ def _changed(read: str, fixed: str) -> bool:
 _HEX = re.compile(r"[0O@oQ°D][xX×%kK]([0-9A-Fa-fOoIl|!SsZzGgTQ]{1,8})")
 
 
+# The 0 of 0x lost at a blurred left edge (x8007045D): eight hex digits after the x still say HRESULT.
+_HEX_NO_ZERO = re.compile(r"[xX]([0-9A-Fa-fOoIl|!SsZzGgTQ]{4,8})")  # fewer than 8: a short hex, never X800704
+
+
 def _parse_hex(token: str) -> _Parsed | None:
-    m = _HEX.fullmatch(token)
+    if _HEX_NO_ZERO.fullmatch(token):
+        token = "?" + token  # counted as one repair below
+    m = _HEX.fullmatch(token) or (re.fullmatch(r"\?[xX](.{4,8})", token) if token[0] == "?" else None)
     if m is None:
         return None
     body = "".join(_fix(c, HEX_FIX) for c in m.group(1))
@@ -231,6 +238,8 @@ def parse(token: str) -> _Parsed | None:
     elif seps:
         shape, key = "grouped", "grouped"
     elif body.isdigit():
+        if len(body) < 2:
+            return None  # a lone digit after "Error code:" is the first glyph of a code split by OCR
         shape, key = "numeric", "numeric"
     elif len(body) <= 3:
         shape, key = "short", "short"
@@ -268,9 +277,18 @@ class Token:
     end: int
 
 
+_SPLIT_HEX = re.compile(r"(?<![0-9A-Za-z])([0O@]?[xX][0-9A-Fa-fOo]{2,7})\s+([0-9A-Fa-fOo]{1,6})(?![0-9A-Za-z])")
+
+
+def _join_hex(m: re.Match[str]) -> str:
+    """0x800704 45D: a space OCR put inside an HRESULT; joined only when the pieces make exactly eight digits."""
+    digits = len(m.group(1)) - m.group(1).lower().index("x") - 1 + len(m.group(2))
+    return m.group(1) + m.group(2) if digits == 8 else m.group(0)
+
+
 def prepare_line(line: str) -> str:
     """The line with a code's split punctuation joined and Chinese/Japanese text spaced from Latin."""
-    return _SPLIT_AT_PUNCT.sub("", _CJK_BORDER.sub(" ", line))
+    return _SPLIT_HEX.sub(_join_hex, _SPLIT_AT_PUNCT.sub("", _CJK_BORDER.sub(" ", line)))
 
 
 def tokens(line: str) -> list[Token]:
@@ -349,11 +367,14 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
     if parsed is None:
         return None
     catalogued = known.match(parsed.code, tok.text) if len(known) else None
+    if catalogued is not None and len(catalogued) <= 2 and catalogued.upper() != parsed.code:
+        catalogued = None  # two glyphs collide with too much (Ui is no U1): only their exact spelling counts
     before = assume_keyword or keyword_before(line, tok.start)
     if parsed.prefix and parsed.shape == "prefixed" and is_keyword(parsed.prefix):
         before = True  # ERR-1024, ALM021: the prefix says what it is
-    if parsed.shape == "letters" and (parsed.code in _WORDS or tok.text.islower()):
-        return None  # ON, HI, and lower-case words (be, de, le) of a sentence, catalogued or not
+    if parsed.shape == "letters" and (parsed.code in _WORDS or tok.text.islower()
+                                      or any(c.islower() and c not in _SEGMENT_LOWER for c in tok.text)):
+        return None  # ON, HI, lower-case words (be, de) and letters no segment display draws (Ui), catalogued or not
     if catalogued is None and parsed.shape == "model":
         return None
     if parsed.shape == "model":
