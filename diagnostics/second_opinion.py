@@ -48,7 +48,8 @@ def second_opinion(reader: LineReader, crop: np.ndarray, text: str, confidence: 
     theirs, ours = _repairs(other.text.replace(" ", "")), _repairs(text)
     if theirs is None:
         return text
-    # The second reading wins when only it shows a code, or when its code needed fewer repairs.
-    if ours is None or theirs < ours:
+    # The second reading wins when only it shows a code, or when its code needed fewer repairs, or as many and it
+    # is the surer one: the open grammar parses most misreads as some clean code (S899 for SC899).
+    if ours is None or theirs < ours or (theirs == ours and other.confidence > confidence):
         return other.text.replace(" ", "")
     return text
