@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import distinct, func, insert, select, update
+from sqlalchemy import distinct, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,7 +15,8 @@ from tickets.records import CatalogAction, CatalogEditRecord, UncataloguedCode
 from tickets.schema import audit_log, catalog_edits, findings, utcnow
 
 UncataloguedSort = Literal["count", "recent"]
-_VERSION_RETRIES = 5  # two nodes saving at once may pick the same next version; the unique index makes one retry
+_VERSION_RETRIES = 5  # should two saves still pick the same next version, the unique index makes one retry
+_VERSION_LOCK = 0x1E45_CA7A  # PostgreSQL advisory lock serialising version allocation (SQLite serialises writers)
 
 
 class CatalogEdits:
@@ -44,6 +45,8 @@ class CatalogEdits:
             now = utcnow()
             try:
                 async with self._engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":  # held until this transaction ends
+                        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _VERSION_LOCK})
                     version = 1 + int((await conn.execute(
                         select(func.coalesce(func.max(catalog_edits.c.version), 0)))).scalar_one())
                     values = dict(vendor=vendor, device=device, title=title, cause=cause, remedy=remedy,

@@ -126,3 +126,28 @@ async def test_migrated_postgres_schema_matches_the_table_definitions(pg_store: 
     async with pg_store._engine.connect() as conn:
         diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), metadata))
     assert diff == []
+
+
+async def test_catalog_edits_on_postgres(pg_store: TicketStore, pg_url: str, tmp_path: Path) -> None:
+    # a second store is a second node: concurrent saves must still get distinct, increasing versions
+    other = TicketStore(pg_url, tmp_path / "other")
+    try:
+        common = {"vendor": "Acme", "device": "washer", "cause": "c", "remedy": "r", "severity": "info",
+                  "deleted": False, "action": "created"}
+        before = await pg_store.catalog.latest_version()
+        saved = await asyncio.gather(*(store.catalog.save(family="pg-washer", code=f"E{i}", title=f"t{i}",
+                                                          actor=f"tech-{i}", **common)  # type: ignore[arg-type]
+                                       for i, store in enumerate([pg_store, other] * 4)))
+        assert sorted(r.version for r in saved) == list(range(before + 1, before + 9))
+        assert [r.code for r in await other.catalog.since(before)] == [r.code for r in
+                                                                        sorted(saved, key=lambda r: r.version)]
+        ticket = await pg_store.create_ticket("pg", created_by="t")
+        session = await pg_store.create_session(ticket.id, created_by="t")
+        first = await pg_store.attach_finding(session.id, new_finding("PG-1", seed=1, known=False, family="g"))
+        last = await pg_store.attach_finding(session.id, new_finding("PG-1", seed=2, known=False, family="g"))
+        items, total = await other.catalog.uncatalogued(lambda code: code != "PG-1")
+        assert total == 1 and items[0].count == 2 and items[0].sessions == 1
+        assert (items[0].first_seen, items[0].last_seen, items[0].snapshot_id) == (
+            first.created_at, last.created_at, last.snapshot_id)
+    finally:
+        await other.close()
