@@ -40,7 +40,8 @@ def capped_server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 def analysed_frames(server: ServerProcess) -> float:
     """Frames the live analysis of this server has read so far (from /metrics)."""
-    for line in httpx.get(f"{server.url}/metrics", timeout=30).text.splitlines():
+    for line in httpx.get(f"{server.url}/metrics", timeout=30,
+                             headers={"Authorization": f"Bearer {server.technician_token()}"}).text.splitlines():
         if line.startswith('lensdesk_analysis_frames_total{outcome="analysed"}'):
             return float(line.split()[-1])
     raise AssertionError("no analysed-frames metric")
