@@ -244,8 +244,11 @@ def _group_line(name: str, rs: list[ClipResult]) -> str:
     return "  ".join(parts)
 
 
-def open_report(results: list[ClipResult]) -> None:
-    """Recall and false codes of an open set: tuned vs held-out families, per family, per format."""
+def open_report(results: list[ClipResult], reveal_held_out: bool = False) -> None:
+    """Recall and false codes of an open set: tuned vs held-out families, per family, per format.
+
+    Held-out families get their aggregate lines only, unless reveal_held_out (the final run): their misses
+    are not to be examined while the reader is tuned."""
     from bench.synth.formats import HELD_OUT_FAMILIES
 
     def split_of(r: ClipResult) -> str:
@@ -260,7 +263,9 @@ def open_report(results: list[ClipResult]) -> None:
     cpu = {h: [m for r in results if r.label["height"] == h for m in r.cpu] for h in (360, 720)}
     print(f"CPU ms per analysed frame (one core): 720p median {pct(cpu[720], 50):.1f} p95 {pct(cpu[720], 95):.1f} | "
           f"360p median {pct(cpu[360], 50):.1f} p95 {pct(cpu[360], 95):.1f}")
-    print("per family:")
+    if not reveal_held_out and any(split_of(r) == "held-out" for r in results):
+        results = [r for r in results if split_of(r) == "tuned"]  # the set's negatives are held out with it
+    print("per family:" + ("" if reveal_held_out else " (held-out families hidden; --reveal-held-out at the end)"))
     for family in sorted({str(r.label["family"]) for r in results}):
         rs = [r for r in results if r.label["family"] == family]
         print("  " + _group_line(f"{family} [{split_of(rs[0])}]", rs))
@@ -303,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-frames", type=int, default=2, help="frames per clip for plain pytesseract")
     ap.add_argument("--limit", type=int, default=0, help="only the first N clips (0 = all)")
     ap.add_argument("--jobs", type=int, default=1, help="clips analysed in parallel (worker processes)")
+    ap.add_argument("--reveal-held-out", action="store_true",
+                    help="open sets: also list held-out families' formats and misses (only for the final run)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="override a DiagnosticsConfig tunable, e.g. --set min_sharpness=20 (repeatable)")
     ap.add_argument("--examples", type=Path, help="replay labelled examples exported by `lensdesk examples export`")
@@ -324,7 +331,6 @@ def main(argv: list[str] | None = None) -> int:
         labels = labels[: args.limit]
     config = replace(DiagnosticsConfig(languages=args.languages, tessdata_path=args.tessdata),
                      **_overrides(args.set))
-    engine = TesserocrEngine(config.tessdata_path, config.languages)
     print(f"bench set: {len(labels)} clips ({sum(1 for lb in labels if lb['code'])} with a code), "
           f"sampling {config.sample_fps} fps, languages {config.languages}, OMP_THREAD_LIMIT=1, cv2 threads 1")
     if any(lb.get("format") for lb in labels):  # an open set: its own report, no baselines
@@ -334,8 +340,9 @@ def main(argv: list[str] | None = None) -> int:
                 results = list(pool.map(_run_file, [args.data] * len(labels), labels, [config] * len(labels)))
         else:
             results = [_run_file(args.data, lb, config) for lb in labels]
-        open_report(results)
+        open_report(results, args.reveal_held_out)
         return 0
+    engine = TesserocrEngine(config.tessdata_path, config.languages)
     clips = {lb["file"]: decode_clip(args.data / lb["file"]) for lb in labels}
     ours = [run_pipeline(clips[lb["file"]], lb, config, engine) for lb in labels]
     summary("lensdesk diagnostics (tesserocr)", ours)

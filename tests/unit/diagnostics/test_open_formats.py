@@ -156,3 +156,18 @@ def test_fonts_and_layouts():
         again = render_open_screen(content, style, (640, 360), np.random.default_rng(1))
         assert img.shape == (360, 640, 3) and img.dtype == np.uint8 and np.array_equal(img, again)
         assert img.std() > 5, layout  # something was drawn
+
+
+def test_comparison_rule_of_the_bench():
+    from bench.ocr_accuracy import ClipResult
+
+    def result(code: str, accept: list[str], reported: list[str]) -> ClipResult:
+        return ClipResult({"code": code, "accept": accept}, reported)
+
+    assert result("ERR 105", ["ERR 105", "105"], ["err105"]).hit
+    assert result("ERR 105", ["ERR 105", "105"], ["105"]).hit
+    hit_and_false = result("E:83", ["E:83"], ["E83", "E:83"])
+    assert hit_and_false.hit and hit_and_false.false_code  # separators count: E83 is another code
+    assert not result("F.28", ["F.28"], ["F28"]).hit
+    assert result("", [], ["12.03"]).false_code and not result("", [], []).false_code
+    assert result("SC542", [], ["SC542"]).hit  # catalog-set labels carry no accept list
