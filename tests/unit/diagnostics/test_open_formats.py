@@ -171,3 +171,19 @@ def test_comparison_rule_of_the_bench():
     assert not result("F.28", ["F.28"], ["F28"]).hit
     assert result("", [], ["12.03"]).false_code and not result("", [], []).false_code
     assert result("SC542", [], ["SC542"]).hit  # catalog-set labels carry no accept list
+
+
+@pytest.mark.slow
+def test_open_clip_is_filmed_encoded_and_labelled(tmp_path):
+    from bench.make_dataset import make_open_one
+    from bench.synth.codec import decode_clip
+
+    specs = plan_open(["pos"], 12, 1, 1, ((640, 360),))
+    positive, negative = specs[0], specs[-1]
+    label = make_open_one(positive, tmp_path)
+    assert label.code == positive.content.code and label.format == "pos-err-space" and label.family == "pos"
+    assert label.accept == positive.content.accept and label.accept[1] == label.code.split(" ")[1]
+    frames = decode_clip(tmp_path / label.file)
+    assert len(frames) == 30 and frames[-1][1].shape == (360, 640, 3)
+    empty = make_open_one(negative, tmp_path)
+    assert empty.code == "" and empty.accept == () and empty.format == NEGATIVE
