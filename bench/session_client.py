@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ class SignalingClient:
     _reader: asyncio.Task[None] | None = None
     _answers: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     welcome: dict[str, Any] | None = None
+    offer_sent_at: float | None = None  # monotonic time the latest offer was sent
 
     async def connect(self) -> dict[str, Any]:
         """Open the socket and join; returns the welcome message (raises on a refusal)."""
@@ -65,7 +67,9 @@ class SignalingClient:
 
     async def negotiate(self, peer: SyntheticCustomer | SyntheticTechnician) -> None:
         """Offer from the peer, wait for the server's answer, apply it."""
-        await self.send({"type": "offer", "sdp": await peer.offer()})
+        sdp = await peer.offer()
+        self.offer_sent_at = time.monotonic()  # the server starts a call's recording on its first offer
+        await self.send({"type": "offer", "sdp": sdp})
         await peer.accept(await asyncio.wait_for(self._answers.get(), 15))
 
     async def wait_for(self, kind: str, timeout_s: float = 30.0) -> dict[str, Any]:

@@ -68,7 +68,8 @@ async def start_call(server: ServerProcess, clip: EncodedClip) -> RunningCall:
     tech_link = SignalingClient(server.url, token, session.session_id)
     await tech_link.connect()  # the first join creates the call
     await tech_link.negotiate(technician)  # the first offer starts its recorder
-    started_by = time.monotonic()
+    assert tech_link.offer_sent_at is not None
+    started_by = tech_link.offer_sent_at
     cust_link = SignalingClient(server.url, session.join_token, session.session_id)
     await cust_link.connect()
     await cust_link.negotiate(customer)
