@@ -79,7 +79,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
             await ctx.on_finding_dismissed(finding)
         return FindingOut.of(finding)
 
-    @router.post("/sessions/{session_id}/snapshots", status_code=201, tags=["findings"])
+    @router.post("/sessions/{session_id}/snapshots", status_code=201, tags=["findings"],
+                 form_limits={"max_files": 1, "max_fields": 8, "max_part_size": 16 * 1024})  # one image, a few fields
     @body_limit(ctx.max_upload_bytes + _MULTIPART_OVERHEAD)  # counted while streaming, before anything is spooled
     async def upload_snapshot(
         session_id: str,

@@ -121,3 +121,14 @@ async def test_issuing_join_links_is_audited(api: Api) -> None:
     issued = [a for a in await api.store.list_audit(session_id=session_id) if a.action == "join_link_issued"]
     assert [a.actor for a in issued] == ["tech-1", "tech-1"]
     assert all(a.detail["expires_at"] for a in issued)
+
+
+async def test_a_snapshot_form_takes_one_file_and_a_few_small_fields(api: Api) -> None:
+    ticket, session_id = await _setup(api)
+    url = f"/api/sessions/{session_id}/snapshots"
+    two_files = [("file", ("a.jpg", make_jpeg(1), "image/jpeg")), ("file", ("b.jpg", make_jpeg(2), "image/jpeg"))]
+    assert (await api.client.post(url, headers=api.tech, files=two_files)).status_code == 400
+    many = {f"x{i}": "1" for i in range(20)}
+    assert (await api.client.post(url, headers=api.tech, files={"file": ("a.jpg", make_jpeg(), "image/jpeg")},
+                                  data=many)).status_code == 400
+    assert await api.store.list_findings(ticket["id"]) == []
