@@ -91,14 +91,15 @@ def _keyword_vouches(line: OcrLine, match: CodeMatch, code_words: list[OcrWord])
     return first == 0 or line.words[first - 1].confidence >= KEYWORD_MIN_CONFIDENCE
 
 
-def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
+def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = False) -> list[Scored]:
+    """Every candidate of the screen with its evidence summed; assume_keyword scores each as if labelled."""
     text = "\n".join(_trusted_text(ln) for ln in lines)
     screen_kw = has_keyword(text)
     bare = _is_bare_display(lines)
     typical = median_height([w for ln in lines for w in ln.words])
     out: list[Scored] = []
     for ln in lines:
-        matches = find_codes(ln.text, known=known)
+        matches = find_codes(ln.text, assume_keyword, known)
         if not matches:
             continue
         line_kw = has_keyword(_trusted_text(ln))
@@ -108,7 +109,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
             # On a line of its own: nothing else on the line but keywords ("Error code: X", "X").
             own_line = _only_keywords(prepared[:m.start] + " " + prepared[m.end:])
             large = any(is_large(w, typical) for w in code_words)
-            before = m.keyword_before and _keyword_vouches(ln, m, code_words)
+            before = m.keyword_before and (assume_keyword or _keyword_vouches(ln, m, code_words))
             # Codes this short hide in any text: they count only when they stand out or are labelled.
             standing_out = len(m.code) > _TWO_GLYPHS or before or own_line or large or bare
             score = m.prior - REPAIR_EVIDENCE * m.repairs
@@ -131,8 +132,9 @@ def _score_all(lines: list[OcrLine], known: KnownCodes) -> list[Scored]:
 
 def lacks_context(lines: list[OcrLine], known: KnownCodes = NO_CODES, threshold: float = DEFAULT_THRESHOLD) -> bool:
     """True when some code-shaped token was only dropped for want of an error keyword (e.g. one in another script)."""
-    return any(not s.screen_keyword and s.score < threshold <= s.score + KEYWORD_BEFORE
-               and s.match.shape not in _NUMBER_SHAPES for s in _score_all(lines, known))
+    # Scored as if each token were labelled: ES (E5 with its 5 read as S) needs its keyword to be a code at all.
+    return any(not s.screen_keyword and s.score >= threshold and s.match.shape not in _NUMBER_SHAPES
+               for s in _score_all(lines, known, assume_keyword=True))
 
 
 def _code_confidence(line: OcrLine, match: CodeMatch) -> float:

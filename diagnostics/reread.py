@@ -63,6 +63,11 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
         keep_first = not after or (bool(before) and (
             (min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE)
             or min(m.repairs for m in after) > min(m.repairs for m in before)))
+        known_before, known_after = any(m.known for m in before), any(m.known for m in after)
+        if known_before != known_after:
+            # A catalogued spelling explains the glyphs better than a clean but unknown one (5C542 -> SC542
+            # against a re-read C542 that lost its S).
+            keep_first = known_before
         text, codes = (word.text, before) if keep_first else (text, after)
         if second is not None:
             better = second_opinion(second, crop, text, word.confidence if keep_first else REREAD_CONFIDENCE)

@@ -162,6 +162,7 @@ def test_confidence_drops_with_repairs_and_text_is_kept():
 def test_lacks_context_asks_for_the_other_language_pass():
     assert lacks_context(_lines("IR AHS E5", "WE BHKE"))  # garbled Chinese keyword before an appliance code
     assert not lacks_context(_lines("Error E5"))
+    assert lacks_context(_lines("SHIRTS ES", "KAS"))  # ES is E5 only with a keyword: the other language may show it
     assert not lacks_context(_lines("Hello world"))
 
 
