@@ -66,6 +66,14 @@ def test_error_screen_becomes_a_finding_on_ticket_and_console(server, pw, techni
         assert SAMPLE.code in customer.inner_text("#shared-code")
         assert "I/O device error" in customer.inner_text("#shared-title")
         assert "confidence" not in customer.inner_text("#shared")
+        # Dismissing it from the console, with the code the technician says is really shown, keeps the snapshot
+        # as a labelled example (the dialog asks for the reason, then for the optional correct code).
+        console.on("dialog", lambda d: d.accept("0x8007045E" if "Correct code" in d.message else "wrong digit"))
+        console.click(f"#findings li[data-code='{SAMPLE.code}'] button:has-text('Dismiss')")
+        console.wait_for_selector(f"#findings li.dismissed[data-code='{SAMPLE.code}']")
+        [example] = httpx.get(f"{server.url}/api/examples", headers=auth).json()["items"]
+        assert (example["source"], example["truth"], example["not_code"]) == ("dismissed", "0x8007045E", SAMPLE.code)
+        assert httpx.get(server.url + example["image_url"], headers=auth).content == snap.content
     finally:
         customer_browser.close()
 
