@@ -120,7 +120,7 @@ def _parse_hex(token: str) -> _Parsed | None:
     return _Parsed("0x" + body, "hex", "hex8" if len(body) == 8 else "hex", repairs, real, "0x")
 
 
-def _split_prefix(seg: str) -> tuple[str, str]:
+def _split_prefix(seg: str, whole: bool) -> tuple[str, str]:
     """A first segment's leading letters and the rest; border letters before digits go to the rest (EO4)."""
     i = 0
     while i < len(seg) and (seg[i].isalpha() or seg[i] in "£€" or (i == 0 and seg[i] == "$")):
@@ -129,7 +129,7 @@ def _split_prefix(seg: str) -> tuple[str, str]:
     if rest[:1].isdigit():
         while len(prefix) > 1 and prefix[-1] in _BORDER_DIGITS:
             prefix, rest = prefix[:-1], prefix[-1] + rest
-    elif not rest and len(prefix) == 2 and prefix[1] in _BORDER_DIGITS and prefix[0] not in _BORDER_DIGITS:
+    elif whole and not rest and len(prefix) == 2 and prefix[1] in _BORDER_DIGITS and prefix[0] not in _BORDER_DIGITS:
         prefix, rest = prefix[:1], prefix[1:]  # ES after "错误代码" is E5; an all-letter ES stays letters otherwise
     return prefix, rest
 
@@ -182,7 +182,7 @@ def parse(token: str) -> _Parsed | None:
     # Dotted service codes start with a decimal group: O4.F5.E2 is 04.F5.E2, not a prefix O.
     dotted = (bool(seps) and all(s == "." for s in seps) and any(c.isdigit() for c in parts[0])
               and all(c.isdigit() or c in DIGIT_FIX for c in parts[0]))
-    prefix, rest = ("", parts[0]) if dotted else _split_prefix(parts[0])
+    prefix, rest = ("", parts[0]) if dotted else _split_prefix(parts[0], whole=len(parts) == 1)
     if len(prefix) > MAX_PREFIX and not rest:
         return None  # a word
     if len(prefix) > MAX_PREFIX:
@@ -236,6 +236,8 @@ def parse(token: str) -> _Parsed | None:
         else:
             key = "dotted3" if len(out_runs) >= 3 else "dotted"
     elif seps:
+        if ":" in seps:
+            return None  # digit groups joined by colons are clock times, even garbled (19:40:281)
         shape, key = "grouped", "grouped"
     elif body.isdigit():
         if len(body) < 2:
@@ -329,7 +331,7 @@ def _pieces(toks: list[Token]) -> tuple[list[Token], list[Token]]:
         for m in _HEX_INSIDE.finditer(tok.text):
             if m.group(0) != tok.text:
                 hexes.append(Token(m.group(0), tok.start + m.start(), tok.start + m.end()))
-        if ":" in tok.text:
+        if ":" in tok.text and any(c.isalpha() for c in tok.text.split(":")[0]):  # label:code, not 19:40:28
             at = 0
             for part in tok.text.split(":"):
                 if part and part != tok.text:

@@ -359,3 +359,12 @@ def test_known_codes_build_fast_for_a_large_catalog():
 def test_parse_keeps_a_clean_code_as_it_is(token):
     parsed = parse(token)
     assert parsed is not None and parsed.code == token.upper().replace("0X", "0x") and parsed.repairs == 0
+
+
+@pytest.mark.parametrize("text", ["19:40:281", "18:15:44E", "12:61", "23:15:07"])
+def test_garbled_clock_times_are_no_codes(text):
+    assert screen("ERROR", f"Logged {text}") == [] and screen("Fault", text) == []
+
+
+def test_a_two_letter_prefix_before_a_dash_stays_letters():
+    assert codes("Error HS-3467") == ["HS-3467"]  # only a whole two-glyph token (ES) may end in a repaired digit
