@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str], Awaitable[None]]
+ReconnectHook = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Subscription(Protocol):
@@ -38,8 +40,22 @@ class Bus(Protocol):
     async def subscribe(self, channel: str, handler: Handler) -> Subscription:
         """Call handler for every message on the channel, in order."""
 
+    def on_reconnect(self, hook: ReconnectHook) -> None:
+        """Run hook each time the bus is back after losing its connection."""
+
+    async def ping(self) -> bool:
+        """True if the shared medium answers now."""
+
+    @property
+    def connected(self) -> bool:
+        """Channels are being delivered right now."""
+
     async def close(self) -> None:
         """Release connections."""
+
+
+class BusUnavailable(Exception):
+    """The shared medium cannot be reached right now (Redis down or restarting); the caller may retry shortly."""
 
 
 class _LocalSubscription:
@@ -77,6 +93,16 @@ class InProcessBus:
         self.handlers.setdefault(channel, []).append(handler)
         return _LocalSubscription(self, channel, handler)
 
+    def on_reconnect(self, hook: ReconnectHook) -> None:
+        """Never called: an in-process bus cannot lose its connection."""
+
+    async def ping(self) -> bool:
+        return True
+
+    @property
+    def connected(self) -> bool:
+        return True
+
     async def close(self) -> None:
         self.handlers.clear()
 
@@ -84,68 +110,203 @@ class InProcessBus:
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
 """
+_SUBSCRIBE_CONFIRM_S = 2.0
+_RECONNECT_FIRST_S = 0.1
+_RECONNECT_MAX_S = 2.0
+_KEEPALIVE = "_keepalive"  # listen() needs one subscription; a node with no channel yet still notices outages
+
+
+class _Channel:
+    """One subscribed channel: its handlers, run in arrival order by one dispatcher task."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.handlers: list[Handler] = []
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.confirmed: asyncio.Event = asyncio.Event()
+        self.task = asyncio.create_task(self._dispatch(), name=f"bus:{name}")
+
+    async def _dispatch(self) -> None:
+        while True:
+            data = await self.queue.get()
+            for handler in list(self.handlers):
+                try:
+                    await handler(data)
+                except Exception:
+                    log.exception("bus handler for %s failed", self.name)
 
 
 class _RedisSubscription:
-    def __init__(self, task: asyncio.Task[None], pubsub: object) -> None:
-        self._task, self._pubsub = task, pubsub
+    def __init__(self, bus: RedisBus, channel: str, handler: Handler) -> None:
+        self._bus, self._channel, self._handler = bus, channel, handler
 
     async def close(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._task
-        with contextlib.suppress(Exception):
-            await self._pubsub.aclose()  # type: ignore[attr-defined]
+        await self._bus._unsubscribe(self._channel, self._handler)
 
 
 class RedisBus:
-    """Rooms owned through SET NX with a TTL; channels over Redis pub/sub."""
+    """Rooms owned through SET NX with a TTL; channels over Redis pub/sub.
+
+    All of a node's channels share one subscriber connection (a relayed participant costs a channel, not a
+    connection). When Redis goes away the reader reconnects with backoff, subscribes every channel again and
+    runs the reconnect hooks (Redis may come back empty: owners re-claim their rooms). A command that fails on
+    a stale pooled connection is retried once on a fresh one; if that fails too, BusUnavailable.
+    """
 
     PREFIX = "lensdesk:"
 
     def __init__(self, url: str) -> None:
         from redis import asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
-        self._redis = aioredis.from_url(url, decode_responses=True)
+        # No silent retries inside the client: a reconnect must be seen here so channels and claims are restored.
+        self._redis = aioredis.from_url(url, decode_responses=True, socket_connect_timeout=2.0, socket_timeout=None,
+                                        retry=Retry(NoBackoff(), 0))
+        self._channels: dict[str, _Channel] = {}
+        self._hooks: list[ReconnectHook] = []
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._closing = False
+        self.reconnects = 0
+
+    @property
+    def connected(self) -> bool:
+        """The subscriber connection is up (channels are being delivered)."""
+        return self._pubsub is not None
+
+    def on_reconnect(self, hook: ReconnectHook) -> None:
+        """Run hook after every reconnection to Redis (not the first connection)."""
+        self._hooks.append(hook)
+
+    async def _command(self, call: Callable[[], Awaitable[T]]) -> T:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        for attempt in (1, 2):
+            try:
+                return await call()
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                # The pool dropped the broken connection; the second attempt opens a fresh one.
+                if attempt == 2:
+                    raise BusUnavailable(f"Redis unavailable: {exc}") from exc
+        raise AssertionError("unreachable")
 
     async def claim_room(self, session_id: str, node_id: str, ttl_s: int) -> str:
         key = f"{self.PREFIX}room:{session_id}"
-        if await self._redis.set(key, node_id, nx=True, ex=ttl_s):
+        if await self._command(lambda: self._redis.set(key, node_id, nx=True, ex=ttl_s)):
             return node_id
-        owner = await self._redis.get(key)
+        owner = await self._command(lambda: self._redis.get(key))
         if owner is None:  # expired in between: try once more
-            return node_id if await self._redis.set(key, node_id, nx=True, ex=ttl_s) else str(await self._redis.get(key))
+            if await self._command(lambda: self._redis.set(key, node_id, nx=True, ex=ttl_s)):
+                return node_id
+            return str(await self._command(lambda: self._redis.get(key)))
         return str(owner)
 
     async def refresh_room(self, session_id: str, node_id: str, ttl_s: int) -> None:
         key = f"{self.PREFIX}room:{session_id}"
-        if await self._redis.get(key) in (None, node_id):
-            await self._redis.set(key, node_id, ex=ttl_s)
+        if await self._command(lambda: self._redis.get(key)) in (None, node_id):
+            await self._command(lambda: self._redis.set(key, node_id, ex=ttl_s))
 
     async def release_room(self, session_id: str, node_id: str) -> None:
-        await self._redis.eval(_RELEASE, 1, f"{self.PREFIX}room:{session_id}", node_id)
+        await self._command(lambda: self._redis.eval(_RELEASE, 1, f"{self.PREFIX}room:{session_id}", node_id))
 
     async def publish(self, channel: str, data: str) -> None:
-        await self._redis.publish(self.PREFIX + channel, data)
+        await self._command(lambda: self._redis.publish(self.PREFIX + channel, data))
 
     async def subscribe(self, channel: str, handler: Handler) -> Subscription:
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self.PREFIX + channel)
+        """Register handler; returns once Redis confirmed the subscription (or at once while Redis is down)."""
+        entry = self._channels.get(channel)
+        if entry is None:
+            entry = self._channels[channel] = _Channel(channel)
+            pubsub = self._pubsub
+            if pubsub is not None:
+                with contextlib.suppress(Exception):  # a failure here is an outage: the reader resubscribes
+                    await pubsub.subscribe(self.PREFIX + channel)
+                    await asyncio.wait_for(entry.confirmed.wait(), _SUBSCRIBE_CONFIRM_S)
+        entry.handlers.append(handler)
+        if self._reader is None:
+            self._reader = asyncio.create_task(self._read(), name="bus-reader")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(entry.confirmed.wait(), _SUBSCRIBE_CONFIRM_S)
+        return _RedisSubscription(self, channel, handler)
 
-        async def pump() -> None:
-            async for item in pubsub.listen():
-                if item.get("type") != "message":
-                    continue
-                try:
-                    await handler(item["data"])
-                except Exception:
-                    log.exception("bus handler for %s failed", channel)
+    async def _unsubscribe(self, channel: str, handler: Handler) -> None:
+        entry = self._channels.get(channel)
+        if entry is None or handler not in entry.handlers:
+            return
+        entry.handlers.remove(handler)
+        if entry.handlers:
+            return
+        del self._channels[channel]
+        entry.task.cancel()
+        pubsub = self._pubsub
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                await pubsub.unsubscribe(self.PREFIX + channel)
 
-        return _RedisSubscription(asyncio.create_task(pump(), name=f"bus:{channel}"), pubsub)
+    async def _read(self) -> None:
+        """The one subscriber connection: deliver messages, and reconnect and resubscribe when it breaks."""
+        delay, first = _RECONNECT_FIRST_S, True
+        while not self._closing:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.subscribe(self.PREFIX + _KEEPALIVE, *(self.PREFIX + c for c in self._channels))
+                self._pubsub = pubsub
+                if not first:
+                    self.reconnects += 1
+                    log.warning("bus: reconnected to Redis; %d channels subscribed again", len(self._channels))
+                    for hook in self._hooks:
+                        asyncio.create_task(self._run_hook(hook), name="bus-reconnect-hook")
+                first, delay = False, _RECONNECT_FIRST_S
+                async for item in pubsub.listen():
+                    self._deliver(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._pubsub is not None:
+                    log.warning("bus: lost Redis (%s); reconnecting", type(exc).__name__)
+            finally:
+                self._pubsub = None
+                for entry in self._channels.values():
+                    entry.confirmed.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            if self._closing:
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RECONNECT_MAX_S)
+
+    def _deliver(self, item: dict[str, Any]) -> None:
+        kind, name = item.get("type"), str(item.get("channel", ""))
+        entry = self._channels.get(name.removeprefix(self.PREFIX))
+        if entry is None:
+            return
+        if kind == "subscribe":
+            entry.confirmed.set()
+        elif kind == "message":
+            entry.queue.put_nowait(item["data"])
+
+    async def _run_hook(self, hook: ReconnectHook) -> None:
+        try:
+            await hook()
+        except Exception:
+            log.exception("bus: a reconnect hook failed")
 
     async def ping(self) -> bool:
         """True if Redis answers."""
-        return bool(await self._redis.ping())
+        try:
+            return bool(await self._command(lambda: self._redis.ping()))
+        except BusUnavailable:
+            return False
 
     async def close(self) -> None:
+        self._closing = True
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        for entry in self._channels.values():
+            entry.task.cancel()
+        self._channels.clear()
         await self._redis.aclose()

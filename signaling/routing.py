@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter
 
 from . import messages as m
-from .bus import Bus, Subscription
+from .bus import Bus, BusUnavailable, Subscription
 from .service import CallService, ClientLink
 from .tokens import Claims, Role, TokenError, TokenService
 
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 ROOM_TTL_S = 30
 REFRESH_EVERY_S = 10.0
 JOIN_REPLY_TIMEOUT_S = 10.0
+
+BUS_DOWN_JOIN = ("cluster_unavailable",
+                 "The call servers cannot reach each other right now; try joining again in a few seconds.")
+BUS_DOWN_MESSAGE = ("relay_unavailable",
+                    "Your message could not be passed on right now; the call goes on, send it again in a moment.")
 
 _server_messages: TypeAdapter[Any] = TypeAdapter(m.ServerMessage)
 RELAYED = "relayed"  # stands in for the token in a join relayed over the bus (the relay node verified the token)
@@ -59,10 +64,17 @@ class _BusLink:
         self._bus, self._channel = bus, channel
 
     async def send(self, message: m.ServerMessage) -> None:
-        await self._bus.publish(self._channel, json.dumps({"kind": "msg", "data": message.model_dump(mode="json")}))
+        await self._publish({"kind": "msg", "data": message.model_dump(mode="json")})
 
     async def close(self, reason: str) -> None:
-        await self._bus.publish(self._channel, json.dumps({"kind": "close", "reason": reason}))
+        await self._publish({"kind": "close", "reason": reason})
+
+    async def _publish(self, event: dict[str, Any]) -> None:
+        # An outage loses this one message to a relayed participant; it must not break the room for the others.
+        try:
+            await self._bus.publish(self._channel, json.dumps(event))
+        except BusUnavailable:
+            log.warning("bus down: a message to relayed connection %s was lost", self._channel)
 
 
 @dataclass
@@ -88,7 +100,10 @@ class RoutedCallService:
 
     async def start(self) -> None:
         """Listen on this node's inbox and keep owned rooms claimed."""
+        if not await self._bus.ping():
+            raise BusUnavailable("the bus does not answer")
         self._inbox = await self._bus.subscribe(f"node:{self.node_id}", self._on_inbox)
+        self._bus.on_reconnect(self._reclaim)
         self._refresher = asyncio.create_task(self._refresh(), name="room-claims")
 
     async def stop(self) -> None:
@@ -102,13 +117,30 @@ class RoutedCallService:
         for remote in self._remote.values():
             await remote.subscription.close()
         for session_id in list(self._owned):
-            await self._bus.release_room(session_id, self.node_id)
+            with contextlib.suppress(BusUnavailable):
+                await self._bus.release_room(session_id, self.node_id)
+
+    async def _reclaim(self) -> None:
+        """After Redis came back (perhaps empty): claim again every room whose call runs here."""
+        for session_id in list(self._owned):
+            if not self._local.is_live(session_id):
+                self._owned.discard(session_id)
+                continue
+            owner = await self._bus.claim_room(session_id, self.node_id, ROOM_TTL_S)
+            if owner != self.node_id:
+                log.error("node %s: room %s was claimed by node %s while Redis was away", self.node_id, session_id,
+                          owner)
 
     # -- CallService -----------------------------------------------------------------------------------
 
     async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
         """Join locally if this node owns (or now claims) the room, else relay to the owner."""
-        owner = await self._bus.claim_room(join.session_id, self.node_id, ROOM_TTL_S)
+        try:
+            owner = await self._bus.claim_room(join.session_id, self.node_id, ROOM_TTL_S)
+        except BusUnavailable:
+            if self._local.is_live(join.session_id):  # the call runs here: Redis is not needed to join it
+                return await self._local.join(link, claims, join)
+            raise m.ProtocolError(*BUS_DOWN_JOIN) from None
         if owner == self.node_id:
             self._owned.add(join.session_id)
             return await self._local.join(link, claims, join)
@@ -120,8 +152,11 @@ class RoutedCallService:
         if remote is None:
             await self._local.handle(session_id, participant_id, message)
             return
-        await self._bus.publish(f"node:{remote.owner}", json.dumps(
-            {"op": "msg", "conn": remote.conn_id, "message": message.model_dump(mode="json")}))
+        try:
+            await self._bus.publish(f"node:{remote.owner}", json.dumps(
+                {"op": "msg", "conn": remote.conn_id, "message": message.model_dump(mode="json")}))
+        except BusUnavailable:
+            raise m.ProtocolError(*BUS_DOWN_MESSAGE) from None
 
     async def leave(self, session_id: str, participant_id: str) -> None:
         """The browser's connection closed."""
@@ -130,7 +165,11 @@ class RoutedCallService:
             await self._local.leave(session_id, participant_id)
             return
         await remote.subscription.close()
-        await self._bus.publish(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
+        try:
+            await self._bus.publish(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
+        except BusUnavailable:
+            log.warning("node %s: could not tell node %s that %s left (bus down)", self.node_id, remote.owner,
+                        participant_id)
 
     # -- relay side ------------------------------------------------------------------------------------
 
@@ -151,9 +190,13 @@ class RoutedCallService:
         subscription = await self._bus.subscribe(f"conn:{conn_id}", from_owner)
         # The bearer token never crosses the bus (anyone reading Redis could replay it): this node verified it,
         # the owner gets what it said.
-        await self._bus.publish(f"node:{owner}", json.dumps({
-            "op": "join", "conn": conn_id, "join": join.model_dump(exclude={"token"}),
-            "claims": {**dataclasses.asdict(claims), "role": claims.role.value}}))
+        try:
+            await self._bus.publish(f"node:{owner}", json.dumps({
+                "op": "join", "conn": conn_id, "join": join.model_dump(exclude={"token"}),
+                "claims": {**dataclasses.asdict(claims), "role": claims.role.value}}))
+        except BusUnavailable:
+            await subscription.close()
+            raise m.ProtocolError(*BUS_DOWN_JOIN) from None
         try:
             event = await asyncio.wait_for(first, JOIN_REPLY_TIMEOUT_S)
         except TimeoutError:

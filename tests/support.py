@@ -105,25 +105,51 @@ def running_server(data_dir: Path, **kwargs: object) -> Iterator[ServerProcess]:
             server.kill(signal.SIGTERM)
 
 
+class RedisServer:
+    """A real redis-server on a fixed loopback port (no persistence) that a test can kill and start again."""
+
+    def __init__(self, work_dir: Path) -> None:
+        self.port = free_port()
+        self.work_dir = work_dir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+        work_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        """Start (again) on the same port, empty."""
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.work_dir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s, contextlib.suppress(OSError):
+                s.connect(("127.0.0.1", self.port))
+                return
+            time.sleep(0.05)
+        self.proc.kill()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        """Stop it with sig (SIGKILL for a crash) and wait until it is gone."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@contextlib.contextmanager
+def running_redis_server(work_dir: Path) -> Iterator[RedisServer]:
+    """A RedisServer, started, always stopped at the end."""
+    server = RedisServer(work_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @contextlib.contextmanager
 def running_redis(work_dir: Path) -> Iterator[str]:
     """A real redis-server on a free loopback port (no persistence); yields its URL."""
-    port = free_port()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(work_dir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as s, contextlib.suppress(OSError):
-            s.connect(("127.0.0.1", port))
-            break
-        time.sleep(0.05)
-    else:
-        proc.kill()
-        raise RuntimeError("redis-server did not start")
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_redis_server(work_dir) as server:
+        yield server.url
