@@ -167,9 +167,21 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.add_middleware(AuthGate, verify=tokens.verify, metrics_token=settings.metrics_token)
     app.add_middleware(SecurityHeaders, tls=bool(settings.tls_cert_file))
 
+    def redis_state() -> str:
+        return "off" if not settings.redis_url else "up" if bus.connected else "down"
+
     @app.get("/healthz", tags=["ops"])
     async def health() -> JSONResponse:
-        return JSONResponse({"status": "ok", "calls": len(calls.calls)})
+        """Alive; 'degraded' while Redis is configured but unreachable (calls here go on, relaying does not)."""
+        redis = redis_state()
+        return JSONResponse({"status": "degraded" if redis == "down" else "ok", "calls": len(calls.calls),
+                             "redis": redis})
+
+    @app.get("/readyz", tags=["ops"])
+    async def ready() -> JSONResponse:
+        """Whether this node should be given new rooms (503 with the reasons when not)."""
+        reasons = ["redis_unreachable"] if redis_state() == "down" else []
+        return JSONResponse({"ready": not reasons, "reasons": reasons}, status_code=503 if reasons else 200)
 
     app.include_router(build_tickets_router(store, tokens, base_url=settings.base_url,
                                             join_ttl_s=settings.join_token_ttl_s,

@@ -19,7 +19,7 @@ from signaling.tokens import Claims, Role, TokenError
 from web.auth import unauthorized
 from web.problems import Problem, problem_response
 
-OPEN_PATHS = frozenset({"/", "/console", "/join", "/review", "/catalog", "/healthz", "/favicon.ico"})
+OPEN_PATHS = frozenset({"/", "/console", "/join", "/review", "/catalog", "/healthz", "/readyz", "/favicon.ico"})
 OPEN_PREFIXES = ("/static/", "/api/public/")
 TECHNICIAN_PATHS = frozenset({"/openapi.json"})
 METRICS_PATH = "/metrics"

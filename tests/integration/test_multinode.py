@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from bench.peers import SyntheticCustomer, SyntheticTechnician, encode_clip
 from bench.session_client import SignalingClient, create_session
-from tests.support import running_redis, running_server
+from tests.support import running_redis, running_redis_server, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -78,3 +79,60 @@ def test_node_refuses_to_start_without_its_redis(tmp_path: Path):
     env = {"LENSDESK_REDIS_URL": "redis://127.0.0.1:1/0"}
     with pytest.raises(RuntimeError, match="Cannot reach Redis"), running_server(tmp_path / "data", env=env):
         pass
+
+
+def count(link: SignalingClient, kind: str) -> int:
+    return sum(1 for msg in link.messages if msg.get("type") == kind)
+
+
+def test_relayed_call_survives_a_redis_crash_and_an_empty_restart(tmp_path: Path):
+    with running_redis_server(tmp_path / "redis") as redis:
+        env = {"LENSDESK_REDIS_URL": redis.url, "LENSDESK_RECORDING_ENABLED": "false"}
+        with running_server(tmp_path / "data", env=env) as node_a, \
+                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+
+            async def scenario() -> None:
+                token = node_a.technician_token()
+                session = await create_session(node_a.url, token)
+                other = await create_session(node_a.url, token)
+                tech = SignalingClient(node_a.url, token, session.session_id)
+                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+                late = SignalingClient(node_b.url, token, other.session_id)
+                tech2 = SignalingClient(node_b.url, node_b.technician_token(), session.session_id)
+                try:
+                    await tech.connect()
+                    await cust.connect()  # relayed through B to A
+                    await tech.wait_for("participant_joined")
+
+                    redis.stop(signal.SIGKILL)
+                    await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 503, within=5)
+                    health = (await asyncio.to_thread(httpx.get, node_b.url + "/healthz")).json()
+                    assert health["redis"] == "down" and health["status"] == "degraded"
+                    # the relayed customer who signals gets a retryable error and stays connected
+                    await cust.send({"type": "video_decline"})
+                    error = await cust.wait_for("error", timeout_s=5)
+                    assert error["code"] == "relay_unavailable" and not error["fatal"]
+                    # a new join that needs Redis is refused with a code and a sentence, within a second
+                    started = asyncio.get_running_loop().time()
+                    with pytest.raises(RuntimeError, match="cluster_unavailable"):
+                        await late.connect()
+                    assert asyncio.get_running_loop().time() - started < 1.0
+
+                    redis.start()  # back, and empty
+                    await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 200, within=10)
+                    await until(lambda: httpx.get(node_a.url + "/readyz").status_code == 200, within=10)
+                    # relayed signaling works again both ways
+                    await tech.send({"type": "video_request"})
+                    assert (await cust.wait_for("video_requested", timeout_s=5))["by_name"]
+                    declines = count(tech, "video_state")
+                    await cust.send({"type": "video_decline"})
+                    await until(lambda: count(tech, "video_state") > declines, within=5)
+                    # A re-claimed its room in the empty Redis: a second technician through B joins the same call
+                    welcome = await tech2.connect()
+                    assert sorted(p["role"] for p in welcome["participants"]) == ["customer", "technician"]
+                    assert calls_on(node_a.url, token) == 1 and calls_on(node_b.url, token) == 0
+                finally:
+                    for link in (tech, cust, late, tech2):
+                        await link.close()
+
+            asyncio.run(scenario())
