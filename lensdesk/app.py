@@ -39,7 +39,7 @@ from web.problems import install_problem_handlers
 from web.scans_api import build_scans_router
 from web.security_headers import SecurityHeaders
 from web.tickets_api import build_router as build_tickets_router
-from web.ws import WsLimits, build_ws_router
+from web.ws import LiveConnections, WsLimits, build_ws_router
 
 from .calls import CallManager, CallOptions, store_recording
 from .catalogs import CatalogService
@@ -48,6 +48,7 @@ from .diagnosis import DiagnosisPool
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
 from .metrics import build_metrics_router
+from .revocations import Revoker
 from .settings import Settings
 
 log = logging.getLogger("lensdesk")
@@ -62,6 +63,8 @@ class Services:
     store: TicketStore
     calls: CallManager
     catalog: CatalogService
+    revoker: Revoker
+    connections: LiveConnections
 
 
 def build_connectors(settings: Settings) -> list[Connector]:
@@ -80,6 +83,12 @@ def build_connectors(settings: Settings) -> list[Connector]:
     return connectors
 
 
+def token_service(settings: Settings) -> TokenService:
+    """The token service of these settings (the server and the CLI must agree on lifetimes)."""
+    return TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s,
+                        technician_max_s=settings.technician_session_max_s, rejoin_max_s=settings.rejoin_max_s)
+
+
 def browser_ice_servers(settings: Settings) -> tuple[m.IceServer, ...]:
     """The configured ICE servers as participants get them on join (LENSDESK_ICE_SERVERS, browser format)."""
     ice_servers_from(settings.ice_servers)  # the same validation (every entry has urls) as for the server
@@ -94,8 +103,13 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     install_token_redaction()
     data_dir = prepare_data_dir(settings.data_dir)  # umask 0077 from here on: customer data is owner-only
     recordings_dir = data_dir / "recordings"
-    tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
+    tokens = token_service(settings)
     store = TicketStore(settings.resolved_database_url, data_dir)
+    # One bus for room routing, catalog edits and revocations (Redis when several nodes share it).
+    bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
+    revoker = Revoker(store, tokens, bus)
+    connections = LiveConnections()
+    revoker.add_listener(connections.revoked)
     diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
                                     sample_fps=settings.analysis_fps, second_recogniser=settings.second_recogniser,
                                     extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
@@ -113,13 +127,14 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            participant_ice_servers=browser_ice_servers(settings),
                                            turn=turn, turn_for_server=settings.turn_for_server,
                                            auto_scan_interval_s=settings.auto_scan_interval_s,
-                                           scan_timeout_s=settings.scan_timeout_s), diagnosis)
+                                           scan_timeout_s=settings.scan_timeout_s,
+                                           credential_deadline=tokens.stay_deadline,
+                                           on_session_ended=revoker.session_ended), diagnosis)
     loop_lag = LoopLagMonitor()
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
-    bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
     routed = RoutedCallService(calls, bus, tokens) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
-    services = Services(settings, tokens, store, calls, catalog)
+    services = Services(settings, tokens, store, calls, catalog, revoker, connections)
     service: CallService = routed if routed is not None else calls
 
     @contextlib.asynccontextmanager
@@ -138,6 +153,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             except Exception as exc:
                 raise RuntimeError(f"Cannot reach Redis at LENSDESK_REDIS_URL={settings.redis_url!r}: {exc}") from exc
             log.info("node %s routing rooms over Redis", routed.node_id)
+        await revoker.start()  # before any connection is accepted: what is revoked stays revoked after a restart
         await catalog.start()
         log.info("lensdesk ready on %s (data in %s)", settings.base_url, data_dir)
         try:
@@ -146,6 +162,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             await catalog.stop()
             if routed is not None:
                 await routed.stop()
+            await revoker.stop()
             await bus.close()
             await calls.close()
             task.cancel()
@@ -188,10 +205,12 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             on_finding_attached=calls.announce_finding,
                                             on_finding_dismissed=calls.announce_finding,
                                             on_session_ended=calls.end_session,
-                                            recording_offset=calls.recording_offset))
+                                            recording_offset=calls.recording_offset,
+                                            revoke=lambda rev, actor, sid: revoker.revoke(rev, actor=actor,
+                                                                                          session_id=sid)))
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst),
-                                       [settings.base_url, *settings.allowed_origins]))
+                                       [settings.base_url, *settings.allowed_origins], connections))
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
     app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions)],
                                             loop_lag=loop_lag))

@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,7 @@ class CallOptions:
     credential_deadline: Callable[[Claims], float] = lambda claims: claims.expires_at  # TURN credentials expire then
     auto_scan_interval_s: float = 15.0  # 0: the server never asks for a scan by itself
     scan_timeout_s: float = 30.0  # a scan whose photo has not arrived by then has failed
+    on_session_ended: Callable[[str, str], Awaitable[None]] | None = None  # (session, actor): revoke its tokens
 
 
 class CallManager:
@@ -148,7 +149,8 @@ class CallManager:
             call.roles.pop(pid, None)
             rejection = next(a for a in actions if isinstance(a, r.Reject))
             raise m.ProtocolError(rejection.code, rejection.message)
-        await self._store.add_participant(call.session_id, participant_id=pid, role=role, name=name)
+        await self._store.add_participant(call.session_id, participant_id=pid, role=role, name=name,
+                                          token_family=claims.family)
         await self._run(call, actions, actor_subject=claims.subject)
 
     def _ice_servers_for(self, participant_id: str, claims: Claims) -> tuple[m.IceServer, ...]:
@@ -306,6 +308,8 @@ class CallManager:
                               call.session_id)
         if ended:
             await self._store.end_session(call.session_id, actor=actor)
+            if self._opts.on_session_ended is not None:
+                await self._opts.on_session_ended(call.session_id, actor)
 
     # -- actions -------------------------------------------------------------------------------------
 

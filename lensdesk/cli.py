@@ -51,11 +51,63 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from signaling.tokens import TokenService
+    from .app import token_service
 
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    tokens = TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s)
+    tokens = token_service(settings)
+    if args.technician_id == "revoke":
+        if not args.target:
+            print("usage: lensdesk token revoke <token or token id>", file=sys.stderr)
+            return 2
+        return _revoke(settings, args.target)
+    if args.target:
+        print("error: 'lensdesk token ID' takes one technician id (or: lensdesk token revoke ...)", file=sys.stderr)
+        return 2
     print(tokens.issue_technician(args.technician_id, args.name or args.technician_id))
+    return 0
+
+
+def _revoke(settings: Settings, target: str) -> int:
+    """Revoke a token (with its refreshes and rejoin tokens) on every node: stored, and published on Redis."""
+    import asyncio
+    import re
+    import time
+
+    from signaling.bus import RedisBus
+    from signaling.revocation import Revocation
+    from signaling.tokens import TokenError
+    from tickets.store import TicketStore
+
+    from .app import token_service
+    from .revocations import Revoker
+
+    tokens = token_service(settings)
+    if "." in target:
+        try:
+            claims = tokens.inspect(target)
+        except TokenError:
+            print("error: that is not a token this server issued (wrong LENSDESK_SECRET_KEY?)", file=sys.stderr)
+            return 2
+        family, until = claims.family, claims.not_after
+    elif re.fullmatch(r"[A-Za-z0-9_-]{1,64}", target):
+        family, until = target, time.time() + tokens.longest_lifetime_s
+    else:
+        print("error: give a token or a token id (jti)", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve())
+        bus = RedisBus(settings.redis_url) if settings.redis_url else None
+        try:
+            await store.migrate()
+            await Revoker(store, tokens, bus).revoke(Revocation("token", family, until, "revoked"), actor="cli")
+        finally:
+            if bus is not None:
+                await bus.close()
+            await store.close()
+
+    asyncio.run(run())
+    print(f"revoked token family {family} on every node")
     return 0
 
 
@@ -69,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir")
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
-    token = sub.add_parser("token", help="print a technician token")
-    token.add_argument("technician_id")
+    token = sub.add_parser("token", help="print a technician token, or revoke one: lensdesk token revoke TOKEN|ID")
+    token.add_argument("technician_id", help="technician to issue a token for, or 'revoke'")
+    token.add_argument("target", nargs="?", help="with 'revoke': the token, or its id (jti), to revoke")
     token.add_argument("--name", default="")
     token.add_argument("--data-dir")
     token.set_defaults(func=_token)

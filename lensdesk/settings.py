@@ -40,7 +40,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Remote ICE candidate ranges the server may contact although they are loopback/private/'
                     'link-local/CGNAT/unique-local (refused by default), e.g. ["192.168.10.0/24"] for a LAN.')
-    technician_token_ttl_s: int = Field(8 * 3600, description="Lifetime of a technician token.")
+    technician_token_ttl_s: int = Field(15 * 60, description="Lifetime of a technician token (the console refreshes it).")
+    technician_session_max_s: int = Field(12 * 3600, description="Absolute end of a technician sign-in: refreshing "
+                                                                 "never goes past it.")
+    rejoin_max_s: int = Field(4 * 3600, description="Absolute lifetime of a customer's rejoin tokens, from the first "
+                                                    "join (rejoining never extends it; the session ending kills them).")
     join_token_ttl_s: int = Field(30 * 60, description="Lifetime of a customer join link.")
     ws_max_message_bytes: int = Field(64 * 1024, description="Largest accepted signaling message.")
     ws_rate_per_s: float = Field(20.0, description="Sustained signaling messages per second per connection.")

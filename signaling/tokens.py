@@ -6,8 +6,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 import jwt
+
+from .revocation import RevocationList
 
 
 class Role(StrEnum):
@@ -26,6 +29,9 @@ class TokenError(Exception):
         self.message = message
 
 
+TokenKind = Literal["technician", "join", "rejoin"]
+
+
 @dataclass(frozen=True, slots=True)
 class Claims:
     """What a verified token says about its holder."""
@@ -35,38 +41,96 @@ class Claims:
     name: str
     session_id: str | None  # customer tokens: the one session they may join
     expires_at: float
+    token_id: str = ""  # jti: this token
+    family: str = ""  # the token id it descends from (a join link, a technician sign-in); revoking it kills all
+    not_after: float = 0.0  # absolute end of the family: refreshing or rejoining never reaches past it
+    kind: TokenKind = "technician"
 
 
 class TokenService:
-    """Issues and verifies role tokens with one HMAC key."""
+    """Issues and verifies role tokens with one HMAC key, checking each against the revocation list."""
 
     ALGORITHM = "HS256"
 
-    def __init__(self, secret: str, technician_ttl_s: int = 8 * 3600, join_ttl_s: int = 1800) -> None:
+    def __init__(self, secret: str, technician_ttl_s: int = 15 * 60, join_ttl_s: int = 1800, *,
+                 technician_max_s: int = 12 * 3600, rejoin_max_s: int = 4 * 3600,
+                 revocations: RevocationList | None = None) -> None:
         self._secret = secret
         self._technician_ttl_s = technician_ttl_s
         self._join_ttl_s = join_ttl_s
+        self._technician_max_s = technician_max_s
+        self._rejoin_max_s = rejoin_max_s
+        self.revocations = revocations if revocations is not None else RevocationList()
+
+    @property
+    def longest_lifetime_s(self) -> int:
+        """No token this service issues lives longer than this."""
+        return max(self._technician_max_s, self._rejoin_max_s, self._join_ttl_s, self._technician_ttl_s)
 
     def issue_technician(self, technician_id: str, name: str = "") -> str:
-        """A token letting a technician create and join sessions."""
-        return self._encode(Role.TECHNICIAN, technician_id, name or technician_id, None, self._technician_ttl_s)
+        """A short-lived token letting a technician create and join sessions; refreshable up to a day's end."""
+        now = time.time()
+        return self._encode(Role.TECHNICIAN, technician_id, name or technician_id, None, "technician",
+                            exp=now + self._technician_ttl_s, not_after=now + self._technician_max_s)
+
+    def refresh(self, claims: Claims) -> str:
+        """A new technician token of the same family, never valid past the family's absolute end."""
+        if claims.role is not Role.TECHNICIAN:
+            raise TokenError("token_not_refreshable", "Only technician tokens can be refreshed.")
+        now = time.time()
+        if now >= claims.not_after:
+            raise TokenError("token_expired", "This sign-in has reached its maximum lifetime; get a new token.")
+        return self._encode(Role.TECHNICIAN, claims.subject, claims.name, None, "technician",
+                            exp=min(now + self._technician_ttl_s, claims.not_after), not_after=claims.not_after,
+                            family=claims.family)
 
     def issue_rejoin(self, claims: Claims) -> str:
-        """For a customer in a call: the same identity and session, valid as long as a technician token."""
-        return self._encode(Role.CUSTOMER, claims.subject, claims.name, claims.session_id, self._technician_ttl_s)
+        """For a customer in a call: the same identity and session, to reconnect after a drop.
+
+        Bounded by an absolute lifetime counted from the first join: rejoining never extends it."""
+        deadline = self.stay_deadline(claims)
+        return self._encode(Role.CUSTOMER, claims.subject, claims.name, claims.session_id, "rejoin",
+                            exp=deadline, not_after=deadline, family=claims.family)
+
+    def stay_deadline(self, claims: Claims) -> float:
+        """The latest moment this holder can be in a call without a new credential from a technician."""
+        if claims.role is Role.TECHNICIAN or claims.kind == "rejoin":
+            return claims.not_after
+        return time.time() + self._rejoin_max_s
 
     def issue_customer(self, session_id: str, name: str = "Customer", ttl_s: int | None = None) -> str:
         """A join token valid for exactly one session."""
-        return self._encode(Role.CUSTOMER, f"cust-{uuid.uuid4().hex[:12]}", name, session_id,
-                            self._join_ttl_s if ttl_s is None else ttl_s)
+        exp = time.time() + (self._join_ttl_s if ttl_s is None else ttl_s)
+        return self._encode(Role.CUSTOMER, f"cust-{uuid.uuid4().hex[:12]}", name, session_id, "join",
+                            exp=exp, not_after=exp)
 
     def verify(self, token: str | None) -> Claims:
-        """Decode and check a token; raises TokenError with a code users can act on."""
+        """Decode and check a token (signature, expiry, revocation); raises TokenError with a code users can act on."""
+        claims = self._decode(token, verify_exp=True)
+        revoked = self.revocations.find(claims.token_id, claims.family,
+                                        claims.session_id if claims.role is Role.CUSTOMER else None)
+        if revoked is not None:
+            raise TokenError("token_revoked", "This link or token has been revoked; ask the technician for a new one."
+                             if claims.role is Role.CUSTOMER else "This token has been revoked; get a new one.")
+        return claims
+
+    def inspect(self, token: str) -> Claims:
+        """A genuine token's claims even if it expired or was revoked (to revoke it, to say why it fails)."""
+        return self._decode(token, verify_exp=False)
+
+    def verify_for_session(self, token: str | None, session_id: str) -> Claims:
+        """Verify and check the token may act in this session (technicians: any; customers: their own)."""
+        claims = self.verify(token)
+        if claims.role is Role.CUSTOMER and claims.session_id != session_id:
+            raise TokenError("token_wrong_session", "This token is not valid for this session.")
+        return claims
+
+    def _decode(self, token: str | None, *, verify_exp: bool) -> Claims:
         if not token:
             raise TokenError("token_missing", "A token is required.")
         try:
             data = jwt.decode(token, self._secret, algorithms=[self.ALGORITHM],
-                              options={"require": ["exp", "sub", "role"]})
+                              options={"require": ["exp", "sub", "role", "jti"], "verify_exp": verify_exp})
         except jwt.ExpiredSignatureError as exc:
             raise TokenError("token_expired", "This link or token has expired; ask for a new one.") from exc
         except jwt.InvalidTokenError as exc:
@@ -78,19 +142,20 @@ class TokenService:
         session_id = data.get("sid")
         if role is Role.CUSTOMER and not session_id:
             raise TokenError("token_invalid", "A customer token must name its session.")
+        kind = data.get("knd", "technician" if role is Role.TECHNICIAN else "join")
+        if kind not in ("technician", "join", "rejoin"):
+            raise TokenError("token_invalid", "The token has an unknown kind.")
+        jti = str(data["jti"])
         return Claims(role=role, subject=str(data["sub"]), name=str(data.get("name", "")),
-                      session_id=session_id, expires_at=float(data["exp"]))
+                      session_id=session_id, expires_at=float(data["exp"]), token_id=jti,
+                      family=str(data.get("fam") or jti), not_after=float(data.get("amax", data["exp"])), kind=kind)
 
-    def verify_for_session(self, token: str | None, session_id: str) -> Claims:
-        """Verify and check the token may act in this session (technicians: any; customers: their own)."""
-        claims = self.verify(token)
-        if claims.role is Role.CUSTOMER and claims.session_id != session_id:
-            raise TokenError("token_wrong_session", "This token is not valid for this session.")
-        return claims
-
-    def _encode(self, role: Role, sub: str, name: str, sid: str | None, ttl_s: int) -> str:
+    def _encode(self, role: Role, sub: str, name: str, sid: str | None, kind: TokenKind, *, exp: float,
+                not_after: float, family: str | None = None) -> str:
         now = int(time.time())
-        payload: dict[str, object] = {"sub": sub, "role": role.value, "name": name, "iat": now, "exp": now + ttl_s}
+        jti = uuid.uuid4().hex
+        payload: dict[str, object] = {"sub": sub, "role": role.value, "name": name, "iat": now, "exp": int(exp),
+                                      "jti": jti, "fam": family or jti, "amax": int(not_after), "knd": kind}
         if sid is not None:
             payload["sid"] = sid
         return jwt.encode(payload, self._secret, algorithm=self.ALGORITHM)

@@ -49,6 +49,20 @@ class ParticipantRecord:
     role: str
     name: str
     joined_at: datetime
+    token_family: str | None = None  # the credential family it joined with (revoked when it is removed)
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationRecord:
+    """A revoked token family ("token") or all customer tokens of a session ("session")."""
+
+    id: int
+    kind: str
+    value: str
+    expires_at: float
+    reason: str
+    actor: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

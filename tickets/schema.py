@@ -96,6 +96,32 @@ participants = Table(
     Column("role", String(20), nullable=False),
     Column("name", String(200), nullable=False),
     Column("joined_at", UTCDateTime(), nullable=False),
+    Column("token_family", String(64), nullable=True),  # the credential it joined with, to revoke on removal
+)
+
+# Revoked token families and sessions; every node loads them and polls for new ones (ids only grow).
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("value", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("reason", String(50), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_revocations_expires_at", "expires_at"),
+)
+
+# The session's current customer join link (issuing a new one revokes the previous one).
+join_links = Table(
+    "join_links",
+    metadata,
+    Column("session_id", ID, ForeignKey("support_sessions.id"), primary_key=True),
+    Column("token_id", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("issued_by", String(200), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
 )
 
 findings = Table(

@@ -32,11 +32,23 @@ from tickets.records import (
     Page,
     ParticipantRecord,
     RecordingRecord,
+    RevocationRecord,
     SessionRecord,
     TicketRecord,
     TimelineEntry,
 )
-from tickets.schema import audit_log, examples, findings, participants, recordings, sessions, tickets, utcnow
+from tickets.schema import (
+    audit_log,
+    examples,
+    findings,
+    join_links,
+    participants,
+    recordings,
+    revocations,
+    sessions,
+    tickets,
+    utcnow,
+)
 from tickets.snapshots import SnapshotFiles
 
 FINDING_SOURCES = ("live", "manual", "reanalysis", "scan")
@@ -221,7 +233,8 @@ class TicketStore:
                                                     events.session_ended(ticket, ended, count), now))
         self._event_queued()
 
-    async def add_participant(self, session_id: str, *, participant_id: str, role: str, name: str) -> None:
+    async def add_participant(self, session_id: str, *, participant_id: str, role: str, name: str,
+                              token_family: str | None = None) -> None:
         """Record that someone joined (audited as "joined"); re-joining updates the name."""
         now = utcnow()
         async with self._engine.begin() as conn:
@@ -234,11 +247,11 @@ class TicketStore:
             if exists:
                 await conn.execute(update(participants).where(
                     participants.c.session_id == session_id, participants.c.participant_id == participant_id)
-                    .values(name=name, role=role))
+                    .values(name=name, role=role, token_family=token_family))
             else:
                 await conn.execute(insert(participants).values(session_id=session_id,
                                                                participant_id=participant_id, role=role,
-                                                               name=name, joined_at=now))
+                                                               name=name, joined_at=now, token_family=token_family))
             await self._audit(conn, actor=participant_id, action="joined", ticket_id=session.ticket_id,
                               session_id=session_id, target=f"session:{session_id}",
                               detail={"role": role, "name": name}, at=now)
@@ -562,6 +575,60 @@ class TicketStore:
         """Recordings of a ticket, oldest first."""
         async with self._engine.connect() as conn:
             return await _recordings_of(conn, ticket_id)
+
+    # --- credentials -----------------------------------------------------------------------------
+
+    async def add_revocation(self, *, kind: str, value: str, expires_at: float, reason: str, actor: str,
+                             session_id: str | None = None) -> RevocationRecord:
+        """Store a revocation (audited as "revoked"); nodes pick it up from the bus or their next poll."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            result = await conn.execute(insert(revocations).values(kind=kind, value=value, expires_at=expires_at,
+                                                                   reason=reason, actor=actor, created_at=now))
+            ticket_id = None
+            if session_id is not None:
+                session = await _session(conn, session_id)
+                ticket_id = session.ticket_id if session is not None else None
+            await self._audit(conn, actor=actor, action="revoked", ticket_id=ticket_id, session_id=session_id,
+                              target=f"{kind}:{value}", detail={"reason": reason}, at=now)
+        row_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0
+        return RevocationRecord(int(row_id), kind, value, expires_at, reason, actor, now)
+
+    async def revocations_after(self, last_id: int, *, not_expired_at: float) -> list[RevocationRecord]:
+        """Revocations stored after `last_id` that still cover unexpired tokens, oldest first."""
+        query = (select(revocations).where(revocations.c.id > last_id, revocations.c.expires_at >= not_expired_at)
+                 .order_by(revocations.c.id))
+        async with self._engine.connect() as conn:
+            return [RevocationRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+    async def last_revocation_id(self) -> int:
+        """The newest revocation's id (0 when there is none)."""
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(select(func.max(revocations.c.id)))).scalar_one() or 0)
+
+    async def replace_join_link(self, session_id: str, *, token_id: str, expires_at: float,
+                                issued_by: str) -> tuple[str, float] | None:
+        """Make token_id the session's join link; returns the previous one's (id, expiry)."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            session = await _session(conn, session_id)
+            if session is None:
+                raise NotFoundError("session", session_id)
+            row = (await conn.execute(select(join_links).where(join_links.c.session_id == session_id))).first()
+            values = {"token_id": token_id, "expires_at": expires_at, "issued_by": issued_by, "issued_at": now}
+            if row is None:
+                await conn.execute(insert(join_links).values(session_id=session_id, **values))
+            else:
+                await conn.execute(update(join_links).where(join_links.c.session_id == session_id).values(**values))
+        return (str(row.token_id), float(row.expires_at)) if row is not None else None
+
+    async def get_participant(self, session_id: str, participant_id: str) -> ParticipantRecord | None:
+        """One participant of a session."""
+        query = select(participants).where(participants.c.session_id == session_id,
+                                           participants.c.participant_id == participant_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        return ParticipantRecord(**row) if row else None
 
 
 # --- row helpers -------------------------------------------------------------------------------

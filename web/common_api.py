@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from signaling.revocation import Revocation
 from signaling.tokens import TokenService
 from tickets.records import AuditRecord, FindingRecord, RecordingRecord, SessionRecord, TicketRecord
 from tickets.store import TicketStore
@@ -16,6 +17,7 @@ from web.auth import TokenAuth
 
 FindingHook = Callable[[FindingRecord], Awaitable[None]]
 SessionEndedHook = Callable[[str, str], Awaitable[None]]  # (session id, actor): close the live call
+RevokeHook = Callable[[Revocation, str, str | None], Awaitable[None]]  # (revocation, actor, session id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,17 @@ class ApiContext:
     on_finding_dismissed: FindingHook | None
     on_session_ended: SessionEndedHook | None = None
     recording_offset: Callable[[str], float | None] | None = None  # session id -> seconds into its live recording
+    revoke_hook: RevokeHook | None = None  # store + apply on every node; None: store and apply in this process
+
+    async def revoke(self, revocation: Revocation, actor: str, session_id: str | None = None) -> None:
+        """Revoke a token family or a session's customer tokens."""
+        if self.revoke_hook is not None:
+            await self.revoke_hook(revocation, actor, session_id)
+            return
+        await self.store.add_revocation(kind=revocation.kind, value=revocation.value,
+                                        expires_at=revocation.expires_at, reason=revocation.reason, actor=actor,
+                                        session_id=session_id)
+        self.tokens.revocations.add(revocation)
 
 
 class TicketOut(BaseModel):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
-from web import examples_api, findings_api, outbox_api, qr_api, recordings_api, sessions_api
+from web import examples_api, findings_api, outbox_api, qr_api, recordings_api, sessions_api, tokens_api
 from web.auth import TokenAuth
 from web.common_api import (
     ApiContext,
@@ -21,6 +21,7 @@ from web.common_api import (
     FindingHook,
     FindingOut,
     RecordingOut,
+    RevokeHook,
     SessionEndedHook,
     SessionOut,
     TicketOut,
@@ -82,13 +83,14 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, on_finding_attached: FindingHook | None = None,
                  on_finding_dismissed: FindingHook | None = None,
                  on_session_ended: SessionEndedHook | None = None,
-                 recording_offset: Callable[[str], float | None] | None = None) -> APIRouter:
+                 recording_offset: Callable[[str], float | None] | None = None,
+                 revoke: RevokeHook | None = None) -> APIRouter:
     """All ticket REST routes under /api (hooks let the root announce manual findings and dismissals live)."""
     auth = TokenAuth(tokens)
     ctx = ApiContext(store=store, tokens=tokens, auth=auth, base_url=base_url.rstrip("/"), join_ttl_s=join_ttl_s,
                      max_upload_bytes=max_upload_bytes, on_finding_attached=on_finding_attached,
                      on_finding_dismissed=on_finding_dismissed, on_session_ended=on_session_ended,
-                     recording_offset=recording_offset)
+                     recording_offset=recording_offset, revoke_hook=revoke)
     router = APIRouter(prefix="/api")
     Technician = Annotated[Claims, Depends(auth.require_technician)]
     AnyToken = Annotated[Claims, Depends(auth.claims)]
@@ -162,6 +164,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
         return TicketOut.of(await store.set_ticket_status(ticket_id, body.status, actor=claims.subject))
 
     sessions_api.add_routes(router, ctx)
+    tokens_api.add_routes(router, ctx)
     findings_api.add_routes(router, ctx)
     examples_api.add_routes(router, ctx)
     recordings_api.add_routes(router, ctx)

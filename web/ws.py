@@ -12,8 +12,9 @@ from starlette.websockets import WebSocketState
 
 from signaling import messages as m
 from signaling.ratelimit import TokenBucket
+from signaling.revocation import CLOSE_REASONS, Revocation, covers
 from signaling.service import CallService
-from signaling.tokens import Role, TokenError, TokenService
+from signaling.tokens import Claims, Role, TokenError, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,35 @@ class _Link:
                 log.debug("close after disconnect", exc_info=True)
 
 
+class LiveConnections:
+    """The joined connections of this node with their credentials, so a revocation can close them."""
+
+    def __init__(self) -> None:
+        self._joined: dict[_Link, Claims] = {}
+
+    def add(self, link: _Link, claims: Claims) -> None:
+        """A connection joined with these credentials."""
+        self._joined[link] = claims
+
+    def discard(self, link: _Link) -> None:
+        """The connection is gone."""
+        self._joined.pop(link, None)
+
+    def __len__(self) -> int:
+        return len(self._joined)
+
+    async def revoked(self, revocation: Revocation) -> int:
+        """Tell and close every connection the revocation covers; returns how many."""
+        code, sentence = CLOSE_REASONS.get(revocation.reason, CLOSE_REASONS["revoked"])
+        hit = [link for link, c in list(self._joined.items())
+               if covers(revocation, c.token_id, c.family, c.session_id if c.role is Role.CUSTOMER else None)]
+        for link in hit:
+            self._joined.pop(link, None)
+            await link.send(m.ErrorMessage(code=code, message=sentence, fatal=True))
+            await link.close(code)
+        return len(hit)
+
+
 def origin_of(url: str) -> str:
     """scheme://host[:port] of a URL, as browsers send it in Origin."""
     parts = urlsplit(url)
@@ -73,10 +103,11 @@ def origin_allowed(origin: str | None, allowed: set[str]) -> bool:
 
 
 def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits,
-                    allowed_origins: list[str]) -> APIRouter:
+                    allowed_origins: list[str], connections: LiveConnections | None = None) -> APIRouter:
     """The /ws endpoint; allowed_origins: the public URL's origin and any extra configured ones."""
     router = APIRouter()
     allowed = {origin_of(o) for o in allowed_origins}
+    live = connections if connections is not None else LiveConnections()  # joined sockets, for revocation
 
     @router.websocket("/ws")
     async def signaling(ws: WebSocket) -> None:
@@ -130,6 +161,13 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                             await link.send(exc.to_message(fatal=True))
                             break
                         session_id = msg.session_id
+                        live.add(link, claims)
+                        if tokens.revocations.covering(claims.token_id, claims.family,
+                                                       claims.session_id if claims.role is Role.CUSTOMER else None):
+                            # revoked while the join was under way: the revocation's sweep may have missed us
+                            await link.send(m.ErrorMessage(code="token_revoked", fatal=True,
+                                                           message="This link or token has been revoked."))
+                            break
                         if claims.role is Role.CUSTOMER:
                             rejoin = tokens.issue_rejoin(claims)
                             await link.send(m.RejoinToken(token=rejoin, expires_at=tokens.verify(rejoin).expires_at))
@@ -158,6 +196,7 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
         except (TimeoutError, WebSocketDisconnect):
             pass
         finally:
+            live.discard(link)
             if session_id is not None and participant_id is not None:
                 await service.leave(session_id, participant_id)
             await link.close("bye")

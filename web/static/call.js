@@ -41,6 +41,8 @@ export class Call extends EventTarget {
           resolve(msg);
         } else if (msg.type === "error" && msg.fatal && !welcomed) {
           reject(Object.assign(new Error(msg.message), { code: msg.code }));
+        } else if (msg.type === "error" && msg.fatal && FINAL_CODES.includes(msg.code)) {
+          this.closed = true; // removed, link replaced, session over: rejoining cannot help
         }
         this._onMessage(msg);
       };
@@ -122,7 +124,7 @@ export class Call extends EventTarget {
   }
 }
 
-const FINAL_CODES = ["token_expired", "token_invalid", "session_ended"];
+const FINAL_CODES = ["token_expired", "token_invalid", "session_ended", "token_revoked", "removed", "link_replaced"];
 
 /**
  * Rejoin after a dropped connection: `attempt` is tried with backoff (0.5 s doubling to 8 s, 6 tries).

@@ -2,7 +2,8 @@
 import { Call, fragmentParams, el, rejoinWithBackoff } from "/static/call.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [] };
+const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [],
+  participants: new Map() };
 window.lensdesk = state;
 
 function fail(text) { $("error").textContent = text; $("error").hidden = !text; }
@@ -33,6 +34,16 @@ function init() {
     fail("Your technician token is not valid or has expired.");
   });
 }
+// Technician tokens are short-lived: swap for a fresh one well before expiry (never past the sign-in's end).
+setInterval(async () => {
+  if (!state.token) return;
+  try {
+    const fresh = await api("POST", "/api/tokens/refresh");
+    state.token = fresh.token;
+    sessionStorage.setItem("lensdesk.token", fresh.token);
+  } catch (e) { fail(`Your sign-in could not be renewed: ${e.message}`); }
+}, 4 * 60 * 1000);
+
 $("token-save").addEventListener("click", () => {
   sessionStorage.setItem("lensdesk.token", $("token-input").value.trim()); fail(""); init();
 });
@@ -131,14 +142,20 @@ function wire(call) {
     if (e.track.kind === "video") $("remote-video").srcObject = stream; else $("remote-audio").srcObject = stream;
   });
   call.addEventListener("welcome", (ev) => {
+    state.participants = new Map(ev.detail.participants.map((p) => [p.id, p]));
+    renderParticipants();
     const customer = ev.detail.participants.find((p) => p.role === "customer");
     customerPresent(!!customer);
     showVideo(ev.detail.video);
   });
   call.addEventListener("participant_joined", (ev) => {
+    state.participants.set(ev.detail.participant.id, ev.detail.participant);
+    renderParticipants();
     if (ev.detail.participant.role === "customer") customerPresent(true);
   });
   call.addEventListener("participant_left", (ev) => {
+    state.participants.delete(ev.detail.participant_id);
+    renderParticipants();
     if (ev.detail.participant_id.startsWith("c-")) customerPresent(false);
   });
   call.addEventListener("participant_muted", (ev) => {
@@ -153,6 +170,30 @@ function wire(call) {
     if (call === state.call && !call.closed && !state.ended) reconnect();
   });
 }
+
+/** Who is in the call, each with a Remove button (removal closes their connection and revokes their link). */
+function renderParticipants() {
+  const list = $("participants");
+  list.replaceChildren();
+  for (const p of state.participants.values()) {
+    const remove = el("button", { class: "danger", "data-participant": p.id }, "Remove");
+    remove.addEventListener("click", async () => {
+      remove.disabled = true;
+      try {
+        await api("DELETE", `/api/sessions/${encodeURIComponent(state.sessionId)}/participants/${encodeURIComponent(p.id)}`);
+      } catch (e) { fail(e.message); remove.disabled = false; }
+    });
+    list.append(el("li", {}, `${p.name} (${p.role}) `, remove));
+  }
+}
+
+$("new-link").addEventListener("click", async () => {
+  try {
+    const link = await api("POST", `/api/sessions/${encodeURIComponent(state.sessionId)}/join-link`, {});
+    $("join-link").value = link.join_link;
+    $("qr").src = `/api/qr.svg?text=${encodeURIComponent(link.join_link)}`;
+  } catch (e) { fail(e.message); }
+});
 
 function customerPresent(present) {
   state.customerPresent = present;

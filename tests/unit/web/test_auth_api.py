@@ -29,7 +29,7 @@ async def test_401_carries_a_bearer_challenge_and_a_reason(api: Api) -> None:
     forged = TokenService("another-key-another-key-another-key").issue_technician("mallory")
     response = await api.client.get("/api/tickets", headers={"Authorization": f"Bearer {forged}"})
     assert assert_problem(response, 401)["type"].endswith("token-invalid")
-    expired = jwt.encode({"sub": "t", "role": "technician", "exp": 1}, "unit-test-secret-unit-test-secret",
+    expired = jwt.encode({"sub": "t", "role": "technician", "exp": 1, "jti": "j-1"}, "unit-test-secret-unit-test-secret",
                          algorithm="HS256")
     response = await api.client.get("/api/tickets", headers={"Authorization": f"Bearer {expired}"})
     assert assert_problem(response, 401)["type"].endswith("token-expired")

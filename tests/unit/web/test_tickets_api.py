@@ -29,7 +29,7 @@ async def test_create_and_get_with_timeline(api: Api) -> None:
     kinds = [item["kind"] for item in detail["timeline"]]
     assert kinds.index("session") < kinds.index("finding")
     actions = [i["audit"]["action"] for i in detail["timeline"] if i["kind"] == "audit"]
-    assert actions == ["created", "created", "join_link_issued", "attached", "ended"]  # views: audit log only
+    assert actions == ["created", "created", "join_link_issued", "attached", "ended", "revoked"]  # views: audit log only
     audit = (await api.client.get(f"/api/tickets/{ticket['id']}/audit", headers=api.tech)).json()
     assert [(a["action"], a["actor"]) for a in audit][-1] == ("viewed", "tech-1")
     assert audit[-1]["target"] == f"ticket:{ticket['id']}"
