@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                               catalog=catalogs.catalog)
     turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None
     server_ice = [e for e in settings.ice_servers if "credential" not in e] if turn is not None else settings.ice_servers
+    node_id = settings.node_id or f"{socket.gethostname()}-{settings.port}"
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
+                                           node_id=node_id,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory,
                                            ice_servers=tuple(ice_servers_from(server_ice)),
                                            candidates=CandidatePolicy(settings.ice_allowed_cidrs),
@@ -132,7 +135,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            on_session_ended=revoker.session_ended), diagnosis)
     loop_lag = LoopLagMonitor()
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
-    routed = RoutedCallService(calls, bus, tokens) if settings.redis_url else None
+    routed = RoutedCallService(calls, bus, tokens, node_id) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
     services = Services(settings, tokens, store, calls, catalog, revoker, connections)
     service: CallService = routed if routed is not None else calls
@@ -141,7 +144,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop_lag.start()
         await store.migrate()
-        await _recover_recordings(store, recordings_dir)
+        await _recover_recordings(store, recordings_dir, node_id)
         swept = await store.sweep_orphan_snapshots()
         if swept:
             log.info("removed %d snapshot files a crash left without a finding", swept)
@@ -222,8 +225,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     return app
 
 
-async def _recover_recordings(store: TicketStore, recordings_dir: Path) -> None:
-    """Finalise recordings a crash left unfinished and mark them recovered."""
+async def _recover_recordings(store: TicketStore, recordings_dir: Path, node_id: str) -> None:
+    """Finalise recordings a crash of this node left unfinished; another node's live ones are not touched."""
     def folders() -> list[Path]:
         return sorted(p for p in recordings_dir.iterdir() if p.is_dir()) if recordings_dir.is_dir() else []
 
@@ -236,6 +239,6 @@ async def _recover_recordings(store: TicketStore, recordings_dir: Path) -> None:
             except Exception:
                 log.exception("session %s: recovered recording %s has no database row", folder.name, info.path)
     # What is still "recording" now had no media to recover: close it so nobody waits for it.
-    for rec in await store.unfinished_recordings():
+    for rec in await store.unfinished_recordings(node_id):
         log.info("session %s: recording %s captured nothing before the restart", rec.session_id, rec.id)
         await store.mark_recording_empty(rec.id)

@@ -79,6 +79,7 @@ class CallOptions:
 
     recordings_dir: Path
     recording_enabled: bool
+    node_id: str = ""  # stable across restarts; stamped on recordings so a restart recovers only its own
     video_codec: str = "VP8"
     drop_rate: float = 0.0
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
@@ -277,7 +278,7 @@ class CallManager:
         call.recording_started = True  # before the first await: a second offer must not start another
         # One folder per session, one recording (named by its row id) per stretch of the call.
         folder = self._opts.recordings_dir / call.session_id
-        rec = await self._store.add_recording(call.session_id, str(folder))
+        rec = await self._store.add_recording(call.session_id, str(folder), node_id=self._opts.node_id or None)
         if call.finished:  # the call ended while the row was written: nothing will be recorded
             await self._store.mark_recording_empty(rec.id)
             return

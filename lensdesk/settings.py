@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     tls_key_file: str = Field("", description="PEM private key for tls_cert_file.")
     secret_key: str = Field("", description="HMAC key for role tokens; generated and kept in data_dir if empty.")
     database_url: str = Field("", description="SQLAlchemy async URL; defaults to SQLite in data_dir.")
+    node_id: str = Field("", description="Stable id of this node (recordings, room claims); default: hostname-port.")
     redis_url: str = Field("", description="Redis URL for multi-node signaling; empty = in-process bus.")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra origins allowed to open the WebSocket.")
     ice_servers: list[dict[str, str | list[str]]] = Field(

@@ -152,6 +152,7 @@ class RecordingRecord:
     poster_path: str | None
     created_at: datetime
     finalised_at: datetime | None
+    node_id: str | None = None  # the node that writes it (only that node recovers it after a crash)
 
 
 @dataclass(frozen=True, slots=True)

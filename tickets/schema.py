@@ -184,6 +184,7 @@ recordings = Table(
     Column("poster_path", String(1000), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("finalised_at", UTCDateTime(), nullable=True),
+    Column("node_id", String(100), nullable=True, index=True),  # the node writing it; NULL: before 0005
 )
 
 audit_log = Table(

@@ -505,8 +505,8 @@ class TicketStore:
 
     # --- recordings ----------------------------------------------------------------------------
 
-    async def add_recording(self, session_id: str, path: str) -> RecordingRecord:
-        """Register a recording that has started (status "recording")."""
+    async def add_recording(self, session_id: str, path: str, node_id: str | None = None) -> RecordingRecord:
+        """Register a recording that node_id has started (status "recording")."""
         now = utcnow()
         async with self._engine.begin() as conn:
             session = await _session(conn, session_id)
@@ -515,7 +515,7 @@ class TicketStore:
             record = RecordingRecord(id=_new_id(), session_id=session_id, ticket_id=session.ticket_id,
                                      path=_text("path", path, max_len=1000, required=True), status="recording",
                                      duration_s=None, size_bytes=None, poster_path=None, created_at=now,
-                                     finalised_at=None)
+                                     finalised_at=None, node_id=node_id)
             await conn.execute(insert(recordings).values(**_fields(record)))
         return record
 
@@ -560,10 +560,15 @@ class TicketStore:
             row = (await conn.execute(select(recordings).where(recordings.c.path == path))).mappings().first()
         return RecordingRecord(**row) if row else None
 
-    async def unfinished_recordings(self) -> list[RecordingRecord]:
-        """Recordings still marked "recording" (at start-up: left by a crash)."""
+    async def unfinished_recordings(self, node_id: str | None = None) -> list[RecordingRecord]:
+        """Recordings still marked "recording"; with node_id, only that node's (and those no node claims).
+
+        At a node's start-up its own are left by a crash; another node's may be live."""
+        query = select(recordings).where(recordings.c.status == "recording")
+        if node_id is not None:
+            query = query.where(or_(recordings.c.node_id == node_id, recordings.c.node_id.is_(None)))
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(recordings).where(recordings.c.status == "recording"))).mappings().all()
+            rows = (await conn.execute(query)).mappings().all()
         return [RecordingRecord(**row) for row in rows]
 
     async def get_recording(self, recording_id: str) -> RecordingRecord | None:

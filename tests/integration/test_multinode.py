@@ -12,7 +12,7 @@ import pytest
 
 from bench.peers import SyntheticCustomer, SyntheticTechnician, encode_clip
 from bench.session_client import SignalingClient, create_session
-from tests.support import running_redis, running_redis_server, running_server
+from tests.support import running_redis, running_redis_server, running_server, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -136,3 +136,49 @@ def test_relayed_call_survives_a_redis_crash_and_an_empty_restart(tmp_path: Path
                         await link.close()
 
             asyncio.run(scenario())
+
+
+def test_a_node_restart_leaves_another_nodes_live_recording_alone(tmp_path: Path):
+    frames = [np.full((240, 320, 3), 40 + i, np.uint8) for i in range(30)]
+    clip = encode_clip(frames, bitrate=300_000, keyframe_interval=30)
+    with running_server(tmp_path / "data") as node_a:
+        node_b = start_server(tmp_path / "data", secret=node_a.secret)  # same database and data dir
+        try:
+
+            async def scenario() -> None:
+                token = node_a.technician_token()
+                session = await create_session(node_a.url, token)
+                technician, customer = SyntheticTechnician(), SyntheticCustomer(clip)
+                tech_link = SignalingClient(node_a.url, token, session.session_id)
+                cust_link = SignalingClient(node_a.url, session.join_token, session.session_id)
+                auth = {"Authorization": f"Bearer {token}"}
+                listing = f"{node_a.url}/api/tickets/{session.ticket_id}/recordings"
+                try:
+                    await tech_link.connect()
+                    await tech_link.negotiate(technician)
+                    await cust_link.connect()
+                    await cust_link.negotiate(customer)
+                    await until(lambda: len(technician.video_frames) > 30)
+                    rows = (await asyncio.to_thread(httpx.get, listing, headers=auth)).json()
+                    assert [r["status"] for r in rows] == ["recording"]
+                    # node B restarts (a rolling deploy) while A records
+                    node_b.kill(signal.SIGKILL)
+                    restarted = start_server(tmp_path / "data", port=int(node_b.url.rsplit(":", 1)[1]),
+                                             secret=node_a.secret)
+                    restarted.kill(signal.SIGTERM)
+                    rows = (await asyncio.to_thread(httpx.get, listing, headers=auth)).json()
+                    assert [r["status"] for r in rows] == ["recording"]
+                finally:
+                    for closer in (customer.close, technician.close, cust_link.close, tech_link.close):
+                        await closer()
+                deadline = asyncio.get_running_loop().time() + 30
+                while (rows := (await asyncio.to_thread(httpx.get, listing, headers=auth)).json())[0]["status"] \
+                        == "recording":
+                    assert asyncio.get_running_loop().time() < deadline, rows
+                    await asyncio.sleep(0.2)
+                assert rows[0]["status"] == "finalised" and rows[0]["size_bytes"] > 0
+
+            asyncio.run(scenario())
+        finally:
+            if node_b.proc.poll() is None:
+                node_b.kill(signal.SIGTERM)

@@ -249,3 +249,15 @@ async def test_sweep_removes_only_old_unreferenced_snapshot_files(store: TicketS
     assert await store.sweep_orphan_snapshots(min_age_s=0) == 1
     names = {p.name for p in (store.data_dir / "snapshots").iterdir()}
     assert names == {kept.snapshot_path} and orphan.file_name not in names
+
+
+async def test_unfinished_recordings_of_one_node_leave_other_nodes_alone(store: TicketStore) -> None:
+    ticket = await store.create_ticket("t", created_by="tech")
+    session = await store.create_session(ticket.id, created_by="tech")
+    mine = await store.add_recording(session.id, "/data/recordings/s", node_id="node-a")
+    theirs = await store.add_recording(session.id, "/data/recordings/s", node_id="node-b")
+    legacy = await store.add_recording(session.id, "/data/recordings/s")  # written before nodes were named
+    assert mine.node_id == "node-a" and (await store.get_recording(theirs.id)).node_id == "node-b"  # type: ignore[union-attr]
+    assert {r.id for r in await store.unfinished_recordings("node-a")} == {mine.id, legacy.id}
+    assert {r.id for r in await store.unfinished_recordings("node-b")} == {theirs.id, legacy.id}
+    assert {r.id for r in await store.unfinished_recordings()} == {mine.id, theirs.id, legacy.id}
