@@ -313,7 +313,8 @@ class ProtocolError(Exception):
 
 def parse_client_message(raw: str | bytes, max_bytes: int) -> ClientMessage:
     """Parse and validate one client message, raising ProtocolError with a precise code."""
-    size = len(raw.encode() if isinstance(raw, str) else raw)
+    # surrogatepass: a lone surrogate must reach json.loads and be refused there, not crash the size check
+    size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > max_bytes:
         raise ProtocolError("message_too_large", f"Message of {size} bytes exceeds the {max_bytes}-byte limit.")
     try:
@@ -326,7 +327,7 @@ def parse_client_message(raw: str | bytes, max_bytes: int) -> ClientMessage:
         raise ProtocolError("malformed_message", "Message must be a JSON object.")
     version = data.get("v", PROTOCOL_VERSION)
     if version != PROTOCOL_VERSION:
-        raise ProtocolError("unsupported_version", f"Protocol version {version!r} is not supported; use {PROTOCOL_VERSION}.")
+        raise ProtocolError("unsupported_version", f"Protocol version {repr(version)[:40]} is not supported; use {PROTOCOL_VERSION}.")
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError("malformed_message", "Message needs a string 'type'.")
@@ -338,8 +339,9 @@ def parse_client_message(raw: str | bytes, max_bytes: int) -> ClientMessage:
             raise ProtocolError("unknown_type", f"Unknown message type {kind[:40]!r}.") from exc
         loc = errors[0]["loc"] if errors else ()
         why = errors[0]["msg"] if errors else "invalid"
-        where = ".".join(str(p) for p in loc if p != kind) or "message"
-        raise ProtocolError("invalid_message", f"Invalid '{kind[:40]}' message: {where}: {why}.") from exc
+        # bounded: an error never echoes much of what the sender chose (key names, values)
+        where = ".".join(str(p) for p in loc if p != kind)[:80].encode("ascii", "backslashreplace").decode() or "message"
+        raise ProtocolError("invalid_message", f"Invalid {kind[:40]!r} message: {where}: {why[:120]}.") from exc
 
 
 def dump(msg: BaseModel) -> str:

@@ -59,3 +59,16 @@ def test_sdp_length_is_bounded_even_under_the_frame_limit():
 def test_server_messages_serialise_with_version():
     out = json.loads(m.dump(m.ErrorMessage(code="x", message="y")))
     assert out == {"v": 1, "type": "error", "code": "x", "message": "y", "fatal": False}
+
+
+def test_fuzz_findings_lone_surrogate_and_long_echoes_are_refused_clearly():
+    """Found by tests/unit/signaling/test_fuzz_signaling.py: a lone surrogate crashed the size check, and a
+    version or key of any length was echoed back whole in the error."""
+    for raw in ('{"type": "ping", "x": "\ud800"}', '{"type": "\\ud800"}', '{"type": "\ud800x"}'):
+        with pytest.raises(m.ProtocolError) as info:
+            m.parse_client_message(raw, 1000)
+        m.ErrorMessage.model_validate_json(m.dump(info.value.to_message()))  # the reply serialises
+    for raw in ('{"v": "' + "9" * 5000 + '", "type": "ping"}', '{"type": "ping", "' + "k" * 5000 + '": 1}'):
+        with pytest.raises(m.ProtocolError) as info:
+            m.parse_client_message(raw, 100_000)
+        assert len(info.value.message) < 300 and info.value.message.endswith(".")
