@@ -140,6 +140,18 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     services = Services(settings, tokens, store, calls, catalog, revoker, connections)
     service: CallService = routed if routed is not None else calls
 
+    draining: list[bool] = []
+
+    async def drain() -> None:
+        """Stop taking rooms: give claims up, tell every participant to reconnect elsewhere, finalise calls."""
+        if draining:
+            return
+        draining.append(True)
+        log.info("draining: %d calls told to reconnect to another node", len(calls.calls))
+        if routed is not None:
+            await routed.drain()
+        await calls.close()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop_lag.start()
@@ -162,15 +174,13 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         try:
             yield
         finally:
+            await drain()
             await catalog.stop()
             if routed is not None:
                 await routed.stop()
             await revoker.stop()
             await bus.close()
-            await calls.close()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _cancel_within(task, OUTBOX_STOP_S)
             await worker.aclose()
             await asyncio.to_thread(diagnosis.close)
             await store.close()
@@ -181,6 +191,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app = FastAPI(title="lensdesk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Real-time video support and remote diagnosis server.")
     app.state.services = services
+    app.state.drain = drain  # the server runs it on SIGTERM before it closes connections (see cli.py)
     install_problem_handlers(app)
     # The last added runs first: headers on everything, then the token check, then body limits.
     install_body_limit(app, settings.max_body_bytes)
@@ -200,7 +211,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     @app.get("/readyz", tags=["ops"])
     async def ready() -> JSONResponse:
         """Whether this node should be given new rooms (503 with the reasons when not)."""
-        reasons = ["redis_unreachable"] if redis_state() == "down" else []
+        reasons = (["redis_unreachable"] if redis_state() == "down" else []) + (["draining"] if draining else [])
         return JSONResponse({"ready": not reasons, "reasons": reasons}, status_code=503 if reasons else 200)
 
     app.include_router(build_tickets_router(store, tokens, base_url=settings.base_url,
@@ -223,6 +234,23 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                           max_send_height=settings.test_max_send_height))
     app.mount("/static", static_files(), name="static")
     return app
+
+
+OUTBOX_STOP_S = 5.0
+
+
+async def _cancel_within(task: asyncio.Task[None], within_s: float) -> None:
+    """Cancel task and wait at most within_s (cancelling again if it swallowed one): a stop must not hang."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while not task.done():
+        task.cancel()
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            log.error("task %s did not stop within %.0f s", task.get_name(), within_s)
+            return
+        await asyncio.wait({task}, timeout=min(left, 0.5))
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()
 
 
 async def _recover_recordings(store: TicketStore, recordings_dir: Path, node_id: str) -> None:

@@ -73,6 +73,9 @@ class ScanInProgress:
     taken_at: float | None = None  # time.monotonic() of the shutter, as the page reported it
 
 
+RECONNECT_AFTER_MS = 500  # a stopping node's participants rejoin through the load balancer after this
+
+
 @dataclass(frozen=True)
 class CallOptions:
     """What the root configures for calls."""
@@ -238,11 +241,11 @@ class CallManager:
             await self._finish(call, ended=True, actor=actor)
 
     async def close(self) -> None:
-        """Server shutdown: finalise every running call."""
+        """Server shutdown: tell everyone to reconnect (the session goes on on another node), finalise every call."""
         for call in list(self._calls.values()):
             for link in list(call.links.values()):
-                await link.send(m.Ended(reason="server_shutdown"))
-                await link.close("server shutdown")
+                await link.send(m.Reconnect(reason="server_draining", retry_after_ms=RECONNECT_AFTER_MS))
+                await link.close("server draining")
             await self._finish(call, ended=False)
 
     async def _call_for(self, session_id: str) -> LiveCall:

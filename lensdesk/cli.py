@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import logging
+import socket
 import sys
 
 from .data_dir import restrict_new_files
 from .settings import Settings
+
+log = logging.getLogger(__name__)
+DRAIN_S = 15.0  # bound on telling participants to move and finalising calls at a stop
 
 
 def on_loopback(host: str) -> bool:
@@ -44,9 +49,22 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         print(f"technician console: {settings.base_url}/console (sign in with a token from `lensdesk token ID`)",
               flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, ws_max_size=1 << 20,
-                ws_ping_interval=20, ws_ping_timeout=20, ssl_certfile=settings.tls_cert_file or None,
-                ssl_keyfile=settings.tls_key_file or None, timeout_graceful_shutdown=10)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=args.log_level,
+                            ws_max_size=1 << 20, ws_ping_interval=20, ws_ping_timeout=20,
+                            ssl_certfile=settings.tls_cert_file or None, ssl_keyfile=settings.tls_key_file or None,
+                            timeout_graceful_shutdown=10)
+
+    class DrainingServer(uvicorn.Server):
+        """On SIGTERM, drain (claims given up, participants told to reconnect) before connections are closed."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                await asyncio.wait_for(app.state.drain(), DRAIN_S)
+            except Exception:
+                log.exception("drain did not complete; stopping anyway")
+            await super().shutdown(sockets)
+
+    DrainingServer(config).run()
     return 0
 
 

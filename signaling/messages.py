@@ -291,10 +291,19 @@ class Ended(_Msg):
     reason: str
 
 
+class Reconnect(_Msg):
+    """This server is stopping or lost the call's server: connect again (to any node) after the hint; the
+    session goes on there (the socket closes right after this message)."""
+
+    type: Literal["reconnect"] = "reconnect"
+    reason: Literal["server_draining", "server_lost"]
+    retry_after_ms: int
+
+
 ServerMessage = (
     Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
     | StopVideo | Renegotiate | FindingMessage | SharedFinding | ErrorMessage | Pong | Ended | RejoinToken
-    | TakeStill | ScanStatus
+    | TakeStill | ScanStatus | Reconnect
 )
 
 

@@ -36,6 +36,8 @@ BUS_DOWN_JOIN = ("cluster_unavailable",
 BUS_DOWN_MESSAGE = ("relay_unavailable",
                     "Your message could not be passed on right now; the call goes on, send it again in a moment.")
 
+DRAINING = ("node_draining", "This server is stopping; connecting again will reach another one.")
+
 _server_messages: TypeAdapter[Any] = TypeAdapter(m.ServerMessage)
 RELAYED = "relayed"  # stands in for the token in a join relayed over the bus (the relay node verified the token)
 
@@ -97,6 +99,7 @@ class RoutedCallService:
         self._owned: set[str] = set()
         self._inbox: Subscription | None = None
         self._refresher: asyncio.Task[None] | None = None
+        self.draining = False
 
     async def start(self) -> None:
         """Listen on this node's inbox and keep owned rooms claimed."""
@@ -120,6 +123,14 @@ class RoutedCallService:
             with contextlib.suppress(BusUnavailable):
                 await self._bus.release_room(session_id, self.node_id)
 
+    async def drain(self) -> None:
+        """Stopping: give every room up first, so participants told to reconnect land on a live node."""
+        self.draining = True
+        for session_id in list(self._owned):
+            with contextlib.suppress(BusUnavailable):
+                await self._bus.release_room(session_id, self.node_id)
+        self._owned.clear()
+
     async def _reclaim(self) -> None:
         """After Redis came back (perhaps empty): claim again every room whose call runs here."""
         for session_id in list(self._owned):
@@ -135,6 +146,8 @@ class RoutedCallService:
 
     async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
         """Join locally if this node owns (or now claims) the room, else relay to the owner."""
+        if self.draining:
+            raise m.ProtocolError(*DRAINING)
         try:
             owner = await self._bus.claim_room(join.session_id, self.node_id, ROOM_TTL_S)
         except BusUnavailable:
@@ -239,11 +252,14 @@ class RoutedCallService:
                 await link.send(exc.to_message())
 
     async def _serve_join(self, link: _BusLink, conn_id: str, event: dict[str, Any]) -> None:
+        if self.draining:
+            await link.send(m.ErrorMessage(code=DRAINING[0], message=DRAINING[1], fatal=True))
+            return
         try:
             join = m.Join.model_validate({**event["join"], "token": RELAYED})
             claims = relayed_claims(event["claims"], join.session_id)
-            self._owned.add(join.session_id)
             participant_id = await self._local.join(link, claims, join)
+            self._owned.add(join.session_id)
         except TokenError as exc:
             await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
             return

@@ -64,8 +64,10 @@ class OutboxWorker:
             if handled:
                 continue
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that races the wake-up
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+                async with asyncio.timeout(self._poll_interval_s):
+                    await self._wake.wait()
 
     async def aclose(self) -> None:
         """Close the connectors' HTTP clients (call after cancelling run())."""

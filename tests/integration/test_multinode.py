@@ -182,3 +182,37 @@ def test_a_node_restart_leaves_another_nodes_live_recording_alone(tmp_path: Path
         finally:
             if node_b.proc.poll() is None:
                 node_b.kill(signal.SIGTERM)
+
+
+def test_sigterm_on_an_owner_exits_in_time_and_moves_its_relayed_participant(tmp_path: Path):
+    with running_redis(tmp_path / "redis") as redis_url:
+        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
+        with running_server(tmp_path / "data", env=env) as node_a, \
+                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+
+            async def scenario() -> None:
+                token = node_a.technician_token()
+                session = await create_session(node_a.url, token)
+                tech = SignalingClient(node_a.url, token, session.session_id)
+                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+                again = SignalingClient(node_b.url, session.join_token, session.session_id)
+                try:
+                    await tech.connect()
+                    await cust.connect()  # relayed through B to the owner A
+                    await tech.wait_for("participant_joined")
+                    started = asyncio.get_running_loop().time()
+                    node_a.proc.send_signal(signal.SIGTERM)
+                    told = await cust.wait_for("reconnect", timeout_s=10)
+                    assert told["reason"] == "server_draining" and told["retry_after_ms"] > 0
+                    assert count(cust, "ended") == 0  # not "the technician ended the session"
+                    await asyncio.to_thread(node_a.proc.wait, 20)
+                    assert asyncio.get_running_loop().time() - started < 20
+                    # the customer's rejoin lands on the surviving node, which now runs the session
+                    welcome = await again.connect()
+                    assert welcome["role"] == "customer"
+                    assert calls_on(node_b.url, token) == 1
+                finally:
+                    for link in (tech, cust, again):
+                        await link.close()
+
+            asyncio.run(scenario())
