@@ -79,6 +79,8 @@ def parse_candidate(line: str) -> ParsedCandidate:
     foundation, component, transport, priority, host, port_text, _, kind = bits[:8]
     if not (component.isdigit() and priority.isdigit() and port_text.isdigit()) or not foundation:
         raise CandidateError("invalid_candidate", "The ICE candidate has a non-numeric component, priority or port.")
+    if not 0 < int(component) < 257 or int(priority) >= 2**32:  # RFC 8445 ranges; aioice packs them in STUN
+        raise CandidateError("invalid_candidate", "The ICE candidate's component or priority is out of range.")
     port = int(port_text)
     if not 0 < port < 65536:
         raise CandidateError("invalid_candidate", f"The ICE candidate's port {port} is out of range.")

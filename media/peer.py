@@ -19,7 +19,7 @@ from aiortc import (
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.sdp import candidate_from_sdp
 
-from .ice import CandidatePolicy
+from .ice import CandidateError, CandidatePolicy
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,13 @@ class ServerPeer:
         if not candidate:
             return
         self._candidates.check(candidate)
+        if sdp_mid is None and sdp_mline_index is None:
+            raise CandidateError("invalid_candidate", "An ICE candidate needs an sdpMid or an sdpMLineIndex.")
         text = candidate.split(":", 1)[1] if candidate.startswith("candidate:") else candidate
-        cand = candidate_from_sdp(text)
+        try:
+            cand = candidate_from_sdp(text)
+        except (ValueError, IndexError) as exc:  # optional fields the filter does not read (raddr, tcptype...)
+            raise CandidateError("invalid_candidate", "The ICE candidate's optional fields are malformed.") from exc
         cand.sdpMid = sdp_mid
         cand.sdpMLineIndex = sdp_mline_index
         await self.pc.addIceCandidate(cand)

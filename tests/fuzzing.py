@@ -101,9 +101,13 @@ def messages(rng: random.Random, n: int, token: str, session_id: str,
         yield _mutate_text(rng, text) if rng.random() < 0.4 else text
 
 
-def candidates(rng: random.Random, n: int) -> Iterator[str]:
+LOOPBACK_AND_MALFORMED = ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1", "localhost", "abcd.local", "",
+                          "[::1]", "1.2.3", "300.1.1.1", "127.1", "0x7f.0.0.1"]
+
+
+def candidates(rng: random.Random, n: int, addresses: list[str] | None = None) -> Iterator[str]:
     """n ICE candidate lines: well-formed (public, private, loopback, IPv6, names) and mutated."""
-    addresses = ["203.0.113.7", "198.51.100.1", "8.8.8.8", "127.0.0.1", "10.0.0.1", "169.254.169.254",
+    addresses = addresses or ["203.0.113.7", "198.51.100.1", "8.8.8.8", "127.0.0.1", "10.0.0.1", "169.254.169.254",
                  "100.64.0.1", "192.168.1.1", "::1", "fe80::1%eth0", "2001:db8::1", "::ffff:10.0.0.1",
                  "64:ff9b::a00:1", "2002:a00:1::", "abcd.local", "example.com", "0.0.0.0", "255.255.255.255",
                  "[::1]", "1.2.3", "300.1.1.1", "ff02::1", "224.0.0.1", ""]

@@ -117,3 +117,14 @@ def test_sdp_offers_lose_exactly_the_refused_candidates():
     assert filtered.endswith("a=end-of-candidates\r\n") and "m=audio" in filtered
     allowed, none = CandidatePolicy(["127.0.0.0/8"]).filter_sdp(sdp)
     assert "127.0.0.1 40000" in allowed and len(none) == 4
+
+
+def test_fuzz_finding_component_and_priority_out_of_range_are_refused():
+    """Found by tests/unit/media/test_fuzz_ice.py: aioice packs both into STUN fields of fixed width."""
+    for line in ("candidate:1 1 udp 4294967296 203.0.113.9 5000 typ host",
+                 "candidate:1 1 udp 99999999999999999999999 203.0.113.9 5000 typ host",
+                 "candidate:1 0 udp 1 203.0.113.9 5000 typ host", "candidate:1 257 udp 1 203.0.113.9 5000 typ host"):
+        with pytest.raises(CandidateError) as info:
+            CandidatePolicy().check(line)
+        assert info.value.code == "invalid_candidate" and info.value.message.endswith(".")
+    assert CandidatePolicy().check("candidate:1 256 udp 4294967295 203.0.113.9 5000 typ host").port == 5000
