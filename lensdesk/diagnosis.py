@@ -205,11 +205,16 @@ class CallAnalysis:
         if error:
             log.warning("session %s: analysis of a frame failed: %s", self.session_id, error)
         for finding, arrival in found:
-            self.loop.call_soon_threadsafe(self.on_finding, finding, arrival)
-        self.loop.call_soon_threadsafe(self.on_pending, pending)
+            self._on_loop(self.on_finding, finding, arrival)
+        self._on_loop(self.on_pending, pending)
 
     def _scanned(self, reading: ScanReading) -> None:
-        self.loop.call_soon_threadsafe(self.on_scan, reading)
+        self._on_loop(self.on_scan, reading)
+
+    def _on_loop(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run a callback on the call's event loop (from the results thread); dropped once the loop is closed."""
+        with contextlib.suppress(RuntimeError):  # shutting down: the loop closed before the workers stopped
+            self.loop.call_soon_threadsafe(callback, *args)
 
 
 class DiagnosisPool:
@@ -379,4 +384,4 @@ class DiagnosisPool:
             if self._worker_for(call.session_id) is self._workers[index]:
                 # Its decoder state is gone: start again from the next keyframe.
                 call._skipping = True
-                call.request_keyframe()
+                call._on_loop(call.request_keyframe)  # media lives on the event loop, not on this reader thread
