@@ -34,6 +34,15 @@ class Bus(Protocol):
     async def release_room(self, session_id: str, node_id: str) -> None:
         """Give the room up (only if node_id still owns it)."""
 
+    async def take_over_room(self, session_id: str, dead_owner: str, node_id: str, ttl_s: int) -> str:
+        """Make node_id the owner if dead_owner still holds the claim; returns the owner after."""
+
+    async def heartbeat(self, node_id: str, ttl_s: int) -> None:
+        """Say node_id is alive for ttl_s more seconds."""
+
+    async def alive(self, node_ids: set[str]) -> set[str]:
+        """Those of node_ids whose heartbeat has not expired."""
+
     async def publish(self, channel: str, data: str) -> None:
         """Send data to a channel's subscribers."""
 
@@ -85,6 +94,17 @@ class InProcessBus:
         if self.owners.get(session_id) == node_id:
             del self.owners[session_id]
 
+    async def take_over_room(self, session_id: str, dead_owner: str, node_id: str, ttl_s: int) -> str:
+        if self.owners.get(session_id) in (None, dead_owner):
+            self.owners[session_id] = node_id
+        return self.owners[session_id]
+
+    async def heartbeat(self, node_id: str, ttl_s: int) -> None:
+        """One node is always alive."""
+
+    async def alive(self, node_ids: set[str]) -> set[str]:
+        return set(node_ids)
+
     async def publish(self, channel: str, data: str) -> None:
         for handler in list(self.handlers.get(channel, [])):
             await handler(data)
@@ -109,6 +129,11 @@ class InProcessBus:
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
+"""
+_TAKE_OVER = """
+local owner = redis.call('get', KEYS[1])
+if owner == false or owner == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) return ARGV[2] end
+return owner
 """
 _SUBSCRIBE_CONFIRM_S = 2.0
 _RECONNECT_FIRST_S = 0.1
@@ -210,6 +235,20 @@ class RedisBus:
 
     async def release_room(self, session_id: str, node_id: str) -> None:
         await self._command(lambda: self._redis.eval(_RELEASE, 1, f"{self.PREFIX}room:{session_id}", node_id))
+
+    async def take_over_room(self, session_id: str, dead_owner: str, node_id: str, ttl_s: int) -> str:
+        key = f"{self.PREFIX}room:{session_id}"
+        return str(await self._command(lambda: self._redis.eval(_TAKE_OVER, 1, key, dead_owner, node_id, ttl_s)))
+
+    async def heartbeat(self, node_id: str, ttl_s: int) -> None:
+        await self._command(lambda: self._redis.set(f"{self.PREFIX}alive:{node_id}", "1", ex=ttl_s))
+
+    async def alive(self, node_ids: set[str]) -> set[str]:
+        ordered = sorted(node_ids)
+        if not ordered:
+            return set()
+        found = await self._command(lambda: self._redis.mget([f"{self.PREFIX}alive:{n}" for n in ordered]))
+        return {n for n, v in zip(ordered, found, strict=True) if v is not None}
 
     async def publish(self, channel: str, data: str) -> None:
         await self._command(lambda: self._redis.publish(self.PREFIX + channel, data))

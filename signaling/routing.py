@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 ROOM_TTL_S = 30
 REFRESH_EVERY_S = 10.0
 JOIN_REPLY_TIMEOUT_S = 10.0
+HEARTBEAT_EVERY_S = 1.0
+NODE_TTL_S = 3  # a node silent this long is dead: its rooms are re-homed, its relayed participants moved
+RECONNECT_AFTER_MS = 300
 
 BUS_DOWN_JOIN = ("cluster_unavailable",
                  "The call servers cannot reach each other right now; try joining again in a few seconds.")
@@ -95,10 +98,13 @@ class RoutedCallService:
         self._tokens = tokens
         self.node_id = node_id or uuid.uuid4().hex[:12]
         self._remote: dict[tuple[str, str], _Remote] = {}  # (session, participant) -> relay state
-        self._served: dict[str, tuple[str, str]] = {}  # conn id -> (session, participant) served here for others
+        self._served: dict[str, tuple[str, str, str]] = {}  # conn id -> (session, participant, relay node)
         self._owned: set[str] = set()
+        self._links: dict[tuple[str, str], ClientLink] = {}  # relayed participants' browser links
+        self._moved: set[tuple[str, str]] = set()  # relayed participants told to reconnect (their owner died)
         self._inbox: Subscription | None = None
         self._refresher: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self.draining = False
 
     async def start(self) -> None:
@@ -108,13 +114,16 @@ class RoutedCallService:
         self._inbox = await self._bus.subscribe(f"node:{self.node_id}", self._on_inbox)
         self._bus.on_reconnect(self._reclaim)
         self._refresher = asyncio.create_task(self._refresh(), name="room-claims")
+        await self._bus.heartbeat(self.node_id, NODE_TTL_S)
+        self._watcher = asyncio.create_task(self._watch(), name="node-liveness")
 
     async def stop(self) -> None:
         """Stop listening and give up owned rooms."""
-        if self._refresher is not None:
-            self._refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresher
+        for task in (self._refresher, self._watcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._inbox is not None:
             await self._inbox.close()
         for remote in self._remote.values():
@@ -154,6 +163,11 @@ class RoutedCallService:
             if self._local.is_live(join.session_id):  # the call runs here: Redis is not needed to join it
                 return await self._local.join(link, claims, join)
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
+        if owner != self.node_id and not await self._bus.alive({owner}):
+            # The owner stopped heart-beating: re-home the room here (the session goes on, findings are stored).
+            owner = await self._bus.take_over_room(join.session_id, owner, self.node_id, ROOM_TTL_S)
+            if owner == self.node_id:
+                log.warning("node %s: took over room %s from a dead node", self.node_id, join.session_id)
         if owner == self.node_id:
             self._owned.add(join.session_id)
             return await self._local.join(link, claims, join)
@@ -174,6 +188,10 @@ class RoutedCallService:
     async def leave(self, session_id: str, participant_id: str) -> None:
         """The browser's connection closed."""
         remote = self._remote.pop((session_id, participant_id), None)
+        self._links.pop((session_id, participant_id), None)
+        if (session_id, participant_id) in self._moved:
+            self._moved.discard((session_id, participant_id))
+            return
         if remote is None:
             await self._local.leave(session_id, participant_id)
             return
@@ -205,7 +223,7 @@ class RoutedCallService:
         # the owner gets what it said.
         try:
             await self._bus.publish(f"node:{owner}", json.dumps({
-                "op": "join", "conn": conn_id, "join": join.model_dump(exclude={"token"}),
+                "op": "join", "conn": conn_id, "relay": self.node_id, "join": join.model_dump(exclude={"token"}),
                 "claims": {**dataclasses.asdict(claims), "role": claims.role.value}}))
         except BusUnavailable:
             await subscription.close()
@@ -221,6 +239,7 @@ class RoutedCallService:
             raise m.ProtocolError(data.get("code", "join_failed"), data.get("message", "The call could not be joined."))
         participant_id = str(data["participant_id"])
         self._remote[(join.session_id, participant_id)] = _Remote(conn_id, owner, subscription)
+        self._links[(join.session_id, participant_id)] = link
         await link.send(_server_messages.validate_python(data))
         return participant_id
 
@@ -240,7 +259,7 @@ class RoutedCallService:
         served = self._served.get(conn_id)
         if served is None:
             return
-        session_id, participant_id = served
+        session_id, participant_id, _relay = served
         if op == "leave":
             del self._served[conn_id]
             await self._local.leave(session_id, participant_id)
@@ -270,7 +289,42 @@ class RoutedCallService:
             log.warning("node %s: malformed relayed join dropped", self.node_id)
             await link.send(m.ErrorMessage(code="join_failed", message="The call could not be joined.", fatal=True))
             return
-        self._served[conn_id] = (join.session_id, participant_id)
+        self._served[conn_id] = (join.session_id, participant_id, str(event.get("relay", "")))
+
+    async def _watch(self) -> None:
+        """Heartbeat; move relayed participants off dead owners and remove ghosts relayed through dead nodes."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_EVERY_S)
+            try:
+                await self._bus.heartbeat(self.node_id, NODE_TTL_S)
+                peers = {r.owner for r in self._remote.values()} | {s[2] for s in self._served.values() if s[2]}
+                dead = peers - await self._bus.alive(peers)
+                if dead:
+                    await self._bury(dead)
+            except BusUnavailable:
+                continue  # Redis away: nobody can be judged dead; the bus reconnects by itself
+            except Exception:
+                log.exception("node %s: liveness check failed", self.node_id)
+
+    async def _bury(self, dead: set[str]) -> None:
+        for key, remote in list(self._remote.items()):
+            if remote.owner not in dead:
+                continue
+            log.warning("node %s: owner %s of room %s is dead; its participant is told to reconnect", self.node_id,
+                        remote.owner, key[0])
+            self._remote.pop(key, None)
+            self._moved.add(key)
+            await remote.subscription.close()
+            link = self._links.pop(key, None)
+            if link is not None:
+                await link.send(m.Reconnect(reason="server_lost", retry_after_ms=RECONNECT_AFTER_MS))
+                await link.close("server lost")
+        for conn_id, (session_id, participant_id, relay) in list(self._served.items()):
+            if relay in dead:
+                log.warning("node %s: relay node %s is dead; removing %s from room %s", self.node_id, relay,
+                            participant_id, session_id)
+                del self._served[conn_id]
+                await self._local.leave(session_id, participant_id)
 
     async def _refresh(self) -> None:
         while True:

@@ -72,3 +72,24 @@ def test_bus_resubscribes_retries_and_reclaims_after_redis_is_killed(tmp_path: P
 
 async def _append(box: list[str], data: str) -> None:
     box.append(data)
+
+
+def test_heartbeats_expire_and_only_a_dead_owners_claim_is_taken_over(tmp_path: Path):
+    with running_redis_server(tmp_path / "redis") as redis:
+
+        async def scenario() -> None:
+            bus = RedisBus(redis.url)
+            try:
+                await bus.heartbeat("a", 1)
+                await bus.heartbeat("b", 30)
+                assert await bus.alive({"a", "b", "c"}) == {"a", "b"}
+                assert await bus.claim_room("s", "a", 30) == "a"
+                assert await bus.take_over_room("s", "x", "b", 30) == "a"  # not the owner named: refused
+                await asyncio.sleep(1.2)
+                assert await bus.alive({"a", "b"}) == {"b"}
+                assert await bus.take_over_room("s", "a", "b", 30) == "b"
+                assert await bus.claim_room("s", "a", 30) == "b"
+            finally:
+                await bus.close()
+
+        asyncio.run(scenario())

@@ -216,3 +216,66 @@ def test_sigterm_on_an_owner_exits_in_time_and_moves_its_relayed_participant(tmp
                         await link.close()
 
             asyncio.run(scenario())
+
+
+def test_a_killed_owners_room_is_rehomed_and_its_relayed_customer_moved(tmp_path: Path):
+    with running_redis(tmp_path / "redis") as redis_url:
+        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
+        with running_server(tmp_path / "data", env=env) as node_a, \
+                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+
+            async def scenario() -> None:
+                token = node_a.technician_token()
+                session = await create_session(node_a.url, token)
+                tech = SignalingClient(node_a.url, token, session.session_id)
+                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+                cust2 = SignalingClient(node_b.url, session.join_token, session.session_id)
+                tech2 = SignalingClient(node_b.url, token, session.session_id)
+                try:
+                    await tech.connect()
+                    await cust.connect()  # relayed through B to the owner A
+                    await tech.wait_for("participant_joined")
+                    killed = asyncio.get_running_loop().time()
+                    node_a.kill(signal.SIGKILL)
+                    told = await cust.wait_for("reconnect", timeout_s=10)
+                    assert told["reason"] == "server_lost"
+                    welcome = await cust2.connect()  # B takes the room over: no 10 s hangs, no second room
+                    assert welcome["role"] == "customer"
+                    assert asyncio.get_running_loop().time() - killed < 15
+                    welcome = await tech2.connect()
+                    assert [p["role"] for p in welcome["participants"]] == ["customer"]
+                    await tech2.send({"type": "video_request"})
+                    assert (await cust2.wait_for("video_requested", timeout_s=5))["by_name"]
+                    assert calls_on(node_b.url, token) == 1
+                finally:
+                    for link in (tech, cust, cust2, tech2):
+                        await link.close()
+
+            asyncio.run(scenario())
+
+
+def test_a_killed_relay_nodes_customer_is_no_ghost(tmp_path: Path):
+    with running_redis(tmp_path / "redis") as redis_url:
+        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
+        with running_server(tmp_path / "data", env=env) as node_a, \
+                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+
+            async def scenario() -> None:
+                token = node_a.technician_token()
+                session = await create_session(node_a.url, token)
+                tech = SignalingClient(node_a.url, token, session.session_id)
+                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+                cust2 = SignalingClient(node_a.url, session.join_token, session.session_id)
+                try:
+                    await tech.connect()
+                    await cust.connect()  # relayed through B to the owner A
+                    await tech.wait_for("participant_joined")
+                    node_b.kill(signal.SIGKILL)
+                    await tech.wait_for("participant_left", timeout_s=10)  # the ghost is removed
+                    welcome = await cust2.connect()  # no customer_present lock-out
+                    assert welcome["role"] == "customer"
+                finally:
+                    for link in (tech, cust, cust2):
+                        await link.close()
+
+            asyncio.run(scenario())
