@@ -32,6 +32,8 @@ class LiveServer:
 async def serve_in_process(data_dir: Path, **overrides: object) -> AsyncIterator[LiveServer]:
     """Start lensdesk on a free loopback port in this event loop; stop it afterwards."""
     port = free_port()
+    # the bench's synthetic peers offer loopback ICE candidates, which lensdesk refuses unless allowed
+    overrides = {"ice_allowed_cidrs": ["127.0.0.1/32"], **overrides}
     settings = Settings(host="127.0.0.1", port=port, data_dir=data_dir, secret_key="bench-" + "k" * 40,
                         **overrides)  # type: ignore[arg-type]
     app = create_app(settings)
