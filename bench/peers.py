@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import av
 import numpy as np
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from media.frames import EncodedFrame
@@ -184,6 +184,11 @@ class LatencyBook:
 Answerer = Callable[[str], "asyncio.Future[str] | asyncio.Task[str] | object"]
 
 
+# No ICE servers at all: with none given, aiortc gathers through a public STUN server, and benches and tests
+# send traffic only to loopback.
+LOOPBACK_ONLY = RTCConfiguration(iceServers=[])
+
+
 class _SyntheticPeer:
     """An aiortc peer that offers to the server and applies its answer."""
 
@@ -207,7 +212,7 @@ class SyntheticCustomer(_SyntheticPeer):
     """An aiortc customer that sends the clip's video and audio."""
 
     def __init__(self, clip: EncodedClip, book: LatencyBook | None = None, *, video: bool = True) -> None:
-        self.pc = RTCPeerConnection()
+        self.pc = RTCPeerConnection(LOOPBACK_ONLY)
         self.book = book
         self.audio = LoopingEncodedTrack("audio", clip.audio, AUDIO_CLOCK, 960, 0.02)
         self.pc.addTrack(self.audio)
@@ -231,7 +236,7 @@ class SyntheticTechnician(_SyntheticPeer):
     """An aiortc technician that receives audio and video WITHOUT decoding, counting and timing frames."""
 
     def __init__(self, book: LatencyBook | None = None, *, voice: list[bytes] | None = None) -> None:
-        self.pc = RTCPeerConnection()
+        self.pc = RTCPeerConnection(LOOPBACK_ONLY)
         self.book = book
         self.video_frames: list[float] = []
         self.audio_frames = 0

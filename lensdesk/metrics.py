@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Iterator
 
 from fastapi import APIRouter
@@ -28,6 +29,9 @@ class LensdeskCollector(Collector):
         """Metric families for one scrape."""
         calls = list(self._calls.calls.values())
         yield GaugeMetricFamily("lensdesk_calls", "Calls running on this node.", value=len(calls))
+        # Collected on the event loop, so all_tasks() sees the server's own loop (the soak bench watches it).
+        yield GaugeMetricFamily("lensdesk_asyncio_tasks", "asyncio tasks alive on the server's event loop.",
+                                value=len(asyncio.all_tasks()))
         participants = GaugeMetricFamily("lensdesk_participants", "Participants in calls.", labels=["role"])
         for role in ("customer", "technician"):
             participants.add_metric([role], sum(1 for c in calls for r in c.roles.values() if r == role))
