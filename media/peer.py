@@ -66,8 +66,11 @@ class ServerPeer:
                 if t.kind == "video":
                     restrict_video_codec(t, self._video_codec)
             prepare(self.pc)
-            answer = await self.pc.createAnswer()
-            await self.pc.setLocalDescription(answer)
+            try:
+                answer = await self.pc.createAnswer()
+                await self.pc.setLocalDescription(answer)
+            except Exception as exc:  # an offer aiortc accepted but cannot answer (a media section without a direction)
+                raise NegotiationError(f"The offer could not be answered: {exc}") from exc
             return str(self.pc.localDescription.sdp)
 
     async def add_candidate(self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None) -> None:
