@@ -7,9 +7,10 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -22,7 +23,7 @@ from media.peer import ice_servers_from
 from media.recorder import recover
 from media.stats import RELAY
 from signaling import messages as m
-from signaling.bus import Bus, InProcessBus, RedisBus
+from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
 from signaling.routing import RoutedCallService
 from signaling.service import CallService
 from signaling.tokens import TokenService
@@ -30,6 +31,7 @@ from signaling.turn import TurnCredentials
 from tickets.connectors.base import Connector
 from tickets.connectors.webhook import WebhookConnector
 from tickets.outbox import OutboxWorker
+from tickets.records import FindingRecord
 from tickets.store import TicketStore
 from web.auth import TokenAuth
 from web.auth_gate import AuthGate
@@ -140,6 +142,35 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     services = Services(settings, tokens, store, calls, catalog, revoker, connections)
     service: CallService = routed if routed is not None else calls
 
+    # REST actions on a live call run on the node that runs it (over the bus when that is another node).
+    async def announce_found(session_id: str, args: dict[str, Any]) -> None:
+        record = await store.get_finding(str(args["finding_id"]))
+        if record is not None:
+            await calls.announce_finding(record)
+
+    async def end_found(session_id: str, args: dict[str, Any]) -> None:
+        await calls.end_session(session_id, str(args.get("actor", "")))
+
+    async def on_owner(name: str, session_id: str, args: dict[str, Any],
+                       here: Callable[[str, dict[str, Any]], Awaitable[None]]) -> None:
+        if routed is None:
+            await here(session_id, args)
+            return
+        try:
+            await routed.act(name, session_id, args)
+        except BusUnavailable:
+            log.warning("session %s: %s could not reach the node running the call (Redis down)", session_id, name)
+
+    async def announce_finding(record: FindingRecord) -> None:
+        await on_owner("announce_finding", record.session_id, {"finding_id": record.id}, announce_found)
+
+    async def end_session(session_id: str, actor: str) -> None:
+        await on_owner("end_session", session_id, {"actor": actor}, end_found)
+
+    if routed is not None:
+        routed.register_action("announce_finding", announce_found)
+        routed.register_action("end_session", end_found)
+
     draining: list[bool] = []
 
     async def drain() -> None:
@@ -216,9 +247,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
 
     app.include_router(build_tickets_router(store, tokens, base_url=settings.base_url,
                                             join_ttl_s=settings.join_token_ttl_s,
-                                            on_finding_attached=calls.announce_finding,
-                                            on_finding_dismissed=calls.announce_finding,
-                                            on_session_ended=calls.end_session,
+                                            on_finding_attached=announce_finding,
+                                            on_finding_dismissed=announce_finding,
+                                            on_session_ended=end_session,
                                             recording_offset=calls.recording_offset,
                                             revoke=lambda rev, actor, sid: revoker.revoke(rev, actor=actor,
                                                                                           session_id=sid)))

@@ -34,6 +34,9 @@ class Bus(Protocol):
     async def release_room(self, session_id: str, node_id: str) -> None:
         """Give the room up (only if node_id still owns it)."""
 
+    async def room_owner(self, session_id: str) -> str | None:
+        """The node that owns the room now, if any."""
+
     async def take_over_room(self, session_id: str, dead_owner: str, node_id: str, ttl_s: int) -> str:
         """Make node_id the owner if dead_owner still holds the claim; returns the owner after."""
 
@@ -93,6 +96,9 @@ class InProcessBus:
     async def release_room(self, session_id: str, node_id: str) -> None:
         if self.owners.get(session_id) == node_id:
             del self.owners[session_id]
+
+    async def room_owner(self, session_id: str) -> str | None:
+        return self.owners.get(session_id)
 
     async def take_over_room(self, session_id: str, dead_owner: str, node_id: str, ttl_s: int) -> str:
         if self.owners.get(session_id) in (None, dead_owner):
@@ -235,6 +241,10 @@ class RedisBus:
 
     async def release_room(self, session_id: str, node_id: str) -> None:
         await self._command(lambda: self._redis.eval(_RELEASE, 1, f"{self.PREFIX}room:{session_id}", node_id))
+
+    async def room_owner(self, session_id: str) -> str | None:
+        owner = await self._command(lambda: self._redis.get(f"{self.PREFIX}room:{session_id}"))
+        return str(owner) if owner is not None else None
 
     async def take_over_room(self, session_id: str, dead_owner: str, node_id: str, ttl_s: int) -> str:
         key = f"{self.PREFIX}room:{session_id}"

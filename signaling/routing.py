@@ -15,6 +15,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,6 +54,9 @@ def relayed_claims(data: dict[str, Any], session_id: str) -> Claims:
     if claims.role is Role.CUSTOMER and claims.session_id != session_id:
         raise TokenError("token_wrong_session", "This token is not valid for this session.")
     return claims
+
+
+RoomAction = Callable[[str, dict[str, Any]], Awaitable[None]]  # (session id, arguments) -> done
 
 
 class LocalCalls(CallService, Protocol):
@@ -106,6 +110,7 @@ class RoutedCallService:
         self._refresher: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self.draining = False
+        self._actions: dict[str, RoomAction] = {}
 
     async def start(self) -> None:
         """Listen on this node's inbox and keep owned rooms claimed."""
@@ -202,6 +207,24 @@ class RoutedCallService:
             log.warning("node %s: could not tell node %s that %s left (bus down)", self.node_id, remote.owner,
                         participant_id)
 
+    # -- REST actions on a room, wherever it runs -------------------------------------------------------
+
+    def register_action(self, name: str, action: RoomAction) -> None:
+        """An action (end the session, push a finding) that must run on the node running the room."""
+        self._actions[name] = action
+
+    async def act(self, name: str, session_id: str, args: dict[str, Any]) -> None:
+        """Run a registered action here if the room is live here, else on its owner over the bus."""
+        if self._local.is_live(session_id):
+            await self._actions[name](session_id, args)
+            return
+        owner = await self._bus.room_owner(session_id)
+        if owner is None or owner == self.node_id:
+            await self._actions[name](session_id, args)  # no live call anywhere: the local action is a no-op
+            return
+        await self._bus.publish(f"node:{owner}", json.dumps(
+            {"op": "action", "conn": "", "name": name, "session": session_id, "args": args}))
+
     # -- relay side ------------------------------------------------------------------------------------
 
     async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str) -> str:
@@ -251,6 +274,13 @@ class RoutedCallService:
             op, conn_id = event["op"], event["conn"]
         except (ValueError, KeyError, TypeError):
             log.warning("node %s: malformed bus message dropped", self.node_id)
+            return
+        if op == "action":
+            action = self._actions.get(str(event.get("name")))
+            if action is None:
+                log.warning("node %s: unknown room action %r dropped", self.node_id, event.get("name"))
+                return
+            await action(str(event["session"]), dict(event.get("args") or {}))
             return
         link = _BusLink(self._bus, f"conn:{conn_id}")
         if op == "join":

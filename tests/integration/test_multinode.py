@@ -279,3 +279,32 @@ def test_a_killed_relay_nodes_customer_is_no_ghost(tmp_path: Path):
                         await link.close()
 
             asyncio.run(scenario())
+
+
+def test_end_session_on_a_node_that_does_not_run_the_call_ends_it_on_the_owner(tmp_path: Path):
+    with running_redis(tmp_path / "redis") as redis_url:
+        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
+        with running_server(tmp_path / "data", env=env) as node_a, \
+                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+
+            async def scenario() -> None:
+                token = node_a.technician_token()
+                session = await create_session(node_a.url, token)
+                tech = SignalingClient(node_a.url, token, session.session_id)
+                cust = SignalingClient(node_a.url, session.join_token, session.session_id)
+                try:
+                    await tech.connect()
+                    await cust.connect()
+                    async with httpx.AsyncClient(base_url=node_b.url,
+                                                 headers={"Authorization": f"Bearer {token}"}) as http:
+                        (await http.post(f"/api/sessions/{session.session_id}/end")).raise_for_status()
+                    # the call on A ends (a revoked customer token alone would leave the technician in it)
+                    await until(lambda: calls_on(node_a.url, token) == 0, within=10)
+                    await tech.wait_for("ended", timeout_s=5)
+                    assert any(msg["type"] == "ended" or msg.get("code") == "session_ended" for msg in cust.messages), \
+                        cust.messages
+                finally:
+                    for link in (tech, cust):
+                        await link.close()
+
+            asyncio.run(scenario())
