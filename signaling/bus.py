@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -61,6 +62,10 @@ class Bus(Protocol):
     @property
     def connected(self) -> bool:
         """Channels are being delivered right now."""
+
+    @property
+    def up_for_s(self) -> float:
+        """Seconds since the bus (re)connected; 0 while it is down."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -128,6 +133,10 @@ class InProcessBus:
     @property
     def connected(self) -> bool:
         return True
+
+    @property
+    def up_for_s(self) -> float:
+        return float("inf")
 
     async def close(self) -> None:
         self.handlers.clear()
@@ -199,12 +208,18 @@ class RedisBus:
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._closing = False
+        self._up_since = 0.0
         self.reconnects = 0
 
     @property
     def connected(self) -> bool:
         """The subscriber connection is up (channels are being delivered)."""
         return self._pubsub is not None
+
+    @property
+    def up_for_s(self) -> float:
+        """Seconds since the subscriber connection (re)connected; 0 while it is down."""
+        return time.monotonic() - self._up_since if self._pubsub is not None else 0.0
 
     def on_reconnect(self, hook: ReconnectHook) -> None:
         """Run hook after every reconnection to Redis (not the first connection)."""
@@ -301,6 +316,7 @@ class RedisBus:
             pubsub = self._redis.pubsub()
             try:
                 await pubsub.subscribe(self.PREFIX + _KEEPALIVE, *(self.PREFIX + c for c in self._channels))
+                self._up_since = time.monotonic()
                 self._pubsub = pubsub
                 if not first:
                     self.reconnects += 1

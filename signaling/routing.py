@@ -145,8 +145,13 @@ class RoutedCallService:
                 await self._bus.release_room(session_id, self.node_id)
         self._owned.clear()
 
+    def _may_judge(self) -> bool:
+        # Redis may come back empty: until every node had time to heartbeat again, nobody is judged dead.
+        return self._bus.up_for_s >= NODE_TTL_S + 2 * HEARTBEAT_EVERY_S
+
     async def _reclaim(self) -> None:
         """After Redis came back (perhaps empty): claim again every room whose call runs here."""
+        await self._bus.heartbeat(self.node_id, NODE_TTL_S)
         for session_id in list(self._owned):
             if not self._local.is_live(session_id):
                 self._owned.discard(session_id)
@@ -168,7 +173,7 @@ class RoutedCallService:
             if self._local.is_live(join.session_id):  # the call runs here: Redis is not needed to join it
                 return await self._local.join(link, claims, join)
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
-        if owner != self.node_id and not await self._bus.alive({owner}):
+        if owner != self.node_id and self._may_judge() and not await self._bus.alive({owner}):
             # The owner stopped heart-beating: re-home the room here (the session goes on, findings are stored).
             owner = await self._bus.take_over_room(join.session_id, owner, self.node_id, ROOM_TTL_S)
             if owner == self.node_id:
@@ -328,7 +333,7 @@ class RoutedCallService:
             try:
                 await self._bus.heartbeat(self.node_id, NODE_TTL_S)
                 peers = {r.owner for r in self._remote.values()} | {s[2] for s in self._served.values() if s[2]}
-                dead = peers - await self._bus.alive(peers)
+                dead = peers - await self._bus.alive(peers) if self._may_judge() else set()
                 if dead:
                     await self._bury(dead)
             except BusUnavailable:
