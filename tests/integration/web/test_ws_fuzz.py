@@ -1,0 +1,62 @@
+"""Issue 15 fuzzing, the real WebSocket endpoint's share: generated and mutated messages over a real
+`lensdesk serve` socket after a valid join, in batches under the abuse limit, each batch closed by a ping. Pass:
+every reply is a clear error or a normal message, the pong arrives (the participant goes on), no traceback in
+the log. Offers are left out here (no peer, so no candidate is ever contacted; SDP is fuzzed in
+tests/unit/media/test_fuzz_sdp.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import connect
+
+from bench.session_client import create_session
+from tests import fuzzing
+from tests.support import running_server
+
+pytestmark = pytest.mark.slow
+BATCH = 12  # under web/ws.py MAX_VIOLATIONS
+
+
+def wire_frame(raw: str | bytes) -> str | bytes:
+    """A text frame when the text is valid UTF-8, else the bytes as a binary frame (refused: unsupported_frame)."""
+    if isinstance(raw, bytes):
+        return raw
+    try:
+        raw.encode()
+    except UnicodeEncodeError:
+        return raw.encode("utf-8", "surrogatepass")
+    return raw
+
+
+def test_mutated_messages_over_the_real_socket(tmp_path: Path):
+    rng = random.Random(fuzzing.SEED)
+    with running_server(tmp_path / "data") as server:
+        token = server.technician_token()
+        session = asyncio.run(create_session(server.url, token, "ws fuzz"))
+        raws = [r for r in fuzzing.messages(rng, fuzzing.count(1_200, 20_000), token, session.session_id)
+                if b"offer" not in (r.encode("utf-8", "surrogatepass") if isinstance(r, str) else r)
+                and "bye" not in str(r)]
+        errors = 0
+        for start in range(0, len(raws), BATCH):
+            with connect(server.url.replace("http", "ws", 1) + "/ws", max_size=1 << 20) as ws:
+                ws.send(json.dumps({"type": "join", "token": token, "session_id": session.session_id}))
+                assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+                for raw in raws[start:start + BATCH]:
+                    ws.send(wire_frame(raw))
+                ws.send(json.dumps({"type": "ping"}))
+                while True:
+                    reply = json.loads(ws.recv(timeout=10))
+                    if reply["type"] == "pong":
+                        break
+                    if reply["type"] == "error":
+                        errors += 1
+                        assert reply["code"] and reply["message"].endswith("."), reply
+                        assert not reply["fatal"], reply
+        assert errors > len(raws) // 3, errors
+        log = server.log()
+    assert "Traceback" not in log and "Exception in ASGI" not in log and "failed:" not in log, log[-2000:]
