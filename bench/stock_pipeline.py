@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRecorder, MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -56,7 +56,7 @@ class StockCallMedia:
     async def handle_offer(self, participant_id: str, role: str, sdp: str) -> str:
         pc = self._peers.get(participant_id)
         if pc is None:
-            pc = self._peers[participant_id] = RTCPeerConnection()
+            pc = self._peers[participant_id] = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
         for t in pc.getTransceivers():
             track = t.receiver.track

@@ -41,7 +41,8 @@ class ServerPeer:
         self.participant_id = participant_id
         self._candidates = candidates or CandidatePolicy()
         self.role = role
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)) if ice_servers else None)
+        # Always an explicit list: with none, aiortc falls back to a public STUN server (traffic off this machine).
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)))
         self._video_codec = video_codec.upper()
         self._lock = asyncio.Lock()
         self._on_state = on_state

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from aiortc import RTCPeerConnection
+from aiortc import RTCConfiguration, RTCPeerConnection
 
 from media.call import CallMedia
 from media.ice import CandidateError, CandidatePolicy
@@ -39,7 +39,7 @@ def line(s: socket.socket, foundation: str) -> str:
 
 async def offer_with(candidates: list[str], *, trickle: bool = False) -> tuple[RTCPeerConnection, str]:
     """A real browser-like offer whose only candidates are the given ones (nothing off loopback is named)."""
-    pc = RTCPeerConnection()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver("audio")
     await pc.setLocalDescription(await pc.createOffer())
     drop = ("a=candidate", "a=end-of-candidates") if trickle else ("a=candidate",)

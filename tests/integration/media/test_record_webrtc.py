@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCRtpReceiver
 
 from media.frames import EncodedFrame
 from media.recorder import SessionRecorder
@@ -107,8 +107,7 @@ async def test_session_recorded_through_webrtc_plays_with_ffprobe(tmp_path: Path
             recorder.push(source, frame)
         return on_frame
 
-    customer, server_c = RTCPeerConnection(), RTCPeerConnection()
-    technician, server_t = RTCPeerConnection(), RTCPeerConnection()
+    customer, server_c, technician, server_t = (RTCPeerConnection(RTCConfiguration(iceServers=[])) for _ in range(4))
     tapped: list[RTCRtpReceiver] = []
 
     @server_c.on("track")

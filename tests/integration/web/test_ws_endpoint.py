@@ -177,10 +177,10 @@ def _offer_naming(address: str, port: int) -> str:
     """A real aiortc offer whose only ICE candidate is the given address."""
     import asyncio
 
-    from aiortc import RTCPeerConnection
+    from aiortc import RTCConfiguration, RTCPeerConnection
 
     async def make() -> str:
-        pc = RTCPeerConnection()
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pc.addTransceiver("audio")
         await pc.setLocalDescription(await pc.createOffer())
         sdp = pc.localDescription.sdp
