@@ -311,7 +311,9 @@ class TicketStore:
         session = await self.get_session(session_id)
         if session is None:
             raise NotFoundError("session", session_id)
-        if session.status == "ended":
+        # Re-reading a finished recording (lensdesk analyze --attach) is the one way in after the end: it adds
+        # what the live analysis missed, to the session that recorded it.
+        if session.status == "ended" and new.source != "reanalysis":
             raise ConflictError(f"session {session_id!r} has ended; findings can no longer be added to it")
         stored = await asyncio.to_thread(self.snapshots.write, new.snapshot_jpeg)
         # A manual snapshot whose code the technician typed is a labelled example: the image shows that code.
