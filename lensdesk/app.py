@@ -230,7 +230,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.add_middleware(SecurityHeaders, tls=bool(settings.tls_cert_file))
 
     def redis_state() -> str:
-        return "off" if not settings.redis_url else "up" if bus.connected else "down"
+        # "up" once every channel is subscribed again: before that, messages relayed to this node are lost.
+        return "off" if not settings.redis_url else "up" if bus.subscribed else "down"
 
     @app.get("/healthz", tags=["ops"])
     async def health() -> JSONResponse:

@@ -64,6 +64,10 @@ class Bus(Protocol):
         """Channels are being delivered right now."""
 
     @property
+    def subscribed(self) -> bool:
+        """Connected and every channel confirmed: messages published now reach this node."""
+
+    @property
     def up_for_s(self) -> float:
         """Seconds since the bus (re)connected; 0 while it is down."""
 
@@ -132,6 +136,10 @@ class InProcessBus:
 
     @property
     def connected(self) -> bool:
+        return True
+
+    @property
+    def subscribed(self) -> bool:
         return True
 
     @property
@@ -215,6 +223,11 @@ class RedisBus:
     def connected(self) -> bool:
         """The subscriber connection is up (channels are being delivered)."""
         return self._pubsub is not None
+
+    @property
+    def subscribed(self) -> bool:
+        """Connected and Redis has confirmed every channel: only then do messages published to them arrive."""
+        return self._pubsub is not None and all(e.confirmed.is_set() for e in self._channels.values())
 
     @property
     def up_for_s(self) -> float:
