@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,15 @@ from signaling import room as r
 from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
 from signaling.turn import TurnCredentials
-from tickets.errors import ConflictError
-from tickets.records import FindingRecord, FindingSource, NewFinding
+from tickets.errors import ConflictError, InvalidInputError, NotFoundError
+from tickets.records import (
+    EventActorRole,
+    FindingRecord,
+    FindingSource,
+    NewFinding,
+    SessionEventKind,
+    SessionEventRecord,
+)
 from tickets.store import TicketStore
 from web.common_api import FindingOut
 from web.scans_api import StillMeta, StillRefused
@@ -116,6 +123,37 @@ class CallManager:
         if call is None or call.recorder is None:
             return None
         return call.recorder.offset_of(time.monotonic())
+
+    async def record_event(self, session_id: str, kind: SessionEventKind, payload: Mapping[str, Any], actor: str, *,
+                           moment: float | None = None) -> SessionEventRecord:
+        """Put one session event on the record, at its moment in the session's live recording.
+
+        actor: a participant id of the call (its role and name are looked up) or signaling.room.SERVER;
+        moment: the time.monotonic() instant it happened (default now; a tracker passes its frame's arrival).
+        The offset is computed as findings' offsets are. Raises ProtocolError (invalid_event, session_ended)."""
+        call = self._calls.get(session_id)
+        role: EventActorRole = "server"
+        name = "lensdesk"
+        if actor != r.SERVER:
+            participant = call.room.participants.get(actor) if call is not None else None
+            if participant is not None:
+                role, name = participant.role, participant.name
+            else:  # left already: the store still knows who it was
+                stored = await self._store.get_participant(session_id, actor)
+                if stored is None:
+                    raise m.ProtocolError("not_joined", "Only participants of the call can put events on its record.")
+                role = "customer" if stored.role == "customer" else "technician"
+                name = stored.name
+        offset_ms = None
+        if call is not None and call.recorder is not None:
+            offset_ms = round(call.recorder.offset_of(time.monotonic() if moment is None else moment) * 1000)
+        try:
+            return await self._store.session_events.add(session_id, kind, dict(payload), actor_role=role, actor=actor,
+                                                        actor_name=name, offset_ms=offset_ms)
+        except InvalidInputError as exc:
+            raise m.ProtocolError("invalid_event", f"{exc.field}: {exc.message}") from exc
+        except (ConflictError, NotFoundError) as exc:
+            raise m.ProtocolError("session_ended", "This support session has ended.") from exc
 
     def is_live(self, session_id: str) -> bool:
         """A call for this session runs on this node."""
@@ -341,6 +379,9 @@ class CallManager:
                                         ticket_id=call.ticket_id, detail=detail)
             elif isinstance(action, r.ScanStarted):
                 self._scan_started(call, action.scan_id)
+            elif isinstance(action, r.Record):
+                await self.record_event(call.session_id, action.kind, action.payload,  # type: ignore[arg-type]
+                                        action.actor)
             elif isinstance(action, r.SessionEnded):
                 for link in list(call.links.values()):
                     await link.close("ended")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from . import messages as m
 
@@ -133,7 +133,19 @@ class ScanStarted:
     scan_id: str
 
 
-Action = Send | Reject | VideoChanged | SessionEnded | Audit | ScanStarted
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Put a session event on the record (stored with its moment in the recording before later actions run).
+
+    kind and payload follow the session-event vocabulary (tickets/session_events.py); actor is a participant id
+    or SERVER."""
+
+    kind: str
+    payload: dict[str, Any]
+    actor: str
+
+
+Action = Send | Reject | VideoChanged | SessionEnded | Audit | ScanStarted | Record
 
 
 @dataclass(slots=True)

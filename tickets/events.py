@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import Insert, insert
 
-from tickets.records import FindingRecord, RecordingRecord, SessionRecord, TicketRecord
+from tickets.records import FindingRecord, RecordingRecord, SessionRecord, TicketRecord, TranscriptLine
 from tickets.schema import outbox
 
 FINDING_ATTACHED = "finding.attached"
 SESSION_ENDED = "session.ended"
 RECORDING_READY = "recording.ready"
-EVENT_TYPES = (FINDING_ATTACHED, SESSION_ENDED, RECORDING_READY)
+SESSION_TRANSCRIPT = "session.transcript"
+EVENT_TYPES = (FINDING_ATTACHED, SESSION_ENDED, RECORDING_READY, SESSION_TRANSCRIPT)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -60,6 +61,16 @@ def recording_ready(ticket: TicketRecord, recording: RecordingRecord) -> dict[st
         "session_id": recording.session_id,
         "recording": {"id": recording.id, "status": recording.status, "duration_s": recording.duration_s,
                       "size_bytes": recording.size_bytes, "finalised_at": _iso(recording.finalised_at)},
+    }
+
+
+def session_transcript(ticket: TicketRecord, session: SessionRecord, lines: list[TranscriptLine]) -> dict[str, Any]:
+    """Payload of session.transcript: the chat of a session that ended (queued with session.ended)."""
+    return {
+        "ticket": ticket_part(ticket),
+        "session_id": session.id,
+        "messages": [{"id": line.id, "at": _iso(line.at), "offset_ms": line.offset_ms, "role": line.actor_role,
+                      "name": line.actor_name, "text": line.text, "state": line.state} for line in lines],
     }
 
 

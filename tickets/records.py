@@ -12,6 +12,11 @@ TICKET_STATUSES = ("open", "closed")
 SESSION_STATUSES = ("active", "ended")
 RECORDING_STATUSES = ("recording", "finalised", "recovered", "empty")
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
+# What happened in a call, on the record (payload schemas per kind: tickets/session_events.py).
+SessionEventKind = Literal["chat", "chat_status", "annotation", "annotation_update", "annotation_clear", "freeze",
+                           "resume", "camera_control", "camera_capabilities"]
+EventActorRole = Literal["technician", "customer", "server"]
+ChatState = Literal["sent", "delivered", "read"]  # stored by the server; reached the other page; shown there
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +158,37 @@ class RecordingRecord:
     created_at: datetime
     finalised_at: datetime | None
     node_id: str | None = None  # the node that writes it (only that node recovers it after a crash)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEventRecord:
+    """One event of a call: who (role, participant id, name), when (wall time; offset_ms into the session's
+    recording when one was running), what (kind and its validated payload)."""
+
+    id: int  # increasing: events of a session in id order are in the order they happened
+    session_id: str
+    ticket_id: str
+    kind: SessionEventKind
+    payload: dict[str, Any]
+    actor_role: EventActorRole
+    actor: str
+    actor_name: str
+    at: datetime
+    offset_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """One chat message of a session as the ticket shows it; state: how far it got (sent, delivered, read)."""
+
+    id: int  # the message's number in its session (the chat payload's message_id)
+    at: datetime
+    offset_ms: int | None
+    actor_role: EventActorRole
+    actor: str
+    actor_name: str
+    text: str
+    state: ChatState
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,6 +187,23 @@ recordings = Table(
     Column("node_id", String(100), nullable=True, index=True),  # the node writing it; NULL: before 0005
 )
 
+# What was said, drawn, frozen and changed in a call (tickets/session_events.py validates each payload).
+session_events = Table(
+    "session_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", ID, ForeignKey("support_sessions.id"), nullable=False),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("actor_role", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("actor_name", String(200), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("offset_ms", BigInteger, nullable=True),
+    Index("ix_session_events_session", "session_id", "id"),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

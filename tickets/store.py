@@ -49,6 +49,7 @@ from tickets.schema import (
     tickets,
     utcnow,
 )
+from tickets.session_event_log import SessionEventLog, transcript_of
 from tickets.snapshots import SnapshotFiles
 
 FINDING_SOURCES = ("live", "manual", "reanalysis", "scan")
@@ -77,6 +78,7 @@ class TicketStore:
         self.examples = SnapshotFiles(data_dir / "examples")  # labelled images, kept apart from findings' snapshots
         self.outbox = OutboxTable(self._engine)
         self.catalog = CatalogEdits(self._engine)
+        self.session_events = SessionEventLog(self._engine)  # chat, annotations, freezes, camera changes
         self._outbox_listeners: list[Callable[[], None]] = []
 
     async def migrate(self) -> None:
@@ -231,6 +233,10 @@ class TicketStore:
                               target=f"session:{session_id}", detail={"findings": count}, at=now)
             await conn.execute(events.outbox_insert(events.SESSION_ENDED, session_id,
                                                     events.session_ended(ticket, ended, count), now))
+            transcript = await transcript_of(conn, session_id)
+            if transcript:  # the ticket gets the call's chat once, when it can no longer grow
+                await conn.execute(events.outbox_insert(events.SESSION_TRANSCRIPT, session_id,
+                                                        events.session_transcript(ticket, ended, transcript), now))
         self._event_queued()
 
     async def add_participant(self, session_id: str, *, participant_id: str, role: str, name: str,

@@ -13,7 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
-from web import examples_api, findings_api, outbox_api, qr_api, recordings_api, sessions_api, tokens_api
+from web import (
+    examples_api,
+    findings_api,
+    outbox_api,
+    qr_api,
+    recordings_api,
+    session_events_api,
+    sessions_api,
+    tokens_api,
+)
 from web.auth import TokenAuth
 from web.common_api import (
     ApiContext,
@@ -164,6 +173,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
         return TicketOut.of(await store.set_ticket_status(ticket_id, body.status, actor=claims.subject))
 
     sessions_api.add_routes(router, ctx)
+    session_events_api.add_routes(router, ctx)
     tokens_api.add_routes(router, ctx)
     findings_api.add_routes(router, ctx)
     examples_api.add_routes(router, ctx)

@@ -64,6 +64,11 @@ def comment_text(delivery: Delivery) -> tuple[str, str]:
         subject = "lensdesk recording ready"
         lines = [f"Recording {r['id']} of session {data['session_id']} is {r['status']}: "
                  f"{r['duration_s']} s, {r['size_bytes']} bytes."]
+    elif event.type == "session.transcript":
+        subject = "lensdesk chat transcript"
+        lines = [f"Chat of support session {data['session_id']}:"]
+        lines += [f"[{_fmt_offset(msg['offset_ms'] / 1000 if msg['offset_ms'] is not None else None)}] "
+                  f"{msg['name'] or msg['role']} ({msg['role']}): {msg['text']}" for msg in data["messages"]]
     else:
         subject = f"lensdesk event {event.type}"
         lines = [f"Event {event.type}."]

@@ -1,0 +1,96 @@
+"""Session-event routes: a session's events (chat, marks, freezes, camera changes) and a ticket's chat transcript."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from signaling.tokens import Claims
+from tickets.records import ChatState, EventActorRole, SessionEventKind, SessionEventRecord, TranscriptLine
+from tickets.session_event_log import MAX_LIST
+from web.common_api import ApiContext
+from web.problems import not_found
+
+
+class SessionEventOut(BaseModel):
+    """One event of a call; offset_ms is its moment in the session's recording (null: nothing was recording)."""
+
+    id: int
+    session_id: str
+    kind: SessionEventKind
+    payload: dict[str, Any]
+    actor_role: EventActorRole
+    actor: str
+    actor_name: str
+    at: datetime
+    offset_ms: int | None = Field(description="Milliseconds into the session recording")
+
+    @classmethod
+    def of(cls, r: SessionEventRecord) -> "SessionEventOut":
+        """From a store record."""
+        return cls(id=r.id, session_id=r.session_id, kind=r.kind, payload=r.payload, actor_role=r.actor_role,
+                   actor=r.actor, actor_name=r.actor_name, at=r.at, offset_ms=r.offset_ms)
+
+
+class TranscriptMessage(BaseModel):
+    """One chat message: who wrote it, when, and how far it got (sent, delivered, read)."""
+
+    id: int
+    at: datetime
+    offset_ms: int | None
+    role: Literal["technician", "customer", "server"]
+    name: str
+    text: str = Field(description="Plain text: render it as text, never as HTML")
+    state: ChatState
+
+    @classmethod
+    def of(cls, line: TranscriptLine) -> "TranscriptMessage":
+        """From a store record."""
+        return cls(id=line.id, at=line.at, offset_ms=line.offset_ms, role=line.actor_role, name=line.actor_name,
+                   text=line.text, state=line.state)
+
+
+class SessionTranscript(BaseModel):
+    """The chat of one session."""
+
+    session_id: str
+    status: Literal["active", "ended"]
+    messages: list[TranscriptMessage]
+
+
+def add_routes(router: APIRouter, ctx: ApiContext) -> None:
+    """Register the session-event routes on the /api router."""
+    store = ctx.store
+    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
+
+    @router.get("/sessions/{session_id}/events", tags=["sessions"])
+    async def session_events(
+        session_id: str,
+        claims: Technician,
+        kind: Annotated[list[SessionEventKind] | None, Query(description="Only these kinds (repeat the parameter)")]
+        = None,
+        after: Annotated[int, Query(ge=0, description="Only events with a larger id (for polling)")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = MAX_LIST,
+    ) -> list[SessionEventOut]:
+        """The session's events in the order they happened (the view is audited)."""
+        session = await store.get_session(session_id)
+        if session is None:
+            raise not_found("session")
+        found = await store.session_events.for_session(session_id, kinds=kind or (), after_id=after, limit=limit)
+        await store.audit(actor=claims.subject, action="viewed", ticket_id=session.ticket_id, session_id=session_id,
+                          target=f"session_events:{session_id}")
+        return [SessionEventOut.of(e) for e in found]
+
+    @router.get("/tickets/{ticket_id}/transcript", tags=["tickets"])
+    async def ticket_transcript(ticket_id: str, claims: Technician) -> list[SessionTranscript]:
+        """The chat of each of the ticket's sessions, oldest session first (the view is audited)."""
+        if await store.get_ticket(ticket_id) is None:
+            raise not_found("ticket")
+        out = [SessionTranscript(session_id=s.id, status=s.status,  # type: ignore[arg-type]
+                                 messages=[TranscriptMessage.of(line)
+                                           for line in await store.session_events.transcript(s.id)])
+               for s in await store.list_sessions(ticket_id)]
+        await store.audit(actor=claims.subject, action="viewed", ticket_id=ticket_id,
+                          target=f"transcript:{ticket_id}")
+        return out
