@@ -34,6 +34,7 @@ from tickets.records import (
     SessionEventKind,
     SessionEventRecord,
 )
+from tickets.session_events import chat_states
 from tickets.store import TicketStore
 from web.common_api import FindingOut
 from web.scans_api import StillMeta, StillRefused
@@ -299,8 +300,10 @@ class CallManager:
             media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
                      CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
                                ice_servers=self._server_ice_servers(), candidates=self._opts.candidates))
-            call = LiveCall(session_id, record.ticket_id,
-                            r.Room(session_id, recording=self._opts.recording_enabled), media,
+            room = r.Room(session_id, recording=self._opts.recording_enabled)
+            room.chat.seed(chat_history(await self._store.session_events.for_session(
+                session_id, kinds=("chat", "chat_status"))))
+            call = LiveCall(session_id, record.ticket_id, room, media,
                             auto_scan=AutoScanPolicy(interval_s=self._opts.auto_scan_interval_s))
             media.add_observer(lambda source, frame: self._analyse(call, source, frame))
             self._calls[session_id] = call
@@ -543,6 +546,17 @@ class CallManager:
             ended = r.ScanEnded(reading.scan_id, "found" if new else "already_reported", codes)
         async with call.lock:
             await self._run(call, call.room.handle(ended))
+
+
+def chat_history(events: list[SessionEventRecord]) -> list[m.ChatEntry]:
+    """A session's stored chat and receipts as the room keeps them (a call restarting or moving nodes)."""
+    states = chat_states([(int(e.payload["message_id"]), str(e.payload["state"]))
+                          for e in events if e.kind == "chat_status"])
+    return [m.ChatEntry(message_id=int(e.payload["message_id"]), from_id=e.actor,
+                        role="customer" if e.actor_role == "customer" else "technician", name=e.actor_name,
+                        text=str(e.payload["text"]), state=states.get(int(e.payload["message_id"]), "sent"),
+                        at=e.at.timestamp())
+            for e in events if e.kind == "chat"]
 
 
 def finding_payload(record: FindingRecord) -> dict[str, Any]:

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 PROTOCOL_VERSION = 1
 MAX_SDP_CHARS = 32_000
+MAX_CHAT_CHARS = 2000  # the same bound as the stored chat payload (tickets/session_events.py)
+MAX_RECEIPT_IDS = 100
+ChatState = Literal["sent", "delivered", "read"]  # stored by the server; reached the other page; shown there
 
 
 class _Msg(BaseModel):
@@ -103,6 +106,22 @@ class ScanFailed(_Msg):
     reason: str = Field("", max_length=200)
 
 
+class ChatSend(_Msg):
+    """A chat message (plain text: a phone number, a serial, a link); client_id matches the server's echo."""
+
+    type: Literal["chat_send"] = "chat_send"
+    text: str = Field(min_length=1, max_length=MAX_CHAT_CHARS)
+    client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class ChatReceipt(_Msg):
+    """The page got these messages (delivered) or showed them to its user (read)."""
+
+    type: Literal["chat_receipt"] = "chat_receipt"
+    message_ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=MAX_RECEIPT_IDS)
+    state: Literal["delivered", "read"]
+
+
 class Bye(_Msg):
     """Leave the call; a technician may also end the session for everyone."""
 
@@ -118,7 +137,7 @@ class Ping(_Msg):
 
 ClientMessage = Annotated[
     Join | Offer | IceCandidate | VideoRequest | VideoAccept | VideoDecline | VideoStarted | VideoStop | Mute
-    | ShareFinding | ScanRequest | ScanFailed | Bye | Ping,
+    | ShareFinding | ScanRequest | ScanFailed | ChatSend | ChatReceipt | Bye | Ping,
     Field(discriminator="type"),
 ]
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -259,6 +278,42 @@ class ScanStatus(_Msg):
     message: str
 
 
+class ChatEntry(BaseModel):
+    """One chat message as pages show it."""
+
+    model_config = ConfigDict(frozen=True)
+    message_id: int
+    from_id: str
+    role: Literal["technician", "customer"]
+    name: str
+    text: str  # plain text: pages insert it as text, never as HTML
+    state: ChatState
+    at: float  # Unix time the server accepted it
+
+
+class ChatMessage(_Msg):
+    """A chat message accepted by the server (to its sender with the sender's client_id, to the others without)."""
+
+    type: Literal["chat"] = "chat"
+    message: ChatEntry
+    client_id: str | None = None
+
+
+class ChatStatus(_Msg):
+    """These messages got further: delivered to, or read on, the other side's page."""
+
+    type: Literal["chat_status"] = "chat_status"
+    message_ids: list[int]
+    state: ChatState
+
+
+class ChatHistory(_Msg):
+    """After welcome: the session's chat so far (also after a reconnect or a move to another node)."""
+
+    type: Literal["chat_history"] = "chat_history"
+    messages: list[ChatEntry]
+
+
 class ErrorMessage(_Msg):
     """Something the client sent was refused; the connection stays open unless `fatal`."""
 
@@ -303,7 +358,7 @@ class Reconnect(_Msg):
 ServerMessage = (
     Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
     | StopVideo | Renegotiate | FindingMessage | SharedFinding | ErrorMessage | Pong | Ended | RejoinToken
-    | TakeStill | ScanStatus | Reconnect
+    | TakeStill | ScanStatus | Reconnect | ChatMessage | ChatStatus | ChatHistory
 )
 
 

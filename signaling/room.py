@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import messages as m
+from .chat import ChatLog, ChatRefused
 
 Role = Literal["technician", "customer"]
 VideoPhase = Literal["off", "requested", "accepted", "active"]
@@ -39,7 +42,7 @@ class Said:
 
     participant_id: str
     message: (m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted | m.VideoStop | m.Mute | m.Bye
-              | m.ScanFailed)
+              | m.ScanFailed | m.ChatSend | m.ChatReceipt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,8 @@ class Room:
     video: VideoPhase = "off"
     ended: bool = False
     scan: ActiveScan | None = None
+    chat: ChatLog = field(default_factory=ChatLog)
+    clock: Callable[[], float] = time.time  # wall time for chat messages (tests pass their own)
 
     @property
     def customer(self) -> _Participant | None:
@@ -224,6 +229,8 @@ class Room:
                                  participants=[o.info() for o in others], video=self.video, recording=self.recording,
                                  ice_servers=list(ev.ice_servers))),
         ]  # "joined" and "ended" are audited by the store with the participant and session rows
+        if self.chat.entries:  # a page that reconnects (or a late technician) sees what was said
+            actions.append(Send(p.id, m.ChatHistory(messages=self.chat.history())))
         actions += [Send(o.id, m.ParticipantJoined(participant=p.info())) for o in others]
         return actions
 
@@ -240,7 +247,11 @@ class Room:
         return actions
 
     def _said(self, p: _Participant, msg: m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted
-              | m.VideoStop | m.Mute | m.Bye | m.ScanFailed) -> list[Action]:
+              | m.VideoStop | m.Mute | m.Bye | m.ScanFailed | m.ChatSend | m.ChatReceipt) -> list[Action]:
+        if isinstance(msg, m.ChatSend):
+            return self._chat(p, msg)
+        if isinstance(msg, m.ChatReceipt):
+            return self._chat_receipt(p, msg)
         if isinstance(msg, m.ScanFailed):
             return self._scan_failed(p, msg)
         if isinstance(msg, m.Mute):
@@ -300,6 +311,27 @@ class Room:
         if phase != "active":
             actions += self._fail_waiting_scan("The customer's camera stopped before the photo arrived.")
         return actions
+
+    # -- chat ------------------------------------------------------------------------------------
+
+    def _chat(self, p: _Participant, msg: m.ChatSend) -> list[Action]:
+        try:
+            entry = self.chat.post(p.id, p.role, p.name, msg.text, self.clock())
+        except ChatRefused as exc:
+            return [Reject(p.id, exc.code, exc.message)]
+        # On the record first: a message is "sent" once it is stored.
+        actions: list[Action] = [Record("chat", {"message_id": entry.message_id, "text": entry.text}, p.id),
+                                 Send(p.id, m.ChatMessage(message=entry, client_id=msg.client_id))]
+        return actions + self._broadcast(m.ChatMessage(message=entry), exclude=p.id)
+
+    def _chat_receipt(self, p: _Participant, msg: m.ChatReceipt) -> list[Action]:
+        moved = self.chat.receipt(p.role, msg.message_ids, msg.state)
+        if not moved:
+            return []
+        actions: list[Action] = [Record("chat_status", {"message_id": e.message_id, "state": msg.state}, p.id)
+                                 for e in moved]
+        return actions + self._broadcast(m.ChatStatus(message_ids=[e.message_id for e in moved], state=msg.state),
+                                         exclude=p.id)
 
     # -- scans -----------------------------------------------------------------------------------
 

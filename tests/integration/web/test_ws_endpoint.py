@@ -212,3 +212,53 @@ def test_internal_ice_candidates_are_refused_with_a_clear_error(server):
         conn.send(json.dumps({"type": "ping"}))  # browsers list private host candidates as a matter of course)
         assert recv(conn)["type"] == "pong"
     assert "ignored 1 ICE candidate(s)" in server.log()
+
+
+def recv_type(conn: ClientConnection, kind: str) -> dict:
+    """The next message of this type (others, e.g. participant_joined, are skipped)."""
+    for _ in range(20):
+        message = recv(conn)
+        if message["type"] == kind:
+            return message
+    raise AssertionError(f"no {kind} message")
+
+
+def test_chat_both_ways_with_receipts_history_and_the_transcript(server):
+    session_id, token = new_session(server)
+    auth = {"Authorization": f"Bearer {server.technician_token()}"}
+    with ws(server) as tech, ws(server) as customer:
+        assert join(tech, server.technician_token(), session_id)["type"] == "welcome"
+        assert join(customer, token, session_id)["type"] == "welcome"
+        customer.send(json.dumps({"type": "chat_send", "text": "Serial <b>SN-4411</b>", "client_id": "c1"}))
+        echo = recv_type(customer, "chat")
+        assert echo["client_id"] == "c1" and echo["message"]["state"] == "sent"
+        got = recv_type(tech, "chat")["message"]
+        assert (got["message_id"], got["role"], got["text"]) == (1, "customer", "Serial <b>SN-4411</b>")
+        tech.send(json.dumps({"type": "chat_receipt", "message_ids": [1], "state": "read"}))
+        assert recv_type(customer, "chat_status") == {"v": 1, "type": "chat_status", "message_ids": [1],
+                                                      "state": "read"}
+        tech.send(json.dumps({"type": "chat_send", "text": "Thanks, see https://example.org/manual", "client_id": "t"}))
+        assert recv_type(customer, "chat")["message"]["message_id"] == 2
+        customer.send(json.dumps({"type": "chat_send", "text": "", "client_id": "c2"}))
+        assert recv_type(customer, "error")["code"] == "invalid_message"  # refused by the wire model
+        customer.send(json.dumps({"type": "chat_send", "text": " \u200b ", "client_id": "c2"}))
+        assert recv_type(customer, "error")["code"] == "empty_message"
+    # everyone left: the next join builds a fresh call, seeded from the record
+    with ws(server) as tech:
+        assert join(tech, server.technician_token(), session_id)["type"] == "welcome"
+        history = recv_type(tech, "chat_history")["messages"]
+        assert [(h["message_id"], h["role"], h["state"]) for h in history] == [(1, "customer", "read"),
+                                                                               (2, "technician", "sent")]
+    events = httpx.get(f"{server.url}/api/sessions/{session_id}/events", headers=auth).json()
+    assert [(e["kind"], e["actor_role"]) for e in events] == [("chat", "customer"), ("chat_status", "technician"),
+                                                              ("chat", "technician")]
+    ticket_id = httpx.get(f"{server.url}/api/sessions/{session_id}", headers=auth).json()["ticket_id"]
+    transcript = httpx.get(f"{server.url}/api/tickets/{ticket_id}/transcript", headers=auth).json()
+    assert [(msg["role"], msg["text"], msg["state"]) for msg in transcript[0]["messages"]] == [
+        ("customer", "Serial <b>SN-4411</b>", "read"), ("technician", "Thanks, see https://example.org/manual", "sent")]
+    assert httpx.post(f"{server.url}/api/sessions/{session_id}/end", headers=auth).status_code == 200
+    queued = [e for status in ("pending", "delivered")
+              for e in httpx.get(f"{server.url}/api/outbox?status={status}&limit=500", headers=auth).json()["items"]]
+    sent = [e for e in queued if e["type"] == "session.transcript" and e["payload"]["session_id"] == session_id]
+    assert [m["text"] for m in sent[0]["payload"]["messages"]] == ["Serial <b>SN-4411</b>",
+                                                                   "Thanks, see https://example.org/manual"]
