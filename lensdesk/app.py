@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -24,9 +26,9 @@ from media.recorder import recover
 from media.stats import RELAY
 from signaling import messages as m
 from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
-from signaling.routing import RoutedCallService
+from signaling.routing import BUS_DOWN_JOIN, RoomActionError, RoutedCallService, relayed_claims
 from signaling.service import CallService
-from signaling.tokens import TokenService
+from signaling.tokens import Claims, TokenService
 from signaling.turn import TurnCredentials
 from tickets.connectors.base import Connector
 from tickets.connectors.webhook import WebhookConnector
@@ -39,7 +41,7 @@ from web.body_limit import install_body_limit
 from web.catalog_api import build_catalog_router
 from web.pages import build_pages_router, static_files
 from web.problems import install_problem_handlers
-from web.scans_api import build_scans_router
+from web.scans_api import StillMeta, StillRefused, build_scans_router
 from web.security_headers import SecurityHeaders
 from web.tickets_api import build_router as build_tickets_router
 from web.ws import LiveConnections, WsLimits, build_ws_router
@@ -143,33 +145,77 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     service: CallService = routed if routed is not None else calls
 
     # REST actions on a live call run on the node that runs it (over the bus when that is another node).
-    async def announce_found(session_id: str, args: dict[str, Any]) -> None:
+    async def announce_here(session_id: str, args: dict[str, Any]) -> dict[str, Any]:
         record = await store.get_finding(str(args["finding_id"]))
         if record is not None:
             await calls.announce_finding(record)
+        return {}
 
-    async def end_found(session_id: str, args: dict[str, Any]) -> None:
+    async def end_here(session_id: str, args: dict[str, Any]) -> dict[str, Any]:
         await calls.end_session(session_id, str(args.get("actor", "")))
+        return {}
+
+    async def offset_here(session_id: str, args: dict[str, Any]) -> dict[str, Any]:
+        return {"offset_s": calls.recording_offset(session_id)}
+
+    async def still_here(session_id: str, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            await calls.accept_still(session_id, str(args["scan_id"]), relayed_claims(args["claims"], session_id),
+                                     base64.b64decode(args["data"]), StillMeta(**args["meta"]))
+        except StillRefused as exc:
+            raise RoomActionError(exc.code, exc.message, exc.status) from exc
+        return {}
 
     async def on_owner(name: str, session_id: str, args: dict[str, Any],
-                       here: Callable[[str, dict[str, Any]], Awaitable[None]]) -> None:
+                       here: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        """Run here if this node runs the call (or nobody does), else on the node that does."""
         if routed is None:
-            await here(session_id, args)
-            return
-        try:
-            await routed.act(name, session_id, args)
-        except BusUnavailable:
-            log.warning("session %s: %s could not reach the node running the call (Redis down)", session_id, name)
+            return await here(session_id, args)
+        return await routed.act(name, session_id, args)
 
     async def announce_finding(record: FindingRecord) -> None:
-        await on_owner("announce_finding", record.session_id, {"finding_id": record.id}, announce_found)
+        try:
+            await on_owner("announce_finding", record.session_id, {"finding_id": record.id}, announce_here)
+        except (BusUnavailable, RoomActionError) as exc:
+            # The finding is stored either way; the console shows it on its next refresh.
+            log.warning("session %s: finding not pushed to the call's node (%s)", record.session_id, exc)
 
     async def end_session(session_id: str, actor: str) -> None:
-        await on_owner("end_session", session_id, {"actor": actor}, end_found)
+        try:
+            await on_owner("end_session", session_id, {"actor": actor}, end_here)
+        except (BusUnavailable, RoomActionError) as exc:
+            # Stored as ended and its tokens revoked: the call's node ends it when its participants are refused.
+            log.warning("session %s: end not delivered to the call's node (%s)", session_id, exc)
+
+    async def recording_offset(session_id: str) -> float | None:
+        try:
+            offset = (await on_owner("recording_offset", session_id, {}, offset_here)).get("offset_s")
+        except (BusUnavailable, RoomActionError) as exc:
+            log.warning("session %s: no recording offset from the call's node (%s)", session_id, exc)
+            return None
+        return float(offset) if offset is not None else None
+
+    class RoutedScans:
+        """Scan photos go to the node running the call, wherever they are uploaded."""
+
+        async def accept_still(self, session_id: str, scan_id: str, claims: Claims, data: bytes,
+                               meta: StillMeta) -> None:
+            if routed is None or calls.is_live(session_id):
+                await calls.accept_still(session_id, scan_id, claims, data, meta)
+                return
+            args = {"scan_id": scan_id, "claims": {**dataclasses.asdict(claims), "role": claims.role.value},
+                    "data": base64.b64encode(data).decode("ascii"), "meta": dataclasses.asdict(meta)}
+            try:
+                await routed.act("accept_still", session_id, args)
+            except RoomActionError as exc:
+                raise StillRefused(exc.status, exc.code, exc.message) from exc
+            except BusUnavailable as exc:
+                raise StillRefused(503, BUS_DOWN_JOIN[0], BUS_DOWN_JOIN[1]) from exc
 
     if routed is not None:
-        routed.register_action("announce_finding", announce_found)
-        routed.register_action("end_session", end_found)
+        for name, action in (("announce_finding", announce_here), ("end_session", end_here),
+                             ("recording_offset", offset_here), ("accept_still", still_here)):
+            routed.register_action(name, action)
 
     draining: list[bool] = []
 
@@ -251,7 +297,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             on_finding_attached=announce_finding,
                                             on_finding_dismissed=announce_finding,
                                             on_session_ended=end_session,
-                                            recording_offset=calls.recording_offset,
+                                            recording_offset=recording_offset,
                                             revoke=lambda rev, actor, sid: revoker.revoke(rev, actor=actor,
                                                                                           session_id=sid)))
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
@@ -260,7 +306,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
     app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions)],
                                             loop_lag=loop_lag))
-    app.include_router(build_scans_router(TokenAuth(tokens), calls, max_bytes=settings.scan_max_bytes))
+    app.include_router(build_scans_router(TokenAuth(tokens), RoutedScans(), max_bytes=settings.scan_max_bytes))
     app.include_router(build_pages_router(recording_enabled=settings.recording_enabled,
                                           ice_servers=settings.ice_servers,
                                           max_send_height=settings.test_max_send_height))

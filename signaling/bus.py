@@ -47,8 +47,8 @@ class Bus(Protocol):
     async def alive(self, node_ids: set[str]) -> set[str]:
         """Those of node_ids whose heartbeat has not expired."""
 
-    async def publish(self, channel: str, data: str) -> None:
-        """Send data to a channel's subscribers."""
+    async def publish(self, channel: str, data: str) -> int:
+        """Send data to a channel's subscribers; how many nodes' subscriptions received it."""
 
     async def subscribe(self, channel: str, handler: Handler) -> Subscription:
         """Call handler for every message on the channel, in order."""
@@ -120,9 +120,11 @@ class InProcessBus:
     async def alive(self, node_ids: set[str]) -> set[str]:
         return set(node_ids)
 
-    async def publish(self, channel: str, data: str) -> None:
-        for handler in list(self.handlers.get(channel, [])):
+    async def publish(self, channel: str, data: str) -> int:
+        handlers = list(self.handlers.get(channel, []))
+        for handler in handlers:
             await handler(data)
+        return 1 if handlers else 0
 
     async def subscribe(self, channel: str, handler: Handler) -> Subscription:
         self.handlers.setdefault(channel, []).append(handler)
@@ -288,8 +290,8 @@ class RedisBus:
         found = await self._command(lambda: self._redis.mget([f"{self.PREFIX}alive:{n}" for n in ordered]))
         return {n for n, v in zip(ordered, found, strict=True) if v is not None}
 
-    async def publish(self, channel: str, data: str) -> None:
-        await self._command(lambda: self._redis.publish(self.PREFIX + channel, data))
+    async def publish(self, channel: str, data: str) -> int:
+        return int(await self._command(lambda: self._redis.publish(self.PREFIX + channel, data)))
 
     async def subscribe(self, channel: str, handler: Handler) -> Subscription:
         """Register handler; returns once Redis confirmed the subscription (or at once while Redis is down)."""

@@ -9,6 +9,7 @@ Media always flows between the browser and the owner (its ICE candidates are in 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import json
@@ -56,7 +57,16 @@ def relayed_claims(data: dict[str, Any], session_id: str) -> Claims:
     return claims
 
 
-RoomAction = Callable[[str, dict[str, Any]], Awaitable[None]]  # (session id, arguments) -> done
+RoomAction = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]  # (session id, arguments) -> result
+ACTION_REPLY_TIMEOUT_S = 10.0
+
+
+class RoomActionError(Exception):
+    """A room action was refused (on whichever node ran it): a code, a sentence and an HTTP-like status."""
+
+    def __init__(self, code: str, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
 
 
 class LocalCalls(CallService, Protocol):
@@ -66,11 +76,14 @@ class LocalCalls(CallService, Protocol):
         """A call for this session runs on this node."""
 
 
+Publish = Callable[[str, str], Awaitable[None]]
+
+
 class _BusLink:
     """ClientLink on the owner for a participant connected to another node."""
 
-    def __init__(self, bus: Bus, channel: str) -> None:
-        self._bus, self._channel = bus, channel
+    def __init__(self, publish: Publish, channel: str) -> None:
+        self._publish_raw, self._channel = publish, channel
 
     async def send(self, message: m.ServerMessage) -> None:
         await self._publish({"kind": "msg", "data": message.model_dump(mode="json")})
@@ -79,11 +92,21 @@ class _BusLink:
         await self._publish({"kind": "close", "reason": reason})
 
     async def _publish(self, event: dict[str, Any]) -> None:
-        # An outage loses this one message to a relayed participant; it must not break the room for the others.
-        try:
-            await self._bus.publish(self._channel, json.dumps(event))
-        except BusUnavailable:
-            log.warning("bus down: a message to relayed connection %s was lost", self._channel)
+        # Published reliably: an outage delays these messages (they go out, in order, once Redis is back).
+        await self._publish_raw(self._channel, json.dumps(event))
+
+
+@dataclass
+class _Undelivered:
+    """A message that must reach its channel, held while Redis is away."""
+
+    channel: str
+    data: str
+    since: float  # time.monotonic() of the first attempt
+
+
+UNDELIVERED_MAX = 2000  # messages held per node during an outage; beyond it the oldest are dropped (logged)
+UNDELIVERED_KEEP_S = 30.0  # a held message nobody subscribes to again within this is dropped (logged)
 
 
 @dataclass
@@ -111,6 +134,7 @@ class RoutedCallService:
         self._watcher: asyncio.Task[None] | None = None
         self.draining = False
         self._actions: dict[str, RoomAction] = {}
+        self._undelivered: collections.deque[_Undelivered] = collections.deque()
 
     async def start(self) -> None:
         """Listen on this node's inbox and keep owned rooms claimed."""
@@ -152,6 +176,7 @@ class RoutedCallService:
     async def _reclaim(self) -> None:
         """After Redis came back (perhaps empty): claim again every room whose call runs here."""
         await self._bus.heartbeat(self.node_id, NODE_TTL_S)
+        await self._flush_undelivered()
         for session_id in list(self._owned):
             if not self._local.is_live(session_id):
                 self._owned.discard(session_id)
@@ -206,11 +231,38 @@ class RoutedCallService:
             await self._local.leave(session_id, participant_id)
             return
         await remote.subscription.close()
-        try:
-            await self._bus.publish(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
-        except BusUnavailable:
-            log.warning("node %s: could not tell node %s that %s left (bus down)", self.node_id, remote.owner,
-                        participant_id)
+        # Reliably: a leave lost in an outage would leave a ghost in the owner's room.
+        await self._publish_reliably(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
+
+    # -- messages that must survive a short outage ------------------------------------------------------
+
+    async def _publish_reliably(self, channel: str, data: str) -> None:
+        """Publish now, or hold the message (in order) until Redis is back and someone listens on the channel."""
+        if not self._undelivered:
+            try:
+                await self._bus.publish(channel, data)
+                return
+            except BusUnavailable:
+                log.warning("node %s: bus down; holding messages until it is back", self.node_id)
+        if len(self._undelivered) >= UNDELIVERED_MAX:
+            lost = self._undelivered.popleft()
+            log.error("node %s: too many messages held during the outage; one to %s was dropped", self.node_id,
+                      lost.channel)
+        self._undelivered.append(_Undelivered(channel, data, time.monotonic()))
+
+    async def _flush_undelivered(self) -> None:
+        """Send held messages in order; stop at the first that Redis refuses or that nobody receives yet."""
+        while self._undelivered:
+            held = self._undelivered[0]
+            try:
+                receivers = await self._bus.publish(held.channel, held.data)
+            except BusUnavailable:
+                return
+            if receivers == 0 and time.monotonic() - held.since < UNDELIVERED_KEEP_S:
+                return  # that node has not subscribed again yet: try on the next heartbeat
+            if receivers == 0:
+                log.warning("node %s: a message held for %s reached nobody; dropped", self.node_id, held.channel)
+            self._undelivered.popleft()
 
     # -- REST actions on a room, wherever it runs -------------------------------------------------------
 
@@ -218,17 +270,61 @@ class RoutedCallService:
         """An action (end the session, push a finding) that must run on the node running the room."""
         self._actions[name] = action
 
-    async def act(self, name: str, session_id: str, args: dict[str, Any]) -> None:
-        """Run a registered action here if the room is live here, else on its owner over the bus."""
+    async def act(self, name: str, session_id: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Run a registered action here if the room is live here, else on its owner over the bus; its result.
+
+        Raises RoomActionError when the action is refused, BusUnavailable when the owner cannot be reached.
+        """
         if self._local.is_live(session_id):
-            await self._actions[name](session_id, args)
-            return
+            return await self._actions[name](session_id, args)
         owner = await self._bus.room_owner(session_id)
         if owner is None or owner == self.node_id:
-            await self._actions[name](session_id, args)  # no live call anywhere: the local action is a no-op
-            return
-        await self._bus.publish(f"node:{owner}", json.dumps(
-            {"op": "action", "conn": "", "name": name, "session": session_id, "args": args}))
+            return await self._actions[name](session_id, args)  # no live call anywhere: the local action says so
+        return await self._ask(owner, name, session_id, args)
+
+    async def _ask(self, owner: str, name: str, session_id: str, args: dict[str, Any]) -> dict[str, Any]:
+        reply_id = uuid.uuid4().hex
+        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+        async def on_reply(raw: str) -> None:
+            if not answer.done():
+                answer.set_result(json.loads(raw))
+
+        subscription = await self._bus.subscribe(f"reply:{reply_id}", on_reply)
+        try:
+            await self._bus.publish(f"node:{owner}", json.dumps(
+                {"op": "action", "conn": "", "name": name, "session": session_id, "args": args, "reply": reply_id}))
+            reply = await asyncio.wait_for(answer, ACTION_REPLY_TIMEOUT_S)
+        except TimeoutError:
+            raise RoomActionError("node_unavailable", "The server running this call did not answer; try again.",
+                                  503) from None
+        finally:
+            await subscription.close()
+        error = reply.get("error")
+        if error is not None:
+            raise RoomActionError(str(error["code"]), str(error["message"]), int(error["status"]))
+        return dict(reply.get("result") or {})
+
+    async def _run_action(self, event: dict[str, Any]) -> None:
+        """Owner side of act(): run the action, answer on its reply channel (if the caller waits for one)."""
+        name = str(event.get("name"))
+        action = self._actions.get(name)
+        reply: dict[str, Any]
+        if action is None:
+            log.warning("node %s: unknown room action %r refused", self.node_id, name)
+            reply = {"error": {"code": "unknown_action", "message": f"No action {name!r} on this server.",
+                               "status": 501}}
+        else:
+            try:
+                reply = {"result": await action(str(event["session"]), dict(event.get("args") or {}))}
+            except RoomActionError as exc:
+                reply = {"error": {"code": exc.code, "message": exc.message, "status": exc.status}}
+            except Exception:
+                log.exception("node %s: room action %s failed", self.node_id, name)
+                reply = {"error": {"code": "action_failed", "message": "The server running this call could not do "
+                                   "that; try again.", "status": 500}}
+        if event.get("reply"):
+            await self._publish_reliably(f"reply:{event['reply']}", json.dumps(reply))
 
     # -- relay side ------------------------------------------------------------------------------------
 
@@ -281,13 +377,9 @@ class RoutedCallService:
             log.warning("node %s: malformed bus message dropped", self.node_id)
             return
         if op == "action":
-            action = self._actions.get(str(event.get("name")))
-            if action is None:
-                log.warning("node %s: unknown room action %r dropped", self.node_id, event.get("name"))
-                return
-            await action(str(event["session"]), dict(event.get("args") or {}))
+            await self._run_action(event)
             return
-        link = _BusLink(self._bus, f"conn:{conn_id}")
+        link = _BusLink(self._publish_reliably, f"conn:{conn_id}")
         if op == "join":
             await self._serve_join(link, conn_id, event)
             return
@@ -332,6 +424,7 @@ class RoutedCallService:
             await asyncio.sleep(HEARTBEAT_EVERY_S)
             try:
                 await self._bus.heartbeat(self.node_id, NODE_TTL_S)
+                await self._flush_undelivered()
                 peers = {r.owner for r in self._remote.values()} | {s[2] for s in self._served.values() if s[2]}
                 dead = peers - await self._bus.alive(peers) if self._may_judge() else set()
                 if dead:

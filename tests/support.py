@@ -153,3 +153,41 @@ def running_redis(work_dir: Path) -> Iterator[str]:
     """A real redis-server on a free loopback port (no persistence); yields its URL."""
     with running_redis_server(work_dir) as server:
         yield server.url
+
+
+@dataclass
+class Cluster:
+    """lensdesk nodes sharing one real redis-server, one database and one data dir (as behind a load balancer)."""
+
+    redis: RedisServer
+    nodes: list[ServerProcess]
+    data_dir: Path
+    env: dict[str, str]
+
+    @property
+    def secret(self) -> str:
+        return self.nodes[0].secret
+
+    def restart(self, index: int) -> ServerProcess:
+        """Start node `index` again on its port (after a kill or a drain): the same node id."""
+        port = int(self.nodes[index].url.rsplit(":", 1)[1])
+        self.nodes[index] = start_server(self.data_dir, port=port, secret=self.secret, env=self.env)
+        return self.nodes[index]
+
+
+@contextlib.contextmanager
+def running_cluster(work_dir: Path, nodes: int = 2, env: dict[str, str] | None = None) -> Iterator[Cluster]:
+    """A redis-server and `nodes` lensdesk nodes using it (recording off unless env says otherwise); all stopped
+    at the end, whatever the test killed or restarted."""
+    with running_redis_server(work_dir / "redis") as redis:
+        full_env = {"LENSDESK_REDIS_URL": redis.url, "LENSDESK_RECORDING_ENABLED": "false", **(env or {})}
+        cluster = Cluster(redis, [], work_dir / "data", full_env)
+        try:
+            for i in range(nodes):
+                cluster.nodes.append(start_server(cluster.data_dir, env=full_env,
+                                                  **({"secret": cluster.secret} if i else {})))
+            yield cluster
+        finally:
+            for node in cluster.nodes:
+                if node.proc.poll() is None:
+                    node.kill(signal.SIGTERM)

@@ -33,7 +33,7 @@ class ApiContext:
     on_finding_attached: FindingHook | None
     on_finding_dismissed: FindingHook | None
     on_session_ended: SessionEndedHook | None = None
-    recording_offset: Callable[[str], float | None] | None = None  # session id -> seconds into its live recording
+    recording_offset: Callable[[str], Awaitable[float | None]] | None = None  # session -> seconds into its live recording
     revoke_hook: RevokeHook | None = None  # store + apply on every node; None: store and apply in this process
 
     async def revoke(self, revocation: Revocation, actor: str, session_id: str | None = None) -> None:

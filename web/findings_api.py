@@ -101,7 +101,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         if session.status != "active":
             raise session_ended()
         if offset_s is None and ctx.recording_offset is not None:
-            offset_s = ctx.recording_offset(session_id)  # taken during the call: now, in its recording
+            offset_s = await ctx.recording_offset(session_id)  # taken during the call: now, in its recording
         finding = await store.attach_finding(session_id, NewFinding(
             code=code, family="manual", title=note[:300] or "Manual snapshot", cause="", remedy="",
             severity="info", known=False, text="", confidence=1.0, frame_time=None, offset_s=offset_s,

@@ -3,7 +3,7 @@
 The composition root mounts `build_router(...)` and calls `install_problem_handlers(app)`.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -92,7 +92,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, on_finding_attached: FindingHook | None = None,
                  on_finding_dismissed: FindingHook | None = None,
                  on_session_ended: SessionEndedHook | None = None,
-                 recording_offset: Callable[[str], float | None] | None = None,
+                 recording_offset: Callable[[str], Awaitable[float | None]] | None = None,
                  revoke: RevokeHook | None = None) -> APIRouter:
     """All ticket REST routes under /api (hooks let the root announce manual findings and dismissals live)."""
     auth = TokenAuth(tokens)

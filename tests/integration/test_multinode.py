@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician, encode_clip
+from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
 from bench.session_client import SignalingClient, create_session
-from tests.support import running_redis, running_redis_server, running_server, start_server
+from tests.support import Cluster, running_cluster, running_server, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +25,18 @@ def calls_on(url: str, token: str) -> float:
     raise AssertionError("no lensdesk_calls metric")
 
 
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Two recording nodes and Redis shared by the tests that kill nothing (each uses its own sessions)."""
+    with running_cluster(tmp_path_factory.mktemp("cluster"), env={"LENSDESK_RECORDING_ENABLED": "true"}) as c:
+        yield c
+
+
+def grey_clip() -> EncodedClip:
+    frames = [np.full((240, 320, 3), 40 + i, np.uint8) for i in range(30)]
+    return encode_clip(frames, bitrate=300_000, keyframe_interval=30)
+
+
 async def until(cond, within: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not cond():
@@ -32,47 +45,43 @@ async def until(cond, within: float = 15.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def test_customer_on_another_node_joins_the_call_through_redis(tmp_path: Path):
-    frames = [np.full((240, 320, 3), 40 + i, np.uint8) for i in range(30)]
-    clip = encode_clip(frames, bitrate=300_000, keyframe_interval=30)
-    with running_redis(tmp_path / "redis") as redis_url:
-        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
-        with running_server(tmp_path / "data", env=env) as node_a, \
-                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+def test_customer_on_another_node_joins_the_call_through_redis(cluster: Cluster):
+    clip = grey_clip()
+    node_a, node_b = cluster.nodes
 
-            async def scenario() -> None:
-                token = node_a.technician_token()
-                session = await create_session(node_a.url, token)
-                technician, customer = SyntheticTechnician(), SyntheticCustomer(clip)
-                tech_link = SignalingClient(node_a.url, token, session.session_id)
-                cust_link = SignalingClient(node_b.url, session.join_token, session.session_id)
-                try:
-                    await tech_link.connect()
-                    await tech_link.negotiate(technician)
-                    # the customer reaches node B; node A owns the room
-                    welcome = await cust_link.connect()
-                    assert welcome["role"] == "customer"
-                    assert [p["role"] for p in welcome["participants"]] == ["technician"]
-                    await cust_link.negotiate(customer)  # offer relayed to A, A's answer relayed back
-                    await tech_link.wait_for("participant_joined")
-                    await until(lambda: len(technician.video_frames) > 30 and technician.audio_frames > 20)
-                    assert calls_on(node_a.url, token) == 1 and calls_on(node_b.url, token) == 0
-                    # room messages cross nodes both ways
-                    await tech_link.send({"type": "video_request"})
-                    assert (await cust_link.wait_for("video_requested"))["by_name"]
-                    await cust_link.send({"type": "video_decline"})
-                    state = await tech_link.wait_for("video_state")
-                    assert state["state"] in ("requested", "off")
-                    # a malformed message on the relay node gets an error and the call goes on
-                    await cust_link.send({"type": "mute"})
-                    assert (await cust_link.wait_for("error"))["code"] == "invalid_message"
-                    await cust_link.close()
-                    await tech_link.wait_for("participant_left")
-                finally:
-                    for closer in (customer.close, technician.close, tech_link.close, cust_link.close):
-                        await closer()
+    async def scenario() -> None:
+        token = node_a.technician_token()
+        session = await create_session(node_a.url, token)
+        technician, customer = SyntheticTechnician(), SyntheticCustomer(clip)
+        tech_link = SignalingClient(node_a.url, token, session.session_id)
+        cust_link = SignalingClient(node_b.url, session.join_token, session.session_id)
+        try:
+            await tech_link.connect()
+            await tech_link.negotiate(technician)
+            # the customer reaches node B; node A owns the room
+            welcome = await cust_link.connect()
+            assert welcome["role"] == "customer"
+            assert [p["role"] for p in welcome["participants"]] == ["technician"]
+            await cust_link.negotiate(customer)  # offer relayed to A, A's answer relayed back
+            await tech_link.wait_for("participant_joined")
+            await until(lambda: len(technician.video_frames) > 30 and technician.audio_frames > 20)
+            assert calls_on(node_a.url, token) == 1 and calls_on(node_b.url, token) == 0
+            # room messages cross nodes both ways
+            await tech_link.send({"type": "video_request"})
+            assert (await cust_link.wait_for("video_requested"))["by_name"]
+            await cust_link.send({"type": "video_decline"})
+            state = await tech_link.wait_for("video_state")
+            assert state["state"] in ("requested", "off")
+            # a malformed message on the relay node gets an error and the call goes on
+            await cust_link.send({"type": "mute"})
+            assert (await cust_link.wait_for("error"))["code"] == "invalid_message"
+            await cust_link.close()
+            await tech_link.wait_for("participant_left")
+        finally:
+            for closer in (customer.close, technician.close, tech_link.close, cust_link.close):
+                await closer()
 
-            asyncio.run(scenario())
+    asyncio.run(scenario())
 
 
 def test_node_refuses_to_start_without_its_redis(tmp_path: Path):
@@ -86,61 +95,63 @@ def count(link: SignalingClient, kind: str) -> int:
 
 
 def test_relayed_call_survives_a_redis_crash_and_an_empty_restart(tmp_path: Path):
-    with running_redis_server(tmp_path / "redis") as redis:
-        env = {"LENSDESK_REDIS_URL": redis.url, "LENSDESK_RECORDING_ENABLED": "false"}
-        with running_server(tmp_path / "data", env=env) as node_a, \
-                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+    with running_cluster(tmp_path) as cluster:
+        redis, (node_a, node_b) = cluster.redis, cluster.nodes
 
-            async def scenario() -> None:
-                token = node_a.technician_token()
-                session = await create_session(node_a.url, token)
-                other = await create_session(node_a.url, token)
-                tech = SignalingClient(node_a.url, token, session.session_id)
-                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
-                late = SignalingClient(node_b.url, token, other.session_id)
-                tech2 = SignalingClient(node_b.url, node_b.technician_token(), session.session_id)
-                try:
-                    await tech.connect()
-                    await cust.connect()  # relayed through B to A
-                    await tech.wait_for("participant_joined")
+        async def scenario() -> None:
+            token = node_a.technician_token()
+            session = await create_session(node_a.url, token)
+            other = await create_session(node_a.url, token)
+            tech = SignalingClient(node_a.url, token, session.session_id)
+            cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+            late = SignalingClient(node_b.url, token, other.session_id)
+            tech2 = SignalingClient(node_b.url, node_b.technician_token(), session.session_id)
+            try:
+                await tech.connect()
+                await cust.connect()  # relayed through B to A
+                await tech.wait_for("participant_joined")
 
-                    redis.stop(signal.SIGKILL)
-                    await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 503, within=5)
-                    health = (await asyncio.to_thread(httpx.get, node_b.url + "/healthz")).json()
-                    assert health["redis"] == "down" and health["status"] == "degraded"
-                    # the relayed customer who signals gets a retryable error and stays connected
-                    await cust.send({"type": "video_decline"})
-                    error = await cust.wait_for("error", timeout_s=5)
-                    assert error["code"] == "relay_unavailable" and not error["fatal"]
-                    # a new join that needs Redis is refused with a code and a sentence, within a second
-                    started = asyncio.get_running_loop().time()
-                    with pytest.raises(RuntimeError, match="cluster_unavailable"):
-                        await late.connect()
-                    assert asyncio.get_running_loop().time() - started < 1.0
+                redis.stop(signal.SIGKILL)
+                await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 503, within=5)
+                health = (await asyncio.to_thread(httpx.get, node_b.url + "/healthz")).json()
+                assert health["redis"] == "down" and health["status"] == "degraded"
+                # the relayed customer who signals gets a retryable error and stays connected
+                await cust.send({"type": "video_decline"})
+                error = await cust.wait_for("error", timeout_s=5)
+                assert error["code"] == "relay_unavailable" and not error["fatal"]
+                # a new join that needs Redis is refused with a code and a sentence, within a second
+                started = asyncio.get_running_loop().time()
+                with pytest.raises(RuntimeError, match="cluster_unavailable"):
+                    await late.connect()
+                assert asyncio.get_running_loop().time() - started < 1.0
+                # the owner's messages to the relayed customer are held, not dropped
+                await tech.send({"type": "video_request"})
+                await tech.wait_for("video_state", timeout_s=5)
 
-                    redis.start()  # back, and empty
-                    await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 200, within=10)
-                    await until(lambda: httpx.get(node_a.url + "/readyz").status_code == 200, within=10)
-                    # relayed signaling works again both ways
-                    await tech.send({"type": "video_request"})
-                    assert (await cust.wait_for("video_requested", timeout_s=5))["by_name"]
-                    declines = count(tech, "video_state")
-                    await cust.send({"type": "video_decline"})
-                    await until(lambda: count(tech, "video_state") > declines, within=5)
-                    # A re-claimed its room in the empty Redis: a second technician through B joins the same call
-                    welcome = await tech2.connect()
-                    assert sorted(p["role"] for p in welcome["participants"]) == ["customer", "technician"]
-                    assert calls_on(node_a.url, token) == 1 and calls_on(node_b.url, token) == 0
-                finally:
-                    for link in (tech, cust, late, tech2):
-                        await link.close()
+                redis.start()  # back, and empty
+                # ... and delivered once both nodes are subscribed again
+                assert (await cust.wait_for("video_requested", timeout_s=10))["by_name"]
+                await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 200, within=10)
+                await until(lambda: httpx.get(node_a.url + "/readyz").status_code == 200, within=10)
+                # relayed signaling works again both ways
+                declines = count(tech, "video_state")
+                await cust.send({"type": "video_decline"})
+                await until(lambda: count(tech, "video_state") > declines, within=5)
+                # A re-claimed its room in the empty Redis: a second technician through B joins the same call
+                welcome = await tech2.connect()
+                assert sorted(p["role"] for p in welcome["participants"]) == ["customer", "technician"]
+                assert calls_on(node_a.url, token) == 1 and calls_on(node_b.url, token) == 0
+            finally:
+                for link in (tech, cust, late, tech2):
+                    await link.close()
 
-            asyncio.run(scenario())
+        asyncio.run(scenario())
+        for node in (node_a, node_b):  # failed joins and messages were answered, not crashed on
+            assert "Traceback" not in node.log()
 
 
 def test_a_node_restart_leaves_another_nodes_live_recording_alone(tmp_path: Path):
-    frames = [np.full((240, 320, 3), 40 + i, np.uint8) for i in range(30)]
-    clip = encode_clip(frames, bitrate=300_000, keyframe_interval=30)
+    clip = grey_clip()
     with running_server(tmp_path / "data") as node_a:
         node_b = start_server(tmp_path / "data", secret=node_a.secret)  # same database and data dir
         try:
@@ -185,126 +196,171 @@ def test_a_node_restart_leaves_another_nodes_live_recording_alone(tmp_path: Path
 
 
 def test_sigterm_on_an_owner_exits_in_time_and_moves_its_relayed_participant(tmp_path: Path):
-    with running_redis(tmp_path / "redis") as redis_url:
-        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
-        with running_server(tmp_path / "data", env=env) as node_a, \
-                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+    with running_cluster(tmp_path) as cluster:
+        node_a, node_b = cluster.nodes
 
-            async def scenario() -> None:
-                token = node_a.technician_token()
-                session = await create_session(node_a.url, token)
-                tech = SignalingClient(node_a.url, token, session.session_id)
-                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
-                again = SignalingClient(node_b.url, session.join_token, session.session_id)
-                try:
-                    await tech.connect()
-                    await cust.connect()  # relayed through B to the owner A
-                    await tech.wait_for("participant_joined")
-                    started = asyncio.get_running_loop().time()
-                    node_a.proc.send_signal(signal.SIGTERM)
-                    told = await cust.wait_for("reconnect", timeout_s=10)
-                    assert told["reason"] == "server_draining" and told["retry_after_ms"] > 0
-                    assert count(cust, "ended") == 0  # not "the technician ended the session"
-                    await asyncio.to_thread(node_a.proc.wait, 20)
-                    assert asyncio.get_running_loop().time() - started < 20
-                    # the customer's rejoin lands on the surviving node, which now runs the session
-                    welcome = await again.connect()
-                    assert welcome["role"] == "customer"
-                    assert calls_on(node_b.url, token) == 1
-                finally:
-                    for link in (tech, cust, again):
-                        await link.close()
+        async def scenario() -> None:
+            token = node_a.technician_token()
+            session = await create_session(node_a.url, token)
+            tech = SignalingClient(node_a.url, token, session.session_id)
+            cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+            again = SignalingClient(node_b.url, session.join_token, session.session_id)
+            try:
+                await tech.connect()
+                await cust.connect()  # relayed through B to the owner A
+                await tech.wait_for("participant_joined")
+                started = asyncio.get_running_loop().time()
+                node_a.proc.send_signal(signal.SIGTERM)
+                told = await cust.wait_for("reconnect", timeout_s=10)
+                assert told["reason"] == "server_draining" and told["retry_after_ms"] > 0
+                assert count(cust, "ended") == 0  # not "the technician ended the session"
+                await asyncio.to_thread(node_a.proc.wait, 20)
+                assert asyncio.get_running_loop().time() - started < 20
+                # the customer's rejoin lands on the surviving node, which now runs the session
+                welcome = await again.connect()
+                assert welcome["role"] == "customer"
+                assert calls_on(node_b.url, token) == 1
+            finally:
+                for link in (tech, cust, again):
+                    await link.close()
 
-            asyncio.run(scenario())
+        asyncio.run(scenario())
 
 
 def test_a_killed_owners_room_is_rehomed_and_its_relayed_customer_moved(tmp_path: Path):
-    with running_redis(tmp_path / "redis") as redis_url:
-        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
-        with running_server(tmp_path / "data", env=env) as node_a, \
-                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+    with running_cluster(tmp_path) as cluster:
+        node_a, node_b = cluster.nodes
 
-            async def scenario() -> None:
-                token = node_a.technician_token()
-                session = await create_session(node_a.url, token)
-                tech = SignalingClient(node_a.url, token, session.session_id)
-                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
-                cust2 = SignalingClient(node_b.url, session.join_token, session.session_id)
-                tech2 = SignalingClient(node_b.url, token, session.session_id)
-                try:
-                    await tech.connect()
-                    await cust.connect()  # relayed through B to the owner A
-                    await tech.wait_for("participant_joined")
-                    killed = asyncio.get_running_loop().time()
-                    node_a.kill(signal.SIGKILL)
-                    told = await cust.wait_for("reconnect", timeout_s=10)
-                    assert told["reason"] == "server_lost"
-                    welcome = await cust2.connect()  # B takes the room over: no 10 s hangs, no second room
-                    assert welcome["role"] == "customer"
-                    assert asyncio.get_running_loop().time() - killed < 15
-                    welcome = await tech2.connect()
-                    assert [p["role"] for p in welcome["participants"]] == ["customer"]
-                    await tech2.send({"type": "video_request"})
-                    assert (await cust2.wait_for("video_requested", timeout_s=5))["by_name"]
-                    assert calls_on(node_b.url, token) == 1
-                finally:
-                    for link in (tech, cust, cust2, tech2):
-                        await link.close()
+        async def scenario() -> None:
+            token = node_a.technician_token()
+            session = await create_session(node_a.url, token)
+            tech = SignalingClient(node_a.url, token, session.session_id)
+            cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+            cust2 = SignalingClient(node_b.url, session.join_token, session.session_id)
+            tech2 = SignalingClient(node_b.url, token, session.session_id)
+            try:
+                await tech.connect()
+                await cust.connect()  # relayed through B to the owner A
+                await tech.wait_for("participant_joined")
+                killed = asyncio.get_running_loop().time()
+                node_a.kill(signal.SIGKILL)
+                told = await cust.wait_for("reconnect", timeout_s=10)
+                assert told["reason"] == "server_lost"
+                welcome = await cust2.connect()  # B takes the room over: no 10 s hangs, no second room
+                assert welcome["role"] == "customer"
+                assert asyncio.get_running_loop().time() - killed < 15
+                welcome = await tech2.connect()
+                assert [p["role"] for p in welcome["participants"]] == ["customer"]
+                await tech2.send({"type": "video_request"})
+                assert (await cust2.wait_for("video_requested", timeout_s=5))["by_name"]
+                assert calls_on(node_b.url, token) == 1
+            finally:
+                for link in (tech, cust, cust2, tech2):
+                    await link.close()
 
-            asyncio.run(scenario())
+        asyncio.run(scenario())
 
 
 def test_a_killed_relay_nodes_customer_is_no_ghost(tmp_path: Path):
-    with running_redis(tmp_path / "redis") as redis_url:
-        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
-        with running_server(tmp_path / "data", env=env) as node_a, \
-                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+    with running_cluster(tmp_path) as cluster:
+        node_a, node_b = cluster.nodes
 
-            async def scenario() -> None:
-                token = node_a.technician_token()
-                session = await create_session(node_a.url, token)
-                tech = SignalingClient(node_a.url, token, session.session_id)
-                cust = SignalingClient(node_b.url, session.join_token, session.session_id)
-                cust2 = SignalingClient(node_a.url, session.join_token, session.session_id)
-                try:
-                    await tech.connect()
-                    await cust.connect()  # relayed through B to the owner A
-                    await tech.wait_for("participant_joined")
-                    node_b.kill(signal.SIGKILL)
-                    await tech.wait_for("participant_left", timeout_s=10)  # the ghost is removed
-                    welcome = await cust2.connect()  # no customer_present lock-out
-                    assert welcome["role"] == "customer"
-                finally:
-                    for link in (tech, cust, cust2):
-                        await link.close()
+        async def scenario() -> None:
+            token = node_a.technician_token()
+            session = await create_session(node_a.url, token)
+            tech = SignalingClient(node_a.url, token, session.session_id)
+            cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+            cust2 = SignalingClient(node_a.url, session.join_token, session.session_id)
+            try:
+                await tech.connect()
+                await cust.connect()  # relayed through B to the owner A
+                await tech.wait_for("participant_joined")
+                node_b.kill(signal.SIGKILL)
+                await tech.wait_for("participant_left", timeout_s=10)  # the ghost is removed
+                welcome = await cust2.connect()  # no customer_present lock-out
+                assert welcome["role"] == "customer"
+            finally:
+                for link in (tech, cust, cust2):
+                    await link.close()
 
-            asyncio.run(scenario())
+        asyncio.run(scenario())
 
 
-def test_end_session_on_a_node_that_does_not_run_the_call_ends_it_on_the_owner(tmp_path: Path):
-    with running_redis(tmp_path / "redis") as redis_url:
-        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
-        with running_server(tmp_path / "data", env=env) as node_a, \
-                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
+def test_end_session_on_a_node_that_does_not_run_the_call_ends_it_on_the_owner(cluster: Cluster):
+    node_a, node_b = cluster.nodes
 
-            async def scenario() -> None:
-                token = node_a.technician_token()
-                session = await create_session(node_a.url, token)
-                tech = SignalingClient(node_a.url, token, session.session_id)
-                cust = SignalingClient(node_a.url, session.join_token, session.session_id)
-                try:
-                    await tech.connect()
-                    await cust.connect()
-                    async with httpx.AsyncClient(base_url=node_b.url,
-                                                 headers={"Authorization": f"Bearer {token}"}) as http:
-                        (await http.post(f"/api/sessions/{session.session_id}/end")).raise_for_status()
-                    # the call on A ends (a revoked customer token alone would leave the technician in it)
-                    await until(lambda: calls_on(node_a.url, token) == 0, within=10)
-                    await tech.wait_for("ended", timeout_s=5)
-                    assert any(msg["type"] == "ended" or msg.get("code") == "session_ended" for msg in cust.messages), \
-                        cust.messages
-                finally:
-                    for link in (tech, cust):
-                        await link.close()
+    async def scenario() -> None:
+        token = node_a.technician_token()
+        session = await create_session(node_a.url, token)
+        tech = SignalingClient(node_a.url, token, session.session_id)
+        cust = SignalingClient(node_a.url, session.join_token, session.session_id)
+        try:
+            await tech.connect()
+            await cust.connect()
+            async with httpx.AsyncClient(base_url=node_b.url,
+                                         headers={"Authorization": f"Bearer {token}"}) as http:
+                (await http.post(f"/api/sessions/{session.session_id}/end")).raise_for_status()
+            # the call on A ends (a revoked customer token alone would leave the technician in it)
+            await until(lambda: calls_on(node_a.url, token) == 0, within=10)
+            await tech.wait_for("ended", timeout_s=5)
+            assert any(msg["type"] == "ended" or msg.get("code") == "session_ended" for msg in cust.messages), \
+                cust.messages
+        finally:
+            for link in (tech, cust):
+                await link.close()
 
-            asyncio.run(scenario())
+    asyncio.run(scenario())
+
+
+def still_jpeg() -> bytes:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", np.full((480, 640, 3), 200, np.uint8))
+    assert ok
+    return buf.tobytes()
+
+
+def test_snapshot_and_scan_photo_through_a_node_that_does_not_run_the_call_reach_the_owner(cluster: Cluster):
+    node_a, node_b = cluster.nodes
+
+    async def scenario() -> None:
+        token = node_a.technician_token()
+        session = await create_session(node_a.url, token)
+        technician, customer = SyntheticTechnician(), SyntheticCustomer(grey_clip())
+        tech = SignalingClient(node_a.url, token, session.session_id)
+        cust = SignalingClient(node_a.url, session.join_token, session.session_id)
+        try:
+            await tech.connect()
+            await tech.negotiate(technician)
+            await cust.connect()
+            await cust.negotiate(customer)  # the recording on A starts
+            await until(lambda: len(technician.video_frames) > 15)
+            # a snapshot taken through B: B does not run the call, A answers its recording offset
+            async with httpx.AsyncClient(base_url=node_b.url, headers={"Authorization": f"Bearer {token}"}) as http:
+                made = (await http.post(f"/api/sessions/{session.session_id}/snapshots", data={"note": "via B"},
+                                        files={"file": ("s.jpg", still_jpeg(), "image/jpeg")})).raise_for_status()
+            finding = made.json()
+            assert finding["offset_s"] is not None and finding["offset_s"] > 0
+            pushed = await tech.wait_for("finding", timeout_s=5)  # pushed by A to its technician
+            assert pushed["finding"]["id"] == finding["id"]
+
+            # a scan asked on A whose photo is uploaded through B is read on A
+            await cust.send({"type": "video_started", "facing": "environment"})
+            await tech.wait_for("video_state", timeout_s=5)
+            await tech.send({"type": "scan_request"})
+            take = await cust.wait_for("take_still", timeout_s=5)
+            async with httpx.AsyncClient(base_url=node_b.url) as http:
+                upload = await http.post(take["upload_path"], content=still_jpeg(), headers={
+                    "Authorization": f"Bearer {session.join_token}", "Content-Type": "image/jpeg"})
+                assert upload.status_code == 202, upload.text
+                # a second upload for the same scan is refused by A, with A's reason
+                again = await http.post(take["upload_path"], content=still_jpeg(), headers={
+                    "Authorization": f"Bearer {session.join_token}", "Content-Type": "image/jpeg"})
+                assert again.status_code == 409 and again.json()["type"].endswith("still-already-received")
+            await until(lambda: any(msg.get("type") == "scan_status" and msg["state"] in ("no_code", "found")
+                                    for msg in tech.messages), within=30)
+        finally:
+            for closer in (customer.close, technician.close, tech.close, cust.close):
+                await closer()
+
+    asyncio.run(scenario())
