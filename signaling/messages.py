@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 PROTOCOL_VERSION = 1
 MAX_SDP_CHARS = 32_000
@@ -122,6 +122,78 @@ class ChatReceipt(_Msg):
     state: Literal["delivered", "read"]
 
 
+# --- annotation (technicians draw over the customer's video; everyone sees the marks) --------------------
+
+MAX_MARK_POINTS = 512  # a freehand stroke is simplified by the page before it is sent
+PALETTE = ("red", "orange", "yellow", "green", "blue", "white", "black")
+Coordinate = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+"""A position as a fraction of the video frame's width or height (0..1), never pixels."""
+Point = tuple[Coordinate, Coordinate]
+MarkId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Colour = Annotated[str, Field(max_length=7, pattern=r"^(#[0-9a-fA-F]{6}|red|orange|yellow|green|blue|white|black)$")]
+MarkShape = Literal["arrow", "circle", "box", "freehand"]
+MarkLayer = Literal["live", "still"]  # over the moving video, or over the frozen frame
+
+
+class Mark(BaseModel):
+    """One drawn mark: arrow (tail, head), circle (centre, a point on the rim), box (two corners), freehand."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: MarkId
+    shape: MarkShape
+    points: list[Point] = Field(min_length=2, max_length=MAX_MARK_POINTS)
+    colour: Colour = "red"
+    width: int = Field(4, ge=1, le=16)  # stroke width in CSS pixels of the viewer's screen
+
+    @model_validator(mode="after")
+    def _two_points_for_figures(self) -> Mark:
+        if self.shape != "freehand" and len(self.points) != 2:
+            raise ValueError(f"a {self.shape} takes exactly 2 points")
+        return self
+
+
+class MarkAdd(_Msg):
+    """Technician drew a mark (on the live video, or on the frozen frame while one is shown)."""
+
+    type: Literal["mark_add"] = "mark_add"
+    mark: Mark
+
+
+class MarkRemove(_Msg):
+    """Technician takes one of the marks away (undo)."""
+
+    type: Literal["mark_remove"] = "mark_remove"
+    id: MarkId
+
+
+class MarksClear(_Msg):
+    """Technician clears every mark of the current layer."""
+
+    type: Literal["marks_clear"] = "marks_clear"
+
+
+class PointerMove(_Msg):
+    """Technician's laser dot while pressed (visible False: released). Pages send at most ~12 per second."""
+
+    type: Literal["pointer"] = "pointer"
+    x: Coordinate = 0.0
+    y: Coordinate = 0.0
+    visible: bool = True
+    colour: Colour = "red"
+
+
+class Freeze(_Msg):
+    """Technician freezes the customer's current frame to annotate it and show it as a still."""
+
+    type: Literal["freeze"] = "freeze"
+
+
+class Resume(_Msg):
+    """Technician returns both sides to the live video."""
+
+    type: Literal["resume"] = "resume"
+
+
 class Bye(_Msg):
     """Leave the call; a technician may also end the session for everyone."""
 
@@ -137,7 +209,8 @@ class Ping(_Msg):
 
 ClientMessage = Annotated[
     Join | Offer | IceCandidate | VideoRequest | VideoAccept | VideoDecline | VideoStarted | VideoStop | Mute
-    | ShareFinding | ScanRequest | ScanFailed | ChatSend | ChatReceipt | Bye | Ping,
+    | ShareFinding | ScanRequest | ScanFailed | ChatSend | ChatReceipt | Bye | Ping | MarkAdd | MarkRemove
+    | MarksClear | PointerMove | Freeze | Resume,
     Field(discriminator="type"),
 ]
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -314,6 +387,81 @@ class ChatHistory(_Msg):
     messages: list[ChatEntry]
 
 
+class MarkAdded(_Msg):
+    """A mark appeared (layer: over the live video or over the frozen frame)."""
+
+    type: Literal["mark_added"] = "mark_added"
+    mark: Mark
+    layer: MarkLayer
+    by: str
+
+
+class MarkRemoved(_Msg):
+    """A mark was taken away (undo)."""
+
+    type: Literal["mark_removed"] = "mark_removed"
+    id: str
+    layer: MarkLayer
+
+
+class MarksCleared(_Msg):
+    """Every mark of a layer was taken away."""
+
+    type: Literal["marks_cleared"] = "marks_cleared"
+    layer: MarkLayer
+    by: str
+
+
+class PointerAt(_Msg):
+    """Where a technician's laser dot is (visible False: it went away)."""
+
+    type: Literal["pointer_at"] = "pointer_at"
+    by: str
+    x: float
+    y: float
+    visible: bool
+    colour: str
+
+
+class MarkPosition(BaseModel):
+    """Where the scene tracker sees a live mark now: h maps the mark's drawn points (normalised) to where they
+    are in the current frame (a 3x3 homography, row-major); visible False: its region is out of view."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    h: list[float] = Field(min_length=9, max_length=9)
+    visible: bool
+
+
+class MarkPositions(_Msg):
+    """The tracker's latest positions of the live marks (sent at >= 10 per second while marks exist)."""
+
+    type: Literal["mark_positions"] = "mark_positions"
+    positions: list[MarkPosition]
+
+
+class FreezeState(_Msg):
+    """The call shows a frozen frame (image: base64 JPEG of it) or went back to live (frozen False)."""
+
+    type: Literal["freeze_state"] = "freeze_state"
+    frozen: bool
+    freeze_id: str = ""
+    by: str = ""
+    image_jpeg_b64: str = ""
+    width: int = 0
+    height: int = 0
+    source: Literal["still", "frame", ""] = ""
+
+
+class MarksState(_Msg):
+    """On joining: the marks shown right now (live ones with their tracked positions, and the frozen frame's)."""
+
+    type: Literal["marks_state"] = "marks_state"
+    live: list[Mark]
+    still: list[Mark]
+    positions: list[MarkPosition]
+
+
 class ErrorMessage(_Msg):
     """Something the client sent was refused; the connection stays open unless `fatal`."""
 
@@ -358,7 +506,8 @@ class Reconnect(_Msg):
 ServerMessage = (
     Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
     | StopVideo | Renegotiate | FindingMessage | SharedFinding | ErrorMessage | Pong | Ended | RejoinToken
-    | TakeStill | ScanStatus | Reconnect | ChatMessage | ChatStatus | ChatHistory
+    | TakeStill | ScanStatus | Reconnect | ChatMessage | ChatStatus | ChatHistory | MarkAdded | MarkRemoved
+    | MarksCleared | PointerAt | MarkPositions | FreezeState | MarksState
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from . import annotation as a
 from . import messages as m
 from .chat import ChatLog, ChatRefused
 
@@ -42,7 +43,7 @@ class Said:
 
     participant_id: str
     message: (m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted | m.VideoStop | m.Mute | m.Bye
-              | m.ScanFailed | m.ChatSend | m.ChatReceipt)
+              | m.ScanFailed | m.ChatSend | m.ChatReceipt | a.AnnotationMessage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ class ScanTimedOut:
 
 ScanResult = Literal["found", "already_reported", "no_code", "failed"]
 ScanEvent = ScanAsked | StillReceived | ScanEnded | ScanTimedOut
-Event = Joined | Left | Said | ScanEvent
+Event = Joined | Left | Said | ScanEvent | a.AnnotationEvent
 SERVER = "server"
 
 
@@ -148,7 +149,8 @@ class Record:
     actor: str
 
 
-Action = Send | Reject | VideoChanged | SessionEnded | Audit | ScanStarted | Record
+Action = (Send | Reject | VideoChanged | SessionEnded | Audit | ScanStarted | Record | a.CaptureFreeze
+          | a.TrackMarks)
 
 
 @dataclass(slots=True)
@@ -184,6 +186,7 @@ class Room:
     scan: ActiveScan | None = None
     chat: ChatLog = field(default_factory=ChatLog)
     clock: Callable[[], float] = time.time  # wall time for chat messages (tests pass their own)
+    board: a.AnnotationBoard = field(default_factory=a.AnnotationBoard)
 
     @property
     def customer(self) -> _Participant | None:
@@ -198,6 +201,8 @@ class Room:
         """Apply one event and return what must happen as a result."""
         if isinstance(event, ScanAsked | StillReceived | ScanEnded | ScanTimedOut):
             return [] if self.ended else self._scan_event(event)
+        if isinstance(event, a.FreezeCaptured | a.FreezeFailed | a.MarksTracked):
+            return [] if self.ended else self._board(self.board.handle(self.participants, event))
         if self.ended:
             pid = event.participant_id
             return [Reject(pid, "session_ended", "This support session has ended.", fatal=True)]
@@ -232,7 +237,7 @@ class Room:
         if self.chat.entries:  # a page that reconnects (or a late technician) sees what was said
             actions.append(Send(p.id, m.ChatHistory(messages=self.chat.history())))
         actions += [Send(o.id, m.ParticipantJoined(participant=p.info())) for o in others]
-        return actions
+        return actions + self._board(self.board.joined(p.id))
 
     def _leave(self, pid: str) -> list[Action]:
         p = self.participants.pop(pid, None)
@@ -247,11 +252,15 @@ class Room:
         return actions
 
     def _said(self, p: _Participant, msg: m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted
-              | m.VideoStop | m.Mute | m.Bye | m.ScanFailed | m.ChatSend | m.ChatReceipt) -> list[Action]:
+              | m.VideoStop | m.Mute | m.Bye | m.ScanFailed | m.ChatSend | m.ChatReceipt
+              | a.AnnotationMessage) -> list[Action]:
         if isinstance(msg, m.ChatSend):
             return self._chat(p, msg)
         if isinstance(msg, m.ChatReceipt):
             return self._chat_receipt(p, msg)
+        if isinstance(msg, m.MarkAdd | m.MarkRemove | m.MarksClear | m.PointerMove | m.Freeze | m.Resume):
+            return self._board(self.board.said(p.id, p.role == "technician", self.video == "active",
+                                               self.participants, msg))
         if isinstance(msg, m.ScanFailed):
             return self._scan_failed(p, msg)
         if isinstance(msg, m.Mute):
@@ -332,6 +341,21 @@ class Room:
                                  for e in moved]
         return actions + self._broadcast(m.ChatStatus(message_ids=[e.message_id for e in moved], state=msg.state),
                                          exclude=p.id)
+
+    @staticmethod
+    def _board(actions: list[a.BoardAction]) -> list[Action]:
+        """The board's actions as the room's (its deliveries fanned out to each participant)."""
+        out: list[Action] = []
+        for act in actions:
+            if isinstance(act, a.Deliver):
+                out += [Send(pid, act.message) for pid in act.to]
+            elif isinstance(act, a.Refuse):
+                out.append(Reject(act.to, act.code, act.message))
+            elif isinstance(act, a.Recorded):
+                out.append(Record(act.kind, act.payload, act.actor))
+            else:
+                out.append(act)
+        return out
 
     # -- scans -----------------------------------------------------------------------------------
 
