@@ -42,7 +42,11 @@ class ChatStatusPayload(_Payload):
 
 
 class AnnotationPayload(_Payload):
-    """A mark drawn over the customer's video (or over a frozen frame, then freeze_id names it)."""
+    """A mark drawn over the customer's video (or over a frozen frame, then freeze_id names it).
+
+    points: pointer (the dot), arrow (tail, head), circle (centre, a point on the rim), box (two corners),
+    freehand (the stroke). It stays until an annotation_clear names it (or clears all), or, on a frozen frame,
+    until the resume of that freeze; a pointer shows for a moment only."""
 
     mark_id: Ident
     shape: Literal["pointer", "arrow", "circle", "box", "freehand"]

@@ -1,9 +1,13 @@
 // Customer page: phone-first; rear camera by default; the customer's browser owns the camera and re-offers.
 import { Call, fragmentParams, rejoinWithBackoff } from "/static/call.js";
+import { ChatPanel } from "/static/chat.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { call: null, camera: null, facing: "environment", videoTransceiver: null, mic: null, muted: false };
 window.lensdesk = state; // for diagnostics in tests and support
+state.chat = new ChatPanel($("chat"), { role: "customer", onUnread: (n) => {
+  $("chat-unread").textContent = `${n} new`; $("chat-unread").hidden = !n;
+} });
 
 function status(text) { $("status").textContent = text; }
 function fail(text) { $("error").textContent = text; $("error").hidden = false; }
@@ -66,6 +70,7 @@ async function connectCall() {
   const call = new Call({ token, sessionId: claims.sid, name: "Customer" });
   state.call = call;
   wire(call);
+  state.chat.attach(call);
   const welcome = await call.connect();
   $("recording-live").hidden = !welcome.recording;
   const pc = call.createPeer();

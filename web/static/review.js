@@ -3,6 +3,8 @@
 // sessionStorage, like the console) and in API calls: headers for JSON and images, ?token= for the <video>
 // and the download link, which cannot send headers.
 import { fragmentParams, el } from "/static/call.js";
+import { renderText } from "/static/chat.js";
+import { activeMarks, drawMarks, EVENT_LABEL, describeEvent, eventsNear, chatStates, frozenAt } from "/static/record.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -11,6 +13,7 @@ const POLL_MS = 5000;
 const state = {
   token: null, ticketId: null, me: null, ticket: null, sessions: [], recordings: [], findings: [], audit: [],
   players: {}, selected: null, lastSeek: null, ready: false, error: "", message: "", pollTimer: null,
+  events: {}, drawn: {},  // session id -> its events (chat, marks, freezes, camera); recording id -> marks drawn now
 };
 window.lensdesk = state;
 
@@ -111,7 +114,15 @@ async function load() {
     throw e;
   }
   fail("");
+  await loadEvents(ticket);
   render(ticket);
+}
+
+/** Each session's events (chat, marks, freezes, camera changes), for the timelines and the overlay. */
+async function loadEvents(ticket) {
+  const lists = await Promise.all(ticket.sessions.map((x) =>
+    api(`/api/sessions/${encodeURIComponent(x.id)}/events`).catch(() => [])));
+  state.events = Object.fromEntries(ticket.sessions.map((x, i) => [x.id, lists[i]]));
 }
 
 function render(ticket) {
@@ -175,7 +186,7 @@ async function refreshIfChanged() {
   // Re-render only on a change that matters, so a recording being watched is not reset for nothing.
   const statuses = (t) => JSON.stringify([t.recordings.map((r) => [r.id, r.status]), t.sessions.map((x) => [x.id, x.status])]);
   const waiting = ticket.recordings.some((r) => awaitingFinalisation(r, ticket.sessions));
-  if (statuses(ticket) !== statuses(state.ticket) || !waiting) render(ticket);
+  if (statuses(ticket) !== statuses(state.ticket) || !waiting) { await loadEvents(ticket); render(ticket); }
   else schedulePoll();
 }
 
@@ -198,12 +209,17 @@ function renderSession(session) {
       ? "No recording yet: the session has not started its call."
       : "No recording for this session (recording was off, or nothing was recorded)."));
   }
-  for (const rec of recordings) card.append(renderRecording(rec, findings.filter((f) => recordingOf(f, recordings) === rec)));
+  const events = state.events[session.id] || [];
+  for (const rec of recordings) {
+    card.append(renderRecording(rec, findings.filter((f) => recordingOf(f, recordings) === rec),
+      events.filter((e) => recordingOf({ created_at: e.at }, recordings) === rec)));
+  }
+  card.append(renderTranscript(events));
   card.append(renderAudit(state.audit.filter((a) => a.session_id === session.id), recordings));
   return card;
 }
 
-function renderRecording(rec, findings) {
+function renderRecording(rec, findings, events = []) {
   const part = el("div", { class: "recording", "data-recording": rec.id, "data-status": rec.status });
   if (rec.status === "recording") {
     const session = state.sessions.find((x) => x.id === rec.session_id);
@@ -234,21 +250,92 @@ function renderRecording(rec, findings) {
     part.insertBefore(el("p", { class: "error video-error" }, "The recording could not be played in this browser; use the download link."), video.nextSibling);
   });
   state.players[rec.id] = video;
+  const player = renderPlayer(rec, video, events);
   if (rec.poster_url) {
     blobUrl(rec.poster_url).then((url) => { state.blobUrls.push(url); video.poster = url; }).catch(() => {});
   }
   const duration = rec.duration_s || 0;
-  part.append(video, renderTimeline(rec, findings, video),
+  part.append(player, renderTimeline(rec, findings, video, events),
     el("div", { class: "meta muted" },
       el("span", {}, `Duration ${clock(duration)}`), el("span", {}, megabytes(rec.size_bytes)),
       el("span", {}, `Finalised ${when(rec.finalised_at)}`),
       // download="" keeps the server's file name (session-<id>.webm or .mkv)
       el("a", { class: "download", href: withToken(rec.file_url), download: "" }, "Download recording")));
-  part.append(renderFindings(rec, findings));
+  part.append(renderFindings(rec, findings, events), renderEvents(rec, events));
   return part;
 }
 
-function renderTimeline(rec, findings, video) {
+/** The <video> with a canvas over it that draws the marks of each moment (normalised points -> the shown frame). */
+function renderPlayer(rec, video, events) {
+  const canvas = el("canvas", { class: "marks-overlay", "data-recording": rec.id, "aria-hidden": "true" });
+  const frozen = el("p", { class: "pill frozen-badge", hidden: "" }, "Frozen frame on show");
+  const wrap = el("div", { class: "player" }, video, canvas, frozen);
+  const marks = events.filter((e) => e.offset_ms != null);
+  let pending = false;
+  const redraw = () => {
+    pending = false;
+    const t = video.currentTime;
+    state.drawn[rec.id] = drawMarks(canvas, video, activeMarks(marks, t));
+    state.drawn[rec.id].time = t;
+    frozen.hidden = !frozenAt(marks, t);
+  };
+  const schedule = () => { if (!pending) { pending = true; requestAnimationFrame(redraw); } };
+  for (const name of ["timeupdate", "seeked", "loadeddata", "play", "pause"]) video.addEventListener(name, schedule);
+  new ResizeObserver(schedule).observe(video);
+  // While playing, every displayed frame (timeupdate alone fires only ~4 times a second).
+  const follow = () => { schedule(); if (!video.paused && !video.ended) video.requestVideoFrameCallback?.(follow); };
+  video.addEventListener("play", () => video.requestVideoFrameCallback?.(follow));
+  state.drawn[rec.id] = [];
+  return wrap;
+}
+
+/** Chat, marks, freezes and camera changes of a recording, each seeking to its moment. */
+function renderEvents(rec, events) {
+  const shown = events.filter((e) => e.kind !== "chat_status");
+  const wrap = el("details", { class: "record-events", open: "" },
+    el("summary", {}, `On the record: chat, marks, freezes, camera (${shown.length})`));
+  if (!shown.length) return wrap;
+  const states = chatStates(events);
+  const list = el("ol", { class: "events" });
+  for (const e of shown) {
+    const at = e.offset_ms != null ? clock(e.offset_ms / 1000) : "—";
+    const what = e.kind === "chat" ? renderText(e.payload.text) : describeEvent(e);
+    const item = el("li", { class: `record-event kind-${e.kind}`, "data-event": String(e.id), "data-kind": e.kind },
+      el("span", { class: "at" }, at), " ", el("span", { class: `pill kind-${e.kind}` }, EVENT_LABEL[e.kind] || e.kind), " ",
+      el("span", { class: "who" }, `${e.actor_name || e.actor_role} (${e.actor_role})`), ": ", el("span", { class: "what" }, what),
+      e.kind === "chat" ? el("span", { class: "muted state" }, ` · ${states.get(e.payload.message_id) || "sent"}`) : "");
+    if (e.offset_ms != null) {
+      item.classList.add("seekable");
+      item.addEventListener("click", (ev) => {
+        if (ev.target.closest("a")) return;  // a link in a chat message opens, it does not seek
+        seekTo(rec, e.offset_ms / 1000, { eventId: e.id });
+      });
+    }
+    list.append(item);
+  }
+  wrap.append(list);
+  return wrap;
+}
+
+/** The session's chat as the ticket keeps it (also sent to the ticket system when the session ended). */
+function renderTranscript(events) {
+  const chat = events.filter((e) => e.kind === "chat");
+  const wrap = el("details", { class: "transcript" }, el("summary", {}, `Chat transcript (${chat.length} messages)`));
+  if (!chat.length) return wrap;
+  const states = chatStates(events);
+  const list = el("ol", { class: "chat-log" });
+  for (const e of chat) {
+    list.append(el("li", { class: `chat-message from-${e.actor_role}`, "data-id": String(e.payload.message_id),
+      "data-state": states.get(e.payload.message_id) || "sent" },
+      el("div", { class: "chat-head" }, `${e.actor_name || e.actor_role} (${e.actor_role}) · ${when(e.at)}`),
+      el("div", { class: "chat-text" }, renderText(e.payload.text)),
+      el("span", { class: "state" }, states.get(e.payload.message_id) || "sent")));
+  }
+  wrap.append(list);
+  return wrap;
+}
+
+function renderTimeline(rec, findings, video, events = []) {
   const duration = rec.duration_s || 0;
   const timeline = el("div", { class: "timeline", role: "group", "aria-label": "Findings on the recording's timeline" });
   const playhead = el("div", { class: "playhead" });
@@ -266,10 +353,19 @@ function renderTimeline(rec, findings, video) {
       "aria-label": `${f.code || f.title} at ${clock(f.offset_s)}`, onclick: () => seek(rec, f),
     }));
   }
+  for (const e of events) {
+    if (e.offset_ms == null || e.kind === "chat_status" || e.kind === "camera_capabilities") continue;
+    const seconds = e.offset_ms / 1000;
+    const pct = duration > 0 ? Math.min(100, Math.max(0, (100 * seconds) / duration)) : 0;
+    const label = `${EVENT_LABEL[e.kind] || e.kind} at ${clock(seconds)}: ${e.kind === "chat" ? e.payload.text.slice(0, 80) : describeEvent(e)}`;
+    timeline.append(el("button", { class: `event-marker kind-${e.kind}`, style: `left:${pct.toFixed(3)}%`,
+      "data-event": String(e.id), "data-kind": e.kind, title: label, "aria-label": label,
+      onclick: () => seekTo(rec, seconds, { eventId: e.id }) }));
+  }
   return timeline;
 }
 
-function renderFindings(rec, findings) {
+function renderFindings(rec, findings, events = []) {
   const wrap = el("div", { class: "findings-of-recording" });
   if (!findings.length) {
     wrap.append(el("p", { class: "muted" }, "No findings in this recording."));
@@ -289,12 +385,27 @@ function renderFindings(rec, findings) {
         el("div", { class: "muted" }, `${f.text ? `“${f.text.slice(0, 140)}” · ` : ""}confidence ${Math.round(f.confidence * 100)}%${at}`))));
     const img = el("img", { alt: `snapshot of ${f.code || f.title}`, "data-finding": f.id });
     gallery.append(el("figure", { "data-finding": f.id, onclick: () => seek(rec, f) }, img,
-      el("figcaption", {}, `${f.code || f.title}${f.offset_s != null ? ` · ${clock(f.offset_s)}` : ""}`)));
+      el("figcaption", {}, `${f.code || f.title}${f.offset_s != null ? ` · ${clock(f.offset_s)}` : ""}`),
+      renderNearby(rec, f, events)));
     blobUrl(f.snapshot_url).then((url) => { state.blobUrls.push(url); img.src = url; })
       .catch(() => { img.alt = "snapshot unavailable"; });
   }
   wrap.append(el("h3", {}, "Findings"), list, el("h3", {}, "Snapshots"), gallery);
   return wrap;
+}
+
+/** Links from a snapshot to what was said, drawn or changed around its moment. */
+function renderNearby(rec, finding, events) {
+  const near = finding.offset_s == null ? [] : eventsNear(events, finding.offset_s);
+  if (!near.length) return "";
+  const links = el("div", { class: "nearby" }, el("span", { class: "muted" }, "Around it: "));
+  for (const e of near) {
+    links.append(el("button", { class: `small nearby-event kind-${e.kind}`, "data-event": String(e.id),
+      title: e.kind === "chat" ? e.payload.text.slice(0, 120) : describeEvent(e),
+      onclick: (ev) => { ev.stopPropagation(); seekTo(rec, e.offset_ms / 1000, { eventId: e.id }); } },
+    `${EVENT_LABEL[e.kind] || e.kind} ${clock(e.offset_ms / 1000)}`));
+  }
+  return links;
 }
 
 /** Seconds into the session's recording of an instant, with that recording (null if none covers it). */
