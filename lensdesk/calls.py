@@ -20,6 +20,7 @@ from media.frames import EncodedFrame
 from media.ice import CandidateError, CandidatePolicy
 from media.peer import NegotiationError
 from media.recorder import EmptyRecording, RecordingInfo, SessionRecorder
+from signaling import annotation as a
 from signaling import messages as m
 from signaling import room as r
 from signaling.service import ClientLink
@@ -41,6 +42,7 @@ from web.scans_api import StillMeta, StillRefused
 
 from .autoscan import AutoScanPolicy
 from .diagnosis import CallAnalysis, DiagnosisPool, ScanReading
+from .guide import FrozenFrame, TrackedPoses
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,22 @@ class LiveCall:
     finished: bool = False  # media closed and recording finalised (once)
     auto_scan: AutoScanPolicy = field(default_factory=AutoScanPolicy)
     scan: ScanInProgress | None = None
+    guidance: GuidanceState = field(default_factory=lambda: GuidanceState())
+
+
+@dataclass
+class GuidanceState:
+    """The server's side of a call's annotation: pointer pacing, the freeze being captured, tracker figures."""
+
+    pointer_at: dict[str, float] = field(default_factory=dict)  # participant -> time.monotonic() of the last dot
+    freeze_timer: asyncio.TimerHandle | None = None
+    freeze_scans: dict[str, str] = field(default_factory=dict)  # scan id -> the freeze its still is for
+    tracked: int = 0  # tracker updates received
+    tracker_cpu_s: float = 0.0
+
+
+POINTER_MIN_INTERVAL_S = 0.04  # laser-dot updates closer than this are dropped (pages send ~12/s)
+FREEZE_TIMEOUT_S = 4.0  # a freeze whose frame has not come from the worker by then has failed
 
 
 @dataclass
@@ -249,6 +267,11 @@ class CallManager:
         if isinstance(message, m.ScanRequest):
             await self._ask_scan(call, participant_id, "technician")
             return
+        if isinstance(message, m.PointerMove) and message.visible:
+            now, last = time.monotonic(), call.guidance.pointer_at.get(participant_id, 0.0)
+            if now - last < POINTER_MIN_INTERVAL_S:
+                return  # a dot this soon after the last one adds nothing the pages can show
+            call.guidance.pointer_at[participant_id] = now
         async with call.lock:
             await self._run(call, call.room.handle(r.Said(participant_id, message)))
 
@@ -382,6 +405,11 @@ class CallManager:
                                         ticket_id=call.ticket_id, detail=detail)
             elif isinstance(action, r.ScanStarted):
                 self._scan_started(call, action.scan_id)
+            elif isinstance(action, a.TrackMarks):
+                if not self._analysis_of(call).track({mk.id: list(mk.points) for mk in action.marks}):
+                    log.warning("session %s: the analysis is overloaded; marks are not followed", call.session_id)
+            elif isinstance(action, a.CaptureFreeze):
+                self._capture_freeze(call, action.freeze_id)
             elif isinstance(action, r.Record):
                 await self.record_event(call.session_id, action.kind, action.payload,  # type: ignore[arg-type]
                                         action.actor)
@@ -428,7 +456,8 @@ class CallManager:
                                                       lambda f, arrival: self._found(call, f, arrival),
                                                       call.media.request_keyframe,
                                                       on_pending=lambda pending: self._pending(call, pending),
-                                                      on_scan=lambda reading: self._spawn(self._scanned(call, reading)))
+                                                      on_scan=lambda reading: self._spawn(self._scanned(call, reading)),
+                                                      on_guide=lambda result: self._guided(call, result))
         return call.diagnosis
 
     def _analyse(self, call: LiveCall, source: str, frame: EncodedFrame) -> None:
@@ -469,6 +498,52 @@ class CallManager:
         await self._push_to_technicians(call, m.FindingMessage(finding=finding_payload(record)))
         return record
 
+    # -- annotation: tracker positions and frozen frames -------------------------------------------------
+
+    def _capture_freeze(self, call: LiveCall, freeze_id: str) -> None:
+        """Ask the worker for the current frame of a freeze now, and the customer's camera for a full-resolution
+        still of it (shown instead when it comes)."""
+        g = call.guidance
+        if g.freeze_timer is not None:
+            g.freeze_timer.cancel()
+        if not call.video_active or not self._analysis_of(call).freeze(freeze_id):
+            reason = "no video is coming from the customer" if not call.video_active else "the analysis is overloaded"
+            self._spawn(self._board_event(call, a.FreezeFailed(freeze_id, reason)))
+            return
+        g.freeze_timer = asyncio.get_running_loop().call_later(FREEZE_TIMEOUT_S, lambda: self._spawn(
+            self._board_event(call, a.FreezeFailed(freeze_id, "no video frame arrived in time"))))
+        freeze = call.room.board.freeze
+        if call.room.scan is None and freeze is not None:
+            self._spawn(self._ask_scan(call, freeze.by, "freeze"))
+
+    def _guided(self, call: LiveCall, result: TrackedPoses | FrozenFrame) -> None:
+        """The worker tracked the marks in a frame, or captured a frame for a freeze (on the event loop)."""
+        if self._calls.get(call.session_id) is not call:
+            return
+        event: a.AnnotationEvent
+        if isinstance(result, TrackedPoses):
+            call.guidance.tracked += 1
+            call.guidance.tracker_cpu_s += result.cpu_s
+            event = a.MarksTracked(tuple(m.MarkPosition(id=p.id, h=list(p.h), visible=p.visible)
+                                         for p in result.poses))
+        elif result.error and result.source == "still":
+            log.info("session %s: the freeze's still is not shown: %s", call.session_id, result.error)
+            return  # the video frame stays on show
+        elif result.error:
+            event = a.FreezeFailed(result.freeze_id, result.error)
+        else:
+            if result.source == "frame" and call.guidance.freeze_timer is not None:
+                call.guidance.freeze_timer.cancel()
+            event = a.FreezeCaptured(result.freeze_id, result.jpeg_b64, result.width, result.height, result.source)
+        self._spawn(self._board_event(call, event))
+
+    async def _board_event(self, call: LiveCall, event: a.AnnotationEvent) -> None:
+        try:
+            async with call.lock:
+                await self._run(call, call.room.handle(event))
+        except m.ProtocolError as exc:  # e.g. the session ended while a position was on its way to the record
+            log.info("session %s: %s not applied: %s", call.session_id, type(event).__name__, exc.message)
+
     # -- full-resolution scans ---------------------------------------------------------------------------
 
     async def _ask_scan(self, call: LiveCall, by: str, reason: m.ScanReason) -> None:
@@ -484,6 +559,8 @@ class CallManager:
             self._spawn(self._ask_scan(call, r.SERVER, "automatic"))
 
     def _scan_started(self, call: LiveCall, scan_id: str) -> None:
+        if call.room.scan is not None and call.room.scan.reason == "freeze" and call.room.board.freeze is not None:
+            call.guidance.freeze_scans[scan_id] = call.room.board.freeze.id
         now = time.monotonic()
         call.auto_scan.scan_started(now)
         loop = asyncio.get_running_loop()
@@ -514,6 +591,9 @@ class CallManager:
             scan.still = data
             scan.taken_at = min(arrived, scan.asked_at + meta.capture_delay_s)
             await self._run(call, actions)
+            freeze_id = call.guidance.freeze_scans.pop(scan_id, None)
+            if freeze_id is not None:  # the frozen frame is shown at full resolution once the worker decoded it
+                self._analysis_of(call).freeze_still(freeze_id, data)
             if not self._analysis_of(call).read_still(scan_id, data):
                 await self._run(call, call.room.handle(r.ScanEnded(
                     scan_id, "failed", (), "The analysis is overloaded; the photo could not be read. Try again.")))

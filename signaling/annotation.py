@@ -167,8 +167,10 @@ class AnnotationBoard:
         if isinstance(event, MarksTracked):
             return self._tracked(all_ids, event.positions)
         freeze = self.freeze
-        if freeze is None or freeze.id != event.freeze_id or freeze.image_jpeg_b64:
+        if freeze is None or freeze.id != event.freeze_id:
             return []  # resumed, or superseded, before the frame came
+        if freeze.image_jpeg_b64:
+            return self._upgrade(all_ids, freeze, event)
         if isinstance(event, FreezeFailed):
             self.freeze = None
             return [Refuse(freeze.by, "freeze_failed", f"The frame could not be frozen: {event.reason}")]
@@ -177,6 +179,20 @@ class AnnotationBoard:
         return [Deliver(all_ids, freeze.message()),
                 Recorded(freeze.by, "freeze", {"freeze_id": freeze.id, "source": event.source,
                                                "width": event.width, "height": event.height})]
+
+    @staticmethod
+    def _upgrade(everyone: tuple[str, ...], freeze: ShownFreeze, event: FreezeCaptured | FreezeFailed) -> list[BoardAction]:
+        """The full-resolution still of a shown freeze arrived: show it instead of the video frame, unless marks
+        drawn on the frame would land elsewhere on it (another aspect ratio)."""
+        if isinstance(event, FreezeFailed) or event.source != "still" or freeze.source == "still":
+            return []
+        same_shape = abs(event.width / max(event.height, 1) - freeze.width / max(freeze.height, 1)) < 0.03 * (
+            freeze.width / max(freeze.height, 1))
+        if freeze.marks and not same_shape:
+            return []
+        freeze.image_jpeg_b64, freeze.width, freeze.height = event.image_jpeg_b64, event.width, event.height
+        freeze.source = "still"
+        return [Deliver(everyone, freeze.message())]
 
     # -- handlers --------------------------------------------------------------------------------
 

@@ -327,7 +327,7 @@ class SharedFinding(_Msg):
     remedy: str
 
 
-ScanReason = Literal["technician", "automatic"]
+ScanReason = Literal["technician", "automatic", "freeze"]  # freeze: the full-resolution still of a frozen frame
 ScanOutcome = Literal["requested", "reading", "found", "already_reported", "no_code", "failed"]
 
 

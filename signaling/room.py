@@ -380,7 +380,7 @@ class Room:
         return self._end_scan(ev.outcome, ev.codes, ev.message or _outcome_text(ev.outcome, ev.codes))
 
     def _scan_asked(self, ev: ScanAsked) -> list[Action]:
-        automatic = ev.reason == "automatic"
+        automatic = ev.reason != "technician"  # the server asked (itself, or for a freeze): no refusal to show
         customer = self.customer
         problem: tuple[str, str] | None = None
         if ev.by != SERVER and (p := self.participants.get(ev.by)) is not None and p.role != "technician":
@@ -395,9 +395,10 @@ class Room:
             return [] if automatic or problem is None else [Reject(ev.by, *problem)]
         self.scan = ActiveScan(ev.scan_id, ev.reason, ev.by)
         path = f"/api/sessions/{self.session_id}/scans/{ev.scan_id}/still"
-        asking = ("Asking the customer's camera for a full-resolution photo…" if not automatic else
-                  "A code could not be confirmed from the video: asking the customer's camera for a full-resolution "
-                  "photo…")
+        asking = {"technician": "Asking the customer's camera for a full-resolution photo…",
+                  "automatic": "A code could not be confirmed from the video: asking the customer's camera for a "
+                               "full-resolution photo…",
+                  "freeze": "Asking the customer's camera for a full-resolution photo of the frozen frame…"}[ev.reason]
         return [Send(customer.id, m.TakeStill(scan_id=ev.scan_id, reason=ev.reason, upload_path=path)),
                 *self._to_technicians(self._status(self.scan, "requested", asking)),
                 Audit(ev.by, "scan_requested", {"scan": ev.scan_id, "reason": ev.reason}),

@@ -55,8 +55,10 @@ def render(scene: np.ndarray, camera: Camera, view: tuple[int, int] = VIEW, seed
     """The camera's view of the scene, with a little sensor noise."""
     image = cv2.warpPerspective(scene, camera.homography(view), view, flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(40, 40, 40))
-    noise = np.random.default_rng(seed).normal(0, 3, image.shape)
-    return np.clip(image.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    cv2.setRNGSeed(seed)
+    noise = np.zeros(image.shape, np.int16)
+    cv2.randn(noise, 0, 3)
+    return cv2.add(image, noise, dtype=cv2.CV_8U)
 
 
 def project(points: list[tuple[float, float]], start: Camera, now: Camera,

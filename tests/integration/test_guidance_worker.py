@@ -1,0 +1,74 @@
+"""The analysis worker follows marks in a call's real VP8 video (>= 10 updates per second) and captures frozen
+frames, all off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import math
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from bench.peers import _encode_vp8
+from bench.synth.scenes import Camera, project, render, textured_scene
+from diagnostics.config import DiagnosticsConfig
+from guidance.tracker import apply
+from lensdesk.diagnosis import DiagnosisPool
+from lensdesk.guide import FrozenFrame, TrackedPoses
+from media.frames import EncodedFrame, is_vp8_keyframe
+
+pytestmark = pytest.mark.slow
+
+FPS = 30
+BOX = [(0.42, 0.40), (0.58, 0.62)]
+
+
+def panning_clip(seconds: float) -> tuple[list[Camera], list[bytes]]:
+    scene = textured_scene(seed=5)
+    cameras = [Camera(1200 + 5 * k, 800 - 2 * k, angle=0.25 * k) for k in range(round(seconds * FPS))]
+    frames = [render(scene, cam, seed=k) for k, cam in enumerate(cameras)]
+    return cameras, _encode_vp8(frames, FPS, 1_500_000, 90)
+
+
+async def test_worker_tracks_marks_in_the_video_and_freezes_a_frame():
+    cameras, packets = panning_clip(2.0)
+    pool = DiagnosisPool(DiagnosticsConfig(languages="eng"), workers=1)
+    results: list[tuple[float, TrackedPoses | FrozenFrame]] = []
+    try:
+        analysis = pool.analysis("s1", asyncio.get_running_loop(), lambda f, arrival: None,
+                                 on_guide=lambda r: results.append((time.monotonic(), r)))
+        assert analysis.track({"box": BOX})
+        started = time.monotonic()
+        for i, data in enumerate(packets):
+            analysis.feed(EncodedFrame("video", "VP8", data, i * 90000 // FPS, 90000, is_vp8_keyframe(data),
+                                       time.monotonic()))
+            if i == 45:
+                assert analysis.freeze("f1")
+            await asyncio.sleep(max(0.0, started + (i + 1) / FPS - time.monotonic()))  # a live camera's pace
+        fed = time.monotonic() - started
+        for _ in range(200):  # the worker may still be busy with the last frames
+            tracked = [r for _, r in results if isinstance(r, TrackedPoses)]
+            frozen = [r for _, r in results if isinstance(r, FrozenFrame)]
+            if len(tracked) >= 28 and frozen:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        pool.close()
+    # 15 per second of video while marks exist (the first frame anchors the mark)
+    assert len(tracked) >= 10 * fed, f"{len(tracked)} updates in {fed:.1f} s"
+    assert all(t.poses[0].visible for t in tracked)
+    # the last update is for the last frame: the mark sits on the same scene point despite pan, rotation, VP8
+    errors = []
+    for update in tracked:
+        want = project(BOX, cameras[0], cameras[round(update.t * FPS)])
+        errors.append(max(math.dist(g, w) for g, w in zip(apply(update.poses[0].h, BOX), want, strict=True)))
+    assert max(errors) < 0.03, [round(e, 3) for e in errors]
+    want = project(BOX, cameras[0], cameras[-1])
+    assert max(math.dist(g, w) for g, w in zip(BOX, want, strict=True)) > 0.05  # it did move
+    [shot] = frozen
+    assert shot.freeze_id == "f1" and shot.source == "frame" and (shot.width, shot.height) == (640, 360)
+    image = cv2.imdecode(np.frombuffer(base64.b64decode(shot.jpeg_b64), np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (360, 640, 3)
