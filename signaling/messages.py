@@ -194,6 +194,77 @@ class Resume(_Msg):
     type: Literal["resume"] = "resume"
 
 
+# --- camera controls (the console changes the customer's camera where the browser lets it) ------------------
+
+CameraControlName = Literal["torch", "zoom", "focus"]
+FocusMode = Literal["continuous", "single-shot", "manual"]
+FocusPoint = tuple[Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)],
+                   Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]]
+MAX_ZOOM = 1000.0  # browsers report zoom in the device's own units (phones 1..10, Chromium's fake camera 100..400)
+CameraValue = bool | Annotated[float, Field(gt=0, le=MAX_ZOOM, allow_inf_nan=False)] | FocusPoint | FocusMode
+
+
+class ZoomRange(BaseModel):
+    """The zoom a camera offers (MediaTrackCapabilities.zoom)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min: float = Field(gt=0, le=MAX_ZOOM, allow_inf_nan=False)
+    max: float = Field(gt=0, le=MAX_ZOOM, allow_inf_nan=False)
+    step: float = Field(0.0, ge=0, le=MAX_ZOOM, allow_inf_nan=False)
+
+
+class CameraCaps(BaseModel):
+    """What the customer's camera lets the console change, from getCapabilities() on the page."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    torch: bool = False
+    zoom: ZoomRange | None = None
+    focus_modes: list[FocusMode] = Field(default_factory=list, max_length=3)
+    points_of_interest: bool = False  # a focus point can be given (pointsOfInterest)
+
+
+def _value_fits(control: str, value: object) -> bool:
+    if control == "torch":
+        return isinstance(value, bool)
+    if control == "zoom":
+        return isinstance(value, float | int) and not isinstance(value, bool)
+    return isinstance(value, tuple | str)
+
+
+class CameraCapabilities(_Msg):
+    """Customer's page: what its camera can do (sent when video starts and after a camera switch)."""
+
+    type: Literal["camera_capabilities"] = "camera_capabilities"
+    caps: CameraCaps
+
+
+class CameraSet(_Msg):
+    """Technician: change the customer's camera (torch on/off, zoom factor, focus at a point or a focus mode)."""
+
+    type: Literal["camera_set"] = "camera_set"
+    control: CameraControlName
+    value: CameraValue
+
+    @model_validator(mode="after")
+    def _fits(self) -> CameraSet:
+        if not _value_fits(self.control, self.value):
+            raise ValueError(f"this value does not fit the control {self.control!r}")
+        return self
+
+
+CameraOutcome = Literal["applied", "unsupported", "failed", "undone"]
+
+
+class CameraResult(_Msg):
+    """Customer's page: what came of a change (applied, unsupported, failed), or that its user undid it."""
+
+    type: Literal["camera_result"] = "camera_result"
+    command_id: str = Field(min_length=1, max_length=32)
+    state: CameraOutcome
+    value: CameraValue | None = None
+    message: str = Field("", max_length=200)
+
+
 class Bye(_Msg):
     """Leave the call; a technician may also end the session for everyone."""
 
@@ -209,7 +280,7 @@ class Ping(_Msg):
 
 ClientMessage = Annotated[
     Join | Offer | IceCandidate | VideoRequest | VideoAccept | VideoDecline | VideoStarted | VideoStop | Mute
-    | ShareFinding | ScanRequest | ScanFailed | ChatSend | ChatReceipt | Bye | Ping | MarkAdd | MarkRemove
+    | ShareFinding | ScanRequest | ScanFailed | ChatSend | ChatReceipt | CameraCapabilities | CameraSet | CameraResult | Bye | Ping | MarkAdd | MarkRemove
     | MarksClear | PointerMove | Freeze | Resume,
     Field(discriminator="type"),
 ]
@@ -462,6 +533,36 @@ class MarksState(_Msg):
     positions: list[MarkPosition]
 
 
+class CameraCommand(_Msg):
+    """To the customer: a technician changes the camera; the page applies it, shows a notice with Undo, answers."""
+
+    type: Literal["camera_command"] = "camera_command"
+    command_id: str
+    control: CameraControlName
+    value: CameraValue
+    by: str
+    by_name: str
+
+
+class CameraState(_Msg):
+    """To technicians: what the customer's camera can be told to do (None: no camera running)."""
+
+    type: Literal["camera_state"] = "camera_state"
+    caps: CameraCaps | None
+
+
+class CameraChanged(_Msg):
+    """To technicians: a camera change was asked, applied, refused by the device, or undone by the customer."""
+
+    type: Literal["camera_changed"] = "camera_changed"
+    command_id: str
+    control: CameraControlName
+    state: Literal["requested", "applied", "unsupported", "failed", "undone"]
+    value: CameraValue | None = None
+    by: str
+    message: str = ""
+
+
 class ErrorMessage(_Msg):
     """Something the client sent was refused; the connection stays open unless `fatal`."""
 
@@ -507,7 +608,7 @@ ServerMessage = (
     Welcome | Answer | ParticipantJoined | ParticipantLeft | ParticipantMuted | VideoRequested | VideoState
     | StopVideo | Renegotiate | FindingMessage | SharedFinding | ErrorMessage | Pong | Ended | RejoinToken
     | TakeStill | ScanStatus | Reconnect | ChatMessage | ChatStatus | ChatHistory | MarkAdded | MarkRemoved
-    | MarksCleared | PointerAt | MarkPositions | FreezeState | MarksState
+    | MarksCleared | PointerAt | MarkPositions | FreezeState | MarksState | CameraCommand | CameraState | CameraChanged
 )
 
 

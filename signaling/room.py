@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import annotation as a
+from . import camera as cam
 from . import messages as m
 from .chat import ChatLog, ChatRefused
 
@@ -43,7 +44,8 @@ class Said:
 
     participant_id: str
     message: (m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted | m.VideoStop | m.Mute | m.Bye
-              | m.ScanFailed | m.ChatSend | m.ChatReceipt | a.AnnotationMessage)
+              | m.ScanFailed | m.ChatSend | m.ChatReceipt | a.AnnotationMessage | m.CameraCapabilities | m.CameraSet
+              | m.CameraResult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ ScanResult = Literal["found", "already_reported", "no_code", "failed"]
 ScanEvent = ScanAsked | StillReceived | ScanEnded | ScanTimedOut
 Event = Joined | Left | Said | ScanEvent | a.AnnotationEvent
 SERVER = "server"
+CameraMessage = m.CameraCapabilities | m.CameraSet | m.CameraResult
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -185,6 +188,7 @@ class Room:
     ended: bool = False
     scan: ActiveScan | None = None
     chat: ChatLog = field(default_factory=ChatLog)
+    camera: cam.CameraDesk = field(default_factory=cam.CameraDesk)
     clock: Callable[[], float] = time.time  # wall time for chat messages (tests pass their own)
     board: a.AnnotationBoard = field(default_factory=a.AnnotationBoard)
 
@@ -236,6 +240,8 @@ class Room:
         ]  # "joined" and "ended" are audited by the store with the participant and session rows
         if self.chat.entries:  # a page that reconnects (or a late technician) sees what was said
             actions.append(Send(p.id, m.ChatHistory(messages=self.chat.history())))
+        if p.role == "technician" and self.camera.caps is not None:
+            actions.append(Send(p.id, m.CameraState(caps=self.camera.caps)))
         actions += [Send(o.id, m.ParticipantJoined(participant=p.info())) for o in others]
         return actions + self._board(self.board.joined(p.id))
 
@@ -253,7 +259,9 @@ class Room:
 
     def _said(self, p: _Participant, msg: m.VideoRequest | m.VideoAccept | m.VideoDecline | m.VideoStarted
               | m.VideoStop | m.Mute | m.Bye | m.ScanFailed | m.ChatSend | m.ChatReceipt
-              | a.AnnotationMessage) -> list[Action]:
+              | a.AnnotationMessage | CameraMessage) -> list[Action]:
+        if isinstance(msg, m.CameraCapabilities | m.CameraSet | m.CameraResult):
+            return self._camera(p, msg)
         if isinstance(msg, m.ChatSend):
             return self._chat(p, msg)
         if isinstance(msg, m.ChatReceipt):
@@ -317,9 +325,49 @@ class Room:
         actions.append(Audit(by, f"video_{phase}", {"reason": reason}))
         if (phase == "active") != was_active:
             actions.append(VideoChanged(active=phase == "active"))
+        if phase == "off" and self.camera.caps is not None:  # no camera, nothing to control
+            self.camera.caps = None
+            actions += self._to_technicians(m.CameraState(caps=None))
         if phase != "active":
             actions += self._fail_waiting_scan("The customer's camera stopped before the photo arrived.")
         return actions
+
+    # -- camera controls ----------------------------------------------------------------------------
+
+    def _camera(self, p: _Participant, msg: CameraMessage) -> list[Action]:
+        if isinstance(msg, m.CameraSet):
+            return self._camera_set(p, msg)
+        if p.role != "customer":
+            return [Reject(p.id, "not_allowed", "Only the customer's page speaks for its camera.")]
+        if isinstance(msg, m.CameraCapabilities):
+            self.camera.caps = msg.caps
+            return [Record("camera_capabilities", msg.caps.model_dump(mode="json"), p.id),
+                    *self._to_technicians(m.CameraState(caps=msg.caps))]
+        command = self.camera.commands.get(msg.command_id)
+        if command is None:
+            return [Reject(p.id, "unknown_command", "No camera change with this id was asked for.")]
+        value = msg.value if msg.value is not None else command.value
+        return [Record("camera_control", cam.payload(command.control, msg.state, value, msg.message), p.id),
+                *self._to_technicians(m.CameraChanged(command_id=command.id, control=command.control,
+                                                      state=msg.state, value=value, by=p.id, message=msg.message))]
+
+    def _camera_set(self, p: _Participant, msg: m.CameraSet) -> list[Action]:
+        if p.role != "technician":
+            return [Reject(p.id, "not_allowed", "Only a technician can change the customer's camera.")]
+        customer = self.customer
+        if customer is None:
+            return [Reject(p.id, "no_customer", "The customer is not in the call.")]
+        if self.video != "active":
+            return [Reject(p.id, "video_off", "The customer's camera is not running.")]
+        try:
+            command = self.camera.command(p.id, msg)
+        except cam.CameraRefused as exc:
+            return [Reject(p.id, exc.code, exc.message)]
+        return [Record("camera_control", cam.payload(msg.control, "requested", msg.value), p.id),
+                Send(customer.id, m.CameraCommand(command_id=command.id, control=msg.control, value=msg.value,
+                                                  by=p.id, by_name=p.name)),
+                *self._to_technicians(m.CameraChanged(command_id=command.id, control=msg.control,
+                                                      state="requested", value=msg.value, by=p.id))]
 
     # -- chat ------------------------------------------------------------------------------------
 

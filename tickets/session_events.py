@@ -16,6 +16,7 @@ from tickets.records import ChatState, SessionEventKind
 MAX_CHAT_CHARS = 2000
 MAX_POINTS = 512  # a freehand stroke is simplified by the page before it is sent
 MAX_MARK_IDS = 256
+MAX_ZOOM = 1000.0  # zoom is in the device's own units (phones 1..10, Chromium's fake camera 100..400)
 
 Coordinate = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Point = tuple[Coordinate, Coordinate]
@@ -107,7 +108,7 @@ class CameraControlPayload(_Payload):
         if v is None:
             return self
         ok = {"torch": isinstance(v, bool),
-              "zoom": isinstance(v, float | int) and not isinstance(v, bool) and 0 < v <= 100,
+              "zoom": isinstance(v, float | int) and not isinstance(v, bool) and 0 < v <= MAX_ZOOM,
               "focus": isinstance(v, tuple | str)}[self.control]
         if not ok:
             raise ValueError(f"value {v!r} does not fit control {self.control!r}")
@@ -117,9 +118,9 @@ class CameraControlPayload(_Payload):
 class ZoomRange(_Payload):
     """The zoom a camera offers."""
 
-    min: float = Field(gt=0, le=100)
-    max: float = Field(gt=0, le=100)
-    step: float = Field(0.0, ge=0, le=100)
+    min: float = Field(gt=0, le=MAX_ZOOM)
+    max: float = Field(gt=0, le=MAX_ZOOM)
+    step: float = Field(0.0, ge=0, le=MAX_ZOOM)
 
 
 class CameraCapabilitiesPayload(_Payload):

@@ -1,4 +1,8 @@
-"""Issue 11 item 4: chat both ways in real Chromium, with delivery state, safe rendering, and the ticket's transcript."""
+"""Issue 11 items 4-5 in real Chromium: chat both ways (delivery state, safe rendering, the ticket's transcript) and
+camera controls from the console (greyed out where the camera cannot, applied with a notice and Undo on the phone).
+
+The customer's browser uses Chromium's built-in fake camera (no file): it offers focus modes and focus points,
+no torch and no zoom, which is exactly what the console must show."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.conftest import create_session, join_as_customer, open_console
+from tests.e2e.conftest import create_session, join_as_customer, launch, open_console, wait_video_playing
 from tests.support import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -21,10 +25,18 @@ def message(page: object, text_part: str) -> str:
     return f"#chat .chat-message:has-text('{text_part}')"
 
 
-def test_chat_both_ways_lands_in_the_tickets_transcript(server: ServerProcess, technician_browser, customer_browser):
+@pytest.fixture
+def fake_camera_browser(pw):
+    browser = launch(pw)
+    yield browser
+    browser.close()
+
+
+def test_chat_both_ways_lands_in_the_tickets_transcript(server: ServerProcess, technician_browser,
+                                                        fake_camera_browser):
     console = open_console(technician_browser, server)
     link = create_session(console)
-    customer = join_as_customer(customer_browser, link)
+    customer = join_as_customer(fake_camera_browser, link)
     ticket_id = console.evaluate("() => window.lensdesk.ticketId")
     session_id = console.evaluate("() => window.lensdesk.sessionId")
 
@@ -54,6 +66,31 @@ def test_chat_both_ways_lands_in_the_tickets_transcript(server: ServerProcess, t
     customer.evaluate("() => window.lensdesk.call.ws.close()")
     customer.wait_for_function("() => window.lensdesk.call.received.includes('chat_history')", timeout=20000)
     assert customer.locator("#chat .chat-message").count() == 2
+
+    # camera controls: the phone reports what its camera can do; the console greys out the rest
+    customer.click("#video")
+    wait_video_playing(console)
+    console.wait_for_function("() => document.getElementById('camera-controls').dataset.caps")
+    assert console.is_disabled("#camera-controls .cam-torch") and console.is_disabled("#camera-controls .cam-zoom")
+    assert "no torch" in str(console.get_attribute("#camera-controls .cam-torch", "title"))
+    assert console.is_enabled("#camera-controls .cam-focus")
+    console.click("#camera-controls .cam-focus")  # a focus hint on the middle of the picture
+    notice = customer.wait_for_selector("#camera-notice:not([hidden])")
+    assert "Tess" in notice.inner_text()
+    console.wait_for_function("() => ['applied', 'failed'].includes(document.getElementById('camera-state').dataset.state)")
+    outcome = console.get_attribute("#camera-state", "data-state")
+    if outcome == "applied":  # the customer can always put it back
+        customer.click("#camera-notice .undo")
+        console.wait_for_function("() => document.getElementById('camera-state').dataset.state === 'undone'")
+    # a torch request the camera cannot do is refused at the server, with a sentence for the technician
+    console.evaluate("() => window.lensdesk.call.send({type: 'camera_set', control: 'torch', value: true})")
+    console.wait_for_function("() => document.getElementById('camera-state').textContent.includes('no torch')")
+    events = httpx.get(f"{server.url}/api/sessions/{session_id}/events?kind=camera_control&kind=camera_capabilities",
+                       headers={"Authorization": f"Bearer {server.technician_token()}"}).json()
+    steps = [(e["kind"], e["actor_role"], e["payload"].get("state")) for e in events]
+    assert steps[0] == ("camera_capabilities", "customer", None)
+    assert ("camera_control", "technician", "requested") in steps and ("camera_control", "customer", outcome) in steps
+    assert events[0]["payload"]["focus_modes"] and not events[0]["payload"]["torch"]
 
     console.click("#end")
     auth = {"Authorization": f"Bearer {server.technician_token()}"}

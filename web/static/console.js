@@ -1,11 +1,13 @@
 // Technician console: create a session for a ticket, share the join link, run the call, see findings live.
 import { Call, fragmentParams, el, rejoinWithBackoff } from "/static/call.js";
 import { ChatPanel } from "/static/chat.js";
+import { CameraConsole } from "/static/camera.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [],
   participants: new Map() };
 window.lensdesk = state;
+state.camera = new CameraConsole($("camera-controls"), $("camera-state"));
 state.chat = new ChatPanel($("chat"), { role: "technician", onUnread: (n) => {
   $("chat-unread").textContent = `${n} new`; $("chat-unread").hidden = !n;
 } });
@@ -118,6 +120,7 @@ async function joinCall() {
   state.call = call;
   wire(call);
   state.chat.attach(call);
+  state.camera.attach(call);
   await call.connect();
   const pc = call.createPeer();
   if (state.mic) for (const t of state.mic.getAudioTracks()) pc.addTrack(t, state.mic);

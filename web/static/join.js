@@ -1,10 +1,13 @@
 // Customer page: phone-first; rear camera by default; the customer's browser owns the camera and re-offers.
 import { Call, fragmentParams, rejoinWithBackoff } from "/static/call.js";
 import { ChatPanel } from "/static/chat.js";
+import { CameraRemote } from "/static/camera.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { call: null, camera: null, facing: "environment", videoTransceiver: null, mic: null, muted: false };
 window.lensdesk = state; // for diagnostics in tests and support
+state.cameraRemote = new CameraRemote($("camera-notice"),
+  () => (state.camera ? state.camera.getVideoTracks()[0] || null : null));
 state.chat = new ChatPanel($("chat"), { role: "customer", onUnread: (n) => {
   $("chat-unread").textContent = `${n} new`; $("chat-unread").hidden = !n;
 } });
@@ -71,6 +74,7 @@ async function connectCall() {
   state.call = call;
   wire(call);
   state.chat.attach(call);
+  state.cameraRemote.attach(call);
   const welcome = await call.connect();
   $("recording-live").hidden = !welcome.recording;
   const pc = call.createPeer();
@@ -82,6 +86,7 @@ async function connectCall() {
     state.videoTransceiver = pc.addTransceiver(track, sendInit(track, state.camera));
     await call.negotiate();
     call.send({ type: "video_started", facing: state.facing === "environment" ? "environment" : "user" });
+    state.cameraRemote.report();
   }
 }
 
@@ -190,6 +195,7 @@ async function startVideo() {
     await state.videoTransceiver.sender.replaceTrack(track);
   }
   call.send({ type: "video_started", facing: state.facing === "environment" ? "environment" : "user" });
+  state.cameraRemote.report();
   $("video").textContent = "Stop video";
   $("switch").hidden = false;
   status("Your camera is on. Point it at the device's screen.");
@@ -202,6 +208,7 @@ async function stopVideo(notify = true) {
   state.camera.getTracks().forEach((t) => t.stop());
   state.camera = null;
   $("preview").srcObject = null;
+  $("camera-notice").hidden = true;
   $("video").textContent = "Start video";
   $("switch").hidden = true;
   if (notify) state.call.send({ type: "video_stop" });
@@ -232,6 +239,7 @@ $("switch").addEventListener("click", async () => {
   state.facing = next;
   $("preview").srcObject = stream;
   state.call.send({ type: "video_started", facing: next === "environment" ? "environment" : "user" });
+  state.cameraRemote.report(); // another camera, other controls
 });
 
 $("mute").addEventListener("click", () => {

@@ -28,7 +28,7 @@ from tickets.store import TicketStore
     ("freeze", {"freeze_id": "f1", "width": 0}, "payload.width"),
     ("camera_control", {"control": "zoom", "state": "requested", "value": True}, "payload"),
     ("camera_control", {"control": "torch", "state": "requested", "value": 2.0}, "payload"),
-    ("camera_control", {"control": "zoom", "state": "requested", "value": 1000}, "payload"),
+    ("camera_control", {"control": "zoom", "state": "requested", "value": 5000}, "payload"),
     ("camera_control", {"control": "focus", "state": "applied", "value": "blurry"}, "payload.value"),
     ("camera_capabilities", {"zoom": {"min": 1, "max": -2}}, "payload.zoom.max"),
     ("teleport", {}, "kind"),
