@@ -129,3 +129,26 @@ async def test_ending_a_session_queues_its_transcript_once(store: TicketStore) -
     assert [(m["role"], m["name"], m["text"], m["state"], m["offset_ms"]) for m in payload["messages"]] == [
         ("technician", "Tina", "Hold the reset button", "delivered", None),
         ("customer", "Ann", "Done, see https://example.org/x", "sent", 64_000)]
+
+
+def test_request_tracker_gets_the_transcript_as_one_plain_comment() -> None:
+    from datetime import UTC, datetime
+
+    from tickets.connectors.base import Delivery
+    from tickets.connectors.rt import comment_text
+    from tickets.records import OutboxEvent
+
+    now = datetime.now(UTC)
+    payload = {"ticket": {"id": "t"}, "session_id": "s1", "messages": [
+        {"id": 1, "at": now.isoformat(), "offset_ms": 75_000, "role": "customer", "name": "Ann", "text": "SN-4411",
+         "state": "read"},
+        {"id": 2, "at": now.isoformat(), "offset_ms": None, "role": "technician", "name": "", "text": "Thanks",
+         "state": "sent"}]}
+    event = OutboxEvent(id="e", type=events.SESSION_TRANSCRIPT, payload=payload,
+                        idempotency_key="session.transcript:s1", status="pending", attempts=0, next_attempt_at=now,
+                        last_error=None, delivered_to=[], created_at=now, delivered_at=None)
+    subject, body = comment_text(Delivery(event))
+    assert subject == "lensdesk chat transcript"
+    assert "[01:15 into the recording] Ann (customer): SN-4411" in body
+    assert "[not recorded] technician (technician): Thanks" in body
+    assert body.rstrip().endswith("session.transcript:s1")
