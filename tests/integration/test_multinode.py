@@ -72,6 +72,16 @@ def test_customer_on_another_node_joins_the_call_through_redis(cluster: Cluster)
             await cust_link.send({"type": "video_decline"})
             state = await tech_link.wait_for("video_state")
             assert state["state"] in ("requested", "off")
+            # chat crosses nodes both ways, with its delivery state, and is recorded on the owner
+            await cust_link.send({"type": "chat_send", "text": "Serial SN-4411", "client_id": "c1"})
+            assert (await cust_link.wait_for("chat"))["client_id"] == "c1"
+            said = (await tech_link.wait_for("chat"))["message"]
+            assert (said["role"], said["text"]) == ("customer", "Serial SN-4411")
+            await tech_link.send({"type": "chat_receipt", "message_ids": [said["message_id"]], "state": "read"})
+            assert (await cust_link.wait_for("chat_status"))["state"] == "read"
+            auth = {"Authorization": f"Bearer {token}"}
+            events = httpx.get(f"{node_b.url}/api/sessions/{session.session_id}/events?kind=chat", headers=auth).json()
+            assert [e["payload"]["text"] for e in events] == ["Serial SN-4411"]
             # a malformed message on the relay node gets an error and the call goes on
             await cust_link.send({"type": "mute"})
             assert (await cust_link.wait_for("error"))["code"] == "invalid_message"
