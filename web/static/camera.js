@@ -118,7 +118,7 @@ export class CameraRemote {
  * customer's camera cannot do; `status` shows what happened to each change.
  */
 export class CameraConsole {
-  constructor(root, status) {
+  constructor(root, status, video) {
     this.root = root;
     this.status = status;
     this.call = null;
@@ -128,16 +128,29 @@ export class CameraConsole {
     this.zoom = root.querySelector(".cam-zoom");
     this.zoomValue = root.querySelector(".cam-zoom-value");
     this.focus = root.querySelector(".cam-focus");
+    this.focusPoint = root.querySelector(".cam-focus-point");
+    this.video = video;
+    this.picking = false;
     this.torch.addEventListener("click", () => this.set("torch", !this.torchOn));
     this.zoom.addEventListener("change", () => this.set("zoom", Number(this.zoom.value)));
     this.zoom.addEventListener("input", () => { this.zoomValue.textContent = `${this.zoom.value}`; });
-    // A focus hint: on the middle of the picture where the camera takes a point, else a fresh autofocus.
+    // Refocus: a fresh autofocus (single-shot where the camera has it).
     this.focus.addEventListener("click", () => {
       const caps = this.caps;
-      if (!caps) return;
-      if (caps.points_of_interest) this.set("focus", [0.5, 0.5]);
-      else this.set("focus", caps.focus_modes.includes("single-shot") ? "single-shot" : "continuous");
+      if (caps) this.set("focus", caps.focus_modes.includes("single-shot") ? "single-shot" : "continuous");
     });
+    // A focus hint at a point: the next click on the customer's picture says where. Listened for on the video's
+    // container in the capture phase, so it wins over whatever is drawn over the video (marks) for that click.
+    this.focusPoint.addEventListener("click", () => this.pick(!this.picking));
+    video.parentElement.addEventListener("pointerdown", (ev) => {
+      if (!this.picking) return;
+      const point = this.pointOf(ev);
+      if (!point) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      this.pick(false);
+      this.set("focus", point);
+    }, { capture: true });
     this.render(null);
   }
 
@@ -148,6 +161,25 @@ export class CameraConsole {
     call.addEventListener("error", (ev) => {
       if (ev.detail.code.startsWith("camera_")) this.say(ev.detail.message);
     });
+  }
+
+  pick(on) {
+    this.picking = on && !!this.caps && this.caps.points_of_interest;
+    this.focusPoint.textContent = this.picking ? "Click the picture…" : "Focus on a point…";
+    this.video.classList.toggle("picking-focus", this.picking);
+    if (this.picking) this.say("Click where the customer's camera should focus.");
+  }
+
+  /** Where a click fell on the shown frame, as fractions of it (null outside it: letterbox bars). */
+  pointOf(ev) {
+    const v = this.video;
+    const rect = v.getBoundingClientRect();
+    const vw = v.videoWidth || rect.width, vh = v.videoHeight || rect.height;
+    const scale = Math.min(rect.width / vw, rect.height / vh);
+    const x = (ev.clientX - rect.left - (rect.width - vw * scale) / 2) / (vw * scale);
+    const y = (ev.clientY - rect.top - (rect.height - vh * scale) / 2) / (vh * scale);
+    if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) return null;
+    return [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000];
   }
 
   set(control, value) {
@@ -164,8 +196,11 @@ export class CameraConsole {
     const none = !caps ? "The customer's camera is not running." : "";
     off(this.torch, !!caps && caps.torch, none || "The customer's camera has no torch the browser can switch.");
     off(this.zoom, !!caps && !!caps.zoom, none || "The customer's camera offers no zoom.");
-    off(this.focus, !!caps && (caps.points_of_interest || caps.focus_modes.some((m) => m !== "manual")),
+    off(this.focus, !!caps && caps.focus_modes.some((m) => m !== "manual"),
       none || "The customer's camera does not let the browser focus it.");
+    off(this.focusPoint, !!caps && caps.points_of_interest,
+      none || "The customer's camera cannot focus on a chosen point.");
+    if (!caps || !caps.points_of_interest) this.pick(false);
     if (caps && caps.zoom) {
       this.zoom.min = String(caps.zoom.min);
       this.zoom.max = String(caps.zoom.max);

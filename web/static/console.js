@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [],
   participants: new Map() };
 window.lensdesk = state;
-state.camera = new CameraConsole($("camera-controls"), $("camera-state"));
+state.camera = new CameraConsole($("camera-controls"), $("camera-state"), $("remote-video"));
 state.chat = new ChatPanel($("chat"), { role: "technician", onUnread: (n) => {
   $("chat-unread").textContent = `${n} new`; $("chat-unread").hidden = !n;
 } });
