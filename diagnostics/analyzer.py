@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diagnostics.config import DiagnosticsConfig
+from diagnostics.context import median_height
 from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.known import NO_CODES, KnownCodes
@@ -18,6 +19,9 @@ from diagnostics.reread import read_lone_line, reread_code_words
 from diagnostics.screen import find_screens, find_text, rectify
 from diagnostics.second_opinion import LineReader
 from diagnostics.sevenseg import read_seven_segment
+
+SURE_LARGE_PRINT = 0.9  # Tesseract's read of large print this sure is text, not garbled segments
+SEGMENT_ROW_SCALE = 2.0  # a segment row this many times taller than the typical word is the panel's display
 
 
 @dataclass(slots=True)
@@ -106,22 +110,25 @@ class FrameAnalyzer:
                                   self._second, known)
         passes = [self._fast_lang]
         reads = extract_codes(lines, known, threshold)
+        if bare_displays and (not reads or _few_tokens(lines) or _has_large_words(lines)):
+            # Segment panels, which Tesseract cannot read (it may even read a wrong code from their glyphs):
+            # a cheap dedicated decoder, consulted when Tesseract saw little text or some glyphs much larger.
+            seg_lines = read_seven_segment(ocr_in)
+            passes.append("segments")
+            seg_reads = extract_codes(seg_lines, known, threshold)
+            prominent = _prominent_row(seg_lines, lines)
+            if not _few_tokens(lines) and not prominent:
+                # Text was read but held no code: two segment letters decoded from it (a bluescreen's ":(" as
+                # bE) are blobs, not a panel; a code with a digit is still trusted.
+                seg_reads = [r for r in seg_reads if r.shape != "letters"]
+            # A code Tesseract read surely in the large print itself (a big "E-204" title) is not overruled.
+            if seg_reads and (not reads or prominent and not _in_large_print(reads, lines)):
+                lines, reads = seg_lines, seg_reads
         if not reads and self._all_langs != self._fast_lang and lacks_context(lines, known, threshold):
             # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
             lines = self._engine.read(ocr_in, self._all_langs)
             passes.append(self._all_langs)
             reads = extract_codes(lines, known, threshold)
-        if not reads and bare_displays:
-            # Seven-segment panels, which Tesseract cannot read: a cheap dedicated decoder.
-            seg_lines = read_seven_segment(ocr_in)
-            passes.append("segments")
-            seg_reads = extract_codes(seg_lines, known, threshold)
-            if not _few_tokens(lines):
-                # Text was read but held no code: two segment letters decoded from it (a bluescreen's ":(" as
-                # bE) are blobs, not a panel; a code with a digit is still trusted.
-                seg_reads = [r for r in seg_reads if r.shape != "letters"]
-            if seg_reads:
-                lines, reads = seg_lines, seg_reads
         if not reads and bare_displays and _few_tokens(lines):
             # A panel showing little but a short code (E5) that the layout pass missed or garbled:
             # read the one text line as a code.
@@ -137,6 +144,36 @@ class FrameAnalyzer:
         return self._engine.read(ocr_input, self._all_langs)
 
 
+
+
+def _has_large_words(lines: list[OcrLine]) -> bool:
+    """Some words drawn much larger than the screen's typical text (segment digits beside printed labels)."""
+    heights = [w.box[3] for ln in lines for w in ln.words if any(ch.isalnum() for ch in w.text) and w.box[3] > 0]
+    # Against the smaller words: garbled segment glyphs may be half of what Tesseract read.
+    return len(heights) >= 2 and max(heights) >= SEGMENT_ROW_SCALE * float(np.percentile(heights, 25))
+
+
+def _prominent_row(seg_lines: list[OcrLine], lines: list[OcrLine]) -> bool:
+    """A decoded segment row at least SEGMENT_ROW_SCALE times as tall as the print around it: the panel's main
+    display, which outranks any code Tesseract read from the small print (or garbled from the row itself)."""
+    rows = [w.box for ln in seg_lines for w in ln.words]
+    if not rows:
+        return False
+    _, top, _, height = max(rows, key=lambda b: b[3])
+    # Words beside the row are Tesseract's readings of the segments themselves, not the print to compare with.
+    around = [w.box[3] for ln in lines for w in ln.words if any(ch.isalnum() for ch in w.text)
+              and not top <= w.box[1] + w.box[3] / 2 <= top + height]
+    return not around or height >= SEGMENT_ROW_SCALE * float(np.median(around))
+
+
+def _in_large_print(reads: list[CodeRead], lines: list[OcrLine]) -> bool:
+    """Some code was read surely from a line holding words SEGMENT_ROW_SCALE times the typical height."""
+    typical = median_height([w for ln in lines for w in ln.words])
+    if typical is None:
+        return False
+    read_lines = {r.line for r in reads if r.confidence >= SURE_LARGE_PRINT}
+    return any(ln.text.strip() in read_lines and any(w.box[3] >= SEGMENT_ROW_SCALE * typical for w in ln.words)
+               for ln in lines)
 
 
 def _few_tokens(lines: list[OcrLine]) -> bool:
