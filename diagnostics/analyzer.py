@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -12,14 +13,19 @@ from diagnostics.context import median_height
 from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.known import NO_CODES, KnownCodes
-from diagnostics.ocr import OcrEngine, OcrLine
+from diagnostics.lines import LineBox, crop_line, find_lines
+from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
 from diagnostics.preprocess import prepare
-from diagnostics.rapid import thread_line_reader
+from diagnostics.rapid import thread_line_reader, thread_text_reader
 from diagnostics.reread import read_lone_line, reread_code_words
 from diagnostics.screen import find_screens, find_text, rectify
 from diagnostics.second_opinion import LineReader
 from diagnostics.sevenseg import read_seven_segment
 
+SURE_CODE = 0.9  # a code Tesseract read less surely has its line read again whole (when the recogniser is on)
+MAX_CODE_LINES = 2  # such lines per frame
+SURE_LINE = 0.85  # a line whose every word Tesseract read this surely is not read again whole
+MIN_LINE_CONFIDENCE = 0.6  # a whole-line reading below this mean character probability is dropped
 SURE_LARGE_PRINT = 0.9  # Tesseract's read of large print this sure is text, not garbled segments
 SEGMENT_ROW_SCALE = 2.0  # a segment row this many times taller than the typical word is the panel's display
 
@@ -59,6 +65,7 @@ class FrameAnalyzer:
         self._engine = engine
         # The second recogniser is thread-confined like the engine: the calling (worker) thread's own.
         self._second = second if second is not None or not config.second_recogniser else thread_line_reader()
+        self._text_reader: LineReader | None = thread_text_reader() if config.rapid_lines else None
         self.known = known  # catalogued codes; replaced when the catalog is reloaded
         langs = config.language_list
         self._fast_lang = langs[0]
@@ -110,6 +117,15 @@ class FrameAnalyzer:
                                   self._second, known)
         passes = [self._fast_lang]
         reads = extract_codes(lines, known, threshold)
+        if reads and self._text_reader is not None and min(r.confidence for r in reads) < SURE_CODE:
+            # A code read unsurely: its line read whole by the line recogniser, which misreads glyphs less often.
+            again = self._reread_code_lines(ocr_in, lines, [r for r in reads if r.confidence < SURE_CODE])
+            if again:
+                passes.append("rapid-code-lines")
+                merged = _merge_lines(lines, again)
+                merged_reads = extract_codes(merged, known, threshold)
+                if merged_reads:
+                    lines, reads = merged, merged_reads
         if bare_displays and (not reads or _few_tokens(lines) or _has_large_words(lines)):
             # Segment panels, which Tesseract cannot read (it may even read a wrong code from their glyphs):
             # a cheap dedicated decoder, consulted when Tesseract saw little text or some glyphs much larger.
@@ -124,6 +140,14 @@ class FrameAnalyzer:
             # A code Tesseract read surely in the large print itself (a big "E-204" title) is not overruled.
             if seg_reads and (not reads or prominent and not _in_large_print(reads, lines)):
                 lines, reads = seg_lines, seg_reads
+        if not reads and self._text_reader is not None:
+            rapid_lines = self._read_lines_whole(ocr_in, lines)
+            if rapid_lines:
+                passes.append("rapid-lines")
+                merged = _merge_lines(lines, rapid_lines)
+                rapid_reads = extract_codes(merged, known, threshold)
+                if rapid_reads or not lacks_context(lines, known, threshold):
+                    lines, reads = merged, rapid_reads
         if not reads and self._all_langs != self._fast_lang and lacks_context(lines, known, threshold):
             # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
             lines = self._engine.read(ocr_in, self._all_langs)
@@ -139,11 +163,72 @@ class FrameAnalyzer:
                 lines, reads = [line], lone_reads
         return reads, lines, passes
 
+    def _read_lines_whole(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
+        """The text lines Tesseract missed or read unsurely, each read whole by the line recogniser."""
+        assert self._text_reader is not None
+        todo = []
+        for box in find_lines(ocr_in, self._c.target_text_px):
+            if box.h < 0.6 * self._c.target_text_px:
+                continue  # accents, dots and specks
+            confs = [w.confidence for ln in lines for w in ln.words if _overlaps(w.box, box.box)]
+            # Lines Tesseract did not see at all first, then the least sure ones; sure lines are left alone.
+            sure = min(confs) if confs else 0.0
+            if sure < SURE_LINE:
+                todo.append((sure, box))
+        out = []
+        for _, box in sorted(todo, key=lambda t: (t[0], t[1].y))[:self._c.max_rapid_lines]:
+            read = self._text_reader.read_line(crop_line(ocr_in, box))
+            if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
+                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
+        return out
+
+    def _reread_code_lines(self, ocr_in: np.ndarray, lines: list[OcrLine], reads: list[CodeRead]) -> list[OcrLine]:
+        """The lines holding these reads, each read whole by the line recogniser (sure readings only)."""
+        assert self._text_reader is not None
+        out = []
+        for ln in [ln for ln in lines if ln.words and ln.text.strip() in {r.line for r in reads}][:MAX_CODE_LINES]:
+            x0 = min(w.box[0] for w in ln.words)
+            y0 = min(w.box[1] for w in ln.words)
+            x1 = max(w.box[0] + w.box[2] for w in ln.words)
+            y1 = max(w.box[1] + w.box[3] for w in ln.words)
+            box = LineBox(x0, y0, x1 - x0, y1 - y0, 1.0)
+            read = self._text_reader.read_line(crop_line(ocr_in, box))
+            if read.text and read.confidence >= SURE_CODE:
+                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
+        return out
+
     def read_text(self, ocr_input: np.ndarray) -> list[OcrLine]:
         """Full-language read of a prepared image, for a finding's message text."""
         return self._engine.read(ocr_input, self._all_langs)
 
 
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Boxes (x, y, w, h) sharing at least half of the smaller one's height and some width."""
+    dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    return dx > 0 and dy >= 0.5 * min(a[3], b[3])
+
+
+def _words_of_line(text: str, confidence: float, box: tuple[int, int, int, int]) -> tuple[OcrWord, ...]:
+    """Words of a line read whole, with boxes shared out by character count (the recogniser gives none)."""
+    x, y, w, h = box
+    words, total = [], max(1, len(text))
+    for m in re.finditer(r"\S+", text):
+        x0 = x + round(w * m.start() / total)
+        x1 = x + round(w * m.end() / total)
+        words.append(OcrWord(m.group(0), confidence, (x0, y, max(1, x1 - x0), h)))
+    return tuple(words)
+
+
+def _merge_lines(lines: list[OcrLine], whole: list[OcrLine]) -> list[OcrLine]:
+    """Tesseract's lines with those it shares a box with replaced by the whole-line readings, top to bottom."""
+    spans = [(ln.words[0].box[0], ln.words[0].box[1], ln.words[-1].box[0] + ln.words[-1].box[2] - ln.words[0].box[0],
+              ln.words[0].box[3]) for ln in whole if ln.words]
+    kept = [ln for ln in lines if not any(_overlaps(w.box, sp) for w in ln.words for sp in spans)]
+    out = kept + whole
+    return sorted(out, key=lambda ln: ln.words[0].box[1] if ln.words else 0)
 
 
 def _has_large_words(lines: list[OcrLine]) -> bool:

@@ -41,6 +41,10 @@ class DiagnosticsConfig:
     variant_suppress_s: float = 10.0  # near-variants of a confirmed code seen within this are misreads
     # A second recogniser (RapidOCR's recognition model) reads the code crops Tesseract is unsure about.
     second_recogniser: bool = False
+    # When the Tesseract pass finds no code, the screen's text lines (found by morphology) that Tesseract missed or
+    # read unsurely are read whole by RapidOCR's recognition model (Chinese and Latin), at most this many per frame.
+    rapid_lines: bool = False
+    max_rapid_lines: int = 5
     snapshot_quality: int = 85  # JPEG quality of finding snapshots
     catalog_path: Path = DEFAULT_CATALOG  # a catalog file or a directory of them
     extra_catalog_dir: Path | None = None  # the operator's catalogs, loaded on top (bad files skipped)

@@ -31,11 +31,11 @@ class LineRead:
 
 
 class RapidLineReader:
-    """Reads one cropped text line restricted to CODE_CHARS (CTC output masked). Not thread-safe."""
+    """Reads one cropped text line, restricted to CODE_CHARS by default (CTC output masked). Not thread-safe."""
 
     name = "rapidocr"
 
-    def __init__(self, allowed: str = CODE_CHARS + " ") -> None:
+    def __init__(self, allowed: str | None = CODE_CHARS + " ") -> None:
         try:
             import onnxruntime as ort
             from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
@@ -57,7 +57,8 @@ class RapidLineReader:
         meta = self._session.get_modelmeta().custom_metadata_map
         # CTCLabelDecode adds the blank (index 0) and the trailing space the model was trained with.
         self._chars: list[str] = CTCLabelDecode(character=meta["character"].splitlines()).character
-        keep = set(allowed)
+        # allowed=None reads the model's whole alphabet (Chinese, Latin, digits, punctuation): whole screen lines.
+        keep = set(allowed) if allowed is not None else set(self._chars)
         self._mask = np.array([i == 0 or ch in keep for i, ch in enumerate(self._chars)])
 
     def read_line(self, gray: np.ndarray) -> LineRead:
@@ -95,4 +96,12 @@ def thread_line_reader() -> RapidLineReader:
     reader: RapidLineReader | None = getattr(_per_thread, "reader", None)
     if reader is None:
         reader = _per_thread.reader = RapidLineReader()
+    return reader
+
+
+def thread_text_reader() -> RapidLineReader:
+    """The calling thread's whole-alphabet reader (screen lines with their captions), loaded on first use."""
+    reader: RapidLineReader | None = getattr(_per_thread, "text_reader", None)
+    if reader is None:
+        reader = _per_thread.text_reader = RapidLineReader(allowed=None)
     return reader
