@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 MIN_LINE_PX = 8  # shorter boxes are specks, underlines and noise
-MAX_LINES = 24  # more components than this on one screen are texture, not text
+MAX_LINES = 24
+ROW_REACH = 6  # pieces of one row this many line heights apart are still one line ("Error code:      U4-38")  # more components than this on one screen are texture, not text
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,9 @@ def _merge_on_row(boxes: list[LineBox], gap: int) -> list[LineBox]:
     for b in sorted(boxes, key=lambda b: b.x):
         for i, o in enumerate(out):
             overlap = min(o.y + o.h, b.y + b.h) - max(o.y, b.y)
-            near = b.x - (o.x + o.w) <= 3 * max(gap, min(o.h, b.h))
-            if overlap >= 0.6 * min(o.h, b.h) and near and max(o.h, b.h) <= 1.6 * min(o.h, b.h):
+            near = b.x - (o.x + o.w) <= ROW_REACH * max(gap, min(o.h, b.h))
+            # A word without ascenders ("s.", "use") is shorter than its line but lies within it.
+            if overlap >= 0.7 * min(o.h, b.h) and near and max(o.h, b.h) <= 2.2 * min(o.h, b.h):
                 x0, y0 = min(o.x, b.x), min(o.y, b.y)
                 x1, y1 = max(o.x + o.w, b.x + b.w), max(o.y + o.h, b.y + b.h)
                 ink = (o.ink * o.w * o.h + b.ink * b.w * b.h) / float((x1 - x0) * (y1 - y0))
