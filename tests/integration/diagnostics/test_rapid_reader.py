@@ -116,3 +116,33 @@ def test_the_pipeline_with_the_second_recogniser_reads_what_tesseract_misread(en
     # Without it (on 2026-11-29) this frame gave SC599; a better Tesseract path later would not be a fault,
     # so only the reading with the second recogniser is checked.
     assert [r.code for r in with_second.reads] == ["SC899"]
+
+
+def _cjk_capture(caption_and_code: str, size: tuple[int, int], seed: int) -> np.ndarray:
+    """A Chinese dialog whose code is glued to its keyword ("代码:H6"), filmed hand-held."""
+    from bench.synth.capture import random_capture_params, render_capture
+
+    font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    img = Image.new("RGB", (960, 600), (245, 245, 245))
+    draw = ImageDraw.Draw(img)
+    draw.text((80, 150), caption_and_code, font=ImageFont.truetype(font, 56), fill=(20, 20, 20))
+    draw.text((80, 300), "请关闭电源后重新启动", font=ImageFont.truetype(font, 36), fill=(20, 20, 20))
+    screen = np.asarray(img)[:, :, ::-1].copy()
+    return render_capture(screen, random_capture_params(np.random.default_rng(seed), size, 1.6, 0.6), size)
+
+
+@pytest.mark.parametrize(("text", "code", "size", "seed"), [
+    ("代码:H6", "H6", (1280, 720), 3), ("故障代码E14", "E14", (1280, 720), 3), ("故障代码E14", "E14", (640, 360), 4),
+])
+def test_whole_lines_read_by_the_line_recogniser_split_a_code_glued_to_its_keyword(engine, config, text, code, size,
+                                                                                    seed):
+    from dataclasses import replace
+
+    from diagnostics.analyzer import FrameAnalyzer
+
+    frame = _cjk_capture(text, size, seed)
+    analysis = FrameAnalyzer(replace(config, rapid_lines=True), engine).analyze(frame)
+    assert [r.code for r in analysis.reads] == [code]
+    # The keyword came from the line recogniser's Chinese: no slower all-language Tesseract pass was needed.
+    assert "rapid-lines" in analysis.passes and "eng+chi_sim" not in analysis.passes
+    assert any(text in ln.text for ln in analysis.lines)
