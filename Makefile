@@ -22,7 +22,8 @@ run: deps
 
 test: deps
 	bash scripts/install-rt.sh  # a real Request Tracker for the connector's test
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
+	# A bound on the whole run: a process that hangs after the summary fails here in minutes, not at CI's 90-minute limit.
+	timeout --kill-after=30 1800 $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 test-fast: deps
 	$(BIN)/python -m pytest -q -m "not slow and not e2e"

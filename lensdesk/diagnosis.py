@@ -342,6 +342,9 @@ class DiagnosisPool:
             w.process.join(timeout=5)
             if w.process.is_alive():
                 w.process.kill()
+                w.process.join(timeout=5)
+            for q in (w.inbox, w.control):
+                q.close()
         if self._reader is not None:
             self._reader.join(timeout=5)
 
@@ -386,6 +389,10 @@ class DiagnosisPool:
 
     def _spawn(self) -> _Worker:
         inbox = self._ctx.Queue(maxsize=INBOX_FRAMES)
+        # A worker that died or stopped reading leaves the queue's feeder thread blocked on a full pipe (this process
+        # holds the pipe's read end too, so the write never fails); at exit multiprocessing would join that thread
+        # forever. Frames and wake-ups for a gone worker are worthless: do not wait for them.
+        inbox.cancel_join_thread()
         control = self._ctx.Queue()
         control.cancel_join_thread()  # a dead worker's unread deltas must not hold up the server's exit
         receive, send = self._ctx.Pipe(duplex=False)
@@ -433,6 +440,9 @@ class DiagnosisPool:
         self.restarts += 1
         with self._lock:  # no catalog update may fall between the spawn and the worker being listed
             self._workers[index] = self._spawn()
+        old.results.close()
+        for q in (old.inbox, old.control):  # their pipes and feeder threads would outlive the dead worker
+            q.close()
         for call in list(self._calls.values()):
             if self._worker_for(call.session_id) is self._workers[index]:
                 # Its decoder state is gone: start again from the next keyframe.

@@ -469,8 +469,9 @@ class Room:
         scan = self.scan
         assert scan is not None
         self.scan = None
-        return [*self._to_technicians(self._status(scan, outcome, message, codes)),
-                Audit(SERVER, "scan_result", {"scan": scan.id, "outcome": outcome, "codes": ",".join(codes)})]
+        # The audit line first: whoever sees the status can already find it on the record.
+        return [Audit(SERVER, "scan_result", {"scan": scan.id, "outcome": outcome, "codes": ",".join(codes)}),
+                *self._to_technicians(self._status(scan, outcome, message, codes))]
 
     @staticmethod
     def _status(scan: ActiveScan, state: m.ScanOutcome, message: str, codes: tuple[str, ...] = ()) -> m.ScanStatus:

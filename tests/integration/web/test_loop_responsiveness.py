@@ -56,10 +56,11 @@ def test_signaling_round_trip_stays_fast_while_open_endpoints_are_hammered(serve
         assert json.loads(customer.recv(timeout=5))["type"] == "welcome"
         assert json.loads(customer.recv(timeout=5))["type"] == "rejoin_token"
         idle = round_trips(customer, 10, 0.02)
-        # At most 300 requests in at most 20 s from 4 threads; pings go on for as long as the hammer runs.
-        hammer = subprocess.Popen([sys.executable, "-m", "tests.integration.web.hammer", server.url, "20", "4", "300"],
+        # At most 1,200 requests in at most 20 s from 4 threads (3-5 s on an idle machine); pings go on for as long
+        # as the hammer runs, so the p95 is a percentile of 40+ round trips, not the single worst one.
+        hammer = subprocess.Popen([sys.executable, "-m", "tests.integration.web.hammer", server.url, "20", "4", "1200"],
                                   cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        time.sleep(0.1)  # let the hammer get going (on an idle machine its 300 requests take about a second)
+        time.sleep(0.1)  # let the hammer get going
         loaded: list[float] = []
         while hammer.poll() is None and len(loaded) < 1000:
             loaded += round_trips(customer, 1, 0.05)  # under the signaling rate limit (20/s)
@@ -68,7 +69,7 @@ def test_signaling_round_trip_stays_fast_while_open_endpoints_are_hammered(serve
     median, p95 = statistics.median(loaded), sorted(loaded)[int(len(loaded) * 0.95)]
     print(f"ping round trip idle median {statistics.median(idle) * 1000:.1f} ms; under load median "
           f"{median * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {max(loaded) * 1000:.1f} ms; {report}")
-    assert report["requests"] >= 200 and len(loaded) >= 10, report  # the hammer really ran, pings throughout
+    assert report["requests"] >= 800 and len(loaded) >= 30, report  # the hammer really ran, pings throughout
     assert set(report["statuses"]) <= {"200", "307", "401", "404"}, report  # no failures, no 5xx
     assert median < 0.050 and p95 < 0.050, (median, p95)
     metrics = httpx.get(f"{server.url}/metrics", headers=auth).text
