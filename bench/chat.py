@@ -2,9 +2,10 @@
 so "sent -> the other side has it" includes the SQLite write; then the read receipt back to the sender.
 
 Starts lensdesk in-process (SQLite, recording off), opens a technician and a customer per session for S sessions,
-and in each round the customer sends a chat message and the technician answers with a read receipt.
+and in each round the customer sends a chat message and the technician answers with a read receipt. Each
+customer sends one message a second at most (the room's chat limit; people type slower).
 
-    .venv/bin/python bench/chat.py [--sessions 10] [--rounds 30]
+    .venv/bin/python bench/chat.py [--sessions 10] [--rounds 20]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.inprocess import serve_in_process  # noqa: E402
 from bench.session_client import create_session  # noqa: E402
 from bench.signaling import connect, recv_type  # noqa: E402
+from signaling.chat import CHAT_RATE_PER_S  # noqa: E402
 
 
 async def main_async(sessions: int, rounds: int) -> int:
@@ -45,6 +47,8 @@ async def main_async(sessions: int, rounds: int) -> int:
 
             async def drive(tech, cust) -> None:  # type: ignore[no-untyped-def]
                 for i in range(rounds):
+                    if i:
+                        await asyncio.sleep(1.0 / CHAT_RATE_PER_S + 0.01)
                     t0 = time.perf_counter()
                     await cust.send(json.dumps({"v": 1, "type": "chat_send", "client_id": f"c{i}",
                                                 "text": f"Serial SN-{4400 + i}, see https://example.org/{i}"}))
@@ -83,7 +87,7 @@ async def main_async(sessions: int, rounds: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     return asyncio.run(main_async(args.sessions, args.rounds))
 

@@ -10,6 +10,8 @@ from . import messages as m
 
 MAX_KEPT = 500  # messages a live room keeps for rejoining pages; all of them are on the record
 MAX_LINES = 40
+CHAT_RATE_PER_S = 1.0  # sustained messages per participant (every one is stored): far above typing speed
+CHAT_BURST = 8  # a few pasted lines at once
 _RANK: dict[str, int] = {"sent": 0, "delivered": 1, "read": 2}
 # Control characters (other than newline and tab), bidi overrides and zero-width marks: they could disguise
 # a link or a number in someone else's message.

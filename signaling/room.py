@@ -10,7 +10,8 @@ from typing import Any, Literal
 from . import annotation as a
 from . import camera as cam
 from . import messages as m
-from .chat import ChatLog, ChatRefused
+from .chat import CHAT_BURST, CHAT_RATE_PER_S, ChatLog, ChatRefused
+from .ratelimit import TokenBucket
 
 Role = Literal["technician", "customer"]
 VideoPhase = Literal["off", "requested", "accepted", "active"]
@@ -189,6 +190,7 @@ class Room:
     scan: ActiveScan | None = None
     chat: ChatLog = field(default_factory=ChatLog)
     camera: cam.CameraDesk = field(default_factory=cam.CameraDesk)
+    chat_buckets: dict[str, TokenBucket] = field(default_factory=dict)  # per participant: people type slowly
     clock: Callable[[], float] = time.time  # wall time for chat messages (tests pass their own)
     board: a.AnnotationBoard = field(default_factory=a.AnnotationBoard)
 
@@ -372,6 +374,9 @@ class Room:
     # -- chat ------------------------------------------------------------------------------------
 
     def _chat(self, p: _Participant, msg: m.ChatSend) -> list[Action]:
+        bucket = self.chat_buckets.setdefault(p.id, TokenBucket(CHAT_RATE_PER_S, CHAT_BURST, self.clock))
+        if not bucket.allow():
+            return [Reject(p.id, "chat_rate_limited", "Messages are coming too fast; wait a moment and send again.")]
         try:
             entry = self.chat.post(p.id, p.role, p.name, msg.text, self.clock())
         except ChatRefused as exc:

@@ -119,3 +119,17 @@ def test_chat_after_the_session_ended_is_refused():
     room.handle(r.Said("t1", m.Bye(end_session=True)))
     actions = room.handle(r.Said("c1", m.ChatSend(text="hello?", client_id="k")))
     assert [a.code for a in actions if isinstance(a, r.Reject)] == ["session_ended"]
+
+
+def test_a_participant_sending_too_fast_is_told_to_wait_and_nothing_is_stored():
+    now = [1000.0]
+    room = r.Room("s1", clock=lambda: now[0])
+    room.handle(r.Joined("t1", "technician", "Tess"))
+    room.handle(r.Joined("c1", "customer", "Carl"))
+    burst = [room.handle(r.Said("c1", m.ChatSend(text=f"line {i}", client_id="k"))) for i in range(9)]
+    assert all(records(a) for a in burst[:8])
+    assert [(a.code, a.fatal) for a in burst[8] if isinstance(a, r.Reject)] == [("chat_rate_limited", False)]
+    assert not records(burst[8]) and len(room.chat.history()) == 8
+    assert records(room.handle(r.Said("t1", m.ChatSend(text="others still can", client_id="k"))))
+    now[0] += 1.5
+    assert records(room.handle(r.Said("c1", m.ChatSend(text="after a moment", client_id="k"))))
