@@ -69,7 +69,7 @@ export class ChatPanel {
       for (const id of ev.detail.message_ids) this.setState(this.items.get(id), ev.detail.state);
     });
     call.addEventListener("error", (ev) => {
-      if (["empty_message", "message_too_long", "chat_rate_limited"].includes(ev.detail.code) || ev.detail.message.includes("chat_send")) {
+      if (["empty_message", "message_too_long", "chat_rate_limited", "message_failed"].includes(ev.detail.code) || ev.detail.message.includes("chat_send")) {
         for (const item of this.pending.values()) { item.dataset.state = "failed"; item.querySelector(".state").textContent = "not sent"; }
         this.pending.clear();
       }
