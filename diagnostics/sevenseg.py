@@ -189,7 +189,8 @@ def _widest_cell(band: np.ndarray) -> int:
 
 def _decode_cell(band: np.ndarray, x0: int, x1: int, cell_w: int) -> tuple[str, float]:
     h = band.shape[0]
-    if x1 - x0 < 0.3 * cell_w and (x1 - x0) < 0.25 * h:  # narrow: a "1" (dots and colons are taken out before)
+    # Narrow: a "1" (dots and colons are taken out before); a slanted one stays a little wider once deslanted.
+    if x1 - x0 < 0.45 * cell_w and (x1 - x0) < 0.3 * h:
         rows = np.flatnonzero(band[:, x0:x1].any(axis=1))
         span = (rows[-1] - rows[0] + 1) / h if rows.size else 0.0
         return ("1", 1.0) if span > 0.6 else ("?", 0.0)
