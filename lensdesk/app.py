@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from diagnostics.catalog import load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
+from media.host_addresses import gather_host_candidates_on
 from media.ice import CandidatePolicy
 from media.peer import ice_servers_from
 from media.recorder import recover
@@ -123,6 +124,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         log.warning("catalog: %s", problem)
     diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1),
                               catalog=catalogs.catalog)
+    gather_host_candidates_on(settings.ice_host_addresses)
     turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None
     server_ice = [e for e in settings.ice_servers if "credential" not in e] if turn is not None else settings.ice_servers
     node_id = settings.node_id or f"{socket.gethostname()}-{settings.port}"

@@ -12,6 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from media.stats import DELAY_BUCKETS, RelayStats
+from media.udp_guard import DroppedDatagrams
 
 from .calls import CallManager
 from .loop_lag import LAG_BUCKETS, LoopLagMonitor
@@ -60,6 +61,9 @@ class LensdeskCollector(Collector):
         analysed.add_metric(["analysed"], sum(c.diagnosis.analysed for c in calls if c.diagnosis))
         analysed.add_metric(["dropped_busy"], sum(c.diagnosis.dropped for c in calls if c.diagnosis))
         yield analysed
+        yield CounterMetricFamily("lensdesk_media_datagrams_dropped",
+                                  "Hostile datagrams dropped at media sockets (empty, oversize SRTP, unparsable).",
+                                  value=DroppedDatagrams.count)
         yield CounterMetricFamily("lensdesk_findings_committed", "Findings attached to tickets by live analysis.",
                                   value=self._calls.findings_total)
         if self._loop_lag is not None:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Remote ICE candidate ranges the server may contact although they are loopback/private/'
                     'link-local/CGNAT/unique-local (refused by default), e.g. ["192.168.10.0/24"] for a LAN.')
+    ice_host_addresses: list[str] = Field(
+        default_factory=list,
+        description='Local addresses the server gathers ICE host candidates on (default: every interface), e.g. '
+                    '["203.0.113.7"] to keep media on the public interface.')
     technician_token_ttl_s: int = Field(15 * 60, description="Lifetime of a technician token (the console refreshes it).")
     technician_session_max_s: int = Field(12 * 3600, description="Absolute end of a technician sign-in: refreshing "
                                                                  "never goes past it.")

@@ -1,0 +1,74 @@
+"""Contain hostile datagrams at the server peer's media sockets (found by the UDP fuzzing of issue 15).
+
+Anyone who can reach a media port can send it anything. Three inputs got past aiortc/aioice's own checks:
+- an empty datagram is queued as media, and aiortc's DTLS transport indexes its first byte: IndexError, the
+  transport closes and the call's media stops;
+- an RTP/RTCP-shaped datagram (first byte 128-191) over 1500 bytes makes libsrtp's wrapper raise ValueError
+  ("packet is too long"), which closes the DTLS transport the same way;
+- STUN-shaped datagrams whose PRIORITY/ICE-CONTROLLING/... attribute has the wrong length make aioice's parser
+  raise struct.error (not the ValueError it expects); asyncio logs a traceback for every such datagram.
+Each ICE socket's datagram handler is wrapped: those datagrams are dropped before aiortc sees them, and anything
+the handler raises drops that one datagram (counted, never logged per datagram: an attacker would otherwise write
+our logs). Media-shaped datagrams (DTLS, SRTP) from an address other than the peer ICE chose are dropped too,
+before any parsing: a flood from elsewhere then costs a comparison instead of a pass through OpenSSL or libsrtp."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiortc import RTCPeerConnection
+
+_GUARDED = "_lensdesk_guarded"
+SRTP_MAX_PACKET = 1500  # pylibsrtp's unprotect buffer; real packets stay under the path MTU
+
+
+def harmful(data: bytes) -> bool:
+    """True for a datagram that would stop aiortc's DTLS transport (empty, or SRTP-shaped and oversize)."""
+    return not data or (127 < data[0] < 192 and len(data) > SRTP_MAX_PACKET)
+
+
+class DroppedDatagrams:
+    """How many hostile datagrams were dropped by the guard in this process (for /metrics and tests)."""
+
+    count = 0
+
+
+def _from_elsewhere(protocol: Any, data: bytes, addr: tuple[Any, ...]) -> bool:
+    """Media (not STUN) from an address other than the nominated pair's remote: nobody we talk to sent it."""
+    if data[0] < 4:  # STUN (RFC 7983): connectivity checks may come from new addresses
+        return False
+    nominated = getattr(protocol.receiver, "_nominated", None)
+    if not nominated:  # before ICE has chosen a pair, aiortc does not read media anyway
+        return False
+    return all((addr[0], addr[1]) != pair.remote_addr for pair in nominated.values())
+
+
+def _guard(protocol: Any) -> Callable[[bytes, tuple[Any, ...]], None]:
+    handler: Callable[[bytes, tuple[Any, ...]], None] = protocol.datagram_received
+
+    def guarded(data: bytes, addr: tuple[Any, ...]) -> None:
+        if harmful(data) or _from_elsewhere(protocol, data, addr):
+            DroppedDatagrams.count += 1
+            return
+        try:
+            handler(data, addr)
+        except Exception:  # a malformed datagram: drop it, the socket and the call go on
+            DroppedDatagrams.count += 1
+
+    setattr(guarded, _GUARDED, True)
+    return guarded
+
+
+def guard_media_sockets(pc: RTCPeerConnection) -> int:
+    """Wrap the datagram handler of every ICE socket of this peer connection (idempotent); returns how many."""
+    wrapped = 0
+    ice_transports = {t.receiver.transport.transport for t in pc.getTransceivers() if t.receiver.transport}
+    if pc.sctp is not None:
+        ice_transports.add(pc.sctp.transport.transport)
+    for ice in ice_transports:
+        for protocol in getattr(ice.iceGatherer._connection, "_protocols", []):
+            if not getattr(protocol.datagram_received, _GUARDED, False):
+                protocol.datagram_received = _guard(protocol)
+                wrapped += 1
+    return wrapped
