@@ -411,8 +411,13 @@ class CallManager:
             elif isinstance(action, a.CaptureFreeze):
                 self._capture_freeze(call, action.freeze_id)
             elif isinstance(action, r.Record):
-                await self.record_event(call.session_id, action.kind, action.payload,  # type: ignore[arg-type]
-                                        action.actor)
+                try:
+                    await self.record_event(call.session_id, action.kind, action.payload,  # type: ignore[arg-type]
+                                            action.actor)
+                except Exception:
+                    if action.kind == "chat":  # not on the record, so not said: no history may show it
+                        call.room.chat.forget(int(action.payload["message_id"]))
+                    raise  # the sender gets an error; the room's later actions (the relay) do not run
             elif isinstance(action, r.SessionEnded):
                 for link in list(call.links.values()):
                     await link.close("ended")

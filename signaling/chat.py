@@ -68,6 +68,10 @@ class ChatLog:
             del self.entries[next(iter(self.entries))]
         return entry
 
+    def forget(self, message_id: int) -> None:
+        """Drop a message that could not be put on the record (it was never relayed)."""
+        self.entries.pop(message_id, None)
+
     def receipt(self, reader_role: Literal["technician", "customer"], message_ids: list[int],
                 state: Literal["delivered", "read"]) -> list[m.ChatEntry]:
         """Apply a page's receipt; returns the messages whose state moved on.

@@ -133,3 +133,12 @@ def test_a_participant_sending_too_fast_is_told_to_wait_and_nothing_is_stored():
     assert records(room.handle(r.Said("t1", m.ChatSend(text="others still can", client_id="k"))))
     now[0] += 1.5
     assert records(room.handle(r.Said("c1", m.ChatSend(text="after a moment", client_id="k"))))
+
+
+def test_a_message_that_could_not_be_recorded_is_forgotten():
+    room = call()
+    room.handle(r.Said("c1", m.ChatSend(text="kept", client_id="k")))
+    room.handle(r.Said("c1", m.ChatSend(text="lost", client_id="k")))
+    room.chat.forget(2)  # what the call manager does when the store refused message 2
+    assert [e.text for e in room.chat.history()] == ["kept"]
+    assert records(room.handle(r.Said("c1", m.ChatSend(text="next", client_id="k"))))[0][1]["message_id"] == 3
