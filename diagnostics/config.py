@@ -34,7 +34,8 @@ class DiagnosticsConfig:
     # Consensus.
     confirm_reads: int = 2  # agreeing reads needed to confirm a code
     confirm_window_s: float = 8.0  # reads older than this no longer count towards confirmation
-    single_read_confidence: float = 0.96  # one read at or above this confirms at once
+    single_read_confidence: float = 0.96  # one read at or above this confirms a catalogued code at once
+    uncatalogued_extra_reads: int = 0  # agreeing reads an uncatalogued code needs beyond confirm_reads
     min_read_confidence: float = 0.45  # reads of short codes (E5, E:51) below this count only as their share
     min_weak_read_confidence: float = 0.1  # ... and below this not at all
     min_long_read_confidence: float = 0.15  # same for codes of 6+ characters: two equal misreads are unlikely
@@ -54,6 +55,8 @@ class DiagnosticsConfig:
             raise ValueError("sample_fps must be positive")
         if self.confirm_reads < 1:
             raise ValueError("confirm_reads must be at least 1")
+        if self.uncatalogued_extra_reads < 0:
+            raise ValueError("uncatalogued_extra_reads must not be negative")
         if not self.languages.strip():
             raise ValueError("languages must name at least one tesseract language")
 

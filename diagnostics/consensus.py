@@ -9,6 +9,7 @@ import numpy as np
 
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.extract import CodeRead
+from diagnostics.known import skeleton
 
 
 @dataclass(slots=True)
@@ -91,8 +92,10 @@ def is_confusion_variant(a: str, b: str) -> bool:
 
 
 def _misread_of(a: str, b: str) -> bool:
-    """a is a plausible misread of b: one glyph off, two off in a long code, or only confusable glyphs off."""
-    return is_near_variant(a, b) or _two_off(a, b) or is_confusion_variant(a, b)
+    """a is a plausible misread of b: one glyph off, two off in a long code, only confusable glyphs or separators
+    off (the same confusion skeleton: SC99O-01 and SC990.01)."""
+    return is_near_variant(a, b) or _two_off(a, b) or is_confusion_variant(a, b) or (
+        a != b and skeleton(a) == skeleton(b))
 
 
 class Consensus:
@@ -163,7 +166,11 @@ class Consensus:
                 cand.best_frame = frame
                 cand.best_ocr_input = ocr_input
             needed = self._c.confirm_reads
-            single_ok = read.confidence >= self._c.single_read_confidence
+            # One sure read confirms a catalogued code; an uncatalogued one needs frames that agree (a misread
+            # of anything is as likely as a new code), and an extra one (uncatalogued_extra_reads).
+            single_ok = read.confidence >= self._c.single_read_confidence and read.code in self._known
+            if read.code not in self._known:
+                needed += self._c.uncatalogued_extra_reads
             if self._misread_of_known(read.code):
                 # A glyph or two away from a catalogued code (E-900 vs E-000): likely a misread, so it has
                 # to be read more often, and never on a single read.
@@ -215,7 +222,8 @@ class Consensus:
 
     def _vote(self, cand: Candidate, t: float) -> Candidate:
         """Among near-variant readings of the same screen, the most often read one (then the known one)."""
-        rivals = [c for c in self._candidates.values() if c is cand or is_near_variant(c.code, cand.code)]
+        # Misreads of one screen's code (same skeleton, a glyph off) vote together: the majority spelling wins.
+        rivals = [c for c in self._candidates.values() if c is cand or _misread_of(c.code, cand.code)]
         recent = [c for c in rivals if c.times and t - c.times[-1] <= self._c.confirm_window_s]
         if self._misread_of_known(cand.code):
             # The catalogued spelling, read in the same window, explains the misread better than any count.

@@ -45,6 +45,30 @@ _INTRODUCED = re.compile(
 # "Stop code:", "Machine Error" carry the keyword inside a longer label: the introducer may follow one word.
 
 
+# Labels OCR garbles (DTC read as OTC, DIC or 0TC; Code as C0de): glyphs merged into classes OCR swaps, and
+# each label word compared in that form. Only labels of three or more glyphs: shorter ones collide with words.
+_LABEL_GLYPHS = str.maketrans({**dict.fromkeys("D0QU@", "O"), **dict.fromkeys("Il1|!T]J", "I"), "5": "S",
+                               "$": "S", "8": "B", **dict.fromkeys("(G", "C"), "€": "E", "£": "E"})
+_LABEL_WORDS = ("dtc", "code", "error", "err", "fault", "alarm", "fehler", "fehlercode", "codigo", "código",
+                "erreur", "errore", "codice")
+_MIN_LABEL = 3
+
+
+def _label_form(word: str) -> str:
+    return word.upper().translate(_LABEL_GLYPHS)
+
+
+_LABEL_FORMS = frozenset(_label_form(w) for w in _LABEL_WORDS)
+
+
+def is_garbled_label(word: str) -> bool:
+    """True when a word is an error label, read as is or with confused glyphs (DTC as OTC, DIC, 0TC)."""
+    return len(word) >= _MIN_LABEL and not word.isdigit() and _label_form(word) in _LABEL_FORMS
+
+
+_LAST_WORD = re.compile(r"([^\s:：#=.]{3,12})\s*[:：#=.]?\s*$")
+
+
 def has_keyword(text: str) -> bool:
     """True when the text shows an error keyword in any of the known languages."""
     return bool(_LATIN_KEYWORD.search(text) or _CJK_KEYWORD.search(text)
@@ -56,7 +80,10 @@ def keyword_before(line: str, start: int) -> bool:
     before = line[max(0, start - _LABEL_WINDOW):start]
     if _NOT_ERROR_CODE.search(before):
         return False
-    return bool(_INTRODUCED.search(before) or _INTRODUCED.search(re.sub(r"(?<=[^\x00-\x7f])\s+", "", before)))
+    if _INTRODUCED.search(before) or _INTRODUCED.search(re.sub(r"(?<=[^\x00-\x7f])\s+", "", before)):
+        return True
+    last = _LAST_WORD.search(before)
+    return last is not None and is_garbled_label(last.group(1))
 
 
 def is_keyword(token: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from diagnostics.context import has_keyword, is_keyword, is_large, median_height
 from diagnostics.grammar import CodeMatch, find_codes, prepare_line
-from diagnostics.known import NO_CODES, KnownCodes
+from diagnostics.known import NO_CODES, KnownCodes, skeleton
 from diagnostics.ocr import OcrLine, OcrWord
 
 REPAIR_PENALTY = 0.04  # confidence lost per repaired character
@@ -143,17 +143,32 @@ def _code_confidence(line: OcrLine, match: CodeMatch) -> float:
     return max(confs) if confs else line.confidence
 
 
+def _one_per_line(passing: list[Scored]) -> list[Scored]:
+    """The best-supported candidate of each line: a second token on a code's line is a caption, a label or a
+    misread piece of it far more often than a second code (several codes stand on lines of their own)."""
+    best: dict[int, Scored] = {}
+    for s in passing:
+        key = id(s.line)
+        if key not in best or (s.score, len(s.match.code)) > (best[key].score, len(best[key].match.code)):
+            best[key] = s
+    return [s for s in passing if best[id(s.line)] is s]
+
+
 def extract_codes(lines: list[OcrLine], known: KnownCodes = NO_CODES,
                   threshold: float = DEFAULT_THRESHOLD) -> list[CodeRead]:
-    """Every code on the screen whose shape and context reach the threshold, best confidence per code."""
+    """The codes on the screen whose shape and context reach the threshold, one per line, best confidence per code.
+
+    Reads of one code on several lines (a title and a detail line) are one code: the same confusion skeleton
+    keeps the best-supported spelling."""
     text = screen_text(lines)
-    best: dict[str, CodeRead] = {}
-    for s in _score_all(lines, known):
-        if s.score < threshold or not s.standing_out:
-            continue
+    passing = [s for s in _score_all(lines, known) if s.score >= threshold and s.standing_out]
+    by_skeleton: dict[str, tuple[float, CodeRead]] = {}
+    for s in _one_per_line(passing):
         m = s.match
         conf = max(0.0, min(1.0, _code_confidence(s.line, m)) - REPAIR_PENALTY * m.repairs)
         read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text)
-        if m.code not in best or best[m.code].confidence < conf:
-            best[m.code] = read
-    return list(best.values())
+        key = skeleton(m.code)
+        held = by_skeleton.get(key)
+        if held is None or (s.score, conf) > (held[0], held[1].confidence):
+            by_skeleton[key] = (s.score, read)
+    return [read for _, read in by_skeleton.values()]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from diagnostics.context import is_keyword, keyword_before
+from diagnostics.context import is_garbled_label, is_keyword, keyword_before
 from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.ordinary import Ordinary, ordinary_at, ordinary_spans
 
@@ -63,6 +63,13 @@ _WORDS_TEXT = """ON OFF OK NO GO UP HI LO IN OUT AM PM TV PC AC DC USB HDMI LAN 
 RPM KG LB MODE SET END RUN PRG PROG CH CYC DRY WASH HOT COLD TIME DAY MON TUE WED THU FRI SAT SUN JAN FEB MAR APR
 MAY JUN JUL AUG SEP OCT NOV DEC ID TEL FAX PIN ISO DIN VER REV NR PAGE TRAY SN PN QTY TOTAL LEVEL VOL"""
 _WORDS = frozenset(_WORDS_TEXT.split())
+# Vendor and product-line names: the token after one is a model name (Epson WF-7840, LaserJet Pro M404), unless
+# an error keyword says otherwise.
+_VENDOR_WORDS = frozenset("""hp brother canon epson xerox lexmark ricoh kyocera konica minolta sharp samsung lg bosch
+siemens miele whirlpool electrolux aeg haier daikin mitsubishi panasonic toshiba fujitsu hitachi midea gree cisco
+netgear tp-link asus linksys zyxel ubiquiti dell lenovo acer""".split())
+_LINE_WORDS = frozenset("""laserjet officejet deskjet envy pixma maxify imageclass workforce ecotank expression pro
+series model type modell modèle modelo typ""".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +157,18 @@ def _runs(s: str) -> int:
     return 1 + sum(a != b for a, b in zip(kinds, kinds[1:], strict=False)) if kinds else 0
 
 
+_MODEL_PART = re.compile(r"[A-Za-z]{0,3}\d{3,5}[A-Za-z]{2,4}")
+
+
 def _is_model(token: str) -> bool:
     """Product names: lower-case letters after digits (M404dn), or letters, digits, letters, digits (WM14T790)."""
     # Lower-case letters that are no digit look-alike (b g l o q s e i u z are kept for repair).
     if re.search(r"\d[a-z]*[acdfhjkmnprtv-y][a-z]*$", token) and len(token) >= 4:
         return True
     if "-" in token or "." in token or ":" in token:
-        return False
+        # MFC-L2710DW, DCP-T720DW: a series prefix and a model part with letters after its digits.
+        parts = re.split(r"[-.:]", token)
+        return len(parts) == 2 and parts[0].isalpha() and bool(_MODEL_PART.fullmatch(parts[1]))
     if _runs(token) >= 4 and len(token) >= MODEL_MIN_LEN:
         return True
     # HL2270DW: letters after a long digit run ending the name
@@ -302,13 +314,23 @@ def tokens(line: str) -> list[Token]:
         text, start = text[lead:], start + lead
         text = text.rstrip(_EDGE).rstrip(_TRAIL)
         glued = re.match(r"([^\W\d_]{3,})[:：#=]", text)
-        # "Error:1602" is a keyword and a code; "ERR:72" is one code (a short prefix keeps its colon).
+        garbled = re.match(r"([^\s:：#=.]{3,12})[:：#=.]", text)
+        # "Error:1602" is a keyword and a code; "ERR:72" is one code (a short prefix keeps its colon); a label
+        # read with confused glyphs ("OTC:P0301", "DIC.P0301", "C0de:E14") is cut off before the code is shaped.
         if glued and (len(glued.group(1)) >= 4 and is_keyword(glued.group(1)) or glued.group(1).lower() == "dtc"):
             cut = glued.end()
+            text, start = text[cut:], start + cut
+        elif garbled and _is_cut_label(garbled.group(1)) and len(text) > garbled.end():
+            cut = garbled.end()
             text, start = text[cut:], start + cut
         if text:
             out.append(Token(text, start, start + len(text)))
     return out
+
+
+def _is_cut_label(word: str) -> bool:
+    """A garbled label glued to a code: DTC, Code, Error and the like read with confused glyphs, not ERR (ERR:72)."""
+    return is_garbled_label(word) and word.upper() != "ERR"
 
 
 def _spaced_pairs(toks: list[Token], line: str) -> list[Token]:
@@ -361,6 +383,16 @@ def find_codes(line: str, assume_keyword: bool = False, known: KnownCodes = NO_C
     return sorted(found, key=lambda m: m.start)
 
 
+def _after_product_word(line: str, start: int, token: str) -> bool:
+    """True when a model name follows a product-line word (Pro M404), or a vendor name (Epson WF-7840: two+ letters, a
+    dash and four+ digits; Canon E-204 and Ricoh SC542 stay codes)."""
+    words = line[:start].split()
+    word = words[-1].strip(":,").lower() if words else ""
+    if word in _LINE_WORDS:
+        return True
+    return word in _VENDOR_WORDS and bool(re.fullmatch(r"[A-Za-z]{2,}-\d{4,}[A-Za-z]*|[A-Za-z]+\d{3,}[A-Za-z]+", token))
+
+
 def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, known: KnownCodes,
            spaced: bool) -> CodeMatch | None:
     if ordinary_at(spans, tok.start, tok.end) is not None:
@@ -372,6 +404,8 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
     if catalogued is not None and len(catalogued) <= 2 and catalogued.upper() != parsed.code:
         catalogued = None  # two glyphs collide with too much (Ui is no U1): only their exact spelling counts
     before = assume_keyword or keyword_before(line, tok.start)
+    if not before and _after_product_word(line, tok.start, tok.text):
+        return None  # Epson WF-7840, LaserJet Pro M404: a model name
     if parsed.prefix and parsed.shape == "prefixed" and is_keyword(parsed.prefix):
         before = True  # ERR-1024, ALM021: the prefix says what it is
     if parsed.shape == "letters" and (parsed.code in _WORDS or tok.text.islower()

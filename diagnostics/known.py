@@ -18,10 +18,6 @@ def skeleton(text: str) -> str:
     return text.upper().translate(_SKELETON)
 
 
-def _separators(text: str) -> str:
-    return "".join(ch for ch in text if not ch.isalnum())
-
-
 class KnownCodes:
     """Catalogued codes indexed by skeleton: built in one pass over the code list, so cheap to rebuild on reload."""
 
@@ -45,18 +41,31 @@ class KnownCodes:
     def match(self, *reads: str) -> str | None:
         """The catalogued spelling that one of the reads (raw or repaired) stands for, if any.
 
-        When several catalogued codes share a skeleton, the one spelt exactly as read wins, then the one whose
-        separators agree, then the one with the most characters in common."""
+        A read spelt exactly as a catalogued code is that code. A read that only matches under the confusion
+        skeleton is snapped when one catalogued code has that skeleton, or when exactly one of several does up
+        to separators alone (E204 for E-204); otherwise the read is kept: F8 read as Fb must not become a different
+        catalogued code."""
         for read in reads:
+            if read in self._codes:
+                return read
             found = self._by_skeleton.get(skeleton(read))
             if not found:
                 continue
+            upper = read.upper()
+            exact = [c for c in found if c.upper() == upper]
+            if exact:
+                return exact[0]
             if len(found) == 1:
                 return found[0]
-            upper = read.upper()
-            return max(found, key=lambda c: (c.upper() == upper, _separators(c) == _separators(read),
-                                             sum(a == b for a, b in zip(c.upper(), upper, strict=False))))
+            bare = "".join(ch for ch in upper if ch.isalnum())
+            same_glyphs = [c for c in found if "".join(ch for ch in c.upper() if ch.isalnum()) == bare]
+            if len(same_glyphs) == 1:
+                return same_glyphs[0]
         return None
+
+    def ambiguous(self, read: str) -> bool:
+        """True when several catalogued codes share the read's confusion skeleton (F8 and Fb)."""
+        return len(self._by_skeleton.get(skeleton(read), ())) > 1
 
 
 NO_CODES = KnownCodes(())

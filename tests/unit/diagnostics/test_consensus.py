@@ -41,10 +41,36 @@ def test_best_frame_is_the_most_confident_one():
     assert done.frame_time == 2.3 and done.confidence == 0.9 and int(done.frame[0, 0, 0]) == 2
 
 
-def test_single_very_confident_read_confirms():
-    c = Consensus(DiagnosticsConfig(single_read_confidence=0.95))
+def test_single_very_confident_read_confirms_a_catalogued_code():
+    c = Consensus(DiagnosticsConfig(single_read_confidence=0.95), frozenset({"0x80070005"}))
     (done,) = c.add([read("0x80070005", 0.97)], FRAME, 0.5)
     assert done.code == "0x80070005"
+
+
+def test_an_uncatalogued_code_needs_agreeing_frames_even_when_read_surely():
+    c = Consensus(DiagnosticsConfig(single_read_confidence=0.95))
+    assert c.add([read("0x80070006", 0.99)], FRAME, 0.5) == []
+    assert [d.code for d in c.add([read("0x80070006", 0.99)], FRAME, 0.9)] == ["0x80070006"]
+
+
+def test_uncatalogued_extra_reads_asks_more_frames_of_an_uncatalogued_code_only():
+    c = Consensus(DiagnosticsConfig(uncatalogued_extra_reads=1), frozenset({"0x80070005"}))
+    assert c.add([read("0xC000021A"), read("0x80070005")], FRAME, 0.0) == []
+    assert [d.code for d in c.add([read("0xC000021A"), read("0x80070005")], FRAME, 0.4)] == ["0x80070005"]
+    assert [d.code for d in c.add([read("0xC000021A")], FRAME, 0.8)] == ["0xC000021A"]
+
+
+def test_misreads_under_the_confusion_skeleton_vote_for_the_majority_spelling():
+    c = Consensus(DiagnosticsConfig(confirm_reads=3))
+    assert c.add([read("SC990-01", 0.7, "prefixed")], FRAME, 0.0) == []
+    assert c.add([read("5C99O-01", 0.7, "prefixed")], FRAME, 0.3) == []
+    assert c.add([read("SC990-01", 0.7, "prefixed")], FRAME, 0.6) == []
+    assert c.add([read("SC990.01", 0.7, "prefixed")], FRAME, 0.9) == []
+    (done,) = c.add([read("SC990-01", 0.7, "prefixed")], FRAME, 1.2)
+    assert done.code == "SC990-01"
+    # The rival spellings were misreads of it: they do not come back as a second code.
+    assert c.add([read("5C99O-01", 0.7, "prefixed")] * 1, FRAME, 1.5) == []
+    assert c.add([read("SC990.01", 0.7, "prefixed")], FRAME, 1.8) == []
 
 
 def test_low_confidence_reads_are_ignored():
