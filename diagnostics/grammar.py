@@ -65,11 +65,13 @@ MAY JUN JUL AUG SEP OCT NOV DEC ID TEL FAX PIN ISO DIN VER REV NR PAGE TRAY SN P
 _WORDS = frozenset(_WORDS_TEXT.split())
 # Vendor and product-line names: the token after one is a model name (Epson WF-7840, LaserJet Pro M404), unless
 # an error keyword says otherwise.
-_VENDOR_WORDS = frozenset("""hp brother canon epson xerox lexmark ricoh kyocera konica minolta sharp samsung lg bosch
+_VENDOR_TEXT = """hp brother canon epson xerox lexmark ricoh kyocera konica minolta sharp samsung lg bosch
 siemens miele whirlpool electrolux aeg haier daikin mitsubishi panasonic toshiba fujitsu hitachi midea gree cisco
-netgear tp-link asus linksys zyxel ubiquiti dell lenovo acer""".split())
-_LINE_WORDS = frozenset("""laserjet officejet deskjet envy pixma maxify imageclass workforce ecotank expression pro
-series model type modell modèle modelo typ""".split())
+netgear tp-link asus linksys zyxel ubiquiti dell lenovo acer"""
+_VENDOR_WORDS = frozenset(_VENDOR_TEXT.split())
+_LINE_TEXT = """laserjet officejet deskjet envy pixma maxify imageclass workforce ecotank expression pro
+series model type modell modèle modelo typ"""
+_LINE_WORDS = frozenset(_LINE_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)
