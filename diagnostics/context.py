@@ -47,7 +47,7 @@ _INTRODUCED = re.compile(
 
 # Labels OCR garbles (DTC read as OTC, DIC or 0TC; Code as C0de): glyphs merged into classes OCR swaps, and
 # each label word compared in that form. Only labels of three or more glyphs: shorter ones collide with words.
-_LABEL_GLYPHS = str.maketrans({**dict.fromkeys("D0QU@", "O"), **dict.fromkeys("Il1|!T]J", "I"), "5": "S",
+_LABEL_GLYPHS = str.maketrans({**dict.fromkeys("D0QU@", "O"), **dict.fromkeys("Il1|!T]JL", "I"), "5": "S",
                                "$": "S", "8": "B", **dict.fromkeys("(G", "C"), "€": "E", "£": "E"})
 _LABEL_WORDS = ("dtc", "code", "error", "err", "fault", "alarm", "fehler", "fehlercode", "codigo", "código",
                 "erreur", "errore", "codice")

@@ -386,13 +386,13 @@ def find_codes(line: str, assume_keyword: bool = False, known: KnownCodes = NO_C
 
 
 def _after_product_word(line: str, start: int, token: str) -> bool:
-    """True when a model name follows a product-line word (Pro M404), or a vendor name (Epson WF-7840: two+ letters, a
-    dash and four+ digits; Canon E-204 and Ricoh SC542 stay codes)."""
+    """True when a model name follows a product-line word (Pro M404), or a vendor name (Epson WF-7840, Canon MF4450: two+
+    letters and four+ digits; Canon E-204 and Ricoh SC542 stay codes)."""
     words = line[:start].split()
     word = words[-1].strip(":,").lower() if words else ""
     if word in _LINE_WORDS:
         return True
-    return word in _VENDOR_WORDS and bool(re.fullmatch(r"[A-Za-z]{2,}-\d{4,}[A-Za-z]*|[A-Za-z]+\d{3,}[A-Za-z]+", token))
+    return word in _VENDOR_WORDS and bool(re.fullmatch(r"[A-Za-z]{2,}-?\d{4,}[A-Za-z]*|[A-Za-z]+\d{3,}[A-Za-z]+", token))
 
 
 def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, known: KnownCodes,
