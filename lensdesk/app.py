@@ -27,6 +27,7 @@ from media.recorder import recover
 from media.stats import RELAY
 from signaling import messages as m
 from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
+from signaling.placement import Limits, NodeLoad, refusals
 from signaling.routing import BUS_DOWN_JOIN, RoomActionError, RoutedCallService, relayed_claims
 from signaling.service import CallService
 from signaling.tokens import Claims, TokenService
@@ -47,6 +48,7 @@ from web.security_headers import SecurityHeaders
 from web.tickets_api import build_router as build_tickets_router
 from web.ws import LiveConnections, WsLimits, build_ws_router
 
+from .admin import build_admin_router, verify_admin_credential
 from .calls import CallManager, CallOptions, store_recording
 from .catalogs import CatalogService
 from .data_dir import prepare_data_dir
@@ -141,7 +143,15 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            on_session_ended=revoker.session_ended), diagnosis)
     loop_lag = LoopLagMonitor()
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
-    routed = RoutedCallService(calls, bus, tokens, node_id) if settings.redis_url else None
+    limits = Limits(settings.max_calls, settings.max_cpu_load, settings.max_analysis_backlog)
+    draining: list[bool] = []
+
+    def node_load() -> NodeLoad:
+        """This node's load as placement and /readyz judge it (CPU: load average per CPU, as LiveKit's sysload)."""
+        return NodeLoad(node_id, len(calls.calls), os.getloadavg()[0] / (os.cpu_count() or 1), diagnosis.backlog(),
+                        bool(draining), limits)
+
+    routed = RoutedCallService(calls, bus, tokens, node_id, load=node_load) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
     services = Services(settings, tokens, store, calls, catalog, revoker, connections)
     service: CallService = routed if routed is not None else calls
@@ -219,17 +229,31 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                              ("recording_offset", offset_here), ("accept_still", still_here)):
             routed.register_action(name, action)
 
-    draining: list[bool] = []
+    hurry, drained = asyncio.Event(), asyncio.Event()
 
-    async def drain() -> None:
-        """Stop taking rooms: give claims up, tell every participant to reconnect elsewhere, finalise calls."""
+    async def drain(grace_s: float = 0.0) -> None:
+        """Stop taking new rooms; let running calls end for up to grace_s; then give claims up, tell every
+        remaining participant to reconnect elsewhere and finalise the calls. A second call skips the grace."""
         if draining:
+            hurry.set()
+            await drained.wait()
             return
         draining.append(True)
-        log.info("draining: %d calls told to reconnect to another node", len(calls.calls))
         if routed is not None:
-            await routed.drain()
-        await calls.close()
+            await routed.announce_load()  # other nodes place no new room here from now on
+        if grace_s > 0 and calls.calls:
+            log.info("draining: waiting up to %.0f s for %d calls to end", grace_s, len(calls.calls))
+            deadline = asyncio.get_running_loop().time() + grace_s
+            while calls.calls and not hurry.is_set() and asyncio.get_running_loop().time() < deadline:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(hurry.wait(), 0.2)
+        log.info("draining: %d calls told to reconnect to another node", len(calls.calls))
+        try:
+            if routed is not None:
+                await routed.drain()
+            await calls.close()
+        finally:
+            drained.set()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -271,10 +295,13 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                   description="Real-time video support and remote diagnosis server.")
     app.state.services = services
     app.state.drain = drain  # the server runs it on SIGTERM before it closes connections (see cli.py)
+    app.state.request_exit = None  # set by `lensdesk serve`: stop the server as SIGTERM does
     install_problem_handlers(app)
     # The last added runs first: headers on everything, then the token check, then body limits.
     install_body_limit(app, settings.max_body_bytes)
-    app.add_middleware(AuthGate, verify=tokens.verify, metrics_token=settings.metrics_token)
+    secret = settings.resolved_secret()
+    app.add_middleware(AuthGate, verify=tokens.verify, metrics_token=settings.metrics_token,
+                       verify_admin=lambda credential: verify_admin_credential(secret, credential))
     app.add_middleware(SecurityHeaders, tls=bool(settings.tls_cert_file))
 
     def redis_state() -> str:
@@ -283,15 +310,23 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
 
     @app.get("/healthz", tags=["ops"])
     async def health() -> JSONResponse:
-        """Alive; 'degraded' while Redis is configured but unreachable (calls here go on, relaying does not)."""
+        """Alive; 'degraded' while Redis is configured but unreachable (calls here go on, relaying does not).
+
+        With Redis: `nodes` is the cluster as this node sees it for placing rooms (calls, whether it takes rooms).
+        """
         redis = redis_state()
-        return JSONResponse({"status": "degraded" if redis == "down" else "ok", "calls": len(calls.calls),
-                             "redis": redis})
+        body: dict[str, Any] = {"status": "degraded" if redis == "down" else "ok", "calls": len(calls.calls),
+                                "redis": redis}
+        if routed is not None:
+            body["node"] = node_id
+            body["nodes"] = {n: {"calls": load.calls, "refusals": refusals(load)}
+                             for n, load in sorted(routed.cluster_loads.items())}
+        return JSONResponse(body)
 
     @app.get("/readyz", tags=["ops"])
     async def ready() -> JSONResponse:
         """Whether this node should be given new rooms (503 with the reasons when not)."""
-        reasons = (["redis_unreachable"] if redis_state() == "down" else []) + (["draining"] if draining else [])
+        reasons = (["redis_unreachable"] if redis_state() == "down" else []) + refusals(node_load())
         return JSONResponse({"ready": not reasons, "reasons": reasons}, status_code=503 if reasons else 200)
 
     app.include_router(build_tickets_router(store, tokens, base_url=settings.base_url,
@@ -305,6 +340,11 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst),
                                        [settings.base_url, *settings.allowed_origins], connections))
+    def request_exit() -> None:
+        if app.state.request_exit is not None:
+            app.state.request_exit()
+
+    app.include_router(build_admin_router(drain, request_exit))
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
     app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions)],
                                             loop_lag=loop_lag))

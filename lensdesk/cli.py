@@ -64,8 +64,49 @@ def _serve(args: argparse.Namespace) -> int:
                 log.exception("drain did not complete; stopping anyway")
             await super().shutdown(sockets)
 
-    DrainingServer(config).run()
+    server = DrainingServer(config)
+
+    def request_exit() -> None:
+        """`lensdesk drain`: stop as on SIGTERM (the same shutdown, whose drain then finds the work done), exit 0."""
+        server.should_exit = True
+
+    app.state.request_exit = request_exit
+    server.run()
     return 0
+
+
+def _drain(args: argparse.Namespace) -> int:
+    """Ask a running node to drain and stop; wait until it has exited (or the bound has passed)."""
+    import time
+
+    import httpx
+
+    from .admin import admin_credential
+
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    url = (args.url or settings.base_url).rstrip("/")
+    headers = {"Authorization": f"Bearer {admin_credential(settings.resolved_secret())}"}
+    try:
+        reply = httpx.post(f"{url}/admin/drain", params={"grace_s": args.grace}, headers=headers, timeout=10,
+                           verify=not args.insecure)
+    except httpx.HTTPError as exc:
+        print(f"error: cannot reach {url}: {exc}", file=sys.stderr)
+        return 1
+    if reply.status_code != 202:
+        print(f"error: {url} refused the drain ({reply.status_code}): {reply.text}", file=sys.stderr)
+        return 1
+    print(f"{url} is draining (grace {args.grace:.0f} s)", flush=True)
+    bound_s = args.grace + DRAIN_S + 15  # the node's own bound, plus its shutdown
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1, verify=not args.insecure)
+        except httpx.HTTPError:
+            print(f"{url} has stopped", flush=True)
+            return 0
+        time.sleep(0.2)
+    print(f"error: {url} still answers after {bound_s:.0f} s", file=sys.stderr)
+    return 1
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -145,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="")
     token.add_argument("--data-dir")
     token.set_defaults(func=_token)
+    drain = sub.add_parser("drain", help="drain a running node (no new rooms, calls moved) and stop it")
+    drain.add_argument("--url", help="the node's base URL (default: this machine's LENSDESK_HOST/PORT)")
+    drain.add_argument("--grace", type=float, default=0.0,
+                       help="seconds running calls may go on before their participants are moved (default 0)")
+    drain.add_argument("--data-dir", help="where the node's secret key is (if not in LENSDESK_SECRET_KEY)")
+    drain.add_argument("--insecure", action="store_true", help="do not verify the node's TLS certificate")
+    drain.set_defaults(func=_drain)
     from . import examples
     examples.add_parser(sub)
     try:

@@ -319,6 +319,14 @@ class DiagnosisPool:
         except queue.Full:
             return False
 
+    def backlog(self) -> int:
+        """Frames and stills queued for the workers now (published for placing new rooms)."""
+        waiting = 0
+        for worker in self._workers:
+            with contextlib.suppress(NotImplementedError, OSError):  # qsize is not available everywhere
+                waiting += worker.inbox.qsize()
+        return waiting
+
     def mark_gap(self, session_id: str) -> None:
         """Tell the worker frames were dropped (its decoder must wait for a keyframe)."""
         with contextlib.suppress(queue.Full):

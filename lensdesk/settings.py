@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy async URL; defaults to SQLite in data_dir.")
     node_id: str = Field("", description="Stable id of this node (recordings, room claims); default: hostname-port.")
     redis_url: str = Field("", description="Redis URL for multi-node signaling; empty = in-process bus.")
+    max_calls: int = Field(0, description="Calls this node runs before it takes no new rooms (placement, /readyz); "
+                                          "0 = no limit.")
+    max_cpu_load: float = Field(0.0, description="1-minute load average per CPU above which this node takes no new "
+                                                 "rooms; 0 = no limit (the load is still published and ranks nodes).")
+    max_analysis_backlog: int = Field(0, description="Frames waiting for analysis above which this node takes no "
+                                                     "new rooms; 0 = no limit.")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra origins allowed to open the WebSocket.")
     ice_servers: list[dict[str, str | list[str]]] = Field(
         default_factory=list,

@@ -41,11 +41,14 @@ class Bus(Protocol):
     async def take_over_room(self, session_id: str, dead_owner: str, node_id: str, ttl_s: int) -> str:
         """Make node_id the owner if dead_owner still holds the claim; returns the owner after."""
 
-    async def heartbeat(self, node_id: str, ttl_s: int) -> None:
-        """Say node_id is alive for ttl_s more seconds."""
+    async def heartbeat(self, node_id: str, ttl_s: int, load: str = "") -> None:
+        """Say node_id is alive for ttl_s more seconds, with its load (for placing new rooms)."""
 
     async def alive(self, node_ids: set[str]) -> set[str]:
         """Those of node_ids whose heartbeat has not expired."""
+
+    async def node_loads(self) -> dict[str, str]:
+        """The load every live node published with its latest heartbeat, by node id."""
 
     async def publish(self, channel: str, data: str) -> int:
         """Send data to a channel's subscribers; how many nodes' subscriptions received it."""
@@ -95,6 +98,7 @@ class InProcessBus:
     def __init__(self) -> None:
         self.owners: dict[str, str] = {}
         self.handlers: dict[str, list[Handler]] = {}
+        self.loads: dict[str, str] = {}
 
     async def claim_room(self, session_id: str, node_id: str, ttl_s: int) -> str:
         return self.owners.setdefault(session_id, node_id)
@@ -114,11 +118,15 @@ class InProcessBus:
             self.owners[session_id] = node_id
         return self.owners[session_id]
 
-    async def heartbeat(self, node_id: str, ttl_s: int) -> None:
+    async def heartbeat(self, node_id: str, ttl_s: int, load: str = "") -> None:
         """One node is always alive."""
+        self.loads[node_id] = load
 
     async def alive(self, node_ids: set[str]) -> set[str]:
         return set(node_ids)
+
+    async def node_loads(self) -> dict[str, str]:
+        return dict(self.loads)
 
     async def publish(self, channel: str, data: str) -> int:
         handlers = list(self.handlers.get(channel, []))
@@ -280,8 +288,24 @@ class RedisBus:
         key = f"{self.PREFIX}room:{session_id}"
         return str(await self._command(lambda: self._redis.eval(_TAKE_OVER, 1, key, dead_owner, node_id, ttl_s)))
 
-    async def heartbeat(self, node_id: str, ttl_s: int) -> None:
-        await self._command(lambda: self._redis.set(f"{self.PREFIX}alive:{node_id}", "1", ex=ttl_s))
+    async def heartbeat(self, node_id: str, ttl_s: int, load: str = "") -> None:
+        async def beat() -> None:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(f"{self.PREFIX}alive:{node_id}", load or "1", ex=ttl_s)
+                pipe.sadd(f"{self.PREFIX}nodes", node_id)
+                await pipe.execute()
+
+        await self._command(beat)
+
+    async def node_loads(self) -> dict[str, str]:
+        nodes = sorted(str(n) for n in await self._command(lambda: self._redis.smembers(f"{self.PREFIX}nodes")))
+        if not nodes:
+            return {}
+        found = await self._command(lambda: self._redis.mget([f"{self.PREFIX}alive:{n}" for n in nodes]))
+        gone = [n for n, v in zip(nodes, found, strict=True) if v is None]
+        if gone:  # a node that comes back adds itself again with its next heartbeat
+            await self._command(lambda: self._redis.srem(f"{self.PREFIX}nodes", *gone))
+        return {n: str(v) for n, v in zip(nodes, found, strict=True) if v is not None}
 
     async def alive(self, node_ids: set[str]) -> set[str]:
         ordered = sorted(node_ids)

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from . import messages as m
 from .bus import Bus, BusUnavailable, Subscription
+from .placement import NodeLoad, choose_node
 from .service import CallService, ClientLink
 from .tokens import Claims, Role, TokenError, TokenService
 
@@ -42,6 +43,8 @@ BUS_DOWN_MESSAGE = ("relay_unavailable",
                     "Your message could not be passed on right now; the call goes on, send it again in a moment.")
 
 DRAINING = ("node_draining", "This server is stopping; connecting again will reach another one.")
+NO_CAPACITY = ("no_capacity", "Every call server is at capacity right now; try again in a minute.")
+PLACED_REPLY_TIMEOUT_S = 2.0  # a node chosen for a new room that does not answer this fast is passed over
 
 _server_messages: TypeAdapter[Any] = TypeAdapter(m.ServerMessage)
 RELAYED = "relayed"  # stands in for the token in a join relayed over the bus (the relay node verified the token)
@@ -109,6 +112,10 @@ UNDELIVERED_MAX = 2000  # messages held per node during an outage; beyond it the
 UNDELIVERED_KEEP_S = 30.0  # a held message nobody subscribes to again within this is dropped (logged)
 
 
+class _NoAnswer(m.ProtocolError):
+    """The owner did not answer a relayed join in time."""
+
+
 @dataclass
 class _Remote:
     conn_id: str
@@ -119,8 +126,11 @@ class _Remote:
 class RoutedCallService:
     """CallService for one node of many: local calls for owned rooms, relaying for the others."""
 
-    def __init__(self, local: LocalCalls, bus: Bus, tokens: TokenService, node_id: str | None = None) -> None:
+    def __init__(self, local: LocalCalls, bus: Bus, tokens: TokenService, node_id: str | None = None,
+                 load: Callable[[], NodeLoad] | None = None) -> None:
         self._local = local
+        self._load = load  # this node's load now (None: every room stays where its first join arrives)
+        self._loads: dict[str, NodeLoad] = {}  # live nodes' loads as of the latest heartbeat
         self._bus = bus
         self._tokens = tokens
         self.node_id = node_id or uuid.uuid4().hex[:12]
@@ -143,7 +153,7 @@ class RoutedCallService:
         self._inbox = await self._bus.subscribe(f"node:{self.node_id}", self._on_inbox)
         self._bus.on_reconnect(self._reclaim)
         self._refresher = asyncio.create_task(self._refresh(), name="room-claims")
-        await self._bus.heartbeat(self.node_id, NODE_TTL_S)
+        await self._beat()
         self._watcher = asyncio.create_task(self._watch(), name="node-liveness")
 
     async def stop(self) -> None:
@@ -161,9 +171,29 @@ class RoutedCallService:
             with contextlib.suppress(BusUnavailable):
                 await self._bus.release_room(session_id, self.node_id)
 
+    @property
+    def cluster_loads(self) -> dict[str, NodeLoad]:
+        """Every live node's load as of this node's latest heartbeat."""
+        return dict(self._loads)
+
+    async def announce_load(self) -> None:
+        """Publish this node's load now (not at the next heartbeat): e.g. that it is draining."""
+        with contextlib.suppress(BusUnavailable):
+            await self._beat()
+
     async def drain(self) -> None:
-        """Stopping: give every room up first, so participants told to reconnect land on a live node."""
+        """Stopping: give every room up first, so participants told to reconnect land on a live node; the
+        participants relayed through this node to calls elsewhere are told to reconnect too."""
         self.draining = True
+        for key, remote in list(self._remote.items()):
+            self._remote.pop(key, None)
+            await remote.subscription.close()
+            # the owner drops them now, so their rejoin is not refused as a second customer
+            await self._publish_reliably(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
+            link = self._links.pop(key, None)
+            if link is not None:
+                await link.send(m.Reconnect(reason="server_draining", retry_after_ms=RECONNECT_AFTER_MS))
+                await link.close("server draining")
         for session_id in list(self._owned):
             with contextlib.suppress(BusUnavailable):
                 await self._bus.release_room(session_id, self.node_id)
@@ -175,7 +205,7 @@ class RoutedCallService:
 
     async def _reclaim(self) -> None:
         """After Redis came back (perhaps empty): claim again every room whose call runs here."""
-        await self._bus.heartbeat(self.node_id, NODE_TTL_S)
+        await self._beat()
         await self._flush_undelivered()
         for session_id in list(self._owned):
             if not self._local.is_live(session_id):
@@ -186,27 +216,70 @@ class RoutedCallService:
                 log.error("node %s: room %s was claimed by node %s while Redis was away", self.node_id, session_id,
                           owner)
 
+    async def _beat(self) -> None:
+        """Heartbeat with this node's load, and learn every live node's."""
+        load = self._load() if self._load is not None else None
+        await self._bus.heartbeat(self.node_id, NODE_TTL_S, load.to_json() if load is not None else "")
+        loads: dict[str, NodeLoad] = {}
+        for node, raw in (await self._bus.node_loads()).items():
+            # a node without a load (or of an older version) is not offered new rooms
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                loads[node] = NodeLoad.from_json(raw)
+        self._loads = loads
+
+    def _place(self) -> str:
+        """The node a new room should run on (ProtocolError when every node is full or draining)."""
+        if self._load is None:
+            return self.node_id
+        loads = {**self._loads, self.node_id: self._load()}
+        choice = choose_node(loads.values(), self.node_id)
+        if choice is None:
+            raise m.ProtocolError(*NO_CAPACITY)
+        if choice != self.node_id:
+            self._loads[choice] = loads[choice].with_one_more_call()  # until its next heartbeat says
+        return choice
+
     # -- CallService -----------------------------------------------------------------------------------
 
     async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
-        """Join locally if this node owns (or now claims) the room, else relay to the owner."""
+        """Join locally if this node owns (or now claims) the room, else relay to the owner.
+
+        A room nobody owns yet is placed on the least-loaded live node that accepts rooms.
+        """
         if self.draining:
             raise m.ProtocolError(*DRAINING)
+        placed = False
         try:
-            owner = await self._bus.claim_room(join.session_id, self.node_id, ROOM_TTL_S)
+            owner = await self._bus.room_owner(join.session_id)
+            if owner is None:
+                placed = True
+                owner = await self._bus.claim_room(join.session_id, self._place(), ROOM_TTL_S)
         except BusUnavailable:
             if self._local.is_live(join.session_id):  # the call runs here: Redis is not needed to join it
                 return await self._local.join(link, claims, join)
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
         if owner != self.node_id and self._may_judge() and not await self._bus.alive({owner}):
             # The owner stopped heart-beating: re-home the room here (the session goes on, findings are stored).
-            owner = await self._bus.take_over_room(join.session_id, owner, self.node_id, ROOM_TTL_S)
-            if owner == self.node_id:
-                log.warning("node %s: took over room %s from a dead node", self.node_id, join.session_id)
+            owner = await self._take_over(join.session_id, owner)
+        if owner != self.node_id:
+            try:
+                return await self._join_remote(link, claims, join, owner,
+                                               PLACED_REPLY_TIMEOUT_S if placed else JOIN_REPLY_TIMEOUT_S)
+            except _NoAnswer:
+                if not placed:
+                    raise
+                # The node chosen a moment ago is gone or stuck: run the new room here instead.
+                owner = await self._take_over(join.session_id, owner)
+                if owner != self.node_id:
+                    raise
+        self._owned.add(join.session_id)
+        return await self._local.join(link, claims, join)
+
+    async def _take_over(self, session_id: str, dead: str) -> str:
+        owner = await self._bus.take_over_room(session_id, dead, self.node_id, ROOM_TTL_S)
         if owner == self.node_id:
-            self._owned.add(join.session_id)
-            return await self._local.join(link, claims, join)
-        return await self._join_remote(link, claims, join, owner)
+            log.warning("node %s: took over room %s from node %s", self.node_id, session_id, dead)
+        return owner
 
     async def handle(self, session_id: str, participant_id: str, message: m.ClientMessage) -> None:
         """Act locally, or forward to the owner."""
@@ -328,7 +401,8 @@ class RoutedCallService:
 
     # -- relay side ------------------------------------------------------------------------------------
 
-    async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str) -> str:
+    async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str,
+                           timeout_s: float = JOIN_REPLY_TIMEOUT_S) -> str:
         conn_id = uuid.uuid4().hex
         first: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
@@ -353,10 +427,10 @@ class RoutedCallService:
             await subscription.close()
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
         try:
-            event = await asyncio.wait_for(first, JOIN_REPLY_TIMEOUT_S)
+            event = await asyncio.wait_for(first, timeout_s)
         except TimeoutError:
             await subscription.close()
-            raise m.ProtocolError("node_unavailable", "The server running this call did not answer; try again.") from None
+            raise _NoAnswer("node_unavailable", "The server running this call did not answer; try again.") from None
         data = event.get("data", {})
         if event["kind"] != "msg" or data.get("type") != "welcome":
             await subscription.close()
@@ -399,6 +473,10 @@ class RoutedCallService:
 
     async def _serve_join(self, link: _BusLink, conn_id: str, event: dict[str, Any]) -> None:
         if self.draining:
+            session_id = str((event.get("join") or {}).get("session_id", ""))
+            if session_id and not self._local.is_live(session_id):
+                with contextlib.suppress(BusUnavailable):  # placed here just before the drain: free it
+                    await self._bus.release_room(session_id, self.node_id)
             await link.send(m.ErrorMessage(code=DRAINING[0], message=DRAINING[1], fatal=True))
             return
         try:
@@ -423,7 +501,7 @@ class RoutedCallService:
         while True:
             await asyncio.sleep(HEARTBEAT_EVERY_S)
             try:
-                await self._bus.heartbeat(self.node_id, NODE_TTL_S)
+                await self._beat()
                 await self._flush_undelivered()
                 peers = {r.owner for r in self._remote.values()} | {s[2] for s in self._served.values() if s[2]}
                 dead = peers - await self._bus.alive(peers) if self._may_judge() else set()

@@ -23,6 +23,7 @@ OPEN_PATHS = frozenset({"/", "/console", "/join", "/review", "/catalog", "/healt
 OPEN_PREFIXES = ("/static/", "/api/public/")
 TECHNICIAN_PATHS = frozenset({"/openapi.json"})
 METRICS_PATH = "/metrics"
+ADMIN_PREFIX = "/admin/"  # operator actions (drain): an admin credential, never a technician or customer token
 QUERY_TOKEN_METHODS = frozenset({"GET", "HEAD"})  # <img>/<video> cannot send headers; never for bodies
 
 
@@ -33,6 +34,7 @@ class Access(StrEnum):
     TOKEN = "token"  # any valid token; the route checks the role
     TECHNICIAN = "technician"
     METRICS = "metrics"  # a technician token or the metrics token
+    ADMIN = "admin"  # the operator's admin credential only
 
 
 def access_for(path: str) -> Access:
@@ -41,6 +43,8 @@ def access_for(path: str) -> Access:
         return Access.OPEN
     if path == METRICS_PATH:
         return Access.METRICS
+    if path.startswith(ADMIN_PREFIX):
+        return Access.ADMIN
     if path in TECHNICIAN_PATHS:
         return Access.TECHNICIAN
     return Access.TOKEN
@@ -70,10 +74,12 @@ def _may_carry_body(scope: Scope) -> bool:
 class AuthGate:
     """ASGI middleware: refuse protected requests without a valid token before the app sees them."""
 
-    def __init__(self, app: ASGIApp, *, verify: Callable[[str | None], Claims], metrics_token: str = "") -> None:
+    def __init__(self, app: ASGIApp, *, verify: Callable[[str | None], Claims], metrics_token: str = "",
+                 verify_admin: Callable[[str], bool] = lambda credential: False) -> None:
         self.app = app
         self._verify = verify
         self._metrics_token = metrics_token
+        self._verify_admin = verify_admin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,6 +99,12 @@ class AuthGate:
         if access is Access.OPEN:
             return None
         token = request_token(scope)
+        if access is Access.ADMIN:
+            if token and scope.get("method") not in QUERY_TOKEN_METHODS and self._verify_admin(token):
+                return None
+            return Problem(401, "admin-credential-required", "Unauthorized",
+                           "This needs a fresh admin credential (see `lensdesk drain`).",
+                           headers={"WWW-Authenticate": "Bearer"})
         if access is Access.METRICS and self._metrics_token and token and hmac.compare_digest(
                 token.encode(), self._metrics_token.encode()):
             return None

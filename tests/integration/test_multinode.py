@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -374,3 +377,87 @@ def test_snapshot_and_scan_photo_through_a_node_that_does_not_run_the_call_reach
                 await closer()
 
     asyncio.run(scenario())
+
+
+def test_new_rooms_go_to_the_least_loaded_node_and_a_drained_node_moves_its_calls_and_exits(tmp_path: Path):
+    with running_cluster(tmp_path, env={"LENSDESK_MAX_CALLS": "2"}) as cluster:
+        node_a, node_b = cluster.nodes
+
+        def view(node, of) -> dict:  # how `node` sees `of` for placement (its latest heartbeat round)
+            return httpx.get(node.url + "/healthz").json()["nodes"].get(of_id[of.url], {})
+
+        of_id = {n.url: httpx.get(n.url + "/healthz").json()["node"] for n in cluster.nodes}
+
+        async def scenario() -> None:
+            token = node_a.technician_token()
+            sessions = [await create_session(node_a.url, token) for _ in range(5)]
+            links = [SignalingClient(node_a.url, token, s.session_id) for s in sessions[:4]]
+            late = SignalingClient(node_b.url, token, sessions[4].session_id)
+            rejoin = SignalingClient(node_b.url, token, sessions[0].session_id)
+            rejoin_relayed = SignalingClient(node_b.url, token, sessions[1].session_id)
+            try:
+                await links[0].connect()  # both empty: the receiving node keeps the room
+                assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (1, 0)
+                await until(lambda: view(node_a, node_b) == {"calls": 0, "refusals": []})
+                await links[1].connect()  # through A, but B is less loaded
+                assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (1, 1)
+                await links[2].connect()  # a tie: stays on A, which is now full
+                assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (2, 1)
+                ready = await asyncio.to_thread(httpx.get, node_a.url + "/readyz")
+                assert ready.status_code == 503 and ready.json()["reasons"] == ["overloaded_calls"]
+                await links[3].connect()  # A is full: B
+                assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (2, 2)
+                # every node is full: a clear refusal, at once
+                await until(lambda: view(node_b, node_a).get("refusals") == ["overloaded_calls"])
+                started = asyncio.get_running_loop().time()
+                with pytest.raises(RuntimeError, match="no_capacity"):
+                    await late.connect()
+                assert asyncio.get_running_loop().time() - started < 1.0
+                await links[3].close()  # B has room again
+                await until(lambda: calls_on(node_b.url, token) == 1)
+
+                # `lensdesk drain` on A: no new rooms at once, calls may end by themselves during the grace ...
+                env = {**os.environ, "LENSDESK_SECRET_KEY": cluster.secret}
+                drain = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "lensdesk.cli", "drain", "--url", node_a.url, "--grace", "3", env=env,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+                # (the CLI takes seconds to start on a busy machine)
+                await until(lambda: "draining" in httpx.get(node_a.url + "/readyz").json()["reasons"], within=30)
+                started = asyncio.get_running_loop().time()
+                await until(lambda: "draining" in view(node_b, node_a).get("refusals", []), within=5)
+                await links[2].close()  # this call ends by itself
+                await links[0].send({"type": "ping"})
+                await links[0].wait_for("pong", timeout_s=2)  # the other one goes on during the grace
+                assert count(links[0], "reconnect") == 0
+                # ... then its participants are moved, and the node exits
+                told = await links[0].wait_for("reconnect", timeout_s=10)
+                assert told["reason"] == "server_draining"
+                assert asyncio.get_running_loop().time() - started >= 1.5
+                # also those relayed through A to a call on B
+                assert (await links[1].wait_for("reconnect", timeout_s=5))["reason"] == "server_draining"
+                output, _ = await asyncio.wait_for(drain.communicate(), 30)
+                assert drain.returncode == 0, output.decode()
+                assert node_a.proc.wait(timeout=5) == 0
+                welcome = await rejoin.connect()  # the moved technician's session now runs on B
+                assert welcome["role"] == "technician"
+                welcome = await rejoin_relayed.connect()  # back in its call on B, without a ghost of itself
+                assert welcome["participants"] == []
+                assert calls_on(node_b.url, token) == 2
+            finally:
+                for link in (*links, late, rejoin, rejoin_relayed):
+                    await link.close()
+
+        asyncio.run(scenario())
+        assert "Traceback" not in node_a.log() + node_b.log()
+
+
+def test_drain_refuses_anything_but_the_admin_credential(cluster: Cluster):
+    node = cluster.nodes[0]
+    for headers in ({}, {"Authorization": f"Bearer {node.technician_token()}"}):
+        assert httpx.post(node.url + "/admin/drain", headers=headers).status_code == 401
+    # the CLI with another secret is refused, and the node goes on taking rooms
+    env = {**os.environ, "LENSDESK_SECRET_KEY": "another-secret-" + "q" * 32}
+    done = subprocess.run([sys.executable, "-m", "lensdesk.cli", "drain", "--url", node.url], env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1 and "refused the drain (401)" in done.stderr
+    assert httpx.get(node.url + "/readyz").status_code == 200
