@@ -78,7 +78,10 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
     engine = make_engine(config.tessdata_path, config.languages)
     calls: dict[str, tuple[FrameDecoder, SessionDiagnostics, dict[float, float]]] = {}
     guides: dict[str, CallGuide] = {}  # calls with marks to follow or a freeze to capture
-    outbox.send(CatalogAck(catalog_version))
+    try:
+        outbox.send(CatalogAck(catalog_version))
+    except (BrokenPipeError, EOFError, ConnectionResetError):
+        return  # the server was killed while this worker started: nobody to work for
     while True:
         try:
             item = inbox.get(timeout=2.0)

@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 
 ROOM_TTL_S = 30
 REFRESH_EVERY_S = 10.0
-JOIN_REPLY_TIMEOUT_S = 10.0
+# A relayed join the owner does not answer within this is refused with a clear, retryable error (a refused join
+# is answered within a second): by then the owner is dead (its heartbeat expires and the room is re-homed) or
+# swamped. The owner is told to drop the participant should it admit it later.
+JOIN_REPLY_TIMEOUT_S = 0.6
 HEARTBEAT_EVERY_S = 1.0
 NODE_TTL_S = 3  # a node silent this long is dead: its rooms are re-homed, its relayed participants moved
 RECONNECT_AFTER_MS = 300
@@ -44,7 +47,6 @@ BUS_DOWN_MESSAGE = ("relay_unavailable",
 
 DRAINING = ("node_draining", "This server is stopping; connecting again will reach another one.")
 NO_CAPACITY = ("no_capacity", "Every call server is at capacity right now; try again in a minute.")
-PLACED_REPLY_TIMEOUT_S = 2.0  # a node chosen for a new room that does not answer this fast is passed over
 
 _server_messages: TypeAdapter[Any] = TypeAdapter(m.ServerMessage)
 RELAYED = "relayed"  # stands in for the token in a join relayed over the bus (the relay node verified the token)
@@ -248,32 +250,35 @@ class RoutedCallService:
         """
         if self.draining:
             raise m.ProtocolError(*DRAINING)
-        placed = False
         try:
-            owner = await self._bus.room_owner(join.session_id)
-            if owner is None:
-                placed = True
-                owner = await self._bus.claim_room(join.session_id, self._place(), ROOM_TTL_S)
+            owner, placed = await self._owner_for(join.session_id)
+            if owner != self.node_id:
+                try:
+                    return await self._join_remote(link, claims, join, owner)
+                except _NoAnswer:
+                    # A node chosen for this new room a moment ago is gone or stuck: run the room here instead.
+                    if not placed or await self._take_over(join.session_id, owner) != self.node_id:
+                        raise
         except BusUnavailable:
             if self._local.is_live(join.session_id):  # the call runs here: Redis is not needed to join it
                 return await self._local.join(link, claims, join)
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
-        if owner != self.node_id and self._may_judge() and not await self._bus.alive({owner}):
-            # The owner stopped heart-beating: re-home the room here (the session goes on, findings are stored).
-            owner = await self._take_over(join.session_id, owner)
-        if owner != self.node_id:
-            try:
-                return await self._join_remote(link, claims, join, owner,
-                                               PLACED_REPLY_TIMEOUT_S if placed else JOIN_REPLY_TIMEOUT_S)
-            except _NoAnswer:
-                if not placed:
-                    raise
-                # The node chosen a moment ago is gone or stuck: run the new room here instead.
-                owner = await self._take_over(join.session_id, owner)
-                if owner != self.node_id:
-                    raise
         self._owned.add(join.session_id)
         return await self._local.join(link, claims, join)
+
+    async def _owner_for(self, session_id: str) -> tuple[str, bool]:
+        """The node to run the room on (its owner; a placement for a new room, flagged; this node for a dead
+        owner's room)."""
+        owner = await self._bus.room_owner(session_id)
+        placed = False
+        if owner is None:
+            target = self._place()
+            owner = await self._bus.claim_room(session_id, target, ROOM_TTL_S)
+            placed = owner == target
+        if owner != self.node_id and self._may_judge() and not await self._bus.alive({owner}):
+            # The owner stopped heart-beating: re-home the room here (the session goes on, findings are stored).
+            owner = await self._take_over(session_id, owner)
+        return owner, placed
 
     async def _take_over(self, session_id: str, dead: str) -> str:
         owner = await self._bus.take_over_room(session_id, dead, self.node_id, ROOM_TTL_S)
@@ -401,8 +406,7 @@ class RoutedCallService:
 
     # -- relay side ------------------------------------------------------------------------------------
 
-    async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str,
-                           timeout_s: float = JOIN_REPLY_TIMEOUT_S) -> str:
+    async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str) -> str:
         conn_id = uuid.uuid4().hex
         first: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
@@ -427,9 +431,10 @@ class RoutedCallService:
             await subscription.close()
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
         try:
-            event = await asyncio.wait_for(first, timeout_s)
+            event = await asyncio.wait_for(first, JOIN_REPLY_TIMEOUT_S)
         except TimeoutError:
             await subscription.close()
+            await self._publish_reliably(f"node:{owner}", json.dumps({"op": "leave", "conn": conn_id}))
             raise _NoAnswer("node_unavailable", "The server running this call did not answer; try again.") from None
         data = event.get("data", {})
         if event["kind"] != "msg" or data.get("type") != "welcome":
@@ -542,5 +547,8 @@ class RoutedCallService:
                     else:
                         self._owned.discard(session_id)
                         await self._bus.release_room(session_id, self.node_id)
+                except BusUnavailable:
+                    log.warning("node %s: Redis away; room claims are made again when it is back", self.node_id)
+                    break
                 except Exception:
                     log.exception("node %s: could not refresh the claim on room %s", self.node_id, session_id)

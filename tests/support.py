@@ -191,3 +191,66 @@ def running_cluster(work_dir: Path, nodes: int = 2, env: dict[str, str] | None =
             for node in cluster.nodes:
                 if node.proc.poll() is None:
                     node.kill(signal.SIGTERM)
+
+
+HAPROXY_503 = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\n"
+               b"Connection: close\r\n\r\n"
+               b'{"type": "about:blank", "title": "Service Unavailable", "status": 503, '
+               b'"detail": "No call server can take this right now; try again in a few seconds."}\n')
+
+
+@dataclass
+class LoadBalancer:
+    """A real HAProxy on a free loopback port in front of lensdesk nodes (health-checked on /readyz)."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def running_haproxy(work_dir: Path, backends: list[str]) -> Iterator[LoadBalancer]:
+    """HAProxy balancing HTTP and WebSocket over `backends` (base URLs); a node whose /readyz is not 200 gets
+    no new connections (established WebSockets stay), none ready: a 503 problem document at once."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    (work_dir / "503.http").write_bytes(HAPROXY_503)
+    servers = "\n".join(f"    server n{i} {url.removeprefix('http://')} check" for i, url in enumerate(backends))
+    config = work_dir / "haproxy.cfg"
+    config.write_text(f"""global
+    maxconn 4000
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 60s
+    timeout server 60s
+    timeout tunnel 1h
+    retries 2
+    option redispatch
+    errorfile 503 {work_dir / '503.http'}
+frontend lensdesk
+    bind 127.0.0.1:{port}
+    default_backend nodes
+backend nodes
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 250ms fall 2 rise 2
+{servers}
+""")
+    proc = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=(work_dir / "haproxy.log").open("ab"),
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"haproxy did not start: {(work_dir / 'haproxy.log').read_text()}")
+            time.sleep(0.1)
+        yield LoadBalancer(url, proc)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
