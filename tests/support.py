@@ -254,3 +254,39 @@ backend nodes
         if proc.poll() is None:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # initdb refuses to run as root; drop to the postgres account when we are root
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL 15 cluster on a free loopback port (fsync off); yields its asyncpg URL."""
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="lensdesk-pg-"))  # not under a root-private dir: postgres must enter it
+    data, sockets = root / "data", root / "sock"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    pg_ctl = str(PG_BIN / "pg_ctl")
+    try:
+        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "lensdesk", "-A", "trust",
+                                     "--no-sync"]), check=True, capture_output=True)
+        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400"
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(root / "pg.log"),
+                                     "start"]), check=True, capture_output=True)
+        subprocess.run(_as_postgres([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "lensdesk",
+                                     "lensdesk"]), check=True, capture_output=True)
+        yield f"postgresql+asyncpg://lensdesk@127.0.0.1:{port}/lensdesk"
+    finally:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)

@@ -160,10 +160,11 @@ def test_calls_behind_haproxy_survive_a_node_kill_a_restart_and_a_redis_crash(tm
                 await until(lambda: ready(cluster.nodes[0].url))
                 await heal(members)
 
-                # Redis crashes and comes back empty: nobody is dropped; joins meanwhile are refused clearly
+                # Redis crashes and comes back empty: nobody is dropped; new rooms meanwhile are refused clearly
+                fresh = await create_session(lb.url, token)
                 cluster.redis.stop(signal.SIGKILL)
                 await until(lambda: not any(ready(n.url) for n in cluster.nodes), within=10)
-                probe = Member(lb.url, token, sessions[0].session_id, False, clip)
+                probe = Member(lb.url, token, fresh.session_id, False, clip)  # a room that runs nowhere yet
                 with pytest.raises(AssertionError, match="never back"):
                     await probe.join(within_s=1.0)
                 cluster.redis.start()
