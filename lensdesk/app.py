@@ -259,6 +259,10 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop_lag.start()
         await store.migrate()
+        if routed is not None:
+            # Start the analysis workers before taking rooms: spawning them blocks the event loop until each child
+            # has booted (seconds on a busy machine), long enough for other nodes to think this one died.
+            await asyncio.to_thread(diagnosis.start)
         await _recover_recordings(store, recordings_dir, node_id)
         swept = await store.sweep_orphan_snapshots()
         if swept:

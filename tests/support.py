@@ -221,6 +221,7 @@ def running_haproxy(work_dir: Path, backends: list[str]) -> Iterator[LoadBalance
 defaults
     mode http
     timeout connect 1s
+    timeout check 2s
     timeout client 60s
     timeout server 60s
     timeout tunnel 1h
@@ -234,7 +235,7 @@ backend nodes
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 250ms fall 2 rise 2
+    default-server inter 300ms fall 2 rise 2
 {servers}
 """)
     proc = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=(work_dir / "haproxy.log").open("ab"),

@@ -83,7 +83,8 @@ def test_customer_on_another_node_joins_the_call_through_redis(cluster: Cluster)
             await tech_link.send({"type": "chat_receipt", "message_ids": [said["message_id"]], "state": "read"})
             assert (await cust_link.wait_for("chat_status"))["state"] == "read"
             auth = {"Authorization": f"Bearer {token}"}
-            events = httpx.get(f"{node_b.url}/api/sessions/{session.session_id}/events?kind=chat", headers=auth).json()
+            events = (await asyncio.to_thread(httpx.get, f"{node_b.url}/api/sessions/{session.session_id}/events?kind=chat",
+                                              headers=auth)).json()
             assert [e["payload"]["text"] for e in events] == ["Serial SN-4411"]
             # a malformed message on the relay node gets an error and the call goes on
             await cust_link.send({"type": "mute"})
