@@ -394,6 +394,8 @@ class RedisBus:
     async def _run_hook(self, hook: ReconnectHook) -> None:
         try:
             await hook()
+        except BusUnavailable:
+            log.warning("bus: Redis went away again during a reconnect hook; it runs again on the next reconnect")
         except Exception:
             log.exception("bus: a reconnect hook failed")
 

@@ -174,8 +174,13 @@ def test_calls_behind_haproxy_survive_a_node_kill_a_restart_and_a_redis_crash(tm
                 # every call has exactly its two participants, in working calls
                 for i, session in enumerate(sessions):
                     tech, cust = members[2 * i], members[2 * i + 1]
-                    await until(lambda tech=tech, cust=cust: tech.room() == {cust.participant_id}
-                                and cust.room() == {tech.participant_id}, within=15)
+                    try:
+                        await until(lambda tech=tech, cust=cust: tech.room() == {cust.participant_id}
+                                    and cust.room() == {tech.participant_id}, within=15)
+                    except AssertionError:
+                        raise AssertionError(f"tech {tech.participant_id} sees {tech.room()}, customer "
+                                             f"{cust.participant_id} sees {cust.room()}; tech got "
+                                             f"{[m for m in tech.link.messages if 'participant' in m['type']]}") from None
                     frames = len(tech.peer.video_frames)
                     await until(lambda tech=tech, frames=frames: len(tech.peer.video_frames) > frames + 15)
                     await snapshot(session, tech, 90 + i)

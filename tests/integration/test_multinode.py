@@ -402,6 +402,7 @@ def test_new_rooms_go_to_the_least_loaded_node_and_a_drained_node_moves_its_call
                 await until(lambda: view(node_a, node_b) == {"calls": 0, "refusals": []})
                 await links[1].connect()  # through A, but B is less loaded
                 assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (1, 1)
+                await until(lambda: view(node_a, node_b).get("calls") == 1)  # A has heard B's heartbeat
                 await links[2].connect()  # a tie: stays on A, which is now full
                 assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (2, 1)
                 ready = await asyncio.to_thread(httpx.get, node_a.url + "/readyz")

@@ -18,7 +18,7 @@ from websockets.sync.client import connect
 
 from bench.peers import SyntheticTechnician
 from bench.session_client import SignalingClient, create_session
-from tests.support import ServerProcess, running_redis, running_server
+from tests.support import ServerProcess, running_cluster, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -106,10 +106,10 @@ def test_the_origin_check_does_not_trust_the_host_header(server):
 
 
 def test_join_tokens_never_cross_redis(tmp_path: Path):
-    with running_redis(tmp_path / "redis") as redis_url:
-        env = {"LENSDESK_REDIS_URL": redis_url, "LENSDESK_RECORDING_ENABLED": "false"}
+    with running_cluster(tmp_path) as cluster:
+        node_a, node_b = cluster.nodes
         seen: list[str] = []
-        listener = redis.Redis.from_url(redis_url, decode_responses=True).pubsub()
+        listener = redis.Redis.from_url(cluster.redis.url, decode_responses=True).pubsub()
         listener.psubscribe("lensdesk:*")
         stop = threading.Event()
 
@@ -121,25 +121,23 @@ def test_join_tokens_never_cross_redis(tmp_path: Path):
 
         thread = threading.Thread(target=listen, daemon=True)
         thread.start()
-        with running_server(tmp_path / "data", env=env) as node_a, \
-                running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
 
-            async def scenario() -> str:
-                token = node_a.technician_token()
-                session = await create_session(node_a.url, token)
-                tech = SignalingClient(node_a.url, token, session.session_id)
-                customer = SignalingClient(node_b.url, session.join_token, session.session_id)
-                try:
-                    await tech.connect()
-                    welcome = await customer.connect()  # node B relays the join to node A over Redis
-                    assert welcome["role"] == "customer"
-                    await tech.wait_for("participant_joined", 10)
-                finally:
-                    await customer.close()
-                    await tech.close()
-                return session.join_token
+        async def scenario() -> str:
+            token = node_a.technician_token()
+            session = await create_session(node_a.url, token)
+            tech = SignalingClient(node_a.url, token, session.session_id)
+            customer = SignalingClient(node_b.url, session.join_token, session.session_id)
+            try:
+                await tech.connect()
+                welcome = await customer.connect()  # node B relays the join to node A over Redis
+                assert welcome["role"] == "customer"
+                await tech.wait_for("participant_joined", 10)
+            finally:
+                await customer.close()
+                await tech.close()
+            return session.join_token
 
-            join_token = asyncio.run(scenario())
+        join_token = asyncio.run(scenario())
         stop.set()
         thread.join(timeout=5)
         listener.close()
