@@ -233,9 +233,11 @@ def _merge_lines(lines: list[OcrLine], whole: list[OcrLine]) -> list[OcrLine]:
 
 def _has_large_words(lines: list[OcrLine]) -> bool:
     """Some words drawn much larger than the screen's typical text (segment digits beside printed labels)."""
-    heights = [w.box[3] for ln in lines for w in ln.words if any(ch.isalnum() for ch in w.text) and w.box[3] > 0]
-    # Against the smaller words: garbled segment glyphs may be half of what Tesseract read.
-    return len(heights) >= 2 and max(heights) >= SEGMENT_ROW_SCALE * float(np.percentile(heights, 25))
+    text = [w.box[3] for ln in lines for w in ln.words if any(ch.isalnum() for ch in w.text) and w.box[3] > 0]
+    # Against the smaller words: garbled segment glyphs may be half of what Tesseract read, and read as
+    # punctuation ("«(", "<-->"), which counts as large glyphs but not as the print to compare with.
+    tallest = max((w.box[3] for ln in lines for w in ln.words), default=0)
+    return len(text) >= 2 and tallest >= SEGMENT_ROW_SCALE * float(np.percentile(text, 25))
 
 
 def _prominent_row(seg_lines: list[OcrLine], lines: list[OcrLine]) -> bool:

@@ -129,3 +129,21 @@ def test_one_region_found_leaves_the_whole_frame_as_the_second_guess(engine, con
     frame = np.full((360, 640, 3), (40, 45, 40), np.uint8)
     cv2.putText(frame, "E-204", (200, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (230, 230, 230), 4, cv2.LINE_AA)
     assert [how for _, how in FrameAnalyzer(config, engine).locate(to_gray(frame))][-1] == "frame"
+
+
+TUNED_FAMILIES = ["hp", "copier", "inkjet", "washer", "aircon", "windows", "network", "obd", "generic"]  # open-eval
+
+
+@pytest.mark.parametrize(("seed", "code", "height"), [(5, "F74", 720), (5, "E:28", 720), (5, "HE", 720), (6, "J2-35", 720)])
+def test_a_segment_panel_outranks_the_small_print_and_tesseracts_garbled_reading(engine, config, seed, code, height):
+    # Filmed 7/14-segment panels of the open set's tuned families (washer, aircon) with printed labels under the
+    # digits: Tesseract read a model name (M793n as M793) or garbage from the glyphs, which used to keep the
+    # segment decoder from running; a colon between glyphs and a panel tilted onto its labels are decoded too.
+    from bench.synth.open_set import plan_open, render_open_clip
+
+    [spec] = [s for s in plan_open(TUNED_FAMILIES, seed, 3, 0, ((640, 360), (1280, 720)))
+              if s.content.code == code and s.size[1] == height]
+    frame = render_open_clip(spec, 10, 0.3, 1.2)[-4]
+    analysis = FrameAnalyzer(config, engine).analyze(frame)
+    assert [r.code for r in analysis.reads] == [code], [ln.text for ln in analysis.lines]
+    assert "segments" in analysis.passes
