@@ -14,12 +14,15 @@ before any parsing: a flood from elsewhere then costs a comparison instead of a 
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCPeerConnection
 
 _GUARDED = "_lensdesk_guarded"
+RECEIVE_BUFFER = 2 << 20  # bytes the kernel may queue per media socket (capped by net.core.rmem_max)
 SRTP_MAX_PACKET = 1500  # pylibsrtp's unprotect buffer; real packets stay under the path MTU
 
 
@@ -60,6 +63,15 @@ def _guard(protocol: Any) -> Callable[[bytes, tuple[Any, ...]], None]:
     return guarded
 
 
+def _enlarge_receive_buffer(protocol: Any) -> None:
+    # The loop reads one datagram per socket per turn: a flood (or a busy machine) fills the default ~200 KB
+    # queue and the kernel drops the call's own packets with the attacker's. A deeper queue absorbs bursts.
+    sock = protocol.transport.get_extra_info("socket") if protocol.transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+
+
 def guard_media_sockets(pc: RTCPeerConnection) -> int:
     """Wrap the datagram handler of every ICE socket of this peer connection (idempotent); returns how many."""
     wrapped = 0
@@ -70,5 +82,6 @@ def guard_media_sockets(pc: RTCPeerConnection) -> int:
         for protocol in getattr(ice.iceGatherer._connection, "_protocols", []):
             if not getattr(protocol.datagram_received, _GUARDED, False):
                 protocol.datagram_received = _guard(protocol)
+                _enlarge_receive_buffer(protocol)
                 wrapped += 1
     return wrapped
