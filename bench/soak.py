@@ -4,27 +4,36 @@ slope per hour after warm-up (flat: under 1 %/h).
 
     nice -n 10 .venv/bin/python bench/soak.py --minutes 30        # the documented run
     nice -n 10 .venv/bin/python bench/soak.py --minutes 480       # the long run (8 h)
+    nice -n 10 .venv/bin/python bench/soak.py --minutes 20 --tracemalloc   # where memory goes (slower server)
 
-Each churned call: create a ticket and session, the technician joins and negotiates, the customer joins and sends
-video (a synthetic VP8 clip), both hold the call, the technician ends it. Traffic stays on 127.0.0.1."""
+Each churned call: create a ticket and session, the technician joins and negotiates, the customer joins, the
+technician asks for video and the customer accepts (escalation), the customer's camera shows an error screen (a
+synthetic VP8 clip) until the finding arrives, the technician uploads a snapshot (a manual finding), both hold
+the call, the technician ends it. Traffic stays on 127.0.0.1. With --tracemalloc the server runs under
+bench/soak_server.py and the bench prints what grew between the first snapshot after warm-up and the last."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import json
 import re
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import httpx
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip  # noqa: E402
-from bench.session_client import start_pair  # noqa: E402
+from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician  # noqa: E402
+from bench.session_client import CallPair, start_pair  # noqa: E402
+from bench.time_to_finding import make_clip  # noqa: E402
 from tests.support import ServerProcess, start_server  # noqa: E402
 
 COLUMNS = ("rss_mb", "fds", "tasks", "threads", "temp_files", "db_kb")
@@ -57,14 +66,43 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
     return slope * 3600 / mv * 100
 
 
-async def churn(server: ServerProcess, token: str, stop_at: float, hold_s: float, counts: dict[str, int]) -> None:
+async def escalate_and_find(server: ServerProcess, token: str, pair: CallPair, snapshot: bytes,
+                            counts: dict[str, int]) -> None:
+    """Video off, then requested and accepted again; wait for the live finding; then a technician's snapshot."""
+    await pair.customer_link.send({"type": "video_stop"})
+    deadline = time.monotonic() + 10
+    while not any(m.get("type") == "video_state" and m.get("state") == "off"  # noqa: ASYNC110 - a plain list
+                  for m in pair.technician_link.messages):
+        if time.monotonic() > deadline:
+            raise TimeoutError("video did not go off")
+        await asyncio.sleep(0.05)
+    await pair.technician_link.send({"type": "video_request"})
+    await pair.customer_link.wait_for("video_requested", 10)
+    await pair.customer_link.send({"type": "video_accept"})
+    await pair.customer_link.send({"type": "video_started", "facing": "environment"})
+    try:
+        await pair.technician_link.wait_for("finding", 30)
+        counts["findings"] += 1
+    except TimeoutError:
+        counts["no_finding"] += 1
+    async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=10) as http:
+        (await http.post(f"/api/sessions/{pair.session.session_id}/snapshots",
+                         files={"file": ("soak.jpg", snapshot, "image/jpeg")},
+                         data={"note": "soak"})).raise_for_status()
+    counts["snapshots"] += 1
+
+
+async def churn(server: ServerProcess, token: str, clip: EncodedClip, snapshot: bytes, stop_at: float,
+                hold_s: float, counts: dict[str, int]) -> None:
     """Run calls one after another until stop_at."""
-    clip = moving_bar_clip(keyframe_interval=30, seconds=2.0)
     while time.monotonic() < stop_at:
         pair = None
+        started = time.monotonic()
         try:
             pair = await start_pair(server.url, token, SyntheticCustomer(clip), SyntheticTechnician(), title="soak")
-            await asyncio.sleep(hold_s)
+            await escalate_and_find(server, token, pair, snapshot, counts)
+            await asyncio.sleep(max(0.0, hold_s - (time.monotonic() - started)))
             counts["calls"] += 1
         except Exception as exc:  # counted and shown: a soak reports failures rather than stopping
             counts["failed"] += 1
@@ -74,17 +112,44 @@ async def churn(server: ServerProcess, token: str, stop_at: float, hold_s: float
                 await pair.close(end_session=True)
 
 
+def snapshot_diff(folder: Path, first: int, last: int) -> None:
+    """Print the allocations and object classes that grew most between two snapshots of the server."""
+    import tracemalloc
+    old = tracemalloc.Snapshot.load(str(folder / f"tracemalloc-{first}.snap"))
+    new = tracemalloc.Snapshot.load(str(folder / f"tracemalloc-{last}.snap"))
+    print(f"\ntracemalloc: traced {sum(s.size for s in old.statistics('filename')) / 1e6:.1f} MB -> "
+          f"{sum(s.size for s in new.statistics('filename')) / 1e6:.1f} MB; largest growth by line:")
+    for stat in new.compare_to(old, "lineno")[:15]:
+        print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks  {stat.traceback[0]}")
+    before = json.loads((folder / f"objects-{first}.json").read_text())
+    after = json.loads((folder / f"objects-{last}.json").read_text())
+    grown = sorted(((after[k] - before.get(k, 0), k) for k in after), reverse=True)[:15]
+    print("live objects that grew most (class: before -> after):")
+    for diff, name in grown:
+        print(f"  {name}: {before.get(name, 0)} -> {after[name]} ({diff:+d})")
+
+
 async def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="lensdesk-soak-") as work:
         temp_dir = Path(work) / "tmp"
         temp_dir.mkdir()
-        server = start_server(Path(work) / "data", env={"TMPDIR": str(temp_dir)})
+        snaps = Path(work) / "snapshots"
+        snaps.mkdir()
+        command = [sys.executable, str(Path(__file__).with_name("soak_server.py")), str(snaps)] \
+            if args.tracemalloc else None
+        # An error screen at 10 fps (cheap to encode): every call makes a finding.
+        clip, _, _ = make_clip(7, neutral_s=1.0, screen_s=2.0, fps=10)
+        ok, jpeg = cv2.imencode(".jpg", np.full((480, 640, 3), (60, 120, 180), np.uint8))
+        assert ok
+        server = start_server(Path(work) / "data", env={"TMPDIR": str(temp_dir)}, command=command,
+                              timeout_s=300 if args.tracemalloc else 90)  # imports are slow under tracemalloc
         token = server.technician_token()
-        counts = {"calls": 0, "failed": 0}
+        counts = {"calls": 0, "failed": 0, "findings": 0, "no_finding": 0, "snapshots": 0}
+        dumps: list[float] = []
         started = time.monotonic()
         stop_at = started + args.minutes * 60
-        workers = [asyncio.create_task(churn(server, token, stop_at, args.hold_seconds, counts))
-                   for _ in range(args.calls)]
+        workers = [asyncio.create_task(churn(server, token, clip, jpeg.tobytes(), stop_at, args.hold_seconds,
+                                             counts)) for _ in range(args.calls)]
         rows: list[tuple[float, dict[str, float]]] = []
         print(f"{'minute':>7} {'calls':>6} " + " ".join(f"{c:>10}" for c in COLUMNS), flush=True)
         try:
@@ -93,6 +158,9 @@ async def run(args: argparse.Namespace) -> int:
                 t = time.monotonic() - started
                 row = await asyncio.to_thread(sample, server, temp_dir, token)
                 rows.append((t, row))
+                if args.tracemalloc and t >= args.warmup_minutes * 60:
+                    server.proc.send_signal(signal.SIGUSR1)  # a snapshot of the server's allocations
+                    dumps.append(t)
                 print(f"{t / 60:7.1f} {counts['calls']:6d} " + " ".join(f"{row[c]:10.1f}" for c in COLUMNS),
                       flush=True)
             await asyncio.gather(*workers)
@@ -102,7 +170,8 @@ async def run(args: argparse.Namespace) -> int:
             with contextlib.suppress(Exception):
                 server.kill(15)
         after = [(t, r) for t, r in rows if t >= args.warmup_minutes * 60]
-        print(f"\n{counts['calls']} calls ({counts['failed']} failed) in {args.minutes} min, "
+        print(f"\n{counts['calls']} calls ({counts['failed']} failed; {counts['findings']} live findings, "
+              f"{counts['no_finding']} calls without one, {counts['snapshots']} snapshots) in {args.minutes} min, "
               f"{args.calls} at a time; slope after {args.warmup_minutes} min warm-up ({len(after)} samples):")
         flat = True
         for c in COLUMNS:
@@ -112,6 +181,8 @@ async def run(args: argparse.Namespace) -> int:
         print("flat (every slope under 1 %/h)" if flat else "NOT flat")
         log = server.log()
         print(f"server log: {log.count('Traceback')} tracebacks")
+        if len(dumps) >= 2:
+            snapshot_diff(snaps, 0, len(dumps) - 1)
         return 0
 
 
@@ -119,9 +190,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to churn (30 documented; 480 = 8 h)")
     parser.add_argument("--calls", type=int, default=2, help="calls running at once")
-    parser.add_argument("--hold-seconds", type=float, default=5.0, help="how long each call lasts")
+    parser.add_argument("--hold-seconds", type=float, default=8.0, help="how long each call lasts (at least)")
     parser.add_argument("--sample-seconds", type=float, default=30.0)
     parser.add_argument("--warmup-minutes", type=float, default=3.0)
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="run the server under tracemalloc and print what grew after warm-up")
     return asyncio.run(run(parser.parse_args()))
 
 

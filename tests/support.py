@@ -67,8 +67,9 @@ class ServerProcess:
 
 
 def start_server(data_dir: Path, *, port: int | None = None, secret: str = "test-secret-" + "x" * 32,
-                 env: dict[str, str] | None = None, timeout_s: float = 90.0) -> ServerProcess:
-    """Start lensdesk in a subprocess and wait until /healthz answers."""
+                 env: dict[str, str] | None = None, timeout_s: float = 90.0,
+                 command: list[str] | None = None) -> ServerProcess:
+    """Start lensdesk in a subprocess and wait until /healthz answers (command: another way to run `lensdesk`)."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "LENSDESK_HOST": "127.0.0.1", "LENSDESK_PORT": str(port),
@@ -77,7 +78,7 @@ def start_server(data_dir: Path, *, port: int | None = None, secret: str = "test
                 "LENSDESK_ICE_ALLOWED_CIDRS": '["127.0.0.1/32"]', **(env or {})}
     log_path = data_dir / f"server-{port}.log"
     logf = log_path.open("ab")
-    proc = subprocess.Popen([sys.executable, "-m", "lensdesk.cli", "serve", "--log-level", "info"],
+    proc = subprocess.Popen([*(command or [sys.executable, "-m", "lensdesk.cli"]), "serve", "--log-level", "info"],
                             env=full_env, stdout=logf, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s
