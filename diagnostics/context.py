@@ -61,9 +61,10 @@ def _label_form(word: str) -> str:
 _LABEL_FORMS = frozenset(_label_form(w) for w in _LABEL_WORDS)
 
 
-def is_garbled_label(word: str) -> bool:
-    """True when a word is an error label, read as is or with confused glyphs (DTC as OTC, DIC, 0TC)."""
-    return len(word) >= _MIN_LABEL and not word.isdigit() and _label_form(word) in _LABEL_FORMS
+def is_garbled_label(word: str, label: str | None = None) -> bool:
+    """True when a word is an error label (or the given one), read as is or with confused glyphs (DTC as OTC)."""
+    forms = _LABEL_FORMS if label is None else {_label_form(label)}
+    return len(word) >= _MIN_LABEL and not word.isdigit() and _label_form(word) in forms
 
 
 _LAST_WORD = re.compile(r"([^\s:：#=.]{3,12})\s*[:：#=.]?\s*$")

@@ -325,6 +325,11 @@ def tokens(line: str) -> list[Token]:
         elif garbled and _is_cut_label(garbled.group(1)) and len(text) > garbled.end():
             cut = garbled.end()
             text, start = text[cut:], start + cut
+        elif glued and text[glued.end() - 1] in ":：" and not is_keyword(glued.group(1)) \
+                and re.fullmatch(r"\d{3,}", text[glued.end():]):
+            # SHS:5067: a caption (often a CJK label read as Latin) glued to a number is no prefix of it
+            cut = glued.end()
+            text, start = text[cut:], start + cut
         if text:
             out.append(Token(text, start, start + len(text)))
     return out
@@ -385,6 +390,29 @@ def find_codes(line: str, assume_keyword: bool = False, known: KnownCodes = NO_C
     return sorted(found, key=lambda m: m.start)
 
 
+_OBD_LETTER = {"P": "P", "B": "B", "C": "C", "U": "U", "8": "B", "(": "C", "G": "C", "V": "U", "R": "P"}
+_OBD_FIRST = {"0": "0", "1": "1", "2": "2", "3": "3", "O": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1",
+              "L": "1", "Z": "2", "z": "2"}
+
+
+def _dtc_before(line: str, start: int) -> bool:
+    """True when the word right before position start is a DTC label, as read or garbled (OTC, DIC, 0TC)."""
+    m = re.search(r"(?<![^\s])([^\s:：#=.]{3})\s*[:：#=.]?\s*$", line[:start])
+    return m is not None and is_garbled_label(m.group(1), "dtc")
+
+
+def _obd_code(token: str) -> str | None:
+    """The OBD-II code a token after a DTC label stands for: a system letter, 0-3, three hex digits."""
+    if len(token) != 5:
+        return None
+    first = _OBD_LETTER.get(token[0].upper())
+    second = _OBD_FIRST.get(token[1])
+    rest = "".join(_fix(c, HEX_FIX) for c in token[2:])
+    if first is None or second is None or not re.fullmatch(r"[0-9A-F]{3}", rest):
+        return None
+    return first + second + rest
+
+
 def _after_product_word(line: str, start: int, token: str) -> bool:
     """True when a model name follows a product-line word (Pro M404), or a vendor name (Epson WF-7840, Canon MF4450: two+
     letters and four+ digits; Canon E-204 and Ricoh SC542 stay codes)."""
@@ -406,6 +434,14 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
     if catalogued is not None and len(catalogued) <= 2 and catalogued.upper() != parsed.code:
         catalogued = None  # two glyphs collide with too much (Ui is no U1): only their exact spelling counts
     before = assume_keyword or keyword_before(line, tok.start)
+    if _dtc_before(line, tok.start):
+        # After a DTC label only an OBD-II code is a code; its shape fixes each position (PISC7 is P15C7).
+        obd = _obd_code(tok.text)
+        if obd is None:
+            return None
+        parsed = _Parsed(obd, "prefixed", "prefixed-long", sum(_changed(a, b) for a, b in zip(tok.text, obd,
+                                                                                              strict=True)),
+                         sum(c.isdigit() for c in tok.text), obd[0])
     if not before and _after_product_word(line, tok.start, tok.text):
         return None  # Epson WF-7840, LaserJet Pro M404: a model name
     if parsed.prefix and parsed.shape == "prefixed" and is_keyword(parsed.prefix):
