@@ -434,11 +434,11 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
     if catalogued is not None and len(catalogued) <= 2 and catalogued.upper() != parsed.code:
         catalogued = None  # two glyphs collide with too much (Ui is no U1): only their exact spelling counts
     before = assume_keyword or keyword_before(line, tok.start)
-    if _dtc_before(line, tok.start):
-        # After a DTC label only an OBD-II code is a code; its shape fixes each position (PISC7 is P15C7).
-        obd = _obd_code(tok.text)
-        if obd is None:
-            return None
+    obd = _obd_code(tok.text) if _dtc_before(line, tok.start) else None
+    if obd is None and parsed.shape == "numeric" and _dtc_before(line, tok.start):
+        return None  # a DTC has a system letter: a bare number after the label is a misread or a count
+    if obd is not None:
+        # After a DTC label an OBD-II shape fixes each position (PISC7 is P15C7).
         parsed = _Parsed(obd, "prefixed", "prefixed-long", sum(_changed(a, b) for a, b in zip(tok.text, obd,
                                                                                               strict=True)),
                          sum(c.isdigit() for c in tok.text), obd[0])

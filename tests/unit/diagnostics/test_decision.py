@@ -202,3 +202,27 @@ def test_a_catalogued_code_glued_to_a_garbled_label_is_found():
     assert screen("OTC:P0301", known=known) == ["P0301"]
     assert screen("C0de:E14", known=known) == ["E14"]
     assert [m.code for m in find_codes("DIC.P0301", known=known)] == ["P0301"]
+
+
+# ------------------------------------------------------------------------------------ DTC labels, captions
+
+@pytest.mark.parametrize(("line", "code"), [
+    ("OTC:PISC7", "P15C7"), ("DTC:PO3OI", "P0301"), ("DIC.B0301", "B0301"), ("DTC: U3599", "U3599"),
+    ("DTC P0A80", "P0A80"), ("0TC: C1Z34", "C1234"),
+])
+def test_after_a_dtc_label_the_obd_shape_repairs_each_position(line, code):
+    assert screen("Scan tool", line) == [code]
+
+
+@pytest.mark.parametrize("line", ["DTC: 3593", "OTC:3593", "DTC: 12", "DIC.03595"])
+def test_after_a_dtc_label_a_bare_number_is_no_code(line):
+    assert screen("Scan tool", line) == []
+
+
+@pytest.mark.parametrize("line", ["SHS:5067", "ABC:1234", "TOT:123456"])
+def test_a_caption_glued_to_a_bare_number_is_no_prefix(line):
+    assert line not in screen("Service error", line)
+
+
+def test_keyword_prefixes_keep_their_colon():
+    assert screen("ALM:021") == ["ALM:021"] and screen("ERR:72") == ["ERR:72"]
