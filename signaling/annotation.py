@@ -133,11 +133,10 @@ class AnnotationBoard:
 
     def joined(self, pid: str) -> list[BoardAction]:
         """What a participant who just joined must see."""
-        actions: list[BoardAction] = []
-        if self.live or (self.freeze is not None and self.freeze.marks):
-            actions.append(Deliver((pid,), m.MarksState(
-                live=list(self.live.values()), still=list(self.freeze.marks.values()) if self.freeze else [],
-                positions=[self.positions[i] for i in self.live if i in self.positions])))
+        # Always, even empty: a page that reconnects drops what it showed before and takes this instead.
+        actions: list[BoardAction] = [Deliver((pid,), m.MarksState(
+            live=list(self.live.values()), still=list(self.freeze.marks.values()) if self.frozen and self.freeze else [],
+            positions=[self.positions[i] for i in self.live if i in self.positions]))]
         if self.frozen and self.freeze is not None:
             actions.append(Deliver((pid,), self.freeze.message()))
         return actions

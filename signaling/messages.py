@@ -525,7 +525,8 @@ class FreezeState(_Msg):
 
 
 class MarksState(_Msg):
-    """On joining: the marks shown right now (live ones with their tracked positions, and the frozen frame's)."""
+    """On joining: the marks shown right now (live ones with their tracked positions, and the frozen frame's);
+    replaces whatever the page showed. A freeze_state follows when a frame is frozen."""
 
     type: Literal["marks_state"] = "marks_state"
     live: list[Mark]
