@@ -90,7 +90,8 @@ class SceneTracker:
         for mark_id, anchor in self._anchors.items():
             if anchor.descriptors is None:
                 self._anchor(anchor, keypoints, responses, descriptors)
-                poses.append(MarkPose(mark_id, IDENTITY, anchor.descriptors is not None,
+                # Not anchored yet (a blank view): the mark stays where it was drawn until texture shows up.
+                poses.append(MarkPose(mark_id, IDENTITY, True,
                                       0 if anchor.keypoints is None else len(anchor.keypoints)))
                 continue
             poses.append(self._locate(mark_id, anchor, keypoints, descriptors))

@@ -32,13 +32,13 @@ export function contentRect(media) {
 export class MarkOverlay {
   /**
    * stage: a position:relative element holding the video (and the frozen-frame <img>); the canvas is added to it.
-   * send(msg): how a technician's overlay sends (omit for a viewer).
+   * editable: a technician's overlay, with drawing input (a viewer's only shows).
    */
-  constructor(stage, video, { send = null, frozenImage = null } = {}) {
+  constructor(stage, video, { editable = false, frozenImage = null } = {}) {
     this.stage = stage;
     this.video = video;
     this.frozenImage = frozenImage;
-    this.send = send;
+    this.call = null;
     this.live = new Map();     // id -> { mark, h, visible, alpha, since }
     this.still = new Map();    // id -> { mark }
     this.pointers = new Map(); // participant -> { x, y, colour, visible, at }
@@ -54,10 +54,18 @@ export class MarkOverlay {
     this.drawn = [];           // what the last frame drew (screen px), for support diagnostics and tests
     this._dirty = true;
     this._lastPointer = 0;
-    if (send) this._bindInput();
+    if (editable) this._bindInput();
     const tick = () => { this._frame(); requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
   }
+
+  /** Show the annotation messages of this call (again after each reconnect: the call object is new). */
+  attach(call) {
+    this.call = call;
+    call.addEventListener("message", (ev) => { if (call === this.call) this.onMessage(ev.detail); });
+  }
+
+  send(msg) { if (this.call) this.call.send(msg); }
 
   /** The element whose picture marks are drawn over: the frozen frame while one is shown, else the video. */
   get media() { return this.frozen && this.frozenImage ? this.frozenImage : this.video; }

@@ -2,12 +2,20 @@
 import { Call, fragmentParams, el, rejoinWithBackoff } from "/static/call.js";
 import { ChatPanel } from "/static/chat.js";
 import { CameraConsole } from "/static/camera.js";
+import { MarkOverlay, bindToolbar } from "/static/annotate.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [],
   participants: new Map() };
 window.lensdesk = state;
 state.camera = new CameraConsole($("camera-controls"), $("camera-state"), $("remote-video"));
+state.overlay = new MarkOverlay($("stage"), $("remote-video"), { editable: true, frozenImage: $("frozen-frame") });
+bindToolbar($("mark-tools"), state.overlay, {
+  onFreeze: (freeze) => { fail(""); state.call?.send({ type: freeze ? "freeze" : "resume" }); } });
+$("stage").addEventListener("freeze", (ev) => {
+  $("freeze").textContent = ev.detail.frozen ? "Back to live" : "Freeze";
+  $("freeze").disabled = !ev.detail.frozen && state.video !== "active";
+});
 state.chat = new ChatPanel($("chat"), { role: "technician", onUnread: (n) => {
   $("chat-unread").textContent = `${n} new`; $("chat-unread").hidden = !n;
 } });
@@ -121,6 +129,7 @@ async function joinCall() {
   wire(call);
   state.chat.attach(call);
   state.camera.attach(call);
+  state.overlay.attach(call);
   await call.connect();
   const pc = call.createPeer();
   if (state.mic) for (const t of state.mic.getAudioTracks()) pc.addTrack(t, state.mic);
@@ -218,6 +227,7 @@ function showVideo(phase, reason = "") {
   $("stop-video").disabled = phase !== "active";
   $("snapshot").disabled = phase !== "active";
   $("scan").disabled = phase !== "active" || state.scanning;
+  $("freeze").disabled = phase !== "active" && !state.overlay.frozen;
   $("request-video").disabled = !state.customerPresent || phase === "active" || phase === "requested";
 }
 

@@ -2,12 +2,16 @@
 import { Call, fragmentParams, rejoinWithBackoff } from "/static/call.js";
 import { ChatPanel } from "/static/chat.js";
 import { CameraRemote } from "/static/camera.js";
+import { MarkOverlay } from "/static/annotate.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { call: null, camera: null, facing: "environment", videoTransceiver: null, mic: null, muted: false };
 window.lensdesk = state; // for diagnostics in tests and support
 state.cameraRemote = new CameraRemote($("camera-notice"),
   () => (state.camera ? state.camera.getVideoTracks()[0] || null : null));
+// The technician's marks over this page's own camera preview (and the picture they froze, while they show it).
+state.overlay = new MarkOverlay($("stage"), $("preview"), { frozenImage: $("frozen-frame") });
+$("stage").addEventListener("freeze", (ev) => { $("frozen-note").hidden = !ev.detail.frozen; });
 state.chat = new ChatPanel($("chat"), { role: "customer", onUnread: (n) => {
   $("chat-unread").textContent = `${n} new`; $("chat-unread").hidden = !n;
 } });
@@ -75,6 +79,7 @@ async function connectCall() {
   wire(call);
   state.chat.attach(call);
   state.cameraRemote.attach(call);
+  state.overlay.attach(call);
   const welcome = await call.connect();
   $("recording-live").hidden = !welcome.recording;
   const pc = call.createPeer();

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from bench.synth.scenes import Camera, project, render, textured_scene
-from guidance.tracker import SceneTracker, apply
+from guidance.tracker import IDENTITY, SceneTracker, apply
 
 BOX = [(0.42, 0.40), (0.58, 0.62)]
 ARROW = [(0.30, 0.70), (0.45, 0.55)]
@@ -78,8 +78,11 @@ def test_blank_view_anchors_later_and_removed_marks_are_dropped(scene):
     tracker = SceneTracker()
     tracker.set_marks({"a": BOX})
     blank = np.full((360, 640, 3), 90, np.uint8)
-    assert [p.visible for p in tracker.update(blank)] == [False]  # nothing to anchor on yet
+    # nothing to anchor on yet: the mark stays where it was drawn
+    assert [(p.visible, p.h) for p in tracker.update(blank)] == [(True, IDENTITY)]
+    assert tracker.update(blank)[0].inliers == 0
     assert [p.visible for p in tracker.update(render(scene, Camera(1200, 800)))] == [True]
-    assert [p.visible for p in tracker.update(blank)] == [False]
+    assert tracker.update(render(scene, Camera(1200, 800)))[0].inliers >= 12  # anchored: found by its features
+    assert [p.visible for p in tracker.update(blank)] == [False]  # anchored, then its texture is gone: lost
     tracker.set_marks({})
     assert tracker.update(render(scene, Camera(1200, 800))) == [] and tracker.marks == []
