@@ -42,6 +42,7 @@ from web.scans_api import StillMeta, StillRefused
 
 from .autoscan import AutoScanPolicy
 from .diagnosis import CallAnalysis, DiagnosisPool, ScanReading
+from .guidance_pool import CallGuidance, GuidancePool
 from .guide import FrozenFrame, TrackedPoses
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class LiveCall:
     auto_scan: AutoScanPolicy = field(default_factory=AutoScanPolicy)
     scan: ScanInProgress | None = None
     guidance: GuidanceState = field(default_factory=lambda: GuidanceState())
+    guide: CallGuidance | None = None
 
 
 @dataclass
@@ -85,7 +87,7 @@ class GuidanceState:
 
 
 POINTER_MIN_INTERVAL_S = 0.04  # laser-dot updates closer than this are dropped (pages send ~12/s)
-FREEZE_TIMEOUT_S = 4.0  # a freeze whose frame has not come from the worker by then has failed
+FREEZE_TIMEOUT_S = 10.0  # a freeze whose frame has not come from the worker by then has failed
 
 
 @dataclass
@@ -126,10 +128,12 @@ class CallOptions:
 class CallManager:
     """The CallService the WebSocket endpoint talks to."""
 
-    def __init__(self, store: TicketStore, options: CallOptions, diagnosis: DiagnosisPool) -> None:
+    def __init__(self, store: TicketStore, options: CallOptions, diagnosis: DiagnosisPool,
+                 guidance: GuidancePool | None = None) -> None:
         self._store = store
         self._opts = options
         self._diagnosis = diagnosis
+        self._guidance = guidance if guidance is not None else GuidancePool()  # its worker starts on first use
         self._background: set[asyncio.Future[None]] = set()
         self._calls: dict[str, LiveCall] = {}
         self._lock = asyncio.Lock()
@@ -309,6 +313,7 @@ class CallManager:
                 await link.send(m.Reconnect(reason="server_draining", retry_after_ms=RECONNECT_AFTER_MS))
                 await link.close("server draining")
             await self._finish(call, ended=False)
+        await asyncio.to_thread(self._guidance.close)
 
     async def _call_for(self, session_id: str) -> LiveCall:
         async with self._lock:
@@ -364,6 +369,8 @@ class CallManager:
         await call.media.close()
         if call.diagnosis is not None:
             call.diagnosis.close()
+        if call.guide is not None:
+            call.guide.close()
         if call.recorder is not None and call.recording_id is not None:
             try:
                 info = await call.recorder.close(poster_at=call.first_finding_offset)
@@ -397,6 +404,7 @@ class CallManager:
                 call.video_active = action.active
                 if action.active:
                     call.media.request_keyframe()
+                    self._guide_of(call)  # the guidance worker starts now, not on the first freeze
             elif isinstance(action, r.Audit):
                 detail: dict[str, Any] = dict(action.detail)
                 if actor_subject:
@@ -406,7 +414,7 @@ class CallManager:
             elif isinstance(action, r.ScanStarted):
                 self._scan_started(call, action.scan_id)
             elif isinstance(action, a.TrackMarks):
-                if not self._analysis_of(call).track({mk.id: list(mk.points) for mk in action.marks}):
+                if not self._guide_of(call).track({mk.id: list(mk.points) for mk in action.marks}):
                     log.warning("session %s: the analysis is overloaded; marks are not followed", call.session_id)
             elif isinstance(action, a.CaptureFreeze):
                 self._capture_freeze(call, action.freeze_id)
@@ -461,13 +469,20 @@ class CallManager:
                                                       lambda f, arrival: self._found(call, f, arrival),
                                                       call.media.request_keyframe,
                                                       on_pending=lambda pending: self._pending(call, pending),
-                                                      on_scan=lambda reading: self._spawn(self._scanned(call, reading)),
-                                                      on_guide=lambda result: self._guided(call, result))
+                                                      on_scan=lambda reading: self._spawn(self._scanned(call, reading)))
         return call.diagnosis
+
+    def _guide_of(self, call: LiveCall) -> CallGuidance:
+        if call.guide is None:
+            call.guide = self._guidance.guidance(call.session_id, asyncio.get_running_loop(),
+                                                 lambda result: self._guided(call, result), call.media.request_keyframe)
+        return call.guide
 
     def _analyse(self, call: LiveCall, source: str, frame: EncodedFrame) -> None:
         if source != "customer" or frame.kind != "video":
             return
+        if call.guide is not None:
+            call.guide.feed(frame)
         self._analysis_of(call).feed(frame)
 
     def _spawn(self, work: Any) -> None:
@@ -511,10 +526,12 @@ class CallManager:
         g = call.guidance
         if g.freeze_timer is not None:
             g.freeze_timer.cancel()
-        if not call.video_active or not self._analysis_of(call).freeze(freeze_id):
+        if not call.video_active or not self._guide_of(call).freeze(freeze_id):
             reason = "no video is coming from the customer" if not call.video_active else "the analysis is overloaded"
             self._spawn(self._board_event(call, a.FreezeFailed(freeze_id, reason)))
             return
+        log.info("session %s: freeze %s asked; guidance dropped %d frames so far", call.session_id, freeze_id,
+                 self._guide_of(call).dropped)
         g.freeze_timer = asyncio.get_running_loop().call_later(FREEZE_TIMEOUT_S, lambda: self._spawn(
             self._board_event(call, a.FreezeFailed(freeze_id, "no video frame arrived in time"))))
         freeze = call.room.board.freeze
@@ -539,6 +556,8 @@ class CallManager:
         else:
             if result.source == "frame" and call.guidance.freeze_timer is not None:
                 call.guidance.freeze_timer.cancel()
+            log.info("session %s: freeze %s: %dx%d %s (%d bytes base64)", call.session_id, result.freeze_id,
+                     result.width, result.height, result.source, len(result.jpeg_b64))
             event = a.FreezeCaptured(result.freeze_id, result.jpeg_b64, result.width, result.height, result.source)
         self._spawn(self._board_event(call, event))
 
@@ -598,7 +617,7 @@ class CallManager:
             await self._run(call, actions)
             freeze_id = call.guidance.freeze_scans.pop(scan_id, None)
             if freeze_id is not None:  # the frozen frame is shown at full resolution once the worker decoded it
-                self._analysis_of(call).freeze_still(freeze_id, data)
+                self._guide_of(call).freeze_still(freeze_id, data)
             if not self._analysis_of(call).read_still(scan_id, data):
                 await self._run(call, call.room.handle(r.ScanEnded(
                     scan_id, "failed", (), "The analysis is overloaded; the photo could not be read. Try again.")))

@@ -31,8 +31,6 @@ from diagnostics.config import DiagnosticsConfig
 from diagnostics.finding import Finding
 from media.frames import EncodedFrame
 
-from .guide import FrozenFrame, TrackedPoses
-
 log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
@@ -51,8 +49,6 @@ PendingCallback = Callable[[bool], None]
 """Called on the event loop after each analysed frame: does a code-like read await confirmation?"""
 ScanCallback = Callable[[ScanReading], None]
 """Called on the event loop with what a scan's still showed."""
-GuideCallback = Callable[[TrackedPoses | FrozenFrame], None]
-"""Called on the event loop with the tracker's mark positions for a frame, or a frame captured for a freeze."""
 
 MAX_SCAN_SIDE = 4096  # px; larger stills are scaled down before reading
 
@@ -73,11 +69,8 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
     from diagnostics.session import SessionDiagnostics
     from media.analysis import FrameDecoder
 
-    from .guide import CallGuide, encode_still
-
     engine = make_engine(config.tessdata_path, config.languages)
     calls: dict[str, tuple[FrameDecoder, SessionDiagnostics, dict[float, float]]] = {}
-    guides: dict[str, CallGuide] = {}  # calls with marks to follow or a freeze to capture
     try:
         outbox.send(CatalogAck(catalog_version))
     except (BrokenPipeError, EOFError, ConnectionResetError):
@@ -109,17 +102,6 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
             outbox.send(CatalogAck(catalog_version))
         if kind == "close":
             calls.pop(session_id, None)
-            guides.pop(session_id, None)
-            continue
-        if kind == "marks":
-            guides.setdefault(session_id, CallGuide()).set_marks(item[2])
-            continue
-        if kind == "freeze":
-            guides.setdefault(session_id, CallGuide()).freeze(item[2])
-            continue
-        if kind == "freeze_still":
-            freeze_id, data = item[2]
-            outbox.send(("guide", session_id, encode_still(freeze_id, data)))
             continue
         if kind == "catalog":
             continue
@@ -136,15 +118,7 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
             outbox.send(("scan", session_id, _read_scan(diag, scan_id, data)))
             continue
         frame: EncodedFrame = item[2]
-        guide = guides.get(session_id)
-        wants = diag.wants if guide is None else (lambda t, d=diag, g=guide: d.wants(t) or g.wants(t))
-        for image, t in decoder.decode(frame, wants):
-            if guide is not None and guide.wants(t):
-                tracked, frozen = guide.process(image, t)
-                for result in [*([tracked] if tracked is not None else []), *frozen]:
-                    outbox.send(("guide", session_id, result))
-            if not diag.wants(t):
-                continue  # converted for guidance only
+        for image, t in decoder.decode(frame, diag.wants):
             arrivals[t] = frame.arrival
             started = time.perf_counter()
             try:
@@ -199,7 +173,6 @@ class CallAnalysis:
     request_keyframe: Callable[[], None] = lambda: None
     on_pending: PendingCallback = lambda pending: None
     on_scan: ScanCallback = lambda reading: None
-    on_guide: GuideCallback = lambda result: None
     analysed: int = 0
     dropped: int = 0
     busy_s: float = 0.0
@@ -225,18 +198,6 @@ class CallAnalysis:
         """Hand a scan's encoded still to the call's worker (decoded and read there); False if it is too busy."""
         return self.pool.submit_still(self.session_id, scan_id, data)
 
-    def track(self, marks: dict[str, list[tuple[float, float]]]) -> bool:
-        """Follow these live marks (the whole set; empty: stop) in the call's worker; False if it is too busy."""
-        return self.pool.submit_guidance(self.session_id, "marks", marks)
-
-    def freeze(self, freeze_id: str) -> bool:
-        """Capture the next decoded frame for a freeze; False if the worker is too busy."""
-        return self.pool.submit_guidance(self.session_id, "freeze", freeze_id)
-
-    def freeze_still(self, freeze_id: str, data: bytes) -> bool:
-        """Turn a full-resolution still into a freeze's frame (decoded in the worker); False if it is too busy."""
-        return self.pool.submit_guidance(self.session_id, "freeze_still", (freeze_id, data))
-
     def close(self) -> None:
         """Forget this call in its worker."""
         self.pool.forget(self.session_id)
@@ -252,9 +213,6 @@ class CallAnalysis:
 
     def _scanned(self, reading: ScanReading) -> None:
         self._on_loop(self.on_scan, reading)
-
-    def _guided(self, result: TrackedPoses | FrozenFrame) -> None:
-        self._on_loop(self.on_guide, result)
 
     def _on_loop(self, callback: Callable[..., None], *args: Any) -> None:
         """Run a callback on the call's event loop (from the results thread); dropped once the loop is closed."""
@@ -285,11 +243,10 @@ class DiagnosisPool:
     def analysis(self, session_id: str, loop: asyncio.AbstractEventLoop, on_finding: FindingCallback,
                  request_keyframe: Callable[[], None] = lambda: None,
                  on_pending: PendingCallback = lambda pending: None,
-                 on_scan: ScanCallback = lambda reading: None,
-                 on_guide: GuideCallback = lambda result: None) -> CallAnalysis:
+                 on_scan: ScanCallback = lambda reading: None) -> CallAnalysis:
         """The analysis link of one call."""
         self._ensure_started()
-        call = CallAnalysis(session_id, self, loop, on_finding, request_keyframe, on_pending, on_scan, on_guide)
+        call = CallAnalysis(session_id, self, loop, on_finding, request_keyframe, on_pending, on_scan)
         with self._lock:
             self._calls[session_id] = call
         return call
@@ -310,14 +267,6 @@ class DiagnosisPool:
         """Queue a scan's still for the call's worker (behind the frames already queued); False if it is full."""
         try:
             self._worker_for(session_id).inbox.put_nowait(("still", session_id, (scan_id, data)))
-            return True
-        except queue.Full:
-            return False
-
-    def submit_guidance(self, session_id: str, kind: str, payload: Any) -> bool:
-        """Queue marks to follow or a freeze for the call's worker (in order with its frames); False if full."""
-        try:
-            self._worker_for(session_id).inbox.put_nowait((kind, session_id, payload))
             return True
         except queue.Full:
             return False
@@ -437,8 +386,6 @@ class DiagnosisPool:
                         continue
                     if kind == "scan":
                         call._scanned(payload)
-                    elif kind == "guide":
-                        call._guided(payload)
                     else:
                         call._done(*payload)
                 elif not self._stopping and not worker.process.is_alive():

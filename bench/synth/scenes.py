@@ -11,8 +11,9 @@ import numpy as np
 VIEW = (640, 360)  # width, height of a camera view
 
 
-def textured_scene(seed: int = 7, size: tuple[int, int] = (2400, 1600)) -> np.ndarray:
-    """A large BGR image with the texture a device and its surroundings have: blobs, edges, labels."""
+def textured_scene(seed: int = 7, size: tuple[int, int] = (2400, 1600), labels: bool = True) -> np.ndarray:
+    """A large BGR image with the texture a device and its surroundings have: blobs, edges, labels (letters,
+    which the OCR would try to read: pass labels=False where only the tracker should work)."""
     rng = np.random.default_rng(seed)
     w, h = size
     noise = rng.integers(0, 255, (h // 8, w // 8, 3), dtype=np.uint8)
@@ -20,7 +21,7 @@ def textured_scene(seed: int = 7, size: tuple[int, int] = (2400, 1600)) -> np.nd
     for _ in range(900):
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         colour = tuple(int(c) for c in rng.integers(0, 255, 3))
-        kind = int(rng.integers(0, 3))
+        kind = int(rng.integers(0, 3 if labels else 2))
         if kind == 0:
             cv2.rectangle(scene, (x, y), (x + int(rng.integers(8, 60)), y + int(rng.integers(8, 60))), colour, -1)
         elif kind == 1:

@@ -1,4 +1,4 @@
-"""The analysis worker follows marks in a call's real VP8 video (>= 10 updates per second) and captures frozen
+"""The guidance worker follows marks in a call's real VP8 video (>= 10 updates per second) and captures frozen
 frames, all off the event loop."""
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import pytest
 
 from bench.peers import _encode_vp8
 from bench.synth.scenes import Camera, project, render, textured_scene
-from diagnostics.config import DiagnosticsConfig
 from guidance.tracker import apply
-from lensdesk.diagnosis import DiagnosisPool
+from lensdesk.guidance_pool import GuidancePool
 from lensdesk.guide import FrozenFrame, TrackedPoses
 from media.frames import EncodedFrame, is_vp8_keyframe
 
@@ -35,12 +34,15 @@ def panning_clip(seconds: float) -> tuple[list[Camera], list[bytes]]:
 
 async def test_worker_tracks_marks_in_the_video_and_freezes_a_frame():
     cameras, packets = panning_clip(2.0)
-    pool = DiagnosisPool(DiagnosticsConfig(languages="eng"), workers=1)
+    pool = GuidancePool()
     results: list[tuple[float, TrackedPoses | FrozenFrame]] = []
+    keyframes_asked = []
     try:
-        analysis = pool.analysis("s1", asyncio.get_running_loop(), lambda f, arrival: None,
-                                 on_guide=lambda r: results.append((time.monotonic(), r)))
+        analysis = pool.guidance("s1", asyncio.get_running_loop(), lambda r: results.append((time.monotonic(), r)),
+                                 lambda: keyframes_asked.append(1))
+        assert not analysis.active
         assert analysis.track({"box": BOX})
+        assert analysis.active and keyframes_asked  # the worker's decoder starts at a keyframe
         started = time.monotonic()
         for i, data in enumerate(packets):
             analysis.feed(EncodedFrame("video", "VP8", data, i * 90000 // FPS, 90000, is_vp8_keyframe(data),
