@@ -403,6 +403,11 @@ def _dtc_before(line: str, start: int) -> bool:
 
 def _obd_code(token: str) -> str | None:
     """The OBD-II code a token after a DTC label stands for: a system letter, 0-3, three hex digits."""
+    if len(token) == 6:
+        # A glyph OCR doubled (B00301): the one undoubled reading that fits the shape.
+        fits = {code for i in range(1, 6) if token[i] == token[i - 1]
+                if (code := _obd_code(token[:i] + token[i + 1:])) is not None}
+        return fits.pop() if len(fits) == 1 else None
     if len(token) != 5:
         return None
     first = _OBD_LETTER.get(token[0].upper())
@@ -440,7 +445,7 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
     if obd is not None:
         # After a DTC label an OBD-II shape fixes each position (PISC7 is P15C7).
         parsed = _Parsed(obd, "prefixed", "prefixed-long", sum(_changed(a, b) for a, b in zip(tok.text, obd,
-                                                                                              strict=True)),
+                                                                                              strict=False)),
                          sum(c.isdigit() for c in tok.text), obd[0])
     if not before and _after_product_word(line, tok.start, tok.text):
         return None  # Epson WF-7840, LaserJet Pro M404: a model name

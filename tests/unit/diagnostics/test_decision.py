@@ -208,13 +208,13 @@ def test_a_catalogued_code_glued_to_a_garbled_label_is_found():
 
 @pytest.mark.parametrize(("line", "code"), [
     ("OTC:PISC7", "P15C7"), ("DTC:PO3OI", "P0301"), ("DIC.B0301", "B0301"), ("DTC: U3599", "U3599"),
-    ("DTC P0A80", "P0A80"), ("0TC: C1Z34", "C1234"),
+    ("DTC P0A80", "P0A80"), ("0TC: C1Z34", "C1234"), ("DTC: B00301", "B0301"), ("DTC: P03011", "P0301"),
 ])
 def test_after_a_dtc_label_the_obd_shape_repairs_each_position(line, code):
     assert screen("Scan tool", line) == [code]
 
 
-@pytest.mark.parametrize("line", ["DTC: 3593", "OTC:3593", "DTC: 12", "DIC.03595"])
+@pytest.mark.parametrize("line", ["DTC: 3593", "OTC:3593", "DTC: 12", "DIC.03595", "DTC: 300301"])
 def test_after_a_dtc_label_a_bare_number_is_no_code(line):
     assert screen("Scan tool", line) == []
 
