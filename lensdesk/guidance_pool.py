@@ -199,11 +199,20 @@ class GuidancePool:
         self._process.join(timeout=5)
         if self._process.is_alive():
             self._process.kill()
+            self._process.join(timeout=5)
         if self._reader is not None:
             self._reader.join(timeout=5)
+        self._inbox.close()
 
     def _spawn(self) -> None:
+        if self._inbox is not None:  # a dead worker's queue: its pipe and feeder thread must not outlive it
+            self._inbox.close()
+        if self._results is not None:
+            self._results.close()
         self._inbox = self._ctx.Queue(maxsize=INBOX_ITEMS)
+        # As in lensdesk/diagnosis.py: a feeder thread blocked on a worker that stopped reading must not hold up
+        # this process's exit (multiprocessing joins it at exit otherwise).
+        self._inbox.cancel_join_thread()
         receive, send = self._ctx.Pipe(duplex=False)
         self._process = self._ctx.Process(target=_guidance_main, args=(self._inbox, send, os.getpid()),
                                           name="lensdesk-guidance", daemon=True)

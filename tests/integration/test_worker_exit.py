@@ -34,9 +34,25 @@ pool.close()  # kills the stuck worker after its grace period
 print("closed", flush=True)
 """
 
+GUIDANCE_SCRIPT = """
+import asyncio, os, signal, time
+from lensdesk.guidance_pool import GuidancePool
 
-def test_a_process_whose_worker_stopped_reading_exits_promptly():
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+pool = GuidancePool()
+pool.guidance("s1", asyncio.new_event_loop(), lambda result: None)
+time.sleep(2.0)
+os.kill(pool.pid(), signal.SIGSTOP)  # a stuck worker: it reads nothing more
+for n in range(6):
+    assert pool.submit("s1", "freeze_still", (f"f-{n}", b"x" * 2_000_000))
+time.sleep(0.5)
+pool.close()
+print("closed", flush=True)
+"""
+
+
+@pytest.mark.parametrize("script", [SCRIPT, GUIDANCE_SCRIPT], ids=["analysis", "guidance"])
+def test_a_process_whose_worker_stopped_reading_exits_promptly(script: str):
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # the worker's start-up (imports) is slow on a busy machine: no bound here
