@@ -93,12 +93,13 @@ async def escalate_and_find(server: ServerProcess, token: str, pair: CallPair, s
     counts["snapshots"] += 1
 
 
-async def churn(server: ServerProcess, token: str, clip: EncodedClip, snapshot: bytes, stop_at: float,
+async def churn(server: ServerProcess, clip: EncodedClip, snapshot: bytes, stop_at: float,
                 hold_s: float, counts: dict[str, int]) -> None:
     """Run calls one after another until stop_at."""
     while time.monotonic() < stop_at:
         pair = None
         started = time.monotonic()
+        token = server.technician_token()  # a fresh one per call: technician tokens live 15 minutes
         try:
             pair = await start_pair(server.url, token, SyntheticCustomer(clip), SyntheticTechnician(), title="soak")
             await escalate_and_find(server, token, pair, snapshot, counts)
@@ -143,12 +144,11 @@ async def run(args: argparse.Namespace) -> int:
         assert ok
         server = start_server(Path(work) / "data", env={"TMPDIR": str(temp_dir)}, command=command,
                               timeout_s=300 if args.tracemalloc else 90)  # imports are slow under tracemalloc
-        token = server.technician_token()
         counts = {"calls": 0, "failed": 0, "findings": 0, "no_finding": 0, "snapshots": 0}
         dumps: list[float] = []
         started = time.monotonic()
         stop_at = started + args.minutes * 60
-        workers = [asyncio.create_task(churn(server, token, clip, jpeg.tobytes(), stop_at, args.hold_seconds,
+        workers = [asyncio.create_task(churn(server, clip, jpeg.tobytes(), stop_at, args.hold_seconds,
                                              counts)) for _ in range(args.calls)]
         rows: list[tuple[float, dict[str, float]]] = []
         print(f"{'minute':>7} {'calls':>6} " + " ".join(f"{c:>10}" for c in COLUMNS), flush=True)
@@ -156,7 +156,7 @@ async def run(args: argparse.Namespace) -> int:
             while time.monotonic() < stop_at:
                 await asyncio.sleep(min(args.sample_seconds, max(0.0, stop_at - time.monotonic())))
                 t = time.monotonic() - started
-                row = await asyncio.to_thread(sample, server, temp_dir, token)
+                row = await asyncio.to_thread(sample, server, temp_dir, server.technician_token())
                 rows.append((t, row))
                 if args.tracemalloc and t >= args.warmup_minutes * 60:
                     server.proc.send_signal(signal.SIGUSR1)  # a snapshot of the server's allocations
