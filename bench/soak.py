@@ -29,7 +29,8 @@ import cv2
 import httpx
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician  # noqa: E402
 from bench.session_client import CallPair, start_pair  # noqa: E402
@@ -136,13 +137,14 @@ async def run(args: argparse.Namespace) -> int:
         temp_dir.mkdir()
         snaps = Path(work) / "snapshots"
         snaps.mkdir()
-        command = [sys.executable, str(Path(__file__).with_name("soak_server.py")), str(snaps)] \
-            if args.tracemalloc else None
+        # As a module from the repository root: run as a script, bench/ would shadow the `signaling` package.
+        command = [sys.executable, "-m", "bench.soak_server", str(snaps)] if args.tracemalloc else None
         # An error screen at 10 fps (cheap to encode): every call makes a finding.
         clip, _, _ = make_clip(7, neutral_s=1.0, screen_s=2.0, fps=10)
         ok, jpeg = cv2.imencode(".jpg", np.full((480, 640, 3), (60, 120, 180), np.uint8))
         assert ok
-        server = start_server(Path(work) / "data", env={"TMPDIR": str(temp_dir)}, command=command,
+        server = start_server(Path(work) / "data", env={"TMPDIR": str(temp_dir), "PYTHONPATH": str(REPO)},
+                              command=command,
                               timeout_s=300 if args.tracemalloc else 90)  # imports are slow under tracemalloc
         counts = {"calls": 0, "failed": 0, "findings": 0, "no_finding": 0, "snapshots": 0}
         dumps: list[float] = []
