@@ -75,6 +75,7 @@ def test_chat_both_ways_lands_in_the_tickets_transcript(server: ServerProcess, t
     assert "no torch" in str(console.get_attribute("#camera-controls .cam-torch", "title"))
     assert console.is_enabled("#camera-controls .cam-focus")
     console.click("#camera-controls .cam-focus-point")  # a focus hint: the next click on the picture says where
+    console.locator("#remote-video").scroll_into_view_if_needed()  # the toolbars push it below the fold
     box = console.locator("#remote-video").bounding_box()
     assert box is not None
     console.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # (marks may lie over the video)
