@@ -133,9 +133,13 @@ class AnnotationBoard:
 
     def joined(self, pid: str) -> list[BoardAction]:
         """What a participant who just joined must see."""
-        # Always, even empty: a page that reconnects drops what it showed before and takes this instead.
+        # Only when there is something to show: a page drops what it showed on every welcome (a reconnect starts
+        # from nothing), and a call without marks says nothing more between the welcome and the rejoin token.
+        still = list(self.freeze.marks.values()) if self.frozen and self.freeze else []
+        if not self.live and not still and not self.frozen:
+            return []
         actions: list[BoardAction] = [Deliver((pid,), m.MarksState(
-            live=list(self.live.values()), still=list(self.freeze.marks.values()) if self.frozen and self.freeze else [],
+            live=list(self.live.values()), still=still,
             positions=[self.positions[i] for i in self.live if i in self.positions]))]
         if self.frozen and self.freeze is not None:
             actions.append(Deliver((pid,), self.freeze.message()))

@@ -83,9 +83,11 @@ export class MarkOverlay {
       case "marks_cleared":
         (msg.layer === "live" ? this.live : this.still).clear();
         break;
+      case "welcome":  // a (re)join starts from nothing; a marks_state follows if the call has marks
       case "marks_state":  // on (re)joining: the whole picture; a freeze_state follows if a frame is frozen
         if (this.frozen) this._freeze({ frozen: false });
         this.live.clear(); this.still.clear();
+        if (msg.type === "welcome") break;
         for (const mark of msg.live) this.live.set(mark.id, { mark, h: IDENTITY, visible: true, alpha: 1 });
         for (const mark of msg.still) this.still.set(mark.id, { mark });
         this._positions(msg.positions);

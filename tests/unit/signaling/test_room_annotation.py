@@ -186,3 +186,10 @@ def test_freehand_point_count_is_bounded():
     assert m.parse_client_message(
         '{"type":"mark_add","mark":{"id":"a","shape":"box","points":[[0.1,0.1],[0.2,0.2]],"colour":"#A0b0C0"}}',
         4096).mark.colour == "#A0b0C0"
+
+
+def test_a_join_to_a_call_without_marks_gets_no_marks_state():
+    room = live_room()
+    room.handle(r.Left("c1"))
+    actions = room.handle(r.Joined("c2", "customer", "Carl"))
+    assert not sends(actions, "c2", m.MarksState) and not sends(actions, "c2", m.FreezeState)
