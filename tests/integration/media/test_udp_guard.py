@@ -5,12 +5,13 @@ transport (the technician's video stops), so does an RTP-shaped one over 1500 by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import socket
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -37,16 +38,11 @@ def stun_with_short_priority() -> bytes:
     return struct.pack("!HHI", 0x0001, len(attr), 0x2112A442) + b"\x07" * 12 + attr
 
 
-def customer_ice_pairs(customer: SyntheticCustomer) -> list[Any]:
-    """The customer peer's nominated ICE candidate pairs (aioice)."""
-    ice = customer.pc.getTransceivers()[0].sender.transport.transport
-    return list(ice.iceGatherer._connection._nominated.values())
-
-
-async def test_media_from_an_address_ice_did_not_choose_is_dropped_unread(loopback_only):
-    media = CallMedia("udp-source", candidates=CandidatePolicy(["127.0.0.1/32"]))
+@contextlib.asynccontextmanager
+async def live_call(name: str) -> AsyncIterator[tuple[SyntheticTechnician, SyntheticCustomer, int]]:
+    """An in-process call with video flowing to the technician; yields both peers and the server's media port."""
+    media = CallMedia(name, candidates=CandidatePolicy(["127.0.0.1/32"]))
     tech, customer = SyntheticTechnician(), SyntheticCustomer(moving_bar_clip(keyframe_interval=30))
-    attacker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         await tech.accept(await media.handle_offer("t-1", "technician", await tech.offer()))
         answer = await media.handle_offer("c-1", "customer", await customer.offer())
@@ -56,21 +52,32 @@ async def test_media_from_an_address_ice_did_not_choose_is_dropped_unread(loopba
             assert time.monotonic() < deadline, "no video"
             await asyncio.sleep(0.1)
         [port] = {int(p) for p in re.findall(r"a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host", answer)}
-        dropped = DroppedDatagrams.count
-        for first in (22, 23, 0x80, 0x90):  # DTLS handshake and application data, RTP, RTCP-ish
-            attacker.sendto(bytes([first]) + bytes(40), ("127.0.0.1", port))
-        binding = struct.pack("!HHI", 0x0001, 0, 0x2112A442) + b"\x07" * 12  # no USERNAME: 400 Bad Request
-        attacker.sendto(binding, ("127.0.0.1", port))  # STUN from anywhere is still read and answered
-        attacker.setblocking(False)
-        answer = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(attacker, 2048), 5)
-        assert answer[:2] == b"\x01\x11"  # a binding error response: the port was listening
-        assert DroppedDatagrams.count == dropped + 4
-        assert tech.fps(1.0) >= 20
+        yield tech, customer, port
     finally:
-        attacker.close()
         await customer.close()
         await tech.close()
         await media.close()
+
+
+def customer_ice_pairs(customer: SyntheticCustomer) -> list[Any]:
+    """The customer peer's nominated ICE candidate pairs (aioice)."""
+    ice = customer.pc.getTransceivers()[0].sender.transport.transport
+    return list(ice.iceGatherer._connection._nominated.values())
+
+
+async def test_media_from_an_address_ice_did_not_choose_is_dropped_unread(loopback_only):
+    async with live_call("udp-source") as (tech, customer, port):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as attacker:
+            dropped = DroppedDatagrams.count
+            for first in (22, 23, 0x80, 0x90):  # DTLS handshake and application data, RTP, RTCP-ish
+                attacker.sendto(bytes([first]) + bytes(40), ("127.0.0.1", port))
+            binding = struct.pack("!HHI", 0x0001, 0, 0x2112A442) + b"\x07" * 12  # no USERNAME: 400 Bad Request
+            attacker.sendto(binding, ("127.0.0.1", port))  # STUN from anywhere is still read and answered
+            attacker.setblocking(False)
+            answer = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(attacker, 2048), 5)
+            assert answer[:2] == b"\x01\x11"  # a binding error response: the port was listening
+            assert DroppedDatagrams.count == dropped + 4
+            assert tech.fps(1.0) >= 20
 
 
 async def fps_after(tech: SyntheticTechnician, seconds: float) -> float:
@@ -83,32 +90,17 @@ async def fps_after(tech: SyntheticTechnician, seconds: float) -> float:
 async def test_a_hostile_datagram_neither_stops_the_call_nor_logs_a_traceback(loopback_only, datagram: bytes):
     loop_errors: list[dict[str, Any]] = []
     asyncio.get_running_loop().set_exception_handler(lambda _loop, context: loop_errors.append(context))
-    media = CallMedia("udp-guard", candidates=CandidatePolicy(["127.0.0.1/32"]))
-    tech, customer = SyntheticTechnician(), SyntheticCustomer(moving_bar_clip(keyframe_interval=30))
-    attacker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        await tech.accept(await media.handle_offer("t-1", "technician", await tech.offer()))
-        answer = await media.handle_offer("c-1", "customer", await customer.offer())
-        await customer.accept(answer)
-        deadline = time.monotonic() + 20
-        while tech.fps(1.0) < 20:
-            assert time.monotonic() < deadline, "no video"
-            await asyncio.sleep(0.1)
-        [port] = {int(p) for p in re.findall(r"a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host", answer)}
-        dropped = DroppedDatagrams.count
-        for _ in range(3):
-            if datagram[:1] in (b"", b"\x80"):  # from the customer's own ICE socket: past the source check
-                [pair] = customer_ice_pairs(customer)
-                own = pair.protocol.transport.get_extra_info("socket")  # asyncio's sendto skips empty datagrams
-                with socket.socket(own.family, own.type, fileno=os.dup(own.fileno())) as same_port:
-                    same_port.sendto(datagram, pair.remote_addr)
-            else:
-                attacker.sendto(datagram, ("127.0.0.1", port))
-        assert await fps_after(tech, 2.0) >= 20  # the relay goes on
-        assert not loop_errors, loop_errors  # nothing reached asyncio's exception handler (a logged traceback)
-        assert DroppedDatagrams.count == dropped + 3  # and the guard is what dropped them
-    finally:
-        attacker.close()
-        await customer.close()
-        await tech.close()
-        await media.close()
+    async with live_call("udp-guard") as (tech, customer, port):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as attacker:
+            dropped = DroppedDatagrams.count
+            for _ in range(3):
+                if datagram[:1] in (b"", b"\x80"):  # from the customer's own ICE socket: past the source check
+                    [pair] = customer_ice_pairs(customer)
+                    own = pair.protocol.transport.get_extra_info("socket")  # asyncio's sendto skips empty datagrams
+                    with socket.socket(own.family, own.type, fileno=os.dup(own.fileno())) as same_port:
+                        same_port.sendto(datagram, pair.remote_addr)
+                else:
+                    attacker.sendto(datagram, ("127.0.0.1", port))
+            assert await fps_after(tech, 2.0) >= 20  # the relay goes on
+            assert not loop_errors, loop_errors  # nothing reached asyncio's exception handler (a logged traceback)
+            assert DroppedDatagrams.count == dropped + 3  # and the guard is what dropped them
