@@ -31,6 +31,8 @@ from diagnostics.config import DiagnosticsConfig
 from diagnostics.finding import Finding
 from media.frames import EncodedFrame
 
+from .worker_queue import worker_queue
+
 log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
@@ -348,13 +350,8 @@ class DiagnosisPool:
             self._reader.start()
 
     def _spawn(self) -> _Worker:
-        inbox = self._ctx.Queue(maxsize=INBOX_FRAMES)
-        # A worker that died or stopped reading leaves the queue's feeder thread blocked on a full pipe (this process
-        # holds the pipe's read end too, so the write never fails); at exit multiprocessing would join that thread
-        # forever. Frames and wake-ups for a gone worker are worthless: do not wait for them.
-        inbox.cancel_join_thread()
-        control = self._ctx.Queue()
-        control.cancel_join_thread()  # a dead worker's unread deltas must not hold up the server's exit
+        inbox = worker_queue(self._ctx, INBOX_FRAMES)
+        control = worker_queue(self._ctx)  # a dead worker's unread deltas must not hold up the server's exit
         receive, send = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(target=_worker_main, args=(self._config, inbox, send, os.getpid(), control,
                                                                self._catalog, self._catalog_version),

@@ -23,6 +23,7 @@ from typing import Any
 from media.frames import EncodedFrame
 
 from .guide import CallGuide, FrozenFrame, TrackedPoses, encode_still
+from .worker_queue import worker_queue
 
 log = logging.getLogger(__name__)
 
@@ -209,10 +210,7 @@ class GuidancePool:
             self._inbox.close()
         if self._results is not None:
             self._results.close()
-        self._inbox = self._ctx.Queue(maxsize=INBOX_ITEMS)
-        # As in lensdesk/diagnosis.py: a feeder thread blocked on a worker that stopped reading must not hold up
-        # this process's exit (multiprocessing joins it at exit otherwise).
-        self._inbox.cancel_join_thread()
+        self._inbox = worker_queue(self._ctx, INBOX_ITEMS)
         receive, send = self._ctx.Pipe(duplex=False)
         self._process = self._ctx.Process(target=_guidance_main, args=(self._inbox, send, os.getpid()),
                                           name="lensdesk-guidance", daemon=True)
