@@ -20,9 +20,9 @@ deps: system $(STAMP)
 run: deps
 	$(BIN)/lensdesk serve
 
+# The bound on pytest: a process that hangs after its summary fails here in minutes, not at CI's 90-minute limit.
 test: deps
 	bash scripts/install-rt.sh  # a real Request Tracker for the connector's test
-	# A bound on the whole run: a process that hangs after the summary fails here in minutes, not at CI's 90-minute limit.
 	timeout --kill-after=30 1800 $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 test-fast: deps
