@@ -122,7 +122,9 @@ def _token(args: argparse.Namespace) -> int:
     if args.target:
         print("error: 'lensdesk token ID' takes one technician id (or: lensdesk token revoke ...)", file=sys.stderr)
         return 2
-    print(tokens.issue_technician(args.technician_id, args.name or args.technician_id))
+    from signaling.tokens import Role
+
+    print(tokens.issue_staff(Role(args.role), args.technician_id, args.name or args.technician_id))
     return 0
 
 
@@ -180,8 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir")
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
-    token = sub.add_parser("token", help="print a technician token, or revoke one: lensdesk token revoke TOKEN|ID")
-    token.add_argument("technician_id", help="technician to issue a token for, or 'revoke'")
+    token = sub.add_parser("token", help="print a staff sign-in token (technician by default, or --role reviewer / "
+                                         "supervisor), or revoke one: lensdesk token revoke TOKEN|ID")
+    token.add_argument("technician_id", help="staff member to issue a token for, or 'revoke'")
+    token.add_argument("--role", choices=["technician", "reviewer", "supervisor"], default="technician",
+                       help="what the token may do (see docs/security.md, Roles)")
     token.add_argument("target", nargs="?", help="with 'revoke': the token, or its id (jti), to revoke")
     token.add_argument("--name", default="")
     token.add_argument("--data-dir")

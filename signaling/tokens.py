@@ -1,4 +1,6 @@
-"""Role tokens (JWT): technicians act on tickets; a customer join token is bound to one session."""
+"""Role tokens (JWT): staff (technicians, reviewers, supervisors) sign in; a customer join token is bound to one session.
+
+What each role may do is the policy table of signaling/policy.py."""
 
 from __future__ import annotations
 
@@ -16,8 +18,13 @@ from .revocation import RevocationList
 class Role(StrEnum):
     """Who holds a token."""
 
-    TECHNICIAN = "technician"
-    CUSTOMER = "customer"
+    TECHNICIAN = "technician"  # runs calls and changes tickets
+    CUSTOMER = "customer"  # joins the one session of their link
+    REVIEWER = "reviewer"  # field-service review: searches, watches and exports; never joins calls or edits
+    SUPERVISOR = "supervisor"  # a reviewer who also manages catalogs, stickers and retention
+
+
+STAFF_ROLES = frozenset({Role.TECHNICIAN, Role.REVIEWER, Role.SUPERVISOR})  # sign-in tokens, not bound to a session
 
 
 class TokenError(Exception):
@@ -29,7 +36,7 @@ class TokenError(Exception):
         self.message = message
 
 
-TokenKind = Literal["technician", "join", "rejoin"]
+TokenKind = Literal["technician", "join", "rejoin"]  # "technician": any staff sign-in (the name predates the other roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +76,24 @@ class TokenService:
 
     def issue_technician(self, technician_id: str, name: str = "") -> str:
         """A short-lived token letting a technician create and join sessions; refreshable up to a day's end."""
+        return self.issue_staff(Role.TECHNICIAN, technician_id, name)
+
+    def issue_staff(self, role: Role, subject: str, name: str = "") -> str:
+        """A short-lived sign-in token for a technician, reviewer or supervisor; refreshable up to a day's end."""
+        if role not in STAFF_ROLES:
+            raise ValueError(f"{role} is not a staff role")
         now = time.time()
-        return self._encode(Role.TECHNICIAN, technician_id, name or technician_id, None, "technician",
+        return self._encode(role, subject, name or subject, None, "technician",
                             exp=now + self._technician_ttl_s, not_after=now + self._technician_max_s)
 
     def refresh(self, claims: Claims) -> str:
-        """A new technician token of the same family, never valid past the family's absolute end."""
-        if claims.role is not Role.TECHNICIAN:
-            raise TokenError("token_not_refreshable", "Only technician tokens can be refreshed.")
+        """A new staff token of the same role and family, never valid past the family's absolute end."""
+        if claims.role not in STAFF_ROLES:
+            raise TokenError("token_not_refreshable", "Only staff sign-in tokens can be refreshed.")
         now = time.time()
         if now >= claims.not_after:
             raise TokenError("token_expired", "This sign-in has reached its maximum lifetime; get a new token.")
-        return self._encode(Role.TECHNICIAN, claims.subject, claims.name, None, "technician",
+        return self._encode(claims.role, claims.subject, claims.name, None, "technician",
                             exp=min(now + self._technician_ttl_s, claims.not_after), not_after=claims.not_after,
                             family=claims.family)
 
@@ -94,7 +107,7 @@ class TokenService:
 
     def stay_deadline(self, claims: Claims) -> float:
         """The latest moment this holder can be in a call without a new credential from a technician."""
-        if claims.role is Role.TECHNICIAN or claims.kind == "rejoin":
+        if claims.role in STAFF_ROLES or claims.kind == "rejoin":
             return claims.not_after
         return time.time() + self._rejoin_max_s
 
@@ -119,7 +132,7 @@ class TokenService:
         return self._decode(token, verify_exp=False)
 
     def verify_for_session(self, token: str | None, session_id: str) -> Claims:
-        """Verify and check the token may act in this session (technicians: any; customers: their own)."""
+        """Verify and check the token may act in this session (staff: any; customers: their own)."""
         claims = self.verify(token)
         if claims.role is Role.CUSTOMER and claims.session_id != session_id:
             raise TokenError("token_wrong_session", "This token is not valid for this session.")
@@ -142,8 +155,8 @@ class TokenService:
         session_id = data.get("sid")
         if role is Role.CUSTOMER and not session_id:
             raise TokenError("token_invalid", "A customer token must name its session.")
-        kind = data.get("knd", "technician" if role is Role.TECHNICIAN else "join")
-        if kind not in ("technician", "join", "rejoin"):
+        kind = data.get("knd", "join" if role is Role.CUSTOMER else "technician")
+        if kind not in (("join", "rejoin") if role is Role.CUSTOMER else ("technician",)):
             raise TokenError("token_invalid", "The token has an unknown kind.")
         jti = str(data["jti"])
         return Claims(role=role, subject=str(data["sub"]), name=str(data.get("name", "")),

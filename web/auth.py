@@ -1,8 +1,9 @@
-"""FastAPI dependencies turning a bearer token into Claims (401 when missing/invalid, 403 for wrong role).
+"""FastAPI dependencies turning a bearer token into Claims (401 when missing/invalid, 403 for a role not allowed).
 
-The token comes from `Authorization: Bearer <token>`; media endpoints (<img>, <video>, downloads)
-may also take `?token=` because browsers cannot set headers there. Use as
-`Depends(auth.require_technician)`, `Depends(auth.claims)`, `Depends(auth.require_technician_media)`.
+Every route names the action it performs: `Depends(auth.allow(Action.TICKETS_READ))`; the role check is the one
+policy table of signaling/policy.py. The token comes from `Authorization: Bearer <token>`; media endpoints
+(<img>, <video>, downloads) may also take `?token=` because browsers cannot set headers there:
+`auth.allow(Action.MEDIA_READ, media=True)`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -11,10 +12,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from signaling.tokens import Claims, Role, TokenError, TokenService
+from signaling.policy import Action, allowed, roles_for
+from signaling.tokens import Claims, TokenError, TokenService
 from web.problems import Problem
 
-bearer_scheme = HTTPBearer(auto_error=False, description="Technician token, or a customer join token")
+bearer_scheme = HTTPBearer(auto_error=False, description="Staff sign-in token, or a customer join token")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ClaimsDependency = Callable[..., Awaitable[Claims]]
 
@@ -34,11 +36,27 @@ def unauthorized(code: str, message: str) -> Problem:
                    headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{message}"'})
 
 
-def technician_only(claims: Claims) -> Claims:
-    """The claims if they are a technician's, else a 403 problem."""
-    if claims.role is not Role.TECHNICIAN:
-        raise Problem(403, "technician-only", "Forbidden", "This needs a technician token.")
+ACTION_ATTRIBUTE = "lensdesk_action"  # set on each allow() dependency: the route-policy test reads it
+
+
+def role_not_allowed(claims: Claims, action: Action) -> Problem:
+    """403 problem: this role may not take this action."""
+    roles = ", ".join(role.value for role in roles_for(action)) or "nobody"
+    return Problem(403, "role-not-allowed", "Forbidden",
+                   f"A {claims.role.value} token may not do this ({action.value}); it needs a token of: {roles}.")
+
+
+def check(claims: Claims, action: Action) -> Claims:
+    """The claims if their role may take the action, else a 403 problem."""
+    if not allowed(claims.role, action):
+        raise role_not_allowed(claims, action)
     return claims
+
+
+def action_of(dependency: object) -> Action | None:
+    """The action an allow() dependency checks (None for any other callable)."""
+    action = getattr(dependency, ACTION_ATTRIBUTE, None)
+    return action if isinstance(action, Action) else None
 
 
 class TokenAuth:
@@ -61,15 +79,22 @@ class TokenAuth:
             """Claims from the header, or from ?token=."""
             return verify(bearer_token(request, allow_query=True))
 
-        async def require_technician(c: Annotated[Claims, Depends(claims)]) -> Claims:
-            """Claims of a technician token; 403 for customer tokens."""
-            return technician_only(c)
-
-        async def require_technician_media(c: Annotated[Claims, Depends(media_claims)]) -> Claims:
-            """As require_technician, also accepting ?token=."""
-            return technician_only(c)
-
         self.claims: ClaimsDependency = claims
         self.media_claims: ClaimsDependency = media_claims
-        self.require_technician: ClaimsDependency = require_technician
-        self.require_technician_media: ClaimsDependency = require_technician_media
+        self._allow: dict[tuple[Action, bool], ClaimsDependency] = {}
+
+    def allow(self, action: Action, *, media: bool = False) -> ClaimsDependency:
+        """A dependency: the claims of a token whose role may take `action` (401 without one, 403 if not allowed).
+
+        media=True also accepts ?token= (for <img>, <video> and downloads)."""
+        key = (action, media)
+        if key not in self._allow:
+            source = self.media_claims if media else self.claims
+
+            async def allowed_claims(c: Annotated[Claims, Depends(source)]) -> Claims:
+                return check(c, action)
+
+            allowed_claims.__doc__ = f"Claims of a token allowed to {action.value}."
+            setattr(allowed_claims, ACTION_ATTRIBUTE, action)
+            self._allow[key] = allowed_claims
+        return self._allow[key]

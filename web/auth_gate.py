@@ -3,7 +3,8 @@
 FastAPI resolves a route's body before (or alongside) its dependencies, so a 401 from a dependency comes only
 after a multipart upload was spooled or a JSON body parsed. This gate answers 401/403 from the headers alone
 and closes the connection, so an anonymous client cannot make the server read, spool or parse anything.
-Role checks beyond "valid token" (technician-only routes) stay in the routes' dependencies.
+Role checks beyond "valid token" stay in the routes' dependencies (web/auth.py `allow`), except for the few
+paths without a route of their own (GATED_PATHS), whose action the gate checks against the same policy.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from signaling.tokens import Claims, Role, TokenError
-from web.auth import unauthorized
+from signaling.policy import Action, allowed
+from signaling.tokens import Claims, TokenError
+from web.auth import role_not_allowed, unauthorized
 from web.problems import Problem, problem_response
 
 OPEN_PATHS = frozenset({"/", "/console", "/join", "/review", "/catalog", "/healthz", "/readyz", "/favicon.ico"})
 OPEN_PREFIXES = ("/static/", "/api/public/")
-TECHNICIAN_PATHS = frozenset({"/openapi.json"})
+GATED_PATHS = {"/openapi.json": Action.API_DOCS, "/metrics": Action.METRICS}  # checked here: no route dependency
 METRICS_PATH = "/metrics"
 ADMIN_PREFIX = "/admin/"  # operator actions (drain): an admin credential, never a technician or customer token
 QUERY_TOKEN_METHODS = frozenset({"GET", "HEAD"})  # <img>/<video> cannot send headers; never for bodies
@@ -32,8 +34,8 @@ class Access(StrEnum):
 
     OPEN = "open"
     TOKEN = "token"  # any valid token; the route checks the role
-    TECHNICIAN = "technician"
-    METRICS = "metrics"  # a technician token or the metrics token
+    GATED = "gated"  # a token whose role may take the path's action (GATED_PATHS)
+    METRICS = "metrics"  # the metrics token, or a token whose role may read metrics
     ADMIN = "admin"  # the operator's admin credential only
 
 
@@ -45,8 +47,8 @@ def access_for(path: str) -> Access:
         return Access.METRICS
     if path.startswith(ADMIN_PREFIX):
         return Access.ADMIN
-    if path in TECHNICIAN_PATHS:
-        return Access.TECHNICIAN
+    if path in GATED_PATHS:
+        return Access.GATED
     return Access.TOKEN
 
 
@@ -112,6 +114,7 @@ class AuthGate:
             claims = self._verify(token)
         except TokenError as exc:
             return unauthorized(exc.code, exc.message)
-        if access in (Access.TECHNICIAN, Access.METRICS) and claims.role is not Role.TECHNICIAN:
-            return Problem(403, "technician-only", "Forbidden", "This needs a technician token.")
+        action = GATED_PATHS.get(scope.get("path", ""))
+        if access in (Access.GATED, Access.METRICS) and action is not None and not allowed(claims.role, action):
+            return role_not_allowed(claims, action)
         return None

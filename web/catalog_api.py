@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from diagnostics.catalog import SEVERITIES, Catalog, CatalogEntry
+from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import CatalogEditRecord, UncataloguedCode
 from web.auth import TokenAuth
@@ -132,7 +133,8 @@ def _next(offset: int, limit: int, total: int) -> int | None:
 def build_catalog_router(catalog: CatalogBackend, auth: TokenAuth) -> APIRouter:
     """The /api/catalog routes (technicians only; every change is audited by the store)."""
     router = APIRouter(prefix="/api/catalog", tags=["catalog"])
-    Technician = Annotated[Claims, Depends(auth.require_technician)]
+    Reader = Annotated[Claims, Depends(auth.allow(Action.CATALOG_READ))]
+    Editor = Annotated[Claims, Depends(auth.allow(Action.CATALOG_EDIT))]
     Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
     Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
@@ -147,7 +149,7 @@ def build_catalog_router(catalog: CatalogBackend, auth: TokenAuth) -> APIRouter:
 
     @router.get("")
     async def list_entries(
-        claims: Technician,
+        claims: Reader,
         q: Annotated[str, Query(max_length=200, description="Matches code, title, cause, remedy, vendor, family")] = "",
         family: Annotated[str | None, Query(max_length=100)] = None,
         device: Annotated[str | None, Query(max_length=100)] = None,
@@ -160,14 +162,14 @@ def build_catalog_router(catalog: CatalogBackend, auth: TokenAuth) -> APIRouter:
                            next_offset=_next(offset, limit, len(found)), version=catalog.version)
 
     @router.get("/families")
-    async def families(claims: Technician) -> list[FamilyOut]:
+    async def families(claims: Reader) -> list[FamilyOut]:
         """Every family with its vendor, device kind and number of codes."""
         return [FamilyOut(family=name, vendor=next((e.vendor for e in entries if e.vendor), ""),
                           device=next((e.device for e in entries if e.device), ""), codes=len(entries))
                 for name, entries in catalog.current.families().items()]
 
     @router.get("/uncatalogued")
-    async def uncatalogued(claims: Technician, sort: Literal["count", "recent"] = "count", limit: Limit = 50,
+    async def uncatalogued(claims: Reader, sort: Literal["count", "recent"] = "count", limit: Limit = 50,
                            offset: Offset = 0) -> UncataloguedPage:
         """Codes read on calls that no entry explains, most frequent (or most recent) first."""
         items, total = await catalog.uncatalogued(sort=sort, limit=limit, offset=offset)
@@ -175,12 +177,12 @@ def build_catalog_router(catalog: CatalogBackend, auth: TokenAuth) -> APIRouter:
                                 next_offset=_next(offset, limit, total))
 
     @router.get("/{family}/{code:path}")
-    async def get_entry(family: str, code: str, claims: Technician) -> CatalogEntryOut:
+    async def get_entry(family: str, code: str, claims: Reader) -> CatalogEntryOut:
         """One entry."""
         return out(existing(family, code))
 
     @router.post("", status_code=201)
-    async def create_entry(body: CatalogEntryIn, claims: Technician, response: Response) -> CatalogEntryOut:
+    async def create_entry(body: CatalogEntryIn, claims: Editor, response: Response) -> CatalogEntryOut:
         """Add an entry; analysis on every node uses it from its next frame. 409 if the code is in that family."""
         is_new_family = not catalog.current.search(family=body.family)
         if is_new_family and not NEW_FAMILY.fullmatch(body.family):
@@ -190,14 +192,14 @@ def build_catalog_router(catalog: CatalogBackend, auth: TokenAuth) -> APIRouter:
         return out(saved)
 
     @router.put("/{family}/{code:path}")
-    async def update_entry(family: str, code: str, body: CatalogFields, claims: Technician) -> CatalogEntryOut:
+    async def update_entry(family: str, code: str, body: CatalogFields, claims: Editor) -> CatalogEntryOut:
         """Change an entry (also one from a catalog file: the edit overrides it)."""
         existing(family, code)
         return out(await catalog.save(CatalogEntry(family=family, code=code, **body.model_dump()),
                                       actor=claims.subject, mode="update"))
 
     @router.delete("/{family}/{code:path}", status_code=204)
-    async def delete_entry(family: str, code: str, claims: Technician) -> Response:
+    async def delete_entry(family: str, code: str, claims: Editor) -> Response:
         """Remove an entry (one from a file stays hidden until added again)."""
         existing(family, code)
         await catalog.delete(family, code, actor=claims.subject)

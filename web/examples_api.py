@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
+from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import ExampleRecord
 from web.common_api import ApiContext
@@ -45,12 +46,12 @@ class ExamplePage(BaseModel):
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the example routes on the /api router."""
     store = ctx.store
-    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
-    TechnicianMedia = Annotated[Claims, Depends(ctx.auth.require_technician_media)]
+    Reader = Annotated[Claims, Depends(ctx.auth.allow(Action.CATALOG_READ))]
+    MediaReader = Annotated[Claims, Depends(ctx.auth.allow(Action.CATALOG_READ, media=True))]
 
     @router.get("/examples", tags=["examples"])
     async def list_examples(
-        claims: Technician,
+        claims: Reader,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=500)] = None,
     ) -> ExamplePage:
@@ -60,7 +61,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/examples/{example_id}/image", tags=["examples"], response_class=FileResponse,
                 responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-    async def example_image(example_id: str, claims: TechnicianMedia) -> FileResponse:
+    async def example_image(example_id: str, claims: MediaReader) -> FileResponse:
         """The example's image (technician token in the header or ?token=); the view is audited."""
         found = await store.example_image(example_id)
         if found is None:

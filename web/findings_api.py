@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import NewFinding
 from web.body_limit import body_limit
@@ -39,11 +40,12 @@ def _too_large(limit: int) -> Problem:
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the finding and snapshot routes on the /api router."""
     store = ctx.store
-    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
-    TechnicianMedia = Annotated[Claims, Depends(ctx.auth.require_technician_media)]
+    Reader = Annotated[Claims, Depends(ctx.auth.allow(Action.TICKETS_READ))]
+    Writer = Annotated[Claims, Depends(ctx.auth.allow(Action.TICKETS_WRITE))]
+    MediaReader = Annotated[Claims, Depends(ctx.auth.allow(Action.MEDIA_READ, media=True))]
 
     @router.get("/tickets/{ticket_id}/findings", tags=["findings"])
-    async def ticket_findings(ticket_id: str, claims: Technician,
+    async def ticket_findings(ticket_id: str, claims: Reader,
                               include_dismissed: bool = True) -> list[FindingOut]:
         """Findings of a ticket, oldest first."""
         if await store.get_ticket(ticket_id) is None:
@@ -52,7 +54,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/findings", tags=["findings"])
     async def search_findings(
-        claims: Technician,
+        claims: Reader,
         code: Annotated[str, Query(min_length=1, max_length=100, description="Error code, case-insensitive")],
         include_dismissed: bool = False,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -63,7 +65,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return FindingPage(items=[FindingOut.of(f) for f in page.items], next_cursor=page.next_cursor)
 
     @router.get("/findings/{finding_id}", tags=["findings"])
-    async def get_finding(finding_id: str, claims: Technician) -> FindingOut:
+    async def get_finding(finding_id: str, claims: Reader) -> FindingOut:
         """One finding."""
         finding = await store.get_finding(finding_id)
         if finding is None:
@@ -71,7 +73,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return FindingOut.of(finding)
 
     @router.post("/findings/{finding_id}/dismiss", tags=["findings"])
-    async def dismiss_finding(finding_id: str, body: DismissIn, claims: Technician) -> FindingOut:
+    async def dismiss_finding(finding_id: str, body: DismissIn, claims: Writer) -> FindingOut:
         """Mark a finding wrong; it stays on the ticket, flagged, and the dismissal is audited."""
         finding = await store.dismiss_finding(finding_id, actor=claims.subject, reason=body.reason,
                                               correct_code=body.correct_code)
@@ -84,7 +86,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     @body_limit(ctx.max_upload_bytes + _MULTIPART_OVERHEAD)  # counted while streaming, before anything is spooled
     async def upload_snapshot(
         session_id: str,
-        claims: Technician,
+        claims: Writer,
         file: Annotated[UploadFile, File(description="JPEG or PNG")],
         note: Annotated[str, Form(max_length=2000)] = "",
         code: Annotated[str, Form(max_length=100, description="The code the image shows, if the technician typed "
@@ -112,7 +114,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/snapshots/{snapshot_id}", tags=["findings"], response_class=FileResponse,
                 responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-    async def get_snapshot(snapshot_id: str, claims: TechnicianMedia) -> FileResponse:
+    async def get_snapshot(snapshot_id: str, claims: MediaReader) -> FileResponse:
         """The snapshot image (technician token in the header or ?token=); the view is audited."""
         found = await store.find_snapshot(snapshot_id)
         if found is None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import OutboxEvent
 from tickets.schema import utcnow
@@ -46,10 +47,10 @@ class OutboxSummary(BaseModel):
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the outbox routes on the /api router."""
     store = ctx.store
-    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
+    Operator = Annotated[Claims, Depends(ctx.auth.allow(Action.OUTBOX))]
 
     @router.get("/outbox", tags=["outbox"])
-    async def list_outbox(claims: Technician,
+    async def list_outbox(claims: Operator,
                           status: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = "dead",
                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> OutboxSummary:
         """Outbox events (dead-lettered ones by default), oldest first."""
@@ -57,7 +58,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return OutboxSummary(counts=await store.outbox.counts(), items=[OutboxEventOut.of(e) for e in events])
 
     @router.post("/outbox/{event_id}/retry", tags=["outbox"])
-    async def retry_event(event_id: str, claims: Technician) -> OutboxSummary:
+    async def retry_event(event_id: str, claims: Operator) -> OutboxSummary:
         """Put a dead event back in the queue with a fresh attempt budget (audited)."""
         if not await store.outbox.retry_dead(event_id, utcnow()):
             raise Problem(404, "not-found", "Not found", "No dead-lettered event with this id.")

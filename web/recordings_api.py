@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
+from signaling.policy import Action
 from signaling.tokens import Claims
 from web.common_api import ApiContext, RecordingOut
 from web.problems import Problem, not_found
@@ -22,18 +23,18 @@ def _media_type(path: Path) -> str:
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the recording routes on the /api router."""
     store = ctx.store
-    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
-    TechnicianMedia = Annotated[Claims, Depends(ctx.auth.require_technician_media)]
+    Reader = Annotated[Claims, Depends(ctx.auth.allow(Action.TICKETS_READ))]
+    MediaReader = Annotated[Claims, Depends(ctx.auth.allow(Action.MEDIA_READ, media=True))]
 
     @router.get("/tickets/{ticket_id}/recordings", tags=["recordings"])
-    async def ticket_recordings(ticket_id: str, claims: Technician) -> list[RecordingOut]:
+    async def ticket_recordings(ticket_id: str, claims: Reader) -> list[RecordingOut]:
         """Recordings of a ticket, oldest first."""
         if await store.get_ticket(ticket_id) is None:
             raise not_found("ticket")
         return [RecordingOut.of(r) for r in await store.list_recordings(ticket_id)]
 
     @router.get("/recordings/{recording_id}", tags=["recordings"])
-    async def get_recording(recording_id: str, claims: Technician) -> RecordingOut:
+    async def get_recording(recording_id: str, claims: Reader) -> RecordingOut:
         """Recording metadata."""
         recording = await store.get_recording(recording_id)
         if recording is None:
@@ -41,7 +42,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return RecordingOut.of(recording)
 
     @router.get("/recordings/{recording_id}/file", tags=["recordings"], response_class=FileResponse)
-    async def recording_file(recording_id: str, request: Request, claims: TechnicianMedia) -> FileResponse:
+    async def recording_file(recording_id: str, request: Request, claims: MediaReader) -> FileResponse:
         """The recording (header or ?token=); one byte range per request (Range). Every response is audited."""
         recording = await store.get_recording(recording_id)
         if recording is None:
@@ -68,7 +69,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
                             content_disposition_type="inline", headers={"Cache-Control": "private, no-store"})
 
     @router.get("/recordings/{recording_id}/poster", tags=["recordings"], response_class=FileResponse)
-    async def recording_poster(recording_id: str, claims: TechnicianMedia) -> FileResponse:
+    async def recording_poster(recording_id: str, claims: MediaReader) -> FileResponse:
         """The poster frame of a recording (the view is audited)."""
         recording = await store.get_recording(recording_id)
         if recording is None or not recording.poster_path:

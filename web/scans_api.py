@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from PIL import Image, UnidentifiedImageError
 
+from signaling.policy import Action
 from signaling.tokens import Claims, Role
 from web.auth import TokenAuth
 from web.body_limit import body_limit
@@ -74,7 +75,7 @@ def image_size(data: bytes) -> tuple[int, int]:
 def build_scans_router(auth: TokenAuth, service: ScanService, *, max_bytes: int) -> APIRouter:
     """The /api scan routes."""
     router = APIRouter(prefix="/api", tags=["scans"])
-    Customer = Annotated[Claims, Depends(auth.claims)]
+    Customer = Annotated[Claims, Depends(auth.allow(Action.SCAN_UPLOAD))]
 
     @router.post("/sessions/{session_id}/scans/{scan_id}/still", status_code=202,
                  responses={202: {"description": "Accepted; the result goes to the technicians in the call"}})

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import ChatState, EventActorRole, SessionEventKind, SessionEventRecord, TranscriptLine
 from tickets.session_event_log import MAX_LIST
@@ -62,12 +63,12 @@ class SessionTranscript(BaseModel):
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the session-event routes on the /api router."""
     store = ctx.store
-    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
+    Reader = Annotated[Claims, Depends(ctx.auth.allow(Action.TICKETS_READ))]
 
     @router.get("/sessions/{session_id}/events", tags=["sessions"])
     async def session_events(
         session_id: str,
-        claims: Technician,
+        claims: Reader,
         kind: Annotated[list[SessionEventKind] | None, Query(description="Only these kinds (repeat the parameter)")]
         = None,
         after: Annotated[int, Query(ge=0, description="Only events with a larger id (for polling)")] = 0,
@@ -83,7 +84,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return [SessionEventOut.of(e) for e in found]
 
     @router.get("/tickets/{ticket_id}/transcript", tags=["tickets"])
-    async def ticket_transcript(ticket_id: str, claims: Technician) -> list[SessionTranscript]:
+    async def ticket_transcript(ticket_id: str, claims: Reader) -> list[SessionTranscript]:
         """The chat of each of the ticket's sessions, oldest session first (the view is audited)."""
         if await store.get_ticket(ticket_id) is None:
             raise not_found("ticket")

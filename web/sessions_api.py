@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from signaling.policy import Action
 from signaling.revocation import Revocation
 from signaling.tokens import Claims, Role
 from tickets.records import SessionRecord
@@ -57,8 +58,8 @@ class CustomerSessionView(BaseModel):
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the session routes on the /api router."""
     store = ctx.store
-    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
-    AnyToken = Annotated[Claims, Depends(ctx.auth.claims)]
+    Writer = Annotated[Claims, Depends(ctx.auth.allow(Action.TICKETS_WRITE))]
+    SessionReader = Annotated[Claims, Depends(ctx.auth.allow(Action.SESSION_READ))]
 
     async def join(session: SessionRecord, name: str, actor: str) -> SessionCreated:
         """A new join link for the session; the previous one (and its rejoin tokens) is revoked."""
@@ -77,7 +78,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
                               join_token=token, join_expires_at=datetime.fromtimestamp(claims.expires_at, UTC))
 
     @router.post("/tickets/{ticket_id}/sessions", status_code=201, tags=["sessions"])
-    async def create_session(ticket_id: str, claims: Technician, body: SessionIn | None = None) -> SessionCreated:
+    async def create_session(ticket_id: str, claims: Writer, body: SessionIn | None = None) -> SessionCreated:
         """Start a support session for the ticket and get the customer's join link."""
         ticket = await store.get_ticket(ticket_id)
         if ticket is None:
@@ -86,7 +87,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return await join(session, (body.customer_name if body else "") or ticket.customer, claims.subject)
 
     @router.post("/sessions/{session_id}/join-link", tags=["sessions"])
-    async def new_join_link(session_id: str, claims: Technician, body: SessionIn | None = None) -> SessionCreated:
+    async def new_join_link(session_id: str, claims: Writer, body: SessionIn | None = None) -> SessionCreated:
         """A fresh customer link for an active session; the previous link stops working (on every node)."""
         session = await store.get_session(session_id)
         if session is None:
@@ -96,7 +97,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return await join(session, body.customer_name if body else "", claims.subject)
 
     @router.get("/sessions/{session_id}", tags=["sessions"], response_model=SessionDetail | CustomerSessionView)
-    async def get_session(session_id: str, claims: AnyToken) -> SessionDetail | CustomerSessionView:
+    async def get_session(session_id: str, claims: SessionReader) -> SessionDetail | CustomerSessionView:
         """Session state: technicians see it all, a customer only their own session's status."""
         if claims.role is Role.CUSTOMER and claims.session_id != session_id:
             raise not_found("session")  # the same answer as for a session that does not exist
@@ -111,7 +112,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return SessionDetail(**SessionOut.of(session).model_dump(), participants=participants)
 
     @router.delete("/sessions/{session_id}/participants/{participant_id}", status_code=204, tags=["sessions"])
-    async def remove_participant(session_id: str, participant_id: str, claims: Technician) -> None:
+    async def remove_participant(session_id: str, participant_id: str, claims: Writer) -> None:
         """Remove someone from the call: their connection closes and the credential they joined with is revoked."""
         participant = await store.get_participant(session_id, participant_id)
         if participant is None:
@@ -125,7 +126,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         await ctx.revoke(Revocation("token", participant.token_family, until, "removed"), claims.subject, session_id)
 
     @router.post("/sessions/{session_id}/end", tags=["sessions"])
-    async def end_session(session_id: str, claims: Technician) -> SessionOut:
+    async def end_session(session_id: str, claims: Writer) -> SessionOut:
         """End the session (repeating it is harmless); every customer token for it stops working."""
         await store.end_session(session_id, actor=claims.subject)
         await ctx.revoke(Revocation("session", session_id, time.time() + ctx.tokens.longest_lifetime_s,

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from signaling.policy import Action
 from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
@@ -101,17 +102,18 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                      on_finding_dismissed=on_finding_dismissed, on_session_ended=on_session_ended,
                      recording_offset=recording_offset, revoke_hook=revoke)
     router = APIRouter(prefix="/api")
-    Technician = Annotated[Claims, Depends(auth.require_technician)]
-    AnyToken = Annotated[Claims, Depends(auth.claims)]
+    Reader = Annotated[Claims, Depends(auth.allow(Action.TICKETS_READ))]
+    Writer = Annotated[Claims, Depends(auth.allow(Action.TICKETS_WRITE))]
+    AnyRole = Annotated[Claims, Depends(auth.allow(Action.WHOAMI))]
 
     @router.get("/me", tags=["auth"])
-    async def me(claims: AnyToken) -> MeOut:
+    async def me(claims: AnyRole) -> MeOut:
         """Who the bearer token belongs to."""
         return MeOut(role=claims.role.value, subject=claims.subject, name=claims.name,
                      session_id=claims.session_id, expires_at=datetime.fromtimestamp(claims.expires_at, UTC))
 
     @router.post("/tickets", status_code=201, tags=["tickets"])
-    async def create_ticket(body: TicketIn, claims: Technician) -> TicketOut:
+    async def create_ticket(body: TicketIn, claims: Writer) -> TicketOut:
         """Open a ticket."""
         record = await store.create_ticket(body.title, customer=body.customer, external_ref=body.external_ref,
                                            created_by=claims.subject)
@@ -119,7 +121,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
 
     @router.get("/tickets", tags=["tickets"])
     async def list_tickets(
-        claims: Technician,
+        claims: Reader,
         status: Annotated[Literal["open", "closed"] | None, Query()] = None,
         q: Annotated[str | None, Query(max_length=200, description="Matches title, customer, external ref, id")] = None,
         created_from: Annotated[datetime | None, Query(description="Inclusive; UTC if no zone")] = None,
@@ -133,7 +135,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
         return TicketPage(items=[TicketOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
     @router.get("/tickets/{ticket_id}", tags=["tickets"])
-    async def get_ticket(ticket_id: str, claims: Technician) -> TicketDetail:
+    async def get_ticket(ticket_id: str, claims: Reader) -> TicketDetail:
         """A ticket with its sessions, findings, recordings and timeline (the view is audited, see /audit)."""
         ticket = await store.get_ticket(ticket_id)
         if ticket is None:
@@ -160,7 +162,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                             recordings=recordings, timeline=timeline)
 
     @router.get("/tickets/{ticket_id}/audit", tags=["tickets"])
-    async def ticket_audit(ticket_id: str, claims: Technician,
+    async def ticket_audit(ticket_id: str, claims: Reader,
                            limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> list[AuditOut]:
         """The ticket's full audit log, views included, oldest first."""
         if await store.get_ticket(ticket_id) is None:
@@ -168,7 +170,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
         return [AuditOut.of(a) for a in await store.list_audit(ticket_id=ticket_id, limit=limit)]
 
     @router.patch("/tickets/{ticket_id}", tags=["tickets"])
-    async def patch_ticket(ticket_id: str, body: TicketPatch, claims: Technician) -> TicketOut:
+    async def patch_ticket(ticket_id: str, body: TicketPatch, claims: Writer) -> TicketOut:
         """Close or reopen a ticket."""
         return TicketOut.of(await store.set_ticket_status(ticket_id, body.status, actor=claims.subject))
 

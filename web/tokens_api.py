@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from signaling.policy import Action
 from signaling.revocation import Revocation
 from signaling.tokens import Claims, TokenError
 from web.common_api import ApiContext
@@ -38,10 +39,11 @@ class Revoked(BaseModel):
 
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the token routes on the /api router."""
-    Technician = Annotated[Claims, Depends(ctx.auth.require_technician)]
+    Refresher = Annotated[Claims, Depends(ctx.auth.allow(Action.TOKEN_REFRESH))]
+    Revoker = Annotated[Claims, Depends(ctx.auth.allow(Action.TOKEN_REVOKE))]
 
     @router.post("/tokens/refresh", tags=["auth"])
-    async def refresh(claims: Technician) -> RefreshedToken:
+    async def refresh(claims: Refresher) -> RefreshedToken:
         """Exchange a valid technician token for a fresh one (same sign-in, bounded by its absolute end)."""
         try:
             token = ctx.tokens.refresh(claims)
@@ -52,7 +54,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
                               not_after=datetime.fromtimestamp(fresh.not_after, UTC))
 
     @router.post("/tokens/revoke", tags=["auth"])
-    async def revoke(body: RevokeIn, claims: Technician) -> Revoked:
+    async def revoke(body: RevokeIn, claims: Revoker) -> Revoked:
         """Revoke a token family on every node: the token, its refreshes and rejoin tokens; live sockets close."""
         if (body.token is None) == (body.token_id is None):
             raise Problem(422, "revoke-what", "Unprocessable Content", "Give exactly one of 'token' or 'token_id'.")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from signaling import messages as m
+from signaling import policy
 from signaling.ratelimit import TokenBucket
 from signaling.revocation import CLOSE_REASONS, Revocation, covers
 from signaling.service import CallService
@@ -153,6 +154,10 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                             claims = tokens.verify_for_session(msg.token, msg.session_id)
                         except TokenError as exc:
                             await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
+                            break
+                        if not policy.allowed(claims.role, policy.Action.CALL_JOIN):
+                            await link.send(m.ErrorMessage(code="role_not_allowed", fatal=True,
+                                                           message=f"A {claims.role.value} token cannot join calls."))
                             break
                         try:
                             participant_id = await service.join(link, claims, msg)

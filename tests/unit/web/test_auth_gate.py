@@ -14,7 +14,7 @@ def test_only_the_pages_static_files_health_and_public_config_are_open():
         assert access_for(path) is Access.OPEN, path
     for path in ("/api/tickets", "/api/qr.svg", "/api/recordings/r/file", "/docs", "/ws", "/anything", "/static"):
         assert access_for(path) is Access.TOKEN, path
-    assert access_for("/metrics") is Access.METRICS and access_for("/openapi.json") is Access.TECHNICIAN
+    assert access_for("/metrics") is Access.METRICS and access_for("/openapi.json") is Access.GATED
 
 
 def test_query_tokens_only_for_reads_and_decoded_like_the_app():
