@@ -31,6 +31,9 @@ class TicketRecord:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    device_family: str | None = None  # the device the ticket is about, when known
+    device_model: str | None = None
+    device_serial: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

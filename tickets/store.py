@@ -20,6 +20,7 @@ from tickets import events, migrate
 from tickets.catalog_edits import CatalogEdits
 from tickets.engine import create_engine
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
+from tickets.library import SessionLibrary
 from tickets.outbox_table import OutboxTable
 from tickets.paging import after_cursor, check_limit, encode_cursor
 from tickets.records import (
@@ -79,6 +80,7 @@ class TicketStore:
         self.outbox = OutboxTable(self._engine)
         self.catalog = CatalogEdits(self._engine)
         self.session_events = SessionEventLog(self._engine)  # chat, annotations, freezes, camera changes
+        self.library = SessionLibrary(self._engine)  # the session library's search and trends (read-only)
         self._outbox_listeners: list[Callable[[], None]] = []
 
     async def migrate(self) -> None:
@@ -100,13 +102,17 @@ class TicketStore:
     # --- tickets -------------------------------------------------------------------------------
 
     async def create_ticket(self, title: str, *, customer: str = "", external_ref: str | None = None,
-                            created_by: str) -> TicketRecord:
-        """A new open ticket (audited as "created")."""
+                            created_by: str, device_family: str | None = None, device_model: str | None = None,
+                            device_serial: str | None = None) -> TicketRecord:
+        """A new open ticket (audited as "created"), about a device when one is named."""
         now = utcnow()
         ref = _text("external_ref", external_ref or "", max_len=200) or None
         record = TicketRecord(id=_new_id(), title=_text("title", title, max_len=300, required=True),
                               customer=_text("customer", customer, max_len=300), external_ref=ref,
-                              status="open", created_by=created_by, created_at=now, updated_at=now)
+                              status="open", created_by=created_by, created_at=now, updated_at=now,
+                              device_family=_text("device_family", device_family or "", max_len=100) or None,
+                              device_model=_text("device_model", device_model or "", max_len=200) or None,
+                              device_serial=_text("device_serial", device_serial or "", max_len=200) or None)
         async with self._engine.begin() as conn:
             await conn.execute(insert(tickets).values(**_fields(record)))
             await self._audit(conn, actor=created_by, action="created", ticket_id=record.id,

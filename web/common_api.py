@@ -58,13 +58,17 @@ class TicketOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    device_family: str | None = None
+    device_model: str | None = None
+    device_serial: str | None = None
 
     @classmethod
     def of(cls, r: TicketRecord) -> TicketOut:
         """From a store record."""
         return cls(id=r.id, title=r.title, customer=r.customer, external_ref=r.external_ref,
                    status=r.status, created_by=r.created_by, created_at=r.created_at,  # type: ignore[arg-type]
-                   updated_at=r.updated_at)
+                   updated_at=r.updated_at, device_family=r.device_family, device_model=r.device_model,
+                   device_serial=r.device_serial)
 
 
 class SessionOut(BaseModel):

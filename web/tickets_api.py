@@ -17,6 +17,7 @@ from tickets.store import TicketStore
 from web import (
     examples_api,
     findings_api,
+    library_api,
     outbox_api,
     qr_api,
     recordings_api,
@@ -49,6 +50,9 @@ class TicketIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     customer: str = Field("", max_length=300)
     external_ref: str | None = Field(None, max_length=200, description='e.g. "rt:123" links a Request Tracker ticket')
+    device_family: str | None = Field(None, max_length=100, description="vendor family of the device, e.g. acme")
+    device_model: str | None = Field(None, max_length=200)
+    device_serial: str | None = Field(None, max_length=200)
 
 
 class TicketPatch(BaseModel):
@@ -116,7 +120,8 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
     async def create_ticket(body: TicketIn, claims: Writer) -> TicketOut:
         """Open a ticket."""
         record = await store.create_ticket(body.title, customer=body.customer, external_ref=body.external_ref,
-                                           created_by=claims.subject)
+                                           created_by=claims.subject, device_family=body.device_family,
+                                           device_model=body.device_model, device_serial=body.device_serial)
         return TicketOut.of(record)
 
     @router.get("/tickets", tags=["tickets"])
@@ -182,4 +187,5 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
     recordings_api.add_routes(router, ctx)
     outbox_api.add_routes(router, ctx)
     qr_api.add_routes(router, ctx)
+    library_api.add_routes(router, ctx)
     return router

@@ -121,10 +121,10 @@ async def test_migrated_postgres_schema_matches_the_table_definitions(pg_store: 
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from tickets.schema import metadata
+    from tickets.schema import described_here, metadata
 
     async with pg_store._engine.connect() as conn:
-        diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), metadata))
+        diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c, opts={"include_name": described_here}), metadata))
     assert diff == []
 
 

@@ -1,0 +1,184 @@
+"""The session library's filters, free-text search, sort, paging and trends on SQLite and PostgreSQL: each query's
+answer is compared with the same filter applied in Python to the scenario that built the data."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import update
+
+from tests.support import running_postgres
+from tests.unit.tickets.factories import new_finding
+from tickets.library import LibraryQuery
+from tickets.schema import findings, sessions
+from tickets.store import TicketStore
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+MODELS = [("acme", "LaserJet 400"), ("globex", "G-200"), (None, None)]
+TECHS = ["ann", "bob", "cid"]
+CODES = ["SC-542", "E12", "F07"]
+WORDS = ["toner smudge", "paper jam in tray", "fuser noise", "drum replaced"]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One session of the scenario, as the test knows it."""
+
+    index: int
+    family: str | None
+    model: str | None
+    technician: str
+    started: datetime
+    codes: tuple[str, ...]
+    chat: str
+    title: str
+    recorded: bool
+    ended: bool
+    session_id: str = ""
+
+
+def scenario() -> list[Planned]:
+    plan = []
+    for i in range(24):
+        family, model = MODELS[i % 3]
+        codes = tuple(CODES[j] for j in range(3) if (i >> j) & 1)
+        plan.append(Planned(i, family, model, TECHS[(i // 2) % 3], NOW - timedelta(days=3 * i, hours=i),
+                            codes, f"customer says {WORDS[i % 4]}", f"Ticket {i} {WORDS[(i + 1) % 4]}",
+                            recorded=i % 4 != 1, ended=i % 5 != 0))
+    return plan
+
+
+async def build(store: TicketStore) -> list[Planned]:
+    built = []
+    for p in scenario():
+        ticket = await store.create_ticket(p.title, customer=f"Customer {p.index}", created_by=p.technician,
+                                           device_family=p.family, device_model=p.model)
+        session = await store.create_session(ticket.id, created_by=p.technician)
+        for n, code in enumerate(p.codes):
+            await store.attach_finding(session.id, new_finding(code, seed=p.index * 10 + n, text=f"READ {code}"))
+        await store.session_events.add(session.id, "chat", {"message_id": 1, "text": p.chat}, actor_role="customer",
+                                       actor="c-1", actor_name="Cus")
+        if p.recorded:
+            rec = await store.add_recording(session.id, f"/rec/{session.id}.mkv")
+            await store.finalise_recording(rec.id, duration_s=60.0, size_bytes=1000, poster_path=None)
+        if p.ended:
+            await store.end_session(session.id, actor=p.technician)
+        async with store._engine.begin() as conn:  # the scenario's own start times (the store stamps "now")
+            await conn.execute(update(sessions).where(sessions.c.id == session.id).values(created_at=p.started))
+            await conn.execute(update(findings).where(findings.c.session_id == session.id)
+                               .values(created_at=p.started))
+        built.append(Planned(**{**p.__dict__, "session_id": session.id}))
+    return built
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    with running_postgres() as url:
+        yield url
+
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module",
+                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
+async def library(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[TicketStore, list[Planned]]]:
+    """The scenario, built once per database (the tests only read)."""
+    tmp_path = tmp_path_factory.mktemp(request.param)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'library.db'}" if request.param == "sqlite" else \
+        request.getfixturevalue("pg_url")
+    store = TicketStore(url, tmp_path)
+    await store.migrate()
+    yield store, await build(store)
+    await store.close()
+
+
+def ids(plan: list[Planned], keep: Callable[[Planned], bool]) -> list[str]:
+    """Newest first, as the library's default order."""
+    return [p.session_id for p in sorted(plan, key=lambda p: p.started, reverse=True) if keep(p)]
+
+
+async def listed(store: TicketStore, query: LibraryQuery) -> list[str]:
+    page = await store.library.search(query)
+    assert page.total == len(page.items) or query.limit < page.total
+    return [r.session_id for r in page.items]
+
+
+async def test_each_filter_alone_and_combined(library: tuple[TicketStore, list[Planned]]) -> None:
+    store, plan = library
+    cases: list[tuple[LibraryQuery, Callable[[Planned], bool]]] = [
+        (LibraryQuery(), lambda p: True),
+        (LibraryQuery(code="sc-542"), lambda p: "SC-542" in p.codes),
+        (LibraryQuery(device="LaserJet 400"), lambda p: p.model == "LaserJet 400"),
+        (LibraryQuery(device="globex"), lambda p: p.family == "globex"),
+        (LibraryQuery(technician="bob"), lambda p: p.technician == "bob"),
+        (LibraryQuery(status="active"), lambda p: not p.ended),
+        (LibraryQuery(has_recording=True), lambda p: p.recorded),
+        (LibraryQuery(has_recording=False), lambda p: not p.recorded),
+        (LibraryQuery(started_from=NOW - timedelta(days=20), started_to=NOW - timedelta(days=5)),
+         lambda p: NOW - timedelta(days=20) <= p.started < NOW - timedelta(days=5)),
+        (LibraryQuery(code="E12", device="acme", has_recording=True),
+         lambda p: "E12" in p.codes and p.family == "acme" and p.recorded),
+    ]
+    for query, keep in cases:
+        assert await listed(store, query) == ids(plan, keep), query
+
+
+async def test_free_text_finds_titles_findings_and_chat_by_word_prefix(
+        library: tuple[TicketStore, list[Planned]]) -> None:
+    store, plan = library
+    for q, keep in [("fuser", lambda p: "fuser" in p.chat or "fuser" in p.title),
+                    ("paper tra", lambda p: "paper jam in tray" in p.chat or "paper jam in tray" in p.title),
+                    ("read f07", lambda p: "F07" in p.codes),
+                    ('"toner" OR *', lambda p: False)]:  # FTS syntax is taken as words, never as operators
+        assert sorted(await listed(store, LibraryQuery(q=q))) == sorted(ids(plan, keep)), q
+
+
+async def test_sorting_and_paging_cover_every_session_once(library: tuple[TicketStore, list[Planned]]) -> None:
+    store, plan = library
+    seen: list[str] = []
+    for offset in range(0, len(plan), 5):
+        page = await store.library.search(LibraryQuery(sort="technician", descending=False, limit=5, offset=offset))
+        assert page.total == len(plan)
+        seen += [r.session_id for r in page.items]
+    expected = [p.session_id for p in sorted(plan, key=lambda p: (p.technician, p.started, p.session_id))]
+    assert seen == expected
+
+
+async def test_rows_carry_codes_recording_and_the_findings_moments(library: tuple[TicketStore, list[Planned]]) -> None:
+    store, plan = library
+    rows = {r.session_id: r for r in (await store.library.search(LibraryQuery(limit=200))).items}
+    for p in plan:
+        row = rows[p.session_id]
+        assert sorted(row.codes) == sorted(p.codes) and [f.offset_s for f in row.findings] == [8.25] * len(p.codes)
+        assert (row.recording_id is not None) == p.recorded and row.device_model == p.model
+        assert row.status == ("ended" if p.ended else "active") and row.technician == p.technician
+
+
+async def test_trends_per_week_code_and_model_and_rising_codes(library: tuple[TicketStore, list[Planned]]) -> None:
+    store, plan = library
+    since = NOW - timedelta(weeks=6)
+    trends = await store.library.trends(since=since, until=NOW + timedelta(seconds=1))
+    inside = [p for p in plan if p.started >= since]
+    assert sum(trends.per_week) == sum(len(p.codes) for p in inside)
+    expected_codes = {c: sum(c in p.codes for p in inside) for c in CODES}
+    assert {c.key: c.count for c in trends.per_code} == {c: n for c, n in expected_codes.items() if n}
+    models = {(p.model or p.family or "unknown") for p in inside if p.codes}
+    assert {c.key for c in trends.per_model} == models
+    for week, monday in enumerate(trends.weeks):
+        in_week = [p for p in inside if monday <= p.started.date() < monday + timedelta(days=7)]
+        assert trends.per_week[week] == sum(len(p.codes) for p in in_week), monday
+    for rising in trends.rising:
+        series = trends.code_weeks[rising.code]
+        assert series[-1] == rising.last_week and rising.last_week > sum(series[:-1]) / (len(series) - 1)
+
+
+async def test_scenario_covers_every_combination() -> None:
+    plan = scenario()
+    assert {p.codes for p in plan} >= {c for n in range(4) for c in itertools.combinations(CODES, n)}

@@ -1,0 +1,317 @@
+"""The session library: every session with its ticket, device, technician, codes and recording, filtered, searched,
+sorted and paged; and the trends of findings (per code, device model and week, rising codes).
+
+Full-text search uses SQLite's FTS5 table `search_index` (kept by triggers) or PostgreSQL's GIN indexes over
+`to_tsvector('simple', ...)`, both made by migration 0007; the expressions below must match the indexed ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, and_, asc, desc, func, literal_column, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tickets.errors import InvalidInputError
+from tickets.paging import check_limit
+from tickets.schema import findings, recordings, sessions, tickets
+
+LibrarySort = Literal["started", "ended", "technician", "customer", "ticket"]
+SessionStatus = Literal["active", "ended"]
+PLAYABLE = ("finalised", "recovered")  # recording states that have a file to watch
+MAX_OFFSET = 100_000
+MAX_TERMS = 8
+
+# The searched text of each kind of row (PostgreSQL; identical to the GIN index expressions of migration 0007).
+_PG_TICKET_TEXT = "coalesce(title, '') || ' ' || coalesce(customer, '')"
+_PG_FINDING_TEXT = ("coalesce(code, '') || ' ' || coalesce(title, '') || ' ' || coalesce(text, '') || ' ' || "
+                    "coalesce(note, '')")
+_PG_CHAT_TEXT = "coalesce(payload ->> 'text', '')"
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryQuery:
+    """What the library is asked for; every filter is optional."""
+
+    code: str | None = None  # a finding with exactly this code (not dismissed)
+    device: str | None = None  # the ticket's device model or family
+    technician: str | None = None  # who started the session
+    started_from: datetime | None = None  # inclusive
+    started_to: datetime | None = None  # exclusive
+    status: SessionStatus | None = None
+    has_recording: bool | None = None
+    q: str | None = None  # free text over ticket titles and customers, findings and chat
+    sort: LibrarySort = "started"
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryFinding:
+    """A finding as the library lists it: enough to jump to its moment in the recording."""
+
+    id: str
+    code: str
+    title: str
+    offset_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryRow:
+    """One session in the library."""
+
+    session_id: str
+    ticket_id: str
+    ticket_title: str
+    customer: str
+    device_family: str | None
+    device_model: str | None
+    device_serial: str | None
+    technician: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: str
+    codes: list[str]
+    findings: list[LibraryFinding]
+    recording_id: str | None  # the session's playable recording, if any
+    recording_state: str  # none | recording | finalised | recovered | empty
+
+    @property
+    def duration_s(self) -> float | None:
+        """How long the session ran (None while it runs)."""
+        return (self.ended_at - self.started_at).total_seconds() if self.ended_at else None
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryPage:
+    """One page of the library and the number of sessions matching in all."""
+
+    items: list[LibraryRow]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCount:
+    """A code (or model) and how many findings had it."""
+
+    key: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RisingCode:
+    """A code seen more in the last week than in the weeks before it, on average."""
+
+    code: str
+    last_week: int
+    weekly_before: float  # mean per week over the earlier weeks of the range
+    ratio: float  # (last_week + 1) / (weekly_before + 1): smoothed, so a code from nothing ranks by its count
+
+
+@dataclass(frozen=True, slots=True)
+class Trends:
+    """Counts of findings (not dismissed) over a date range."""
+
+    weeks: list[date]  # Monday of each week, oldest first
+    per_week: list[int]
+    per_code: list[CodeCount]
+    per_model: list[CodeCount]
+    code_weeks: dict[str, list[int]] = field(default_factory=dict)  # the top codes' counts per week
+    rising: list[RisingCode] = field(default_factory=list)
+
+
+def search_terms(q: str) -> list[str]:
+    """The words of a free-text query (letters and digits; at most MAX_TERMS)."""
+    return re.findall(r"\w+", q.lower())[:MAX_TERMS]
+
+
+class SessionLibrary:
+    """Queries over sessions for the library page and the trends (read-only)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    def _text_match(self, q: str) -> ColumnElement[bool] | None:
+        """Sessions whose ticket, findings or chat contain every word of q (prefix match on each)."""
+        terms = search_terms(q)
+        if not terms:
+            return None
+        if self._sqlite:
+            match = " ".join(f'"{t}"*' for t in terms)  # quoted: FTS5 syntax in a query is taken literally
+            in_session = text("SELECT session_id FROM search_index WHERE search_index MATCH :fts "
+                              "AND session_id IS NOT NULL").bindparams(fts=match).columns(session_id=sessions.c.id.type)
+            in_ticket = text("SELECT ticket_id FROM search_index WHERE search_index MATCH :fts "
+                             "AND kind = 'ticket'").bindparams(fts=match).columns(ticket_id=sessions.c.ticket_id.type)
+            return or_(sessions.c.id.in_(in_session), sessions.c.ticket_id.in_(in_ticket))
+        tsquery = " & ".join(f"{t}:*" for t in terms)
+        found = text(f"SELECT session_id FROM findings WHERE to_tsvector('simple', {_PG_FINDING_TEXT}) "
+                     f"@@ to_tsquery('simple', :tsq) UNION SELECT session_id FROM session_events WHERE kind = 'chat' "
+                     f"AND to_tsvector('simple', {_PG_CHAT_TEXT}) @@ to_tsquery('simple', :tsq)"
+                     ).bindparams(tsq=tsquery).columns(session_id=sessions.c.id.type)
+        titled = text(f"SELECT id FROM tickets WHERE to_tsvector('simple', {_PG_TICKET_TEXT}) "
+                      f"@@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery).columns(id=tickets.c.id.type)
+        return or_(sessions.c.id.in_(found), sessions.c.ticket_id.in_(titled))
+
+    def _conditions(self, query: LibraryQuery) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        if query.code:
+            conds.append(sessions.c.id.in_(select(findings.c.session_id).where(
+                findings.c.code == query.code.strip().upper(), findings.c.dismissed.is_(False))))
+        if query.device:
+            device = query.device.strip()
+            conds.append(or_(tickets.c.device_model == device, tickets.c.device_family == device.lower()))
+        if query.technician:
+            conds.append(sessions.c.created_by == query.technician.strip())
+        for name, value in (("started_from", query.started_from), ("started_to", query.started_to)):
+            if value is not None and value.tzinfo is None:
+                raise InvalidInputError(name, "must include a time zone")
+        if query.started_from is not None:
+            conds.append(sessions.c.created_at >= query.started_from)
+        if query.started_to is not None:
+            conds.append(sessions.c.created_at < query.started_to)
+        if query.status is not None:
+            conds.append(sessions.c.status == query.status)
+        if query.has_recording is not None:
+            playable = sessions.c.id.in_(select(recordings.c.session_id).where(recordings.c.status.in_(PLAYABLE)))
+            conds.append(playable if query.has_recording else ~playable)
+        if query.q:
+            match = self._text_match(query.q)
+            if match is not None:
+                conds.append(match)
+        return conds
+
+    def _ordered(self, stmt: Select[Any], query: LibraryQuery) -> Select[Any]:
+        column = {"started": sessions.c.created_at, "ended": sessions.c.ended_at, "technician": sessions.c.created_by,
+                  "customer": tickets.c.customer, "ticket": tickets.c.title}[query.sort]
+        direction = desc if query.descending else asc
+        keys = [direction(column)]
+        if query.sort != "started":
+            keys.append(direction(sessions.c.created_at))
+        return stmt.order_by(*keys, direction(sessions.c.id))
+
+    async def search(self, query: LibraryQuery) -> LibraryPage:
+        """A page of the sessions matching the query, in its order, with the total that match."""
+        check_limit(query.limit)
+        if not 0 <= query.offset <= MAX_OFFSET:
+            raise InvalidInputError("offset", f"must be between 0 and {MAX_OFFSET}")
+        conds = self._conditions(query)
+        joined = sessions.join(tickets, tickets.c.id == sessions.c.ticket_id)
+        page = self._ordered(select(sessions.c.id, sessions.c.ticket_id, sessions.c.created_by, sessions.c.created_at,
+                                    sessions.c.ended_at, sessions.c.status, tickets.c.title, tickets.c.customer,
+                                    tickets.c.device_family, tickets.c.device_model, tickets.c.device_serial)
+                             .select_from(joined).where(and_(True, *conds)), query)
+        count = select(func.count()).select_from(joined).where(and_(True, *conds))
+        async with self._engine.connect() as conn:
+            rows = list((await conn.execute(page.limit(query.limit).offset(query.offset))).mappings())
+            total = int((await conn.execute(count)).scalar_one())
+            ids = [r["id"] for r in rows]
+            found: dict[str, list[LibraryFinding]] = defaultdict(list)
+            recorded: dict[str, tuple[str | None, str]] = {}
+            if ids:
+                for f in (await conn.execute(
+                        select(findings.c.session_id, findings.c.id, findings.c.code, findings.c.title,
+                               findings.c.offset_s)
+                        .where(findings.c.session_id.in_(ids), findings.c.dismissed.is_(False))
+                        .order_by(findings.c.created_at, findings.c.id))).mappings():
+                    found[f["session_id"]].append(LibraryFinding(f["id"], f["code"], f["title"], f["offset_s"]))
+                for rec in (await conn.execute(
+                        select(recordings.c.session_id, recordings.c.id, recordings.c.status)
+                        .where(recordings.c.session_id.in_(ids))
+                        .order_by(recordings.c.created_at, recordings.c.id))).mappings():
+                    playable = rec["status"] in PLAYABLE
+                    previous = recorded.get(rec["session_id"])
+                    if previous is None or previous[0] is None:  # the first playable one wins
+                        recorded[rec["session_id"]] = (rec["id"] if playable else None, rec["status"])
+        items = [LibraryRow(session_id=r["id"], ticket_id=r["ticket_id"], ticket_title=r["title"],
+                            customer=r["customer"], device_family=r["device_family"], device_model=r["device_model"],
+                            device_serial=r["device_serial"], technician=r["created_by"], started_at=r["created_at"],
+                            ended_at=r["ended_at"], status=r["status"],
+                            codes=list(dict.fromkeys(f.code for f in found[r["id"]])), findings=found[r["id"]],
+                            recording_id=recorded.get(r["id"], (None, "none"))[0],
+                            recording_state=recorded.get(r["id"], (None, "none"))[1])
+                 for r in rows]
+        return LibraryPage(items=items, total=total, offset=query.offset, limit=query.limit)
+
+    async def facets(self, *, limit: int = 200) -> dict[str, list[str]]:
+        """Values the filters can take (for the page's pickers): technicians, device models and families, codes."""
+        async with self._engine.connect() as conn:
+            async def distinct(column: Any) -> list[str]:
+                result = await conn.execute(select(column).where(column.is_not(None)).distinct()
+                                            .order_by(column).limit(limit))
+                return [str(v) for v in result.scalars()]
+
+            return {"technicians": await distinct(sessions.c.created_by),
+                    "models": await distinct(tickets.c.device_model),
+                    "families": await distinct(tickets.c.device_family),
+                    "codes": await distinct(findings.c.code)}
+
+    def _week(self) -> ColumnElement[Any]:
+        """The Monday of a finding's week, as text YYYY-MM-DD."""
+        if self._sqlite:
+            return func.date(findings.c.created_at, literal_column("'-6 days'"), literal_column("'weekday 1'"))
+        return func.to_char(func.date_trunc("week", findings.c.created_at), "YYYY-MM-DD")
+
+    async def trends(self, *, since: datetime, until: datetime, code: str | None = None, device: str | None = None,
+                     top: int = 10) -> Trends:
+        """Findings per week, code and device model in [since, until), the top codes' weekly series, rising codes."""
+        if since.tzinfo is None or until.tzinfo is None:
+            raise InvalidInputError("since", "must include a time zone")
+        if until <= since or until - since > timedelta(days=3 * 366):
+            raise InvalidInputError("until", "must be after since, at most three years later")
+        conds: list[ColumnElement[bool]] = [findings.c.dismissed.is_(False), findings.c.created_at >= since,
+                                            findings.c.created_at < until]
+        if code:
+            conds.append(findings.c.code == code.strip().upper())
+        joined = findings.join(tickets, tickets.c.id == findings.c.ticket_id)
+        if device:
+            conds.append(or_(tickets.c.device_model == device.strip(), tickets.c.device_family == device.strip().lower()))
+        week = self._week().label("week")
+        model = func.coalesce(tickets.c.device_model, tickets.c.device_family, "unknown").label("model")
+        async with self._engine.connect() as conn:
+            by_week_code = (await conn.execute(select(week, findings.c.code, func.count().label("n"))
+                                               .select_from(joined).where(*conds)
+                                               .group_by(week, findings.c.code))).all()
+            by_model = (await conn.execute(select(model, func.count().label("n")).select_from(joined).where(*conds)
+                                           .group_by(model).order_by(desc("n"), model).limit(top))).all()
+        weeks = _weeks(since, until)
+        index = {w.isoformat(): i for i, w in enumerate(weeks)}
+        per_week = [0] * len(weeks)
+        series: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
+        for week_text, code_value, n in by_week_code:
+            i = index.get(str(week_text)[:10])
+            if i is None:
+                continue
+            per_week[i] += int(n)
+            series[str(code_value)][i] += int(n)
+        totals = sorted(((sum(v), k) for k, v in series.items()), key=lambda t: (-t[0], t[1]))
+        top_codes = [k for _, k in totals[:top]]
+        rising: list[RisingCode] = []
+        if len(weeks) >= 2:
+            for key, counts in series.items():
+                last, before = counts[-1], sum(counts[:-1]) / (len(counts) - 1)
+                if last > before:
+                    rising.append(RisingCode(key, last, round(before, 2), round((last + 1) / (before + 1), 2)))
+            rising.sort(key=lambda r: (-r.ratio, -r.last_week, r.code))
+        return Trends(weeks=weeks, per_week=per_week, per_code=[CodeCount(k, n) for n, k in totals[:top]],
+                      per_model=[CodeCount(str(m), int(n)) for m, n in by_model],
+                      code_weeks={k: series[k] for k in top_codes}, rising=rising[:top])
+
+
+def _weeks(since: datetime, until: datetime) -> list[date]:
+    """The Mondays of the weeks the range touches, oldest first."""
+    first = since.astimezone(UTC).date()
+    first -= timedelta(days=first.weekday())
+    last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
+    weeks = []
+    while first <= last:
+        weeks.append(first)
+        first += timedelta(days=7)
+    return weeks
