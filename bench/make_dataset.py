@@ -6,6 +6,9 @@ The open set (issue 10): random codes of 58 formats from 13 device families, dra
 never from the catalog; families are split into tuned and held-out (docs/performance.md, "Open formats"):
     python bench/make_dataset.py --kind open --split tuned --seed 1 --out .dataset/open-tuned-1
     python bench/make_dataset.py --kind open --families obd,washer --per-format 3 --seed 2 --out DIR
+The fresh split: 12 further families nobody tuning the reader has seen (bench/synth/fresh_formats.py; docs/
+performance.md, "Fresh evaluation families"); labels carry split "fresh" and manifest.json lists the families:
+    python bench/make_dataset.py --split fresh --per-format 1 --seed 5 --out .dataset/fresh-5 --jobs 1
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -28,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from bench.synth.clips import ClipSpec, make_error_clip  # noqa: E402
 from bench.synth.codec import encode_clip  # noqa: E402
 from bench.synth.formats import FAMILIES, HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
+from bench.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
+from bench.synth.fresh_screens import FRESH, FreshClipSpec, plan_fresh, render_fresh_clip  # noqa: E402
 from bench.synth.open_set import OpenClipSpec, plan_open, render_open_clip  # noqa: E402
 from bench.synth.screens import NEGATIVE_LINES, SAMPLES, random_style, screen_text  # noqa: E402
 
@@ -53,6 +58,7 @@ class ClipLabel:
     format: str = ""  # open set: the code format ("negative" for screens without a code)
     accept: tuple[str, ...] = ()  # open set: every spelling that counts as the code (see bench/ocr_accuracy.py)
     font: str = ""
+    split: str = ""  # "fresh" for the fresh split (families never looked at while tuning)
 
 
 def plan(seed: int, per_sample: int) -> list[tuple[int, ClipSpec, str, str, str, int]]:
@@ -98,11 +104,21 @@ def make_open_one(spec: OpenClipSpec, out: Path) -> ClipLabel:
                      spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font)
 
 
+def make_fresh_one(spec: FreshClipSpec, out: Path) -> ClipLabel:
+    """Render, film, encode and label one clip of the fresh split."""
+    frames = render_fresh_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
+    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
+    c = spec.content
+    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
+                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+
+
 def open_families(split: str, families: str) -> list[str]:
     """The families of an open set: an explicit comma list, else those of the split."""
     if families:
         return [f.strip() for f in families.split(",") if f.strip()]
-    return list({"tuned": TUNED_FAMILIES, "held-out": HELD_OUT_FAMILIES, "all": FAMILIES}[split])
+    return list({"tuned": TUNED_FAMILIES, "held-out": HELD_OUT_FAMILIES, "all": FAMILIES,
+                 FRESH: FRESH_FAMILIES}[split])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--kind", choices=("catalog", "open"), default="catalog",
                     help="catalog: the 28 sample screens (codes the reader knows); open: random codes of open formats")
-    ap.add_argument("--split", choices=("tuned", "held-out", "all"), default="tuned", help="open: which families")
+    ap.add_argument("--split", choices=("tuned", "held-out", "all", FRESH), default="tuned",
+                    help="open: which families; fresh: the fresh split's own families (implies the open kind)")
     ap.add_argument("--families", default="", help="open: comma-separated families (overrides --split)")
     ap.add_argument("--per-format", type=int, default=1, help="open: screens per format (each filmed at both sizes)")
     ap.add_argument("--negatives", type=int, default=8, help="open: screens with ordinary numbers and no code")
@@ -122,15 +139,26 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     maker: Callable[..., ClipLabel]
-    if args.kind == "open":
+    jobs: list[Any]
+    if args.split == FRESH:
+        families = open_families(args.split, args.families)
         try:
-            jobs: list[Any] = plan_open(open_families(args.split, args.families), args.seed, args.per_format,
-                                        args.negatives, SIZES)
+            jobs = cast(list[Any], plan_fresh(families, args.seed, args.per_format, args.negatives, SIZES))
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
+        maker = make_fresh_one
+        manifest = {"split": FRESH, "families": families, "seed": args.seed, "per_format": args.per_format,
+                    "negatives": args.negatives, "formats": sorted({j.format for j in jobs} - {"negative"})}
+        (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    elif args.kind == "open":
+        try:
+            jobs = cast(list[Any], plan_open(open_families(args.split, args.families), args.seed, args.per_format,
+                                             args.negatives, SIZES))
         except ValueError as exc:
             raise SystemExit(str(exc)) from exc
         maker = make_open_one
     else:
-        jobs, maker = plan(args.seed, args.per_sample), make_one
+        jobs, maker = cast(list[Any], plan(args.seed, args.per_sample)), make_one
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             labels = list(pool.map(maker, jobs, [args.out] * len(jobs)))

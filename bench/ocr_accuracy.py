@@ -253,17 +253,19 @@ def open_report(results: list[ClipResult], reveal_held_out: bool = False) -> Non
 
     def split_of(r: ClipResult) -> str:
         family = str(r.label["family"])
+        if r.label.get("split") == "fresh":  # bench/make_dataset.py --split fresh: hidden like held-out families
+            return "fresh negatives" if family == "negative" else "fresh"
         return "negatives" if family == "negative" else "held-out" if family in HELD_OUT_FAMILIES else "tuned"
 
     print(_group_line("all clips", results))
-    for split in ("tuned", "held-out", "negatives"):
+    for split in ("tuned", "held-out", "negatives", "fresh", "fresh negatives"):
         rs = [r for r in results if split_of(r) == split]
         if rs:
-            print(_group_line(f"{split} families" if split != "negatives" else "negatives (no code)", rs))
+            print(_group_line(f"{split} families" if "negatives" not in split else f"{split} (no code)", rs))
     cpu = {h: [m for r in results if r.label["height"] == h for m in r.cpu] for h in (360, 720)}
     print(f"CPU ms per analysed frame (one core): 720p median {pct(cpu[720], 50):.1f} p95 {pct(cpu[720], 95):.1f} | "
           f"360p median {pct(cpu[360], 50):.1f} p95 {pct(cpu[360], 95):.1f}")
-    if not reveal_held_out and any(split_of(r) == "held-out" for r in results):
+    if not reveal_held_out and any(split_of(r) in ("held-out", "fresh") for r in results):
         results = [r for r in results if split_of(r) == "tuned"]  # the set's negatives are held out with it
     print("per family:" + ("" if reveal_held_out else " (held-out families hidden; --reveal-held-out at the end)"))
     for family in sorted({str(r.label["family"]) for r in results}):
@@ -309,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N clips (0 = all)")
     ap.add_argument("--jobs", type=int, default=1, help="clips analysed in parallel (worker processes)")
     ap.add_argument("--reveal-held-out", action="store_true",
-                    help="open sets: also list held-out families' formats and misses (only for the final run)")
+                    help="open and fresh sets: also list held-out and fresh families' formats and misses (only for "
+                         "the final run)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="override a DiagnosticsConfig tunable, e.g. --set min_sharpness=20 (repeatable)")
     ap.add_argument("--examples", type=Path, help="replay labelled examples exported by `lensdesk examples export`")

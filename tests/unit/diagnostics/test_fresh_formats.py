@@ -1,0 +1,177 @@
+"""The fresh evaluation split's generator (bench/synth/fresh_formats.py, fresh_screens.py): deterministic for a
+seed, every family renders, codes match their family's grammar, negatives hold no code shape."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.synth.formats import FAMILIES
+from bench.synth.fresh_formats import (
+    FRESH_CAPTIONS,
+    FRESH_FAMILIES,
+    FRESH_FORMATS,
+    FRESH_LANGS,
+    FRESH_MESSAGES,
+    FRESH_ORDINARY,
+    draw_fresh_template,
+    fresh_error_content,
+    fresh_formats_of,
+    fresh_negative_content,
+)
+from bench.synth.fresh_screens import (
+    FRESH,
+    FRESH_FONT_FILES,
+    FRESH_LAYOUTS,
+    KIND_LAYOUTS,
+    NEGATIVE,
+    drawable_on_segments,
+    layouts_for_format,
+    plan_fresh,
+    random_fresh_style,
+    render_fresh_screen,
+)
+from bench.synth.open_screens import FONT_FILES, LAYOUTS
+
+SIZES = ((640, 360), (1280, 720))
+
+
+def test_families_are_new_and_each_has_two_to_four_shapes():
+    assert len(FRESH_FAMILIES) >= 10 and not set(FRESH_FAMILIES) & set(FAMILIES)
+    assert len({f.name for f in FRESH_FORMATS}) == len(FRESH_FORMATS)
+    for family in FRESH_FAMILIES:
+        assert 2 <= len(fresh_formats_of([family])) <= 4, family
+    assert {f.kind for f in FRESH_FORMATS} == set(FRESH_ORDINARY) == set(FRESH_MESSAGES) == set(KIND_LAYOUTS)
+    for role in {f.caption for f in FRESH_FORMATS} - {""}:
+        assert set(FRESH_CAPTIONS[role]) == set(FRESH_LANGS), role
+    with pytest.raises(ValueError):
+        fresh_formats_of(["obd"])  # the open set's families are not fresh
+
+
+def test_layouts_and_faces_are_new():
+    assert not (set(FRESH_LAYOUTS) - {"segment"}) & set(LAYOUTS)  # only segment panels share a name
+    used = {path for path, _ in FONT_FILES.values()}
+    new = [k for k, (path, _) in FRESH_FONT_FILES.items() if path not in used]
+    assert len(new) >= 12, new
+    assert all(Path(path).exists() for path, _ in FRESH_FONT_FILES.values())
+
+
+@pytest.mark.parametrize("fmt", FRESH_FORMATS, ids=lambda f: f.name)
+def test_every_format_draws_codes_of_its_grammar(fmt):
+    rng = np.random.default_rng(7)
+    codes = [fmt.draw(rng) for _ in range(200)]
+    bad = [c for c in codes if not re.fullmatch(fmt.grammar, c)]
+    assert not bad, bad
+    # Drawn from a grammar, not a list: many different codes (tiny grammars such as "E1".."E9" are exhausted).
+    space = len({fmt.draw(r) for r in [np.random.default_rng(8)] for _ in range(1000)})
+    assert len(set(codes)) >= min(60, 0.8 * space)
+    assert codes == [fmt.draw(r) for r in [np.random.default_rng(7)] for _ in range(200)]
+    if fmt.segment:
+        assert all(drawable_on_segments(c) for c in codes)
+
+
+def test_small_grammars_are_exhausted_large_ones_are_not_lists():
+    rng = np.random.default_rng(3)
+    by_name = {f.name: {f.draw(rng) for _ in range(400)} for f in FRESH_FORMATS
+               if f.name in ("coffee-error-digit", "bambu-hms", "car-alert")}
+    assert by_name["coffee-error-digit"] == set("123456789")
+    assert len(by_name["bambu-hms"]) == 400 and len(by_name["car-alert"]) >= 380
+
+
+def test_template_alternation():
+    rng = np.random.default_rng(1)
+    drawn = {draw_fresh_template("{(AB|CDE)}-{d2}", rng) for _ in range(200)}
+    assert all(re.fullmatch(r"(AB|CDE)-\d\d", d) for d in drawn) and {d[:2] for d in drawn} == {"AB", "CD"}
+
+
+def _code_shapes(text: str) -> list[str]:
+    """Fresh formats whose code, written as their screens write it, stands somewhere in the text, among those that
+    stand on their own (a code that needs its caption beside it is none without that caption, which negatives
+    never hold)."""
+    found = []
+    for f in FRESH_FORMATS:
+        before, _, after = f.shown.partition("{code}")
+        shape = re.escape(before) + f"(?:{f.grammar})" + re.escape(after)
+        if not f.adjacent and re.search(rf"(?<![\w.,:-]){shape}(?![\w.,:-])", text):
+            found.append(f.name)
+    return found
+
+
+def test_negatives_hold_ordinary_numbers_and_no_code_shape():
+    rng = np.random.default_rng(5)
+    captions = {c.rstrip(":： ").lower() for role in FRESH_CAPTIONS.values() for lang in role.values() for c in lang}
+    digits = 0
+    kinds = list(FRESH_ORDINARY)
+    for i in range(400):
+        content = fresh_negative_content(rng, FRESH_LANGS[i % len(FRESH_LANGS)], kinds[i % len(kinds)])
+        assert content.code == "" and content.accept == ()
+        for line in content.lines:
+            digits += any(c.isdigit() for c in line.text)
+            words = set(re.split(r"[\s:：]+", line.text.lower()))
+            assert not any(cap in words or (" " in cap and cap in line.text.lower()) for cap in captions), line.text
+            assert not _code_shapes(line.text), (line.text, _code_shapes(line.text))
+    assert digits >= 800  # full of numbers
+    assert _code_shapes("Trips 1204 / 8M353 now") == ["fire-point"] and _code_shapes("Vout 227 V") == []
+
+
+def test_error_screens_carry_the_code_with_its_caption_and_ordinary_numbers():
+    rng = np.random.default_rng(9)
+    for lang in FRESH_LANGS:
+        for fmt in FRESH_FORMATS:
+            content = fresh_error_content(fmt, rng, lang, distractors=2)
+            code_lines = [ln for ln in content.lines if ln.role == "code"]
+            assert len(code_lines) == 1 and fmt.shown.format(code=content.code) in code_lines[0].text
+            assert content.accept[0] == content.code and re.fullmatch(fmt.grammar, content.code)
+            if fmt.adjacent:  # a bare number is a code only beside its caption word
+                assert code_lines[0].text != content.code
+            assert sum(ln.role == "number" for ln in content.lines) == 2
+    prusa = next(f for f in FRESH_FORMATS if f.name == "prusa-qr")
+    assert prusa.accepted("12201") == ("12201", "#12201")
+    assert next(f for f in FRESH_FORMATS if f.name == "docsis-timeout").accepted("T3") == ("T3",)
+
+
+def test_plan_is_deterministic_films_each_screen_at_both_sizes_and_covers_every_family():
+    a = plan_fresh(list(FRESH_FAMILIES), 11, 1, 4, SIZES)
+    assert a == plan_fresh(list(FRESH_FAMILIES), 11, 1, 4, SIZES)
+    assert a != plan_fresh(list(FRESH_FAMILIES), 12, 1, 4, SIZES)
+    assert len(a) == 2 * (len(FRESH_FORMATS) + 4)
+    assert [s.size for s in a[:2]] == list(SIZES) and a[0].content == a[1].content and a[0].style == a[1].style
+    assert {s.family for s in a} == set(FRESH_FAMILIES) | {NEGATIVE}
+    assert {s.codec for s in a} == {"vp8"}
+    assert len({s.content.lang for s in a}) >= 5
+    for spec in a:
+        if spec.content.code:
+            fmt = next(f for f in FRESH_FORMATS if f.name == spec.format)
+            assert spec.style.layout in layouts_for_format(fmt)
+    with pytest.raises(ValueError):
+        plan_fresh(["no-such-family"], 1, 1, 0, SIZES)
+
+
+@pytest.mark.parametrize("family", FRESH_FAMILIES)
+def test_every_family_renders_on_each_of_its_layouts(family):
+    rng = np.random.default_rng(4)
+    for i, fmt in enumerate(fresh_formats_of([family])):
+        for j, layout in enumerate(layouts_for_format(fmt)):
+            content = fresh_error_content(fmt, rng, ("en", "ar", "ko", "zh")[(i + j) % 4], distractors=1)
+            style = random_fresh_style(rng, layout, content.code)
+            img = render_fresh_screen(content, style, (620, 380), np.random.default_rng(1))
+            again = render_fresh_screen(content, style, (620, 380), np.random.default_rng(1))
+            assert img.shape == (380, 620, 3) and img.dtype == np.uint8 and np.array_equal(img, again)
+            assert img.std() > 8, (fmt.name, layout)
+
+
+@pytest.mark.slow
+def test_fresh_clip_is_filmed_encoded_and_labelled(tmp_path):
+    from bench.make_dataset import make_fresh_one, open_families
+    from bench.synth.codec import decode_clip
+
+    assert open_families(FRESH, "") == list(FRESH_FAMILIES)
+    specs = plan_fresh(["cnc"], 21, 1, 1, ((640, 360),))
+    label = make_fresh_one(specs[0], tmp_path)
+    assert label.split == FRESH and label.family == "cnc" and label.code == specs[0].content.code
+    assert label.codec == "vp8" and label.accept == specs[0].content.accept
+    frames = decode_clip(tmp_path / label.file)
+    assert len(frames) == 30 and frames[-1][1].shape == (360, 640, 3)
+    empty = make_fresh_one(specs[-1], tmp_path)
+    assert empty.code == "" and empty.format == NEGATIVE and empty.split == FRESH
