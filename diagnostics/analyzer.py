@@ -10,6 +10,7 @@ import numpy as np
 
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.context import median_height
+from diagnostics.errors import OcrUnavailableError
 from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.known import NO_CODES, KnownCodes
@@ -28,6 +29,8 @@ SURE_LINE = 0.85  # a line whose every word Tesseract read this surely is not re
 MIN_LINE_CONFIDENCE = 0.6  # a whole-line reading below this mean character probability is dropped
 SURE_LARGE_PRINT = 0.9  # Tesseract's read of large print this sure is text, not garbled segments
 SEGMENT_ROW_SCALE = 2.0  # a segment row this many times taller than the typical word is the panel's display
+GARBLED_WORD = 0.5  # a word the first language reads below this confidence is likely another script
+GARBLED_SHARE = 0.6  # ... and when this share of the screen's words are such, the other-script pass runs
 
 
 @dataclass(slots=True)
@@ -70,6 +73,7 @@ class FrameAnalyzer:
         langs = config.language_list
         self._fast_lang = langs[0]
         self._all_langs = "+".join(langs)
+        self._script_langs = [lang for lang in config.script_language_list if lang not in langs[:1]]
 
     def locate(self, gray: np.ndarray) -> list[tuple[np.ndarray, str]]:
         """Candidate screen regions of a grey frame, rectified, best first, and how each was found."""
@@ -113,9 +117,10 @@ class FrameAnalyzer:
 
     def _read(self, ocr_in: np.ndarray, bare_displays: bool = True) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
         known, threshold = self.known, self._c.code_threshold
-        lines = reread_code_words(self._engine, ocr_in, self._engine.read(ocr_in, self._fast_lang),
-                                  self._second, known)
+        first_lines = self._engine.read(ocr_in, self._fast_lang)  # as read: re-reads raise confidences
+        lines = reread_code_words(self._engine, ocr_in, first_lines, self._second, known)
         passes = [self._fast_lang]
+        seg_won, tried_all = False, False
         reads = extract_codes(lines, known, threshold)
         if reads and self._text_reader is not None and min(r.confidence for r in reads) < SURE_CODE:
             # A code read unsurely: its line read whole by the line recogniser, which misreads glyphs less often.
@@ -139,7 +144,24 @@ class FrameAnalyzer:
                 seg_reads = [r for r in seg_reads if r.shape != "letters"]
             # A code Tesseract read surely in the large print itself (a big "E-204" title) is not overruled.
             if seg_reads and (not reads or prominent and not _in_large_print(reads, lines)):
-                lines, reads = seg_lines, seg_reads
+                lines, reads, seg_won = seg_lines, seg_reads, True
+        if self._script_langs and not seg_won and _garbled(first_lines):
+            # The first language read the words as garbage: text of another script (Japanese kana glued to a code
+            # read "I3-E14"). Each script's model, then all configured languages (unless the line recogniser, which
+            # reads Chinese, comes next); a reading kept only when its words are surer than the first language's.
+            for lang in self._script_langs + ([self._all_langs] if self._text_reader is None else []):
+                if lang == self._fast_lang:
+                    continue
+                try:
+                    other = self._engine.read(ocr_in, lang)
+                except OcrUnavailableError:
+                    continue  # the language's data is not installed: the pass is skipped, not the frame
+                passes.append(lang)
+                tried_all = tried_all or lang == self._all_langs
+                other_reads = extract_codes(other, known, threshold)
+                if other_reads and _word_confidence(other) > _word_confidence(first_lines):
+                    lines, reads = other, other_reads
+                    break
         if not reads and self._text_reader is not None:
             rapid_lines = self._read_lines_whole(ocr_in, lines)
             if rapid_lines:
@@ -148,7 +170,8 @@ class FrameAnalyzer:
                 rapid_reads = extract_codes(merged, known, threshold)
                 if rapid_reads or not lacks_context(lines, known, threshold):
                     lines, reads = merged, rapid_reads
-        if not reads and self._all_langs != self._fast_lang and lacks_context(lines, known, threshold):
+        if not reads and not tried_all and self._all_langs != self._fast_lang and lacks_context(lines, known,
+                                                                                               threshold):
             # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
             lines = self._engine.read(ocr_in, self._all_langs)
             passes.append(self._all_langs)
@@ -261,6 +284,18 @@ def _in_large_print(reads: list[CodeRead], lines: list[OcrLine]) -> bool:
     read_lines = {r.line for r in reads if r.confidence >= SURE_LARGE_PRINT}
     return any(ln.text.strip() in read_lines and any(w.box[3] >= SEGMENT_ROW_SCALE * typical for w in ln.words)
                for ln in lines)
+
+
+def _word_confidence(lines: list[OcrLine]) -> float:
+    """Median confidence of the words with two or more letters or digits (0 when there are none)."""
+    confs = [w.confidence for ln in lines for w in ln.words if sum(ch.isalnum() for ch in w.text) >= 2]
+    return float(np.median(confs)) if confs else 0.0
+
+
+def _garbled(lines: list[OcrLine]) -> bool:
+    """Most words read unsurely (at least two): the screen's text is likely of a script the language lacks."""
+    confs = [w.confidence for ln in lines for w in ln.words if sum(ch.isalnum() for ch in w.text) >= 2]
+    return len(confs) >= 2 and sum(c < GARBLED_WORD for c in confs) >= GARBLED_SHARE * len(confs)
 
 
 def _few_tokens(lines: list[OcrLine]) -> bool:

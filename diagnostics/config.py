@@ -13,6 +13,9 @@ class DiagnosticsConfig:
     """All settings of one analysis pipeline; the root fills it from lensdesk Settings."""
 
     languages: str = "eng+chi_sim"
+    # Tesseract languages tried one at a time when the first language reads the screen's words as garbage (text
+    # of another script: Japanese kana read as "I3-E14 WAKTEECA"); "+"-separated, empty = none.
+    script_languages: str = "jpn"
     tessdata_path: str = "/usr/share/tesseract-ocr/5/tessdata/"
     sample_fps: float = 3.0
     # Quality gates (computed on a grey frame scaled to gate_width pixels wide).
@@ -59,6 +62,11 @@ class DiagnosticsConfig:
             raise ValueError("uncatalogued_extra_reads must not be negative")
         if not self.languages.strip():
             raise ValueError("languages must name at least one tesseract language")
+
+    @property
+    def script_language_list(self) -> list[str]:
+        """Languages of the other-script pass, in order, e.g. ["jpn"]."""
+        return [lang for lang in self.script_languages.split("+") if lang]
 
     @property
     def language_list(self) -> list[str]:

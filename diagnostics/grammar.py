@@ -205,9 +205,10 @@ def parse(token: str) -> _Parsed | None:
         return None
     body_runs = ([rest] if rest else []) + parts[1:]
     if prefix and not rest and all(p.isalpha() for p in parts[1:]) and alnum == 2:
-        # All letters and at most two glyphs: dE, OE, L.E on a segment display.
+        # All letters and at most two glyphs: dE, OE, L.E on a segment display (the dot is part of the code:
+        # F.E and FE are different codes of one boiler).
         code = "".join(_fix(c, LETTER_FIX) if c in LETTER_FIX and not c.isalnum() else c.upper()
-                       for c in prefix + "".join(parts[1:]))
+                       for c in prefix + "".join(s + p for s, p in zip(seps, parts[1:], strict=True)))
         return _Parsed(code, "letters", "letters", 0, 0, code)
     if prefix and not body_runs:
         return None  # a word

@@ -18,6 +18,13 @@ def skeleton(text: str) -> str:
     return text.upper().translate(_SKELETON)
 
 
+def _separators(text: str) -> set[str]:
+    return {ch for ch in text if ch in _SEPARATOR_CHARS}
+
+
+_SEPARATOR_CHARS = frozenset("-.:")
+
+
 class KnownCodes:
     """Catalogued codes indexed by skeleton: built in one pass over the code list, so cheap to rebuild on reload."""
 
@@ -48,7 +55,9 @@ class KnownCodes:
         for read in reads:
             if read in self._codes:
                 return read
-            found = self._by_skeleton.get(skeleton(read))
+            # A separator the catalogued spelling lacks was printed, not invented by OCR: F.37 and F37 are
+            # different codes of one boiler, so a read keeps a dot, colon or dash its catalogued twin has not.
+            found = [c for c in self._by_skeleton.get(skeleton(read), ()) if _separators(read) <= _separators(c)]
             if not found:
                 continue
             upper = read.upper()

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     ws_rate_per_s: float = Field(20.0, description="Sustained signaling messages per second per connection.")
     ws_rate_burst: int = Field(60, description="Burst of signaling messages allowed per connection.")
     ocr_languages: str = Field("eng+chi_sim", description="Tesseract languages for device screens.")
+    ocr_script_languages: str = Field("jpn", description="Tesseract languages tried one at a time when the first "
+                                                         "language reads a screen's words as garbage (another "
+                                                         "script, e.g. Japanese); '+'-separated, empty = none.")
     second_recogniser: bool = Field(False, description="Read code crops Tesseract is unsure about with RapidOCR's "
                                                        "recognition model too.")
     tessdata_path: str = Field("/usr/share/tesseract-ocr/5/tessdata/", description="Tesseract language data.")

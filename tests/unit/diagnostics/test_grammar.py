@@ -74,7 +74,9 @@ def screen(*texts: str, known: KnownCodes = NO_CODES) -> list[str]:
         (["LE"], ["LE"]),
         (["H6"], ["H6"]),
         (["A5"], ["A5"]),
-        (["L.E"], ["LE"]),
+        (["L.E"], ["L.E"]),  # the dot is part of the code (F.E is not FE)
+        (["F.E"], ["F.E"]),
+        (["Error", "A.P"], ["A.P"]),
         # labels in other languages
         (["错误代码 E5"], ["E5"]),
         (["故障代码：F21"], ["F21"]),

@@ -1,0 +1,55 @@
+"""Codes kept as printed (issue 10, recognition, third round): separators the device shows stay in the code,
+leading zeros stay, and the catalog does not pull a printed spelling to a twin without its dot. Text level."""
+
+import pytest
+
+from diagnostics.extract import extract_codes
+from diagnostics.known import NO_CODES, KnownCodes
+from diagnostics.ocr import OcrLine
+
+BOILER_CATALOG = KnownCodes(["F37", "F28", "FE", "E-204", "SC990-01", "LE", "ALM55"])
+
+
+def screen(*texts: str, known: KnownCodes = NO_CODES) -> list[str]:
+    return sorted(r.code for r in extract_codes([OcrLine(t, 0.9) for t in texts], known))
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    # letter-dot-letter and letter-dot-digit codes of segment panels and LCDs keep their dot
+    (["F.E"], ["F.E"]), (["A.P"], ["A.P"]), (["L.H"], ["L.H"]), (["Fault", "E.A"], ["E.A"]),
+    (["F.37"], ["F.37"]), (["Störung F.28"], ["F.28"]), (["Er.05", "Overheat"], ["ER.05"]),
+    # ... and other separators as printed
+    (["E:A"], ["E:A"]), (["Err:21", "Card read failed"], ["ERR:21"]),
+    # three-three dash groups and dotted numbers after a keyword or under an error title
+    (["Error 105-977", "Paper jam in tray 2"], ["105-977"]), (["Fault code 016-720"], ["016-720"]),
+    (["Service error", "968.70", "Scanner fault"], ["968.70"]), (["Error: 307.68"], ["307.68"]),
+    # leading zeros and prefixes written apart
+    (["ALM 055", "Overheat"], ["ALM055"]), (["ERR 996", "Communication error"], ["ERR996"]),
+    (["Error 0042"], ["0042"]),
+])
+def test_codes_keep_the_spelling_the_device_prints(lines, expected):
+    assert screen(*lines) == expected
+    assert screen(*lines, known=BOILER_CATALOG) == expected
+
+
+@pytest.mark.parametrize("lines", [
+    ["Firmware 307.68"], ["Total 968.70 EUR"], ["Printed 12.03.25"], ["Version 2.1.4"], ["Page 105-977"],
+    ["Temp 21.5C"], ["Ready", "Tray 2: Letter"], ["Ready at 10.30"],
+])
+def test_dotted_and_grouped_numbers_with_an_ordinary_label_are_no_codes(lines):
+    assert screen(*lines) == []
+
+
+def test_the_catalog_keeps_a_dot_or_colon_it_lacks_but_adds_a_separator_ocr_lost():
+    assert BOILER_CATALOG.match("F.37") is None  # the device printed the dot: a different code than F37
+    assert BOILER_CATALOG.match("F37") == "F37"
+    assert BOILER_CATALOG.match("F.E") is None
+    assert BOILER_CATALOG.match("E204") == "E-204"  # a dash lost by OCR is restored
+    assert BOILER_CATALOG.match("5C99O-01") == "SC990-01"
+    assert BOILER_CATALOG.match("E:204") is None  # a colon where the catalog has a dash: kept as read
+
+
+def test_a_dotted_read_and_its_undotted_catalog_twin_are_both_found_as_themselves():
+    assert screen("F.37", known=BOILER_CATALOG) == ["F.37"]
+    assert screen("F37", known=BOILER_CATALOG) == ["F37"]
+    assert screen("Fault", "L.E", known=BOILER_CATALOG) == ["L.E"]
