@@ -175,3 +175,24 @@ def test_fresh_clip_is_filmed_encoded_and_labelled(tmp_path):
     assert len(frames) == 30 and frames[-1][1].shape == (360, 640, 3)
     empty = make_fresh_one(specs[-1], tmp_path)
     assert empty.code == "" and empty.format == NEGATIVE and empty.split == FRESH
+
+
+def test_accuracy_report_keeps_fresh_families_hidden_until_the_final_run(capsys):
+    from bench.ocr_accuracy import ClipResult, open_report
+
+    def result(family: str, fmt: str, code: str, reported: list[str], height: int) -> ClipResult:
+        label = {"code": code, "accept": [code] if code else [], "family": family, "format": fmt, "split": FRESH,
+                 "height": height, "file": f"clip_{fmt}_{height}.webm", "layout": "hmi", "font": "urw-gothic",
+                 "lang": "en"}
+        return ClipResult(label, reported)
+
+    results = [result("cnc", "fanuc-alarm", "SV0401", ["SV0401"], 360), result("cnc", "fanuc-alarm", "SV0401", [], 720),
+               result(NEGATIVE, NEGATIVE, "", ["12.5"], 360)]
+    open_report(results)
+    out = capsys.readouterr().out
+    assert "fresh families" in out and "50.0% (1/2)" in out
+    assert "fresh negatives (no code)" in out and "tuned families" not in out
+    assert "fanuc-alarm" not in out and "SV0401" not in out  # no per-format lines, no misses
+    open_report(results, reveal_held_out=True)
+    out = capsys.readouterr().out
+    assert "fanuc-alarm" in out and "'SV0401' -> []" in out
