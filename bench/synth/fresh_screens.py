@@ -256,8 +256,8 @@ def _chrome(draw: ImageDraw.ImageDraw, style: FreshStyle, w: int, h: int, rng: n
         draw.line([w * 0.03, y - 6, w * 0.97, y - 6], fill=(150, 150, 150), width=2)
         return y, int(w * 0.03), int(w * 0.97), int(h * 0.96)
     if style.layout == "cluster":
-        for cx in (0.15, 0.85):  # two gauges with their scale numbers
-            r = h * 0.38
+        for cx in (0.13, 0.87):  # two gauges with their scale numbers
+            r = h * 0.34
             box = [w * cx - r, h * 0.5 - r, w * cx + r, h * 0.5 + r]
             draw.arc(box, 135, 405, fill=style.fg, width=max(2, int(h * 0.015)))
             for k, v in enumerate(range(0, 161, 40) if cx < 0.5 else range(0, 101, 25)):
@@ -266,7 +266,7 @@ def _chrome(draw: ImageDraw.ImageDraw, style: FreshStyle, w: int, h: int, rng: n
                           font=label, fill=style.fg)
         tri = [(w * 0.5, h * 0.06), (w * 0.46, h * 0.16), (w * 0.54, h * 0.16)]
         draw.polygon(tri, fill=(250, 190, 0))
-        return int(h * 0.2), int(w * 0.3), int(w * 0.7), int(h * 0.92)
+        return int(h * 0.2), int(w * 0.27), int(w * 0.73), int(h * 0.95)
     if style.layout == "device":
         bar = int(h * 0.14)
         draw.rectangle([0, 0, w, bar], fill=style.accent)
@@ -307,7 +307,8 @@ def _text_block(draw: ImageDraw.ImageDraw, lines: list[ScreenLine], style: Fresh
     left, top, right, bottom = box
     code_big = 1.0 if style.layout in ("console", "eventlog", "hmi") else 1.4
     units = sum(code_big if ln.role == "code" else 1.0 for ln in lines) * 1.55
-    base = int(min((bottom - top) / max(units, 1.0), (right - left) / 16) * style.scale)
+    widest = (right - left) / (9 if style.layout == "cluster" else 16)  # a cluster's centre display is filmed close
+    base = int(min((bottom - top) / max(units, 1.0), widest) * style.scale)
     y = float(top)
     for ln in lines:
         px = int(base * (code_big if ln.role == "code" else 0.85 if ln.role == "number" else 1.0))
