@@ -204,12 +204,11 @@ FRESH_MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
                "pt": ("Desligue e ligue a máquina",)},
 }
 
-FRESH_STATUS: dict[str, tuple[str, ...]] = {
-    "en": ("Normal", "Charging", "Online", "Printing", "Running", "System normal", "Feeding in"),
-    "zh": ("正常", "充电中", "在线", "运行中"), "de": ("Normal", "Lädt", "Online", "Betrieb"),
-    "es": ("Normal", "Cargando", "En línea", "En marcha"), "ar": ("عادي", "جار الشحن", "متصل", "يعمل"),
-    "ko": ("정상", "충전 중", "온라인", "운전 중"), "it": ("Normale", "In carica", "In linea", "In funzione"),
-    "pt": ("Normal", "Carregando", "Online", "Em operação"),
+FRESH_STATUS: dict[str, tuple[str, ...]] = {  # words any of these devices shows when all is well
+    "en": ("Normal", "Online", "Running", "System normal", "Ready"), "zh": ("正常", "在线", "运行中", "就绪"),
+    "de": ("Normal", "Online", "Betrieb", "Bereit"), "es": ("Normal", "En línea", "En marcha", "Listo"),
+    "ar": ("عادي", "متصل", "يعمل", "جاهز"), "ko": ("정상", "온라인", "운전 중", "준비"),
+    "it": ("Normale", "In linea", "In funzione", "Pronto"), "pt": ("Normal", "Online", "Em operação", "Pronto"),
 }
 
 
