@@ -41,8 +41,11 @@ from web.auth import TokenAuth
 from web.auth_gate import AuthGate
 from web.body_limit import install_body_limit
 from web.catalog_api import build_catalog_router
+from web.help_api import build_help_router
 from web.pages import build_pages_router, static_files
 from web.problems import install_problem_handlers
+from web.queue_api import build_queue_router
+from web.queue_ws import build_queue_ws_router
 from web.scans_api import StillMeta, StillRefused, build_scans_router
 from web.security_headers import SecurityHeaders
 from web.tickets_api import build_router as build_tickets_router
@@ -53,9 +56,10 @@ from .calls import CallManager, CallOptions, store_recording
 from .catalogs import CatalogService
 from .data_dir import prepare_data_dir
 from .diagnosis import DiagnosisPool
+from .help_queue import HelpQueueService
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
-from .metrics import build_metrics_router
+from .metrics import QueueCollector, build_metrics_router
 from .revocations import Revoker
 from .settings import Settings
 
@@ -73,6 +77,7 @@ class Services:
     catalog: CatalogService
     revoker: Revoker
     connections: LiveConnections
+    queue: HelpQueueService
 
 
 def build_connectors(settings: Settings) -> list[Connector]:
@@ -131,6 +136,14 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None
     server_ice = [e for e in settings.ice_servers if "credential" not in e] if turn is not None else settings.ice_servers
     node_id = settings.node_id or f"{socket.gethostname()}-{settings.port}"
+    # The queue assigns a request only while this node admits new calls (node_load is defined below).
+    help_queue = HelpQueueService(store, target_answer_s=settings.queue_target_answer_s,
+                                  admitting=lambda: not refusals(node_load()))
+
+    async def session_over(session_id: str, actor: str) -> None:
+        """A session ended (on this node's call or over REST): its tokens die, its help request's call is over."""
+        await revoker.session_ended(session_id, actor)
+        await help_queue.session_ended(session_id)
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
                                            node_id=node_id,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory,
@@ -141,7 +154,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            auto_scan_interval_s=settings.auto_scan_interval_s,
                                            scan_timeout_s=settings.scan_timeout_s,
                                            credential_deadline=tokens.stay_deadline,
-                                           on_session_ended=revoker.session_ended), diagnosis)
+                                           on_session_ended=session_over), diagnosis)
     loop_lag = LoopLagMonitor()
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     limits = Limits(settings.max_calls, settings.max_cpu_load, settings.max_analysis_backlog)
@@ -154,7 +167,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
 
     routed = RoutedCallService(calls, bus, tokens, node_id, load=node_load) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
-    services = Services(settings, tokens, store, calls, catalog, revoker, connections)
+    services = Services(settings, tokens, store, calls, catalog, revoker, connections, help_queue)
     service: CallService = routed if routed is not None else calls
 
     # REST actions on a live call run on the node that runs it (over the bus when that is another node).
@@ -194,6 +207,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             log.warning("session %s: finding not pushed to the call's node (%s)", record.session_id, exc)
 
     async def end_session(session_id: str, actor: str) -> None:
+        await help_queue.session_ended(session_id)
         try:
             await on_owner("end_session", session_id, {"actor": actor}, end_here)
         except (BusUnavailable, RoomActionError) as exc:
@@ -278,11 +292,13 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             log.info("node %s routing rooms over Redis", routed.node_id)
         await revoker.start()  # before any connection is accepted: what is revoked stays revoked after a restart
         await catalog.start()
+        await help_queue.start()
         log.info("lensdesk ready on %s (data in %s)", settings.base_url, data_dir)
         try:
             yield
         finally:
             await drain()
+            await help_queue.stop()
             await catalog.stop()
             if routed is not None:
                 await routed.stop()
@@ -306,7 +322,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     install_body_limit(app, settings.max_body_bytes)
     secret = settings.resolved_secret()
     app.add_middleware(AuthGate, verify=tokens.verify, metrics_token=settings.metrics_token,
-                       verify_admin=lambda credential: verify_admin_credential(secret, credential))
+                       verify_admin=lambda credential: verify_admin_credential(secret, credential),
+                       verify_help=tokens.verify_help)
     app.add_middleware(SecurityHeaders, tls=bool(settings.tls_cert_file))
 
     def redis_state() -> str:
@@ -350,8 +367,18 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             app.state.request_exit()
 
     app.include_router(build_admin_router(drain, request_exit))
+    auth = TokenAuth(tokens)
+    app.include_router(build_help_router(store, tokens, auth, base_url=settings.base_url,
+                                         request_token_ttl_s=settings.help_request_token_ttl_s,
+                                         max_open_per_link=settings.help_max_waiting_per_link,
+                                         enqueue=help_queue.enqueue))
+    app.include_router(build_queue_router(help_queue, store, auth))
+    app.include_router(build_queue_ws_router(help_queue, tokens, WsLimits(settings.ws_max_message_bytes,
+                                                                       settings.ws_rate_per_s, settings.ws_rate_burst),
+                                             [settings.base_url, *settings.allowed_origins]))
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
-    app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions)],
+    app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions),
+                                                                    QueueCollector(help_queue)],
                                             loop_lag=loop_lag))
     app.include_router(build_scans_router(TokenAuth(tokens), RoutedScans(), max_bytes=settings.scan_max_bytes))
     app.include_router(build_pages_router(recording_enabled=settings.recording_enabled,

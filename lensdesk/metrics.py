@@ -15,6 +15,7 @@ from media.stats import DELAY_BUCKETS, RelayStats
 from media.udp_guard import DroppedDatagrams
 
 from .calls import CallManager
+from .help_queue import HelpQueueService
 from .loop_lag import LAG_BUCKETS, LoopLagMonitor
 
 
@@ -68,6 +69,46 @@ class LensdeskCollector(Collector):
                                   value=self._calls.findings_total)
         if self._loop_lag is not None:
             yield from _loop_lag_metrics(self._loop_lag)
+
+
+class QueueCollector(Collector):
+    """Service levels of the help queue: time to answer, abandonment, handle time, first-contact resolution."""
+
+    def __init__(self, queue: HelpQueueService) -> None:
+        self._queue = queue
+
+    def collect(self) -> Iterator[Metric]:
+        """Metric families for one scrape."""
+        figures = self._queue.figures
+        levels = self._queue.levels()
+        yield GaugeMetricFamily("lensdesk_queue_waiting", "Help requests waiting for a technician.",
+                                value=levels.waiting)
+        yield GaugeMetricFamily("lensdesk_queue_target_answer_seconds", "Target time to answer a help request.",
+                                value=levels.target_answer_s)
+        yield CounterMetricFamily("lensdesk_queue_answered", "Help requests answered by a technician.",
+                                  value=figures.answered)
+        yield CounterMetricFamily("lensdesk_queue_answered_within_target", "Help requests answered within the "
+                                  "target time.", value=figures.answered_within_target)
+        yield CounterMetricFamily("lensdesk_queue_abandoned", "Help requests given up before an answer.",
+                                  value=figures.abandoned)
+        yield CounterMetricFamily("lensdesk_queue_breaches", "Help requests that waited past the target time.",
+                                  value=figures.breached)
+        for name, doc, hist in (
+            ("lensdesk_queue_answer_seconds", "Time from a help request to its answer.", figures.answer),
+            ("lensdesk_queue_handle_seconds", "Time from answering a help request to its session's end.",
+             figures.handle),
+        ):
+            cumulative, buckets = 0, []
+            for bound, count in zip((*hist.bounds, float("inf")), hist.counts, strict=True):
+                cumulative += count
+                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+            yield HistogramMetricFamily(name, doc, buckets=buckets, sum_value=hist.total)
+        closed, single = figures.first_contact
+        yield GaugeMetricFamily("lensdesk_queue_help_tickets_closed", "Closed tickets that came from help requests.",
+                                value=closed)
+        yield GaugeMetricFamily("lensdesk_queue_first_contact_resolved", "Closed help tickets that needed a single "
+                                "session (first-contact resolution = this / lensdesk_queue_help_tickets_closed).",
+                                value=single)
 
 
 def _loop_lag_metrics(lag: LoopLagMonitor) -> Iterator[Metric]:

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
                                         "itself (a code seen but not confirmed); 0 = never ask by itself.")
     scan_timeout_s: float = Field(30.0, description="A scan whose photo has not arrived by then has failed.")
     scan_max_bytes: int = Field(16 * 1024 * 1024, description="Largest scan photo accepted from a customer's page.")
+    queue_target_answer_s: float = Field(60.0, description="Target time to answer a help request; a request waiting "
+                                         "longer is flagged in the console and raised as a queue.breach ticket "
+                                         "event (0 = no target).")
+    help_request_token_ttl_s: int = Field(4 * 3600, description="Lifetime of the token a customer gets with a help "
+                                          "request (to wait in the queue and join the call).")
+    help_max_waiting_per_link: int = Field(5, description="Waiting requests one help link (sticker) may have at "
+                                           "once; more are refused with 429 (a public sticker cannot flood the queue).")
     test_drop_rate: float = Field(0.0, description="TEST ONLY: share of received RTP packets dropped.")
     test_max_send_height: int = Field(0, description="TEST ONLY: the customer's page sends live video at most this "
                                       "tall (0 = as the browser likes), e.g. 360 to show what scans add.")

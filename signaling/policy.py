@@ -29,6 +29,8 @@ class Action(StrEnum):
     CATALOG_READ = "catalog.read"
     CATALOG_EDIT = "catalog.edit"
     STICKERS_MANAGE = "stickers.manage"  # device help stickers: issue and revoke
+    QUEUE_READ = "queue.read"  # the live help queue and its service levels
+    QUEUE_TAKE = "queue.take"  # be online in the help queue and take its requests
     RETENTION_MANAGE = "retention.manage"  # retention policy, legal holds, erase on request
     OUTBOX = "outbox"  # connector deliveries: list, retry
     METRICS = "metrics"  # Prometheus metrics
@@ -42,9 +44,9 @@ POLICY: dict[Role, frozenset[Action]] = {
     Role.CUSTOMER: frozenset({Action.WHOAMI, Action.SESSION_READ, Action.CALL_JOIN, Action.SCAN_UPLOAD}),
     Role.REVIEWER: _REVIEW,
     Role.SUPERVISOR: _REVIEW | {Action.CATALOG_EDIT, Action.STICKERS_MANAGE, Action.RETENTION_MANAGE, Action.OUTBOX,
-                                Action.METRICS},
+                                Action.METRICS, Action.QUEUE_READ},
     Role.TECHNICIAN: _REVIEW | {Action.TOKEN_REVOKE, Action.CALL_JOIN, Action.TICKETS_WRITE, Action.CATALOG_EDIT,
-                                Action.OUTBOX, Action.METRICS},
+                                Action.OUTBOX, Action.METRICS, Action.QUEUE_READ, Action.QUEUE_TAKE},
 }
 
 

@@ -354,6 +354,7 @@ class HelpQueue:
             return []
         if isinstance(event, CallbackLeft):
             req.callback_number = event.number
+            self._told.pop(req.id, None)  # told again: the page confirms the number with its place
             return [Changed(req)]
         if isinstance(event, CustomerCancelled):
             if req.state != "waiting":

@@ -117,6 +117,29 @@ class TokenService:
         return self._encode(Role.CUSTOMER, f"cust-{uuid.uuid4().hex[:12]}", name, session_id, "join",
                             exp=exp, not_after=exp)
 
+    HELP_AUDIENCE = "lensdesk-help"  # only verify_help accepts it; verify() refuses a token with an audience
+
+    def issue_help(self, link_id: str) -> str:
+        """A device help link's token: no expiry (it is printed on a sticker), good only for asking for help.
+
+        It names the link and nothing else; revoking the link (a stored flag checked on every use) kills it."""
+        # No issue time: the same link always gives the same URL (a reprinted sticker matches the first one).
+        return jwt.encode({"aud": self.HELP_AUDIENCE, "sub": link_id, "knd": "help"}, self._secret,
+                          algorithm=self.ALGORITHM)
+
+    def verify_help(self, token: str | None) -> str:
+        """The help link id of a help token; raises TokenError for anything else (any other token too)."""
+        if not token:
+            raise TokenError("token_missing", "A help link token is required.")
+        try:
+            data = jwt.decode(token, self._secret, algorithms=[self.ALGORITHM], audience=self.HELP_AUDIENCE,
+                              options={"require": ["aud", "sub"]})
+        except jwt.InvalidTokenError as exc:
+            raise TokenError("token_invalid", "This is not a valid help link.") from exc
+        if data.get("knd") != "help":
+            raise TokenError("token_invalid", "This is not a valid help link.")
+        return str(data["sub"])
+
     def verify(self, token: str | None) -> Claims:
         """Decode and check a token (signature, expiry, revocation); raises TokenError with a code users can act on."""
         claims = self._decode(token, verify_exp=True)

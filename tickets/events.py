@@ -15,7 +15,8 @@ FINDING_ATTACHED = "finding.attached"
 SESSION_ENDED = "session.ended"
 RECORDING_READY = "recording.ready"
 SESSION_TRANSCRIPT = "session.transcript"
-EVENT_TYPES = (FINDING_ATTACHED, SESSION_ENDED, RECORDING_READY, SESSION_TRANSCRIPT)
+QUEUE_BREACH = "queue.breach"  # a help request waited past the target time to answer
+EVENT_TYPES = (FINDING_ATTACHED, SESSION_ENDED, RECORDING_READY, SESSION_TRANSCRIPT, QUEUE_BREACH)
 
 
 def _iso(value: datetime | None) -> str | None:

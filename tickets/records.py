@@ -274,3 +274,44 @@ class UncataloguedCode:
     last_seen: datetime
     snapshot_id: str  # of the latest such finding
     family_guess: str  # the reader's guess from the code's shape, "" if none
+
+
+QueueRequestState = Literal["waiting", "assigned", "abandoned", "ended"]
+
+
+@dataclass(frozen=True, slots=True)
+class HelpLinkRecord:
+    """A device help link (printed as a QR sticker): the device it asks help for."""
+
+    id: str
+    family: str
+    model: str
+    serial: str
+    site: str
+    label: str
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRequestRecord:
+    """A customer's request for help as stored (the queue's state survives a restart from these)."""
+
+    id: str
+    help_link_id: str
+    ticket_id: str
+    session_id: str
+    customer_name: str
+    description: str
+    media: str
+    language: str
+    photo: str | None
+    callback_number: str
+    state: QueueRequestState
+    technician_id: str
+    enqueued_at: float
+    answered_at: float | None
+    ended_at: float | None
+    breached: bool

@@ -274,3 +274,42 @@ catalog_edits = Table(
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# Device help links printed as QR stickers (issue 12): what device a request is for; revoked ones refuse requests.
+help_links = Table(
+    "help_links",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("family", String(100), nullable=False),  # vendor family: routes requests to technicians skilled for it
+    Column("model", String(200), nullable=False),
+    Column("serial", String(200), nullable=False),  # empty: a link for the whole product line
+    Column("site", String(200), nullable=False),  # the site or customer reference it hangs at
+    Column("label", String(200), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("revoked_by", String(200), nullable=True),
+)
+
+# Customers' requests for help and their way through the queue (restored into the queue after a restart).
+queue_requests = Table(
+    "queue_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("help_link_id", ID, ForeignKey("help_links.id"), nullable=False, index=True),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("session_id", ID, ForeignKey("support_sessions.id"), nullable=False, unique=True),
+    Column("customer_name", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("media", String(10), nullable=False),
+    Column("language", String(20), nullable=False),
+    Column("photo", String(200), nullable=True),  # file name under data_dir/help_photos
+    Column("callback_number", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("technician_id", String(200), nullable=False),
+    Column("enqueued_at", Float, nullable=False),  # epoch seconds: the queue's clock
+    Column("answered_at", Float, nullable=True),
+    Column("ended_at", Float, nullable=True),
+    Column("breached", Boolean, nullable=False),
+    Index("ix_queue_requests_state", "state"),
+)

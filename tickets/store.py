@@ -20,6 +20,7 @@ from tickets import events, migrate
 from tickets.catalog_edits import CatalogEdits
 from tickets.engine import create_engine
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
+from tickets.help_desk import HelpDesk
 from tickets.library import SessionLibrary
 from tickets.outbox_table import OutboxTable
 from tickets.paging import after_cursor, check_limit, encode_cursor
@@ -81,6 +82,7 @@ class TicketStore:
         self.catalog = CatalogEdits(self._engine)
         self.session_events = SessionEventLog(self._engine)  # chat, annotations, freezes, camera changes
         self.library = SessionLibrary(self._engine)  # the session library's search and trends (read-only)
+        self.help_desk = HelpDesk(self._engine, data_dir, self._event_queued)  # help links, help requests
         self._outbox_listeners: list[Callable[[], None]] = []
 
     async def migrate(self) -> None:

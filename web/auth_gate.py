@@ -21,10 +21,11 @@ from signaling.tokens import Claims, TokenError
 from web.auth import role_not_allowed, unauthorized
 from web.problems import Problem, problem_response
 
-OPEN_PATHS = frozenset({"/", "/console", "/join", "/review", "/catalog", "/healthz", "/readyz", "/favicon.ico"})
+OPEN_PATHS = frozenset({"/", "/console", "/join", "/help", "/review", "/catalog", "/healthz", "/readyz", "/favicon.ico"})
 OPEN_PREFIXES = ("/static/", "/api/public/")
 GATED_PATHS = {"/openapi.json": Action.API_DOCS, "/metrics": Action.METRICS}  # checked here: no route dependency
 METRICS_PATH = "/metrics"
+HELP_PREFIX = "/api/help/"  # a device help link's token only (web/help_api.py); no other token opens it
 ADMIN_PREFIX = "/admin/"  # operator actions (drain): an admin credential, never a technician or customer token
 QUERY_TOKEN_METHODS = frozenset({"GET", "HEAD"})  # <img>/<video> cannot send headers; never for bodies
 
@@ -37,6 +38,7 @@ class Access(StrEnum):
     GATED = "gated"  # a token whose role may take the path's action (GATED_PATHS)
     METRICS = "metrics"  # the metrics token, or a token whose role may read metrics
     ADMIN = "admin"  # the operator's admin credential only
+    HELP = "help"  # a help link's token only (it opens nothing else: verify() refuses it everywhere)
 
 
 def access_for(path: str) -> Access:
@@ -47,6 +49,8 @@ def access_for(path: str) -> Access:
         return Access.METRICS
     if path.startswith(ADMIN_PREFIX):
         return Access.ADMIN
+    if path.startswith(HELP_PREFIX):
+        return Access.HELP
     if path in GATED_PATHS:
         return Access.GATED
     return Access.TOKEN
@@ -77,8 +81,10 @@ class AuthGate:
     """ASGI middleware: refuse protected requests without a valid token before the app sees them."""
 
     def __init__(self, app: ASGIApp, *, verify: Callable[[str | None], Claims], metrics_token: str = "",
-                 verify_admin: Callable[[str], bool] = lambda credential: False) -> None:
+                 verify_admin: Callable[[str], bool] = lambda credential: False,
+                 verify_help: Callable[[str | None], str] | None = None) -> None:
         self.app = app
+        self._verify_help = verify_help
         self._verify = verify
         self._metrics_token = metrics_token
         self._verify_admin = verify_admin
@@ -107,6 +113,14 @@ class AuthGate:
             return Problem(401, "admin-credential-required", "Unauthorized",
                            "This needs a fresh admin credential (see `lensdesk drain`).",
                            headers={"WWW-Authenticate": "Bearer"})
+        if access is Access.HELP:
+            if self._verify_help is None:
+                return Problem(404, "not-found", "Not Found", "Help links are not served here.")
+            try:
+                self._verify_help(token)
+            except TokenError as exc:
+                return unauthorized(exc.code, exc.message)
+            return None
         if access is Access.METRICS and self._metrics_token and token and hmac.compare_digest(
                 token.encode(), self._metrics_token.encode()):
             return None

@@ -39,6 +39,10 @@ def build_pages_router(*, recording_enabled: bool,
     async def join() -> FileResponse:
         return FileResponse(STATIC_DIR / "join.html", headers=_NO_STORE)
 
+    @router.get("/help")
+    async def help_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "help.html", headers=_NO_STORE)
+
     @router.get("/catalog")
     async def catalog() -> FileResponse:
         return FileResponse(STATIC_DIR / "catalog.html", headers=_NO_STORE)

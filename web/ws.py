@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
 from starlette.websockets import WebSocketState
 
 from signaling import messages as m
@@ -40,7 +41,7 @@ class _Link:
         self._lock = asyncio.Lock()
         self.closed = False
 
-    async def send(self, message: m.ServerMessage) -> None:
+    async def send(self, message: BaseModel) -> None:
         if self.closed:
             return
         async with self._lock:

@@ -3,6 +3,7 @@ import { Call, fragmentParams, el, rejoinWithBackoff } from "/static/call.js";
 import { ChatPanel } from "/static/chat.js";
 import { CameraConsole } from "/static/camera.js";
 import { MarkOverlay, bindToolbar } from "/static/annotate.js";
+import { QueuePanel } from "/static/queue.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [],
@@ -42,6 +43,12 @@ function init() {
   state.token = sessionStorage.getItem("lensdesk.token");
   $("signin").hidden = !!state.token;
   $("ticket-card").hidden = !state.token;
+  $("queue-card").hidden = !state.token;
+  if (state.token && !state.queue) {
+    state.queue = new QueuePanel($("queue-card"), { token: state.token, onError: fail,
+      // A customer from the queue: open their session's call (the ticket was filled in from the sticker).
+      onAssigned: (a) => { if (!state.call || state.ended) joinExisting(a.session_id); } });
+  }
   if (state.token) $("catalog-link").href = `/catalog#token=${encodeURIComponent(state.token)}`;
   if (state.token) api("GET", "/api/me").then((me) => { $("who").textContent = `— ${me.name}`; }).catch(() => {
     sessionStorage.removeItem("lensdesk.token"); state.token = null; $("signin").hidden = false;
@@ -55,6 +62,7 @@ setInterval(async () => {
     const fresh = await api("POST", "/api/tokens/refresh");
     state.token = fresh.token;
     sessionStorage.setItem("lensdesk.token", fresh.token);
+    state.queue?.setToken(fresh.token);
   } catch (e) { fail(`Your sign-in could not be renewed: ${e.message}`); }
 }, 4 * 60 * 1000);
 

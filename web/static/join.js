@@ -70,6 +70,8 @@ $("join").addEventListener("click", async () => {
   $("consent").hidden = true;
   $("call").hidden = false;
   status(state.technicianName ? `In a call with ${state.technicianName}.` : "Connected. Waiting for the technician…");
+  // A help request asked for video (help page, #video=1): the camera starts with the call.
+  if (fragmentParams().get("video") === "1" && !state.camera) $("video").click();
 });
 
 /** Join the session and set up media; on a reconnect the camera that was on is sent again. */

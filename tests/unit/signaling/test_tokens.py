@@ -38,3 +38,19 @@ def test_expired_and_foreign_tokens(tokens):
     with pytest.raises(TokenError) as exc:
         tokens.verify(other)
     assert exc.value.code == "token_invalid"
+
+
+def test_a_help_token_is_only_a_help_token() -> None:
+    from signaling.tokens import TokenError, TokenService
+
+    tokens = TokenService("k" * 40)
+    help_token = tokens.issue_help("link1")
+    assert tokens.verify_help(help_token) == "link1"
+    assert tokens.issue_help("link1") == help_token  # a reprinted sticker carries the same URL
+    with pytest.raises(TokenError) as refused:
+        tokens.verify(help_token)
+    assert refused.value.code == "token_invalid"
+    for other in (tokens.issue_technician("t1"), tokens.issue_customer("s1"),
+                  TokenService("x" * 40).issue_help("link1")):
+        with pytest.raises(TokenError):
+            tokens.verify_help(other)

@@ -1,0 +1,177 @@
+"""Device help links and the live queue against a real server process over real sockets: stickers that scan, a
+help token that opens nothing else, several customers and technicians (skills, limits, picks), places kept across
+drops and a restart, a target breach raised as a ticket event, service levels as API and metrics."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from tests.support import ServerProcess, running_server
+
+pytestmark = pytest.mark.slow
+
+
+def queue_ws(server: ServerProcess) -> ClientConnection:
+    return connect(server.url.replace("http", "ws") + "/ws/queue", open_timeout=5)
+
+
+def recv(conn: ClientConnection, timeout: float = 10) -> dict:
+    return json.loads(conn.recv(timeout=timeout))
+
+
+def wait_for(conn: ClientConnection, kind: str, timeout: float = 10, **fields: object) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = recv(conn, max(0.1, deadline - time.monotonic()))
+        if msg["type"] == kind and all(msg.get(k) == v for k, v in fields.items()):
+            return msg
+
+
+def help_token(url: str) -> str:
+    return urlsplit(url).fragment.removeprefix("h=")
+
+
+def ask(server: ServerProcess, token: str, name: str, words: str = "", media: str = "voice") -> dict:
+    reply = httpx.post(f"{server.url}/api/help/requests", headers={"Authorization": f"Bearer {token}"},
+                       json={"name": name, "description": words, "media": media, "language": "en"})
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+def customer(server: ServerProcess, request: dict) -> ClientConnection:
+    conn = queue_ws(server)
+    conn.send(json.dumps({"type": "queue_hello", "token": request["token"]}))
+    return conn
+
+
+def technician(server: ServerProcess, tech_id: str, **hello: object) -> ClientConnection:
+    conn = queue_ws(server)
+    token = server.tokens.issue_technician(tech_id, tech_id.upper())
+    conn.send(json.dumps({"type": "queue_hello", "token": token, **hello}))
+    return conn
+
+
+def test_stickers_scan_and_a_help_token_opens_nothing_else(tmp_path: Path) -> None:
+    with running_server(tmp_path / "data") as server:
+        tech = {"Authorization": f"Bearer {server.technician_token()}"}
+        link = httpx.post(f"{server.url}/api/help-links", headers=tech,
+                          json={"family": "printer", "model": "LaserJet 4000", "serial": "CN123",
+                                "site": "ACME Leeds"}).json()
+        other = httpx.post(f"{server.url}/api/help-links", headers=tech,
+                           json={"family": "boiler", "model": "B1"}).json()
+        assert link["url"].startswith(f"{server.url}/help#h=")
+        png = httpx.get(f"{server.url}/api/help-links/{link['id']}/sticker.png", headers=tech)
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        image = cv2.imdecode(np.frombuffer(png.content, np.uint8), cv2.IMREAD_GRAYSCALE)
+        assert cv2.QRCodeDetector().detectAndDecode(image)[0] == link["url"]  # the printed code reads back
+        svg = httpx.get(f"{server.url}/api/help-links/{link['id']}/sticker.svg", headers=tech)
+        assert svg.status_code == 200 and b"LaserJet 4000" in svg.content and b"S/N CN123" in svg.content
+        pdf = httpx.post(f"{server.url}/api/help-links/sheet.pdf", headers=tech, json={"ids": [link["id"], other["id"]]})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.content.count(b"/Type /Page\n") == 1
+
+        token = help_token(link["url"])
+        helper = {"Authorization": f"Bearer {token}"}
+        device = httpx.get(f"{server.url}/api/help/device", headers=helper)
+        assert device.json() == {"family": "printer", "model": "LaserJet 4000", "serial": "CN123",
+                                 "site": "ACME Leeds", "label": ""}
+        # The help token opens nothing else ...
+        for method, path in (("GET", "/api/tickets"), ("GET", "/api/queue"), ("GET", "/api/help-links"),
+                             ("GET", "/api/me"), ("POST", "/api/tokens/refresh"), ("GET", "/metrics")):
+            assert httpx.request(method, server.url + path, headers=helper).status_code == 401, path
+        request = ask(server, token, "Ann", "E52 and beeping")
+        with connect(server.url.replace("http", "ws") + "/ws", open_timeout=5) as call:
+            call.send(json.dumps({"type": "join", "token": token, "session_id": request["session_id"]}))
+            assert recv(call)["code"] == "token_invalid"
+        with queue_ws(server) as conn:
+            conn.send(json.dumps({"type": "queue_hello", "token": token}))
+            assert recv(conn)["code"] == "token_invalid"
+        # ... and no other token opens the help routes.
+        assert httpx.get(f"{server.url}/api/help/device", headers=tech).status_code == 401
+        customer_token = {"Authorization": f"Bearer {request['token']}"}
+        assert httpx.get(f"{server.url}/api/help/device", headers=customer_token).status_code == 401
+        # The ticket carries the device and the customer's words.
+        ticket = httpx.get(f"{server.url}/api/tickets", headers=tech).json()["items"][0]
+        assert ticket["title"] == "LaserJet 4000 S/N CN123: E52 and beeping" and ticket["external_ref"] == "ACME Leeds"
+        # Revoked: the sticker no longer asks for help, and says so.
+        assert httpx.post(f"{server.url}/api/help-links/{link['id']}/revoke", headers=tech).status_code == 200
+        gone = httpx.get(f"{server.url}/api/help/device", headers=helper)
+        assert gone.status_code == 410 and "no longer in use" in gone.json()["detail"]
+        assert httpx.post(f"{server.url}/api/help/requests", headers=helper,
+                          json={"name": "Eve"}).status_code == 410
+
+
+def test_customers_and_technicians_through_the_queue_with_a_restart(tmp_path: Path) -> None:
+    env = {"LENSDESK_QUEUE_TARGET_ANSWER_S": "1"}
+    data = tmp_path / "data"
+    with running_server(data, env=env) as server:
+        tech = {"Authorization": f"Bearer {server.technician_token()}"}
+        printer = help_token(httpx.post(f"{server.url}/api/help-links", headers=tech,
+                                        json={"family": "printer", "model": "P1"}).json()["url"])
+        boiler = help_token(httpx.post(f"{server.url}/api/help-links", headers=tech,
+                                       json={"family": "boiler", "model": "B1"}).json()["url"])
+        r1 = ask(server, boiler, "Ann", "no heat")
+        r2 = ask(server, printer, "Bob", "paper jam", media="video")
+        r3 = ask(server, boiler, "Cem", "noise")
+        c1, c2, c3 = customer(server, r1), customer(server, r2), customer(server, r3)
+        # Nobody online: places, and no estimate rather than a wrong one.
+        assert wait_for(c1, "queue_position")["position"] == 1
+        assert wait_for(c2, "queue_position") == {"v": 1, "type": "queue_position", "request_id": r2["request_id"],
+                                                  "position": 2, "eta_s": None, "callback_number": ""}
+        assert wait_for(c3, "queue_position")["position"] == 3
+        # A breach past the 1 s target reaches the consoles and the outbox.
+        printer_tech = technician(server, "tp", families=["printer"], limit=1, presence="busy")
+        breach = wait_for(printer_tech, "queue_breach")
+        assert breach["target_s"] == 1.0 and breach["waited_s"] >= 1.0
+        events = [e for status in ("pending", "delivered") for e in httpx.get(
+            f"{server.url}/api/outbox", params={"status": status}, headers=tech).json()["items"]]
+        assert "queue.breach" in {e["type"] for e in events}
+        # Available: the printer technician gets the printer request although two boiler requests waited longer.
+        printer_tech.send(json.dumps({"type": "queue_presence", "presence": "available"}))
+        assigned = wait_for(printer_tech, "queue_assigned")
+        assert (assigned["request_id"], assigned["media"], assigned["picked"]) == (r2["request_id"], "video", False)
+        assert wait_for(c2, "queue_assigned")["session_id"] == r2["session_id"]
+        # Customer 3 drops and comes back: still behind customer 1.
+        c3.close()
+        c3 = customer(server, r3)
+        assert wait_for(c3, "queue_position")["position"] == 2
+        # A generalist, busy, picks the second boiler request by hand; above the limit a pick is refused.
+        general = technician(server, "tg", presence="busy", limit=1)
+        wait_for(general, "queue_snapshot")
+        general.send(json.dumps({"type": "queue_pick", "request_id": r3["request_id"]}))
+        assert wait_for(general, "queue_assigned")["picked"] is True
+        general.send(json.dumps({"type": "queue_pick", "request_id": r1["request_id"]}))
+        assert wait_for(general, "error")["code"] == "at_limit"
+        assert wait_for(c1, "queue_position")["position"] == 1
+        c1.send(json.dumps({"type": "queue_callback", "number": "+44 20 7946 0000"}))
+        assert wait_for(c1, "queue_position")["callback_number"] == "+44 20 7946 0000"
+        for conn in (c1, c2, c3, printer_tech, general):
+            conn.close()
+    # A restart keeps the waiting request, its place and its call-back number; answered ones stay answered.
+    with running_server(data, env=env) as server:
+        tech = {"Authorization": f"Bearer {server.technician_token()}"}
+        snapshot = httpx.get(f"{server.url}/api/queue", headers=tech).json()
+        states = {r["id"]: (r["state"], r["callback_number"]) for r in snapshot["requests"]}
+        assert states == {r1["request_id"]: ("waiting", "+44 20 7946 0000"), r2["request_id"]: ("assigned", ""),
+                          r3["request_id"]: ("assigned", "")}
+        c1 = customer(server, r1)
+        assert wait_for(c1, "queue_position")["position"] == 1
+        # The printer call ends: handle time counted; then customer 1 gives up: abandonment.
+        assert httpx.post(f"{server.url}/api/sessions/{r2['session_id']}/end", headers=tech).status_code == 200
+        c1.send(json.dumps({"type": "queue_cancel"}))
+        assert wait_for(c1, "queue_closed")["reason"] == "cancelled"
+        c1.close()
+        levels = httpx.get(f"{server.url}/api/queue/levels", headers=tech).json()
+        assert (levels["waiting"], levels["abandoned"], levels["abandonment_rate"]) == (0, 1, 1.0)
+        assert levels["mean_handle_s"] is not None
+        metrics = httpx.get(f"{server.url}/metrics", headers=tech).text
+        assert "lensdesk_queue_abandoned_total 1.0" in metrics
+        assert 'lensdesk_queue_handle_seconds_count 1.0' in metrics

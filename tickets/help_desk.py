@@ -1,0 +1,223 @@
+"""Device help links and the requests customers send through them (the help queue's durable side)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tickets import events
+from tickets.errors import InvalidInputError, NotFoundError
+from tickets.records import HelpLinkRecord, QueueRequestRecord, QueueRequestState
+from tickets.schema import audit_log, help_links, queue_requests, sessions, tickets, utcnow
+
+OPEN_STATES: tuple[QueueRequestState, ...] = ("waiting", "assigned")
+PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+
+
+def _clean(field: str, value: str, max_len: int, *, required: bool = False) -> str:
+    value = " ".join(value.split()) if field != "description" else value.strip()
+    if required and not value:
+        raise InvalidInputError(field, "must not be empty")
+    if len(value) > max_len:
+        raise InvalidInputError(field, f"must be at most {max_len} characters")
+    return value
+
+
+def photo_suffix(data: bytes) -> str:
+    """.jpg or .png from the file's first bytes; InvalidInputError for anything else."""
+    for magic, suffix in PHOTO_TYPES.items():
+        if data.startswith(magic):
+            return suffix
+    raise InvalidInputError("photo", "must be a JPEG or PNG image")
+
+
+class HelpDesk:
+    """help_links and queue_requests; the same database as the tickets (a request creates its ticket and session)."""
+
+    def __init__(self, engine: AsyncEngine, data_dir: Path, event_queued: Callable[[], None] = lambda: None) -> None:
+        self._engine = engine
+        self._event_queued = event_queued  # wakes the outbox worker after a commit that queued an event
+        self.photos_dir = data_dir / "help_photos"
+
+    # --- help links ------------------------------------------------------------------------------
+
+    async def create_link(self, *, family: str, model: str, serial: str = "", site: str = "", label: str = "",
+                          actor: str) -> HelpLinkRecord:
+        """A new help link for a device (serial given) or a product line (audited)."""
+        now = utcnow()
+        record = HelpLinkRecord(id=uuid.uuid4().hex[:16], family=_clean("family", family, 100, required=True).lower(),
+                                model=_clean("model", model, 200, required=True), serial=_clean("serial", serial, 200),
+                                site=_clean("site", site, 200), label=_clean("label", label, 200), created_by=actor,
+                                created_at=now)
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(help_links).values(**_fields(record)))
+            await conn.execute(insert(audit_log).values(
+                at=now, actor=actor, action="help_link_created", ticket_id=None, session_id=None,
+                target=f"help_link:{record.id}", detail={"family": record.family, "model": record.model,
+                                                          "serial": record.serial, "site": record.site}))
+        return record
+
+    async def get_link(self, link_id: str) -> HelpLinkRecord | None:
+        """The link (revoked or not), or None."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(help_links).where(help_links.c.id == link_id))).mappings().first()
+        return HelpLinkRecord(**row) if row else None
+
+    async def list_links(self, *, include_revoked: bool = False, limit: int = 500) -> list[HelpLinkRecord]:
+        """Links, newest first."""
+        query = select(help_links).order_by(help_links.c.created_at.desc(), help_links.c.id).limit(limit)
+        if not include_revoked:
+            query = query.where(help_links.c.revoked_at.is_(None))
+        async with self._engine.connect() as conn:
+            return [HelpLinkRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+    async def revoke_link(self, link_id: str, *, actor: str) -> HelpLinkRecord:
+        """Revoke a link: its sticker asks for help no more (a second revoke changes nothing)."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            result = await conn.execute(update(help_links).where(help_links.c.id == link_id,
+                                                                 help_links.c.revoked_at.is_(None))
+                                        .values(revoked_at=now, revoked_by=actor))
+            if result.rowcount == 1:
+                await conn.execute(insert(audit_log).values(at=now, actor=actor, action="help_link_revoked",
+                                                            ticket_id=None, session_id=None,
+                                                            target=f"help_link:{link_id}", detail={}))
+        link = await self.get_link(link_id)
+        if link is None:
+            raise NotFoundError("help_link", link_id)
+        return link
+
+    # --- requests --------------------------------------------------------------------------------
+
+    async def create_request(self, link: HelpLinkRecord, *, customer_name: str, description: str, media: str,
+                             language: str = "", photo: bytes | None = None) -> QueueRequestRecord:
+        """A request from a help link: its ticket (device context and the customer's words), its session and its
+        queue row in one commit; the photo file is written (and fsynced) first."""
+        name = _clean("customer_name", customer_name, 100, required=True)
+        words = _clean("description", description, 2000)
+        if media not in ("voice", "video"):
+            raise InvalidInputError("media", "must be voice or video")
+        request_id = uuid.uuid4().hex[:16]
+        photo_name = None
+        if photo:
+            photo_name = f"{request_id}{photo_suffix(photo)}"
+            self.photos_dir.mkdir(parents=True, exist_ok=True)
+            _write_synced(self.photos_dir / photo_name, photo)
+        now = utcnow()
+        device = " ".join(p for p in (link.model, link.serial and f"S/N {link.serial}") if p)
+        summary = words.splitlines()[0][:120] if words else "no description"
+        title = f"{device}: {summary}"[:300]
+        ticket_id, session_id = uuid.uuid4().hex, uuid.uuid4().hex
+        record = QueueRequestRecord(id=request_id, help_link_id=link.id, ticket_id=ticket_id, session_id=session_id,
+                                    customer_name=name, description=words, media=media,
+                                    language=_clean("language", language, 20).lower(), photo=photo_name,
+                                    callback_number="", state="waiting", technician_id="",
+                                    enqueued_at=now.timestamp(), answered_at=None, ended_at=None, breached=False)
+        actor = f"help:{link.id}"
+        detail: dict[str, Any] = {"request": request_id, "family": link.family, "model": link.model,
+                                  "serial": link.serial, "site": link.site, "customer": name, "description": words,
+                                  "media": media, "photo": bool(photo_name)}
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(tickets).values(id=ticket_id, title=title, customer=name,
+                                                      external_ref=link.site or None, status="open",
+                                                      device_family=link.family, device_model=link.model,
+                                                      device_serial=link.serial or None,
+                                                      created_by=actor, created_at=now, updated_at=now))
+            await conn.execute(insert(sessions).values(id=session_id, ticket_id=ticket_id, status="active",
+                                                       created_by=actor, created_at=now, ended_at=None))
+            await conn.execute(insert(queue_requests).values(**_fields(record)))
+            await conn.execute(insert(audit_log).values(at=now, actor=actor, action="help_requested",
+                                                        ticket_id=ticket_id, session_id=session_id,
+                                                        target=f"ticket:{ticket_id}", detail=detail))
+        return record
+
+    async def get_request(self, request_id: str) -> QueueRequestRecord | None:
+        """The request, or None."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(queue_requests).where(queue_requests.c.id == request_id))).mappings().first()
+        return QueueRequestRecord(**row) if row else None
+
+    async def request_of_session(self, session_id: str) -> QueueRequestRecord | None:
+        """The request a session was created for, or None."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(queue_requests).where(queue_requests.c.session_id == session_id))
+                   ).mappings().first()
+        return QueueRequestRecord(**row) if row else None
+
+    async def open_requests(self) -> list[QueueRequestRecord]:
+        """Requests still waiting or in a call, oldest first (what the queue restores after a restart)."""
+        query = (select(queue_requests).where(queue_requests.c.state.in_(OPEN_STATES))
+                 .order_by(queue_requests.c.enqueued_at))
+        async with self._engine.connect() as conn:
+            return [QueueRequestRecord(**r) for r in (await conn.execute(query)).mappings()]
+
+    async def save_state(self, request_id: str, *, state: QueueRequestState, technician_id: str,
+                         callback_number: str, answered_at: float | None, breached: bool) -> None:
+        """Store a request's progress through the queue (audited when it is answered or abandoned)."""
+        values: dict[str, Any] = dict(state=state, technician_id=technician_id, callback_number=callback_number,
+                                      answered_at=answered_at, breached=breached)
+        if state in ("abandoned", "ended"):
+            values["ended_at"] = time.time()
+        async with self._engine.begin() as conn:
+            old = (await conn.execute(select(queue_requests).where(queue_requests.c.id == request_id))).mappings().first()
+            if old is None:
+                raise NotFoundError("queue_request", request_id)
+            await conn.execute(update(queue_requests).where(queue_requests.c.id == request_id).values(**values))
+            if old["state"] != state and state in ("assigned", "abandoned"):
+                await conn.execute(insert(audit_log).values(
+                    at=utcnow(), actor=technician_id or f"help:{old['help_link_id']}",
+                    action="help_answered" if state == "assigned" else "help_abandoned",
+                    ticket_id=old["ticket_id"], session_id=old["session_id"], target=f"queue_request:{request_id}",
+                    detail={"waited_s": round((answered_at or time.time()) - old["enqueued_at"], 1)}))
+
+    async def raise_breach(self, request_id: str, *, waited_s: float, target_s: float) -> None:
+        """Queue a queue.breach ticket event (webhook/RT) for a request waiting past the target time to answer."""
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            req = (await conn.execute(select(queue_requests).where(queue_requests.c.id == request_id))).mappings().first()
+            if req is None:
+                raise NotFoundError("queue_request", request_id)
+            ticket = (await conn.execute(select(tickets).where(tickets.c.id == req["ticket_id"]))).mappings().first()
+            assert ticket is not None
+            payload = {"ticket": {k: ticket[k] for k in ("id", "title", "customer", "external_ref", "status")},
+                       "session_id": req["session_id"], "request_id": request_id,
+                       "waited_s": round(waited_s, 1), "target_s": target_s}
+            await conn.execute(events.outbox_insert(events.QUEUE_BREACH, request_id, payload, now))
+            await conn.execute(insert(audit_log).values(at=now, actor="server", action="help_target_breached",
+                                                        ticket_id=req["ticket_id"], session_id=req["session_id"],
+                                                        target=f"queue_request:{request_id}",
+                                                        detail={"waited_s": round(waited_s, 1),
+                                                                "target_s": target_s}))
+        self._event_queued()
+
+    async def first_contact_resolution(self) -> tuple[int, int]:
+        """(closed tickets from help requests, those closed with a single session): first-contact resolution."""
+        per_ticket = (select(tickets.c.id, func.count(sessions.c.id).label("n"))
+                      .join(sessions, sessions.c.ticket_id == tickets.c.id)
+                      .where(tickets.c.status == "closed",
+                             tickets.c.id.in_(select(queue_requests.c.ticket_id)))
+                      .group_by(tickets.c.id)).subquery()
+        async with self._engine.connect() as conn:
+            closed = (await conn.execute(select(func.count()).select_from(per_ticket))).scalar_one()
+            single = (await conn.execute(select(func.count()).select_from(per_ticket)
+                                         .where(per_ticket.c.n == 1))).scalar_one()
+        return int(closed), int(single)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    import os
+
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__slots__}
