@@ -165,7 +165,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         return NodeLoad(node_id, len(calls.calls), os.getloadavg()[0] / (os.cpu_count() or 1), diagnosis.backlog(),
                         bool(draining), limits)
 
-    routed = RoutedCallService(calls, bus, tokens, node_id, load=node_load) if settings.redis_url else None
+    routed = RoutedCallService(calls, bus, tokens, node_id, load=node_load,
+                               node_ttl_s=settings.node_ttl_s) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
     services = Services(settings, tokens, store, calls, catalog, revoker, connections, help_queue)
     service: CallService = routed if routed is not None else calls

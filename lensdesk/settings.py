@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy async URL; defaults to SQLite in data_dir.")
     node_id: str = Field("", description="Stable id of this node (recordings, room claims); default: hostname-port.")
     redis_url: str = Field("", description="Redis URL for multi-node signaling; empty = in-process bus.")
+    node_ttl_s: int = Field(5, ge=2, description="A node whose heartbeat (each second) is silent this long is dead: its "
+                                                 "rooms are re-homed. A restart under the same id is seen at once.")
     max_calls: int = Field(0, description="Calls this node runs before it takes no new rooms (placement, /readyz); "
                                           "0 = no limit.")
     max_cpu_load: float = Field(0.0, description="1-minute load average per CPU above which this node takes no new "

@@ -35,6 +35,7 @@ class NodeLoad:
     analysis_backlog: int
     draining: bool
     limits: Limits
+    boot_id: str = ""  # random per process start: a node restarted with the same id is seen as a new incarnation
 
     def to_json(self) -> str:
         """The heartbeat payload."""
@@ -46,7 +47,7 @@ class NodeLoad:
         data = json.loads(raw)
         return cls(node_id=str(data["node_id"]), calls=int(data["calls"]), cpu_load=float(data["cpu_load"]),
                    analysis_backlog=int(data["analysis_backlog"]), draining=bool(data["draining"]),
-                   limits=Limits(**data["limits"]))
+                   limits=Limits(**data["limits"]), boot_id=str(data.get("boot_id", "")))
 
     def with_one_more_call(self) -> NodeLoad:
         """This load after one more room was placed here (until the node's next heartbeat says better)."""

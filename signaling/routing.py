@@ -87,10 +87,10 @@ Publish = Callable[[str, str], Awaitable[None]]
 
 
 class _BusLink:
-    """ClientLink on the owner for a participant connected to another node."""
+    """ClientLink on the owner for a participant connected to another node (every event names the owner's boot)."""
 
-    def __init__(self, publish: Publish, channel: str) -> None:
-        self._publish_raw, self._channel = publish, channel
+    def __init__(self, publish: Publish, channel: str, boot_id: str) -> None:
+        self._publish_raw, self._channel, self._boot_id = publish, channel, boot_id
 
     async def send(self, message: m.ServerMessage) -> None:
         await self._publish({"kind": "msg", "data": message.model_dump(mode="json")})
@@ -100,7 +100,7 @@ class _BusLink:
 
     async def _publish(self, event: dict[str, Any]) -> None:
         # Published reliably: an outage delays these messages (they go out, in order, once Redis is back).
-        await self._publish_raw(self._channel, json.dumps(event))
+        await self._publish_raw(self._channel, json.dumps({**event, "boot": self._boot_id}))
 
 
 @dataclass
@@ -122,24 +122,49 @@ class _NoAnswer(m.ProtocolError):
 
 @dataclass
 class _Remote:
+    """A participant of this node relayed to the owner of their room."""
+
     conn_id: str
     owner: str
     subscription: Subscription
+    owner_boot: str  # the owner's incarnation that admitted them
+
+
+@dataclass(frozen=True)
+class _Served:
+    """A participant of a room here who is connected to another node (their relay)."""
+
+    session_id: str
+    participant_id: str
+    relay: str
+    relay_boot: str  # the relay's incarnation that holds their connection
+
+
+def restarted(node: str, boot: str, boots: dict[str, str]) -> bool:
+    """The node now runs another incarnation than `boot` (it restarted with the same id within its heartbeat
+    window). An unknown node or boot is not taken as a restart: silence is judged by the heartbeat's expiry."""
+    now = boots.get(node, "")
+    return bool(boot) and bool(now) and now != boot
 
 
 class RoutedCallService:
     """CallService for one node of many: local calls for owned rooms, relaying for the others."""
 
     def __init__(self, local: LocalCalls, bus: Bus, tokens: TokenService, node_id: str | None = None,
-                 load: Callable[[], NodeLoad] | None = None) -> None:
+                 load: Callable[[], NodeLoad] | None = None, node_ttl_s: int = NODE_TTL_S) -> None:
         self._local = local
+        self._node_ttl_s = node_ttl_s
         self._load = load  # this node's load now (None: every room stays where its first join arrives)
         self._loads: dict[str, NodeLoad] = {}  # live nodes' loads as of the latest heartbeat
         self._bus = bus
         self._tokens = tokens
         self.node_id = node_id or uuid.uuid4().hex[:12]
+        # New at every process start: peers see a restart under the same node id at its first heartbeat, without
+        # waiting for the old incarnation's heartbeat to expire.
+        self.boot_id = uuid.uuid4().hex[:12]
+        self._boots: dict[str, str] = {}  # live nodes' boot ids as of the latest heartbeat
         self._remote: dict[tuple[str, str], _Remote] = {}  # (session, participant) -> relay state
-        self._served: dict[str, tuple[str, str, str]] = {}  # conn id -> (session, participant, relay node)
+        self._served: dict[str, _Served] = {}  # conn id -> participant relayed to a room here
         self._owned: set[str] = set()
         self._links: dict[tuple[str, str], ClientLink] = {}  # relayed participants' browser links
         self._moved: set[tuple[str, str]] = set()  # relayed participants told to reconnect (their owner died)
@@ -205,7 +230,7 @@ class RoutedCallService:
 
     def _may_judge(self) -> bool:
         # Redis may come back empty: until every node had time to heartbeat again, nobody is judged dead.
-        return self._bus.up_for_s >= NODE_TTL_S + 2 * HEARTBEAT_EVERY_S
+        return self._bus.up_for_s >= self._node_ttl_s + 2 * HEARTBEAT_EVERY_S
 
     async def _reclaim(self) -> None:
         """After Redis came back (perhaps empty): claim again every room whose call runs here."""
@@ -221,15 +246,19 @@ class RoutedCallService:
                           owner)
 
     async def _beat(self) -> None:
-        """Heartbeat with this node's load, and learn every live node's."""
-        load = self._load() if self._load is not None else None
-        await self._bus.heartbeat(self.node_id, NODE_TTL_S, load.to_json() if load is not None else "")
+        """Heartbeat with this node's boot id and load, and learn every live node's."""
+        payload = (dataclasses.replace(self._load(), boot_id=self.boot_id).to_json() if self._load is not None
+                   else json.dumps({"boot_id": self.boot_id}))
+        await self._bus.heartbeat(self.node_id, self._node_ttl_s, payload)
         loads: dict[str, NodeLoad] = {}
+        boots: dict[str, str] = {}
         for node, raw in (await self._bus.node_loads()).items():
+            with contextlib.suppress(ValueError, AttributeError):
+                boots[node] = str(json.loads(raw).get("boot_id", ""))
             # a node without a load (or of an older version) is not offered new rooms
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 loads[node] = NodeLoad.from_json(raw)
-        self._loads = loads
+        self._loads, self._boots = loads, boots
 
     def _place(self) -> str:
         """The node a new room should run on (ProtocolError when every node is full or draining)."""
@@ -427,7 +456,8 @@ class RoutedCallService:
         # the owner gets what it said.
         try:
             await self._bus.publish(f"node:{owner}", json.dumps({
-                "op": "join", "conn": conn_id, "relay": self.node_id, "join": join.model_dump(exclude={"token"}),
+                "op": "join", "conn": conn_id, "relay": self.node_id, "relay_boot": self.boot_id,
+                "join": join.model_dump(exclude={"token"}),
                 "claims": {**dataclasses.asdict(claims), "role": claims.role.value}}))
         except BusUnavailable:
             await subscription.close()
@@ -443,7 +473,8 @@ class RoutedCallService:
             await subscription.close()
             raise m.ProtocolError(data.get("code", "join_failed"), data.get("message", "The call could not be joined."))
         participant_id = str(data["participant_id"])
-        self._remote[(join.session_id, participant_id)] = _Remote(conn_id, owner, subscription)
+        self._remote[(join.session_id, participant_id)] = _Remote(conn_id, owner, subscription,
+                                                                  str(event.get("boot", "")))
         self._links[(join.session_id, participant_id)] = link
         await link.send(_server_messages.validate_python(data))
         return participant_id
@@ -460,7 +491,7 @@ class RoutedCallService:
         if op == "action":
             await self._run_action(event)
             return
-        link = _BusLink(self._publish_reliably, f"conn:{conn_id}")
+        link = _BusLink(self._publish_reliably, f"conn:{conn_id}", self.boot_id)
         if op == "join":
             await self._serve_join(link, conn_id, event)
             return
@@ -470,7 +501,7 @@ class RoutedCallService:
                 await link.send(m.Reconnect(reason="server_lost", retry_after_ms=RECONNECT_AFTER_MS))
                 await link.close("not in the call")
             return
-        session_id, participant_id, _relay = served
+        session_id, participant_id = served.session_id, served.participant_id
         if op == "leave":
             del self._served[conn_id]
             await self._local.leave(session_id, participant_id)
@@ -504,18 +535,22 @@ class RoutedCallService:
             log.warning("node %s: malformed relayed join dropped", self.node_id)
             await link.send(m.ErrorMessage(code="join_failed", message="The call could not be joined.", fatal=True))
             return
-        self._served[conn_id] = (join.session_id, participant_id, str(event.get("relay", "")))
+        self._served[conn_id] = _Served(join.session_id, participant_id, str(event.get("relay", "")),
+                                        str(event.get("relay_boot", "")))
 
     async def _watch(self) -> None:
-        """Heartbeat; move relayed participants off dead owners and remove ghosts relayed through dead nodes."""
+        """Heartbeat; move relayed participants off dead (or restarted) owners and remove ghosts relayed through
+        dead (or restarted) nodes."""
         while True:
             await asyncio.sleep(HEARTBEAT_EVERY_S)
             try:
                 await self._beat()
                 await self._flush_undelivered()
-                peers = {r.owner for r in self._remote.values()} | {s[2] for s in self._served.values() if s[2]}
+                peers = {r.owner for r in self._remote.values()} | {s.relay for s in self._served.values() if s.relay}
                 dead = peers - await self._bus.alive(peers) if self._may_judge() else set()
-                if dead:
+                # A restart is seen at once (a new boot id), also while Redis may have come back empty.
+                if dead or any(restarted(r.owner, r.owner_boot, self._boots) for r in self._remote.values()) or \
+                        any(restarted(s.relay, s.relay_boot, self._boots) for s in self._served.values()):
                     await self._bury(dead)
             except BusUnavailable:
                 continue  # Redis away: nobody can be judged dead; the bus reconnects by itself
@@ -523,11 +558,12 @@ class RoutedCallService:
                 log.exception("node %s: liveness check failed", self.node_id)
 
     async def _bury(self, dead: set[str]) -> None:
+        """Let go of what ran on dead nodes and on the former incarnations of restarted ones."""
         for key, remote in list(self._remote.items()):
-            if remote.owner not in dead:
+            if remote.owner not in dead and not restarted(remote.owner, remote.owner_boot, self._boots):
                 continue
-            log.warning("node %s: owner %s of room %s is dead; its participant is told to reconnect", self.node_id,
-                        remote.owner, key[0])
+            log.warning("node %s: owner %s of room %s is dead or restarted; its participant is told to reconnect",
+                        self.node_id, remote.owner, key[0])
             self._remote.pop(key, None)
             self._moved.add(key)
             await remote.subscription.close()
@@ -538,12 +574,12 @@ class RoutedCallService:
             if link is not None:
                 await link.send(m.Reconnect(reason="server_lost", retry_after_ms=RECONNECT_AFTER_MS))
                 await link.close("server lost")
-        for conn_id, (session_id, participant_id, relay) in list(self._served.items()):
-            if relay in dead:
-                log.warning("node %s: relay node %s is dead; removing %s from room %s", self.node_id, relay,
-                            participant_id, session_id)
+        for conn_id, served in list(self._served.items()):
+            if served.relay in dead or restarted(served.relay, served.relay_boot, self._boots):
+                log.warning("node %s: relay node %s is dead or restarted; removing %s from room %s", self.node_id,
+                            served.relay, served.participant_id, served.session_id)
                 del self._served[conn_id]
-                await self._local.leave(session_id, participant_id)
+                await self._local.leave(served.session_id, served.participant_id)
 
     async def _refresh(self) -> None:
         while True:

@@ -300,6 +300,56 @@ def test_a_killed_relay_nodes_customer_is_no_ghost(tmp_path: Path):
         asyncio.run(scenario())
 
 
+def test_a_node_restarted_with_its_id_within_the_heartbeat_window_leaves_no_ghost(tmp_path: Path):
+    """SIGKILL a node and start it again with the same id at once (well inside a 30 s heartbeat window, so the old
+    incarnation's heartbeat is still there): the other node sees the new boot id and lets go of the old
+    incarnation's participants; the clients rejoin. First a relay node restarts, then an owner."""
+    with running_cluster(tmp_path, env={"LENSDESK_NODE_TTL_S": "30"}) as cluster:
+        node_a, node_b = cluster.nodes
+
+        async def scenario() -> None:
+            token = node_a.technician_token()
+            session = await create_session(node_a.url, token)
+            tech = SignalingClient(node_a.url, token, session.session_id)
+            cust = SignalingClient(node_b.url, session.join_token, session.session_id)
+            links = [tech, cust]
+            try:
+                await tech.connect()
+                await cust.connect()  # relayed through B to the owner A
+                await tech.wait_for("participant_joined")
+                # 1. the relay node B restarts: its customer is no ghost in A's room
+                node_b.kill(signal.SIGKILL)
+                restarted_b = await asyncio.to_thread(cluster.restart, 1)
+                ready = asyncio.get_running_loop().time()
+                left = await tech.wait_for("participant_left", timeout_s=10)
+                assert asyncio.get_running_loop().time() - ready < 10  # not the 30 s expiry
+                assert left["participant_id"]
+                links.append(cust2 := SignalingClient(restarted_b.url, session.join_token, session.session_id))
+                assert (await cust2.connect())["role"] == "customer"  # no customer_present lock-out
+                await until(lambda: count(tech, "participant_joined") == 2, within=5)
+                # 2. the owner A restarts: the customer relayed through B is told to reconnect, and both get back in
+                node_a.kill(signal.SIGKILL)
+                restarted_a = await asyncio.to_thread(cluster.restart, 0)
+                ready = asyncio.get_running_loop().time()
+                told = await cust2.wait_for("reconnect", timeout_s=10)
+                assert told["reason"] == "server_lost"
+                assert asyncio.get_running_loop().time() - ready < 10
+                links.append(cust3 := SignalingClient(restarted_b.url, session.join_token, session.session_id))
+                links.append(tech2 := SignalingClient(restarted_a.url, token, session.session_id))
+                assert (await cust3.connect())["role"] == "customer"
+                welcome = await tech2.connect()
+                assert [p["role"] for p in welcome["participants"]] == ["customer"]  # one room, no ghosts
+                await tech2.send({"type": "video_request"})
+                assert (await cust3.wait_for("video_requested", timeout_s=5))["by_name"]
+            finally:
+                for link in links:
+                    await link.close()
+
+        asyncio.run(scenario())
+        for node in cluster.nodes:
+            assert "Traceback" not in node.log()
+
+
 def test_end_session_on_a_node_that_does_not_run_the_call_ends_it_on_the_owner(cluster: Cluster):
     node_a, node_b = cluster.nodes
 
