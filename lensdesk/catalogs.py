@@ -1,14 +1,13 @@
 """The live code catalog of a node: catalog files + technicians' edits from the database, kept current everywhere.
 
 An edit is written to the database (versioned), applied here, shipped to this node's analysis workers and
-announced on the bus; other nodes fetch the edits newer than their version on that announcement, or on a slow
-database poll should an announcement be lost.
+announced on the bus; other nodes fetch the edits newer than their version on that announcement, when the bus is
+back after an outage, or on a slow database poll should an announcement be lost (lensdesk/follower.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
@@ -18,12 +17,13 @@ from prometheus_client.registry import Collector
 
 from diagnostics.catalog import Catalog, CatalogEntry, Key, check_entry
 from diagnostics.errors import CatalogError
-from signaling.bus import Bus, Subscription
+from signaling.bus import Bus
 from tickets.catalog_edits import CatalogEdits, UncataloguedSort
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.records import CatalogEditRecord, UncataloguedCode
 from tickets.store import TicketStore
 
+from .follower import Follower
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,32 +60,24 @@ async def catalog_of_database(settings: Settings, files: Catalog) -> Catalog:
 class CatalogService:
     """The node's current catalog (files, then edits) and the way to change it."""
 
-    def __init__(self, files: Catalog, edits: CatalogEdits, bus: Bus, on_change: CatalogListener) -> None:
+    def __init__(self, files: Catalog, edits: CatalogEdits, bus: Bus, on_change: CatalogListener, *,
+                 poll_s: float = POLL_S) -> None:
         self._files = files
         self._edits = edits
-        self._bus = bus
         self._on_change = on_change
         self._overrides: dict[Key, CatalogEditRecord] = {}
         self._lock = asyncio.Lock()
-        self._subscription: Subscription | None = None
-        self._poller: asyncio.Task[None] | None = None
         self.current = files
         self.version = 0
+        self.follower = Follower("catalog", bus, CHANNEL, self._catch_up, self._announced, poll_s=poll_s)
 
     async def start(self) -> None:
         """Load the edits so far and follow new ones."""
-        await self.refresh()
-        self._subscription = await self._bus.subscribe(CHANNEL, self._announced)
-        self._poller = asyncio.create_task(self._poll(), name="catalog-poll")
+        await self.follower.start()
 
     async def stop(self) -> None:
         """Stop following edits."""
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
-        if self._subscription is not None:
-            await self._subscription.close()
+        await self.follower.stop()
 
     async def refresh(self) -> bool:
         """Apply edits newer than ours from the database; True if the catalog changed."""
@@ -143,23 +135,16 @@ class CatalogService:
 
     async def _changed(self) -> None:
         await self.refresh()
-        try:
-            await self._bus.publish(CHANNEL, str(self.version))
-        except Exception:  # the edit is stored; other nodes' polls will pick it up
-            log.exception("could not announce catalog version %d", self.version)
+        await self.follower.announce(str(self.version))
 
     async def _announced(self, data: str) -> None:
         if data.isdigit() and int(data) > self.version:
             await self.refresh()
 
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(POLL_S)
-            try:
-                if await self._edits.latest_version() > self.version:
-                    await self.refresh()
-            except Exception:
-                log.exception("catalog poll failed")
+    async def _catch_up(self) -> None:
+        # the cheap question first: the poll asks it every few seconds
+        if await self._edits.latest_version() > self.version:
+            await self.refresh()
 
     def collector(self, worker_versions: Callable[[], list[int | None]]) -> Collector:
         """Prometheus gauges: this node's catalog version and size, and each analysis worker's version."""

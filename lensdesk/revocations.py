@@ -1,29 +1,31 @@
 """Revocations across nodes: stored in the database, applied here, published on the bus, polled as a fallback.
 
 Every node keeps the revocation list its TokenService checks. A revocation made on any node (or by
-`lensdesk token revoke`) is stored first, then published on the bus; nodes apply what they hear at once and
-poll the table every `poll_s` for anything they missed (a CLI without Redis, a dropped pub/sub message), so
-a revocation takes effect everywhere within a second. Applying one also closes the live connections it covers.
+`lensdesk token revoke`) is stored first, then published on the bus; nodes apply what they hear at once, catch
+up from the table when the bus is back after an outage, and poll the table every `poll_s` for anything they
+missed (a CLI without Redis, a dropped pub/sub message), so a revocation takes effect everywhere within a second
+(lensdesk/follower.py). Applying one also closes the live connections it covers.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from signaling.bus import Bus, Subscription
+from signaling.bus import Bus
 from signaling.revocation import Revocation, RevocationKind
 from signaling.tokens import TokenService
 from tickets.records import RevocationRecord
 from tickets.store import TicketStore
 
+from .follower import Follower
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "revocations"
+PRUNE_EVERY_S = 60.0  # expired revocations leave the in-memory list this often
 RevocationListener = Callable[[Revocation], Awaitable[object]]
 
 
@@ -40,12 +42,11 @@ class Revoker:
                  poll_s: float = 0.5) -> None:
         self._store = store
         self._tokens = tokens
-        self._bus = bus
-        self._poll_s = poll_s
         self._last_id = 0
         self._listeners: list[RevocationListener] = []
-        self._subscription: Subscription | None = None
-        self._poller: asyncio.Task[None] | None = None
+        self._pruned_at = time.monotonic()
+        self.follower = Follower("revocations", bus, CHANNEL, self._catch_up, self._heard, poll_s=poll_s,
+                                 every_poll=self._prune)
 
     def add_listener(self, listener: RevocationListener) -> None:
         """Also call listener for every revocation this node learns of (to close the connections it covers)."""
@@ -53,19 +54,11 @@ class Revoker:
 
     async def start(self) -> None:
         """Load what is revoked now, then follow the bus and the table."""
-        await self._catch_up()
-        if self._bus is not None:
-            self._subscription = await self._bus.subscribe(CHANNEL, self._heard)
-        self._poller = asyncio.create_task(self._poll(), name="revocations")
+        await self.follower.start()
 
     async def stop(self) -> None:
         """Stop following."""
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
-        if self._subscription is not None:
-            await self._subscription.close()
+        await self.follower.stop()
 
     async def session_ended(self, session_id: str, actor: str) -> None:
         """Every customer token of an ended session stops working."""
@@ -80,10 +73,8 @@ class Revoker:
                                          expires_at=revocation.expires_at, reason=revocation.reason, actor=actor,
                                          session_id=session_id)
         await self.apply(revocation)
-        if self._bus is not None:
-            await self._bus.publish(CHANNEL, json.dumps({"kind": revocation.kind, "value": revocation.value,
-                                                         "expires_at": revocation.expires_at,
-                                                         "reason": revocation.reason}))
+        await self.follower.announce(json.dumps({"kind": revocation.kind, "value": revocation.value,
+                                                 "expires_at": revocation.expires_at, "reason": revocation.reason}))
 
     async def apply(self, revocation: Revocation) -> None:
         """Make a revocation effective on this node (idempotent)."""
@@ -110,15 +101,7 @@ class Revoker:
             self._last_id = max(self._last_id, record.id)
             await self.apply(revocation_of(record))
 
-    async def _poll(self) -> None:
-        prune_every = max(1, int(60 / self._poll_s))
-        rounds = 0
-        while True:
-            await asyncio.sleep(self._poll_s)
-            try:
-                await self._catch_up()
-            except Exception:
-                log.exception("polling revocations failed")
-            rounds += 1
-            if rounds % prune_every == 0:
-                self._tokens.revocations.prune()
+    def _prune(self) -> None:
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:
+            self._pruned_at = time.monotonic()
+            self._tokens.revocations.prune()

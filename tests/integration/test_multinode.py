@@ -300,6 +300,22 @@ def test_a_killed_relay_nodes_customer_is_no_ghost(tmp_path: Path):
         asyncio.run(scenario())
 
 
+async def joined(url: str, token: str, session_id: str, links: list[SignalingClient]) -> SignalingClient:
+    """A client in the call, retrying a relayed join refused as `node_unavailable` (retryable: the pages retry it;
+    a machine at load 20 misses the 0.6 s relay answer now and then)."""
+    for attempt in range(5):
+        link = SignalingClient(url, token, session_id)
+        links.append(link)
+        try:
+            await link.connect()
+            return link
+        except RuntimeError as exc:
+            if "node_unavailable" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.3)
+    raise AssertionError("unreachable")
+
+
 def test_a_node_restarted_with_its_id_within_the_heartbeat_window_leaves_no_ghost(tmp_path: Path):
     """SIGKILL a node and start it again with the same id at once (well inside a 30 s heartbeat window, so the old
     incarnation's heartbeat is still there): the other node sees the new boot id and lets go of the old
@@ -310,12 +326,10 @@ def test_a_node_restarted_with_its_id_within_the_heartbeat_window_leaves_no_ghos
         async def scenario() -> None:
             token = node_a.technician_token()
             session = await create_session(node_a.url, token)
-            tech = SignalingClient(node_a.url, token, session.session_id)
-            cust = SignalingClient(node_b.url, session.join_token, session.session_id)
-            links = [tech, cust]
+            links: list[SignalingClient] = []
             try:
-                await tech.connect()
-                await cust.connect()  # relayed through B to the owner A
+                tech = await joined(node_a.url, token, session.session_id, links)
+                await joined(node_b.url, session.join_token, session.session_id, links)  # relayed through B to A
                 await tech.wait_for("participant_joined")
                 # 1. the relay node B restarts: its customer is no ghost in A's room
                 node_b.kill(signal.SIGKILL)
@@ -324,8 +338,8 @@ def test_a_node_restarted_with_its_id_within_the_heartbeat_window_leaves_no_ghos
                 left = await tech.wait_for("participant_left", timeout_s=10)
                 assert asyncio.get_running_loop().time() - ready < 10  # not the 30 s expiry
                 assert left["participant_id"]
-                links.append(cust2 := SignalingClient(restarted_b.url, session.join_token, session.session_id))
-                assert (await cust2.connect())["role"] == "customer"  # no customer_present lock-out
+                cust2 = await joined(restarted_b.url, session.join_token, session.session_id, links)
+                assert cust2.welcome is not None and cust2.welcome["role"] == "customer"  # no customer_present
                 await until(lambda: count(tech, "participant_joined") == 2, within=5)
                 # 2. the owner A restarts: the customer relayed through B is told to reconnect, and both get back in
                 node_a.kill(signal.SIGKILL)
@@ -334,11 +348,10 @@ def test_a_node_restarted_with_its_id_within_the_heartbeat_window_leaves_no_ghos
                 told = await cust2.wait_for("reconnect", timeout_s=10)
                 assert told["reason"] == "server_lost"
                 assert asyncio.get_running_loop().time() - ready < 10
-                links.append(cust3 := SignalingClient(restarted_b.url, session.join_token, session.session_id))
-                links.append(tech2 := SignalingClient(restarted_a.url, token, session.session_id))
-                assert (await cust3.connect())["role"] == "customer"
-                welcome = await tech2.connect()
-                assert [p["role"] for p in welcome["participants"]] == ["customer"]  # one room, no ghosts
+                cust3 = await joined(restarted_b.url, session.join_token, session.session_id, links)
+                tech2 = await joined(restarted_a.url, token, session.session_id, links)
+                assert tech2.welcome is not None
+                assert [p["role"] for p in tech2.welcome["participants"]] == ["customer"]  # one room, no ghosts
                 await tech2.send({"type": "video_request"})
                 assert (await cust3.wait_for("video_requested", timeout_s=5))["by_name"]
             finally:

@@ -1,0 +1,79 @@
+"""Revocations and code-catalog edits reach another node through a real redis-server, not through the fallback poll
+(polls set to an hour here), and what was stored while Redis was down reaches it when Redis is back."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+from diagnostics.catalog import CatalogEntry, load_catalog
+from lensdesk.catalogs import CatalogService
+from lensdesk.revocations import Revoker
+from signaling.bus import RedisBus
+from signaling.revocation import Revocation
+from signaling.tokens import TokenService
+from tests.support import running_redis_server
+from tickets.store import TicketStore
+
+CORE = Path(__file__).resolve().parents[2] / "diagnostics" / "catalogs" / "core.yaml"
+NO_POLL_S = 3600.0  # only the bus (or its reconnection) can deliver within the test
+
+
+async def _until(cond, within: float) -> float:
+    started = time.monotonic()
+    while not cond():
+        assert time.monotonic() - started < within, "not delivered in time"
+        await asyncio.sleep(0.01)
+    return time.monotonic() - started
+
+
+def _entry(code: str) -> CatalogEntry:
+    return CatalogEntry(family="xerox", code=code, title="Test entry", cause="A test", remedy="None", severity="error",
+                        vendor="Xerox", device="printer", origin="technician")
+
+
+def test_revocations_and_catalog_edits_travel_through_redis_and_catch_up_after_an_outage(tmp_path: Path):
+    with running_redis_server(tmp_path / "redis") as redis:
+
+        async def scenario() -> None:
+            store = TicketStore(f"sqlite+aiosqlite:///{tmp_path / 'lensdesk.db'}", tmp_path)
+            await store.migrate()
+            buses = [RedisBus(redis.url), RedisBus(redis.url)]
+            tokens = [TokenService("unit-test-secret-unit-test-secret") for _ in buses]
+            revokers = [Revoker(store, t, b, poll_s=NO_POLL_S) for t, b in zip(tokens, buses, strict=True)]
+            versions: list[list[int]] = [[], []]
+            catalogs = [CatalogService(load_catalog(CORE), store.catalog, b, lambda c, v, box=box: box.append(v),
+                                       poll_s=NO_POLL_S) for b, box in zip(buses, versions, strict=True)]
+            try:
+                for follower in (*revokers, *catalogs):
+                    await follower.start()
+                leaked = Revocation("token", "tech-leaked", time.time() + 600, "revoked")
+                await revokers[0].revoke(leaked, actor="test")
+                assert await _until(lambda: tokens[1].revocations.knows(leaked), 1.0) < 1.0
+                await catalogs[0].save(_entry("TEST-1"), actor="tech", mode="create")
+                await _until(lambda: catalogs[1].current.get("xerox", "TEST-1") is not None, 1.0)
+                assert versions[1] == [1]
+
+                # Redis crashes; a revocation and an edit are stored meanwhile (their announcements are lost) ...
+                redis.stop(signal.SIGKILL)
+                await _until(lambda: not buses[1].connected, 10)
+                during = Revocation("token", "tech-during", time.time() + 600, "revoked")
+                await revokers[0].revoke(during, actor="test")
+                await catalogs[0].save(_entry("TEST-2"), actor="tech", mode="create")
+                assert not tokens[1].revocations.knows(during)
+                # ... and reach the other node as soon as its bus is back, not at the next poll
+                redis.start()
+                await _until(lambda: tokens[1].revocations.knows(during), 15)
+                await _until(lambda: catalogs[1].current.get("xerox", "TEST-2") is not None, 5)
+                assert versions[1] == [1, 2]
+                assert revokers[1].follower.caught_up_after_reconnect >= 1
+            finally:
+                for follower in (*revokers, *catalogs):
+                    await follower.stop()
+                for bus in buses:
+                    await bus.close()
+                await store.close()
+
+        asyncio.run(scenario())
