@@ -29,7 +29,7 @@ test-fast: deps
 	$(BIN)/python -m pytest -q -m "not slow and not e2e"
 
 lint: deps
-	$(BIN)/ruff check lensdesk signaling media diagnostics guidance tickets web tests bench
+	$(BIN)/ruff check lensdesk signaling media diagnostics guidance atrest tickets web tests bench
 	$(BIN)/mypy
 
 bench: deps

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from atrest.sealed import AtRestKey
 from diagnostics.catalog import load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
@@ -117,7 +118,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     data_dir = prepare_data_dir(settings.data_dir)  # umask 0077 from here on: customer data is owner-only
     recordings_dir = data_dir / "recordings"
     tokens = token_service(settings)
-    store = TicketStore(settings.resolved_database_url, data_dir)
+    at_rest_key = settings.at_rest_key()  # before anything is written: a malformed key stops the start here
+    store = TicketStore(settings.resolved_database_url, data_dir, at_rest_key)
     # One bus for room routing, catalog edits and revocations (Redis when several nodes share it).
     bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
     revoker = Revoker(store, tokens, bus)
@@ -145,7 +147,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         await revoker.session_ended(session_id, actor)
         await help_queue.session_ended(session_id)
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
-                                           node_id=node_id,
+                                           node_id=node_id, at_rest_key=at_rest_key,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory,
                                            ice_servers=tuple(ice_servers_from(server_ice)),
                                            candidates=CandidatePolicy(settings.ice_allowed_cidrs),
@@ -279,7 +281,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             # Start the analysis workers before taking rooms: spawning them blocks the event loop until each child
             # has booted (seconds on a busy machine), long enough for other nodes to think this one died.
             await asyncio.to_thread(diagnosis.start)
-        await _recover_recordings(store, recordings_dir, node_id)
+        await _recover_recordings(store, recordings_dir, node_id, at_rest_key)
         swept = await store.sweep_orphan_snapshots()
         if swept:
             log.info("removed %d snapshot files a crash left without a finding", swept)
@@ -406,13 +408,14 @@ async def _cancel_within(task: asyncio.Task[None], within_s: float) -> None:
         task.result()
 
 
-async def _recover_recordings(store: TicketStore, recordings_dir: Path, node_id: str) -> None:
+async def _recover_recordings(store: TicketStore, recordings_dir: Path, node_id: str,
+                              key: AtRestKey | None) -> None:
     """Finalise recordings a crash of this node left unfinished; another node's live ones are not touched."""
     def folders() -> list[Path]:
         return sorted(p for p in recordings_dir.iterdir() if p.is_dir()) if recordings_dir.is_dir() else []
 
     for folder in await asyncio.to_thread(folders):
-        for info in await asyncio.to_thread(recover, folder):
+        for info in await asyncio.to_thread(recover, folder, key=key):
             # the recorder is named by its recording row id (see CallManager)
             log.info("session %s: recovered recording %s (%.1f s)", folder.name, info.path, info.duration_s)
             try:

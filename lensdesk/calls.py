@@ -14,6 +14,7 @@ from typing import Any
 
 from aiortc import RTCIceServer
 
+from atrest.sealed import AtRestKey
 from diagnostics.finding import Finding
 from media.call import CallMedia
 from media.frames import EncodedFrame
@@ -111,6 +112,7 @@ class CallOptions:
     recordings_dir: Path
     recording_enabled: bool
     node_id: str = ""  # stable across restarts; stamped on recordings so a restart recovers only its own
+    at_rest_key: AtRestKey | None = None  # recordings are sealed with it (encryption at rest); None: plain
     video_codec: str = "VP8"
     drop_rate: float = 0.0
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
@@ -354,7 +356,7 @@ class CallManager:
         if call.finished:  # the call ended while the row was written: nothing will be recorded
             await self._store.mark_recording_empty(rec.id)
             return
-        call.recorder = SessionRecorder(folder, rec.id)
+        call.recorder = SessionRecorder(folder, rec.id, key=self._opts.at_rest_key)
         call.recorder.start()
         call.recording_id = rec.id
         call.media.add_observer(call.recorder.push)

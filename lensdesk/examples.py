@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ LABELS = "labels.json"
 
 async def export_examples(store: TicketStore, out: Path) -> int:
     """Copy every example's image into out (0600) and write labels.json; returns how many were exported."""
-    copies: list[tuple[Path, str]] = []
+    copies: list[tuple[bytes, str]] = []
     labels: list[dict[str, Any]] = []
     for example in await store.all_examples():
         found = await store.example_image(example.id)
@@ -32,7 +31,8 @@ async def export_examples(store: TicketStore, out: Path) -> int:
             continue  # the image is gone from disk: an example without its image teaches nothing
         _, src = found
         name = f"example_{example.id}{src.suffix}"
-        copies.append((src, name))
+        # the plaintext, also when the images are encrypted at rest (an export is for reading)
+        copies.append((await asyncio.to_thread(store.examples.read, src.name), name))
         labels.append({"file": name, "code": example.truth, "not_code": example.not_code, "source": example.source,
                        "kind": "image", "example_id": example.id, "finding_id": example.finding_id,
                        "ticket_id": example.ticket_id, "created_at": example.created_at.isoformat()})
@@ -40,25 +40,25 @@ async def export_examples(store: TicketStore, out: Path) -> int:
     return len(labels)
 
 
-def _write_set(out: Path, copies: list[tuple[Path, str]], labels: list[dict[str, Any]]) -> None:
+def _write_set(out: Path, copies: list[tuple[bytes, str]], labels: list[dict[str, Any]]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for src, name in copies:
-        _copy_private(src, out / name)
+    for image, name in copies:
+        _write_private(image, out / name)
     tmp = out / f".{LABELS}.tmp"
     tmp.write_text(json.dumps(labels, indent=1))
     tmp.replace(out / LABELS)
 
 
-def _copy_private(src: Path, dst: Path) -> None:
+def _write_private(image: bytes, dst: Path) -> None:
     # Customer images: only the exporting user may read the copies.
     fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f, src.open("rb") as s:
-        shutil.copyfileobj(s, f)
+    with os.fdopen(fd, "wb") as f:
+        f.write(image)
     os.chmod(dst, 0o600)
 
 
 async def _export(settings: Settings, out: Path) -> int:
-    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve())
+    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve(), settings.at_rest_key())
     try:
         await store.migrate()
         return await export_examples(store, out)

@@ -30,7 +30,7 @@ class AttachOutcome:
 async def attach_to_ticket(settings: Settings, recording: Path, findings: list[Finding]) -> AttachOutcome:
     """Attach findings whose code the recording's ticket does not have yet; in a recording, time = offset."""
     path = str(await asyncio.to_thread(recording.resolve))
-    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve())
+    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve(), settings.at_rest_key())
     try:
         await store.migrate()
         record = await store.recording_by_path(path)

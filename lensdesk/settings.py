@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from atrest.sealed import AtRestKey
+
 
 class Settings(BaseSettings):
     """All configuration; created once in the composition root and passed down."""
@@ -24,6 +26,9 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy async URL; defaults to SQLite in data_dir.")
     node_id: str = Field("", description="Stable id of this node (recordings, room claims); default: hostname-port.")
     redis_url: str = Field("", description="Redis URL for multi-node signaling; empty = in-process bus.")
+    recording_key: str = Field("", description="Base64 of 32 random bytes: recordings, their segments and posters, "
+                                                "snapshots and examples are encrypted at rest with it (AES-256-GCM); "
+                                                "empty = stored plain.", repr=False)
     node_ttl_s: int = Field(5, ge=2, description="A node whose heartbeat (each second) is silent this long is dead: its "
                                                  "rooms are re-homed. A restart under the same id is seen at once.")
     max_calls: int = Field(0, description="Calls this node runs before it takes no new rooms (placement, /readyz); "
@@ -111,6 +116,10 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """Database URL with the SQLite default filled in."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'lensdesk.db'}"
+
+    def at_rest_key(self) -> AtRestKey | None:
+        """The key media is encrypted at rest with (None: stored plain); ValueError with a sentence if malformed."""
+        return AtRestKey.from_base64(self.recording_key) if self.recording_key else None
 
     def resolved_secret(self) -> str:
         """Token key: the configured one, else one generated once and kept in data_dir (created 0600, atomically)."""

@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+from atrest.sealed import AtRestKey
 from media.frames import EncodedFrame
 from media.recording.finalise import finalise, recover
 from media.recording.info import EmptyRecording, RecorderStats, RecordingError, RecordingInfo
@@ -48,6 +49,7 @@ class SessionRecorder:
         max_queue_bytes: int = 64 * 1024 * 1024,
         durable: bool = True,
         mix_audio: bool = True,
+        key: AtRestKey | None = None,
     ) -> None:
         if not 0.05 <= segment_seconds <= 2.0:
             raise ValueError("segment_seconds must be within 0.05..2.0 (crash loss is bounded by it)")
@@ -60,6 +62,7 @@ class SessionRecorder:
         self._max_queue_frames = max_queue_frames
         self._max_queue_bytes = max_queue_bytes
         self._durable = durable
+        self._key = key  # seals segments, the file and its poster (None: plain files)
         self._mix_audio = mix_audio  # add a "mix" track at finalise: browsers play one audio track only
         self._state_lock = threading.Lock()
         self._writer: RecordingWriter | None = None
@@ -108,6 +111,7 @@ class SessionRecorder:
                 max_queue_frames=self._max_queue_frames,
                 max_queue_bytes=self._max_queue_bytes,
                 durable=self._durable,
+                key=self._key,
             )
             self._writer.start()
 
@@ -148,6 +152,6 @@ class SessionRecorder:
             self._closed = True
         try:
             writer.stop()
-            return finalise(layout, poster_at=poster_at, mix_audio=self._mix_audio)
+            return finalise(layout, poster_at=poster_at, mix_audio=self._mix_audio, key=self._key)
         finally:
             layout.unlock()

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from atrest.sealed import AtRestKey, create, read_all
 from tickets.errors import InvalidInputError
 
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -35,10 +36,11 @@ def sniff_image_type(data: bytes) -> tuple[str, str]:
 
 
 class SnapshotFiles:
-    """The snapshots folder (data_dir/snapshots)."""
+    """The snapshots folder (data_dir/snapshots); sealed files when a key is set (encryption at rest)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, key: AtRestKey | None = None) -> None:
         self.folder = folder
+        self._key = key
 
     def write(self, data: bytes) -> StoredSnapshot:
         """Write durably under a fresh random name: temp file, fsync, rename, fsync the folder."""
@@ -49,15 +51,21 @@ class SnapshotFiles:
         snapshot_id = secrets.token_urlsafe(24)  # 192 bits: the name itself is not guessable
         final = self.folder / f"{snapshot_id}{ext}"
         tmp = self.folder / f".{snapshot_id}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        if self._key is not None:
+            with create(tmp, self._key) as sealed:
+                sealed.write(data)
+                sealed.flush()
+                os.fsync(sealed.fileno())
+        else:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(tmp, final)
         self._fsync_folder()
         return StoredSnapshot(snapshot_id=snapshot_id, file_name=final.name, content_type=mime)
@@ -68,6 +76,10 @@ class SnapshotFiles:
         if path.parent != self.folder.resolve():
             raise InvalidInputError("snapshot", "path escapes the snapshots folder")
         return path
+
+    def read(self, file_name: str) -> bytes:
+        """The image, decrypted if sealed (FileNotFoundError if gone; SealedFileError without the right key)."""
+        return read_all(self.path_of(file_name), self._key)
 
     def list_files(self) -> list[tuple[str, float]]:
         """(file name, age in seconds) of every file in the folder, temp files included."""

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from atrest.sealed import AtRestKey
 from tickets import events, migrate
 from tickets.catalog_edits import CatalogEdits
 from tickets.engine import create_engine
@@ -73,11 +74,13 @@ def _text(field: str, value: str, *, max_len: int, required: bool = False) -> st
 class TicketStore:
     """The tickets database plus the snapshot files under data_dir/snapshots."""
 
-    def __init__(self, database_url: str, data_dir: Path) -> None:
+    def __init__(self, database_url: str, data_dir: Path, at_rest_key: AtRestKey | None = None) -> None:
         self._engine = create_engine(database_url)
         self.data_dir = data_dir
-        self.snapshots = SnapshotFiles(data_dir / "snapshots")
-        self.examples = SnapshotFiles(data_dir / "examples")  # labelled images, kept apart from findings' snapshots
+        self.at_rest_key = at_rest_key  # snapshots, examples (and the node's recordings) are sealed with it
+        self.snapshots = SnapshotFiles(data_dir / "snapshots", at_rest_key)
+        # labelled images, kept apart from findings' snapshots
+        self.examples = SnapshotFiles(data_dir / "examples", at_rest_key)
         self.outbox = OutboxTable(self._engine)
         self.catalog = CatalogEdits(self._engine)
         self.session_events = SessionEventLog(self._engine)  # chat, annotations, freezes, camera changes
@@ -424,7 +427,7 @@ class TicketStore:
             raise InvalidInputError("correct_code", "must differ from the code being dismissed")
         example_file = None
         if finding.code.strip() or correct_code:
-            image = await asyncio.to_thread(_read_or_none, self.snapshots.path_of(finding.snapshot_path))
+            image = await asyncio.to_thread(_read_or_none, self.snapshots, finding.snapshot_path)
             if image is not None:  # a snapshot lost on disk still lets the finding be dismissed
                 example_file = await asyncio.to_thread(self.examples.write, image)
         now = utcnow()
@@ -661,9 +664,9 @@ def _example(finding: FindingRecord, source: ExampleSource, truth: str, not_code
                          image_path=image_path, image_type=image_type, created_by=actor, created_at=now)
 
 
-def _read_or_none(path: Path) -> bytes | None:
+def _read_or_none(files: SnapshotFiles, file_name: str) -> bytes | None:
     try:
-        return path.read_bytes()
+        return files.read(file_name)
     except FileNotFoundError:
         return None
 

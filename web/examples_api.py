@@ -1,17 +1,20 @@
 """Labelled example routes: what technicians' dismissals and typed codes taught, and each example's image."""
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
+from atrest.sealed import is_sealed
 from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import ExampleRecord
 from web.common_api import ApiContext
 from web.problems import not_found
+from web.sealed_media import sealed_file_bytes
 
 
 class ExampleOut(BaseModel):
@@ -61,7 +64,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/examples/{example_id}/image", tags=["examples"], response_class=FileResponse,
                 responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-    async def example_image(example_id: str, claims: MediaReader) -> FileResponse:
+    async def example_image(example_id: str, claims: MediaReader) -> Response:
         """The example's image (technician token in the header or ?token=); the view is audited."""
         found = await store.example_image(example_id)
         if found is None:
@@ -69,5 +72,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         example, path = found
         await store.audit(actor=claims.subject, action="viewed", ticket_id=example.ticket_id,
                           session_id=example.session_id, target=f"example:{example.id}")
-        return FileResponse(path, media_type=example.image_type, headers={
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+        if await asyncio.to_thread(is_sealed, path):
+            return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=example.image_type,
+                            headers=headers)
+        return FileResponse(path, media_type=example.image_type, headers=headers)

@@ -1,17 +1,20 @@
 """Finding routes: list per ticket, search by code, dismiss, manual snapshot upload, snapshot images."""
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from atrest.sealed import is_sealed
 from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import NewFinding
 from web.body_limit import body_limit
 from web.common_api import ApiContext, FindingOut
 from web.problems import Problem, not_found, session_ended
+from web.sealed_media import sealed_file_bytes
 
 _MULTIPART_OVERHEAD = 64 * 1024  # form fields and boundaries around the file
 
@@ -114,7 +117,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/snapshots/{snapshot_id}", tags=["findings"], response_class=FileResponse,
                 responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-    async def get_snapshot(snapshot_id: str, claims: MediaReader) -> FileResponse:
+    async def get_snapshot(snapshot_id: str, claims: MediaReader) -> Response:
         """The snapshot image (technician token in the header or ?token=); the view is audited."""
         found = await store.find_snapshot(snapshot_id)
         if found is None:
@@ -122,5 +125,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         finding, path = found
         await store.audit(actor=claims.subject, action="viewed", ticket_id=finding.ticket_id,
                           session_id=finding.session_id, target=f"snapshot:{finding.id}")
-        return FileResponse(path, media_type=finding.snapshot_type, headers={
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+        if await asyncio.to_thread(is_sealed, path):
+            return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=finding.snapshot_type,
+                            headers=headers)
+        return FileResponse(path, media_type=finding.snapshot_type, headers=headers)

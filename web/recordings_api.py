@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
+from atrest.sealed import is_sealed
 from signaling.policy import Action
 from signaling.tokens import Claims
 from web.common_api import ApiContext, RecordingOut
 from web.problems import Problem, not_found
+from web.sealed_media import sealed_file_bytes, sealed_file_response
 
 _MEDIA_TYPES = {".webm": "video/webm", ".mkv": "video/x-matroska", ".mp4": "video/mp4", ".ogg": "audio/ogg"}
 
@@ -42,7 +44,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         return RecordingOut.of(recording)
 
     @router.get("/recordings/{recording_id}/file", tags=["recordings"], response_class=FileResponse)
-    async def recording_file(recording_id: str, request: Request, claims: MediaReader) -> FileResponse:
+    async def recording_file(recording_id: str, request: Request, claims: MediaReader) -> Response:
         """The recording (header or ?token=); one byte range per request (Range). Every response is audited."""
         recording = await store.get_recording(recording_id)
         if recording is None:
@@ -65,11 +67,16 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
                           "Ask for one byte range per request.", headers={"Content-Range": f"bytes */{size}"})
         await store.audit(actor=claims.subject, action="viewed", ticket_id=recording.ticket_id,
                           session_id=recording.session_id, target=f"recording:{recording.id}", detail=detail)
-        return FileResponse(path, media_type=_media_type(path), filename=f"session-{recording.session_id}{path.suffix}",
+        name = f"session-{recording.session_id}{path.suffix}"
+        if await asyncio.to_thread(is_sealed, path):  # encrypted at rest: decrypted on the fly, ranges too
+            return await sealed_file_response(path, store.at_rest_key, byte_range, media_type=_media_type(path),
+                                              headers={"Cache-Control": "private, no-store",
+                                                       "Content-Disposition": f'inline; filename="{name}"'})
+        return FileResponse(path, media_type=_media_type(path), filename=name,
                             content_disposition_type="inline", headers={"Cache-Control": "private, no-store"})
 
     @router.get("/recordings/{recording_id}/poster", tags=["recordings"], response_class=FileResponse)
-    async def recording_poster(recording_id: str, claims: MediaReader) -> FileResponse:
+    async def recording_poster(recording_id: str, claims: MediaReader) -> Response:
         """The poster frame of a recording (the view is audited)."""
         recording = await store.get_recording(recording_id)
         if recording is None or not recording.poster_path:
@@ -79,5 +86,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
             raise not_found("poster")
         await store.audit(actor=claims.subject, action="viewed", ticket_id=recording.ticket_id,
                           session_id=recording.session_id, target=f"poster:{recording.id}")
-        return FileResponse(path, media_type=mimetypes.guess_type(path.name)[0] or "image/jpeg",
+        media_type = mimetypes.guess_type(path.name)[0] or "image/jpeg"
+        if await asyncio.to_thread(is_sealed, path):
+            return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=media_type,
                             headers={"Cache-Control": "private, no-store"})
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})

@@ -12,6 +12,7 @@ import av
 from av.container import InputContainer, OutputContainer
 from av.stream import Disposition, Stream
 
+from atrest.sealed import AtRestKey, SealedFileError, create, open_for_reading, plain_size
 from media.recording.info import EmptyRecording, RecordingError, RecordingInfo
 from media.recording.layout import MANIFEST, RecordingLayout, RecordingLocked, fsync_directory
 from media.recording.mixdown import AudioMixdown
@@ -34,19 +35,27 @@ def _track_order(key: str) -> tuple[int, str]:
     return (1 if key.startswith("customer/") else 2, key)
 
 
-def _open_segment(path: Path) -> InputContainer | None:
+def _open_segment(path: Path, key: AtRestKey | None) -> InputContainer | None:
+    # A sealed segment a crash left unfinished is read up to its last whole chunk (what a plain one would give).
+    # A missing or wrong key is not a damaged segment: it stops finalising with its clear error.
     try:
-        return av.open(str(path), "r")
+        source = open_for_reading(path, key, unfinished_ok=True)
+    except FileNotFoundError as exc:
+        log.warning("recording segment %s is gone, skipped: %s", path, exc)
+        return None
+    try:
+        return av.open(source, "r")
     except (av.FFmpegError, OSError) as exc:
+        source.close()
         log.warning("recording segment %s is unreadable, skipped: %s", path, exc)
         return None
 
 
-def _survey(segments: list[Path]) -> dict[str, tuple[Path, str]]:
+def _survey(segments: list[Path], key: AtRestKey | None) -> dict[str, tuple[Path, str]]:
     """Every track in the segments: key -> (first segment holding it, codec name)."""
     found: dict[str, tuple[Path, str]] = {}
     for path in segments:
-        container = _open_segment(path)
+        container = _open_segment(path, key)
         if container is None:
             continue
         with container:
@@ -56,11 +65,11 @@ def _survey(segments: list[Path]) -> dict[str, tuple[Path, str]]:
     return found
 
 
-def _declare_streams(output: OutputContainer, tracks: dict[str, tuple[Path, str]], keys: list[str]
-                     ) -> dict[str, Stream]:
+def _declare_streams(output: OutputContainer, tracks: dict[str, tuple[Path, str]], keys: list[str],
+                     at_rest: AtRestKey | None) -> dict[str, Stream]:
     streams: dict[str, Stream] = {}
     for key in keys:
-        container = _open_segment(tracks[key][0])
+        container = _open_segment(tracks[key][0], at_rest)
         if container is None:
             continue
         with container:
@@ -73,13 +82,14 @@ def _declare_streams(output: OutputContainer, tracks: dict[str, tuple[Path, str]
 
 
 def _copy_packets(
-    output: OutputContainer, streams: dict[str, Stream], segments: list[Path], mixdown: AudioMixdown | None
+    output: OutputContainer, streams: dict[str, Stream], segments: list[Path], mixdown: AudioMixdown | None,
+    at_rest: AtRestKey | None,
 ) -> int:
     """Remux every segment's packets in order; a truncated segment contributes what is readable."""
     last_dts: dict[str, int] = {}
     copied = 0
     for path in segments:
-        container = _open_segment(path)
+        container = _open_segment(path, at_rest)
         if container is None:
             continue
         with container:
@@ -97,7 +107,7 @@ def _copy_packets(
                     packet.stream = streams[key]
                     output.mux_one(packet)
                     copied += 1
-            except (av.FFmpegError, OSError) as exc:
+            except (av.FFmpegError, OSError, SealedFileError) as exc:
                 log.warning("recording segment %s ends early (%s); kept what was readable", path, exc)
     return copied
 
@@ -114,13 +124,14 @@ def _set_defaults(
         stream.disposition = Disposition.default if chosen else Disposition(0)
 
 
-def concatenate(segments: list[Path], target_stem: Path, *, mix_audio: bool = True) -> Path:
+def concatenate(segments: list[Path], target_stem: Path, *, mix_audio: bool = True, key: AtRestKey | None = None
+                ) -> Path:
     """Remux `segments` into one seekable file next to `target_stem` (.webm, or .mkv if needed).
 
     With `mix_audio` and two or more audio tracks, a "mix" track (all voices) comes first and is
     the default one, since browsers play only one audio track; the separate tracks follow.
     """
-    tracks = _survey(segments)
+    tracks = _survey(segments, key)
     if not tracks:
         raise EmptyRecording(f"no readable media in {len(segments)} segment(s)")
     webm = all(codec in _WEBM_CODECS for _, codec in tracks.values())
@@ -129,14 +140,17 @@ def concatenate(segments: list[Path], target_stem: Path, *, mix_audio: bool = Tr
     keys = sorted(tracks, key=_track_order)
     video_keys = [k for k in keys if k.endswith("/video")]
     audio_keys = [k for k in keys if not k.endswith("/video")]
-    with av.open(str(partial), "w", format="webm" if webm else "matroska") as output:
-        streams = _declare_streams(output, tracks, video_keys)
+    sink = create(partial, key) if key is not None else None
+    with av.open(sink or str(partial), "w", format="webm" if webm else "matroska") as output:
+        streams = _declare_streams(output, tracks, video_keys, key)
         mixdown = AudioMixdown(output) if mix_audio and len(audio_keys) >= 2 else None
-        streams |= _declare_streams(output, tracks, audio_keys)
+        streams |= _declare_streams(output, tracks, audio_keys, key)
         _set_defaults(streams, video_keys, audio_keys, mixdown)
-        copied = _copy_packets(output, streams, segments, mixdown)
+        copied = _copy_packets(output, streams, segments, mixdown, key)
         if mixdown is not None and copied:
             mixdown.finish()
+    if sink is not None:
+        sink.close()
     if copied == 0:
         partial.unlink(missing_ok=True)
         raise EmptyRecording("segments hold no packets")
@@ -147,16 +161,16 @@ def concatenate(segments: list[Path], target_stem: Path, *, mix_audio: bool = Tr
     return target
 
 
-def describe(path: Path, session_id: str, poster: Path | None) -> RecordingInfo:
-    """Duration, size and stream kinds of a finalised file."""
-    with av.open(str(path), "r") as container:
+def describe(path: Path, session_id: str, poster: Path | None, key: AtRestKey | None = None) -> RecordingInfo:
+    """Duration, size (of the plaintext: what a download gives) and stream kinds of a finalised file."""
+    with open_for_reading(path, key) as source, av.open(source, "r") as container:
         duration = (container.duration or 0) / 1_000_000
         has_video = bool(container.streams.video)
         has_audio = bool(container.streams.audio)
     return RecordingInfo(
         path=path,
         duration_s=round(duration, 3),
-        size_bytes=path.stat().st_size,
+        size_bytes=plain_size(path, key),
         poster_path=poster,
         has_video=has_video,
         has_audio=has_audio,
@@ -164,23 +178,24 @@ def describe(path: Path, session_id: str, poster: Path | None) -> RecordingInfo:
     )
 
 
-def finalise(layout: RecordingLayout, *, poster_at: float | None = None, mix_audio: bool = True) -> RecordingInfo:
+def finalise(layout: RecordingLayout, *, poster_at: float | None = None, mix_audio: bool = True,
+             key: AtRestKey | None = None) -> RecordingInfo:
     """Concatenate a recording's segments, make its poster, mark it final and remove the segments."""
     manifest = layout.read_manifest()
     if manifest.get("state") == "final":
         return _info_from_manifest(layout, manifest)
     segments = layout.segment_files()
     try:
-        target = concatenate(segments, layout.root / "recording", mix_audio=mix_audio)
+        target = concatenate(segments, layout.root / "recording", mix_audio=mix_audio, key=key)
     except EmptyRecording:
         layout.write_manifest({**manifest, "session_id": layout.session_id, "state": "empty"})
         raise
     poster: Path | None = None
     try:
-        poster = write_poster(target, layout.poster_path, at=poster_at)
+        poster = write_poster(target, layout.poster_path, at=poster_at, key=key)
     except (av.FFmpegError, OSError, ValueError) as exc:
         log.warning("recording %s: no poster image: %s", layout.session_id, exc)
-    info = describe(target, layout.session_id, poster)
+    info = describe(target, layout.session_id, poster, key)
     record = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(info).items()}
     layout.write_manifest({**manifest, "session_id": layout.session_id, "state": "final", "info": record})
     shutil.rmtree(layout.segments, ignore_errors=True)
@@ -203,7 +218,7 @@ def _info_from_manifest(layout: RecordingLayout, manifest: dict[str, object]) ->
     )
 
 
-def recover(directory: Path, *, mix_audio: bool = True) -> list[RecordingInfo]:
+def recover(directory: Path, *, mix_audio: bool = True, key: AtRestKey | None = None) -> list[RecordingInfo]:
     """Finalise every unfinished recording under `directory` (after a crash); skip live and empty ones."""
     recovered: list[RecordingInfo] = []
     base = Path(directory)
@@ -227,11 +242,11 @@ def recover(directory: Path, *, mix_audio: bool = True) -> list[RecordingInfo]:
         except RecordingLocked:
             continue  # a live recorder in this process or another owns it
         try:
-            info = finalise(layout, mix_audio=mix_audio)
+            info = finalise(layout, mix_audio=mix_audio, key=key)
         except EmptyRecording:
             log.info("recording %s: nothing to recover", folder.name)
             continue
-        except (RecordingError, av.FFmpegError, OSError) as exc:
+        except (RecordingError, av.FFmpegError, OSError, SealedFileError) as exc:
             log.error("recording %s could not be recovered: %s", folder.name, exc)
             continue
         finally:

@@ -9,11 +9,13 @@ from pathlib import Path
 import av
 from av.video.frame import VideoFrame
 
+from atrest.sealed import AtRestKey, create, open_for_reading
+
 _MAX_PACKETS_AFTER_SEEK = 600  # a keyframe normally follows a seek at once; do not scan a whole file
 
 
-def _first_keyframe_picture(path: Path, at: float | None) -> VideoFrame | None:
-    with av.open(str(path), "r") as container:
+def _first_keyframe_picture(path: Path, at: float | None, key: AtRestKey | None) -> VideoFrame | None:
+    with open_for_reading(path, key) as source, av.open(source, "r") as container:
         if not container.streams.video:
             return None
         stream = container.streams.video[0]
@@ -47,18 +49,20 @@ def encode_jpeg(picture: VideoFrame) -> bytes:
     return b"".join(bytes(p) for p in packets)
 
 
-def write_poster(recording: Path, poster: Path, *, at: float | None = None) -> Path | None:
-    """Write a JPEG of the keyframe nearest before `at` s (default: mid-recording); None if no video."""
-    picture = _first_keyframe_picture(recording, at)
+def write_poster(recording: Path, poster: Path, *, at: float | None = None, key: AtRestKey | None = None
+                 ) -> Path | None:
+    """Write a JPEG of the keyframe nearest before `at` s (default: mid-recording); None if no video. With a key
+    the recording is read through its seal and the poster sealed too."""
+    picture = _first_keyframe_picture(recording, at, key)
     if picture is None:  # e.g. the middle falls before the camera was turned on
-        picture = _first_keyframe_picture(recording, 0.0)
+        picture = _first_keyframe_picture(recording, 0.0, key)
     if picture is None:
         return None
     data = encode_jpeg(picture)
     if not data.startswith(b"\xff\xd8"):
         raise ValueError("MJPEG encoder returned no JPEG image")
     partial = poster.with_name(poster.name + ".tmp")
-    with open(partial, "wb") as handle:
+    with create(partial, key) as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

@@ -15,6 +15,7 @@ import av
 from av.container import OutputContainer
 from av.stream import Stream
 
+from atrest.sealed import AtRestKey, create
 from media.recording.layout import PART_SUFFIX, fsync_directory
 from media.recording.templates import opus_head, template_stream
 
@@ -38,13 +39,15 @@ class TrackSpec:
 class SegmentWriter:
     """Writes packets of several tracks into one segment file."""
 
-    def __init__(self, final_path: Path, tracks: list[TrackSpec]) -> None:
+    def __init__(self, final_path: Path, tracks: list[TrackSpec], key: AtRestKey | None = None) -> None:
         self.final_path = final_path
         self.part_path = final_path.with_name(final_path.name + PART_SUFFIX)
         self.tracks = {spec.key: spec for spec in tracks}
         self.first_pts_ms: int | None = None
         self.packets = 0
-        self._container: OutputContainer = av.open(str(self.part_path), "w", format="matroska")
+        # With a key the muxer writes through the seal: no plaintext reaches the disk, even for a moment.
+        self._sealed = create(self.part_path, key) if key is not None else None
+        self._container: OutputContainer = av.open(self._sealed or str(self.part_path), "w", format="matroska")
         self._streams: dict[str, Stream] = {}
         for spec in tracks:
             self._streams[spec.key] = self._add_stream(spec)
@@ -81,6 +84,8 @@ class SegmentWriter:
     def close(self, *, durable: bool = True) -> Path | None:
         """Write the trailer, fsync, rename to the final name; None (file removed) if nothing was written."""
         self._container.close()
+        if self._sealed is not None:
+            self._sealed.close()
         if self.packets == 0:
             self.part_path.unlink(missing_ok=True)
             return None

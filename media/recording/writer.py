@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import cast
 
+from atrest.sealed import AtRestKey
 from media.frames import EncodedFrame
 from media.recording.bitstream import FrameFacts, InvalidFrame, h264_parameter_sets, inspect_frame
 from media.recording.info import RecorderStats
@@ -72,8 +73,10 @@ class RecordingWriter:
         max_queue_frames: int,
         max_queue_bytes: int,
         durable: bool = True,
+        key: AtRestKey | None = None,
     ) -> None:
         self._layout = layout
+        self._key = key
         self._t0 = start_monotonic
         self._segment_ms = max(1, round(segment_seconds * 1000))
         self._segment_seconds = segment_seconds
@@ -245,7 +248,7 @@ class RecordingWriter:
         if segment is None:
             specs = [t.spec() for t in self._tracks.values() if t.started and t.key != track.key] + [spec]
             self._segment_index += 1
-            segment = SegmentWriter(self._layout.segment_path(self._segment_index), specs)
+            segment = SegmentWriter(self._layout.segment_path(self._segment_index), specs, self._key)
             self._segment = segment
             self._segment_opened = time.monotonic()
         return segment

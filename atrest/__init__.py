@@ -1,0 +1,1 @@
+"""Encryption at rest of the media a node stores (recordings, segments, posters, snapshots)."""
