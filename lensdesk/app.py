@@ -53,6 +53,7 @@ from web.tickets_api import build_router as build_tickets_router
 from web.ws import LiveConnections, WsLimits, build_ws_router
 
 from .admin import build_admin_router, verify_admin_credential
+from .admission import AdmittingCallService
 from .calls import CallManager, CallOptions, store_recording
 from .catalogs import CatalogService
 from .data_dir import prepare_data_dir
@@ -171,7 +172,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                node_ttl_s=settings.node_ttl_s) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
     services = Services(settings, tokens, store, calls, catalog, revoker, connections, help_queue)
-    service: CallService = routed if routed is not None else calls
+    # One node: refuse new calls past its limits at once (with Redis, placement does: another node, or a refusal).
+    service: CallService = routed if routed is not None else AdmittingCallService(
+        calls, calls.is_live, lambda: refusals(node_load()))
 
     # REST actions on a live call run on the node that runs it (over the bus when that is another node).
     async def announce_here(session_id: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -121,10 +121,7 @@ class HelpQueueService:
         while True:
             await asyncio.sleep(self._tick_s)
             try:
-                admitting = self._admitting()
-                if admitting != self._queue.admitting:
-                    await self._run(q.AdmissionChanged(admitting))
-                await self._run(q.Tick())
+                await self._run(q.Tick())  # also notices a change of admission
                 await self._refresh_first_contact()
             except Exception:
                 log.exception("help queue tick failed")
@@ -248,7 +245,11 @@ class HelpQueueService:
 
     async def _run(self, event: q.Event) -> None:
         async with self._lock:
-            actions = self._queue.handle(event, self._clock())
+            admitting = self._admitting()  # judged now, not at the last tick: never assign into a full node
+            actions = [] if admitting == self._queue.admitting else self._queue.handle(
+                q.AdmissionChanged(admitting), self._clock())
+            if not isinstance(event, q.AdmissionChanged):
+                actions += self._queue.handle(event, self._clock())
             for action in actions:
                 try:
                     await self._carry_out(action)

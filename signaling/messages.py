@@ -571,6 +571,7 @@ class ErrorMessage(_Msg):
     code: str
     message: str
     fatal: bool = False
+    retry_after_ms: int | None = None  # when trying again later can succeed (a full server): after this long
 
 
 class Pong(_Msg):
@@ -616,14 +617,15 @@ ServerMessage = (
 class ProtocolError(Exception):
     """A message that cannot be accepted, with a code and a sentence for the sender."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, retry_after_ms: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after_ms = retry_after_ms
 
     def to_message(self, fatal: bool = False) -> ErrorMessage:
         """The error as a wire message."""
-        return ErrorMessage(code=self.code, message=self.message, fatal=fatal)
+        return ErrorMessage(code=self.code, message=self.message, fatal=fatal, retry_after_ms=self.retry_after_ms)
 
 
 def parse_client_message(raw: str | bytes, max_bytes: int) -> ClientMessage:

@@ -270,7 +270,8 @@ class HelpQueue:
         if isinstance(event, Tick):
             actions += self._breaches(now)
         if any(isinstance(a, Assigned | Changed | Abandoned | Handled) for a in actions) or isinstance(
-                event, TechnicianOnline | TechnicianOffline | PresenceSet | CustomerConnected | CustomerDisconnected):
+                event, TechnicianOnline | TechnicianOffline | PresenceSet | CustomerConnected | CustomerDisconnected
+                       | AdmissionChanged):
             actions.append(QueueChanged())
         return actions
 

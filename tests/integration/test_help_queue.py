@@ -66,7 +66,7 @@ def supervisor(server: ServerProcess) -> dict[str, str]:
 
 
 def test_stickers_scan_and_a_help_token_opens_nothing_else(tmp_path: Path) -> None:
-    with running_server(tmp_path / "data") as server:
+    with running_server(tmp_path / "data", env={"LENSDESK_MAX_CALLS": "1"}) as server:
         tech = supervisor(server)  # stickers are managed by supervisors
         assert httpx.post(f"{server.url}/api/help-links", json={"family": "printer", "model": "X"},
                           headers={"Authorization": f"Bearer {server.technician_token()}"}).status_code == 403
@@ -116,6 +116,30 @@ def test_stickers_scan_and_a_help_token_opens_nothing_else(tmp_path: Path) -> No
         assert gone.status_code == 410 and "no longer in use" in gone.json()["detail"]
         assert httpx.post(f"{server.url}/api/help/requests", headers=helper,
                           json={"name": "Eve"}).status_code == 410
+        # Admission: with its one call running the node refuses a new call at once, with a retry hint; the queue
+        # holds a request instead of handing it to a technician, and says so.
+        waiting = ask(server, help_token(other["url"]), "Dee", "leaking")
+        tech_token = server.technician_token()
+        ws_url = server.url.replace("http", "ws") + "/ws"
+        with connect(ws_url, open_timeout=5) as first:
+            first.send(json.dumps({"type": "join", "token": tech_token, "session_id": request["session_id"]}))
+            assert recv(first)["type"] == "welcome"
+            with connect(ws_url, open_timeout=5) as second:
+                started = time.monotonic()
+                second.send(json.dumps({"type": "join", "token": tech_token, "session_id": waiting["session_id"]}))
+                refused = recv(second)
+                assert time.monotonic() - started < 1.0
+            assert (refused["code"], refused["fatal"], refused["retry_after_ms"]) == ("no_capacity", True, 30000)
+            assert "try again in 30 s" in refused["message"]
+            with technician(server, "t1") as console, customer(server, waiting) as page:
+                deadline = time.monotonic() + 10
+                while wait_for(console, "queue_snapshot")["admitting"] and time.monotonic() < deadline:
+                    pass
+                assert wait_for(page, "queue_position")["position"] == 2  # waits (behind Ann's): not handed to t1
+                assert httpx.get(f"{server.url}/readyz").json()["reasons"] == ["overloaded_calls"]
+                first.send(json.dumps({"type": "bye", "end_session": True}))
+                # the call ends (and with it Ann's request), the node has room again: the request goes to t1
+                assert wait_for(page, "queue_assigned", timeout=15)["technician_id"] == "t1"
 
 
 def test_customers_and_technicians_through_the_queue_with_a_restart(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_sdp_length_is_bounded_even_under_the_frame_limit():
 
 def test_server_messages_serialise_with_version():
     out = json.loads(m.dump(m.ErrorMessage(code="x", message="y")))
-    assert out == {"v": 1, "type": "error", "code": "x", "message": "y", "fatal": False}
+    assert out == {"v": 1, "type": "error", "code": "x", "message": "y", "fatal": False, "retry_after_ms": None}
 
 
 def test_fuzz_findings_lone_surrogate_and_long_echoes_are_refused_clearly():
