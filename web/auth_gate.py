@@ -21,7 +21,8 @@ from signaling.tokens import Claims, TokenError
 from web.auth import role_not_allowed, unauthorized
 from web.problems import Problem, problem_response
 
-OPEN_PATHS = frozenset({"/", "/console", "/join", "/help", "/review", "/catalog", "/healthz", "/readyz", "/favicon.ico"})
+OPEN_PATHS = frozenset({"/", "/console", "/join", "/help", "/review", "/library", "/catalog", "/healthz", "/readyz",
+                        "/favicon.ico"})
 OPEN_PREFIXES = ("/static/", "/api/public/")
 GATED_PATHS = {"/openapi.json": Action.API_DOCS, "/metrics": Action.METRICS}  # checked here: no route dependency
 METRICS_PATH = "/metrics"

@@ -51,6 +51,10 @@ def build_pages_router(*, recording_enabled: bool,
     async def review() -> FileResponse:
         return FileResponse(STATIC_DIR / "review.html", headers=_NO_STORE)
 
+    @router.get("/library")
+    async def library() -> FileResponse:
+        return FileResponse(STATIC_DIR / "library.html", headers=_NO_STORE)
+
     return router
 
 

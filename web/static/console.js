@@ -50,6 +50,7 @@ function init() {
       onAssigned: (a) => { if (!state.call || state.ended) joinExisting(a.session_id); } });
   }
   if (state.token) $("catalog-link").href = `/catalog#token=${encodeURIComponent(state.token)}`;
+  if (state.token) $("library-link").href = `/library#token=${encodeURIComponent(state.token)}`;
   if (state.token) api("GET", "/api/me").then((me) => { $("who").textContent = `— ${me.name}`; }).catch(() => {
     sessionStorage.removeItem("lensdesk.token"); state.token = null; $("signin").hidden = false;
     fail("Your technician token is not valid or has expired.");

@@ -61,6 +61,7 @@ function init() {
   const params = fragmentParams();
   const fromFragment = params.get("token");
   state.ticketId = params.get("ticket") || state.ticketId;
+  state.findingId = params.get("finding");  // from the session library: play this finding's moment once loaded
   if (fromFragment) sessionStorage.setItem(TOKEN_KEY, fromFragment);
   state.token = sessionStorage.getItem(TOKEN_KEY);
   // Drop the token from the address bar and history; keep the ticket so a reload still works.
@@ -99,9 +100,9 @@ async function load() {
     }
     throw e;
   }
-  if (state.me.role !== "technician") {
+  if (state.me.role === "customer") {
     say("");
-    return showSignin("This link's token cannot open recordings: reviewing needs a technician token.");
+    return showSignin("This link's token cannot open recordings: reviewing needs a technician token (or a reviewer's or supervisor's).");
   }
   $("who").textContent = `— ${state.me.name}`;
   let ticket;
@@ -116,6 +117,10 @@ async function load() {
   fail("");
   await loadEvents(ticket);
   render(ticket);
+  if (state.findingId) {
+    state.seek(state.findingId);
+    state.findingId = null;
+  }
 }
 
 /** Each session's events (chat, marks, freezes, camera changes), for the timelines and the overlay. */

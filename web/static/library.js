@@ -1,0 +1,183 @@
+// Session library: every session, filtered by code, device, technician, dates, status and recording, searched
+// over titles, findings and chat; each code links to its moment in the review page. Trends of findings under it.
+// Opened as /library#token=<token> (technician, reviewer or supervisor); the token then lives in sessionStorage
+// (as in the console and the review page, which this page links to in the same tab).
+import { fragmentParams, el } from "/static/call.js";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "lensdesk.token";
+const PAGE = 25;
+
+const state = { token: null, me: null, offset: 0, total: 0, items: [], trends: null, ready: false, error: "" };
+window.lensdesk = state;
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+function fail(text) { state.error = text; $("error").textContent = text; $("error").hidden = !text; }
+
+async function api(path) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
+  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
+  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
+  return data;
+}
+
+function duration(seconds) {
+  if (seconds == null) return "running";
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - m * 60)} s`;
+}
+
+function clock(seconds) {
+  const m = Math.floor(seconds / 60);
+  return `${m}:${String(Math.floor(seconds - m * 60)).padStart(2, "0")}`;
+}
+
+/** The query string of the filters (empty ones left out). */
+export function filterParams(form, offset) {
+  const p = new URLSearchParams();
+  const value = (id) => form.querySelector(`#${id}`).value.trim();
+  for (const id of ["q", "code", "device", "technician", "status", "sort", "order"]) if (value(id)) p.set(id, value(id));
+  if (value("from")) p.set("started_from", `${value("from")}T00:00:00Z`);
+  if (value("to")) {
+    const end = new Date(`${value("to")}T00:00:00Z`);
+    end.setUTCDate(end.getUTCDate() + 1);  // the "to" day is included
+    p.set("started_to", end.toISOString());
+  }
+  if (value("recorded")) p.set("has_recording", value("recorded"));
+  p.set("limit", String(PAGE));
+  p.set("offset", String(offset));
+  return p;
+}
+
+function reviewLink(row, finding) {
+  const hash = new URLSearchParams({ ticket: row.ticket_id });
+  if (finding) hash.set("finding", finding.id);
+  return `/review#${hash}`;
+}
+
+function renderRows(page) {
+  const body = $("sessions").querySelector("tbody");
+  body.replaceChildren();
+  for (const row of page.items) {
+    const firstOf = new Map();
+    for (const f of row.findings) if (!firstOf.has(f.code)) firstOf.set(f.code, f);
+    const codes = el("td", { class: "codes" });
+    for (const [code, f] of firstOf) {
+      codes.append(el("a", { class: "code", href: reviewLink(row, f), "data-code": code,
+        title: f.offset_s != null ? `Play at ${clock(f.offset_s)}: ${f.title}` : f.title }, code));
+    }
+    const device = [row.device_model, row.device_family && `(${row.device_family})`, row.device_serial && `#${row.device_serial}`]
+      .filter(Boolean).join(" ");
+    body.append(el("tr", { "data-session": row.session_id },
+      el("td", {}, new Date(row.started_at).toLocaleString()),
+      el("td", {}, duration(row.duration_s)),
+      el("td", {}, el("a", { href: reviewLink(row, null) }, row.ticket_title), el("div", { class: "muted" }, row.customer)),
+      el("td", {}, device || "—"),
+      el("td", {}, row.technician),
+      el("td", {}, el("span", { class: "pill" }, row.status)),
+      codes,
+      el("td", {}, el("span", { class: "pill", "data-recording": row.recording_state }, row.recording_state)),
+      el("td", {}, el("a", { href: reviewLink(row, row.findings[0] || null) }, "Review"))));
+  }
+  state.total = page.total;
+  $("count").textContent = `${page.total} session${page.total === 1 ? "" : "s"}`;
+  $("page").textContent = page.total ? `${page.offset + 1}–${page.offset + page.items.length}` : "";
+  $("prev").disabled = page.offset === 0;
+  $("next").disabled = page.offset + page.items.length >= page.total;
+  $("results").hidden = false;
+}
+
+function renderTable(id, rows) {
+  const body = $(id).querySelector("tbody");
+  body.replaceChildren(...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", {}, String(c))))));
+}
+
+function renderTrends(t) {
+  state.trends = t;
+  $("trends").hidden = false;
+  $("trend-range").textContent = `${new Date(t.since).toLocaleDateString()} – ${new Date(t.until).toLocaleDateString()}`;
+  renderTable("rising", t.rising.map((r) => [r.code, r.last_week, r.weekly_before, r.ratio]));
+  renderTable("per-code", t.per_code.map((c) => [c.key, c.count]));
+  renderTable("per-model", t.per_model.map((c) => [c.key, c.count]));
+  const chart = $("chart");
+  chart.replaceChildren();
+  const codes = Object.keys(t.code_weeks);
+  if (!window.uPlot || !t.weeks.length) return;
+  const xs = t.weeks.map((w) => Date.parse(`${w}T00:00:00Z`) / 1000);
+  const palette = ["#0a84ff", "#ff3b30", "#34c759", "#ff9500", "#af52de", "#5ac8fa", "#ffcc00", "#8e8e93", "#10233f", "#a2845e"];
+  const series = [{}, { label: "all findings", stroke: "#10233f", width: 2 },
+    ...codes.map((code, i) => ({ label: code, stroke: palette[i % palette.length], width: 1 }))];
+  const data = [xs, t.per_week, ...codes.map((code) => t.code_weeks[code])];
+  new window.uPlot({ width: Math.max(320, chart.clientWidth || 900), height: 260, series,
+    axes: [{}, { label: "findings per week" }] }, data, chart);
+}
+
+async function search(offset = 0) {
+  state.ready = false;
+  fail("");
+  try {
+    const params = filterParams($("filters"), offset);
+    const trendParams = new URLSearchParams();
+    for (const key of ["code", "device"]) if (params.get(key)) trendParams.set(key, params.get(key));
+    if (params.get("started_from")) trendParams.set("since", params.get("started_from"));
+    if (params.get("started_to")) trendParams.set("until", params.get("started_to"));
+    const [page, trends] = await Promise.all([api(`/api/library/sessions?${params}`),
+      api(`/api/library/trends?${trendParams}`)]);
+    state.offset = offset;
+    state.items = page.items;
+    renderRows(page);
+    renderTrends(trends);
+  } catch (e) {
+    fail(`Could not search: ${e.message}`);
+  } finally {
+    state.ready = true;
+  }
+}
+
+function fillList(id, values) {
+  $(id).replaceChildren(...values.map((v) => el("option", { value: v })));
+}
+
+async function start() {
+  const fromFragment = fragmentParams().get("token");
+  if (fromFragment) {
+    sessionStorage.setItem(TOKEN_KEY, fromFragment);
+    history.replaceState(null, "", "/library");
+  }
+  state.token = sessionStorage.getItem(TOKEN_KEY);
+  if (!state.token) { $("signin").hidden = false; state.ready = true; return; }
+  try {
+    state.me = await api("/api/me");
+    if (state.me.role === "customer") throw new ApiError(403, "a customer's link cannot open the library");
+    const facets = await api("/api/library/facets");
+    fillList("codes", facets.codes);
+    fillList("devices", [...facets.models, ...facets.families]);
+    fillList("technicians", facets.technicians);
+  } catch (e) {
+    if (e.status === 401) sessionStorage.removeItem(TOKEN_KEY);
+    $("signin").hidden = false;
+    fail(`Cannot open the library: ${e.message}`);
+    state.ready = true;
+    return;
+  }
+  $("who").textContent = `— ${state.me.name} (${state.me.role})`;
+  $("signin").hidden = true;
+  $("filters").hidden = false;
+  await search(0);
+}
+
+$("filters").addEventListener("submit", (ev) => { ev.preventDefault(); search(0); });
+$("filters").addEventListener("reset", () => setTimeout(() => search(0), 0));
+$("prev").addEventListener("click", () => search(Math.max(0, state.offset - PAGE)));
+$("next").addEventListener("click", () => search(state.offset + PAGE));
+$("open").addEventListener("click", () => {
+  const token = $("token-input").value.trim();
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  fail("");
+  start();
+});
+
+start();
