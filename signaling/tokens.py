@@ -140,6 +140,24 @@ class TokenService:
             raise TokenError("token_invalid", "This is not a valid help link.")
         return str(data["sub"])
 
+    SHARE_AUDIENCE = "lensdesk:evidence-share"
+
+    def issue_share(self, share_id: str, expires_at: float) -> str:
+        """A link token for one evidence share: it opens that bundle only (no role, so no other route)."""
+        return jwt.encode({"sub": share_id, "aud": self.SHARE_AUDIENCE, "exp": int(expires_at),
+                           "iat": int(time.time())}, self._secret, algorithm=self.ALGORITHM)
+
+    def verify_share(self, token: str) -> str:
+        """The share id of a genuine, unexpired share token (revocation is the share's own state)."""
+        try:
+            data = jwt.decode(token, self._secret, algorithms=[self.ALGORITHM], audience=self.SHARE_AUDIENCE,
+                              options={"require": ["exp", "sub", "aud"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenError("share_expired", "This share link has expired; ask for a new one.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise TokenError("share_invalid", "This is not a valid share link.") from exc
+        return str(data["sub"])
+
     def verify(self, token: str | None) -> Claims:
         """Decode and check a token (signature, expiry, revocation); raises TokenError with a code users can act on."""
         claims = self._decode(token, verify_exp=True)

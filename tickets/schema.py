@@ -199,6 +199,22 @@ recordings = Table(
     Index("ix_recordings_status_session", "status", "session_id"),
 )
 
+# Signed links sharing one session's evidence bundle: they expire, can be revoked; every download is audited.
+evidence_shares = Table(
+    "evidence_shares",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("session_id", ID, ForeignKey("support_sessions.id"), nullable=False, index=True),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=False),
+    Column("note", String(300), nullable=False),  # who it is for, e.g. "vendor support case 1234"
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("revoked_by", String(200), nullable=True),
+    Column("downloads", Integer, nullable=False),
+)
+
 # Full text over ticket titles, findings and chat: an FTS5 table kept by triggers on SQLite, GIN expression
 # indexes on PostgreSQL (both created by migration 0007, outside this metadata; tickets/library.py queries them).
 SEARCH_TABLES = frozenset({"search_index", "search_index_data", "search_index_idx", "search_index_content",

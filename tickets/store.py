@@ -21,6 +21,7 @@ from tickets import events, migrate
 from tickets.catalog_edits import CatalogEdits
 from tickets.engine import create_engine
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
+from tickets.evidence_shares import EvidenceShares
 from tickets.help_desk import HelpDesk
 from tickets.library import SessionLibrary
 from tickets.outbox_table import OutboxTable
@@ -86,6 +87,7 @@ class TicketStore:
         self.session_events = SessionEventLog(self._engine)  # chat, annotations, freezes, camera changes
         self.library = SessionLibrary(self._engine)  # the session library's search and trends (read-only)
         self.help_desk = HelpDesk(self._engine, data_dir, self._event_queued)  # help links, help requests
+        self.shares = EvidenceShares(self._engine)  # signed links to sessions' evidence bundles
         self._outbox_listeners: list[Callable[[], None]] = []
 
     async def migrate(self) -> None:

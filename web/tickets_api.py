@@ -15,6 +15,7 @@ from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
 from web import (
+    evidence_api,
     examples_api,
     findings_api,
     library_api,
@@ -188,4 +189,5 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
     outbox_api.add_routes(router, ctx)
     qr_api.add_routes(router, ctx)
     library_api.add_routes(router, ctx)
+    evidence_api.add_routes(router, ctx)
     return router
