@@ -198,8 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     drain.add_argument("--data-dir", help="where the node's secret key is (if not in LENSDESK_SECRET_KEY)")
     drain.add_argument("--insecure", action="store_true", help="do not verify the node's TLS certificate")
     drain.set_defaults(func=_drain)
-    from . import examples
+    from . import examples, stickers_cli
     examples.add_parser(sub)
+    stickers_cli.add_parser(sub)
     try:
         from . import analyze
         analyze.add_parser(sub)
