@@ -31,6 +31,7 @@ SURE_LARGE_PRINT = 0.9  # Tesseract's read of large print this sure is text, not
 SEGMENT_ROW_SCALE = 2.0  # a segment row this many times taller than the typical word is the panel's display
 GARBLED_WORD = 0.5  # a word the first language reads below this confidence is likely another script
 GARBLED_SHARE = 0.6  # ... and when this share of the screen's words are such, the other-script pass runs
+SURE_SCRIPT = 0.7  # median word confidence an other-script reading needs to replace the first (not a blurred screen)
 
 
 @dataclass(slots=True)
@@ -148,7 +149,8 @@ class FrameAnalyzer:
         if self._script_langs and not seg_won and _garbled(first_lines):
             # The first language read the words as garbage: text of another script (Japanese kana glued to a code
             # read "I3-E14"). Each script's model, then all configured languages (unless the line recogniser, which
-            # reads Chinese, comes next); a reading kept only when its words are surer than the first language's.
+            # reads Chinese, comes next); a reading kept only when its words are read surely (a blurred Latin screen
+            # is garbage to every model) and surer than the first language's.
             for lang in self._script_langs + ([self._all_langs] if self._text_reader is None else []):
                 if lang == self._fast_lang:
                     continue
@@ -159,7 +161,8 @@ class FrameAnalyzer:
                 passes.append(lang)
                 tried_all = tried_all or lang == self._all_langs
                 other_reads = extract_codes(other, known, threshold)
-                if other_reads and _word_confidence(other) > _word_confidence(first_lines):
+                sure = _word_confidence(other)
+                if other_reads and sure >= SURE_SCRIPT and sure > _word_confidence(first_lines):
                     lines, reads = other, other_reads
                     break
         if not reads and self._text_reader is not None:

@@ -48,6 +48,7 @@ PRIOR = {
     "dotted3": 0.7,  # 13.20.00: three groups (dates with a year are ordinary and removed before)
     "dotted": 0.5,  # 79.04: as much a decimal reading as a code (alone under an error title: a code)
     "grouped": 0.5,  # 024-371, U4-01 without a prefix: part numbers look the same
+    "grouped33": 0.6,  # 105-977: three and three digits (no phone, date or time has this shape; copier status codes)
     "numeric": 0.25,  # 1602: only after "Error", "Code" ... (then even with one repaired glyph)
     "short": 0.45,  # 5E, 2A: segment displays, or after an error keyword
     "letters": 0.35,  # dE, OE, LE: only on bare segment displays or after an error keyword
@@ -253,7 +254,7 @@ def parse(token: str) -> _Parsed | None:
     elif seps:
         if ":" in seps:
             return None  # digit groups joined by colons are clock times, even garbled (19:40:281)
-        shape, key = "grouped", "grouped"
+        shape, key = "grouped", "grouped33" if re.fullmatch(r"\d{3}-\d{3}", code) else "grouped"
     elif body.isdigit():
         if len(body) < 2:
             return None  # a lone digit after "Error code:" is the first glyph of a code split by OCR

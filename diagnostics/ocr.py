@@ -49,16 +49,54 @@ class OcrEngine(Protocol):
 Box = tuple[int, int, int, int]
 
 
+ROW_OVERLAP = 0.6  # share of the smaller word height two lines' boxes share vertically to be one row
+ROW_HEIGHTS = 1.6  # ... with heights no further apart than this ratio
+ROW_GAP = 12.0  # ... and a horizontal gap of at most this many line heights (a label and its value in a table)
+
+
+def _line(words: list[OcrWord]) -> OcrLine:
+    return OcrLine(" ".join(w.text for w in words), float(np.mean([w.confidence for w in words])), tuple(words))
+
+
+def _same_row(a: list[OcrWord], b: list[OcrWord]) -> bool:
+    """Two pieces of text on one row: sharing most of their height, of similar size, not far apart."""
+    ay0, ay1 = min(w.box[1] for w in a), max(w.box[1] + w.box[3] for w in a)
+    by0, by1 = min(w.box[1] for w in b), max(w.box[1] + w.box[3] for w in b)
+    ha, hb = ay1 - ay0, by1 - by0
+    if min(ha, hb) <= 0 or max(ha, hb) > ROW_HEIGHTS * min(ha, hb):
+        return False
+    if min(ay1, by1) - max(ay0, by0) < ROW_OVERLAP * min(ha, hb):
+        return False
+    ax0, ax1 = min(w.box[0] for w in a), max(w.box[0] + w.box[2] for w in a)
+    bx0, bx1 = min(w.box[0] for w in b), max(w.box[0] + w.box[2] for w in b)
+    gap = max(bx0 - ax1, ax0 - bx1)
+    return gap <= ROW_GAP * max(ha, hb)
+
+
+def join_rows(pieces: list[list[OcrWord]]) -> list[list[OcrWord]]:
+    """Tesseract's lines with the pieces of one row joined, left to right.
+
+    Tesseract's layout analysis puts a label and its value in different blocks when a wide gap separates them
+    ("Error code:" ... "307.68" on a web page, a table's columns): joined, the label is context for the value."""
+    rows: list[list[OcrWord]] = []
+    for piece in pieces:
+        for row in rows:
+            if _same_row(row, piece):
+                row.extend(piece)
+                row.sort(key=lambda w: w.box[0])
+                break
+        else:
+            rows.append(list(piece))
+    return rows
+
+
 def _group_lines(words: list[tuple[tuple[int, int, int], str, float, Box]]) -> list[OcrLine]:
     lines: dict[tuple[int, int, int], list[OcrWord]] = {}
     for key, word, conf, box in words:
         if word.strip():
             lines.setdefault(key, []).append(OcrWord(word.strip(), max(0.0, conf) / 100.0, box))
-    out = []
-    for key in sorted(lines):
-        ws = lines[key]
-        out.append(OcrLine(" ".join(w.text for w in ws), float(np.mean([w.confidence for w in ws])), tuple(ws)))
-    return out
+    rows = join_rows([lines[key] for key in sorted(lines)])
+    return [_line(ws) for ws in sorted(rows, key=lambda ws: min(w.box[1] for w in ws))]
 
 
 class TesserocrEngine:

@@ -5,7 +5,7 @@ import pytest
 
 from diagnostics.extract import extract_codes
 from diagnostics.known import NO_CODES, KnownCodes
-from diagnostics.ocr import OcrLine
+from diagnostics.ocr import OcrLine, OcrWord, join_rows
 
 BOILER_CATALOG = KnownCodes(["F37", "F28", "FE", "E-204", "SC990-01", "LE", "ALM55"])
 
@@ -53,3 +53,37 @@ def test_a_dotted_read_and_its_undotted_catalog_twin_are_both_found_as_themselve
     assert screen("F.37", known=BOILER_CATALOG) == ["F.37"]
     assert screen("F37", known=BOILER_CATALOG) == ["F37"]
     assert screen("Fault", "L.E", known=BOILER_CATALOG) == ["L.E"]
+
+
+# ------------------------------------------------------------------------------------ rows split by tesseract
+
+def _piece(x: int, y: int, h: int, *texts: str) -> list[OcrWord]:
+    out, at = [], x
+    for t in texts:
+        out.append(OcrWord(t, 0.9, (at, y, 12 * len(t), h)))
+        at += 12 * len(t) + 10
+    return out
+
+
+def test_a_label_and_its_value_in_two_blocks_of_one_row_are_one_line():
+    rows = join_rows([_piece(40, 100, 20, "Error", "code:"), _piece(40, 140, 20, "Model:"),
+                      _piece(300, 102, 19, "307.68"), _piece(300, 141, 20, "CX825de")])
+    assert [" ".join(w.text for w in r) for r in rows] == ["Error code: 307.68", "Model: CX825de"]
+    lines = [OcrLine(" ".join(w.text for w in r), 0.9, tuple(r)) for r in rows]
+    assert [r.code for r in extract_codes(lines)] == ["307.68"]
+
+
+@pytest.mark.parametrize("pieces", [
+    [_piece(40, 100, 20, "Ready"), _piece(40, 125, 20, "E-204")],  # the next line down
+    [_piece(40, 100, 20, "Tray"), _piece(40, 96, 60, "E5")],  # a much taller glyph row beside small print
+    [_piece(40, 100, 20, "Left"), _piece(900, 100, 20, "column")],  # a far column (gap over 12 heights)
+])
+def test_pieces_of_different_rows_stay_apart(pieces):
+    assert len(join_rows(pieces)) == 2
+
+
+def test_three_and_three_digit_groups_are_codes_beside_a_service_line_but_not_as_part_numbers():
+    assert screen("016-720 Call service", "Toner: 45%") == ["016-720"]
+    assert screen("Part 016-720", "Toner: 45%") == []
+    assert screen("Ready", "Tel 555-0199") == []
+    assert screen("Ready", "016-720") == []  # no error context at all: a bare number pair on a status screen
