@@ -25,6 +25,7 @@ from media.host_addresses import gather_host_candidates_on
 from media.ice import CandidatePolicy
 from media.peer import ice_servers_from
 from media.recorder import recover
+from media.recording.clip import cut_clip
 from media.stats import RELAY
 from signaling import messages as m
 from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
@@ -364,7 +365,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             on_session_ended=end_session,
                                             recording_offset=recording_offset,
                                             revoke=lambda rev, actor, sid: revoker.revoke(rev, actor=actor,
-                                                                                          session_id=sid)))
+                                                                                          session_id=sid),
+                                            cut_clip=lambda src, out, start, end, webm: cut_clip(
+                                                src, out, start, end, webm=webm).start_s))
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst),
                                        [settings.base_url, *settings.allowed_origins], connections))

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from atrest.sealed import AtRestKey, create, open_for_reading
 
 if TYPE_CHECKING:
     from tickets.store import TicketStore
@@ -38,16 +41,20 @@ class BundleContents:
     files: list[BundleFile] = field(default_factory=list)
 
 
-def write_bundle(contents: BundleContents, out: Path) -> int:
-    """Write the zip to `out`; returns its size in bytes. Files that have disappeared are listed as missing."""
+def write_bundle(contents: BundleContents, out: Path, key: AtRestKey | None = None) -> None:
+    """Write the zip to `out`, sealed with the at-rest key when there is one (sealed sources are decrypted as they
+    are copied, so no plaintext reaches the disk). Files that have disappeared are listed as missing."""
     missing: list[str] = []
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+    with create(out, key) as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         for item in contents.files:
             if not item.path.is_file():
                 missing.append(item.name)
                 continue
-            kind = zipfile.ZIP_STORED if item.path.suffix.lower() in _STORED_SUFFIXES else zipfile.ZIP_DEFLATED
-            bundle.write(item.path, item.name, compress_type=kind)
+            entry = zipfile.ZipInfo(item.name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = (zipfile.ZIP_STORED if item.path.suffix.lower() in _STORED_SUFFIXES
+                                   else zipfile.ZIP_DEFLATED)
+            with open_for_reading(item.path, key) as source, bundle.open(entry, "w", force_zip64=True) as target:
+                shutil.copyfileobj(source, target, 1 << 20)
         manifest = {"session": contents.session, "ticket": contents.ticket, "recordings": contents.recordings,
                     "missing_files": missing}
         bundle.writestr("session.json", json.dumps(manifest, indent=2, default=str))
@@ -55,7 +62,6 @@ def write_bundle(contents: BundleContents, out: Path) -> int:
         bundle.writestr("events.json", json.dumps(contents.events, indent=2, default=str))
         bundle.writestr("audit.json", json.dumps(contents.audit, indent=2, default=str))
         bundle.writestr("index.html", index_html(contents, set(missing)))
-    return out.stat().st_size
 
 
 def index_html(contents: BundleContents, missing: set[str]) -> str:

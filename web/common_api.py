@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,9 @@ from web.auth import TokenAuth
 FindingHook = Callable[[FindingRecord], Awaitable[None]]
 SessionEndedHook = Callable[[str, str], Awaitable[None]]  # (session id, actor): close the live call
 RevokeHook = Callable[[Revocation, str, str | None], Awaitable[None]]  # (revocation, actor, session id)
+# (recording plaintext, clip out, start s, end s, webm?) -> where the clip really starts (a keyframe); blocking;
+# ValueError when the range holds nothing. The root passes media's stream-copy cutter.
+ClipCutter = Callable[[BinaryIO, BinaryIO, float, float, bool], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class ApiContext:
     on_session_ended: SessionEndedHook | None = None
     recording_offset: Callable[[str], Awaitable[float | None]] | None = None  # session -> seconds into its live recording
     revoke_hook: RevokeHook | None = None  # store + apply on every node; None: store and apply in this process
+    cut_clip: ClipCutter | None = None
 
     async def revoke(self, revocation: Revocation, actor: str, session_id: str | None = None) -> None:
         """Revoke a token family or a session's customer tokens."""

@@ -3,18 +3,18 @@ audited), and clips of a recording cut without re-encoding. Zips and clips are m
 
 import asyncio
 import contextlib
-import tempfile
+import io
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
-from media.recording.clip import ClipError, cut_clip
+from atrest.sealed import SealedFileError, open_for_reading
 from signaling.policy import Action
 from signaling.tokens import Claims, TokenError
 from tickets.evidence import bundle_contents, write_bundle
@@ -22,6 +22,9 @@ from tickets.evidence_shares import MAX_SHARE_DAYS, ShareRecord
 from tickets.schema import utcnow
 from web.common_api import ApiContext
 from web.problems import Problem, not_found
+from web.sealed_media import sealed_file_response
+
+MAX_CLIP_S = 600.0  # clips are made in memory
 
 
 class ShareIn(BaseModel):
@@ -64,24 +67,31 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     MediaExporter = Annotated[Claims, Depends(ctx.auth.allow(Action.EXPORT, media=True))]
     exports = store.data_dir / "exports"  # made and removed per response; never listed by anything
 
-    async def bundle_response(session_id: str, actor: str, detail: dict[str, str]) -> FileResponse:
+    async def bundle_response(session_id: str, actor: str, detail: dict[str, str]) -> Response:
         contents = await bundle_contents(store, session_id)
         if contents is None:
             raise not_found("session")
         await asyncio.to_thread(exports.mkdir, parents=True, exist_ok=True)
         out = exports / f"{uuid.uuid4().hex}.zip"
         try:
-            size = await asyncio.to_thread(write_bundle, contents, out)
+            await asyncio.to_thread(write_bundle, contents, out, store.at_rest_key)
+        except SealedFileError as exc:
+            await asyncio.to_thread(_discard, out)
+            raise Problem(503, "sealed-file-unreadable", "Cannot decrypt", str(exc)) from None
         except BaseException:
             await asyncio.to_thread(_discard, out)
             raise
         await store.audit(actor=actor, action="bundle_downloaded", session_id=session_id,
-                          target=f"session:{session_id}", detail={**detail, "bytes": str(size)})
-        return FileResponse(out, media_type="application/zip", filename=f"lensdesk-session-{session_id}.zip",
-                            background=BackgroundTask(asyncio.to_thread, _discard, out))
+                          target=f"session:{session_id}", detail=detail)
+        # sealed like the recordings when a key is set; streamed decrypted, deleted once sent
+        response = await sealed_file_response(
+            out, store.at_rest_key, None, media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="lensdesk-session-{session_id}.zip"'})
+        response.background = BackgroundTask(asyncio.to_thread, _discard, out)
+        return response
 
-    @router.get("/sessions/{session_id}/bundle", tags=["evidence"], response_class=FileResponse)
-    async def session_bundle(session_id: str, claims: MediaExporter) -> FileResponse:
+    @router.get("/sessions/{session_id}/bundle", tags=["evidence"], response_class=StreamingResponse)
+    async def session_bundle(session_id: str, claims: MediaExporter) -> Response:
         """The session's evidence as a zip (header or ?token=): recordings, findings.json, snapshots, chat and audit
         trail, and an index.html that plays offline. Every download is audited."""
         return await bundle_response(session_id, claims.subject, {"via": "token"})
@@ -106,8 +116,8 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         """Revoke a share link at once (audited)."""
         return ShareOut.of(await store.shares.revoke(share_id, actor=claims.subject))
 
-    @router.get("/public/shares/{token}", tags=["evidence"], response_class=FileResponse)
-    async def shared_bundle(token: str, request: Request) -> FileResponse:
+    @router.get("/public/shares/{token}", tags=["evidence"], response_class=StreamingResponse)
+    async def shared_bundle(token: str, request: Request) -> Response:
         """A bundle through its share link (no sign-in): refused once expired or revoked; every download audited."""
         try:
             share_id = ctx.tokens.verify_share(token)
@@ -120,32 +130,46 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         await store.shares.count_download(share, client=request.client.host if request.client else "")
         return await bundle_response(share.session_id, f"share:{share.id}", {"via": "share"})
 
-    @router.get("/recordings/{recording_id}/clip", tags=["evidence"], response_class=FileResponse)
+    @router.get("/recordings/{recording_id}/clip", tags=["evidence"], response_class=Response)
     async def recording_clip(
         recording_id: str, claims: MediaExporter,
         start_s: Annotated[float, Query(ge=0, description="From (s); the clip starts at the keyframe before")],
         end_s: Annotated[float, Query(gt=0, description="To (s), exclusive")],
-    ) -> FileResponse:
-        """A clip of the recording from start_s to end_s, packets copied (no re-encoding). Audited."""
+    ) -> Response:
+        """A clip of the recording from start_s to end_s (at most MAX_CLIP_S), packets copied, no re-encoding: it
+        starts at the keyframe before start_s (X-Clip-Start-S). Made in memory (no plaintext on disk). Audited."""
         recording = await store.get_recording(recording_id)
         if recording is None:
             raise not_found("recording")
         if recording.status not in ("finalised", "recovered"):
             raise Problem(409, "recording-not-ready", "Conflict", "Only a finalised recording can be clipped.")
-        if end_s <= start_s or end_s - start_s > 3600:
-            raise Problem(422, "clip-range", "Unprocessable Content", "end_s must be after start_s, at most an hour.")
+        if end_s <= start_s or end_s - start_s > MAX_CLIP_S:
+            raise Problem(422, "clip-range", "Unprocessable Content",
+                          f"end_s must be after start_s, at most {MAX_CLIP_S:.0f} s later.")
         source = Path(recording.path)
-        await asyncio.to_thread(exports.mkdir, parents=True, exist_ok=True)
-        out = Path(tempfile.mktemp(dir=exports, suffix=source.suffix or ".webm"))  # noqa: S306 - owner-only dir
+        webm = source.suffix.lower() != ".mkv"
+
+        cutter = ctx.cut_clip
+        if cutter is None:
+            raise Problem(501, "clips-unavailable", "Not Implemented", "This server cannot cut clips.")
+
+        def cut() -> tuple[float, bytes]:
+            with open_for_reading(source, store.at_rest_key) as plain:
+                out = io.BytesIO()
+                return cutter(plain, out, start_s, end_s, webm), out.getvalue()
+
         try:
-            info = await asyncio.to_thread(cut_clip, source, out, start_s, end_s)
-        except ClipError as exc:
-            await asyncio.to_thread(_discard, out)
+            clip_start, clip = await asyncio.to_thread(cut)
+        except FileNotFoundError:
+            raise Problem(410, "recording-gone", "Gone", "The recording file is no longer available.") from None
+        except SealedFileError as exc:
+            raise Problem(503, "sealed-file-unreadable", "Cannot decrypt", str(exc)) from None
+        except ValueError as exc:  # the range holds nothing of the recording
             raise Problem(422, "clip-empty", "Unprocessable Content", str(exc)) from exc
         await store.audit(actor=claims.subject, action="clip_exported", session_id=recording.session_id,
                           target=f"recording:{recording_id}",
-                          detail={"start_s": round(info.start_s, 3), "end_s": end_s, "asked_start_s": start_s})
-        return FileResponse(out, media_type="video/webm" if out.suffix == ".webm" else "video/x-matroska",
-                            filename=f"lensdesk-clip-{recording_id}-{info.start_s:.0f}-{end_s:.0f}{out.suffix}",
-                            headers={"X-Clip-Start-S": f"{info.start_s:.3f}"},
-                            background=BackgroundTask(asyncio.to_thread, _discard, out))
+                          detail={"start_s": round(clip_start, 3), "end_s": end_s, "asked_start_s": start_s})
+        name = f"lensdesk-clip-{recording_id}-{clip_start:.0f}-{end_s:.0f}.{'webm' if webm else 'mkv'}"
+        return Response(clip, media_type="video/webm" if webm else "video/x-matroska",
+                        headers={"X-Clip-Start-S": f"{clip_start:.3f}",
+                                 "Content-Disposition": f'attachment; filename="{name}"'})

@@ -30,6 +30,7 @@ from web.auth import TokenAuth
 from web.common_api import (
     ApiContext,
     AuditOut,
+    ClipCutter,
     FindingHook,
     FindingOut,
     RecordingOut,
@@ -99,13 +100,13 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                  on_finding_dismissed: FindingHook | None = None,
                  on_session_ended: SessionEndedHook | None = None,
                  recording_offset: Callable[[str], Awaitable[float | None]] | None = None,
-                 revoke: RevokeHook | None = None) -> APIRouter:
+                 revoke: RevokeHook | None = None, cut_clip: ClipCutter | None = None) -> APIRouter:
     """All ticket REST routes under /api (hooks let the root announce manual findings and dismissals live)."""
     auth = TokenAuth(tokens)
     ctx = ApiContext(store=store, tokens=tokens, auth=auth, base_url=base_url.rstrip("/"), join_ttl_s=join_ttl_s,
                      max_upload_bytes=max_upload_bytes, on_finding_attached=on_finding_attached,
                      on_finding_dismissed=on_finding_dismissed, on_session_ended=on_session_ended,
-                     recording_offset=recording_offset, revoke_hook=revoke)
+                     recording_offset=recording_offset, revoke_hook=revoke, cut_clip=cut_clip)
     router = APIRouter(prefix="/api")
     Reader = Annotated[Claims, Depends(auth.allow(Action.TICKETS_READ))]
     Writer = Annotated[Claims, Depends(auth.allow(Action.TICKETS_WRITE))]
