@@ -12,14 +12,23 @@ from diagnostics.config import DiagnosticsConfig
 from diagnostics.context import median_height
 from diagnostics.errors import OcrUnavailableError
 from diagnostics.extract import CodeRead, extract_codes, lacks_context
+from diagnostics.follow import (
+    QuietView,
+    StillScreen,
+    code_bands,
+    outside_bands,
+    shift_of,
+    shifted_lines,
+    small_copy,
+)
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.lines import LineBox, crop_line, find_lines
 from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
-from diagnostics.preprocess import prepare
+from diagnostics.preprocess import is_light_on_dark, prepare, prepare_like
 from diagnostics.rapid import thread_line_reader, thread_text_reader
 from diagnostics.reread import read_lone_line, reread_code_words
-from diagnostics.screen import find_screens, find_text, rectify
+from diagnostics.screen import find_screens, find_text, order_corners, rectify
 from diagnostics.second_opinion import LineReader
 from diagnostics.sevenseg import read_seven_segment
 
@@ -46,6 +55,7 @@ class FrameAnalysis:
     ocr_input: np.ndarray | None = None
     ms: float = 0.0  # wall-clock time
     cpu_ms: float = 0.0  # this thread's CPU time (what one core spends, whatever else runs)
+    still: StillScreen | QuietView | None = None  # what the next frame of the same view may reuse (follow.py)
 
 
 class FrameAnalyzer:
@@ -75,53 +85,110 @@ class FrameAnalyzer:
         self._fast_lang = langs[0]
         self._all_langs = "+".join(langs)
         self._script_langs = [lang for lang in config.script_language_list if lang not in langs[:1]]
+        self._located: dict[str, tuple[np.ndarray, float]] = {}  # the last locate()'s regions: corners, inset
 
     def locate(self, gray: np.ndarray) -> list[tuple[np.ndarray, str]]:
         """Candidate screen regions of a grey frame, rectified, best first, and how each was found."""
         text = find_text(gray)
         quad, outline = find_screens(gray, self._c.min_screen_share, text)
         out: list[tuple[np.ndarray, str]] = []
+        self._located = {}
         if quad is not None:
             out.append((rectify(gray, quad), "screen"))
+            self._located["screen"] = (order_corners(quad), 0.01)
         if text.box is not None:
             out.append((rectify(gray, text.box, inset=0.0), "text-block"))
+            self._located["text-block"] = (order_corners(text.box), 0.0)
         if quad is None and outline is not None:
             # Stray strokes (a blurred bezel edge) can outweigh the real text: the outline alone is a second guess.
             out.append((rectify(gray, outline), "outline"))
+            self._located["outline"] = (order_corners(outline), 0.01)
         if len(out) < 2:
             # Digits too big for a text line (a close-up of a segment panel) are neither text nor inside an outline.
             out.append((gray, "frame"))
         return out[:2]
 
-    def analyze(self, image: np.ndarray) -> FrameAnalysis:
-        """Read the codes in one BGR frame (validated here; FrameError on garbage)."""
+    def analyze(self, image: np.ndarray, still: StillScreen | QuietView | None = None) -> FrameAnalysis:
+        """Read the codes in one BGR frame (validated here; FrameError on garbage).
+
+        still: what an earlier frame of the same view left (FrameAnalysis.still); when the view only shifted, the
+        code's lines are read again alone, and the whole screen only if that finds no code; a view where the slow
+        passes found nothing has them skipped in its next frame."""
         start, cpu_start = time.perf_counter(), time.thread_time()
         frame = validate_frame(image)
-        kept: tuple[list[CodeRead], list[OcrLine], np.ndarray, str] | None = None
+        gray = to_gray(frame)
+        small = small_copy(gray)
+        slow = not (isinstance(still, QuietView) and shift_of(still.small, small) is not None)
+        if isinstance(still, StillScreen):
+            followed = self._follow(gray, small, still)
+            if followed is not None:
+                reads, lines, ocr_in, again = followed
+                return FrameAnalysis(reads, lines, again.region, [f"still:{again.language}"], ["still"], ocr_in,
+                                     (time.perf_counter() - start) * 1000, (time.thread_time() - cpu_start) * 1000,
+                                     again)
+        kept: tuple[list[CodeRead], list[OcrLine], np.ndarray, str, str] | None = None
         regions_read: list[str] = []
         passes: list[str] = []
-        for i, (region, how) in enumerate(self.locate(to_gray(frame))):
+        for i, (region, how) in enumerate(self.locate(gray)):
             regions_read.append(how)
             ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
             # The whole frame as a second guess is mostly scenery: the segment and lone-line decoders, which
             # trust bare displays, would find digits in it.
-            reads, lines, done = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"))
+            reads, lines, done, source = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"),
+                                                    all_langs=slow)
             passes += done if i == 0 else [f"{how}:{p}" for p in done]
             if kept is None or reads:  # report the best guess's lines unless a later region read a code
-                kept = (reads, lines, ocr_in, how)
-            if reads or _clearly_read(lines):
+                kept = (reads, lines, ocr_in, how, source)
+            if reads or _clearly_read(lines) or not slow:
                 break  # the next candidate region is read only when this one showed no code
         assert kept is not None  # locate() always offers at least the whole frame
-        reads, lines, ocr_in, how = kept
+        reads, lines, ocr_in, how, source = kept
+        follow: StillScreen | QuietView | None = None
+        slow_ran = len(regions_read) > 1 or any(p in passes for p in (self._all_langs, *self._script_langs))
+        if not reads and slow and slow_ran:
+            follow = QuietView(small)
+        if reads and how in self._located and source in (self._fast_lang, self._all_langs, *self._script_langs):
+            corners, inset = self._located[how]
+            shape = (int(ocr_in.shape[0]), int(ocr_in.shape[1]))
+            bands = code_bands(lines, {r.line for r in reads}, shape)
+            if bands:
+                # Polarity as prepare() chose it (measured again only here, on the frame that gets followed).
+                region = rectify(gray, corners, inset)
+                follow = StillScreen(small, corners, inset, is_light_on_dark(region), shape, source, lines, bands,
+                                     how)
         return FrameAnalysis(reads, lines, how, passes, regions_read, ocr_in, (time.perf_counter() - start) * 1000,
-                             (time.thread_time() - cpu_start) * 1000)
+                             (time.thread_time() - cpu_start) * 1000, follow)
 
-    def _read(self, ocr_in: np.ndarray, bare_displays: bool = True) -> tuple[list[CodeRead], list[OcrLine], list[str]]:
+    def _follow(self, gray: np.ndarray, small: np.ndarray, still: StillScreen
+                ) -> tuple[list[CodeRead], list[OcrLine], np.ndarray, StillScreen] | None:
+        """The code's lines of a still view read again alone; None when the view moved or they show no code."""
+        shift = shift_of(still.small, small)
+        if shift is None:
+            return None
+        corners = still.corners + np.array(shift, np.float32)
+        ocr_in = prepare_like(rectify(gray, corners, still.inset), still.inverted, still.shape)
+        fresh: list[OcrLine] = []
+        for x0, y0, x1, y1 in still.bands:
+            fresh += shifted_lines(self._engine.read(ocr_in[y0:y1, x0:x1], still.language), x0, y0)
+        fresh = reread_code_words(self._engine, ocr_in, fresh, self._second, self.known)
+        lines = sorted(outside_bands(still.lines, still.bands) + fresh,
+                       key=lambda ln: min(w.box[1] for w in ln.words) if ln.words else 0)
+        reads = extract_codes(lines, self.known, self._c.code_threshold)
+        if not reads:
+            return None
+        bands = code_bands(lines, {r.line for r in reads}, still.shape) or still.bands
+        return reads, lines, ocr_in, StillScreen(small, corners, still.inset, still.inverted, still.shape,
+                                                 still.language, lines, bands, still.region)
+
+    def _read(self, ocr_in: np.ndarray, bare_displays: bool = True, all_langs: bool = True
+              ) -> tuple[list[CodeRead], list[OcrLine], list[str], str]:
+        """Reads, lines, passes run and the pass whose lines are returned."""
         known, threshold = self.known, self._c.code_threshold
         first_lines = self._engine.read(ocr_in, self._fast_lang)  # as read: re-reads raise confidences
         lines = reread_code_words(self._engine, ocr_in, first_lines, self._second, known)
         passes = [self._fast_lang]
         seg_won, tried_all = False, False
+        source = self._fast_lang
         reads = extract_codes(lines, known, threshold)
         if reads and self._text_reader is not None and min(r.confidence for r in reads) < SURE_CODE:
             # A code read unsurely: its line read whole by the line recogniser, which misreads glyphs less often.
@@ -131,7 +198,7 @@ class FrameAnalyzer:
                 merged = _merge_lines(lines, again)
                 merged_reads = extract_codes(merged, known, threshold)
                 if merged_reads:
-                    lines, reads = merged, merged_reads
+                    lines, reads, source = merged, merged_reads, "rapid-code-lines"
         if bare_displays and (not reads or _few_tokens(lines) or _has_large_words(lines)):
             # Segment panels, which Tesseract cannot read (it may even read a wrong code from their glyphs):
             # a cheap dedicated decoder, consulted when Tesseract saw little text or some glyphs much larger.
@@ -145,8 +212,8 @@ class FrameAnalyzer:
                 seg_reads = [r for r in seg_reads if r.shape != "letters"]
             # A code Tesseract read surely in the large print itself (a big "E-204" title) is not overruled.
             if seg_reads and (not reads or prominent and not _in_large_print(reads, lines)):
-                lines, reads, seg_won = seg_lines, seg_reads, True
-        if self._script_langs and not seg_won and _garbled(first_lines):
+                lines, reads, source = seg_lines, seg_reads, "segments"
+        if self._script_langs and all_langs and not seg_won and _garbled(first_lines):
             # The first language read the words as garbage: text of another script (Japanese kana glued to a code
             # read "I3-E14"). Each script's model, then all configured languages (unless the line recogniser, which
             # reads Chinese, comes next); a reading kept only when its words are read surely (a blurred Latin screen
@@ -163,7 +230,7 @@ class FrameAnalyzer:
                 other_reads = extract_codes(other, known, threshold)
                 sure = _word_confidence(other)
                 if other_reads and sure >= SURE_SCRIPT and sure > _word_confidence(first_lines):
-                    lines, reads = other, other_reads
+                    lines, reads, source = other, other_reads, lang
                     break
         if not reads and self._text_reader is not None:
             rapid_lines = self._read_lines_whole(ocr_in, lines)
@@ -172,12 +239,13 @@ class FrameAnalyzer:
                 merged = _merge_lines(lines, rapid_lines)
                 rapid_reads = extract_codes(merged, known, threshold)
                 if rapid_reads or not lacks_context(lines, known, threshold):
-                    lines, reads = merged, rapid_reads
-        if not reads and not tried_all and self._all_langs != self._fast_lang and lacks_context(lines, known,
-                                                                                               threshold):
+                    lines, reads, source = merged, rapid_reads, "rapid-lines"
+        if not reads and all_langs and not tried_all and self._all_langs != self._fast_lang \
+                and lacks_context(lines, known, threshold):
             # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
             lines = self._engine.read(ocr_in, self._all_langs)
             passes.append(self._all_langs)
+            source = self._all_langs
             reads = extract_codes(lines, known, threshold)
         if not reads and bare_displays and _few_tokens(lines):
             # A panel showing little but a short code (E5) that the layout pass missed or garbled:
@@ -186,8 +254,8 @@ class FrameAnalyzer:
             passes.append("lone-line")
             lone_reads = extract_codes([line], known, threshold) if line is not None else []
             if line is not None and lone_reads:
-                lines, reads = [line], lone_reads
-        return reads, lines, passes
+                lines, reads, source = [line], lone_reads, "lone-line"
+        return reads, lines, passes, source
 
     def _read_lines_whole(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
         """The text lines Tesseract missed or read unsurely, each read whole by the line recogniser."""

@@ -69,6 +69,7 @@ def _is_long(code: str, shape: str) -> bool:
     return len(code) >= LONG_CODE and shape in _SPECIFIC_SHAPES
 
 
+MISREAD_CACHE = 4096  # spellings remembered per session
 CLEAR_READ = 0.8  # a read this confident is clear, though not sure enough to stand alone
 
 # Glyph pairs OCR confuses on blurred or compressed displays (closed loops, stroke ends lost).
@@ -107,10 +108,14 @@ class Consensus:
         self._candidates: dict[str, Candidate] = {}
         self._confirmed: dict[str, float] = {}  # code -> last time it was seen
         self._glimpsed = float("-inf")  # last time a code was read too weakly to count
+        # Whether a spelling is a misread of some catalogued code: compared with every catalogued code (~800), so
+        # remembered per spelling (a screen's code is read in frame after frame); forgotten when the catalog changes.
+        self._misread_cache: dict[str, bool] = {}
 
     def replace_known_codes(self, known_codes: frozenset[str]) -> None:
         """The catalog changed: judge reads from now on against these codes."""
         self._known = known_codes
+        self._misread_cache.clear()
 
     @property
     def confirmed_codes(self) -> set[str]:
@@ -218,7 +223,13 @@ class Consensus:
         return sum(conf >= self._c.min_read_confidence for conf in cand.confidences)
 
     def _misread_of_known(self, code: str) -> bool:
-        return code not in self._known and any(_misread_of(code, k) for k in self._known)
+        hit = self._misread_cache.get(code)
+        if hit is None:
+            if len(self._misread_cache) > MISREAD_CACHE:
+                self._misread_cache.clear()  # a long call with many garbled reads: bounded memory
+            hit = self._misread_cache[code] = code not in self._known and any(_misread_of(code, k)
+                                                                              for k in self._known)
+        return hit
 
     def _vote(self, cand: Candidate, t: float) -> Candidate:
         """Among near-variant readings of the same screen, the most often read one (then the known one)."""

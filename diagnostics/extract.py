@@ -38,6 +38,7 @@ class CodeRead:
     confidence: float  # 0..1
     line: str  # the line the code was read in
     text: str  # the whole screen's text, lines joined by newlines
+    labelled: bool = True  # an error keyword on its own line vouches for it (not just the screen's title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Scored:
     score: float
     screen_keyword: bool
     standing_out: bool  # long enough, or labelled, on its own line, large or on a bare display
+    labelled: bool  # an error keyword right before it or on its line: evidence of its own
 
 
 def screen_text(lines: list[OcrLine]) -> str:
@@ -126,7 +128,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
                 score += BARE_DISPLAY
             if m.known:
                 score += CATALOGUED
-            out.append(Scored(m, ln, score, screen_kw or bare, standing_out))
+            out.append(Scored(m, ln, score, screen_kw or bare, standing_out, before or line_kw))
     return out
 
 
@@ -154,21 +156,33 @@ def _one_per_line(passing: list[Scored]) -> list[Scored]:
     return [s for s in passing if best[id(s.line)] is s]
 
 
+def _one_per_screen(kept: list[tuple[Scored, CodeRead]]) -> list[tuple[Scored, CodeRead]]:
+    """The screen's best-supported code, and beside it only codes whose own line carries an error keyword.
+
+    A screen shows one error far more often than several: a second candidate without a keyword of its own (a
+    model name, a dotted number, a MAC fragment on another line) is an ordinary token that the screen's title
+    lent its keyword to. Several codes stand each on a labelled line ("Error E-204" / "Error SC542")."""
+    if len(kept) <= 1:
+        return kept
+    top = max(kept, key=lambda p: (p[0].labelled, p[0].score, p[1].confidence))
+    return [p for p in kept if p is top or p[0].labelled]
+
+
 def extract_codes(lines: list[OcrLine], known: KnownCodes = NO_CODES,
                   threshold: float = DEFAULT_THRESHOLD) -> list[CodeRead]:
     """The codes on the screen whose shape and context reach the threshold, one per line, best confidence per code.
 
     Reads of one code on several lines (a title and a detail line) are one code: the same confusion skeleton
-    keeps the best-supported spelling."""
+    keeps the best-supported spelling. Codes beyond the best one need a keyword on their own line."""
     text = screen_text(lines)
     passing = [s for s in _score_all(lines, known) if s.score >= threshold and s.standing_out]
-    by_skeleton: dict[str, tuple[float, CodeRead]] = {}
+    by_skeleton: dict[str, tuple[Scored, CodeRead]] = {}
     for s in _one_per_line(passing):
         m = s.match
         conf = max(0.0, min(1.0, _code_confidence(s.line, m)) - REPAIR_PENALTY * m.repairs)
-        read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text)
+        read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text, s.labelled)
         key = skeleton(m.code)
         held = by_skeleton.get(key)
-        if held is None or (s.score, conf) > (held[0], held[1].confidence):
-            by_skeleton[key] = (s.score, read)
-    return [read for _, read in by_skeleton.values()]
+        if held is None or (s.score, conf) > (held[0].score, held[1].confidence):
+            by_skeleton[key] = (s, read)
+    return [read for _, read in _one_per_screen(list(by_skeleton.values()))]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from diagnostics.context import is_garbled_label, is_keyword, keyword_before
+from diagnostics.context import has_keyword, is_garbled_label, is_keyword, keyword_before
 from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.ordinary import Ordinary, ordinary_at, ordinary_spans
 
@@ -161,6 +161,11 @@ def _runs(s: str) -> int:
 
 
 _MODEL_PART = re.compile(r"[A-Za-z]{0,3}\d{3,5}[A-Za-z]{2,4}")
+# Letters that end a model name and are no digit look-alike (a trailing I, O, S or B may be a misread digit: P0420I).
+_MODEL_END = "ACEFHJKMNPRVWXY"
+# MFC-148700W: a series prefix, a long digit run and a model letter; M7240N: a letter, four+ digits and one.
+_SERIES_MODEL = re.compile(rf"[A-Za-z]{{0,3}}\d{{3,6}}[{_MODEL_END}]{{1,4}}")
+_GLUED_MODEL = re.compile(rf"[A-Z]{{1,3}}\d{{4,6}}[{_MODEL_END}]{{1,3}}")
 
 
 def _is_model(token: str) -> bool:
@@ -171,7 +176,12 @@ def _is_model(token: str) -> bool:
     if "-" in token or "." in token or ":" in token:
         # MFC-L2710DW, DCP-T720DW: a series prefix and a model part with letters after its digits.
         parts = re.split(r"[-.:]", token)
-        return len(parts) == 2 and parts[0].isalpha() and bool(_MODEL_PART.fullmatch(parts[1]))
+        if len(parts) != 2 or not parts[0].isalpha():
+            return False
+        series = len(parts[0]) >= 2 and not is_keyword(parts[0]) and bool(_SERIES_MODEL.fullmatch(parts[1]))
+        return bool(_MODEL_PART.fullmatch(parts[1])) or series
+    if _GLUED_MODEL.fullmatch(token):
+        return True
     if _runs(token) >= 4 and len(token) >= MODEL_MIN_LEN:
         return True
     # HL2270DW: letters after a long digit run ending the name
@@ -430,6 +440,25 @@ def _after_product_word(line: str, start: int, token: str) -> bool:
     return word in _VENDOR_WORDS and bool(re.fullmatch(r"[A-Za-z]{2,}-?\d{4,}[A-Za-z]*|[A-Za-z]+\d{3,}[A-Za-z]+", token))
 
 
+# Labels of identifiers and addresses: the next few tokens on their line are that identifier (or its pieces, when
+# OCR split it: "MAC 3C:4 D:E9:A2", "IP 192.168. 193.11"), unless an error keyword comes between.
+_IDENTIFIER_LABEL = re.compile(
+    r"(?<![^\W_])(?:model|modell|mod[eè]le|modelo|printer|product|serial|s\s*/\s*n|sn|p\s*/\s*n|part|mac|ip|"
+    r"ipv[46]|gateway|subnet|mask|dns|host|hostname|ssid|firmware|fw|version|ver|software|sw|build|rev|revision|"
+    r"bios|kernel|imei|uuid|型号|序列号|版本)(?![^\W\d_])(?:\s*(?:no\.?|nr\.?|number|name|#|address|addr))?\s*[:#=.]?",
+    re.IGNORECASE)
+_IDENTIFIER_REACH = 3  # tokens after the label that it names
+
+
+def _after_identifier_label(line: str, start: int) -> bool:
+    """True when an identifier label (Model, S/N, MAC, IP, Firmware ...) names the token at start."""
+    for m in _IDENTIFIER_LABEL.finditer(line[:start]):
+        between = line[m.end():start]
+        if len(between.split()) < _IDENTIFIER_REACH and not has_keyword(between):
+            return True
+    return False
+
+
 def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, known: KnownCodes,
            spaced: bool) -> CodeMatch | None:
     if ordinary_at(spans, tok.start, tok.end) is not None:
@@ -449,8 +478,8 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
         parsed = _Parsed(obd, "prefixed", "prefixed-long", sum(_changed(a, b) for a, b in zip(tok.text, obd,
                                                                                               strict=False)),
                          sum(c.isdigit() for c in tok.text), obd[0])
-    if not before and _after_product_word(line, tok.start, tok.text):
-        return None  # Epson WF-7840, LaserJet Pro M404: a model name
+    if not before and (_after_product_word(line, tok.start, tok.text) or _after_identifier_label(line, tok.start)):
+        return None  # Epson WF-7840, LaserJet Pro M404, Model: M7240N, MAC 3C:4 D:E9:A2: an identifier
     if parsed.prefix and parsed.shape == "prefixed" and is_keyword(parsed.prefix):
         before = True  # ERR-1024, ALM021: the prefix says what it is
     if parsed.shape == "letters" and (parsed.code in _WORDS or tok.text.islower()

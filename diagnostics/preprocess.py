@@ -73,3 +73,14 @@ def prepare(rectified_bgr: np.ndarray, target_px: int, max_width: int) -> np.nda
     if is_light_on_dark(gray):
         gray = 255 - gray
     return scale_for_ocr(flatten(gray), target_px, max_width)
+
+
+def prepare_like(rectified_gray: np.ndarray, inverted: bool, shape: tuple[int, int]) -> np.ndarray:
+    """OCR input of a region already prepared once: same polarity, scaled to the same size (no measuring)."""
+    gray = 255 - rectified_gray if inverted else rectified_gray
+    flat = flatten(gray)
+    h, w = shape
+    if flat.shape[:2] == (h, w):
+        return flat
+    interp = cv2.INTER_CUBIC if w > flat.shape[1] else cv2.INTER_AREA
+    return cv2.resize(flat, (w, h), interpolation=interp)

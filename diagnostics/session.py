@@ -13,6 +13,7 @@ from diagnostics.config import DiagnosticsConfig
 from diagnostics.consensus import Confirmation, Consensus
 from diagnostics.extract import screen_text
 from diagnostics.finding import Finding
+from diagnostics.follow import QuietView, StillScreen
 from diagnostics.frames import to_gray, validate_frame
 from diagnostics.gates import QualityGate, measure
 from diagnostics.grammar import find_codes
@@ -52,6 +53,7 @@ class SessionDiagnostics:
         self.stats = SessionStats()
         self.last_analysis: FrameAnalysis | None = None
         self._settled = False
+        self._still: StillScreen | QuietView | None = None  # the last read view, for a cheap read of the next frame
 
     @property
     def catalog(self) -> Catalog:
@@ -105,7 +107,8 @@ class SessionDiagnostics:
             if verdict.reason in ("blurry", "dark", "overexposed"):
                 self._next_t = t + self._interval / 3  # a better frame may come soon; gates are cheap
             return []
-        analysis = self._analyzer.analyze(frame)
+        analysis = self._analyzer.analyze(frame, self._still)
+        self._still = analysis.still
         self.last_analysis = analysis
         self.stats.analysed += 1
         self.stats.analysis_ms.append(analysis.ms)

@@ -226,3 +226,76 @@ def test_a_caption_glued_to_a_bare_number_is_no_prefix(line):
 
 def test_keyword_prefixes_keep_their_colon():
     assert screen("ALM:021") == ["ALM:021"] and screen("ERR:72") == ["ERR:72"]
+
+
+# ------------------------------------------------------------- second tokens beside the code (third round)
+
+def _series_models(rng: random.Random, n: int) -> list[str]:
+    """Model names of the shapes that were read as second codes: MFC-148700W, M7240N."""
+    up, ends = "ABCFGHKLMNPRSTVWZ", "ACEFHJKMNPRVWXY"  # X: a hex code whose 0 was lost (x7162E)
+    out = []
+    for _ in range(n):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 6)))
+        end = "".join(rng.choice(ends) for _ in range(rng.randint(1, 2)))
+        if rng.random() < 0.5:
+            out.append("".join(rng.choice(up) for _ in range(rng.randint(2, 3))) + "-" + digits + end)
+        else:
+            out.append(rng.choice(up) + digits[:4] + end)
+    return out
+
+
+SERIES_MODELS = _series_models(random.Random(31), 60)
+
+
+@pytest.mark.parametrize("model", SERIES_MODELS)
+def test_series_model_names_are_no_codes(model):
+    assert screen("Service required", model) == [], model
+    assert screen("Printer error", f"Printer {model}") == [], model
+
+
+# Codes that look like ordinary numbers or model names and must survive beside a model name or an address.
+SURVIVORS = ["E-204", "13.B2.D2", "105-977", "968.70", "SC542", "P0420", "0x8007045D", "E:83", "ALM-021",
+             "F28", "49.4C02", "024-371", "C7841", "ERR-1024", "HS-3467"]
+
+
+@pytest.mark.parametrize("code", SURVIVORS)
+def test_codes_that_look_ordinary_survive_beside_identifiers(code):
+    rng = random.Random(code)
+    for model in rng.sample(SERIES_MODELS, 4) + rng.sample(MODELS, 4):
+        mac = ":".join(f"{rng.randint(0, 255):02X}" for _ in range(6))
+        for lines in ([f"Error {code}", f"Model: {model}"], [f"Error code: {code}", f"MAC {mac[:8]} {mac[9:]}"],
+                      [f"Service error {code}", f"IP 192.168. {rng.randint(1, 254)}.{rng.randint(1, 99)}"],
+                      [f"{model}", f"Error {code}", f"Firmware {rng.randint(1, 9)}.{rng.randint(10, 99)}"]):
+            assert screen(*lines) == [code], lines
+
+
+@pytest.mark.parametrize("label", ["MAC", "MAC address:", "IP", "IP:", "Firmware", "FW:", "Version", "S/N",
+                                   "Serial No.", "Model", "Build", "Rev."])
+def test_pieces_of_an_identifier_split_by_ocr_are_no_codes(label):
+    rng = random.Random(label)
+    for _ in range(6):
+        hexes = [f"{rng.randint(0, 255):02X}" for _ in range(6)]
+        pieces = [f"{hexes[0]}:{hexes[1][0]} {hexes[1][1]}:{hexes[2]}:{hexes[3]}",
+                  f"{rng.randint(100, 255)}.{rng.randint(0, 255)}. {rng.randint(100, 255)}.{rng.randint(1, 99)}",
+                  f"{rng.randint(1, 9)}.{rng.randint(10, 99)} {rng.randint(100, 999)}.{rng.randint(10, 99)}",
+                  f"{rng.choice('ABCDEFGHJKLM')}{rng.randint(1000, 9999)}"]
+        for piece in pieces:
+            assert screen("Service error", f"{label} {piece}") == [], f"{label} {piece}"
+
+
+def test_a_keyword_after_an_identifier_label_still_introduces_a_code():
+    assert screen("Model: M404dn Error E-204") == ["E-204"]
+    assert screen("Firmware 2.1 error 13.B2.D2") == ["13.B2.D2"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_screen_gets_one_finding_unless_each_code_line_is_labelled(seed):
+    rng = random.Random(seed)
+    code = rng.choice(SURVIVORS)
+    decoy = rng.choice([f"M{rng.randint(1000, 9999)}", f"{rng.randint(100, 299)}.{rng.randint(10, 99)}",
+                        f"D:{rng.randint(10, 99)}:A{rng.randint(1, 9)}", f"SC{rng.randint(100, 999)}"])
+    # The title's keyword lends itself to every line: only the code with its own label is reported.
+    assert screen("Printer error", f"Code: {code}", decoy) == [code], (code, decoy)
+    # Two labelled lines are two codes.
+    other = "E-" + str(rng.randint(100, 999))
+    assert screen(f"Error {code}", f"Error {other}") == sorted([code, other])
