@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 import uuid
@@ -179,6 +180,20 @@ class CallManager:
             raise m.ProtocolError("invalid_event", f"{exc.field}: {exc.message}") from exc
         except (ConflictError, NotFoundError) as exc:
             raise m.ProtocolError("session_ended", "This support session has ended.") from exc
+
+    async def _with_stored_image(self, call: LiveCall, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """A freeze's payload with its image stored (data_dir/freezes, sealed with the at-rest key if set) and
+        named instead of inlined; without the image if it cannot be stored (the freeze stays on the record)."""
+        out = dict(payload)
+        image = str(out.pop(a.FREEZE_IMAGE, ""))
+        try:
+            stored = await asyncio.to_thread(self._store.freezes.write, base64.b64decode(image, validate=True))
+        except (ValueError, InvalidInputError, OSError) as exc:
+            log.warning("session %s: the image of freeze %s is not stored: %s", call.session_id,
+                        out.get("freeze_id"), exc)
+            return out
+        out["image_file"] = stored.file_name
+        return out
 
     def is_live(self, session_id: str) -> bool:
         """A call for this session runs on this node."""
@@ -421,8 +436,11 @@ class CallManager:
             elif isinstance(action, a.CaptureFreeze):
                 self._capture_freeze(call, action.freeze_id)
             elif isinstance(action, r.Record):
+                payload = action.payload
+                if action.kind == "freeze" and a.FREEZE_IMAGE in payload:
+                    payload = await self._with_stored_image(call, payload)
                 try:
-                    await self.record_event(call.session_id, action.kind, action.payload,  # type: ignore[arg-type]
+                    await self.record_event(call.session_id, action.kind, payload,  # type: ignore[arg-type]
                                             action.actor)
                 except Exception:
                     if action.kind == "chat":  # not on the record, so not said: no history may show it

@@ -16,6 +16,7 @@ from . import messages as m
 MAX_MARKS = 64  # per layer: a technician never needs more at once, and a rejoin must stay small
 IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
+FREEZE_IMAGE = "image_jpeg_b64"  # in a freeze's Recorded payload: the image, stored apart by the root
 RecordKind = Literal["annotation", "annotation_update", "annotation_clear", "freeze", "resume"]
 
 
@@ -117,6 +118,13 @@ class ShownFreeze:
                              width=self.width, height=self.height, source=self.source)
 
 
+def _freeze_recorded(freeze: ShownFreeze) -> Recorded:
+    """The freeze on the record with the image shown (the root stores the image and records a reference to it;
+    a later record of the same freeze_id, its full-resolution still, replaces the frame)."""
+    return Recorded(freeze.by, "freeze", {"freeze_id": freeze.id, "source": freeze.source, "width": freeze.width,
+                                          "height": freeze.height, FREEZE_IMAGE: freeze.image_jpeg_b64})
+
+
 @dataclass
 class AnnotationBoard:
     """Marks and freeze of one room; every method returns what must happen (no I/O)."""
@@ -179,9 +187,7 @@ class AnnotationBoard:
             return [Refuse(freeze.by, "freeze_failed", f"The frame could not be frozen: {event.reason}")]
         freeze.image_jpeg_b64, freeze.width, freeze.height = event.image_jpeg_b64, event.width, event.height
         freeze.source = event.source
-        return [Deliver(all_ids, freeze.message()),
-                Recorded(freeze.by, "freeze", {"freeze_id": freeze.id, "source": event.source,
-                                               "width": event.width, "height": event.height})]
+        return [Deliver(all_ids, freeze.message()), _freeze_recorded(freeze)]
 
     @staticmethod
     def _upgrade(everyone: tuple[str, ...], freeze: ShownFreeze, event: FreezeCaptured | FreezeFailed) -> list[BoardAction]:
@@ -195,7 +201,7 @@ class AnnotationBoard:
             return []
         freeze.image_jpeg_b64, freeze.width, freeze.height = event.image_jpeg_b64, event.width, event.height
         freeze.source = "still"
-        return [Deliver(everyone, freeze.message())]
+        return [Deliver(everyone, freeze.message()), _freeze_recorded(freeze)]
 
     # -- handlers --------------------------------------------------------------------------------
 

@@ -78,6 +78,8 @@ class FreezePayload(_Payload):
     source: Literal["still", "frame"] = "frame"
     width: int | None = Field(None, ge=1, le=16384)
     height: int | None = Field(None, ge=1, le=16384)
+    # the image shown, stored under data_dir/freezes (GET /api/sessions/{id}/freezes/{freeze_id}/image)
+    image_file: str | None = Field(None, max_length=80, pattern=r"^[A-Za-z0-9_-]+\.(jpg|png)$")
 
 
 class ResumePayload(_Payload):

@@ -80,6 +80,8 @@ class TicketStore:
         self.data_dir = data_dir
         self.at_rest_key = at_rest_key  # snapshots, examples (and the node's recordings) are sealed with it
         self.snapshots = SnapshotFiles(data_dir / "snapshots", at_rest_key)
+        # the images frozen frames showed (full-resolution stills when the phone sent one), for the review
+        self.freezes = SnapshotFiles(data_dir / "freezes", at_rest_key)
         # labelled images, kept apart from findings' snapshots
         self.examples = SnapshotFiles(data_dir / "examples", at_rest_key)
         self.outbox = OutboxTable(self._engine)

@@ -1,17 +1,21 @@
 """Session-event routes: a session's events (chat, marks, freezes, camera changes) and a ticket's chat transcript."""
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from signaling.policy import Action
 from signaling.tokens import Claims
+from tickets.errors import InvalidInputError
 from tickets.records import ChatState, EventActorRole, SessionEventKind, SessionEventRecord, TranscriptLine
 from tickets.session_event_log import MAX_LIST
 from web.common_api import ApiContext
 from web.problems import not_found
+from web.sealed_media import sealed_file_bytes
 
 
 class SessionEventOut(BaseModel):
@@ -64,6 +68,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the session-event routes on the /api router."""
     store = ctx.store
     Reader = Annotated[Claims, Depends(ctx.auth.allow(Action.TICKETS_READ))]
+    MediaReader = Annotated[Claims, Depends(ctx.auth.allow(Action.MEDIA_READ, media=True))]
 
     @router.get("/sessions/{session_id}/events", tags=["sessions"])
     async def session_events(
@@ -82,6 +87,31 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         await store.audit(actor=claims.subject, action="viewed", ticket_id=session.ticket_id, session_id=session_id,
                           target=f"session_events:{session_id}")
         return [SessionEventOut.of(e) for e in found]
+
+    @router.get("/sessions/{session_id}/freezes/{freeze_id}/image", tags=["sessions"], response_class=Response,
+                responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
+    async def freeze_image(session_id: str, freeze_id: str, claims: MediaReader) -> Response:
+        """The image a freeze showed (its full-resolution still once that replaced the video frame), for the
+        review; technician token in the header or ?token=; the view is audited."""
+        session = await store.get_session(session_id)
+        if session is None:
+            raise not_found("session")
+        shown = [e for e in await store.session_events.for_session(session_id, kinds=("freeze",))
+                 if e.payload.get("freeze_id") == freeze_id and e.payload.get("image_file")]
+        if not shown:
+            raise not_found("freeze image")
+        file_name = str(shown[-1].payload["image_file"])  # the latest: the still, if one replaced the frame
+        try:
+            path = store.freezes.path_of(file_name)
+        except InvalidInputError:
+            raise not_found("freeze image") from None
+        if not await asyncio.to_thread(path.is_file):
+            raise not_found("freeze image")
+        await store.audit(actor=claims.subject, action="viewed", ticket_id=session.ticket_id, session_id=session_id,
+                          target=f"freeze:{session_id}/{freeze_id}")
+        media_type = "image/png" if file_name.endswith(".png") else "image/jpeg"
+        return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=media_type,
+                        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
     @router.get("/tickets/{ticket_id}/transcript", tags=["tickets"])
     async def ticket_transcript(ticket_id: str, claims: Reader) -> list[SessionTranscript]:

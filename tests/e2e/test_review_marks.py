@@ -7,6 +7,7 @@ Synthetic aiortc peers (bench/session_client.py) make the call through the real 
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import httpx
 import pytest
@@ -105,4 +106,65 @@ def test_review_draws_a_mark_at_its_moment(server: ServerProcess, technician_bro
     assert page.locator("details.record-events li[data-kind='annotation']").count() == 1
     audit = httpx.get(f"{server.url}/api/tickets/{pair.session.ticket_id}/audit", headers=auth).json()
     assert any(a["action"] == "annotation" and a["target"] == f"event:{added['id']}" for a in audit)
+    page.close()
+
+
+def test_review_shows_a_freezes_stored_still_with_its_marks(server: ServerProcess, technician_browser: Browser,
+                                                            desk_clip: EncodedClip,
+                                                            peers_loop: LoopThread) -> None:  # noqa: F811
+    token = server.technician_token()
+
+    async def call() -> CallPair:
+        return await start_pair(server.url, token, SyntheticCustomer(desk_clip), SyntheticTechnician(),
+                                title="A freeze on the record")
+
+    pair = peers_loop.run(call())
+    try:
+        peers_loop.run(asyncio.sleep(1.5))
+        peers_loop.run(pair.technician_link.send({"type": "freeze"}))
+        shown = peers_loop.run(pair.technician_link.wait_for("freeze_state", 20))
+        assert shown["frozen"] and shown["image_jpeg_b64"]
+        mark = {"id": "s1", "shape": "box", "points": BOX, "colour": "green"}
+        peers_loop.run(pair.technician_link.send({"type": "mark_add", "mark": mark}))  # on the still
+        peers_loop.run(pair.technician_link.wait_for("mark_added", 10))
+        peers_loop.run(asyncio.sleep(1.5))
+        peers_loop.run(pair.technician_link.send({"type": "resume"}))
+        peers_loop.run(asyncio.sleep(1.5))
+    finally:
+        peers_loop.run(pair.close(end_session=True))
+
+    auth = {"Authorization": f"Bearer {token}"}
+    session_id = pair.session.session_id
+    events = httpx.get(f"{server.url}/api/sessions/{session_id}/events", headers=auth).json()
+    freeze = next(e for e in events if e["kind"] == "freeze")
+    resume = next(e for e in events if e["kind"] == "resume")
+    drawn = next(e for e in events if e["kind"] == "annotation")
+    assert drawn["payload"]["freeze_id"] == freeze["payload"]["freeze_id"] and freeze["payload"]["image_file"]
+    image = httpx.get(f"{server.url}/api/sessions/{session_id}/freezes/{freeze['payload']['freeze_id']}/image",
+                      headers=auth)
+    assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
+    assert image.content == base64.b64decode(shown["image_jpeg_b64"])  # the very image the call showed
+    assert httpx.get(f"{server.url}/api/sessions/{session_id}/freezes/f99/image", headers=auth).status_code == 404
+    frozen_at, resumed_at = freeze["offset_ms"] / 1000, resume["offset_ms"] / 1000
+    assert resumed_at - frozen_at > 2.0, (frozen_at, resumed_at)
+
+    page = technician_browser.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(review_url(server, pair.session.ticket_id, token))
+    page.wait_for_selector(".event-marker[data-kind='freeze']", timeout=30000)
+    rec_id = str(page.get_attribute("video[data-recording]", "data-recording"))
+    page.wait_for_function(f"() => document.querySelector('video[data-recording=\"{rec_id}\"]').readyState >= 2")
+    still = f"img.frozen-still[data-recording='{rec_id}']"
+    # during the freeze: the stored still over the video, the box drawn on it
+    middle = (frozen_at + resumed_at) / 2 + 0.3
+    page.evaluate(f"() => {{ document.querySelector('video[data-recording=\"{rec_id}\"]').currentTime = {middle}; }}")
+    page.wait_for_function(f"() => window.lensdesk.drawn['{rec_id}'] && window.lensdesk.drawn['{rec_id}'].still "
+                           f"&& window.lensdesk.drawn['{rec_id}'].some(d => d.id === 's1' && d.onStill)", timeout=15000)
+    assert page.is_visible(still)
+    assert page.evaluate(f"() => document.querySelector(\"{still}\").naturalWidth") == 320
+    assert canvas_pixel(page, rec_id, 0.5, 0.3) == GREEN  # the box's top edge, on the still (same frame box here)
+    # after the resume: live video again, neither the still nor its marks
+    assert seek_and_wait(page, rec_id, resumed_at + 0.5) == []
+    assert page.is_hidden(still)
+    audit = httpx.get(f"{server.url}/api/tickets/{pair.session.ticket_id}/audit", headers=auth).json()
+    assert any(a["target"] == f"freeze:{session_id}/{freeze['payload']['freeze_id']}" for a in audit)
     page.close()

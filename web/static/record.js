@@ -37,26 +37,46 @@ export function activeMarks(events, t) {
   return [...marks.values()].filter((m) => m.visible);
 }
 
-/** Whether a frozen frame was on show at `t` (the recording keeps the live video; the badge says so). */
-export function frozenAt(events, t) {
-  let frozen = false;
+/** The freeze on show at `t`, or null: { freezeId, imageFile } with the latest image stored for it by then (its
+ * full-resolution still once that replaced the video frame; null for freezes recorded without their image). The
+ * recording itself keeps the live video: the review shows the stored image over it. */
+export function freezeAt(events, t) {
+  let shown = null;
   for (const e of events) {
     if (e.offset_ms / 1000 > t) break;
-    if (e.kind === "freeze") frozen = true; else if (e.kind === "resume") frozen = false;
+    if (e.kind === "freeze") {
+      if (!shown || shown.freezeId !== e.payload.freeze_id) shown = { freezeId: e.payload.freeze_id, imageFile: null };
+      if (e.payload.image_file) shown.imageFile = e.payload.image_file;
+    } else if (e.kind === "resume") shown = null;
   }
-  return frozen;
+  return shown;
 }
 
-/** The part of the element the video frame fills (object-fit: contain letterboxes it). */
+/** Whether a frozen frame was on show at `t`. */
+export function frozenAt(events, t) {
+  return freezeAt(events, t) !== null;
+}
+
+/** The marks to draw at `t`: on a freeze whose image is shown, that freeze's marks only (the still covers the
+ * live video and its marks); otherwise every active mark over the video. */
+export function marksToDraw(events, t, stillShown) {
+  const marks = activeMarks(events, t);
+  const freeze = freezeAt(events, t);
+  if (!stillShown || !freeze) return marks;
+  return marks.filter((m) => m.freezeId === freeze.freezeId);
+}
+
+/** The part of the element (a video, or the frozen still's <img>) its picture fills (object-fit: contain). */
 export function frameBox(video) {
   const cw = video.clientWidth, ch = video.clientHeight;
-  const vw = video.videoWidth || cw, vh = video.videoHeight || ch;
+  const vw = video.videoWidth || video.naturalWidth || cw, vh = video.videoHeight || video.naturalHeight || ch;
   const scale = Math.min(cw / vw, ch / vh) || 0;
   return { x: (cw - vw * scale) / 2, y: (ch - vh * scale) / 2, w: vw * scale, h: vh * scale };
 }
 
-/** Draw the marks over the video; returns what was drawn (ids and CSS-pixel points), for tests and support. */
-export function drawMarks(canvas, video, marks) {
+/** Draw the marks over the video (or over `picture`, the frozen still laid over it); returns what was drawn (ids
+ * and CSS-pixel points), for tests and support. */
+export function drawMarks(canvas, video, marks, picture = video) {
   const ratio = window.devicePixelRatio || 1;
   const width = video.clientWidth, height = video.clientHeight;
   canvas.style.width = `${width}px`;
@@ -66,7 +86,7 @@ export function drawMarks(canvas, video, marks) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
-  const box = frameBox(video);
+  const box = frameBox(picture);
   const drawn = [];
   for (const mark of marks) {
     const pts = mark.points.map(([x, y]) => [box.x + x * box.w, box.y + y * box.h]);
@@ -95,7 +115,8 @@ export function drawMarks(canvas, video, marks) {
         ctx.fill();
       }
     }
-    drawn.push({ id: mark.id, shape: mark.shape, colour: mark.colour, points: pts, eventId: mark.eventId });
+    drawn.push({ id: mark.id, shape: mark.shape, colour: mark.colour, points: pts, eventId: mark.eventId,
+      onStill: picture !== video });
   }
   return drawn;
 }

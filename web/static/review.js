@@ -4,7 +4,7 @@
 // and the download link, which cannot send headers.
 import { fragmentParams, el } from "/static/call.js";
 import { renderText } from "/static/chat.js";
-import { activeMarks, drawMarks, EVENT_LABEL, describeEvent, eventsNear, chatStates, frozenAt } from "/static/record.js";
+import { drawMarks, EVENT_LABEL, describeEvent, eventsNear, chatStates, freezeAt, marksToDraw } from "/static/record.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -274,15 +274,36 @@ function renderRecording(rec, findings, events = []) {
 function renderPlayer(rec, video, events) {
   const canvas = el("canvas", { class: "marks-overlay", "data-recording": rec.id, "aria-hidden": "true" });
   const frozen = el("p", { class: "pill frozen-badge", hidden: "" }, "Frozen frame on show");
-  const wrap = el("div", { class: "player" }, video, canvas, frozen);
+  // the image a freeze showed (stored with the session's events), laid over the video while it was on show
+  const still = el("img", { class: "frozen-still", "data-recording": rec.id, alt: "Frozen frame", hidden: "" });
+  const wrap = el("div", { class: "player" }, video, still, canvas, frozen);
   const marks = events.filter((e) => e.offset_ms != null);
+  const images = new Map();  // image file -> object URL ("" while loading or if it failed)
   let pending = false;
   const redraw = () => {
     pending = false;
     const t = video.currentTime;
-    state.drawn[rec.id] = drawMarks(canvas, video, activeMarks(marks, t));
+    const freeze = freezeAt(marks, t);
+    const file = freeze && freeze.imageFile;
+    if (file && !images.has(file)) {
+      images.set(file, "");
+      blobUrl(`/api/sessions/${rec.session_id}/freezes/${encodeURIComponent(freeze.freezeId)}/image`)
+        .then((url) => { state.blobUrls.push(url); images.set(file, url); schedule(); }).catch(() => {});
+    }
+    const url = file ? images.get(file) : "";
+    const stillShown = Boolean(url) && still.dataset.file === file && still.complete && still.naturalWidth > 0;
+    if (url && still.dataset.file !== file) {
+      still.dataset.file = file;
+      still.onload = schedule;
+      still.src = url;
+    }
+    still.hidden = !stillShown;
+    still.style.width = `${video.clientWidth}px`;
+    still.style.height = `${video.clientHeight}px`;
+    state.drawn[rec.id] = drawMarks(canvas, video, marksToDraw(marks, t, stillShown), stillShown ? still : video);
     state.drawn[rec.id].time = t;
-    frozen.hidden = !frozenAt(marks, t);
+    state.drawn[rec.id].still = stillShown ? freeze.freezeId : null;
+    frozen.hidden = !freeze;
   };
   const schedule = () => { if (!pending) { pending = true; requestAnimationFrame(redraw); } };
   for (const name of ["timeupdate", "seeked", "loadeddata", "play", "pause"]) video.addEventListener(name, schedule);
