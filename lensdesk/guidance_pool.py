@@ -60,6 +60,7 @@ def _guidance_main(inbox: Any, outbox: Connection, parent_pid: int) -> None:
         elif kind == "gap":
             decoder.gap()
         elif kind == "frame":
+            guide.behind = _waiting(inbox) > 0
             for image, t in decoder.decode(payload, guide.wants):
                 try:
                     tracked, frozen = guide.process(image, t)
@@ -68,6 +69,14 @@ def _guidance_main(inbox: Any, outbox: Connection, parent_pid: int) -> None:
                     continue
                 for result in [*([tracked] if tracked is not None else []), *frozen]:
                     outbox.send((session_id, result))
+
+
+def _waiting(inbox: Any) -> int:
+    """Items queued behind the one in hand (0 where the platform cannot count them)."""
+    try:
+        return int(inbox.qsize())
+    except NotImplementedError:  # macOS: sem_getvalue is missing
+        return 0
 
 
 @dataclass

@@ -17,6 +17,10 @@ import numpy as np
 from guidance.tracker import MarkPose, NormPoint, SceneTracker
 
 TRACK_RATE_HZ = 15.0  # tracker updates per second of video while marks exist (the pages need >= 10)
+# While the worker is behind (newer frames wait in its inbox), it tracks only this often: the tracker is most of
+# the worker's CPU, and shedding it keeps the decoder up with the video instead of dropping to the next keyframe
+# (which costs every update until then).
+BEHIND_TRACK_RATE_HZ = 10.5
 FREEZE_MAX_SIDE = 1920  # px; a frozen frame larger than this is scaled down before it is sent to the pages
 FREEZE_JPEG_QUALITY = 85
 
@@ -50,6 +54,8 @@ class CallGuide:
     freezes: list[str] = field(default_factory=list)
     _next_t: float = float("-inf")
     _last_t: float = float("-inf")
+    _last_tracked_t: float = float("-inf")
+    behind: bool = False  # set by the worker: newer frames are waiting for it
 
     def set_marks(self, marks: Mapping[str, Sequence[NormPoint]]) -> None:
         """The live marks to follow (the whole set)."""
@@ -62,15 +68,22 @@ class CallGuide:
     def wants(self, t: float) -> bool:
         """Should the frame at stream time t be converted for guidance?"""
         if t < self._last_t:  # the stream restarted
-            self._next_t = float("-inf")
-        return bool(self.freezes) or (bool(self.tracker.marks) and t >= self._next_t)
+            self._next_t = self._last_tracked_t = float("-inf")
+        return bool(self.freezes) or (bool(self.tracker.marks) and self._due(t))
+
+    def _due(self, t: float) -> bool:
+        # a millisecond of slack: frame times are fractions (t = n/30 lands a hair before n/30 + 1/15)
+        if self.behind:
+            return t + 0.001 >= self._last_tracked_t + 1.0 / BEHIND_TRACK_RATE_HZ
+        return t + 0.001 >= self._next_t
 
     def process(self, image: np.ndarray, t: float) -> tuple[TrackedPoses | None, list[FrozenFrame]]:
         """Track the marks in this frame (when due) and serve waiting freezes with it."""
         self._last_t = t
         tracked = None
-        if self.tracker.marks and t >= self._next_t:
+        if self.tracker.marks and self._due(t):
             self._next_t = t + 1.0 / TRACK_RATE_HZ
+            self._last_tracked_t = t
             started = time.thread_time()
             poses = self.tracker.update(image)
             tracked = TrackedPoses(poses, time.thread_time() - started, t)

@@ -136,8 +136,16 @@ def test_freeze_annotate_resume(call):
     assert customer.is_hidden("#frozen-note")
     assert console.inner_text("#freeze") == "Freeze"
     session_id = console.evaluate("() => window.lensdesk.sessionId")
-    kinds = [e["kind"] for e in events(server, session_id)]
-    assert kinds.count("freeze") == 1 and kinds.count("resume") == 1
-    assert kinds.index("freeze") < kinds.index("resume")
+    recorded = events(server, session_id)
+    kinds = [e["kind"] for e in recorded]
+    # one freeze: recorded with the video frame, then again when the phone's full-resolution still replaced it
+    frozen = [e["payload"] for e in recorded if e["kind"] == "freeze"]
+    assert len({f["freeze_id"] for f in frozen}) == 1 and kinds.count("resume") == 1
+    assert kinds.index("freeze") < kinds.index("resume") and all(f["image_file"] for f in frozen)
+    image = httpx.get(f"{server.url}/api/sessions/{session_id}/freezes/{frozen[0]['freeze_id']}/image",
+                      headers={"Authorization": f"Bearer {server.technician_token()}"})
+    assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
+    if frozen[-1]["source"] == "still":  # the stored image is the full-resolution one
+        assert frozen[-1]["width"] >= frozen[0]["width"]
     box = [e for e in events(server, session_id) if e["kind"] == "annotation" and e["payload"]["shape"] == "box"]
     assert box and box[0]["payload"]["freeze_id"]
