@@ -286,6 +286,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             # has booted (seconds on a busy machine), long enough for other nodes to think this one died.
             await asyncio.to_thread(diagnosis.start)
         await _recover_recordings(store, recordings_dir, node_id, at_rest_key)
+        resumed = await store.lifecycle.resume()  # an erase a crash interrupted finishes before anything else
+        if resumed:
+            log.info("finished %d erasure/retention jobs a stop had interrupted", resumed)
         swept = await store.sweep_orphan_snapshots()
         if swept:
             log.info("removed %d snapshot files a crash left without a finding", swept)
@@ -300,11 +303,15 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         await revoker.start()  # before any connection is accepted: what is revoked stays revoked after a restart
         await catalog.start()
         await help_queue.start()
+        retention = asyncio.create_task(_retention_loop(store, settings.retention_days, settings.retention_interval_s),
+                                        name="retention") if settings.retention_days > 0 else None
         log.info("lensdesk ready on %s (data in %s)", settings.base_url, data_dir)
         try:
             yield
         finally:
             await drain()
+            if retention is not None:
+                await _cancel_within(retention, OUTBOX_STOP_S)
             await help_queue.stop()
             await catalog.stop()
             if routed is not None:
@@ -398,6 +405,18 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
 
 
 OUTBOX_STOP_S = 5.0
+
+
+async def _retention_loop(store: TicketStore, days: int, interval_s: float) -> None:
+    """Apply the retention policy now and every interval_s (a failed run is logged and retried next time)."""
+    while True:
+        try:
+            job = await store.lifecycle.apply_retention(days)
+            if job is not None:
+                log.info("retention: removed %d files older than %d days", len(job.files), days)
+        except Exception:
+            log.exception("retention run failed")
+        await asyncio.sleep(interval_s)
 
 
 async def _cancel_within(task: asyncio.Task[None], within_s: float) -> None:

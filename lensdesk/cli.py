@@ -172,6 +172,35 @@ def _revoke(settings: Settings, target: str) -> int:
     return 0
 
 
+def _check_orphans(args: argparse.Namespace) -> int:
+    """Report (or remove) files in the data folder the database does not know; exit 1 if any were found."""
+    import asyncio
+
+    from tickets.store import TicketStore
+
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+
+    async def run() -> list[str]:
+        store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve(), settings.at_rest_key())
+        try:
+            await store.migrate()
+            await store.lifecycle.resume()  # an interrupted erase is finished, not reported as orphans
+            found = await store.lifecycle.orphans(min_age_s=args.min_age)
+            if args.delete:
+                for path in found:
+                    await asyncio.to_thread(path.unlink, missing_ok=True)
+            return [str(p) for p in found]
+        finally:
+            await store.close()
+
+    found = asyncio.run(run())
+    for path in found:
+        print(path)
+    print(f"{len(found)} file(s) the database does not know{' (removed)' if args.delete and found else ''}",
+          file=sys.stderr)
+    return 1 if found and not args.delete else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="lensdesk", description="Real-time video support and remote diagnosis.")
@@ -198,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     drain.add_argument("--data-dir", help="where the node's secret key is (if not in LENSDESK_SECRET_KEY)")
     drain.add_argument("--insecure", action="store_true", help="do not verify the node's TLS certificate")
     drain.set_defaults(func=_drain)
+    orphans = sub.add_parser("check-orphans", help="list files in the data folder that no database row knows")
+    orphans.add_argument("--data-dir")
+    orphans.add_argument("--delete", action="store_true", help="remove them too")
+    orphans.add_argument("--min-age", type=float, default=3600.0,
+                         help="only files older than this many seconds (default 3600: not a write in progress)")
+    orphans.set_defaults(func=_check_orphans)
     from . import examples, stickers_cli
     examples.add_parser(sub)
     stickers_cli.add_parser(sub)

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     metrics_token: str = Field("", description="Bearer token a Prometheus scraper may use for /metrics instead of a "
                                "technician token; empty = technician tokens only.")
     outbox_max_attempts: int = Field(8, description="Delivery attempts before an event is dead-lettered.")
+    retention_days: int = Field(0, ge=0, description="Recordings and snapshots older than this are deleted (findings "
+                                                     "stay; tickets on legal hold are kept); 0 = keep them.")
+    retention_interval_s: float = Field(3600.0, gt=0, description="How often the retention job runs.")
     auto_scan_interval_s: float = Field(15.0, description="Least time between two scans the server asks for by "
                                         "itself (a code seen but not confirmed); 0 = never ask by itself.")
     scan_timeout_s: float = Field(30.0, description="A scan whose photo has not arrived by then has failed.")

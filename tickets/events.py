@@ -16,7 +16,8 @@ SESSION_ENDED = "session.ended"
 RECORDING_READY = "recording.ready"
 SESSION_TRANSCRIPT = "session.transcript"
 QUEUE_BREACH = "queue.breach"  # a help request waited past the target time to answer
-EVENT_TYPES = (FINDING_ATTACHED, SESSION_ENDED, RECORDING_READY, SESSION_TRANSCRIPT, QUEUE_BREACH)
+TICKET_ERASED = "ticket.erased"  # personal data erased on request: receivers should erase their copies too
+EVENT_TYPES = (FINDING_ATTACHED, SESSION_ENDED, RECORDING_READY, SESSION_TRANSCRIPT, QUEUE_BREACH, TICKET_ERASED)
 
 
 def _iso(value: datetime | None) -> str | None:

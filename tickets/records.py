@@ -34,6 +34,7 @@ class TicketRecord:
     device_family: str | None = None  # the device the ticket is about, when known
     device_model: str | None = None
     device_serial: str | None = None
+    legal_hold: bool = False  # retention and erasure leave it alone while set
 
 
 @dataclass(frozen=True, slots=True)

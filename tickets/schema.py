@@ -77,6 +77,7 @@ tickets = Table(
     Column("device_family", String(100), nullable=True),
     Column("device_model", String(200), nullable=True),
     Column("device_serial", String(200), nullable=True),
+    Column("legal_hold", Boolean, nullable=False, default=False, server_default="0"),  # nothing of it is deleted
     Index("ix_tickets_created", "created_at", "id"),
     Index("ix_tickets_status", "status"),
     Index("ix_tickets_device_model", "device_model"),
@@ -213,6 +214,24 @@ evidence_shares = Table(
     Column("revoked_at", UTCDateTime(), nullable=True),
     Column("revoked_by", String(200), nullable=True),
     Column("downloads", Integer, nullable=False),
+)
+
+# Deletions (retention, erasure on request), crash-safe: the database changes and the list of files to remove
+# commit together in the job's row; the files are removed after; a job still "pending" after a crash is finished
+# at the next start (removing a file is idempotent).
+erasure_jobs = Table(
+    "erasure_jobs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(20), nullable=False),  # retention | ticket | customer
+    Column("target", String(300), nullable=False),  # ticket id, customer name, or the retention cut-off
+    Column("requested_by", String(200), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("state", String(20), nullable=False),  # pending | done
+    Column("files", JSON, nullable=False),  # absolute paths still to remove
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Index("ix_erasure_jobs_state", "state"),
 )
 
 # Full text over ticket titles, findings and chat: an FTS5 table kept by triggers on SQLite, GIN expression

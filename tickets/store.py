@@ -24,6 +24,7 @@ from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.evidence_shares import EvidenceShares
 from tickets.help_desk import HelpDesk
 from tickets.library import SessionLibrary
+from tickets.lifecycle import DataLifecycle
 from tickets.outbox_table import OutboxTable
 from tickets.paging import after_cursor, check_limit, encode_cursor
 from tickets.records import (
@@ -90,6 +91,8 @@ class TicketStore:
         self.library = SessionLibrary(self._engine)  # the session library's search and trends (read-only)
         self.help_desk = HelpDesk(self._engine, data_dir, self._event_queued)  # help links, help requests
         self.shares = EvidenceShares(self._engine)  # signed links to sessions' evidence bundles
+        self.lifecycle = DataLifecycle(self._engine, data_dir, self.snapshots.path_of, self.examples.path_of,
+                                       self._event_queued)  # retention, legal holds, erasure, orphans
         self._outbox_listeners: list[Callable[[], None]] = []
 
     async def migrate(self) -> None:
@@ -523,6 +526,8 @@ class TicketStore:
         if row is None:
             return None
         finding = FindingRecord(**row)
+        if not finding.snapshot_path:  # removed by retention or erasure; the finding stays
+            return None
         path = self.snapshots.path_of(finding.snapshot_path)
         return (finding, path) if path.is_file() else None
 
@@ -669,6 +674,8 @@ def _example(finding: FindingRecord, source: ExampleSource, truth: str, not_code
 
 
 def _read_or_none(files: SnapshotFiles, file_name: str) -> bytes | None:
+    if not file_name:  # removed by retention or erasure
+        return None
     try:
         return files.read(file_name)
     except FileNotFoundError:

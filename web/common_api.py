@@ -65,6 +65,7 @@ class TicketOut(BaseModel):
     device_family: str | None = None
     device_model: str | None = None
     device_serial: str | None = None
+    legal_hold: bool = False
 
     @classmethod
     def of(cls, r: TicketRecord) -> TicketOut:
@@ -72,7 +73,7 @@ class TicketOut(BaseModel):
         return cls(id=r.id, title=r.title, customer=r.customer, external_ref=r.external_ref,
                    status=r.status, created_by=r.created_by, created_at=r.created_at,  # type: ignore[arg-type]
                    updated_at=r.updated_at, device_family=r.device_family, device_model=r.device_model,
-                   device_serial=r.device_serial)
+                   device_serial=r.device_serial, legal_hold=r.legal_hold)
 
 
 class SessionOut(BaseModel):
@@ -136,7 +137,7 @@ class RecordingOut(BaseModel):
     id: str
     session_id: str
     ticket_id: str
-    status: Literal["recording", "finalised", "recovered", "empty"]
+    status: Literal["recording", "finalised", "recovered", "empty", "deleted"]
     duration_s: float | None
     size_bytes: int | None
     file_url: str

@@ -39,7 +39,7 @@ class LibrarySessionOut(BaseModel):
     codes: list[str]
     findings: list[LibraryFindingOut]
     recording_id: str | None
-    recording_state: Literal["none", "recording", "finalised", "recovered", "empty"]
+    recording_state: Literal["none", "recording", "finalised", "recovered", "empty", "deleted"]
 
     @classmethod
     def of(cls, r: LibraryRow) -> "LibrarySessionOut":

@@ -19,6 +19,7 @@ from web import (
     examples_api,
     findings_api,
     library_api,
+    lifecycle_api,
     outbox_api,
     qr_api,
     recordings_api,
@@ -191,4 +192,5 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
     qr_api.add_routes(router, ctx)
     library_api.add_routes(router, ctx)
     evidence_api.add_routes(router, ctx)
+    lifecycle_api.add_routes(router, ctx)
     return router

@@ -69,6 +69,11 @@ def comment_text(delivery: Delivery) -> tuple[str, str]:
         lines = [f"Chat of support session {data['session_id']}:"]
         lines += [f"[{_fmt_offset(msg['offset_ms'] / 1000 if msg['offset_ms'] is not None else None)}] "
                   f"{msg['name'] or msg['role']} ({msg['role']}): {msg['text']}" for msg in data["messages"]]
+    elif event.type == "ticket.erased":
+        subject = "lensdesk: personal data erased on request"
+        lines = [f"On request ({data.get('reason') or 'no reason given'}), lensdesk erased this ticket's recordings, "
+                 "snapshots, chat and personal fields. Please erase the copies this ticket holds "
+                 "(comments and attachments lensdesk sent)."]
     else:
         subject = f"lensdesk event {event.type}"
         lines = [f"Event {event.type}."]
