@@ -26,8 +26,10 @@ def main() -> int:
     args = parser.parse_args()
     data_dir = Path(args.data_dir)
     stock = args.pipeline == "stock"
+    # Media on loopback only: host candidates on 127.0.0.1, and the synthetic clients' loopback candidates allowed.
     settings = Settings(host="127.0.0.1", port=args.port, data_dir=data_dir, secret_key=args.secret,
-                        recording_enabled=not stock)
+                        recording_enabled=not stock, ice_host_addresses=["127.0.0.1"],
+                        ice_allowed_cidrs=["127.0.0.1/32"])
     factory = None
     if stock:
         from bench.stock_pipeline import StockCallMedia

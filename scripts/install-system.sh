@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lensdesk needs, only when something is missing (idempotent, root).
 set -euo pipefail
-# libgl1/libglib2.0-0: rapidocr-onnxruntime pulls in opencv-python (not headless), whose cv2 links libGL.
-PKGS=(libgl1 libglib2.0-0 coturn tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-jpn redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk postgresql
+# janus: the C SFU bench/capacity.py --janus compares with (videoroom plugin). libgl1/libglib2.0-0: rapidocr-onnxruntime pulls in opencv-python (not headless), whose cv2 links libGL.
+PKGS=(libgl1 libglib2.0-0 coturn janus tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-jpn redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk postgresql
   fonts-dseg fonts-liberation2 fonts-freefont-ttf fonts-roboto-unhinted fonts-hack fonts-noto-mono fonts-noto-core
   fonts-cantarell fonts-inconsolata fonts-open-sans fonts-urw-base35 fonts-lato)  # the fonts: bench/synth/open_screens.py
 missing=()
