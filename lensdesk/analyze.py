@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from atrest.sealed import AtRestKey, SealedFileError, is_sealed, open_for_reading, read_all
 from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.errors import DiagnosticsError, MediaError
@@ -58,19 +59,30 @@ def _config(args: argparse.Namespace) -> DiagnosticsConfig:
     )
 
 
-def _read_image(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+def _read_image(path: Path, key: AtRestKey | None) -> np.ndarray:
+    if is_sealed(path):  # a snapshot from a data dir with encryption at rest
+        try:
+            data = read_all(path, key)
+        except SealedFileError as exc:
+            raise MediaError(f"{path}: {exc}") from exc
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    else:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise MediaError(f"{path}: not a readable image")
     return image
 
 
-def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | None) -> Iterator[tuple[float, np.ndarray]]:
-    """(time, BGR frame) for the frames the session wants; decodes only those it wants converted."""
+def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | None,
+                  key: AtRestKey | None = None) -> Iterator[tuple[float, np.ndarray]]:
+    """(time, BGR frame) for the frames the session wants; decodes only those it wants converted. A recording
+    encrypted at rest is decrypted on the fly with the key."""
     import av
 
     try:
-        container = av.open(str(path))
+        container = av.open(open_for_reading(path, key), "r")
+    except SealedFileError as exc:
+        raise MediaError(f"{path}: {exc}") from exc
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaError(f"{path}: cannot open as video: {exc}") from exc
     with container:
@@ -93,12 +105,13 @@ def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | 
 
 
 def analyze_file(path: Path, config: DiagnosticsConfig, show_progress: bool = False,
-                 catalog: Catalog | None = None) -> list[Finding]:
-    """Findings of an image (every code read) or a video (codes confirmed across frames)."""
+                 catalog: Catalog | None = None, key: AtRestKey | None = None) -> list[Finding]:
+    """Findings of an image (every code read) or a video (codes confirmed across frames); key: to read files
+    encrypted at rest."""
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        return read_still(_read_image(path), config, catalog=catalog)
+        return read_still(_read_image(path, key), config, catalog=catalog)
     session = SessionDiagnostics(config, catalog=catalog)
     findings: list[Finding] = []
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.1f}s"),
@@ -106,7 +119,7 @@ def analyze_file(path: Path, config: DiagnosticsConfig, show_progress: bool = Fa
     if progress is not None:
         progress.start()
     try:
-        for t, image in _video_frames(path, session, progress):
+        for t, image in _video_frames(path, session, progress, key):
             findings.extend(session.process(image, t))
     finally:
         if progress is not None:
@@ -142,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
 
             catalog = asyncio.run(catalog_of_database(Settings(), catalog))  # type: ignore[call-arg]
         findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json,
-                                catalog=catalog)
+                                catalog=catalog, key=Settings().at_rest_key())  # type: ignore[call-arg]
     except (DiagnosticsError, ValueError) as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
         return 2

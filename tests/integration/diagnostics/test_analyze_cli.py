@@ -1,12 +1,14 @@
 """`lensdesk analyze` on real files: a video, a photo, and garbage."""
 
 import argparse
+import base64
 import json
 
 import cv2
 import numpy as np
 import pytest
 
+from atrest.sealed import AtRestKey, create
 from bench.synth.capture import random_capture_params, render_capture
 from bench.synth.clips import ClipSpec, make_error_clip
 from bench.synth.codec import encode_clip
@@ -82,3 +84,26 @@ def test_photo_with_the_operators_catalog_dir(tmp_path, capsys):
     [known] = json.loads(captured.out)
     assert known["known"] is True and known["title"] == "Component store corrupted"
     assert "broken.yaml" in captured.err  # reported, skipped, not fatal
+
+
+@pytest.mark.slow
+def test_files_encrypted_at_rest_are_read_with_the_key_and_refused_clearly_without(tmp_path, capsys, monkeypatch):
+    key = bytes(range(32))
+    sample = SAMPLES[14]  # SC542
+    spec = ClipSpec(sample.code, screen_text(sample), PANEL, (640, 360), fps=10, lead_in_s=0.5, screen_s=2.5, seed=3)
+    plain = encode_clip(make_error_clip(spec), tmp_path / "clip", "vp8", 800, spec.fps)
+    photo = render_error_screen(SAMPLES[12].code, screen_text(SAMPLES[12]), PANEL, (640, 260))
+    ok, jpeg = cv2.imencode(".jpg", photo)
+    assert ok
+    for name, data in (("recording.webm", plain.read_bytes()), ("snapshot.jpg", jpeg.tobytes())):
+        with create(tmp_path / name, AtRestKey(key)) as sealed:  # as the server stores them with a key
+            sealed.write(data)
+    monkeypatch.delenv("LENSDESK_RECORDING_KEY", raising=False)
+    for name in ("recording.webm", "snapshot.jpg"):
+        assert analyze.run(_args(str(tmp_path / name), "--json")) == 2
+        assert "LENSDESK_RECORDING_KEY is not set" in capsys.readouterr().err
+    monkeypatch.setenv("LENSDESK_RECORDING_KEY", base64.b64encode(key).decode())
+    assert analyze.run(_args(str(tmp_path / "recording.webm"), "--json")) == 0
+    assert [f["code"] for f in json.loads(capsys.readouterr().out)] == ["SC542"]
+    assert analyze.run(_args(str(tmp_path / "snapshot.jpg"), "--json")) == 0
+    assert "E-204" in capsys.readouterr().out
