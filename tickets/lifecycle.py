@@ -32,6 +32,7 @@ from tickets.schema import (
     examples,
     findings,
     participants,
+    queue_requests,
     recordings,
     session_events,
     sessions,
@@ -140,6 +141,11 @@ class DataLifecycle:
         for e in (await conn.execute(select(examples.c.image_path).where(examples.c.ticket_id.in_(ticket_ids)))
                   ).scalars():
             files.append(str(self._example_path(e)))
+        for photo in (await conn.execute(select(queue_requests.c.photo).where(
+                queue_requests.c.ticket_id.in_(ticket_ids), queue_requests.c.photo.is_not(None)))).scalars():
+            files.append(str(self._data_dir / "help_photos" / photo))  # a help request's photo (tickets/help_desk.py)
+        await conn.execute(update(queue_requests).where(queue_requests.c.ticket_id.in_(ticket_ids))
+                           .values(customer_name=ERASED, description="", callback_number="", photo=None))
         session_ids = select(sessions.c.id).where(sessions.c.ticket_id.in_(ticket_ids))
         await conn.execute(update(recordings).where(recordings.c.ticket_id.in_(ticket_ids))
                            .values(status="deleted", poster_path=None))
@@ -153,7 +159,7 @@ class DataLifecycle:
                            .values(title=ERASED, customer=ERASED, device_serial=None, updated_at=now))
         # audit lines keep what happened, not what was said: chat text and titles go from their details
         await conn.execute(update(audit_log).where(audit_log.c.ticket_id.in_(ticket_ids),
-                                                   audit_log.c.action.in_(("created", "chat")))
+                                                   audit_log.c.action.in_(("created", "chat", "help_requested")))
                            .values(detail={}))
         for ticket_id in ticket_ids:
             await _audit(conn, actor, "erased", ticket_id, None, {"reason": reason[:300], "files": len(files)})

@@ -78,3 +78,19 @@ async def test_states_breach_event_and_first_contact_resolution(store: TicketSto
     await store.create_session(two.ticket_id, created_by="t1")  # a second contact was needed
     await store.set_ticket_status(two.ticket_id, "closed", actor="t1")
     assert await desk.first_contact_resolution() == (2, 1)
+
+
+async def test_erasing_the_ticket_erases_the_request_words_number_and_photo(store: TicketStore) -> None:
+    desk = store.help_desk
+    link = await desk.create_link(family="printer", model="P1", actor="sup1")
+    req = await desk.create_request(link, customer_name="Ann", description="my flat is 4B", media="voice", photo=JPEG)
+    await desk.save_state(req.id, state="waiting", technician_id="", callback_number="+44 20 7946 0000",
+                          answered_at=None, breached=False)
+    photo = desk.photos_dir / str(req.photo)
+    assert photo.exists()
+    await store.lifecycle.erase_ticket(req.ticket_id, actor="sup1", reason="customer asked")
+    erased = await desk.get_request(req.id)
+    assert erased is not None and (erased.description, erased.callback_number, erased.photo) == ("", "", None)
+    assert erased.customer_name != "Ann" and not photo.exists()
+    requested = [a for a in await store.list_audit(ticket_id=req.ticket_id) if a.action == "help_requested"]
+    assert requested and requested[0].detail == {}
