@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tickets import events
@@ -146,6 +146,8 @@ class DataLifecycle:
             files.append(str(self._data_dir / "help_photos" / photo))  # a help request's photo (tickets/help_desk.py)
         await conn.execute(update(queue_requests).where(queue_requests.c.ticket_id.in_(ticket_ids))
                            .values(customer_name=ERASED, description="", callback_number="", photo=None))
+        files += [str(self._freeze_path(name)) for _, name in await self._freeze_images(
+            conn, session_events.c.ticket_id.in_(ticket_ids))]
         session_ids = select(sessions.c.id).where(sessions.c.ticket_id.in_(ticket_ids))
         await conn.execute(update(recordings).where(recordings.c.ticket_id.in_(ticket_ids))
                            .values(status="deleted", poster_path=None))
@@ -184,10 +186,18 @@ class DataLifecycle:
             old_snaps = (await conn.execute(select(findings.c.id, findings.c.snapshot_path).where(
                 findings.c.created_at < cutoff, findings.c.snapshot_path != "",
                 findings.c.ticket_id.not_in(held)))).all()
-            if not old_recs and not old_snaps:
+            old_freezes = await self._freeze_images(conn, and_(session_events.c.at < cutoff,
+                                                               session_events.c.ticket_id.not_in(held)))
+            if not old_recs and not old_snaps and not old_freezes:
                 return None
             files = [p for r in old_recs for p in (r.path, r.poster_path) if p]
             files += [str(self._snapshot_path(f.snapshot_path)) for f in old_snaps]
+            files += [str(self._freeze_path(name)) for _, name in old_freezes]
+            for event_id, _ in old_freezes:  # the freeze stays on the record, without its image
+                payload = (await conn.execute(select(session_events.c.payload)
+                                              .where(session_events.c.id == event_id))).scalar_one()
+                await conn.execute(update(session_events).where(session_events.c.id == event_id).values(
+                    payload={k: v for k, v in dict(payload).items() if k != "image_file"}))
             if old_recs:
                 await conn.execute(update(recordings).where(recordings.c.id.in_([r.id for r in old_recs]))
                                    .values(status="deleted", poster_path=None))
@@ -196,9 +206,22 @@ class DataLifecycle:
                                    .values(snapshot_path=""))
             job = await _new_job(conn, "retention", cutoff.isoformat(), actor, f"older than {days} days", files)
             await _audit(conn, actor, "retention_applied", None, None,
-                         {"days": days, "recordings": len(old_recs), "snapshots": len(old_snaps), "job": job.id})
+                         {"days": days, "recordings": len(old_recs), "snapshots": len(old_snaps),
+                          "freeze_images": len(old_freezes), "job": job.id})
         await self.finish(job)
         return job
+
+    def _freeze_path(self, name: str) -> Path:
+        # names were checked when the event was stored (session_events.FreezePayload); .name keeps it in the folder
+        return self._data_dir / "freezes" / Path(name).name
+
+    @staticmethod
+    async def _freeze_images(conn: AsyncConnection, where: Any) -> list[tuple[int, str]]:
+        """(event id, image file) of the freeze events matching `where` that still name their stored image."""
+        rows = (await conn.execute(select(session_events.c.id, session_events.c.payload)
+                                   .where(session_events.c.kind == "freeze", where))).all()
+        return [(r.id, str(r.payload["image_file"])) for r in rows
+                if isinstance(r.payload, dict) and r.payload.get("image_file")]
 
     # --- jobs ----------------------------------------------------------------------------------
 
@@ -236,13 +259,14 @@ class DataLifecycle:
     # --- orphans -------------------------------------------------------------------------------
 
     async def orphans(self, *, min_age_s: float = 0.0) -> list[Path]:
-        """Files under recordings/, snapshots/ and examples/ that no row knows (nor a pending job removes)."""
+        """Files under recordings/, snapshots/, examples/ and freezes/ that no row knows (nor a pending job removes)."""
         async with self._engine.connect() as conn:
             recs = (await conn.execute(select(recordings.c.path, recordings.c.poster_path, recordings.c.status)
                                        .where(recordings.c.status != "deleted"))).all()
             snaps = list((await conn.execute(select(findings.c.snapshot_path)
                                              .where(findings.c.snapshot_path != ""))).scalars())
             images = list((await conn.execute(select(examples.c.image_path))).scalars())
+            stills = [name for _, name in await self._freeze_images(conn, true())]
             pending = [p for files in (await conn.execute(select(erasure_jobs.c.files)
                                                           .where(erasure_jobs.c.state == "pending"))).scalars()
                        for p in files]
@@ -251,12 +275,13 @@ class DataLifecycle:
             known = {os.path.abspath(p) for r in recs for p in (r.path, r.poster_path) if p}
             known |= {os.path.abspath(self._snapshot_path(n)) for n in snaps}
             known |= {os.path.abspath(self._example_path(n)) for n in images}
+            known |= {os.path.abspath(self._freeze_path(n)) for n in stills}
             known |= {os.path.abspath(p) for p in pending}
             # a recording still being written: its folder's segments are the recorder's own
             live_folders = {os.path.dirname(os.path.abspath(r.path)) for r in recs if r.status == "recording" and r.path}
             found = []
             now = time.time()
-            for folder in ("recordings", "snapshots", "examples"):
+            for folder in ("recordings", "snapshots", "examples", "freezes"):
                 root = self._data_dir / folder
                 if not root.is_dir():
                     continue

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from tests.unit.tickets.factories import new_finding
+from tests.unit.tickets.factories import make_jpeg, new_finding
 from tickets.errors import ConflictError
 from tickets.library import LibraryQuery
-from tickets.schema import erasure_jobs, findings, outbox, recordings, utcnow
+from tickets.schema import erasure_jobs, findings, outbox, recordings, session_events, utcnow
 from tickets.store import TicketStore
 
 REPO = Path(__file__).resolve().parents[3]
@@ -33,6 +33,9 @@ async def ticket_with_media(store: TicketStore, tmp_path: Path, customer: str = 
              for n in range(snaps)]
     await store.session_events.add(session.id, "chat", {"message_id": 1, "text": "my address is 1 Elm Street"},
                                    actor_role="customer", actor="c", actor_name=customer)
+    still = await asyncio.to_thread(store.freezes.write, make_jpeg(7))  # a frozen frame's image (issue 11)
+    await store.session_events.add(session.id, "freeze", {"freeze_id": "f1", "image_file": still.file_name},
+                                   actor_role="technician", actor="t", actor_name="Tess")
     folder = tmp_path / "recordings" / session.id
     folder.mkdir(parents=True)
     media = folder / "recording.webm"
@@ -44,7 +47,10 @@ async def ticket_with_media(store: TicketStore, tmp_path: Path, customer: str = 
         async with store._engine.begin() as conn:
             await conn.execute(update(recordings).where(recordings.c.id == rec.id).values(created_at=old))
             await conn.execute(update(findings).where(findings.c.session_id == session.id).values(created_at=old))
-    files = [media] + [store.snapshots.path_of(f.snapshot_path) for f in found]
+            await conn.execute(update(session_events).where(session_events.c.session_id == session.id)
+                               .values(at=old))
+    files = [media, store.freezes.path_of(still.file_name)] + [store.snapshots.path_of(f.snapshot_path)
+                                                               for f in found]
     assert all(p.is_file() for p in files)
     return {"ticket": ticket.id, "session": session.id, "recording": rec.id, "files": files,
             "findings": [f.id for f in found]}
@@ -72,6 +78,8 @@ async def test_retention_deletes_old_media_keeps_findings_and_spares_held_ticket
     kept = await store.list_findings(old["ticket"])
     assert [f.code for f in kept] == ["SC-542"] * 3 and all(f.snapshot_path == "" for f in kept)
     assert await store.find_snapshot(kept[0].snapshot_id) is None
+    freeze = next(e for e in await store.session_events.for_session(old["session"]) if e.kind == "freeze")
+    assert "image_file" not in freeze.payload  # the freeze stays on the record without its image
     assert await store.lifecycle.apply_retention(30) is None  # nothing left to do
     assert await store.lifecycle.pending() == [] and await store.lifecycle.orphans() == []
     actions = [a.action for a in await store.list_audit(ticket_id=held["ticket"])]
@@ -88,7 +96,7 @@ async def test_erasing_a_ticket_removes_media_chat_and_personal_fields_and_tells
         await store.lifecycle.erase_ticket(t["ticket"], actor="dpo", reason="request")
     await store.lifecycle.set_legal_hold(t["ticket"], False, actor="sup")
     job = await store.lifecycle.erase_ticket(t["ticket"], actor="dpo", reason="request 42")
-    assert job.state == "pending" and len(job.files) == 4  # as committed; finished right after
+    assert job.state == "pending" and len(job.files) == 5  # as committed; finished right after
     assert not any(p.exists() for p in t["files"]) and all(p.is_file() for p in other["files"])
     ticket = await store.get_ticket(t["ticket"])
     assert ticket is not None and (ticket.title, ticket.customer, ticket.device_serial) == ("[erased]", "[erased]", None)
