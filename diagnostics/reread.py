@@ -63,6 +63,11 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
         keep_first = not after or (bool(before) and (
             (min(m.repairs for m in before) == 0 and word.confidence >= REREAD_CONFIDENCE)
             or min(m.repairs for m in after) > min(m.repairs for m in before)))
+        if before and after and any(ch.islower() for ch in word.text) and min(m.repairs for m in before) == 0 \
+                and _glyphs(after) < _glyphs(before):
+            # The re-read's alphabet has no lower case: "Err:21" comes back as "E:21". A clean first read that
+            # the re-read only shortens keeps its glyphs (the code as printed).
+            keep_first = True
         known_before, known_after = any(m.known for m in before), any(m.known for m in after)
         if known_before != known_after:
             # A catalogued spelling explains the glyphs better than a clean but unknown one (5C542 -> SC542
@@ -82,6 +87,11 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
         words[j] = new_word
         out[i] = OcrLine(" ".join(w.text for w in words), float(np.mean([w.confidence for w in words])), tuple(words))
     return out
+
+
+def _glyphs(codes: list[CodeMatch]) -> int:
+    """Letters and digits of the longest code."""
+    return max(sum(ch.isalnum() for ch in m.code) for m in codes)
 
 
 def _tight_crop(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:

@@ -71,3 +71,17 @@ def test_a_segment_code_keeps_its_dot_beside_an_undotted_catalog_twin(engine, co
     known = KnownCodes([text.replace(".", ""), "E-204"])  # the catalog knows F37 / FE, not the dotted code
     analysis = FrameAnalyzer(config, engine, known=known).analyze(_film(img, size, 6))
     assert [r.code for r in analysis.reads] == [text]
+
+
+@pytest.mark.parametrize(("font", "size", "seed"), [
+    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", (640, 360), 2),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", (640, 360), 1),
+])
+def test_a_lower_case_prefix_is_not_cut_by_the_upper_case_re_read(engine, config, font, size, seed):
+    """The constrained re-read has no lower case ("Err:21" came back as "E:21"): the printed prefix stays."""
+    img = Image.new("RGB", (640, 240), (120, 210, 170))
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(("Err:21", "Card read failed")):
+        draw.text((40, 30 + i * 66), line, font=ImageFont.truetype(font, 44), fill=(40, 40, 30))
+    analysis = FrameAnalyzer(config, engine).analyze(_film(img, size, seed))
+    assert [r.code for r in analysis.reads] == ["ERR:21"]
