@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from tickets.library import LibraryQuery
 from tickets.schema import findings, recordings, session_events, sessions, tickets
@@ -165,10 +165,15 @@ async def run(url: str, data_dir: Path, count: int, runs: int, label: str) -> No
     store = TicketStore(url, data_dir)
     await store.migrate()
     try:
-        filled = await fill(store, count)
+        async with store._engine.connect() as conn:
+            present = int((await conn.execute(select(func.count()).select_from(sessions))).scalar_one())
+        if present:  # --sqlite-file of an earlier run: the same synthetic data, not filled again
+            print(f"\n{label}: reusing {present} sessions already in the database", flush=True)
+        else:
+            filled = await fill(store, count)
+            print(f"\n{label}: {count} sessions inserted in {filled:.0f} s", flush=True)
         async with store._engine.begin() as conn:  # statistics for the planner, as autovacuum / PRAGMA optimize keep
             await conn.exec_driver_sql("ANALYZE")
-        print(f"\n{label}: {count} sessions inserted in {filled:.0f} s", flush=True)
         print(f"{'query':38} {'matched':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu p95 ms':>10}")
         for name, p50, p95, cpu, total in await time_queries(store, runs):
             print(f"{name:38} {total:8d} {p50:8.1f} {p95:8.1f} {cpu:10.1f}", flush=True)
@@ -181,10 +186,12 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--sqlite-file", type=Path, help="keep the SQLite database here (filled once, reused after)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lensdesk-library-") as tmp:
         if args.db in ("sqlite", "both"):
-            asyncio.run(run(f"sqlite+aiosqlite:///{tmp}/library.db", Path(tmp), args.sessions, args.runs, "SQLite"))
+            sqlite_file = args.sqlite_file.resolve() if args.sqlite_file else Path(tmp) / "library.db"
+            asyncio.run(run(f"sqlite+aiosqlite:///{sqlite_file}", Path(tmp), args.sessions, args.runs, "SQLite"))
         if args.db in ("postgres", "both"):
             from tests.support import running_postgres
 

@@ -25,6 +25,7 @@ SessionStatus = Literal["active", "ended"]
 PLAYABLE = ("finalised", "recovered")  # recording states that have a file to watch
 MAX_OFFSET = 100_000
 MAX_TERMS = 8
+COUNT_CAP = 10_000  # matches are counted up to here ("10,000+"): an exact count of 100,000 rows costs more than a page
 
 # The searched text of each kind of row (PostgreSQL; identical to the GIN index expressions of migration 0007).
 _PG_TICKET_TEXT = "coalesce(title, '') || ' ' || coalesce(customer, '')"
@@ -92,9 +93,10 @@ class LibraryPage:
     """One page of the library and the number of sessions matching in all."""
 
     items: list[LibraryRow]
-    total: int
+    total: int  # the number of matches, or COUNT_CAP when more_than_total
     offset: int
     limit: int
+    more_than_total: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +210,10 @@ class SessionLibrary:
                                     sessions.c.ended_at, sessions.c.status, tickets.c.title, tickets.c.customer,
                                     tickets.c.device_family, tickets.c.device_model, tickets.c.device_serial)
                              .select_from(joined).where(and_(True, *conds)), query)
-        count = select(func.count()).select_from(joined).where(and_(True, *conds))
+        # the count joins tickets only when a filter needs them, and stops at COUNT_CAP
+        counted = (select(literal_column("1")).select_from(joined if query.device else sessions)
+                   .where(and_(True, *conds)).limit(COUNT_CAP + 1).subquery())
+        count = select(func.count()).select_from(counted)
         async with self._engine.connect() as conn:
             rows = list((await conn.execute(page.limit(query.limit).offset(query.offset))).mappings())
             total = int((await conn.execute(count)).scalar_one())
@@ -238,7 +243,8 @@ class SessionLibrary:
                             recording_id=recorded.get(r["id"], (None, "none"))[0],
                             recording_state=recorded.get(r["id"], (None, "none"))[1])
                  for r in rows]
-        return LibraryPage(items=items, total=total, offset=query.offset, limit=query.limit)
+        return LibraryPage(items=items, total=min(total, COUNT_CAP), offset=query.offset, limit=query.limit,
+                           more_than_total=total > COUNT_CAP)
 
     async def facets(self, *, limit: int = 200) -> dict[str, list[str]]:
         """Values the filters can take (for the page's pickers): technicians, device models and families, codes."""

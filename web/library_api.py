@@ -58,6 +58,7 @@ class LibraryPageOut(BaseModel):
 
     items: list[LibrarySessionOut]
     total: int
+    more_than_total: bool = False  # more sessions match than `total` (counting stops there)
     offset: int
     limit: int
 
@@ -131,7 +132,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
             started_from=_utc(started_from), started_to=_utc(started_to), status=status, has_recording=has_recording,
             q=q or None, sort=sort, descending=order == "desc", limit=limit, offset=offset))
         return LibraryPageOut(items=[LibrarySessionOut.of(r) for r in page.items], total=page.total,
-                              offset=page.offset, limit=page.limit)
+                              more_than_total=page.more_than_total, offset=page.offset, limit=page.limit)
 
     @router.get("/library/facets", tags=["library"])
     async def library_facets(claims: Searcher) -> FacetsOut:

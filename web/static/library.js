@@ -80,13 +80,17 @@ function renderRows(page) {
       el("td", {}, el("span", { class: "pill" }, row.status)),
       codes,
       el("td", {}, el("span", { class: "pill", "data-recording": row.recording_state }, row.recording_state)),
-      el("td", {}, el("a", { href: reviewLink(row, row.findings[0] || null) }, "Review"))));
+      el("td", {}, el("a", { href: reviewLink(row, row.findings[0] || null) }, "Review"), " ",
+        // a download cannot send headers: the token goes in the query (GET only; never logged by the server)
+        el("a", { class: "bundle", download: "", title: "Recording, findings, snapshots, chat and audit trail as a zip",
+          href: `/api/sessions/${encodeURIComponent(row.session_id)}/bundle?token=${encodeURIComponent(state.token)}` },
+        "Evidence zip"))));
   }
   state.total = page.total;
-  $("count").textContent = `${page.total} session${page.total === 1 ? "" : "s"}`;
+  $("count").textContent = `${page.total}${page.more_than_total ? "+" : ""} session${page.total === 1 ? "" : "s"}`;
   $("page").textContent = page.total ? `${page.offset + 1}–${page.offset + page.items.length}` : "";
   $("prev").disabled = page.offset === 0;
-  $("next").disabled = page.offset + page.items.length >= page.total;
+  $("next").disabled = page.offset + page.items.length >= page.total && !page.more_than_total;
   $("results").hidden = false;
 }
 
