@@ -21,9 +21,12 @@ run: deps
 	$(BIN)/lensdesk serve
 
 # The bound on pytest: a process that hangs after its summary fails here in minutes, not at CI's 90-minute limit.
+# Two workers (one file each at a time): most of the suite waits on servers, browsers and timeouts, not on a core.
+TEST_WORKERS ?= 2
 test: deps
 	bash scripts/install-rt.sh  # a real Request Tracker for the connector's test
-	timeout --kill-after=30 1800 $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
+	timeout --kill-after=30 1800 $(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 \
+		-n $(TEST_WORKERS) --dist loadfile
 
 test-fast: deps
 	$(BIN)/python -m pytest -q -m "not slow and not e2e"

@@ -152,7 +152,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            node_id=node_id, at_rest_key=at_rest_key,
                                            drop_rate=settings.test_drop_rate, media_factory=media_factory,
                                            ice_servers=tuple(ice_servers_from(server_ice)),
-                                           candidates=CandidatePolicy(settings.ice_allowed_cidrs),
+                                           candidates=CandidatePolicy(settings.ice_allowed_cidrs, settings.ice_peer_cidrs),
                                            participant_ice_servers=browser_ice_servers(settings),
                                            turn=turn, turn_for_server=settings.turn_for_server,
                                            auto_scan_interval_s=settings.auto_scan_interval_s,

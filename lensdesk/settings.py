@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Remote ICE candidate ranges the server may contact although they are loopback/private/'
                     'link-local/CGNAT/unique-local (refused by default), e.g. ["192.168.10.0/24"] for a LAN.')
+    ice_peer_cidrs: list[str] = Field(
+        default_factory=list,
+        description='If set, the only networks the server exchanges media with: candidates elsewhere are refused and '
+                    'datagrams from elsewhere dropped, e.g. ["10.8.0.0/16"] for a VPN-only on-premises deployment '
+                    '(the tests set ["127.0.0.0/8"]).')
     ice_host_addresses: list[str] = Field(
         default_factory=list,
         description='Local addresses the server gathers ICE host candidates on (default: every interface), e.g. '

@@ -100,16 +100,26 @@ def parse_candidate(line: str) -> ParsedCandidate:
 
 class CandidatePolicy:
     """Refuses remote candidates in loopback, private, link-local, CGNAT, metadata, multicast and
-    unique-local ranges, except for explicitly allowed CIDRs."""
+    unique-local ranges, except for explicitly allowed CIDRs; with peer networks set, everything outside them too."""
 
-    def __init__(self, allowed_cidrs: Iterable[str] = ()) -> None:
+    def __init__(self, allowed_cidrs: Iterable[str] = (), peer_cidrs: Iterable[str] = ()) -> None:
         try:
             self.allowed: tuple[IPNetwork, ...] = tuple(ipaddress.ip_network(c, strict=False) for c in allowed_cidrs)
         except ValueError as exc:
             raise ValueError(f"ICE allow-list: {exc}") from exc
+        try:
+            self.peers_only: tuple[IPNetwork, ...] = tuple(ipaddress.ip_network(c, strict=False) for c in peer_cidrs)
+        except ValueError as exc:
+            raise ValueError(f"ICE peer networks: {exc}") from exc
+
+    def outside_peer_networks(self, address: IPAddress) -> bool:
+        """True when peer networks are configured and the address lies in none of them."""
+        return bool(self.peers_only) and not any(address in net for net in self.peers_only)
 
     def why_denied(self, address: IPAddress) -> str | None:
         """The reason an address is refused, or None when the server may contact it."""
+        if self.outside_peer_networks(address):
+            return "non-peer-network"
         if any(address in net for net in self.allowed):
             return None
         inner = _embedded_ipv4(address)

@@ -73,7 +73,7 @@ class ServerPeer:
                 await self.pc.setLocalDescription(answer)
             except Exception as exc:  # an offer aiortc accepted but cannot answer (a media section without a direction)
                 raise NegotiationError(f"The offer could not be answered: {exc}") from exc
-            guard_media_sockets(self.pc)  # the sockets exist once the answer has gathered its candidates
+            guard_media_sockets(self.pc, self._candidates)  # the sockets exist once the answer has gathered its candidates
             return str(self.pc.localDescription.sdp)
 
     async def add_candidate(self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None) -> None:

@@ -15,11 +15,14 @@ before any parsing: a flood from elsewhere then costs a comparison instead of a 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCPeerConnection
+
+from .ice import CandidatePolicy
 
 _GUARDED = "_lensdesk_guarded"
 RECEIVE_BUFFER = 2 << 20  # bytes the kernel may queue per media socket (capped by net.core.rmem_max)
@@ -47,11 +50,34 @@ def _from_elsewhere(protocol: Any, data: bytes, addr: tuple[Any, ...]) -> bool:
     return all((addr[0], addr[1]) != pair.remote_addr for pair in nominated.values())
 
 
-def _guard(protocol: Any) -> Callable[[bytes, tuple[Any, ...]], None]:
+def _outside_peer_networks(policy: CandidatePolicy | None) -> Callable[[str], bool]:
+    """A cached test of a source address against the configured peer networks (always False when none are)."""
+    if policy is None or not policy.peers_only:
+        return lambda host: False
+    verdicts: dict[str, bool] = {}
+
+    def outside(host: str) -> bool:
+        verdict = verdicts.get(host)
+        if verdict is None:
+            try:
+                verdict = policy.outside_peer_networks(ipaddress.ip_address(host.split("%", 1)[0]))
+            except ValueError:
+                verdict = True
+            if len(verdicts) < 64:  # a spoofing flood must not grow the cache
+                verdicts[host] = verdict
+        return verdict
+
+    return outside
+
+
+def _guard(protocol: Any, policy: CandidatePolicy | None) -> Callable[[bytes, tuple[Any, ...]], None]:
     handler: Callable[[bytes, tuple[Any, ...]], None] = protocol.datagram_received
+    outside = _outside_peer_networks(policy)
 
     def guarded(data: bytes, addr: tuple[Any, ...]) -> None:
-        if harmful(data) or _from_elsewhere(protocol, data, addr):
+        # A connectivity check from outside the peer networks would make aioice answer and probe that address
+        # (a peer-reflexive candidate): the signalled candidates are filtered, so the learned ones are too.
+        if harmful(data) or outside(addr[0]) or _from_elsewhere(protocol, data, addr):
             DroppedDatagrams.count += 1
             return
         try:
@@ -72,8 +98,10 @@ def _enlarge_receive_buffer(protocol: Any) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
 
 
-def guard_media_sockets(pc: RTCPeerConnection) -> int:
-    """Wrap the datagram handler of every ICE socket of this peer connection (idempotent); returns how many."""
+def guard_media_sockets(pc: RTCPeerConnection, policy: CandidatePolicy | None = None) -> int:
+    """Wrap the datagram handler of every ICE socket of this peer connection (idempotent); returns how many.
+
+    With a policy that names peer networks, datagrams from any other address are dropped as well."""
     wrapped = 0
     ice_transports = {t.receiver.transport.transport for t in pc.getTransceivers() if t.receiver.transport}
     if pc.sctp is not None:
@@ -81,7 +109,7 @@ def guard_media_sockets(pc: RTCPeerConnection) -> int:
     for ice in ice_transports:
         for protocol in getattr(ice.iceGatherer._connection, "_protocols", []):
             if not getattr(protocol.datagram_received, _GUARDED, False):
-                protocol.datagram_received = _guard(protocol)
+                protocol.datagram_received = _guard(protocol, policy)
                 _enlarge_receive_buffer(protocol)
                 wrapped += 1
     return wrapped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -22,14 +23,42 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required",
+    "--allow-loopback-in-peer-connection",  # a loopback host candidate, so the pair to the server stays on 127.0.0.1
 ]
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# Ports tests hand to servers they start. Below the kernel's ephemeral range (32768+), so no socket bound to port 0
+# takes one between our check and the server's bind; under pytest-xdist each worker draws from its own block, so
+# two workers never pick the same port.
+_PORTS_LOW, _PORTS_HIGH = 20000, 32768
+_port_cursor: list[int] = []
+
+
+def _port_block() -> tuple[int, int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker[2:].isdigit() or count < 2:
+        return _PORTS_LOW, _PORTS_HIGH
+    size = (_PORTS_HIGH - _PORTS_LOW) // count
+    low = _PORTS_LOW + int(worker[2:]) % count * size
+    return low, low + size
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A port (TCP, or UDP with kind=SOCK_DGRAM) free on 127.0.0.1 right now, from this test worker's own block."""
+    low, high = _port_block()
+    if not _port_cursor:
+        _port_cursor.append(random.randrange(low, high))  # processes outside xdist (benches, a second run) spread out
+    for _ in range(high - low):
+        port = low + (_port_cursor[0] - low) % (high - low)
+        _port_cursor[0] = port + 1
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port on 127.0.0.1 in {low}-{high}")
 
 
 def chromium_args(camera_y4m: Path | None = None) -> list[str]:
@@ -75,7 +104,9 @@ def start_server(data_dir: Path, *, port: int | None = None, secret: str = "test
     full_env = {**os.environ, "LENSDESK_HOST": "127.0.0.1", "LENSDESK_PORT": str(port),
                 "LENSDESK_DATA_DIR": str(data_dir), "LENSDESK_SECRET_KEY": secret,
                 # Tests run on loopback: allow exactly 127.0.0.1 as a remote ICE address (127.0.0.2+ stay denied).
-                "LENSDESK_ICE_ALLOWED_CIDRS": '["127.0.0.1/32"]', **(env or {})}
+                "LENSDESK_ICE_ALLOWED_CIDRS": '["127.0.0.1/32"]', "LENSDESK_ICE_HOST_ADDRESSES": '["127.0.0.1"]',
+                "LENSDESK_ICE_PEER_CIDRS": '["127.0.0.0/8"]',
+                **(env or {})}
     log_path = data_dir / f"server-{port}.log"
     logf = log_path.open("ab")
     proc = subprocess.Popen([*(command or [sys.executable, "-m", "lensdesk.cli"]), "serve", "--log-level", "info"],

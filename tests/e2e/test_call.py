@@ -20,6 +20,15 @@ INBOUND_AUDIO_JS = """async () => {
   return packets;
 }"""
 
+SELECTED_PAIR_JS = """async () => {
+  const stats = await window.lensdesk.call.pc.getStats();
+  let pair = null;
+  stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
+  if (!pair) return null;
+  const local = stats.get(pair.localCandidateId), remote = stats.get(pair.remoteCandidateId);
+  return {local: local.address || local.ip || null, remote: remote.address || remote.ip || null};
+}"""
+
 
 def start_call(server: ServerProcess, technician_browser: Browser, customer_browser: Browser) -> tuple[Page, Page]:
     console = open_console(technician_browser, server)
@@ -34,6 +43,11 @@ def test_voice_call_connects_and_audio_flows(server, technician_browser, custome
     console.wait_for_function(f"async () => (await ({INBOUND_AUDIO_JS})()) > 20", timeout=15000)
     assert console.evaluate("() => document.getElementById('remote-audio').srcObject.getAudioTracks().length") == 1
     customer.wait_for_function(f"async () => (await ({INBOUND_AUDIO_JS})()) > 20", timeout=15000)
+    # The house rule: test media stays on loopback (the server gathers on 127.0.0.1 only, Chromium may use loopback).
+    for page in (console, customer):
+        pair = page.evaluate(SELECTED_PAIR_JS)
+        assert pair is not None and pair["remote"] == "127.0.0.1", pair
+        assert pair["local"] in (None, "127.0.0.1"), pair  # None: Chromium hides its own host address
 
 
 def test_technician_requests_video_customer_accepts(server, technician_browser, customer_browser):

@@ -25,7 +25,7 @@ from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from websockets.sync.client import connect
 
 from signaling.turn import TurnCredentials, turn_credential
-from tests.support import ServerProcess, running_server
+from tests.support import ServerProcess, free_port, running_server
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("turnserver") is None, reason="Debian package coturn not installed")]
@@ -43,16 +43,10 @@ class Coturn:
         return f"turn:127.0.0.1:{self.port}?transport=udp"
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coturn]:
     work = tmp_path_factory.mktemp("coturn")
-    port = _free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     relay_start = random.Random(port).randrange(50000, 60000, 50)
     conf = work / "turnserver.conf"
     # The shipped docker/turnserver.conf denies all of loopback; here loopback is the only network there is,

@@ -57,7 +57,7 @@ def loopback_peers() -> Iterator[None]:
     """The test's own aiortc peers gather on 127.0.0.1 only too."""
     gather_host_candidates_on(["127.0.0.1"])
     yield
-    gather_host_candidates_on([])
+    gather_host_candidates_on(["127.0.0.1"])  # as tests/conftest.py sets it for every test
 
 
 def media_ports(sdp: str) -> set[int]:

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 def loopback_only() -> Iterator[None]:
     gather_host_candidates_on(["127.0.0.1"])
     yield
-    gather_host_candidates_on([])
+    gather_host_candidates_on(["127.0.0.1"])  # as tests/conftest.py sets it for every test
 
 
 def stun_with_short_priority() -> bytes:
@@ -39,9 +39,10 @@ def stun_with_short_priority() -> bytes:
 
 
 @contextlib.asynccontextmanager
-async def live_call(name: str) -> AsyncIterator[tuple[SyntheticTechnician, SyntheticCustomer, int]]:
+async def live_call(name: str, peer_cidrs: tuple[str, ...] = ()) -> AsyncIterator[
+        tuple[SyntheticTechnician, SyntheticCustomer, int]]:
     """An in-process call with video flowing to the technician; yields both peers and the server's media port."""
-    media = CallMedia(name, candidates=CandidatePolicy(["127.0.0.1/32"]))
+    media = CallMedia(name, candidates=CandidatePolicy(["127.0.0.1/32"], peer_cidrs))
     tech, customer = SyntheticTechnician(), SyntheticCustomer(moving_bar_clip(keyframe_interval=30))
     try:
         await tech.accept(await media.handle_offer("t-1", "technician", await tech.offer()))
@@ -77,6 +78,27 @@ async def test_media_from_an_address_ice_did_not_choose_is_dropped_unread(loopba
             answer = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(attacker, 2048), 5)
             assert answer[:2] == b"\x01\x11"  # a binding error response: the port was listening
             assert DroppedDatagrams.count == dropped + 4
+            assert tech.fps(1.0) >= 20
+
+
+async def test_a_check_from_outside_the_peer_networks_gets_no_answer(loopback_only):
+    # LENSDESK_ICE_PEER_CIDRS: aioice would answer a connectivity check from anywhere and then probe the sender
+    # (a peer-reflexive candidate); outside the configured networks nothing is answered or probed.
+    binding = struct.pack("!HHI", 0x0001, 0, 0x2112A442) + b"\x07" * 12
+    async with live_call("udp-peer-networks", peer_cidrs=("127.0.0.1/32",)) as (tech, _customer, port):
+        loop = asyncio.get_running_loop()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as outsider, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as insider:
+            outsider.bind(("127.0.0.2", 0))  # loopback, but outside 127.0.0.1/32
+            outsider.setblocking(False)
+            insider.setblocking(False)
+            dropped = DroppedDatagrams.count
+            outsider.sendto(binding, ("127.0.0.1", port))
+            insider.sendto(binding, ("127.0.0.1", port))
+            assert (await asyncio.wait_for(loop.sock_recv(insider, 2048), 5))[:2] == b"\x01\x11"  # inside: answered
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(loop.sock_recv(outsider, 2048), 1)
+            assert DroppedDatagrams.count == dropped + 1
             assert tech.fps(1.0) >= 20
 
 

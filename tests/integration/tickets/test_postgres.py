@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.tickets.receiver import WebhookReceiver
+from tests.support import free_port
 from tests.unit.tickets.factories import new_finding
 from tickets import migrate
 from tickets.connectors.webhook import WebhookConnector
@@ -46,9 +46,7 @@ def pg_url() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     _run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "lensdesk", "-A", "trust", "--no-sync"])
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
     _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(root / "pg.log"), "start"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import free_port
 from tests.unit.tickets.factories import new_finding
 from tickets.connectors.base import Delivery
 from tickets.connectors.rt import MARKER_PREFIX, RequestTrackerConnector
@@ -27,19 +27,13 @@ RT_SERVER = "/usr/share/request-tracker5/libexec/rt-server"
 AUTH = ("root", "password")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def rt_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     install = subprocess.run(["bash", str(ROOT / "scripts/install-rt.sh")], capture_output=True, text=True,
                              timeout=600, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     if install.returncode != 0:
         pytest.fail(f"scripts/install-rt.sh failed ({install.returncode}):\n{install.stdout}\n{install.stderr}")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("rt") / "rt-server.log"
     with log.open("w") as log_file:
         server = subprocess.Popen([RT_SERVER, "--port", str(port), "--max-workers", "2"], stdout=log_file,

@@ -128,3 +128,18 @@ def test_fuzz_finding_component_and_priority_out_of_range_are_refused():
             CandidatePolicy().check(line)
         assert info.value.code == "invalid_candidate" and info.value.message.endswith(".")
     assert CandidatePolicy().check("candidate:1 256 udp 4294967295 203.0.113.9 5000 typ host").port == 5000
+
+
+def test_peer_networks_refuse_every_other_address():
+    policy = CandidatePolicy(["127.0.0.1/32"], peer_cidrs=["127.0.0.0/8"])
+    assert policy.check(cand("127.0.0.1")).port == 40000
+    for outside in ("192.0.2.2", "8.8.8.8", "203.0.113.7", "::1"):
+        with pytest.raises(CandidateError, match="non-peer-network"):
+            policy.check(cand(outside))
+    assert policy.why_denied(ipaddress.ip_address("127.0.0.2")) == "loopback"  # inside, but still not allowed
+    assert CandidatePolicy().why_denied(ipaddress.ip_address("192.0.2.2")) is None  # no peer networks: unchanged
+
+
+def test_peer_networks_must_parse():
+    with pytest.raises(ValueError, match="ICE peer networks"):
+        CandidatePolicy(peer_cidrs=["not-a-network"])

@@ -1,0 +1,16 @@
+"""Every test's media stays on loopback: host candidates on 127.0.0.1 only, in this process and in the servers it
+starts (aioice otherwise gathers on every interface but loopback, so peers on one machine talked over eth0), and
+servers talk to loopback peers only (Chromium also offers its eth0 address; that pair is refused)."""
+
+from __future__ import annotations
+
+import os
+
+from media.host_addresses import gather_host_candidates_on
+
+LOOPBACK_HOSTS = '["127.0.0.1"]'
+
+# Read by server processes (tests/support.py passes os.environ on) and by in-process Settings().
+os.environ.setdefault("LENSDESK_ICE_HOST_ADDRESSES", LOOPBACK_HOSTS)
+os.environ.setdefault("LENSDESK_ICE_PEER_CIDRS", '["127.0.0.0/8"]')
+gather_host_candidates_on(["127.0.0.1"])  # the test's own aiortc peers
