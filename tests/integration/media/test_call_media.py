@@ -19,6 +19,10 @@ from bench.peers import (
 )
 from media.call import CallMedia
 from media.frames import EncodedFrame
+from media.ice import CandidatePolicy
+
+# As in a server under test: the synthetic peers' loopback candidates may be contacted (tests/conftest.py).
+LOOPBACK = CandidatePolicy(["127.0.0.1/32"], peer_cidrs=["127.0.0.0/8"])
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +48,7 @@ async def wait_for(cond, within=15.0):
 
 async def test_passthrough_relays_video_and_audio_without_decoding(clip):
     book = LatencyBook()
-    media = CallMedia("s-1")
+    media = CallMedia("s-1", candidates=LOOPBACK)
     observed: list[tuple[str, EncodedFrame]] = []
     media.add_observer(lambda source, frame: observed.append((source, frame)))
     tech = SyntheticTechnician(book)
@@ -69,7 +73,7 @@ async def test_passthrough_relays_video_and_audio_without_decoding(clip):
 
 
 async def test_second_technician_joins_mid_call_and_gets_a_keyframe_quickly(clip):
-    media = CallMedia("s-2")
+    media = CallMedia("s-2", candidates=LOOPBACK)
     first, second = SyntheticTechnician(), SyntheticTechnician()
     customer = SyntheticCustomer(clip)
     try:
@@ -94,7 +98,7 @@ async def test_second_technician_joins_mid_call_and_gets_a_keyframe_quickly(clip
 
 
 async def test_packet_loss_on_the_receive_path_recovers(clip):
-    media = CallMedia("s-3", drop_rate=0.05)
+    media = CallMedia("s-3", drop_rate=0.05, candidates=LOOPBACK)
     tech = SyntheticTechnician()
     customer = SyntheticCustomer(clip)
     try:
@@ -113,7 +117,7 @@ async def test_packet_loss_on_the_receive_path_recovers(clip):
 async def test_garbage_offer_is_a_negotiation_error():
     from media.peer import NegotiationError
 
-    media = CallMedia("s-4")
+    media = CallMedia("s-4", candidates=LOOPBACK)
     with pytest.raises(NegotiationError):
         await media.handle_offer("c-1", "customer", "v=0\r\nthis is not sdp\r\n")
     await media.close()
@@ -121,7 +125,7 @@ async def test_garbage_offer_is_a_negotiation_error():
 
 async def test_an_invited_expert_is_mixed_in_so_everyone_hears_everyone_else(clip):
     # customer hums 440 Hz, the technician 880 Hz, the expert 1320 Hz
-    media = CallMedia("s-5")
+    media = CallMedia("s-5", candidates=LOOPBACK)
     customer = SyntheticCustomer(clip)
     technician = SyntheticTechnician(voice=encode_tone(2.0, 880))
     expert = SyntheticTechnician(voice=encode_tone(2.0, 1320))
