@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from diagnostics.context import has_keyword, is_keyword, is_large, median_height
-from diagnostics.grammar import CodeMatch, find_codes, prepare_line
+from diagnostics.grammar import CodeMatch, find_codes, has_identifier_label, prepare_line
 from diagnostics.known import NO_CODES, KnownCodes, skeleton
 from diagnostics.ocr import OcrLine, OcrWord
 
@@ -23,6 +23,7 @@ LARGE = 0.3  # ... and to be drawn larger than the message around them
 BARE_DISPLAY = 0.6  # a panel showing nothing but the token (segment displays): only shapes with a letter
 CATALOGUED = 0.4  # the catalog knows this spelling: a doubted shape is still a code (79.04 under an error title)
 KEYWORD_MIN_CONFIDENCE = 0.4  # a keyword read less surely than this is as likely garbage shaped like a word
+STATUS_PAGE = 0.3  # an unlabelled, uncatalogued token on a page of identifiers without any error word
 REPAIR_EVIDENCE = 0.05  # each repaired glyph makes the reading a little less certain to be a code
 _NUMBER_SHAPES = frozenset({"numeric", "grouped", "dotted"})  # a screen showing only a number is a reading
 _TWO_GLYPHS = 2  # codes this short (dE, 5E, E5)
@@ -98,6 +99,9 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
     text = "\n".join(_trusted_text(ln) for ln in lines)
     screen_kw = has_keyword(text)
     bare = _is_bare_display(lines)
+    # A status page: no error word anywhere, but identifiers listed (Serial ..., IP ...). Its lone tokens (M303W,
+    # M776) are more identifiers; a code on it has to be catalogued, labelled or drawn large.
+    status_page = not screen_kw and not bare and any(has_identifier_label(ln.text) for ln in lines)
     typical = median_height([w for ln in lines for w in ln.words])
     out: list[Scored] = []
     for ln in lines:
@@ -128,6 +132,8 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
                 score += BARE_DISPLAY
             if m.known:
                 score += CATALOGUED
+            elif status_page and not before and not large:
+                score -= STATUS_PAGE
             out.append(Scored(m, ln, score, screen_kw or bare, standing_out, before or line_kw))
     return out
 

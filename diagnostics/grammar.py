@@ -450,6 +450,11 @@ _IDENTIFIER_LABEL = re.compile(
 _IDENTIFIER_REACH = 3  # tokens after the label that it names
 
 
+def has_identifier_label(line: str) -> bool:
+    """True when the line names an identifier or address (Serial ..., IP ..., Firmware ...)."""
+    return _IDENTIFIER_LABEL.search(line) is not None
+
+
 def _after_identifier_label(line: str, start: int) -> bool:
     """True when an identifier label (Model, S/N, MAC, IP, Firmware ...) names the token at start."""
     for m in _IDENTIFIER_LABEL.finditer(line[:start]):
