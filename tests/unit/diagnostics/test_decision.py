@@ -299,3 +299,17 @@ def test_a_screen_gets_one_finding_unless_each_code_line_is_labelled(seed):
     # Two labelled lines are two codes.
     other = "E-" + str(rng.randint(100, 999))
     assert screen(f"Error {code}", f"Error {other}") == sorted([code, other])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lone_tokens_on_a_status_page_without_an_error_word_are_no_codes(seed):
+    rng = random.Random(seed)
+    token = rng.choice([f"M{rng.randint(100, 999)}", f"M{rng.randint(100, 999)}W", f"SC{rng.randint(100, 999)}",
+                        f"KX{rng.randint(100, 999)}"])
+    ids = [f"Serial JX{rng.randint(10, 99)}H{rng.randint(1000, 9999)}", f"IP 172.16.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+           f"Firmware {rng.randint(1, 9)}.{rng.randint(0, 20)}"]
+    lines = [rng.choice(["Cooling", "Ready", "Refroidissement", "Standby"]), *rng.sample(ids, 2), token]
+    assert screen(*lines) == [], lines
+    # The same token with an error word on the page, or labelled, is a code.
+    assert screen("Service error", *lines[1:]) == [token], lines
+    assert screen(*lines[:-1], f"Error {token}") == [token], lines
