@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, asc, desc, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, asc, desc, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tickets.errors import InvalidInputError
@@ -182,7 +182,9 @@ class SessionLibrary:
         if query.status is not None:
             conds.append(sessions.c.status == query.status)
         if query.has_recording is not None:
-            playable = sessions.c.id.in_(select(recordings.c.session_id).where(recordings.c.status.in_(PLAYABLE)))
+            # EXISTS per candidate session (on its index) rather than IN over every recording: with a page of 50
+            # and a capped count, the scan stops early
+            playable = exists().where(recordings.c.session_id == sessions.c.id, recordings.c.status.in_(PLAYABLE))
             conds.append(playable if query.has_recording else ~playable)
         if query.q:
             match = self._text_match(query.q)
