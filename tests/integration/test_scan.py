@@ -178,7 +178,7 @@ async def test_upload_refusals(rig: Rig, still_jpeg: bytes) -> None:
     problem(await rig.client.post(url, content=still_jpeg, headers={"Content-Type": "image/jpeg"}), 401,
             "token-missing")
     tech = rig.tokens.issue_technician("tech-1")
-    problem(await rig.upload(take.scan_id, still_jpeg, token=tech), 403, "not-this-session")
+    problem(await rig.upload(take.scan_id, still_jpeg, token=tech), 403, "role-not-allowed")  # customers' photos only
     other = await rig.store.create_session(rig.ticket_id, created_by="tech-1")
     problem(await rig.upload(take.scan_id, still_jpeg, token=rig.tokens.issue_customer(other.id)), 403,
             "not-this-session")
