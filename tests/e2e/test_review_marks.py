@@ -146,7 +146,9 @@ def test_review_shows_a_freezes_stored_still_with_its_marks(server: ServerProces
     assert image.content == base64.b64decode(shown["image_jpeg_b64"])  # the very image the call showed
     assert httpx.get(f"{server.url}/api/sessions/{session_id}/freezes/f99/image", headers=auth).status_code == 404
     frozen_at, resumed_at = freeze["offset_ms"] / 1000, resume["offset_ms"] / 1000
-    assert resumed_at - frozen_at > 2.0, (frozen_at, resumed_at)
+    # 1.5 s passed between the mark and the resume (wall time); recording offsets follow media time, which a busy
+    # machine stretches: the resume must come clearly after the freeze, not by an exact amount
+    assert resumed_at - frozen_at > 1.0, (frozen_at, resumed_at)
 
     page = technician_browser.new_page(viewport={"width": 1000, "height": 900})
     page.goto(review_url(server, pair.session.ticket_id, token))
