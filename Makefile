@@ -21,12 +21,10 @@ run: deps
 	$(BIN)/lensdesk serve
 
 # The bound on pytest: a process that hangs after its summary fails here in minutes, not at CI's 90-minute limit.
-# Two workers (one file each at a time): most of the suite waits on servers, browsers and timeouts, not on a core.
-TEST_WORKERS ?= 2
+# Two streams (scripts/run-tests.sh): the browser tests in sequence, the rest beside them.
 test: deps
 	bash scripts/install-rt.sh  # a real Request Tracker for the connector's test
-	timeout --kill-after=30 1800 $(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 \
-		-n $(TEST_WORKERS) --dist loadfile
+	timeout --kill-after=30 1800 bash scripts/run-tests.sh $(BIN)/python
 
 test-fast: deps
 	$(BIN)/python -m pytest -q -m "not slow and not e2e"
