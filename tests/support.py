@@ -28,27 +28,17 @@ CHROMIUM_ARGS = [
 
 
 # Ports tests hand to servers they start. Below the kernel's ephemeral range (32768+), so no socket bound to port 0
-# takes one between our check and the server's bind; under pytest-xdist each worker draws from its own block, so
-# two workers never pick the same port.
+# takes one between our check and the server's bind; each process starts at a random place in the range, so test
+# runs side by side rarely try the same port, and one process never hands out the same port twice in a row.
 _PORTS_LOW, _PORTS_HIGH = 20000, 32768
 _port_cursor: list[int] = []
 
 
-def _port_block() -> tuple[int, int]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    if not worker[2:].isdigit() or count < 2:
-        return _PORTS_LOW, _PORTS_HIGH
-    size = (_PORTS_HIGH - _PORTS_LOW) // count
-    low = _PORTS_LOW + int(worker[2:]) % count * size
-    return low, low + size
-
-
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """A port (TCP, or UDP with kind=SOCK_DGRAM) free on 127.0.0.1 right now, from this test worker's own block."""
-    low, high = _port_block()
+    """A port (TCP, or UDP with kind=SOCK_DGRAM) free on 127.0.0.1 right now, below the ephemeral range."""
+    low, high = _PORTS_LOW, _PORTS_HIGH
     if not _port_cursor:
-        _port_cursor.append(random.randrange(low, high))  # processes outside xdist (benches, a second run) spread out
+        _port_cursor.append(random.randrange(low, high))
     for _ in range(high - low):
         port = low + (_port_cursor[0] - low) % (high - low)
         _port_cursor[0] = port + 1
