@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from media.host_addresses import gather_host_candidates_on
 
 LOOPBACK_HOSTS = '["127.0.0.1"]'
@@ -14,3 +16,9 @@ LOOPBACK_HOSTS = '["127.0.0.1"]'
 os.environ.setdefault("LENSDESK_ICE_HOST_ADDRESSES", LOOPBACK_HOSTS)
 os.environ.setdefault("LENSDESK_ICE_PEER_CIDRS", '["127.0.0.0/8"]')
 gather_host_candidates_on(["127.0.0.1"])  # the test's own aiortc peers
+
+
+@pytest.fixture(autouse=True)
+def _peers_gather_on_loopback() -> None:
+    """Re-assert loopback gathering before every test, so one test that changes it cannot strand the next ones."""
+    gather_host_candidates_on(["127.0.0.1"])
