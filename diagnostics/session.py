@@ -157,8 +157,3 @@ class SessionDiagnostics:
         for f in findings:
             self._consensus.mark_reported(f.code, self._last_t)
         return findings
-
-    @property
-    def reported_codes(self) -> set[str]:
-        """Codes already reported in this session."""
-        return self._consensus.confirmed_codes

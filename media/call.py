@@ -48,6 +48,8 @@ class CallMedia:
         self._audio_out: dict[str, tuple[RTCRtpSender, PassthroughTrack]] = {}
         self._voices: dict[str, VoiceBuffer] = {}
         self._mixes: list[MixTrack] = []
+        # Keyframe requests in flight: owned here so their errors are logged and close() cancels them.
+        self._pli_tasks: set[asyncio.Task[None]] = set()
 
     def add_observer(self, observer: EncodedObserver) -> None:
         """Also hand every received encoded frame to `observer` (recorder, analysis)."""
@@ -103,6 +105,9 @@ class CallMedia:
 
     async def close(self) -> None:
         """Close every peer of the call."""
+        for task in self._pli_tasks:
+            task.cancel()
+        self._pli_tasks.clear()
         peers = list(self._peers.values())
         self._peers.clear()
         await asyncio.gather(*(p.close() for p in peers), return_exceptions=True)
@@ -141,7 +146,7 @@ class CallMedia:
         if source == "customer":
             hub = self.customer_audio if kind == "audio" else self.customer_video
             if kind == "video":
-                hub.set_keyframe_requester(lambda: _send_pli(receiver))
+                hub.set_keyframe_requester(lambda: self._send_pli(receiver))
             tap_receiver(receiver, lambda f: self._deliver(source, hub, f), decode=False)
         elif kind == "audio":
             pid = source.split(":", 1)[1]
@@ -197,14 +202,22 @@ class CallMedia:
             except Exception:  # an observer must never break the relay
                 log.exception("session %s: encoded-frame observer failed", self.session_id)
 
+    def _send_pli(self, receiver: RTCRtpReceiver) -> None:
+        """Ask the sender of the receiver's latest source for a keyframe (a task owned by this call)."""
+        sources = receiver.getSynchronizationSources()
+        if not sources:
+            return
+        latest = max(sources, key=lambda s: s.timestamp)
+        task = asyncio.ensure_future(receiver._send_rtcp_pli(latest.source))
+        self._pli_tasks.add(task)
+        task.add_done_callback(self._pli_done)
+
+    def _pli_done(self, task: asyncio.Task[None]) -> None:
+        self._pli_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("session %s: keyframe request failed: %r", self.session_id, task.exception())
+
     def _peer_state(self, participant_id: str, role: str, state: str) -> None:
         level = logging.WARNING if state == "failed" else logging.INFO
         log.log(level, "session %s: %s %s media connection %s", self.session_id, role, participant_id, state)
 
-
-def _send_pli(receiver: RTCRtpReceiver) -> None:
-    sources = receiver.getSynchronizationSources()
-    if not sources:
-        return
-    latest = max(sources, key=lambda s: s.timestamp)
-    asyncio.ensure_future(receiver._send_rtcp_pli(latest.source))

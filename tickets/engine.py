@@ -10,11 +10,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def is_sqlite(database_url: str) -> bool:
-    """Whether the URL names a SQLite database."""
-    return make_url(database_url).get_backend_name() == "sqlite"
-
-
 def create_engine(database_url: str) -> AsyncEngine:
     """An engine for the URL, with SQLite tuned for durability and concurrent readers."""
     url = make_url(database_url)
