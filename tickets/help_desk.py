@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -11,10 +12,12 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from atrest.sealed import AtRestKey
 from tickets import events
 from tickets.errors import InvalidInputError, NotFoundError
 from tickets.records import HelpLinkRecord, QueueRequestRecord, QueueRequestState
 from tickets.schema import audit_log, help_links, queue_requests, sessions, tickets, utcnow
+from tickets.snapshots import SnapshotFiles
 
 OPEN_STATES: tuple[QueueRequestState, ...] = ("waiting", "assigned")
 PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
@@ -40,10 +43,12 @@ def photo_suffix(data: bytes) -> str:
 class HelpDesk:
     """help_links and queue_requests; the same database as the tickets (a request creates its ticket and session)."""
 
-    def __init__(self, engine: AsyncEngine, data_dir: Path, event_queued: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, engine: AsyncEngine, data_dir: Path, event_queued: Callable[[], None] = lambda: None,
+                 at_rest_key: AtRestKey | None = None) -> None:
         self._engine = engine
         self._event_queued = event_queued  # wakes the outbox worker after a commit that queued an event
-        self.photos_dir = data_dir / "help_photos"
+        # Customers' photos, sealed at rest like snapshots when LENSDESK_RECORDING_KEY is set; unguessable names.
+        self.photos = SnapshotFiles(data_dir / "help_photos", at_rest_key)
 
     # --- help links ------------------------------------------------------------------------------
 
@@ -103,12 +108,22 @@ class HelpDesk:
         words = _clean("description", description, 2000)
         if media not in ("voice", "video"):
             raise InvalidInputError("media", "must be voice or video")
+        language = _clean("language", language, 20).lower()
         request_id = uuid.uuid4().hex[:16]
         photo_name = None
         if photo:
-            photo_name = f"{request_id}{photo_suffix(photo)}"
-            self.photos_dir.mkdir(parents=True, exist_ok=True)
-            _write_synced(self.photos_dir / photo_name, photo)
+            photo_suffix(photo)  # refuses anything but JPEG and PNG with the photo's own field name
+            # Sealing and fsync off the event loop; the file is written before the commit and removed if it fails.
+            photo_name = (await asyncio.to_thread(self.photos.write, photo)).file_name
+        try:
+            return await self._insert_request(link, request_id, name, words, media, language, photo_name)
+        except BaseException:
+            if photo_name is not None:
+                self.photos.discard(photo_name)
+            raise
+
+    async def _insert_request(self, link: HelpLinkRecord, request_id: str, name: str, words: str, media: str,
+                              language: str, photo_name: str | None) -> QueueRequestRecord:
         now = utcnow()
         device = " ".join(p for p in (link.model, link.serial and f"S/N {link.serial}") if p)
         summary = words.splitlines()[0][:120] if words else "no description"
@@ -116,7 +131,7 @@ class HelpDesk:
         ticket_id, session_id = uuid.uuid4().hex, uuid.uuid4().hex
         record = QueueRequestRecord(id=request_id, help_link_id=link.id, ticket_id=ticket_id, session_id=session_id,
                                     customer_name=name, description=words, media=media,
-                                    language=_clean("language", language, 20).lower(), photo=photo_name,
+                                    language=language, photo=photo_name,
                                     callback_number="", state="waiting", technician_id="",
                                     enqueued_at=now.timestamp(), answered_at=None, ended_at=None, breached=False)
         actor = f"help:{link.id}"
@@ -142,6 +157,10 @@ class HelpDesk:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(queue_requests).where(queue_requests.c.id == request_id))).mappings().first()
         return QueueRequestRecord(**row) if row else None
+
+    def read_photo(self, file_name: str) -> bytes:
+        """A request's photo, decrypted if sealed (FileNotFoundError if erased; SealedFileError without the key)."""
+        return self.photos.read(file_name)
 
     async def request_of_session(self, session_id: str) -> QueueRequestRecord | None:
         """The request a session was created for, or None."""
@@ -208,15 +227,6 @@ class HelpDesk:
             single = (await conn.execute(select(func.count()).select_from(per_ticket)
                                          .where(per_ticket.c.n == 1))).scalar_one()
         return int(closed), int(single)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    import os
-
-    with path.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def _fields(record: Any) -> dict[str, Any]:

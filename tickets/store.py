@@ -89,7 +89,7 @@ class TicketStore:
         self.catalog = CatalogEdits(self._engine)
         self.session_events = SessionEventLog(self._engine)  # chat, annotations, freezes, camera changes
         self.library = SessionLibrary(self._engine)  # the session library's search and trends (read-only)
-        self.help_desk = HelpDesk(self._engine, data_dir, self._event_queued)  # help links, help requests
+        self.help_desk = HelpDesk(self._engine, data_dir, self._event_queued, at_rest_key)  # help links, help requests
         self.shares = EvidenceShares(self._engine)  # signed links to sessions' evidence bundles
         self.lifecycle = DataLifecycle(self._engine, data_dir, self.snapshots.path_of, self.examples.path_of,
                                        self._event_queued)  # retention, legal holds, erasure, orphans

@@ -1,16 +1,18 @@
 """The help queue for technicians and supervisors over REST: the live queue, its service levels, a request's photo."""
 
+import asyncio
 from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
+from atrest.sealed import SealedFileError
 from signaling import queue_messages as qm
 from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.store import TicketStore
 from web.auth import TokenAuth
-from web.problems import not_found
+from web.problems import Problem, not_found
 
 
 class QueueDesk(Protocol):
@@ -66,14 +68,19 @@ def build_queue_router(desk: QueueDesk, store: TicketStore, auth: TokenAuth) -> 
         """Service levels: time to answer, abandonment, handle time, first-contact resolution, breaches."""
         return desk.levels()
 
-    @router.get("/requests/{request_id}/photo", tags=["queue"], response_class=FileResponse)
-    async def photo(request_id: str, claims: MediaTechnician) -> FileResponse:
-        """The photo a customer sent with a request."""
+    @router.get("/requests/{request_id}/photo", tags=["queue"], response_class=Response)
+    async def photo(request_id: str, claims: MediaTechnician) -> Response:
+        """The photo a customer sent with a request (decrypted here when sealed at rest)."""
         record = await store.help_desk.get_request(request_id)
         if record is None or not record.photo:
             raise not_found("photo")
-        return FileResponse(store.help_desk.photos_dir / record.photo,
-                            media_type="image/png" if record.photo.endswith(".png") else "image/jpeg",
-                            headers={"Cache-Control": "private, no-store"})
+        try:
+            data = await asyncio.to_thread(store.help_desk.read_photo, record.photo)
+        except FileNotFoundError:
+            raise not_found("photo") from None
+        except SealedFileError as exc:
+            raise Problem(503, "sealed-file-unreadable", "Cannot decrypt", str(exc)) from None
+        return Response(data, media_type="image/png" if record.photo.endswith(".png") else "image/jpeg",
+                        headers={"Cache-Control": "private, no-store"})
 
     return router

@@ -25,7 +25,7 @@ async def test_a_request_creates_its_ticket_session_and_queue_row_with_the_devic
     assert (ticket.device_family, ticket.device_model, ticket.device_serial) == ("printer", "LaserJet 4000", "CN123")
     session = await store.get_session(req.session_id)
     assert session is not None and session.status == "active" and session.ticket_id == ticket.id
-    assert (desk.photos_dir / str(req.photo)).read_bytes() == JPEG
+    assert desk.read_photo(str(req.photo)) == JPEG
     audit = [a for a in await store.list_audit(ticket_id=ticket.id) if a.action == "help_requested"]
     assert audit[0].detail["description"] == "Shows E52 and beeps\nsince Monday"
     assert audit[0].detail["serial"] == "CN123"
@@ -86,7 +86,7 @@ async def test_erasing_the_ticket_erases_the_request_words_number_and_photo(stor
     req = await desk.create_request(link, customer_name="Ann", description="my flat is 4B", media="voice", photo=JPEG)
     await desk.save_state(req.id, state="waiting", technician_id="", callback_number="+44 20 7946 0000",
                           answered_at=None, breached=False)
-    photo = desk.photos_dir / str(req.photo)
+    photo = desk.photos.path_of(str(req.photo))
     assert photo.exists()
     await store.lifecycle.erase_ticket(req.ticket_id, actor="sup1", reason="customer asked")
     erased = await desk.get_request(req.id)
