@@ -9,6 +9,10 @@ never from the catalog; families are split into tuned and held-out (docs/perform
 The fresh split: 12 further families nobody tuning the reader has seen (bench/synth/fresh_formats.py; docs/
 performance.md, "Fresh evaluation families"); labels carry split "fresh" and manifest.json lists the families:
     python bench/make_dataset.py --split fresh --per-format 1 --seed 5 --out .dataset/fresh-5 --jobs 1
+The second fresh split, fresh2: 12 more families (bench/synth/fresh2_formats.py; "Second fresh evaluation families
+(fresh2)"); labels carry split "fresh" (hidden in reports like the fresh split), manifest.json names fresh2, and
+locations.json gives the code's box on each rendered screen:
+    python bench/make_dataset.py --split fresh2 --per-format 1 --negatives 24 --seed <seed> --out DIR --jobs 1
 """
 
 from __future__ import annotations
@@ -31,6 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from bench.synth.clips import ClipSpec, make_error_clip  # noqa: E402
 from bench.synth.codec import encode_clip  # noqa: E402
 from bench.synth.formats import FAMILIES, HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
+from bench.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
+from bench.synth.fresh2_screens import (  # noqa: E402
+    FRESH2,
+    Fresh2ClipSpec,
+    fresh2_code_box,
+    plan_fresh2,
+    render_fresh2_clip,
+)
 from bench.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
 from bench.synth.fresh_screens import FRESH, FreshClipSpec, plan_fresh, render_fresh_clip  # noqa: E402
 from bench.synth.open_set import OpenClipSpec, plan_open, render_open_clip  # noqa: E402
@@ -113,12 +125,21 @@ def make_fresh_one(spec: FreshClipSpec, out: Path) -> ClipLabel:
                      spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
 
 
+def make_fresh2_one(spec: Fresh2ClipSpec, out: Path) -> ClipLabel:
+    """Render, film, encode and label one clip of the fresh2 split (split "fresh": reports hide it the same way)."""
+    frames = render_fresh2_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
+    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
+    c = spec.content
+    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
+                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+
+
 def open_families(split: str, families: str) -> list[str]:
     """The families of an open set: an explicit comma list, else those of the split."""
     if families:
         return [f.strip() for f in families.split(",") if f.strip()]
     return list({"tuned": TUNED_FAMILIES, "held-out": HELD_OUT_FAMILIES, "all": FAMILIES,
-                 FRESH: FRESH_FAMILIES}[split])
+                 FRESH: FRESH_FAMILIES, FRESH2: FRESH2_FAMILIES}[split])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--kind", choices=("catalog", "open"), default="catalog",
                     help="catalog: the 28 sample screens (codes the reader knows); open: random codes of open formats")
-    ap.add_argument("--split", choices=("tuned", "held-out", "all", FRESH), default="tuned",
-                    help="open: which families; fresh: the fresh split's own families (implies the open kind)")
+    ap.add_argument("--split", choices=("tuned", "held-out", "all", FRESH, FRESH2), default="tuned",
+                    help="open: which families; fresh, fresh2: the fresh splits' own families (imply the open kind)")
     ap.add_argument("--families", default="", help="open: comma-separated families (overrides --split)")
     ap.add_argument("--per-format", type=int, default=1, help="open: screens per format (each filmed at both sizes)")
     ap.add_argument("--negatives", type=int, default=8, help="open: screens with ordinary numbers and no code")
@@ -150,6 +171,19 @@ def main(argv: list[str] | None = None) -> int:
         manifest = {"split": FRESH, "families": families, "seed": args.seed, "per_format": args.per_format,
                     "negatives": args.negatives, "formats": sorted({j.format for j in jobs} - {"negative"})}
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    elif args.split == FRESH2:
+        families = open_families(args.split, args.families)
+        try:
+            jobs = cast(list[Any], plan_fresh2(families, args.seed, args.per_format, args.negatives, SIZES))
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
+        maker = make_fresh2_one
+        manifest = {"split": FRESH2, "label_split": FRESH, "families": families, "seed": args.seed,
+                    "per_format": args.per_format, "negatives": args.negatives,
+                    "formats": sorted({j.format for j in jobs} - {"negative"})}
+        (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        locations = [{"file": f"clip_{j.index:03d}.webm", "box": fresh2_code_box(j)} for j in jobs]
+        (args.out / "locations.json").write_text(json.dumps(locations, indent=1))
     elif args.kind == "open":
         try:
             jobs = cast(list[Any], plan_open(open_families(args.split, args.families), args.seed, args.per_format,

@@ -1,0 +1,175 @@
+"""The second fresh split's generator (bench/synth/fresh2_formats.py, fresh2_screens.py): every drawn code fully
+matches its format's grammar, plans and screens are deterministic per seed, no drawn code is a catalogued code,
+families are new to every split, negatives hold no code shape, and the code's place on the screen is recorded."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from bench.synth.formats import FAMILIES
+from bench.synth.fresh2_formats import (
+    FRESH2_CAPTIONS,
+    FRESH2_FAMILIES,
+    FRESH2_FORMATS,
+    FRESH2_LANGS,
+    FRESH2_MESSAGES,
+    FRESH2_ORDINARY,
+    FRESH2_STATUS,
+    fresh2_error_content,
+    fresh2_formats_of,
+    fresh2_negative_content,
+)
+from bench.synth.fresh2_screens import (
+    FRESH2_FONT_FILES,
+    FRESH2_LAYOUTS,
+    KIND_LAYOUTS,
+    NEGATIVE,
+    fresh2_code_box,
+    layouts_for_format,
+    plan_fresh2,
+    random_fresh2_style,
+    render_fresh2_screen,
+)
+from bench.synth.fresh_formats import FRESH_FAMILIES, FRESH_LANGS
+from bench.synth.fresh_screens import FRESH_FONT_FILES, drawable_on_segments
+from bench.synth.open_screens import FONT_FILES
+from bench.synth.open_text import LANGS
+
+SIZES = ((640, 360), (1280, 720))
+DIAGNOSTICS = Path(__file__).resolve().parents[3] / "diagnostics"
+
+
+def _norm(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+def _catalog_codes() -> set[str]:
+    """Every code of the catalog files (diagnostics/catalogs, read as data), normalised as the accuracy bench does."""
+    codes: set[str] = set()
+    for path in sorted((DIAGNOSTICS / "catalogs").glob("*.y*ml")):
+        for family in (yaml.safe_load(path.read_text()).get("families") or {}).values():
+            codes |= {_norm(str(code)) for code in (family.get("codes") or {})}
+    return codes
+
+
+def test_families_are_new_with_two_or_three_formats_each():
+    assert len(FRESH2_FAMILIES) >= 12
+    assert not set(FRESH2_FAMILIES) & (set(FAMILIES) | set(FRESH_FAMILIES))
+    assert len({f.name for f in FRESH2_FORMATS}) == len(FRESH2_FORMATS)
+    for family in FRESH2_FAMILIES:
+        assert 2 <= len(fresh2_formats_of([family])) <= 3, family
+    assert {f.kind for f in FRESH2_FORMATS} == set(FRESH2_ORDINARY) == set(FRESH2_MESSAGES) == set(KIND_LAYOUTS)
+    for role in {f.caption for f in FRESH2_FORMATS} - {""}:
+        assert set(FRESH2_CAPTIONS[role]) == set(FRESH2_LANGS), role
+    assert set(FRESH2_STATUS) == set(FRESH2_LANGS)
+    assert len(set(FRESH2_LANGS) - set(FRESH_LANGS) - set(LANGS)) >= 4  # Russian, Greek, Thai, Hindi at least
+    with pytest.raises(ValueError):
+        fresh2_formats_of(["cnc"])  # the first fresh split's families are not fresh2's
+
+
+def test_faces_exist_and_most_are_new():
+    assert all(Path(path).exists() for path, _ in FRESH2_FONT_FILES.values())
+    used = {path for path, _ in FONT_FILES.values()} | {path for path, _ in FRESH_FONT_FILES.values()}
+    assert len([k for k, (path, _) in FRESH2_FONT_FILES.items() if path not in used]) >= 18
+
+
+@pytest.mark.parametrize("fmt", FRESH2_FORMATS, ids=lambda f: f.name)
+def test_every_drawn_code_fully_matches_its_grammar_and_draws_are_deterministic(fmt):
+    codes = [fmt.draw(r) for r in [np.random.default_rng(7)] for _ in range(300)]
+    assert not [c for c in codes if not re.fullmatch(fmt.grammar, c)]
+    assert codes == [fmt.draw(r) for r in [np.random.default_rng(7)] for _ in range(300)]
+    assert len(set(codes)) >= min(80, 0.8 * len({fmt.draw(r) for r in [np.random.default_rng(8)] for _ in range(2000)}))
+    accepted = fmt.accepted(codes[0])
+    assert accepted[0] == codes[0] and all(_norm(a) for a in accepted)
+    if fmt.segment:
+        assert all(drawable_on_segments(c) for c in codes)
+
+
+def test_no_drawn_code_is_a_catalogued_code():
+    catalogued = _catalog_codes()
+    assert len(catalogued) >= 300  # the catalog files were found and read
+    rng = np.random.default_rng(11)
+    drawn = {(f.name, c) for f in FRESH2_FORMATS for c in (f.draw(rng) for _ in range(400))}
+    clashes = sorted((name, c) for name, c in drawn if _norm(c) in catalogued)
+    assert not clashes, clashes
+    also = sorted((f.name, a) for f in FRESH2_FORMATS for _, c in [(0, f.draw(rng))] for a in f.accepted(c)[1:]
+                  if _norm(a) in catalogued)
+    assert not also, also
+
+
+def _code_shapes(text: str) -> list[str]:
+    """Formats whose code stands on its own somewhere in the text (codes that need their caption are none without
+    it, and negatives never hold captions)."""
+    return [f.name for f in FRESH2_FORMATS
+            if not f.adjacent and re.search(rf"(?<![\w.:#-])(?:{f.grammar})(?![\w.:#-])", text)]
+
+
+def test_negatives_hold_ordinary_numbers_and_no_code_shape():
+    rng = np.random.default_rng(5)
+    captions = {c.lower() for role in FRESH2_CAPTIONS.values() for lang in role.values() for c in lang}
+    digits = 0
+    for i in range(480):
+        kind = list(FRESH2_ORDINARY)[i % len(FRESH2_ORDINARY)]
+        content = fresh2_negative_content(rng, FRESH2_LANGS[i % len(FRESH2_LANGS)], kind)
+        assert content.code == "" and content.accept == ()
+        for line in content.lines:
+            digits += any(c.isdigit() for c in line.text)
+            assert not any(re.search(rf"(?<!\w){re.escape(cap)}(?!\w)", line.text.lower()) for cap in captions), line
+            assert not _code_shapes(line.text), (line.text, _code_shapes(line.text))
+    assert digits >= 1400
+    assert _code_shapes("Part A06B-6117-H205 / SRVO-050") == ["robot-facility"] and _code_shapes("OB35 DB12.DBX3.1") == []
+
+
+def test_error_screens_carry_the_code_as_shown_with_ordinary_numbers():
+    rng = np.random.default_rng(9)
+    for lang in FRESH2_LANGS:
+        for fmt in FRESH2_FORMATS:
+            content, shown = fresh2_error_content(fmt, rng, lang, distractors=2)
+            code_lines = [ln for ln in content.lines if ln.role == "code"]
+            assert len(code_lines) == 1 and shown in code_lines[0].text and content.code in shown
+            assert re.fullmatch(fmt.grammar, content.code) and content.accept[0] == content.code
+            if fmt.adjacent:
+                assert code_lines[0].text != shown
+            assert sum(ln.role == "number" for ln in content.lines) == 2
+
+
+def test_plan_is_deterministic_covers_every_family_and_films_each_screen_at_both_sizes():
+    a = plan_fresh2(list(FRESH2_FAMILIES), 11, 1, 4, SIZES)
+    assert a == plan_fresh2(list(FRESH2_FAMILIES), 11, 1, 4, SIZES)
+    assert a != plan_fresh2(list(FRESH2_FAMILIES), 12, 1, 4, SIZES)
+    assert len(a) == 2 * (len(FRESH2_FORMATS) + 4)
+    assert [s.size for s in a[:2]] == list(SIZES) and a[0].content == a[1].content and a[0].style == a[1].style
+    assert {s.family for s in a} == set(FRESH2_FAMILIES) | {NEGATIVE} and {s.codec for s in a} == {"vp8"}
+    for spec in a:
+        if spec.content.code:
+            fmt = next(f for f in FRESH2_FORMATS if f.name == spec.format)
+            assert spec.style.layout in layouts_for_format(fmt)
+    with pytest.raises(ValueError):
+        plan_fresh2(["no-such-family"], 1, 1, 0, SIZES)
+
+
+@pytest.mark.parametrize("layout", FRESH2_LAYOUTS)
+def test_every_layout_renders_deterministically_and_records_the_code_box(layout):
+    rng = np.random.default_rng(4)
+    fmt = next(f for f in FRESH2_FORMATS if layout in layouts_for_format(f))
+    for lang in ("en", "th", "hi", "el"):
+        content, shown = fresh2_error_content(fmt, rng, lang, distractors=2)
+        style = random_fresh2_style(rng, layout, content.code)
+        img, box = render_fresh2_screen(content, shown, style, (700, 420), np.random.default_rng(1))
+        again, box2 = render_fresh2_screen(content, shown, style, (700, 420), np.random.default_rng(1))
+        assert img.shape == (420, 700, 3) and np.array_equal(img, again) and box == box2
+        assert box is not None and 0 <= box[0] < box[2] <= 700 and 0 <= box[1] < box[3] <= 420
+        x0, y0, x1, y1 = (int(v) for v in box)
+        assert img[y0:y1 + 1, x0:x1 + 1].std() > 10  # the code is drawn where the box says
+        negative = fresh2_negative_content(rng, lang, fmt.kind)
+        assert render_fresh2_screen(negative, "", style, (700, 420), np.random.default_rng(1))[1] is None
+
+
+def test_code_box_of_a_planned_clip():
+    spec = next(s for s in plan_fresh2(["plc"], 3, 1, 1, SIZES) if s.content.code)
+    box = fresh2_code_box(spec)
+    assert len(box) == 4 and 0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1
+    assert fresh2_code_box(plan_fresh2(["plc"], 3, 0, 1, SIZES)[0]) == []
