@@ -51,6 +51,7 @@ from bench.session_client import CallPair, start_pair  # noqa: E402
 from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
 from bench.synth.scenes import Camera, render, textured_scene  # noqa: E402
 from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
+from media.aiortc_internals import received_streams  # noqa: E402
 from media.host_addresses import gather_host_candidates_on  # noqa: E402
 from signaling.tokens import TokenService  # noqa: E402
 from tests.support import free_port  # noqa: E402
@@ -228,7 +229,7 @@ def inbound_packets(peers: Sequence[SyntheticCustomer | SyntheticTechnician]) ->
     counts: dict[int, int] = {}
     for peer in peers:
         counts[id(peer)] = sum(stream.packets_received for t in peer.pc.getTransceivers()
-                               for stream in getattr(t.receiver, "_RTCRtpReceiver__remote_streams", {}).values())
+                               for stream in received_streams(t.receiver))
     return counts
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from media.aiortc_internals import on_keyframe_request
 from media.frames import EncodedFrame
 from media.jitter import use_relay_jitter_buffer
 from media.tap import tap_receiver
@@ -222,7 +223,7 @@ class SyntheticCustomer(_SyntheticPeer):
                                              1.0 / clip.fps, on_sent=book.on_sent if book else None,
                                              key_packets=clip.video_key)
             sender = self.pc.addTrack(self.video)
-            sender._send_keyframe = self.video.request_keyframe  # type: ignore[method-assign]
+            on_keyframe_request(sender, self.video.request_keyframe)
         self.audio_payloads: collections.deque[bytes] = collections.deque(maxlen=250)  # last 5 s of Opus heard
         self.pc.on("track", self._on_track)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 
+from .aiortc_internals import on_keyframe_request, send_pli
 from .frames import EncodedFrame
 from .hub import EncodedHub, PassthroughTrack
 from .ice import CandidatePolicy
@@ -133,7 +134,7 @@ class CallMedia:
             self._audio_out[participant_id] = (transceiver.sender, track)
         transceiver.direction = "sendrecv" if transceiver.direction in ("recvonly", "sendrecv") else "sendonly"
         # A PLI/FIR from the viewing browser must reach the customer's encoder, not aiortc's (unused) one.
-        transceiver.sender._send_keyframe = track.request_keyframe  # type: ignore[method-assign]
+        on_keyframe_request(transceiver.sender, track.request_keyframe)
 
     def _tap_new(self, transceiver: RTCRtpTransceiver, source: str) -> None:
         receiver = transceiver.receiver
@@ -208,7 +209,7 @@ class CallMedia:
         if not sources:
             return
         latest = max(sources, key=lambda s: s.timestamp)
-        task = asyncio.ensure_future(receiver._send_rtcp_pli(latest.source))
+        task = asyncio.ensure_future(send_pli(receiver, latest.source))
         self._pli_tasks.add(task)
         task.add_done_callback(self._pli_done)
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-import aioice.ice
-
-_ALL_INTERFACES = aioice.ice.get_host_addresses
+from .aiortc_internals import ALL_HOST_ADDRESSES, set_host_addresses
 
 
 def gather_host_candidates_on(addresses: Sequence[str]) -> None:
     """Gather host candidates only on these addresses from now on, process-wide; empty: on every interface."""
     parsed = [ipaddress.ip_address(a) for a in addresses]  # ValueError for anything that is not an IP address
     if not parsed:
-        aioice.ice.get_host_addresses = _ALL_INTERFACES
+        set_host_addresses(ALL_HOST_ADDRESSES)
         return
 
     def restricted(use_ipv4: bool, use_ipv6: bool) -> list[str]:
         return [str(a) for a in parsed if (a.version == 4 and use_ipv4) or (a.version == 6 and use_ipv6)]
 
-    aioice.ice.get_host_addresses = restricted
+    set_host_addresses(restricted)

@@ -13,7 +13,8 @@ from aiortc import RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
 
-_ATTRIBUTE = "_RTCRtpReceiver__jitter_buffer"  # name-mangled `self.__jitter_buffer` of aiortc 1.16
+from .aiortc_internals import jitter_buffer, jitter_buffer_settings, payload, replace_jitter_buffer
+
 AUDIO_HOLE_WAIT = 3  # packets buffered past a missing one before the hole is given up
 
 
@@ -48,8 +49,7 @@ class RelayJitterBuffer(JitterBuffer):
             packets.append(packet)
             if packet.marker:
                 self.remove(count + 1)
-                return JitterFrame(data=b"".join(p._data for p in packets),  # type: ignore[attr-defined]
-                                   timestamp=packet.timestamp)
+                return JitterFrame(data=b"".join(payload(p) for p in packets), timestamp=packet.timestamp)
         return None
 
     def _next_audio_packet(self) -> JitterFrame | None:
@@ -63,15 +63,13 @@ class RelayJitterBuffer(JitterBuffer):
             packet = self._packets[self._origin % self._capacity]
             assert packet is not None
         self.remove(1)
-        return JitterFrame(data=packet._data, timestamp=packet.timestamp)  # type: ignore[attr-defined]
+        return JitterFrame(data=payload(packet), timestamp=packet.timestamp)
 
 
 def use_relay_jitter_buffer(receiver: RTCRtpReceiver) -> None:
     """Swap the receiver's jitter buffer for a RelayJitterBuffer of the same size (before media flows)."""
-    current = getattr(receiver, _ATTRIBUTE, None)
-    if not isinstance(current, JitterBuffer):
-        raise RuntimeError(f"cannot find the receiver's jitter buffer {_ATTRIBUTE} (aiortc changed?)")
+    current = jitter_buffer(receiver)
     if isinstance(current, RelayJitterBuffer):
         return
-    setattr(receiver, _ATTRIBUTE, RelayJitterBuffer(capacity=current.capacity, prefetch=current._prefetch,
-                                                    is_video=current._is_video))
+    capacity, prefetch, is_video = jitter_buffer_settings(current)
+    replace_jitter_buffer(receiver, RelayJitterBuffer(capacity=capacity, prefetch=prefetch, is_video=is_video))

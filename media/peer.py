@@ -16,9 +16,9 @@ from aiortc import (
     RTCRtpTransceiver,
     RTCSessionDescription,
 )
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.sdp import candidate_from_sdp
 
+from .aiortc_internals import RtpHandler, negotiated_codecs, set_negotiated_codecs, wrap_rtp_handler
 from .ice import CandidateError, CandidatePolicy
 from .udp_guard import guard_media_sockets
 
@@ -122,13 +122,13 @@ def restrict_video_codec(transceiver: RTCRtpTransceiver, mime_subtype: str) -> N
     Passthrough forwards the customer's encoded frames untouched, so both legs must use the same codec;
     aiortc only applies setCodecPreferences while it builds transceivers from an offer, hence the filter here.
     """
-    codecs: list[RTCRtpCodecParameters] = list(getattr(transceiver, "_codecs", []))
+    codecs = negotiated_codecs(transceiver)
     keep = [c for c in codecs if c.mimeType.lower() == f"video/{mime_subtype.lower()}"]
     if not keep:
         raise NegotiationError(f"The browser does not offer {mime_subtype} video.")
     pts = {c.payloadType for c in keep}
     keep += [c for c in codecs if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") in pts]
-    transceiver._codecs = keep
+    set_negotiated_codecs(transceiver, keep)
 
 
 def install_drop(receiver: RTCRtpReceiver, rate: float, seed: int = 1) -> None:
@@ -136,11 +136,12 @@ def install_drop(receiver: RTCRtpReceiver, rate: float, seed: int = 1) -> None:
     if rate <= 0:
         return
     rng = random.Random(seed)
-    original = receiver._handle_rtp_packet
 
-    async def lossy(packet: Any, arrival_time_ms: int) -> None:
-        if rng.random() < rate:
-            return
-        await original(packet, arrival_time_ms)
+    def lossy_in_front_of(original: RtpHandler) -> RtpHandler:
+        async def lossy(packet: Any, arrival_time_ms: int) -> None:
+            if rng.random() < rate:
+                return
+            await original(packet, arrival_time_ms)
+        return lossy
 
-    receiver._handle_rtp_packet = lossy  # type: ignore[method-assign]
+    wrap_rtp_handler(receiver, lossy_in_front_of)

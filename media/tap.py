@@ -21,13 +21,13 @@ from typing import Any, Protocol
 
 from aiortc import RTCRtpReceiver
 
+from media.aiortc_internals import RECEIVER_DECODER_QUEUE, decoder_queue, replace_decoder_queue
 from media.frames import EncodedFrame, MediaKind, is_h264_keyframe, is_vp8_keyframe
 
 log = logging.getLogger(__name__)
 
 FrameCallback = Callable[[EncodedFrame], None]
 
-_QUEUE_ATTRIBUTE = "_RTCRtpReceiver__decoder_queue"  # name-mangled `self.__decoder_queue` of aiortc 1.16
 _CODEC_NAMES = {"vp8": "VP8", "h264": "H264", "opus": "opus"}
 
 
@@ -123,23 +123,23 @@ def tap_receiver(receiver: RTCRtpReceiver, on_frame: FrameCallback, *, decode: b
     callback to the same tee; frames are decoded if any tap asked for decoding.
     `on_frame` must not block; exceptions it raises are logged and counted, never propagated.
     """
-    current = getattr(receiver, _QUEUE_ATTRIBUTE, None)
+    current = decoder_queue(receiver)
     if isinstance(current, DecoderQueueTee):
         current.callbacks.append(on_frame)
         current.decode = current.decode or decode
         return
     if not isinstance(current, queue.Queue):
         raise RuntimeError(
-            f"cannot tap {type(receiver).__name__}: no decoder queue {_QUEUE_ATTRIBUTE} (aiortc changed?)"
+            f"cannot tap {type(receiver).__name__}: no decoder queue {RECEIVER_DECODER_QUEUE} (aiortc changed?)"
         )
     tee = DecoderQueueTee(current, decode=decode)
     tee.callbacks.append(on_frame)
-    setattr(receiver, _QUEUE_ATTRIBUTE, tee)
+    replace_decoder_queue(receiver, tee)
 
 
 def tee_of(receiver: RTCRtpReceiver) -> DecoderQueueTee | None:
     """The receiver's tee (frame and error counters, callbacks), or None if it is not tapped."""
-    current = getattr(receiver, _QUEUE_ATTRIBUTE, None)
+    current = decoder_queue(receiver)
     return current if isinstance(current, DecoderQueueTee) else None
 
 
@@ -147,4 +147,4 @@ def untap_receiver(receiver: RTCRtpReceiver) -> None:
     """Remove the tap: later frames go straight to the decoder queue again."""
     tee = tee_of(receiver)
     if tee is not None:
-        setattr(receiver, _QUEUE_ATTRIBUTE, tee.inner)
+        replace_decoder_queue(receiver, tee.inner)

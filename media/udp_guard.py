@@ -22,6 +22,7 @@ from typing import Any
 
 from aiortc import RTCPeerConnection
 
+from .aiortc_internals import ice_socket_protocols, nominated_remote_addresses
 from .ice import CandidatePolicy
 
 _GUARDED = "_lensdesk_guarded"
@@ -44,10 +45,10 @@ def _from_elsewhere(protocol: Any, data: bytes, addr: tuple[Any, ...]) -> bool:
     """Media (not STUN) from an address other than the nominated pair's remote: nobody we talk to sent it."""
     if data[0] < 4:  # STUN (RFC 7983): connectivity checks may come from new addresses
         return False
-    nominated = getattr(protocol.receiver, "_nominated", None)
-    if not nominated:  # before ICE has chosen a pair, aiortc does not read media anyway
+    remotes = nominated_remote_addresses(protocol)
+    if remotes is None:  # before ICE has chosen a pair, aiortc does not read media anyway
         return False
-    return all((addr[0], addr[1]) != pair.remote_addr for pair in nominated.values())
+    return all((addr[0], addr[1]) != remote for remote in remotes)
 
 
 def _outside_peer_networks(policy: CandidatePolicy | None) -> Callable[[str], bool]:
@@ -107,7 +108,7 @@ def guard_media_sockets(pc: RTCPeerConnection, policy: CandidatePolicy | None = 
     if pc.sctp is not None:
         ice_transports.add(pc.sctp.transport.transport)
     for ice in ice_transports:
-        for protocol in getattr(ice.iceGatherer._connection, "_protocols", []):
+        for protocol in ice_socket_protocols(ice):
             if not getattr(protocol.datagram_received, _GUARDED, False):
                 protocol.datagram_received = _guard(protocol, policy)
                 _enlarge_receive_buffer(protocol)

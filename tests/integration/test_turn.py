@@ -24,6 +24,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from websockets.sync.client import connect
 
+from media.aiortc_internals import nominated_pairs
 from signaling.turn import TurnCredentials, turn_credential
 from tests.support import ServerProcess, free_port, running_server
 
@@ -148,8 +149,8 @@ async def test_a_call_is_relayed_with_the_welcome_credentials(server, coturn):
         await a.setRemoteDescription(b.localDescription)
         assert await asyncio.wait_for(got, 15) == "hello through TURN"
         assert a.sctp is not None
-        pair = a.sctp.transport.transport._connection._nominated  # the selected pair is relay <-> relay
-        assert all(p.local_candidate.type == "relay" for p in pair.values())
+        pairs = nominated_pairs(a.sctp.transport.transport)  # the selected pair is relay <-> relay
+        assert pairs and all(p.local_candidate.type == "relay" for p in pairs)
     finally:
         await a.close()
         await b.close()

@@ -29,6 +29,7 @@ import pytest
 from bench.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
 from bench.session_client import CallPair, start_pair
 from bench.time_to_finding import make_clip
+from media.aiortc_internals import nominated_pairs
 from media.host_addresses import gather_host_candidates_on
 from tests import fuzzing, udp_fuzzing
 from tests.support import ServerProcess, running_server
@@ -95,7 +96,7 @@ async def wait_for_video(pair: CallPair, fps: float, timeout_s: float = 90.0) ->
 async def inject_from_the_customers_address(pair: CallPair, count: int, rate: float) -> int:
     """Hostile media-shaped datagrams from the address ICE chose (past the guard's source check: as if spoofed)."""
     ice = pair.customer.pc.getTransceivers()[0].sender.transport.transport
-    [chosen] = ice.iceGatherer._connection._nominated.values()
+    [chosen] = nominated_pairs(ice)
     own = chosen.protocol.transport.get_extra_info("socket")
     rng = random.Random(fuzzing.SEED + 1)
     sent = 0

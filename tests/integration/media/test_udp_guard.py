@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bench.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
+from media.aiortc_internals import nominated_pairs
 from media.call import CallMedia
 from media.host_addresses import gather_host_candidates_on
 from media.ice import CandidatePolicy
@@ -63,7 +64,7 @@ async def live_call(name: str, peer_cidrs: tuple[str, ...] = ()) -> AsyncIterato
 def customer_ice_pairs(customer: SyntheticCustomer) -> list[Any]:
     """The customer peer's nominated ICE candidate pairs (aioice)."""
     ice = customer.pc.getTransceivers()[0].sender.transport.transport
-    return list(ice.iceGatherer._connection._nominated.values())
+    return nominated_pairs(ice)
 
 
 async def test_media_from_an_address_ice_did_not_choose_is_dropped_unread(loopback_only):

@@ -2,12 +2,13 @@
 
 from aiortc.rtp import RtpPacket
 
+from media.aiortc_internals import set_payload
 from media.jitter import RelayJitterBuffer
 
 
 def pkt(seq: int, ts: int, marker: bool = False, data: bytes = b"") -> RtpPacket:
     p = RtpPacket(payload_type=96, marker=int(marker), sequence_number=seq, timestamp=ts)
-    p._data = data or f"{seq}|".encode()  # type: ignore[attr-defined]
+    set_payload(p, data or f"{seq}|".encode())
     return p
 
 

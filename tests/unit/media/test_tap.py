@@ -9,6 +9,7 @@ from aiortc import RTCCertificate, RTCDtlsTransport, RTCIceGatherer, RTCIceTrans
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
+from media.aiortc_internals import decoder_queue as internal_decoder_queue
 from media.frames import EncodedFrame
 from media.recording.synthetic import encode_h264, encode_opus, encode_vp8
 from media.tap import encoded_frame_from, tap_receiver, tee_of, untap_receiver
@@ -26,7 +27,7 @@ def receiver() -> RTCRtpReceiver:
 
 def decoder_queue(receiver: RTCRtpReceiver) -> queue.Queue:
     """What aiortc's _handle_rtp_packet puts into (the tee after tapping)."""
-    return receiver._RTCRtpReceiver__decoder_queue  # type: ignore[attr-defined]
+    return internal_decoder_queue(receiver)
 
 
 def test_encoded_frames_carry_codec_timing_and_keyframe_flags() -> None:
