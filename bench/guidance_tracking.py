@@ -18,9 +18,9 @@ import cv2
 
 from bench.peers import _encode_vp8
 from bench.synth.scenes import Camera, project, render, textured_scene
+from calls.guidance_pool import GuidancePool
+from calls.guide import TrackedPoses
 from guidance.tracker import SceneTracker, apply
-from lensdesk.guidance_pool import GuidancePool
-from lensdesk.guide import TrackedPoses
 from media.frames import EncodedFrame, is_vp8_keyframe
 
 MARKS = {"box": [(0.42, 0.40), (0.58, 0.62)], "arrow": [(0.30, 0.70), (0.45, 0.55)],

@@ -18,6 +18,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from atrest.sealed import AtRestKey
+from calls.analysis_pool import AnalysisPool
+from calls.manager import CallManager, CallOptions, store_recording
 from diagnostics.catalog import load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
@@ -55,10 +57,8 @@ from web.ws import LiveConnections, WsLimits, build_ws_router
 
 from .admin import build_admin_router, verify_admin_credential
 from .admission import AdmittingCallService
-from .calls import CallManager, CallOptions, store_recording
 from .catalogs import CatalogService
 from .data_dir import prepare_data_dir
-from .diagnosis import DiagnosisPool
 from .help_queue import HelpQueueService
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
@@ -134,7 +134,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     catalogs = load_catalogs(diag_config.catalog_path, diag_config.extra_catalog_dir)
     for problem in catalogs.problems:
         log.warning("catalog: %s", problem)
-    diagnosis = DiagnosisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1),
+    analysis_pool = AnalysisPool(diag_config, settings.analysis_workers or max(1, (os.cpu_count() or 2) - 1),
                               catalog=catalogs.catalog)
     gather_host_candidates_on(settings.ice_host_addresses)
     turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None
@@ -158,7 +158,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            auto_scan_interval_s=settings.auto_scan_interval_s,
                                            scan_timeout_s=settings.scan_timeout_s,
                                            credential_deadline=tokens.stay_deadline,
-                                           on_session_ended=session_over), diagnosis)
+                                           on_session_ended=session_over), analysis_pool)
     loop_lag = LoopLagMonitor()
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     limits = Limits(settings.max_calls, settings.max_cpu_load, settings.max_analysis_backlog)
@@ -166,12 +166,12 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
 
     def node_load() -> NodeLoad:
         """This node's load as placement and /readyz judge it (CPU: load average per CPU, as LiveKit's sysload)."""
-        return NodeLoad(node_id, len(calls.calls), os.getloadavg()[0] / (os.cpu_count() or 1), diagnosis.backlog(),
+        return NodeLoad(node_id, len(calls.calls), os.getloadavg()[0] / (os.cpu_count() or 1), analysis_pool.backlog(),
                         bool(draining), limits)
 
     routed = RoutedCallService(calls, bus, tokens, node_id, load=node_load,
                                node_ttl_s=settings.node_ttl_s) if settings.redis_url else None
-    catalog = CatalogService(catalogs.catalog, store.catalog, bus, diagnosis.update_catalog)
+    catalog = CatalogService(catalogs.catalog, store.catalog, bus, analysis_pool.update_catalog)
     services = Services(settings, tokens, store, calls, catalog, revoker, connections, help_queue)
     # One node: refuse new calls past its limits at once (with Redis, placement does: another node, or a refusal).
     service: CallService = routed if routed is not None else AdmittingCallService(
@@ -284,7 +284,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         if routed is not None:
             # Start the analysis workers before taking rooms: spawning them blocks the event loop until each child
             # has booted (seconds on a busy machine), long enough for other nodes to think this one died.
-            await asyncio.to_thread(diagnosis.start)
+            await asyncio.to_thread(analysis_pool.start)
         await _recover_recordings(store, recordings_dir, node_id, at_rest_key)
         resumed = await store.lifecycle.resume()  # an erase a crash interrupted finishes before anything else
         if resumed:
@@ -320,7 +320,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             await bus.close()
             await _cancel_within(task, OUTBOX_STOP_S)
             await worker.aclose()
-            await asyncio.to_thread(diagnosis.close)
+            await asyncio.to_thread(analysis_pool.close)
             await store.close()
             await loop_lag.stop()
 
@@ -393,7 +393,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                                                        settings.ws_rate_per_s, settings.ws_rate_burst),
                                              [settings.base_url, *settings.allowed_origins]))
     app.include_router(build_catalog_router(catalog, TokenAuth(tokens)))
-    app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(diagnosis.worker_catalog_versions),
+    app.include_router(build_metrics_router(calls, RELAY, extra=[catalog.collector(analysis_pool.worker_catalog_versions),
                                                                     QueueCollector(help_queue)],
                                             loop_lag=loop_lag))
     app.include_router(build_scans_router(TokenAuth(tokens), RoutedScans(), max_bytes=settings.scan_max_bytes))

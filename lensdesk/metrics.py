@@ -11,10 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from calls.manager import CallManager
 from media.stats import DELAY_BUCKETS, RelayStats
 from media.udp_guard import DroppedDatagrams
 
-from .calls import CallManager
 from .help_queue import HelpQueueService
 from .loop_lag import LAG_BUCKETS, LoopLagMonitor
 
@@ -59,8 +59,8 @@ class LensdeskCollector(Collector):
                                     buckets=buckets, sum_value=self._relay.delay_sum)
         analysed = CounterMetricFamily("lensdesk_analysis_frames", "Frames handed to diagnostics in live calls.",
                                        labels=["outcome"])
-        analysed.add_metric(["analysed"], sum(c.diagnosis.analysed for c in calls if c.diagnosis))
-        analysed.add_metric(["dropped_busy"], sum(c.diagnosis.dropped for c in calls if c.diagnosis))
+        analysed.add_metric(["analysed"], sum(c.analysis.analysed for c in calls if c.analysis))
+        analysed.add_metric(["dropped_busy"], sum(c.analysis.dropped for c in calls if c.analysis))
         yield analysed
         yield CounterMetricFamily("lensdesk_media_datagrams_dropped",
                                   "Hostile datagrams dropped at media sockets (empty, oversize SRTP, unparsable).",

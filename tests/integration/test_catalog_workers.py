@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from calls.analysis_pool import AnalysisPool
 from diagnostics.catalog import CatalogEntry, load_catalog
 from diagnostics.config import DEFAULT_CATALOG, DiagnosticsConfig
-from lensdesk.diagnosis import DiagnosisPool
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def _until(condition, within: float) -> float:
 
 def test_workers_acknowledge_each_catalog_version_and_a_restarted_worker_starts_with_the_newest():
     core = load_catalog(DEFAULT_CATALOG / "core.yaml")
-    pool = DiagnosisPool(DiagnosticsConfig(languages="eng"), workers=2, catalog=core)
+    pool = AnalysisPool(DiagnosticsConfig(languages="eng"), workers=2, catalog=core)
     try:
         pool.start()
         _until(lambda: pool.worker_catalog_versions() == [0, 0], within=120)  # spawning is slow on a busy machine

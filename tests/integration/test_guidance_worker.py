@@ -14,9 +14,9 @@ import pytest
 
 from bench.peers import _encode_vp8
 from bench.synth.scenes import Camera, project, render, textured_scene
+from calls.guidance_pool import GuidancePool
+from calls.guide import FrozenFrame, TrackedPoses
 from guidance.tracker import apply
-from lensdesk.guidance_pool import GuidancePool
-from lensdesk.guide import FrozenFrame, TrackedPoses
 from media.frames import EncodedFrame, is_vp8_keyframe
 
 pytestmark = pytest.mark.slow

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from fastapi import FastAPI
 
+from calls.analysis_pool import AnalysisPool
+from calls.autoscan import AutoScanPolicy
+from calls.manager import CallManager, CallOptions
 from diagnostics.config import DiagnosticsConfig
-from lensdesk.autoscan import AutoScanPolicy
-from lensdesk.calls import CallManager, CallOptions
-from lensdesk.diagnosis import DiagnosisPool
 from signaling import messages as m
 from signaling.tokens import TokenService
 from tests.scan_scene import SMALL_CODE, small_code_frames
@@ -90,7 +90,7 @@ async def rig(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[R
     store = TicketStore(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
     await store.migrate()
     tokens = TokenService("scan-test-secret-scan-test-secret")
-    pool = DiagnosisPool(DiagnosticsConfig(), workers=1)
+    pool = AnalysisPool(DiagnosticsConfig(), workers=1)
     timeout_s = getattr(request, "param", 30.0)
     calls = CallManager(store, CallOptions(recordings_dir=tmp_path / "rec", recording_enabled=False,
                                            scan_timeout_s=timeout_s), pool)

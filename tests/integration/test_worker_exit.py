@@ -20,9 +20,9 @@ SCRIPT = """
 import os, signal, sys, time
 from diagnostics.catalog import load_catalog
 from diagnostics.config import DEFAULT_CATALOG, DiagnosticsConfig
-from lensdesk.diagnosis import DiagnosisPool
+from calls.analysis_pool import AnalysisPool
 
-pool = DiagnosisPool(DiagnosticsConfig(languages="eng"), workers=1, catalog=load_catalog(DEFAULT_CATALOG / "core.yaml"))
+pool = AnalysisPool(DiagnosticsConfig(languages="eng"), workers=1, catalog=load_catalog(DEFAULT_CATALOG / "core.yaml"))
 pool.start()
 while pool.worker_catalog_versions() != [0]:  # the worker is up and has read its inbox once
     time.sleep(0.05)
@@ -36,7 +36,7 @@ print("closed", flush=True)
 
 GUIDANCE_SCRIPT = """
 import asyncio, os, signal, time
-from lensdesk.guidance_pool import GuidancePool
+from calls.guidance_pool import GuidancePool
 
 pool = GuidancePool()
 pool.guidance("s1", asyncio.new_event_loop(), lambda result: None)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from bench.peers import moving_bar_clip
-from media.analysis import FrameDecoder
+from media.analysis_decoder import FrameDecoder
 from media.frames import EncodedFrame, is_vp8_keyframe
 
 

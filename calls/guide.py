@@ -1,6 +1,6 @@
 """Worker-side guidance for one call: paces the scene tracker over the decoded frames and captures frozen frames.
 
-Runs in the analysis worker process (lensdesk/diagnosis.py), next to the call's decoder; never on the event loop.
+Runs in the analysis worker process (calls/analysis_pool.py), next to the call's decoder; never on the event loop.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The automatic scan trigger: throttled, never while a scan runs, only for codes that stay unconfirmed."""
 
-from lensdesk.autoscan import AutoScanPolicy
+from calls.autoscan import AutoScanPolicy
 
 
 def test_asks_once_a_code_stayed_unconfirmed_then_waits_the_interval():

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from calls.analysis_pool import AnalysisPool
+from calls.manager import CallManager, CallOptions, chat_history
 from diagnostics.config import DiagnosticsConfig
-from lensdesk.calls import CallManager, CallOptions, chat_history
-from lensdesk.diagnosis import DiagnosisPool
 from signaling import messages as m
 from signaling import room as r
 from tickets.store import TicketStore
@@ -22,7 +22,7 @@ async def manager(tmp_path: Path) -> AsyncIterator[tuple[CallManager, TicketStor
     ticket = await store.create_ticket("Boiler", created_by="tech-1")
     session = await store.create_session(ticket.id, created_by="tech-1")
     await store.add_participant(session.id, participant_id="c-1", role="customer", name="Ann")
-    pool = DiagnosisPool(DiagnosticsConfig(), workers=1)  # its worker processes start on first use only
+    pool = AnalysisPool(DiagnosticsConfig(), workers=1)  # its worker processes start on first use only
     yield CallManager(store, CallOptions(recordings_dir=tmp_path / "rec", recording_enabled=False), pool), store, session.id
     await store.close()
 

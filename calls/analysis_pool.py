@@ -69,7 +69,7 @@ def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, pare
     """Worker process: decodes each pinned call's video and analyses the frames its sampling wants."""
     from diagnostics.ocr import make_engine
     from diagnostics.session import SessionDiagnostics
-    from media.analysis import FrameDecoder
+    from media.analysis_decoder import FrameDecoder
 
     engine = make_engine(config.tessdata_path, config.languages)
     calls: dict[str, tuple[FrameDecoder, SessionDiagnostics, dict[float, float]]] = {}
@@ -169,7 +169,7 @@ class CallAnalysis:
     """One call's link to its worker: encoded frames in, findings back on the event loop."""
 
     session_id: str
-    pool: DiagnosisPool
+    pool: AnalysisPool
     loop: asyncio.AbstractEventLoop
     on_finding: FindingCallback
     request_keyframe: Callable[[], None] = lambda: None
@@ -222,7 +222,7 @@ class CallAnalysis:
             self.loop.call_soon_threadsafe(callback, *args)
 
 
-class DiagnosisPool:
+class AnalysisPool:
     """A fixed set of analysis worker processes, started on first use."""
 
     def __init__(self, config: DiagnosticsConfig, workers: int = 1, catalog: Catalog | None = None) -> None:

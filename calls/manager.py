@@ -1,4 +1,4 @@
-"""Runs live calls: rooms (signaling state), their media, recording and diagnosis; implements CallService."""
+"""Runs live calls: rooms (signaling state), their media, recording and analysis; implements CallService."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ from tickets.store import TicketStore
 from web.common_api import FindingOut
 from web.scans_api import StillMeta, StillRefused
 
+from .analysis_pool import AnalysisPool, CallAnalysis, ScanReading
 from .autoscan import AutoScanPolicy
-from .diagnosis import CallAnalysis, DiagnosisPool, ScanReading
 from .guidance_pool import CallGuidance, GuidancePool
 from .guide import FrozenFrame, TrackedPoses
 
@@ -65,7 +65,7 @@ class LiveCall:
     recorder: SessionRecorder | None = None
     recording_started: bool = False
     recording_id: str | None = None
-    diagnosis: CallAnalysis | None = None
+    analysis: CallAnalysis | None = None
     video_active: bool = False
     first_finding_offset: float | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -131,11 +131,11 @@ class CallOptions:
 class CallManager:
     """The CallService the WebSocket endpoint talks to."""
 
-    def __init__(self, store: TicketStore, options: CallOptions, diagnosis: DiagnosisPool,
+    def __init__(self, store: TicketStore, options: CallOptions, analysis_pool: AnalysisPool,
                  guidance: GuidancePool | None = None) -> None:
         self._store = store
         self._opts = options
-        self._diagnosis = diagnosis
+        self._analysis_pool = analysis_pool
         self._guidance = guidance if guidance is not None else GuidancePool()  # its worker starts on first use
         self._background: set[asyncio.Future[None]] = set()
         self._calls: dict[str, LiveCall] = {}
@@ -384,8 +384,8 @@ class CallManager:
         if call.scan is not None and call.scan.timer is not None:
             call.scan.timer.cancel()
         await call.media.close()
-        if call.diagnosis is not None:
-            call.diagnosis.close()
+        if call.analysis is not None:
+            call.analysis.close()
         if call.guide is not None:
             call.guide.close()
         if call.recorder is not None and call.recording_id is not None:
@@ -480,17 +480,17 @@ class CallManager:
             if role == "technician" and link is not None:
                 await link.send(message)
 
-    # -- diagnosis -------------------------------------------------------------------------------------
+    # -- analysis --------------------------------------------------------------------------------------
 
     def _analysis_of(self, call: LiveCall) -> CallAnalysis:
-        if call.diagnosis is None:
+        if call.analysis is None:
             loop = asyncio.get_running_loop()
-            call.diagnosis = self._diagnosis.analysis(call.session_id, loop,
+            call.analysis = self._analysis_pool.analysis(call.session_id, loop,
                                                       lambda f, arrival: self._found(call, f, arrival),
                                                       call.media.request_keyframe,
                                                       on_pending=lambda pending: self._pending(call, pending),
                                                       on_scan=lambda reading: self._spawn(self._scanned(call, reading)))
-        return call.diagnosis
+        return call.analysis
 
     def _guide_of(self, call: LiveCall) -> CallGuidance:
         if call.guide is None:

@@ -34,7 +34,7 @@ GuideCallback = Callable[[TrackedPoses | FrozenFrame], None]
 
 def _guidance_main(inbox: Any, outbox: Connection, parent_pid: int) -> None:
     """Worker process: decodes each guided call's video and tracks its marks / captures its freezes."""
-    from media.analysis import FrameDecoder
+    from media.analysis_decoder import FrameDecoder
 
     calls: dict[str, tuple[FrameDecoder, CallGuide]] = {}
     while True:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.synth.scenes import Camera, render, textured_scene
-from lensdesk.guide import CallGuide
+from calls.guide import CallGuide
 
 
 def updates_per_s(guide: CallGuide, frames: list[np.ndarray], behind: bool, fps: int = 30) -> float:
