@@ -59,10 +59,10 @@ from .admin import build_admin_router, verify_admin_credential
 from .admission import AdmittingCallService
 from .catalogs import CatalogService
 from .data_dir import prepare_data_dir
-from .help_queue import HelpQueueService
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
 from .metrics import QueueCollector, build_metrics_router
+from .queue_front import QueueFront
 from .revocations import Revoker
 from .settings import Settings
 
@@ -80,7 +80,7 @@ class Services:
     catalog: CatalogService
     revoker: Revoker
     connections: LiveConnections
-    queue: HelpQueueService
+    queue: QueueFront
 
 
 def build_connectors(settings: Settings) -> list[Connector]:
@@ -140,9 +140,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     turn = TurnCredentials(tuple(settings.turn_urls), settings.turn_secret) if settings.turn_urls else None
     server_ice = [e for e in settings.ice_servers if "credential" not in e] if turn is not None else settings.ice_servers
     node_id = settings.node_id or f"{socket.gethostname()}-{settings.port}"
-    # The queue assigns a request only while this node admits new calls (node_load is defined below).
-    help_queue = HelpQueueService(store, target_answer_s=settings.queue_target_answer_s,
-                                  admitting=lambda: not refusals(node_load()))
+    # The queue assigns a request only while a node admits new calls (node_load and routed are defined below).
+    help_queue = QueueFront(store, bus, node_id, target_answer_s=settings.queue_target_answer_s,
+                            admitting=lambda: cluster_admits(), lease_ttl_s=settings.node_ttl_s)
 
     async def session_over(session_id: str, actor: str) -> None:
         """A session ended (on this node's call or over REST): its tokens die, its help request's call is over."""
@@ -172,6 +172,12 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     routed = RoutedCallService(calls, bus, tokens, node_id, load=node_load,
                                node_ttl_s=settings.node_ttl_s) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, analysis_pool.update_catalog)
+
+    def cluster_admits() -> bool:
+        """Some node takes new calls (placement sends an answered request's call there)."""
+        if not refusals(node_load()):
+            return True
+        return routed is not None and any(not refusals(load) for load in routed.cluster_loads.values())
     services = Services(settings, tokens, store, calls, catalog, revoker, connections, help_queue)
     # One node: refuse new calls past its limits at once (with Redis, placement does: another node, or a refusal).
     service: CallService = routed if routed is not None else AdmittingCallService(

@@ -1,8 +1,10 @@
-"""Runs the help queue: feeds signaling.queue.HelpQueue its events and carries out its actions (store, sockets,
-ticket events); restores the waiting requests from the store after a restart.
+"""The help queue's engine: feeds signaling.queue.HelpQueue its events and carries out its actions (store,
+messages to sockets, ticket events); restores the waiting and running requests from the store when it starts.
 
-One node runs the queue (the state machine lives in this process; its durable state is in the store's
-queue_requests table, so a restart loses no request and no place).
+One node at a time runs the engine: the holder of the queue lease (lensdesk/queue_front.py). Every node's front
+tells it what its sockets do and delivers what it sends (signaling/queue_bus.py). Its durable state is the
+store's queue_requests table, so a restart or a failover loses no request and no place; an assignment is stored
+only while this node still holds the lease and only if the request is still waiting (exactly once cluster-wide).
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from signaling import queue as q
+from signaling import queue_bus as qb
 from signaling import queue_messages as qm
 from signaling.messages import ErrorMessage
-from signaling.tokens import Claims
+from tickets.errors import ConflictError
 from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.store import TicketStore
 
@@ -27,9 +30,6 @@ log = logging.getLogger(__name__)
 TICK_S = 2.0  # estimated waits refresh, breaches and admission are checked this often
 ANSWER_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 HANDLE_BUCKETS = (60.0, 180.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
-
-
-QueueLink = qm.QueueLinkLike
 
 
 @dataclass
@@ -77,22 +77,37 @@ def _request(record: QueueRequestRecord, link: HelpLinkRecord | None) -> q.Reque
                      breached=record.breached)
 
 
+class EngineStale(Exception):
+    """The engine no longer holds the queue lease, or the store shows another engine acted: it must stop (the
+    node that holds the lease runs a fresh engine from the store)."""
+
+
 class HelpQueueService:
-    """The queue of this node: sockets of waiting customers and of technicians' consoles around a HelpQueue."""
+    """The queue's engine (on the node holding the queue lease): a HelpQueue fed by every node's front.
+
+    Presence is counted per node: a technician is online while some node holds one of their consoles, a
+    customer connected while some node holds one of their pages. Messages go out through `send` (an envelope
+    every front receives; each delivers to the sockets it holds)."""
 
     def __init__(self, store: TicketStore, *, target_answer_s: float, admitting: Callable[[], bool],
-                 clock: Callable[[], float] = time.time, tick_s: float = TICK_S) -> None:
+                 send: Callable[[qb.Deliver], Awaitable[None]], fence: Callable[[], Awaitable[bool]],
+                 alive: Callable[[set[str]], Awaitable[set[str]]], clock: Callable[[], float] = time.time,
+                 tick_s: float = TICK_S) -> None:
         self._store = store
         self._queue = q.HelpQueue(target_answer_s=target_answer_s)
         self._admitting = admitting
+        self._send = send
+        self._fence = fence  # True while this node still holds the queue lease (asked before an assignment)
+        self._alive = alive  # which of these nodes are alive (sockets count only while their node is)
         self._clock = clock
         self._tick_s = tick_s
         self._lock = asyncio.Lock()
-        self._customers: dict[str, set[QueueLink]] = {}  # request id -> its pages
-        self._consoles: dict[str, set[QueueLink]] = {}  # technician id -> their consoles
-        self._watchers: set[QueueLink] = set()  # supervisors' consoles: they see the queue, take nothing
+        self._boots: dict[str, str] = {}  # node -> boot id of its front as last heard
+        self._technicians: dict[str, dict[str, qb.TechnicianPresence]] = {}  # technician id -> node -> presence
+        self._customers: dict[str, set[str]] = {}  # request id -> nodes holding one of its pages
         self._names: dict[str, str] = {}  # technician id -> name, also after they went offline
         self._task: asyncio.Task[None] | None = None
+        self.stale = asyncio.Event()  # set when this engine must stop (EngineStale)
         self.figures = QueueFigures()
 
     @property
@@ -112,6 +127,7 @@ class HelpQueueService:
 
     async def stop(self) -> None:
         """Stop the clock (requests stay stored)."""
+        self.stale.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -121,89 +137,135 @@ class HelpQueueService:
         while True:
             await asyncio.sleep(self._tick_s)
             try:
+                await self._drop_dead_nodes()
                 await self._run(q.Tick())  # also notices a change of admission
                 await self._refresh_first_contact()
+            except EngineStale:
+                return
             except Exception:
                 log.exception("help queue tick failed")
 
     async def _refresh_first_contact(self) -> None:
         self.figures.first_contact = await self._store.help_desk.first_contact_resolution()
 
-    # -- what the endpoints call --------------------------------------------------------------------
+    # -- what fronts say ---------------------------------------------------------------------------
 
-    async def enqueue(self, record: QueueRequestRecord, link: HelpLinkRecord) -> None:
-        """A new request from a help link."""
-        await self._run(q.RequestArrived(_request(record, link)))
+    async def handle(self, env: qb.ToEngine) -> None:
+        """One message from a front (EngineStale when this engine must stop)."""
+        if isinstance(env, qb.SnapshotWanted):
+            await self._send(qb.deliver("consoles", "", self.snapshot()))
+            return
+        if isinstance(env, qb.Enqueued):
+            if env.request_id not in self._queue.requests:
+                await self._arrive(env.request_id, restored=False)
+            return
+        if isinstance(env, qb.SessionEnded):
+            req = next((r for r in self._queue.requests.values() if r.session_id == env.session_id), None)
+            if req is not None:
+                await self._run(q.CallEnded(req.id))
+            return
+        await self._heard_from(env.node, env.boot)
+        if isinstance(env, qb.FrontSync):
+            await self._sync(env)
+        elif isinstance(env, qb.TechnicianOn):
+            await self._technician_on(env.node, env.technician)
+        elif isinstance(env, qb.TechnicianOff):
+            await self._technician_off(env.node, env.technician_id)
+        elif isinstance(env, qb.TechnicianSaid):
+            if isinstance(env.message, qm.QueuePresence):
+                await self._run(q.PresenceSet(env.technician_id, env.message.presence))
+            else:
+                await self._run(q.Picked(env.technician_id, env.message.request_id))
+        elif isinstance(env, qb.CustomerOn):
+            await self._customer_on(env.node, env.request_id)
+        elif isinstance(env, qb.CustomerOff):
+            await self._customer_off(env.node, env.request_id)
+        elif isinstance(env, qb.CustomerSaid):
+            if isinstance(env.message, qm.QueueCallback):
+                await self._run(q.CallbackLeft(env.request_id, env.message.number))
+            else:
+                await self._run(q.CustomerCancelled(env.request_id))
 
-    def request_for(self, claims: Claims) -> str | None:
-        """The open request a customer token belongs to (by its session), or None."""
-        return next((r.id for r in self._queue.requests.values() if r.session_id == claims.session_id), None)
+    async def _arrive(self, request_id: str, *, restored: bool) -> bool:
+        """Read a request from the store into the queue (False if it is not open)."""
+        record = await self._store.help_desk.get_request(request_id)
+        if record is None or record.state not in ("waiting", "assigned"):
+            return False
+        link = await self._store.help_desk.get_link(record.help_link_id)
+        await self._run(q.RequestArrived(_request(record, link), restored=restored))
+        return True
 
-    async def customer_connected(self, link: QueueLink, request_id: str) -> None:
-        """A waiting page opened its socket; it hears its place at once."""
-        self._customers.setdefault(request_id, set()).add(link)
-        req = self._queue.requests.get(request_id)
-        if req is not None and req.state == "assigned":
-            await link.send(self._assigned_message(req, picked=False))  # answered while the page was away
+    async def _heard_from(self, node: str, boot: str) -> None:
+        """A front of a new incarnation of a node: what its old one held is gone."""
+        known = self._boots.get(node)
+        if known is not None and known != boot:
+            await self._drop_node(node)
+        self._boots[node] = boot
+
+    async def _sync(self, env: qb.FrontSync) -> None:
+        techs = {t.id: t for t in env.technicians}
+        for tech_id in [t for t, nodes in self._technicians.items() if env.node in nodes and t not in techs]:
+            await self._technician_off(env.node, tech_id)
+        for tech in techs.values():
+            if self._technicians.get(tech.id, {}).get(env.node) != tech:
+                await self._technician_on(env.node, tech)
+        pages = set(env.customers)
+        for request_id in [r for r, nodes in self._customers.items() if env.node in nodes and r not in pages]:
+            await self._customer_off(env.node, request_id)
+        for request_id in pages - {r for r, nodes in self._customers.items() if env.node in nodes}:
+            await self._customer_on(env.node, request_id)
+
+    async def _technician_on(self, node: str, tech: qb.TechnicianPresence) -> None:
+        self._technicians.setdefault(tech.id, {})[node] = tech
+        self._names[tech.id] = tech.name
+        hello = tech.hello
+        await self._run(q.TechnicianOnline(q.Technician(
+            id=tech.id, name=tech.name, families=frozenset(f.lower() for f in hello.families),
+            languages=frozenset(lang.lower() for lang in hello.languages), limit=hello.limit,
+            presence=hello.presence)))
+        await self._to_technician(tech.id, self.snapshot())
+
+    async def _technician_off(self, node: str, technician_id: str) -> None:
+        nodes = self._technicians.get(technician_id, {})
+        nodes.pop(node, None)
+        if not nodes:
+            self._technicians.pop(technician_id, None)
+            await self._run(q.TechnicianOffline(technician_id))
+
+    async def _customer_on(self, node: str, request_id: str) -> None:
+        if request_id not in self._queue.requests and not await self._arrive(request_id, restored=True):
+            await self._to_customer(request_id, qm.QueueClosed(request_id=request_id, reason="ended"))
+            return
+        self._customers.setdefault(request_id, set()).add(node)
+        req = self._queue.requests[request_id]
+        if req.state == "assigned":  # answered while the page was away
+            await self._to_customer(request_id, self._assigned_message(req, picked=False))
             return
         await self._run(q.CustomerConnected(request_id))
 
-    async def customer_gone(self, link: QueueLink, request_id: str) -> None:
-        """A waiting page's socket closed (the request keeps its place)."""
-        pages = self._customers.get(request_id, set())
-        pages.discard(link)
-        if not pages:
+    async def _customer_off(self, node: str, request_id: str) -> None:
+        nodes = self._customers.get(request_id, set())
+        nodes.discard(node)
+        if not nodes:
             self._customers.pop(request_id, None)
             if request_id in self._queue.requests:
                 await self._run(q.CustomerDisconnected(request_id))
 
-    async def customer_said(self, request_id: str, msg: qm.QueueCallback | qm.QueueCancel) -> None:
-        """A waiting customer left a call-back number or gave up."""
-        if isinstance(msg, qm.QueueCallback):
-            await self._run(q.CallbackLeft(request_id, msg.number))
-        else:
-            await self._run(q.CustomerCancelled(request_id))
+    async def _drop_node(self, node: str) -> None:
+        for tech_id in [t for t, nodes in self._technicians.items() if node in nodes]:
+            await self._technician_off(node, tech_id)
+        for request_id in [r for r, nodes in self._customers.items() if node in nodes]:
+            await self._customer_off(node, request_id)
 
-    async def technician_connected(self, link: QueueLink, claims: Claims, hello: qm.QueueHello) -> None:
-        """A console opened the queue: the technician is online with these skills."""
-        self._consoles.setdefault(claims.subject, set()).add(link)
-        self._names[claims.subject] = claims.name or claims.subject
-        tech = q.Technician(id=claims.subject, name=claims.name or claims.subject,
-                            families=frozenset(f.lower() for f in hello.families),
-                            languages=frozenset(lang.lower() for lang in hello.languages), limit=hello.limit,
-                            presence=hello.presence)
-        await self._run(q.TechnicianOnline(tech))
-        await link.send(self.snapshot())
-
-    async def technician_gone(self, link: QueueLink, technician_id: str) -> None:
-        """A console closed; with the technician's last one they go offline (their calls go on)."""
-        consoles = self._consoles.get(technician_id, set())
-        consoles.discard(link)
-        if not consoles:
-            self._consoles.pop(technician_id, None)
-            await self._run(q.TechnicianOffline(technician_id))
-
-    async def watcher_connected(self, link: QueueLink) -> None:
-        """A supervisor's console watches the queue."""
-        self._watchers.add(link)
-        await link.send(self.snapshot())
-
-    async def watcher_gone(self, link: QueueLink) -> None:
-        """A watching console closed."""
-        self._watchers.discard(link)
-
-    async def technician_said(self, technician_id: str, msg: qm.QueuePresence | qm.QueuePick) -> None:
-        """Presence changes and picks."""
-        if isinstance(msg, qm.QueuePresence):
-            await self._run(q.PresenceSet(technician_id, msg.presence))
-        else:
-            await self._run(q.Picked(technician_id, msg.request_id))
-
-    async def session_ended(self, session_id: str) -> None:
-        """A session ended: if it answered a request, that request's call is over."""
-        req = next((r for r in self._queue.requests.values() if r.session_id == session_id), None)
-        if req is not None:
-            await self._run(q.CallEnded(req.id))
+    async def _drop_dead_nodes(self) -> None:
+        """Consoles and pages held by a node that died are gone (their people reconnect through another)."""
+        nodes = set(self._boots)
+        if not nodes:
+            return
+        for node in nodes - await self._alive(nodes):
+            log.warning("help queue: node %s is gone; its consoles and pages are dropped", node)
+            await self._drop_node(node)
+            self._boots.pop(node, None)
 
     # -- views --------------------------------------------------------------------------------------
 
@@ -244,24 +306,35 @@ class HelpQueueService:
     # -- running the state machine ---------------------------------------------------------------------
 
     async def _run(self, event: q.Event) -> None:
+        if self.stale.is_set():
+            raise EngineStale("this engine has stopped")
         async with self._lock:
             admitting = self._admitting()  # judged now, not at the last tick: never assign into a full node
             actions = [] if admitting == self._queue.admitting else self._queue.handle(
                 q.AdmissionChanged(admitting), self._clock())
             if not isinstance(event, q.AdmissionChanged):
                 actions += self._queue.handle(event, self._clock())
+            if any(isinstance(a, q.Assigned) for a in actions) and not await self._fence():
+                self.stale.set()  # another node holds the lease now: it assigns, from the store
+                raise EngineStale("the queue lease was lost before an assignment")
             for action in actions:
                 try:
                     await self._carry_out(action)
+                except EngineStale:
+                    self.stale.set()
+                    raise
                 except Exception:
                     log.exception("help queue: %s failed", type(action).__name__)
 
     async def _carry_out(self, action: q.Action) -> None:
         if isinstance(action, q.Changed):
             r = action.request
-            await self._store.help_desk.save_state(r.id, state=r.state, technician_id=r.technician_id,
-                                                   callback_number=r.callback_number, answered_at=r.answered_at,
-                                                   breached=r.breached)
+            try:
+                await self._store.help_desk.save_state(r.id, state=r.state, technician_id=r.technician_id,
+                                                       callback_number=r.callback_number, answered_at=r.answered_at,
+                                                       breached=r.breached)
+            except ConflictError as exc:  # the store says the request is no longer waiting: another engine acted
+                raise EngineStale(str(exc)) from exc
             if r.state in ("abandoned", "ended"):
                 reason: Literal["cancelled", "ended"] = "cancelled" if r.state == "abandoned" else "ended"
                 await self._to_customer(r.id, qm.QueueClosed(request_id=r.id, reason=reason))
@@ -305,13 +378,10 @@ class HelpQueueService:
                                 callback_number=req.callback_number, picked=picked)
 
     async def _to_consoles(self, message: qm.QueueServerMessage) -> None:
-        for link in [*(link for consoles in self._consoles.values() for link in consoles), *self._watchers]:
-            await link.send(message)
+        await self._send(qb.deliver("consoles", "", message))
 
     async def _to_customer(self, request_id: str, message: qm.QueueServerMessage) -> None:
-        for link in list(self._customers.get(request_id, ())):
-            await link.send(message)
+        await self._send(qb.deliver("customer", request_id, message))
 
     async def _to_technician(self, technician_id: str, message: qm.QueueServerMessage) -> None:
-        for link in list(self._consoles.get(technician_id, ())):
-            await link.send(message)
+        await self._send(qb.deliver("technician", technician_id, message))

@@ -15,8 +15,8 @@ from calls.manager import CallManager
 from media.stats import DELAY_BUCKETS, RelayStats
 from media.udp_guard import DroppedDatagrams
 
-from .help_queue import HelpQueueService
 from .loop_lag import LAG_BUCKETS, LoopLagMonitor
+from .queue_front import QueueFront
 
 
 class LensdeskCollector(Collector):
@@ -74,7 +74,7 @@ class LensdeskCollector(Collector):
 class QueueCollector(Collector):
     """Service levels of the help queue: time to answer, abandonment, handle time, first-contact resolution."""
 
-    def __init__(self, queue: HelpQueueService) -> None:
+    def __init__(self, queue: QueueFront) -> None:
         self._queue = queue
 
     def collect(self) -> Iterator[Metric]:

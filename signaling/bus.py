@@ -50,6 +50,12 @@ class Bus(Protocol):
     async def node_loads(self) -> dict[str, str]:
         """The load every live node published with its latest heartbeat, by node id."""
 
+    async def hold_lease(self, name: str, holder: str, ttl_s: float) -> str:
+        """Take the named lease for holder if it is free, or extend it if holder has it; returns its holder."""
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up (only if holder still has it)."""
+
     async def publish(self, channel: str, data: str) -> int:
         """Send data to a channel's subscribers; how many nodes' subscriptions received it."""
 
@@ -99,6 +105,7 @@ class InProcessBus:
         self.owners: dict[str, str] = {}
         self.handlers: dict[str, list[Handler]] = {}
         self.loads: dict[str, str] = {}
+        self.leases: dict[str, str] = {}
 
     async def claim_room(self, session_id: str, node_id: str, ttl_s: int) -> str:
         return self.owners.setdefault(session_id, node_id)
@@ -127,6 +134,14 @@ class InProcessBus:
 
     async def node_loads(self) -> dict[str, str]:
         return dict(self.loads)
+
+    async def hold_lease(self, name: str, holder: str, ttl_s: float) -> str:
+        """One node holds every lease."""
+        return self.leases.setdefault(name, holder)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        if self.leases.get(name) == holder:
+            del self.leases[name]
 
     async def publish(self, channel: str, data: str) -> int:
         handlers = list(self.handlers.get(channel, []))
@@ -167,6 +182,12 @@ _TAKE_OVER = """
 local owner = redis.call('get', KEYS[1])
 if owner == false or owner == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) return ARGV[2] end
 return owner
+"""
+# A lease: taken when free, extended by its holder, in one step (two nodes never both hold it).
+_HOLD_LEASE = """
+local holder = redis.call('get', KEYS[1])
+if holder == false or holder == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return ARGV[1] end
+return holder
 """
 _SUBSCRIBE_CONFIRM_S = 2.0
 _RECONNECT_FIRST_S = 0.1
@@ -313,6 +334,13 @@ class RedisBus:
             return set()
         found = await self._command(lambda: self._redis.mget([f"{self.PREFIX}alive:{n}" for n in ordered]))
         return {n for n, v in zip(ordered, found, strict=True) if v is not None}
+
+    async def hold_lease(self, name: str, holder: str, ttl_s: float) -> str:
+        key = f"{self.PREFIX}lease:{name}"
+        return str(await self._command(lambda: self._redis.eval(_HOLD_LEASE, 1, key, holder, int(ttl_s * 1000))))
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._command(lambda: self._redis.eval(_RELEASE, 1, f"{self.PREFIX}lease:{name}", holder))
 
     async def publish(self, channel: str, data: str) -> int:
         return int(await self._command(lambda: self._redis.publish(self.PREFIX + channel, data)))

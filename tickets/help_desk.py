@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from atrest.sealed import AtRestKey
 from tickets import events
-from tickets.errors import InvalidInputError, NotFoundError
+from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.records import HelpLinkRecord, QueueRequestRecord, QueueRequestState
 from tickets.schema import audit_log, help_links, queue_requests, sessions, tickets, utcnow
 from tickets.snapshots import SnapshotFiles
@@ -178,7 +178,8 @@ class HelpDesk:
 
     async def save_state(self, request_id: str, *, state: QueueRequestState, technician_id: str,
                          callback_number: str, answered_at: float | None, breached: bool) -> None:
-        """Store a request's progress through the queue (audited when it is answered or abandoned)."""
+        """Store a request's progress through the queue (audited when it is answered or abandoned); assigning a
+        request that is no longer waiting raises ConflictError and changes nothing."""
         values: dict[str, Any] = dict(state=state, technician_id=technician_id, callback_number=callback_number,
                                       answered_at=answered_at, breached=breached)
         if state in ("abandoned", "ended"):
@@ -187,7 +188,15 @@ class HelpDesk:
             old = (await conn.execute(select(queue_requests).where(queue_requests.c.id == request_id))).mappings().first()
             if old is None:
                 raise NotFoundError("queue_request", request_id)
-            await conn.execute(update(queue_requests).where(queue_requests.c.id == request_id).values(**values))
+            query = update(queue_requests).where(queue_requests.c.id == request_id)
+            if state == "assigned":
+                # Exactly once: a request is assigned only while waiting (or saved again by its own technician); a
+                # second engine's stale write finds it taken.
+                query = query.where(or_(queue_requests.c.state == "waiting",
+                                        and_(queue_requests.c.state == "assigned",
+                                             queue_requests.c.technician_id == technician_id)))
+            if (await conn.execute(query.values(**values))).rowcount != 1:
+                raise ConflictError("queue_request", f"{request_id} is no longer waiting")
             if old["state"] != state and state in ("assigned", "abandoned"):
                 await conn.execute(insert(audit_log).values(
                     at=utcnow(), actor=technician_id or f"help:{old['help_link_id']}",

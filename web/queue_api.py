@@ -18,13 +18,13 @@ from web.problems import Problem, not_found
 class QueueDesk(Protocol):
     """What the queue routes and the queue socket need of whoever runs the queue (the composition root)."""
 
-    def snapshot(self) -> qm.QueueSnapshot:
+    async def snapshot(self) -> qm.QueueSnapshot:
         """The whole queue."""
 
     def levels(self) -> qm.ServiceLevels:
         """Service levels."""
 
-    def request_for(self, claims: Claims) -> str | None:
+    async def request_for(self, claims: Claims) -> str | None:
         """The open request of a customer token, or None."""
 
     async def customer_connected(self, link: qm.QueueLinkLike, request_id: str) -> None:
@@ -61,7 +61,7 @@ def build_queue_router(desk: QueueDesk, store: TicketStore, auth: TokenAuth) -> 
     @router.get("", tags=["queue"])
     async def queue(claims: Technician) -> qm.QueueSnapshot:
         """Waiting and answered requests, technicians online, service levels."""
-        return desk.snapshot()
+        return await desk.snapshot()
 
     @router.get("/levels", tags=["queue"])
     async def levels(claims: Technician) -> qm.ServiceLevels:

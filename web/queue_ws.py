@@ -83,7 +83,7 @@ def build_queue_ws_router(desk: QueueDesk, tokens: TokenService, limits: WsLimit
                                                          message="This token may not open the help queue."))
                             break
                         else:
-                            request_id = desk.request_for(claims)
+                            request_id = await desk.request_for(claims)
                             if request_id is None:
                                 await link.send(ErrorMessage(code="no_request", fatal=True,
                                                              message="This request is no longer in the queue."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.errors import InvalidInputError
+from tickets.errors import ConflictError, InvalidInputError
 from tickets.schema import utcnow
 from tickets.store import TicketStore
 
@@ -94,3 +94,18 @@ async def test_erasing_the_ticket_erases_the_request_words_number_and_photo(stor
     assert erased.customer_name != "Ann" and not photo.exists()
     requested = [a for a in await store.list_audit(ticket_id=req.ticket_id) if a.action == "help_requested"]
     assert requested and requested[0].detail == {}
+
+
+async def test_a_request_is_assigned_once_a_second_assignment_is_a_conflict(store: TicketStore) -> None:
+    desk = store.help_desk
+    link = await desk.create_link(family="printer", model="P1", actor="sup1")
+    req = await desk.create_request(link, customer_name="Ann", description="", media="voice")
+    await desk.save_state(req.id, state="assigned", technician_id="t1", callback_number="",
+                          answered_at=req.enqueued_at + 5, breached=False)
+    # What a stale engine on another node would write: refused, and the first answer stays.
+    with pytest.raises(ConflictError):
+        await desk.save_state(req.id, state="assigned", technician_id="t2", callback_number="",
+                              answered_at=req.enqueued_at + 6, breached=False)
+    stored = await desk.get_request(req.id)
+    assert stored is not None and stored.technician_id == "t1"
+    assert [a.action for a in await store.list_audit(ticket_id=req.ticket_id)].count("help_answered") == 1

@@ -1,0 +1,153 @@
+"""The help queue between nodes (typed messages on the bus): every node's sockets, one node's queue.
+
+Every node holds its own waiting customers' and consoles' sockets (its *front*); one node at a time, the holder of
+the queue lease, runs the queue's state machine (the *engine*). Fronts tell the engine what their sockets do on
+ENGINE_CHANNEL, naming their node and boot; the engine answers on FRONTS_CHANNEL and every front delivers to the
+sockets it holds. A new engine (after a restart or a failover) announces itself and each front re-states who is
+connected through it (FrontSync), so the engine's picture of presence is rebuilt from the fronts, and the
+requests themselves from the store.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from . import queue_messages as qm
+from .messages import ErrorMessage, Pong
+
+ENGINE_CHANNEL = "queue:engine"
+FRONTS_CHANNEL = "queue:fronts"
+LEASE = "queue-engine"
+
+
+class _Env(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _FromFront(_Env):
+    node: str
+    boot: str
+
+
+class TechnicianPresence(BaseModel):
+    """A technician online through a front: who, and the skills their latest console said."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    name: str
+    hello: qm.QueueHello
+
+
+class FrontSync(_FromFront):
+    """Everything connected through this front now (at its start and whenever the engine changes)."""
+
+    op: Literal["sync"] = "sync"
+    technicians: list[TechnicianPresence]
+    customers: list[str]  # request ids with a page open here
+
+
+class TechnicianOn(_FromFront):
+    """A console of this technician opened here."""
+
+    op: Literal["technician_on"] = "technician_on"
+    technician: TechnicianPresence
+
+
+class TechnicianOff(_FromFront):
+    """The technician's last console here closed."""
+
+    op: Literal["technician_off"] = "technician_off"
+    technician_id: str
+
+
+class TechnicianSaid(_FromFront):
+    """A presence change or a pick from a console here."""
+
+    op: Literal["technician_said"] = "technician_said"
+    technician_id: str
+    message: qm.QueuePresence | qm.QueuePick
+
+
+class CustomerOn(_FromFront):
+    """A waiting page of this request opened here."""
+
+    op: Literal["customer_on"] = "customer_on"
+    request_id: str
+
+
+class CustomerOff(_FromFront):
+    """The request's last page here closed."""
+
+    op: Literal["customer_off"] = "customer_off"
+    request_id: str
+
+
+class CustomerSaid(_FromFront):
+    """A call-back number or a cancel from a page here."""
+
+    op: Literal["customer_said"] = "customer_said"
+    request_id: str
+    message: qm.QueueCallback | qm.QueueCancel
+
+
+class Enqueued(_FromFront):
+    """A request was stored through this node (the engine reads it from the store)."""
+
+    op: Literal["enqueued"] = "enqueued"
+    request_id: str
+
+
+class SessionEnded(_FromFront):
+    """A session ended (on a call here, or through REST here)."""
+
+    op: Literal["session_ended"] = "session_ended"
+    session_id: str
+
+
+class SnapshotWanted(_FromFront):
+    """This front has no snapshot of the queue yet."""
+
+    op: Literal["snapshot_wanted"] = "snapshot_wanted"
+
+
+ToEngine = Annotated[FrontSync | TechnicianOn | TechnicianOff | TechnicianSaid | CustomerOn | CustomerOff
+                     | CustomerSaid | Enqueued | SessionEnded | SnapshotWanted, Field(discriminator="op")]
+
+
+class EngineUp(_Env):
+    """A node started running the queue: fronts re-state their sockets (FrontSync)."""
+
+    op: Literal["engine_up"] = "engine_up"
+    node: str
+    boot: str
+
+
+class Deliver(_Env):
+    """A message for the sockets of one request, of one technician, or of every console (key unused)."""
+
+    op: Literal["deliver"] = "deliver"
+    to: Literal["customer", "technician", "consoles"]
+    key: str = ""
+    message: dict[str, Any]
+
+
+ToFronts = Annotated[EngineUp | Deliver, Field(discriminator="op")]
+
+QueueServerModel = Annotated[qm.QueuePosition | qm.QueueAssigned | qm.QueueClosed | qm.QueueSnapshot
+                             | qm.QueueBreach | ErrorMessage | Pong, Field(union_mode="left_to_right")]
+
+to_engine: TypeAdapter[ToEngine] = TypeAdapter(ToEngine)
+to_fronts: TypeAdapter[ToFronts] = TypeAdapter(ToFronts)
+_server_message: TypeAdapter[qm.QueueServerMessage] = TypeAdapter(QueueServerModel)
+
+
+def deliver(to: Literal["customer", "technician", "consoles"], key: str, message: qm.QueueServerMessage) -> Deliver:
+    """An envelope for a queue message to some sockets."""
+    return Deliver(to=to, key=key, message=message.model_dump(mode="json"))
+
+
+def opened(envelope: Deliver) -> qm.QueueServerMessage:
+    """The queue message inside an envelope."""
+    return _server_message.validate_python(envelope.message)
