@@ -1,6 +1,7 @@
 """p95 of the session library's typical queries with 100,000 sessions, on SQLite and on PostgreSQL.
 
     .venv/bin/python -m bench.library_queries [--sessions 100000] [--runs 40] [--db sqlite|postgres|both]
+        [--sqlite-file F] [--postgres-url URL]
 
 Fills a fresh database (migrated as the server migrates it, so the FTS5 triggers / GIN indexes are live) with
 synthetic tickets, sessions, findings, chat and recordings, then times each query through tickets.library (the
@@ -187,12 +188,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--sqlite-file", type=Path, help="keep the SQLite database here (filled once, reused after)")
+    parser.add_argument("--postgres-url", help="use this PostgreSQL database (filled once, reused after) instead of a "
+                                               "throwaway cluster")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lensdesk-library-") as tmp:
         if args.db in ("sqlite", "both"):
             sqlite_file = args.sqlite_file.resolve() if args.sqlite_file else Path(tmp) / "library.db"
             asyncio.run(run(f"sqlite+aiosqlite:///{sqlite_file}", Path(tmp), args.sessions, args.runs, "SQLite"))
         if args.db in ("postgres", "both"):
+            if args.postgres_url:
+                asyncio.run(run(args.postgres_url, Path(tmp), args.sessions, args.runs, "PostgreSQL 15"))
+                return
             from tests.support import running_postgres
 
             with running_postgres() as url:

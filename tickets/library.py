@@ -1,8 +1,10 @@
 """The session library: every session with its ticket, device, technician, codes and recording, filtered, searched,
 sorted and paged; and the trends of findings (per code, device model and week, rising codes).
 
-Full-text search uses SQLite's FTS5 table `search_index` (kept by triggers) or PostgreSQL's GIN indexes over
-`to_tsvector('simple', ...)`, both made by migration 0007; the expressions below must match the indexed ones.
+Full-text search reads one document per session (its ticket's title and customer, its findings, its chat), kept by
+triggers (migration 0011): SQLite's FTS5 table `session_search` keyed by the session's `search_key`, PostgreSQL's
+`session_search` tsvector table with a GIN index. Trends read `finding_counts` (findings per day, code and device)
+for the whole days of a range and the findings themselves only for its partial first and last day.
 """
 
 from __future__ import annotations
@@ -14,24 +16,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, asc, desc, exists, func, literal_column, or_, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tickets.errors import InvalidInputError
 from tickets.paging import check_limit
-from tickets.schema import findings, recordings, sessions, tickets
+from tickets.schema import finding_counts, findings, recordings, sessions, tickets
 
 LibrarySort = Literal["started", "ended", "technician", "customer", "ticket"]
 SessionStatus = Literal["active", "ended"]
 PLAYABLE = ("finalised", "recovered")  # recording states that have a file to watch
 MAX_OFFSET = 100_000
 MAX_TERMS = 8
+NARROW_MATCHES = 2_000  # SQLite: up to this many text matches are fetched by key, more are tested in page order
 COUNT_CAP = 10_000  # matches are counted up to here ("10,000+"): an exact count of 100,000 rows costs more than a page
 
-# The searched text of each kind of row (PostgreSQL; identical to the GIN index expressions of migration 0007).
-_PG_TICKET_TEXT = "coalesce(title, '') || ' ' || coalesce(customer, '')"
-_PG_FINDING_TEXT = ("coalesce(code, '') || ' ' || coalesce(title, '') || ' ' || coalesce(text, '') || ' ' || "
-                    "coalesce(note, '')")
-_PG_CHAT_TEXT = "coalesce(payload ->> 'text', '')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +127,11 @@ class Trends:
     rising: list[RisingCode] = field(default_factory=list)
 
 
+def _fts_query(terms: list[str]) -> str:
+    """An FTS5 query: every term as a prefix, quoted so FTS5 syntax in a query is taken literally."""
+    return " ".join(f'"{t}"*' for t in terms)
+
+
 def search_terms(q: str) -> list[str]:
     """The words of a free-text query (letters and digits; at most MAX_TERMS)."""
     return re.findall(r"\w+", q.lower())[:MAX_TERMS]
@@ -141,28 +144,33 @@ class SessionLibrary:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
 
-    def _text_match(self, q: str) -> ColumnElement[bool] | None:
-        """Sessions whose ticket, findings or chat contain every word of q (prefix match on each)."""
+    def _text_match(self, q: str, *, broad: bool) -> ColumnElement[bool] | None:
+        """Sessions whose document (ticket title and customer, findings, chat) has every word of q as a prefix.
+
+        SQLite: `broad` (the words match more than NARROW_MATCHES sessions) tests each session the page and the
+        capped count walk in start order against the matches, instead of fetching every match by key and sorting
+        them all (the `+ 0` keeps the planner off the search_key index)."""
         terms = search_terms(q)
         if not terms:
             return None
         if self._sqlite:
-            match = " ".join(f'"{t}"*' for t in terms)  # quoted: FTS5 syntax in a query is taken literally
-            in_session = text("SELECT session_id FROM search_index WHERE search_index MATCH :fts "
-                              "AND session_id IS NOT NULL").bindparams(fts=match).columns(session_id=sessions.c.id.type)
-            in_ticket = text("SELECT ticket_id FROM search_index WHERE search_index MATCH :fts "
-                             "AND kind = 'ticket'").bindparams(fts=match).columns(ticket_id=sessions.c.ticket_id.type)
-            return or_(sessions.c.id.in_(in_session), sessions.c.ticket_id.in_(in_ticket))
-        tsquery = " & ".join(f"{t}:*" for t in terms)
-        found = text(f"SELECT session_id FROM findings WHERE to_tsvector('simple', {_PG_FINDING_TEXT}) "
-                     f"@@ to_tsquery('simple', :tsq) UNION SELECT session_id FROM session_events WHERE kind = 'chat' "
-                     f"AND to_tsvector('simple', {_PG_CHAT_TEXT}) @@ to_tsquery('simple', :tsq)"
-                     ).bindparams(tsq=tsquery).columns(session_id=sessions.c.id.type)
-        titled = text(f"SELECT id FROM tickets WHERE to_tsvector('simple', {_PG_TICKET_TEXT}) "
-                      f"@@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery).columns(id=tickets.c.id.type)
-        return or_(sessions.c.id.in_(found), sessions.c.ticket_id.in_(titled))
+            keys = text("SELECT rowid FROM session_search WHERE session_search MATCH :fts").bindparams(
+                fts=_fts_query(terms)).columns(rowid=sessions.c.search_key.type)
+            return (sessions.c.search_key + 0).in_(keys) if broad else sessions.c.search_key.in_(keys)
+        found = text("SELECT session_id FROM session_search WHERE doc @@ to_tsquery('simple', :tsq)").bindparams(
+            tsq=" & ".join(f"{t}:*" for t in terms)).columns(session_id=sessions.c.id.type)
+        return sessions.c.id.in_(found)
 
-    def _conditions(self, query: LibraryQuery) -> list[ColumnElement[bool]]:
+    async def _broad(self, conn: AsyncConnection, q: str | None) -> bool:
+        """Whether a free-text query matches many sessions (SQLite; counted from the index alone, capped)."""
+        terms = search_terms(q or "")
+        if not self._sqlite or not terms:
+            return False
+        capped = text("SELECT count(*) FROM (SELECT rowid FROM session_search WHERE session_search MATCH :fts "
+                      "LIMIT :cap)").bindparams(fts=_fts_query(terms), cap=NARROW_MATCHES + 1)
+        return int((await conn.execute(capped)).scalar_one()) > NARROW_MATCHES
+
+    def _conditions(self, query: LibraryQuery, *, broad: bool = False) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = []
         if query.code:
             conds.append(sessions.c.id.in_(select(findings.c.session_id).where(
@@ -187,7 +195,7 @@ class SessionLibrary:
             playable = exists().where(recordings.c.session_id == sessions.c.id, recordings.c.status.in_(PLAYABLE))
             conds.append(playable if query.has_recording else ~playable)
         if query.q:
-            match = self._text_match(query.q)
+            match = self._text_match(query.q, broad=broad)
             if match is not None:
                 conds.append(match)
         return conds
@@ -206,17 +214,18 @@ class SessionLibrary:
         check_limit(query.limit)
         if not 0 <= query.offset <= MAX_OFFSET:
             raise InvalidInputError("offset", f"must be between 0 and {MAX_OFFSET}")
-        conds = self._conditions(query)
-        joined = sessions.join(tickets, tickets.c.id == sessions.c.ticket_id)
-        page = self._ordered(select(sessions.c.id, sessions.c.ticket_id, sessions.c.created_by, sessions.c.created_at,
-                                    sessions.c.ended_at, sessions.c.status, tickets.c.title, tickets.c.customer,
-                                    tickets.c.device_family, tickets.c.device_model, tickets.c.device_serial)
-                             .select_from(joined).where(and_(True, *conds)), query)
-        # the count joins tickets only when a filter needs them, and stops at COUNT_CAP
-        counted = (select(literal_column("1")).select_from(joined if query.device else sessions)
-                   .where(and_(True, *conds)).limit(COUNT_CAP + 1).subquery())
-        count = select(func.count()).select_from(counted)
         async with self._engine.connect() as conn:
+            conds = self._conditions(query, broad=await self._broad(conn, query.q))
+            joined = sessions.join(tickets, tickets.c.id == sessions.c.ticket_id)
+            page = self._ordered(select(sessions.c.id, sessions.c.ticket_id, sessions.c.created_by,
+                                        sessions.c.created_at, sessions.c.ended_at, sessions.c.status, tickets.c.title,
+                                        tickets.c.customer, tickets.c.device_family, tickets.c.device_model,
+                                        tickets.c.device_serial)
+                                 .select_from(joined).where(and_(True, *conds)), query)
+            # the count joins tickets only when a filter needs them, and stops at COUNT_CAP
+            counted = (select(literal_column("1")).select_from(joined if query.device else sessions)
+                       .where(and_(True, *conds)).limit(COUNT_CAP + 1).subquery())
+            count = select(func.count()).select_from(counted)
             rows = list((await conn.execute(page.limit(query.limit).offset(query.offset))).mappings())
             total = int((await conn.execute(count)).scalar_one())
             ids = [r["id"] for r in rows]
@@ -267,6 +276,52 @@ class SessionLibrary:
             return func.date(findings.c.created_at, literal_column("'-6 days'"), literal_column("'weekday 1'"))
         return func.to_char(func.date_trunc("week", findings.c.created_at), "YYYY-MM-DD")
 
+    def _found_by_week_code(self, start: datetime, end: datetime, code: str | None,
+                            device: str | None) -> Select[Any]:
+        """Findings in [start, end) per week and code, counted from the findings."""
+        week = self._week().label("week")
+        return (select(week, findings.c.code, func.count()).select_from(_findings_with_tickets)
+                .where(*self._found_conds(start, end, code, device)).group_by(week, findings.c.code))
+
+    def _found_by_model(self, start: datetime, end: datetime, code: str | None,
+                        device: str | None) -> Select[Any, int]:
+        """Findings in [start, end) per device model, counted from the findings."""
+        model = func.coalesce(tickets.c.device_model, tickets.c.device_family, "unknown").label("model")
+        return (select(model, func.count()).select_from(_findings_with_tickets)
+                .where(*self._found_conds(start, end, code, device)).group_by(model))
+
+    @staticmethod
+    def _found_conds(start: datetime, end: datetime, code: str | None, device: str | None) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = [findings.c.dismissed.is_(False), findings.c.created_at >= start,
+                                            findings.c.created_at < end]
+        if code:
+            conds.append(findings.c.code == code)
+        if device:
+            conds.append(or_(tickets.c.device_model == device, tickets.c.device_family == device.lower()))
+        return conds
+
+    @staticmethod
+    def _counted_conds(first: date, end: date, code: str | None, device: str | None) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = [finding_counts.c.day >= first, finding_counts.c.day < end]
+        if code:
+            conds.append(finding_counts.c.code == code)
+        if device:
+            conds.append(or_(finding_counts.c.device_model == device, finding_counts.c.device_family == device.lower()))
+        return conds
+
+    def _counted_by_week_code(self, first: date, end: date, code: str | None, device: str | None) -> Select[Any]:
+        """Findings of the whole days [first, end) per week and code, from the daily counts."""
+        return (select(finding_counts.c.week, finding_counts.c.code, func.sum(finding_counts.c.n))
+                .where(*self._counted_conds(first, end, code, device))
+                .group_by(finding_counts.c.week, finding_counts.c.code))
+
+    def _counted_by_model(self, first: date, end: date, code: str | None, device: str | None) -> Select[Any]:
+        """Findings of the whole days [first, end) per device model (as the findings' query names them)."""
+        model = func.coalesce(func.nullif(finding_counts.c.device_model, ""),
+                              func.nullif(finding_counts.c.device_family, ""), "unknown").label("model")
+        return (select(model, func.sum(finding_counts.c.n)).where(*self._counted_conds(first, end, code, device))
+                .group_by(model))
+
     async def trends(self, *, since: datetime, until: datetime, code: str | None = None, device: str | None = None,
                      top: int = 10) -> Trends:
         """Findings per week, code and device model in [since, until), the top codes' weekly series, rising codes."""
@@ -274,21 +329,32 @@ class SessionLibrary:
             raise InvalidInputError("since", "must include a time zone")
         if until <= since or until - since > timedelta(days=3 * 366):
             raise InvalidInputError("until", "must be after since, at most three years later")
-        conds: list[ColumnElement[bool]] = [findings.c.dismissed.is_(False), findings.c.created_at >= since,
-                                            findings.c.created_at < until]
-        if code:
-            conds.append(findings.c.code == code.strip().upper())
-        joined = findings.join(tickets, tickets.c.id == findings.c.ticket_id)
-        if device:
-            conds.append(or_(tickets.c.device_model == device.strip(), tickets.c.device_family == device.strip().lower()))
-        week = self._week().label("week")
-        model = func.coalesce(tickets.c.device_model, tickets.c.device_family, "unknown").label("model")
+        code_key = code.strip().upper() if code else None
+        device_key = device.strip() if device else None
+        # whole UTC days come from the daily counts; the partial first and last day from the findings themselves
+        first_whole = _day_start(since) + (timedelta(days=1) if _day_start(since) < since else timedelta())
+        last_whole = _day_start(until)
+        parts = [(since, until)] if first_whole >= last_whole else [(since, first_whole), (last_whole, until)]
+        per_week_code: dict[tuple[str, str], int] = defaultdict(int)
+        per_model: dict[str, int] = defaultdict(int)
         async with self._engine.connect() as conn:
-            by_week_code = (await conn.execute(select(week, findings.c.code, func.count().label("n"))
-                                               .select_from(joined).where(*conds)
-                                               .group_by(week, findings.c.code))).all()
-            by_model = (await conn.execute(select(model, func.count().label("n")).select_from(joined).where(*conds)
-                                           .group_by(model).order_by(desc("n"), model).limit(top))).all()
+            if first_whole < last_whole:
+                for week_value, code_value, n in await conn.execute(self._counted_by_week_code(
+                        first_whole.date(), last_whole.date(), code_key, device_key)):
+                    per_week_code[str(week_value)[:10], str(code_value)] += int(n)
+                for model_value, n in await conn.execute(self._counted_by_model(
+                        first_whole.date(), last_whole.date(), code_key, device_key)):
+                    per_model[str(model_value)] += int(n)
+            for start, end in parts:
+                if start >= end:
+                    continue
+                for week_value, code_value, n in await conn.execute(self._found_by_week_code(
+                        start, end, code_key, device_key)):
+                    per_week_code[str(week_value)[:10], str(code_value)] += int(n)
+                for model_value, n in await conn.execute(self._found_by_model(start, end, code_key, device_key)):
+                    per_model[str(model_value)] += int(n)
+        by_week_code = [(week_text, code_value, n) for (week_text, code_value), n in per_week_code.items() if n > 0]
+        by_model = sorted(((m, n) for m, n in per_model.items() if n > 0), key=lambda t: (-t[1], t[0]))[:top]
         weeks = _weeks(since, until)
         index = {w.isoformat(): i for i, w in enumerate(weeks)}
         per_week = [0] * len(weeks)
@@ -311,6 +377,14 @@ class SessionLibrary:
         return Trends(weeks=weeks, per_week=per_week, per_code=[CodeCount(k, n) for n, k in totals[:top]],
                       per_model=[CodeCount(str(m), int(n)) for m, n in by_model],
                       code_weeks={k: series[k] for k in top_codes}, rising=rising[:top])
+
+
+_findings_with_tickets = findings.join(tickets, tickets.c.id == findings.c.ticket_id)
+
+
+def _day_start(moment: datetime) -> datetime:
+    """Midnight UTC of the moment's day."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _weeks(since: datetime, until: datetime) -> list[date]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -93,7 +94,10 @@ sessions = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime(), nullable=True),
+    # SQLite: the rowid of the session's full-text document (set by a trigger, migration 0011); unused on PostgreSQL
+    Column("search_key", Integer, nullable=True),
     Index("ix_support_sessions_created", "created_at", "id"),
+    Index("ix_support_sessions_search_key", "search_key", unique=True),
     Index("ix_support_sessions_created_by", "created_by", "created_at"),
     Index("ix_support_sessions_status", "status", "created_at"),
 )
@@ -234,11 +238,26 @@ erasure_jobs = Table(
     Index("ix_erasure_jobs_state", "state"),
 )
 
-# Full text over ticket titles, findings and chat: an FTS5 table kept by triggers on SQLite, GIN expression
-# indexes on PostgreSQL (both created by migration 0007, outside this metadata; tickets/library.py queries them).
-SEARCH_TABLES = frozenset({"search_index", "search_index_data", "search_index_idx", "search_index_content",
-                           "search_index_docsize", "search_index_config"})
-SEARCH_INDEXES = frozenset({"ix_tickets_search", "ix_findings_search", "ix_session_events_chat_search"})
+# Findings (not dismissed) per day, code and device, kept by triggers on findings and tickets (migration 0011):
+# the library's trends read these instead of joining every finding to its ticket.
+finding_counts = Table(
+    "finding_counts",
+    metadata,
+    Column("day", Date, primary_key=True),  # UTC
+    Column("week", Date, nullable=False),  # the Monday of its week
+    Column("code", String(100), primary_key=True),
+    Column("device_family", String(100), primary_key=True),  # "" when unknown
+    Column("device_model", String(200), primary_key=True),  # "" when unknown
+    Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Full text: one document per session (ticket title and customer, findings, chat), kept by triggers: an FTS5 table
+# keyed by support_sessions.search_key on SQLite, a tsvector table with a GIN index on PostgreSQL (migration 0011,
+# outside this metadata; tickets/library.py queries them).
+SEARCH_TABLES = frozenset({"session_search", "session_search_data", "session_search_idx", "session_search_content",
+                           "session_search_docsize", "session_search_config"})
+SEARCH_INDEXES = frozenset({"ix_session_search_doc"})
 
 
 def described_here(name: str | None, type_: str, parent_names: object) -> bool:

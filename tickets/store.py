@@ -698,8 +698,12 @@ async def _ticket(conn: AsyncConnection, ticket_id: str) -> TicketRecord | None:
     return TicketRecord(**row) if row else None
 
 
+# what a SessionRecord holds (search_key belongs to the full-text index, migration 0011)
+_SESSION_FIELDS = [c for c in sessions.c if c.name != "search_key"]
+
+
 async def _session(conn: AsyncConnection, session_id: str) -> SessionRecord | None:
-    row = (await conn.execute(select(sessions).where(sessions.c.id == session_id))).mappings().first()
+    row = (await conn.execute(select(*_SESSION_FIELDS).where(sessions.c.id == session_id))).mappings().first()
     return SessionRecord(**row) if row else None
 
 
@@ -709,7 +713,7 @@ async def _recording(conn: AsyncConnection, recording_id: str) -> RecordingRecor
 
 
 async def _sessions_of(conn: AsyncConnection, ticket_id: str) -> list[SessionRecord]:
-    query = select(sessions).where(sessions.c.ticket_id == ticket_id).order_by(sessions.c.created_at)
+    query = select(*_SESSION_FIELDS).where(sessions.c.ticket_id == ticket_id).order_by(sessions.c.created_at)
     return [SessionRecord(**r) for r in (await conn.execute(query)).mappings()]
 
 

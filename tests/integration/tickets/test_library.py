@@ -4,18 +4,22 @@ answer is compared with the same filter applied in Python to the scenario that b
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support import running_postgres
 from tests.unit.tickets.factories import new_finding
+from tickets import library as library_module
 from tickets.library import LibraryQuery
-from tickets.schema import findings, sessions
+from tickets.schema import finding_counts, findings, session_events, sessions, tickets
 from tickets.store import TicketStore
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -182,3 +186,76 @@ async def test_trends_per_week_code_and_model_and_rising_codes(library: tuple[Ti
 async def test_scenario_covers_every_combination() -> None:
     plan = scenario()
     assert {p.codes for p in plan} >= {c for n in range(4) for c in itertools.combinations(CODES, n)}
+
+
+@pytest_asyncio.fixture(loop_scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
+async def fresh_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TicketStore]:
+    """An empty migrated store of its own (the tests below change rows)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        base = request.getfixturevalue("pg_url")
+        admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+        name = f"fresh_{uuid.uuid4().hex[:8]}"
+        async with admin.connect() as conn:
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+        await admin.dispose()
+        url = base.rsplit("/", 1)[0] + f"/{name}"
+    store = TicketStore(url, tmp_path)
+    await store.migrate()
+    yield store
+    await store.close()
+
+
+async def _counts_by_hand(store: TicketStore) -> dict[tuple[str, str, str], int]:
+    """Findings (not dismissed) per code, family and model, counted from the findings themselves."""
+    query = (select(findings.c.code, func.coalesce(tickets.c.device_family, ""), func.coalesce(tickets.c.device_model, ""),
+                    func.count()).select_from(findings.join(tickets, tickets.c.id == findings.c.ticket_id))
+             .where(findings.c.dismissed.is_(False)).group_by(findings.c.code, tickets.c.device_family,
+                                                              tickets.c.device_model))
+    async with store._engine.connect() as conn:
+        return {(c, f, m): int(n) for c, f, m, n in await conn.execute(query)}
+
+
+async def _counts_kept(store: TicketStore) -> dict[tuple[str, str, str], int]:
+    query = (select(finding_counts.c.code, finding_counts.c.device_family, finding_counts.c.device_model,
+                    func.sum(finding_counts.c.n))
+             .group_by(finding_counts.c.code, finding_counts.c.device_family, finding_counts.c.device_model))
+    async with store._engine.connect() as conn:
+        return {(c, f, m): int(n) for c, f, m, n in await conn.execute(query) if n}
+
+
+async def test_daily_counts_and_search_documents_follow_every_change(fresh_store: TicketStore,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    store = fresh_store
+    made = []
+    for i, (family, model) in enumerate(MODELS):
+        ticket = await store.create_ticket(f"Ticket {i} toner", customer=f"Customer {i}", created_by="ann",
+                                           device_family=family, device_model=model)
+        session = await store.create_session(ticket.id, created_by="ann")
+        found = [await store.attach_finding(session.id, new_finding(code, seed=i * 10 + n))
+                 for n, code in enumerate(CODES[: i + 1])]
+        await store.session_events.add(session.id, "chat", {"message_id": 1, "text": f"chat word{i}"},
+                                       actor_role="customer", actor="c-1", actor_name="Cus")
+        made.append((ticket, session, found))
+    assert await _counts_kept(store) == await _counts_by_hand(store) != {}
+    (t0, s0, f0), (t1, s1, f1), (t2, s2, f2) = made
+    await store.dismiss_finding(f2[0].id, actor="ann", reason="not this device")
+    async with store._engine.begin() as conn:
+        await conn.execute(update(tickets).where(tickets.c.id == t1.id)
+                           .values(device_family="umbrella", device_model="U-1", title="Renamed quasar"))
+        await conn.execute(delete(findings).where(findings.c.id == f2[1].id))
+        await conn.execute(update(session_events).where(session_events.c.session_id == s0.id)
+                           .values(payload={"message_id": 1, "text": ""}))  # as an erasure clears chat
+    kept = await _counts_kept(store)
+    assert kept == await _counts_by_hand(store) and ("E12", "umbrella", "U-1") in kept
+    now = datetime.now(UTC)
+    trends = await store.library.trends(since=now - timedelta(days=2, hours=5), until=now + timedelta(hours=1))
+    assert sum(trends.per_week) == sum(kept.values()) and {c.key for c in trends.per_model} >= {"U-1"}
+    for narrow in (True, False):  # both plans of the SQLite search give the same sessions
+        monkeypatch.setattr(library_module, "NARROW_MATCHES", 2_000 if narrow else 0)
+        assert await listed(store, LibraryQuery(q="quasar")) == [s1.id]
+        assert await listed(store, LibraryQuery(q="word0")) == []
+        assert await listed(store, LibraryQuery(q="word2")) == [s2.id]
+        assert sorted(await listed(store, LibraryQuery(q="toner"))) == sorted([s0.id, s2.id])
+        assert sorted(await listed(store, LibraryQuery(q="error custom"))) == sorted([s0.id, s1.id, s2.id])
