@@ -29,6 +29,7 @@ MAX_OFFSET = 100_000
 MAX_TERMS = 8
 NARROW_MATCHES = 2_000  # SQLite: up to this many text matches are fetched by key, more are tested in page order
 COUNT_CAP = 10_000  # matches are counted up to here ("10,000+"): an exact count of 100,000 rows costs more than a page
+TEXT_COUNT_CAP = 1_000  # with free text, up to here ("1,000+"): each counted match is a full-text document read
 
 
 
@@ -91,7 +92,7 @@ class LibraryPage:
     """One page of the library and the number of sessions matching in all."""
 
     items: list[LibraryRow]
-    total: int  # the number of matches, or COUNT_CAP when more_than_total
+    total: int  # the number of matches, or the cap (COUNT_CAP, TEXT_COUNT_CAP) when more_than_total
     offset: int
     limit: int
     more_than_total: bool = False
@@ -223,8 +224,9 @@ class SessionLibrary:
                                         tickets.c.device_serial)
                                  .select_from(joined).where(and_(True, *conds)), query)
             # the count joins tickets only when a filter needs them, and stops at COUNT_CAP
+            cap = TEXT_COUNT_CAP if query.q and search_terms(query.q) else COUNT_CAP
             counted = (select(literal_column("1")).select_from(joined if query.device else sessions)
-                       .where(and_(True, *conds)).limit(COUNT_CAP + 1).subquery())
+                       .where(and_(True, *conds)).limit(cap + 1).subquery())
             count = select(func.count()).select_from(counted)
             rows = list((await conn.execute(page.limit(query.limit).offset(query.offset))).mappings())
             total = int((await conn.execute(count)).scalar_one())
@@ -254,8 +256,8 @@ class SessionLibrary:
                             recording_id=recorded.get(r["id"], (None, "none"))[0],
                             recording_state=recorded.get(r["id"], (None, "none"))[1])
                  for r in rows]
-        return LibraryPage(items=items, total=min(total, COUNT_CAP), offset=query.offset, limit=query.limit,
-                           more_than_total=total > COUNT_CAP)
+        return LibraryPage(items=items, total=min(total, cap), offset=query.offset, limit=query.limit,
+                           more_than_total=total > cap)
 
     async def facets(self, *, limit: int = 200) -> dict[str, list[str]]:
         """Values the filters can take (for the page's pickers): technicians, device models and families, codes."""

@@ -83,6 +83,8 @@ tickets = Table(
     Index("ix_tickets_status", "status"),
     Index("ix_tickets_device_model", "device_model"),
     Index("ix_tickets_device_family", "device_family"),
+    Index("ix_tickets_customer", "customer", "id"),
+    Index("ix_tickets_title", "title", "id"),
 )
 
 sessions = Table(

@@ -208,6 +208,9 @@ def upgrade() -> None:
     with op.batch_alter_table('support_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('search_key', sa.Integer(), nullable=True))
         batch_op.create_index('ix_support_sessions_search_key', ['search_key'], unique=True)
+    with op.batch_alter_table('tickets', schema=None) as batch_op:  # sorting the library by customer or title
+        batch_op.create_index('ix_tickets_customer', ['customer', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_title', ['title', 'id'], unique=False)
     old = _previous_search()
     for statement in old.SQLITE_FTS_DROP + SQLITE if sqlite else old.PG_FTS_DROP + PG:
         op.execute(statement)
@@ -222,6 +225,9 @@ def downgrade() -> None:
     else:
         for statement in PG_DROP:
             op.execute(statement)
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_title')
+        batch_op.drop_index('ix_tickets_customer')
     with op.batch_alter_table('support_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_support_sessions_search_key')
         batch_op.drop_column('search_key')
