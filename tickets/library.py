@@ -189,7 +189,10 @@ class SessionLibrary:
         if query.started_to is not None:
             conds.append(sessions.c.created_at < query.started_to)
         if query.status is not None:
-            conds.append(sessions.c.status == query.status)
+            if query.status not in ("active", "ended"):
+                raise InvalidInputError("status", "must be active or ended")
+            # a literal, not a parameter: SQLite uses the partial index of active sessions only for the literal
+            conds.append(sessions.c.status == literal_column(f"'{query.status}'"))
         if query.has_recording is not None:
             # EXISTS per candidate session (on its index) rather than IN over every recording: with a page of 50
             # and a capped count, the scan stops early

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 
@@ -100,6 +101,9 @@ sessions = Table(
     Column("search_key", Integer, nullable=True),
     Index("ix_support_sessions_created", "created_at", "id"),
     Index("ix_support_sessions_search_key", "search_key", unique=True),
+    # the running sessions (a few) in start order; queries must say status = 'active' as a literal to use it
+    Index("ix_support_sessions_active", "created_at", "id", sqlite_where=text("status = 'active'"),
+          postgresql_where=text("status = 'active'")),
     Index("ix_support_sessions_created_by", "created_by", "created_at"),
     Index("ix_support_sessions_status", "status", "created_at"),
 )
