@@ -182,8 +182,6 @@ def main(argv: list[str] | None = None) -> int:
                     "per_format": args.per_format, "negatives": args.negatives,
                     "formats": sorted({j.format for j in jobs} - {"negative"})}
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        locations = [{"file": f"clip_{j.index:03d}.webm", "box": fresh2_code_box(j)} for j in jobs]
-        (args.out / "locations.json").write_text(json.dumps(locations, indent=1))
     elif args.kind == "open":
         try:
             jobs = cast(list[Any], plan_open(open_families(args.split, args.families), args.seed, args.per_format,
@@ -199,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         labels = [maker(j, args.out) for j in jobs]
     (args.out / "labels.json").write_text(json.dumps([asdict(lb) for lb in labels], indent=1, ensure_ascii=False))
+    if args.split == FRESH2:  # where the code is on each rendered screen (shares of its width and height)
+        locations = [{"file": lb.file, "box": fresh2_code_box(j)} for j, lb in zip(jobs, labels, strict=True)]
+        (args.out / "locations.json").write_text(json.dumps(locations, indent=1))
     n_pos = sum(1 for lb in labels if lb.code)
     print(f"{len(labels)} clips ({n_pos} with a code, {len(labels) - n_pos} without) in {args.out} "
           f"in {time.perf_counter() - start:.1f} s")

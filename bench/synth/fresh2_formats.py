@@ -136,7 +136,7 @@ FRESH2_FORMATS: tuple[Fresh2Format, ...] = (
                  "PLC diagnostic buffer event IDs written 16#xxxx"),
     Fresh2Format("plc-major-fault", "plc", "plc", ("T{(01|03|04|06|07|08|11)}:C{d2}",),
                  r"T(01|03|04|06|07|08|11):C\d\d", "fault",
-                 "controller major faults, type and code, as the controller status display scrolls them"),
+                 "controller major faults, type and code, as the controller status display scrolls them", segment=True),
     # Drones: app error codes of five digits, mission acknowledgement codes.
     Fresh2Format("drone-app-code", "drone", "drone", ("{[1-5]1}0{d3}",), r"[1-5]0\d{3}", "error",
                  "drone app error codes of five digits by subsystem (IMU, compass, ESC, gimbal, battery)",

@@ -72,11 +72,11 @@ LAYOUT_FACES: dict[str, tuple[str, ...]] = {
     "laptop": _SANS + _SERIF,
 }
 FRESH2_LAYOUTS = tuple(LAYOUT_FACES)
-KIND_LAYOUTS: dict[str, tuple[str, ...]] = {
-    "robot": ("tft", "laptop", "dotmatrix"), "agri": ("tft", "dotmatrix"), "marine": ("tft", "dotmatrix"),
-    "server": ("laptop", "dotmatrix"), "console": ("tft", "laptop"), "camera": ("tft", "segment"),
-    "ebike": ("segment", "tft", "eink"), "atm": ("dotmatrix", "laptop", "tft"), "security": ("dotmatrix", "eink", "tft"),
-    "telecom": ("laptop", "tft"), "plc": ("dotmatrix", "laptop", "eink"), "drone": ("tft", "laptop"),
+KIND_LAYOUTS: dict[str, tuple[str, ...]] = {  # laptops only where a web console is how the device is watched
+    "robot": ("tft", "dotmatrix"), "agri": ("tft", "dotmatrix"), "marine": ("tft", "dotmatrix"),
+    "server": ("laptop", "dotmatrix"), "console": ("tft",), "camera": ("tft", "segment"),
+    "ebike": ("segment", "tft", "eink"), "atm": ("dotmatrix", "tft"), "security": ("dotmatrix", "eink", "tft"),
+    "telecom": ("laptop", "tft"), "plc": ("dotmatrix", "laptop", "eink", "segment"), "drone": ("tft", "laptop"),
 }
 
 Colour = tuple[int, int, int]  # RGB (PIL)
@@ -299,22 +299,25 @@ def _eink(content: ScreenContent, shown: str, style: Fresh2Style, size: tuple[in
     draw = ImageDraw.Draw(ghost)
     draw.rectangle([0, 0, w, int(h * 0.1)], fill=tuple(max(0, c - 30) for c in style.bg))
     box = _text_block(draw, list(content.lines), shown, style, (w * 0.06, h * 0.15, w * 0.94, h * 0.95), 1.3)
-    arr = np.asarray(ghost).astype(np.float32)
-    arr += rng.normal(0, 4, arr.shape[:2])[..., None]
-    arr = cv2.GaussianBlur(arr, (0, 0), 0.7)
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)), box
+    grain = np.asarray(ghost).astype(np.float32) + rng.normal(0, 4, (h, w, 1)).astype(np.float32)
+    soft = cv2.GaussianBlur(grain, (0, 0), 0.7)
+    return Image.fromarray(np.clip(soft, 0, 255).astype(np.uint8)), box
 
 
 def _dotmatrix(content: ScreenContent, shown: str, style: Fresh2Style, size: tuple[int, int],
                rng: np.random.Generator) -> tuple[Image.Image, Box | None]:
     """A graphic dot-matrix LCD: text drawn without smoothing on a coarse pixel grid, each pixel a visible dot."""
     w, h = size
+    lines = list(content.lines)
     cell = int(rng.integers(3, 5))
+    probe = ImageDraw.Draw(Image.new("L", (8, 8)))
+    widest = max(_width(probe, style.font, ln.text, 8) for ln in lines)
+    while cell > 2 and widest > w // cell - 4:  # a finer grid rather than a line cut off at the edge
+        cell -= 1
     cols, rows = w // cell, h // cell
     low = Image.new("L", (cols, rows), 0)
     draw = ImageDraw.Draw(low)
     draw.fontmode = "1"  # no anti-aliasing: a pixel is lit or not
-    lines = list(content.lines)
     px = max(7, min(int(rows / (len(lines) * 1.35 + 0.5)), 14))
     y, box = 1.0, None
     for ln in lines:
@@ -411,15 +414,17 @@ def _laptop(content: ScreenContent, shown: str, style: Fresh2Style, size: tuple[
     title = _font(_face(style.font, "A"), int(sh * 0.04))
     draw.text((left, top), "Event log", font=title, fill=style.fg)
     top += sh * 0.07
-    rows = list(content.lines) + [ScreenLine(fresh2_ordinary_line(content.kind, rng), "number")
-                                  for _ in range(int(rng.integers(6, 11)))]
+    px = int(sh * 0.036 * style.scale)  # small beside the page, as a browser's default table text is
+    fits = max(1, int((sy1 - px * 2 - top) / (px * 1.7)) + 1)  # rows the page shows
+    if len(content.lines) > fits:  # the screen's own lines always show: a smaller table text
+        px = int(px * fits / len(content.lines))
+        fits = len(content.lines)
+    fillers = min(int(rng.integers(6, 11)), fits - len(content.lines))
+    rows = list(content.lines) + [ScreenLine(fresh2_ordinary_line(content.kind, rng), "number") for _ in range(fillers)]
     order = [int(i) for i in rng.permutation(len(rows))]
-    px = int(sh * 0.028 * style.scale)
     box = None
     for n, i in enumerate(order):
         y = top + n * px * 1.7
-        if y > sy1 - px * 2:
-            break
         ln = rows[i]
         if n % 2:
             draw.rectangle([left - 4, y - 3, sx1 - 8, y + px * 1.4], fill=side)

@@ -40,6 +40,7 @@ from bench.synth.open_text import LANGS
 
 SIZES = ((640, 360), (1280, 720))
 DIAGNOSTICS = Path(__file__).resolve().parents[3] / "diagnostics"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the catalogs are large
 
 
 def _norm(code: str) -> str:
@@ -50,7 +51,7 @@ def _catalog_codes() -> set[str]:
     """Every code of the catalog files (diagnostics/catalogs, read as data), normalised as the accuracy bench does."""
     codes: set[str] = set()
     for path in sorted((DIAGNOSTICS / "catalogs").glob("*.y*ml")):
-        for family in (yaml.safe_load(path.read_text()).get("families") or {}).values():
+        for family in (yaml.load(path.read_text(), Loader=_LOADER).get("families") or {}).values():
             codes |= {_norm(str(code)) for code in (family.get("codes") or {})}
     return codes
 
@@ -81,7 +82,7 @@ def test_every_drawn_code_fully_matches_its_grammar_and_draws_are_deterministic(
     codes = [fmt.draw(r) for r in [np.random.default_rng(7)] for _ in range(300)]
     assert not [c for c in codes if not re.fullmatch(fmt.grammar, c)]
     assert codes == [fmt.draw(r) for r in [np.random.default_rng(7)] for _ in range(300)]
-    assert len(set(codes)) >= min(80, 0.8 * len({fmt.draw(r) for r in [np.random.default_rng(8)] for _ in range(2000)}))
+    assert len(set(codes)) >= min(80, 0.8 * len({fmt.draw(r) for r in [np.random.default_rng(8)] for _ in range(1000)}))
     accepted = fmt.accepted(codes[0])
     assert accepted[0] == codes[0] and all(_norm(a) for a in accepted)
     if fmt.segment:
@@ -111,7 +112,7 @@ def test_negatives_hold_ordinary_numbers_and_no_code_shape():
     rng = np.random.default_rng(5)
     captions = {c.lower() for role in FRESH2_CAPTIONS.values() for lang in role.values() for c in lang}
     digits = 0
-    for i in range(480):
+    for i in range(240):
         kind = list(FRESH2_ORDINARY)[i % len(FRESH2_ORDINARY)]
         content = fresh2_negative_content(rng, FRESH2_LANGS[i % len(FRESH2_LANGS)], kind)
         assert content.code == "" and content.accept == ()
@@ -119,7 +120,7 @@ def test_negatives_hold_ordinary_numbers_and_no_code_shape():
             digits += any(c.isdigit() for c in line.text)
             assert not any(re.search(rf"(?<!\w){re.escape(cap)}(?!\w)", line.text.lower()) for cap in captions), line
             assert not _code_shapes(line.text), (line.text, _code_shapes(line.text))
-    assert digits >= 1400
+    assert digits >= 700
     assert _code_shapes("Part A06B-6117-H205 / SRVO-050") == ["robot-facility"] and _code_shapes("OB35 DB12.DBX3.1") == []
 
 
@@ -168,8 +169,9 @@ def test_every_layout_renders_deterministically_and_records_the_code_box(layout)
         assert render_fresh2_screen(negative, "", style, (700, 420), np.random.default_rng(1))[1] is None
 
 
-def test_code_box_of_a_planned_clip():
-    spec = next(s for s in plan_fresh2(["plc"], 3, 1, 1, SIZES) if s.content.code)
-    box = fresh2_code_box(spec)
-    assert len(box) == 4 and 0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1
+def test_every_planned_code_is_drawn_whole_inside_its_screen():
+    specs = plan_fresh2(list(FRESH2_FAMILIES), 3, 1, 0, ((640, 360),))
+    boxes = {s.format + str(s.index): fresh2_code_box(s) for s in specs}
+    outside = {k: b for k, b in boxes.items() if not (len(b) == 4 and 0 <= b[0] < b[2] <= 1 and 0 <= b[1] < b[3] <= 1)}
+    assert len(boxes) == len(FRESH2_FORMATS) and not outside, outside
     assert fresh2_code_box(plan_fresh2(["plc"], 3, 0, 1, SIZES)[0]) == []
