@@ -26,6 +26,7 @@ import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from dataclasses import dataclass, field, fields, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -38,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth.codec import decode_clip  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
-from diagnostics.extract import extract_codes  # noqa: E402
+from diagnostics.extract import STAGES, extract_codes, stage_of  # noqa: E402
+from diagnostics.known import KnownCodes  # noqa: E402
 from diagnostics.ocr import OcrEngine, OcrLine, PytesseractEngine, TesserocrEngine  # noqa: E402
 from diagnostics.session import SessionDiagnostics  # noqa: E402
 from diagnostics.still import read_still  # noqa: E402
@@ -55,6 +57,7 @@ class ClipResult:
     ms: list[float] = field(default_factory=list)  # wall-clock per analysed frame
     cpu: list[float] = field(default_factory=list)  # CPU ms per analysed frame (incl. tesseract children)
     confirm_s: float | None = None
+    stage: str | None = None  # --stages: how far a missed code got (STAGE_NAMES), None for a hit or a negative
 
     @property
     def truth(self) -> str:
@@ -81,22 +84,72 @@ def normalise_code(code: str) -> str:
 
 
 def run_pipeline(clip: list[tuple[float, np.ndarray]], label: dict[str, object], config: DiagnosticsConfig,
-                 engine: OcrEngine) -> ClipResult:
-    """Feed a decoded clip through a session the way the media side does (wants, then process)."""
+                 engine: OcrEngine, stages: bool = False) -> ClipResult:
+    """Feed a decoded clip through a session the way the media side does (wants, then process).
+
+    stages: also attribute a missed code to the furthest stage it reached in any analysed frame."""
     session = SessionDiagnostics(config, engine)
+    known = KnownCodes(session.catalog.codes()) if stages else None
     codes: list[str] = []
     confirm = None
+    reached: list[str] = []
+    result = ClipResult(label, codes)
     for t, frame in clip:
         if not session.wants(t):
             continue
+        analysed = session.stats.analysed
         for f in session.process(frame, t):
             codes.append(f.code)
             if f.code == label["code"] and confirm is None:
                 confirm = t - float(label["screen_from_s"])  # type: ignore[arg-type]
+        if known is not None and result.accepted and session.stats.analysed > analysed \
+                and session.last_analysis is not None:
+            reached.append(stage_of(session.last_analysis.lines, result.accepted, known, config.code_threshold))
     cpu = list(session.stats.analysis_cpu_ms)
     if isinstance(engine, PytesseractEngine):
         cpu = []  # the work happens in child processes; measured per clip below
-    return ClipResult(label, codes, list(session.stats.analysis_ms), cpu, confirm)
+    result = ClipResult(label, codes, list(session.stats.analysis_ms), cpu, confirm)
+    if stages and result.truth and not result.hit:
+        result.stage = _clip_stage(reached)
+    return result
+
+
+# Where a missed code got lost, in pipeline order (extract.stage_of per frame; the clip takes its furthest frame).
+STAGE_NAMES = {
+    "gated": "(-) no frame analysed (quality gates)",
+    "absent": "(a) text absent from every OCR line",
+    "garbled": "(a) read only with confused glyphs/separators",
+    "shape": "(b) in a line, no grammar candidate",
+    "context": "(c) candidate below the threshold (context)",
+    "screen": "(c) passing, another candidate kept (line/screen)",
+    "consensus": "(c) read in a frame, never confirmed (consensus)",
+}
+
+
+def _clip_stage(reached: list[str]) -> str:
+    """The furthest stage any analysed frame of a missed clip reached; a frame read means consensus lost it."""
+    if not reached:
+        return "gated"
+    best = max(reached, key=STAGES.index)
+    return "consensus" if best == "read" else best
+
+
+def stage_report(results: list[ClipResult], by: Callable[[ClipResult], str] | None = None) -> None:
+    """Missed clips by stage, all and per size and per group (by: a clip's group, e.g. its family)."""
+    missed = [r for r in results if r.stage is not None]
+    pos = [r for r in results if r.truth]
+    print(f"stage attribution of missed clips ({len(missed)} of {len(pos)} with a code):")
+    group = by or (lambda r: "")
+    groups = sorted({group(r) for r in missed}) if by else []
+    head = "  " + f"{'stage':<52}{'all':>5}{'360p':>6}{'720p':>6}  " + " ".join(f"{g[:9]:>9}" for g in groups)
+    print(head)
+    for key, name in STAGE_NAMES.items():
+        rs = [r for r in missed if r.stage == key]
+        if not rs:
+            continue
+        sized = [sum(r.label["height"] == h for r in rs) for h in (360, 720)]
+        per = " ".join(f"{sum(group(r) == g for r in rs):>9}" for g in groups)
+        print(f"  {name:<52}{len(rs):>5}{sized[0]:>6}{sized[1]:>6}  {per}")
 
 
 def run_plain(clip: list[tuple[float, np.ndarray]], label: dict[str, object], languages: str, tessdata: str,
@@ -223,11 +276,11 @@ def report_examples(results: list[ExampleResult]) -> None:
 _WORKER_ENGINE: dict[str, OcrEngine] = {}
 
 
-def _run_file(data: Path, label: dict[str, object], config: DiagnosticsConfig) -> ClipResult:
+def _run_file(data: Path, label: dict[str, object], config: DiagnosticsConfig, stages: bool = False) -> ClipResult:
     """Decode and run one clip (in a worker process; one engine per process)."""
     if "engine" not in _WORKER_ENGINE:
         _WORKER_ENGINE["engine"] = TesserocrEngine(config.tessdata_path, config.languages)
-    return run_pipeline(decode_clip(data / str(label["file"])), label, config, _WORKER_ENGINE["engine"])
+    return run_pipeline(decode_clip(data / str(label["file"])), label, config, _WORKER_ENGINE["engine"], stages)
 
 
 def _rate(hits: int, total: int) -> str:
@@ -244,7 +297,7 @@ def _group_line(name: str, rs: list[ClipResult]) -> str:
     return "  ".join(parts)
 
 
-def open_report(results: list[ClipResult], reveal_held_out: bool = False) -> None:
+def open_report(results: list[ClipResult], reveal_held_out: bool = False, stages: bool = False) -> None:
     """Recall and false codes of an open set: tuned vs held-out families, per family, per format.
 
     Held-out families get their aggregate lines only, unless reveal_held_out (the final run): their misses
@@ -265,7 +318,11 @@ def open_report(results: list[ClipResult], reveal_held_out: bool = False) -> Non
     cpu = {h: [m for r in results if r.label["height"] == h for m in r.cpu] for h in (360, 720)}
     print(f"CPU ms per analysed frame (one core): 720p median {pct(cpu[720], 50):.1f} p95 {pct(cpu[720], 95):.1f} | "
           f"360p median {pct(cpu[360], 50):.1f} p95 {pct(cpu[360], 95):.1f}")
-    if not reveal_held_out and any(split_of(r) in ("held-out", "fresh") for r in results):
+    hidden = not reveal_held_out and any(split_of(r) in ("held-out", "fresh") for r in results)
+    if stages:
+        # A set with hidden families gets the stage counts per split only, like its other aggregate lines.
+        stage_report(results, (lambda r: split_of(r)) if hidden else (lambda r: str(r.label["family"])))
+    if hidden:
         results = [r for r in results if split_of(r) == "tuned"]  # the set's negatives are held out with it
     print("per family:" + ("" if reveal_held_out else " (held-out families hidden; --reveal-held-out at the end)"))
     for family in sorted({str(r.label["family"]) for r in results}):
@@ -280,7 +337,7 @@ def open_report(results: list[ClipResult], reveal_held_out: bool = False) -> Non
         if r.false_code or (r.truth and not r.hit):
             lb = r.label
             print(f"  {lb['file']} {lb['format']} {lb['layout']} {lb['font']} {lb['lang']} {lb['height']}p: "
-                  f"{r.truth or '-'!r} -> {r.codes}")
+                  f"{r.truth or '-'!r} -> {r.codes}" + (f" [{r.stage}]" if r.stage else ""))
 
 
 def _overrides(pairs: list[str]) -> dict[str, Any]:
@@ -315,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                          "the final run)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="override a DiagnosticsConfig tunable, e.g. --set min_sharpness=20 (repeatable)")
+    ap.add_argument("--stages", action="store_true",
+                    help="attribute each missed code to the stage that lost it (OCR text, grammar, decision)")
     ap.add_argument("--examples", type=Path, help="replay labelled examples exported by `lensdesk examples export`")
     args = ap.parse_args(argv)
     if args.examples:
@@ -340,16 +399,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"open set {args.data}: {len(labels)} clips, {args.jobs} worker(s)")
         if args.jobs > 1:
             with ProcessPoolExecutor(args.jobs) as pool:
-                results = list(pool.map(_run_file, [args.data] * len(labels), labels, [config] * len(labels)))
+                results = list(pool.map(_run_file, [args.data] * len(labels), labels, [config] * len(labels),
+                                        [args.stages] * len(labels)))
         else:
-            results = [_run_file(args.data, lb, config) for lb in labels]
-        open_report(results, args.reveal_held_out)
+            results = [_run_file(args.data, lb, config, args.stages) for lb in labels]
+        open_report(results, args.reveal_held_out, args.stages)
         return 0
     engine = TesserocrEngine(config.tessdata_path, config.languages)
     clips = {lb["file"]: decode_clip(args.data / lb["file"]) for lb in labels}
-    ours = [run_pipeline(clips[lb["file"]], lb, config, engine) for lb in labels]
+    ours = [run_pipeline(clips[lb["file"]], lb, config, engine, args.stages) for lb in labels]
     summary("lensdesk diagnostics (tesserocr)", ours)
     breakdown(ours)
+    if args.stages:
+        stage_report(ours, lambda r: str(r.label["family"]))
     pos = [r for r in ours if r.truth]
     cpu720 = [m for r in ours if r.label["height"] == 720 for m in r.cpu]
     print(f"targets: recall {sum(r.hit for r in pos) / max(1, len(pos)):.1%} (>= 95%), false-code "

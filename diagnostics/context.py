@@ -9,26 +9,41 @@ from diagnostics.ocr import OcrWord
 
 # Words that introduce a code ("Error 1602", "Code 46", "故障 E5"): after one of these even a bare number is a code.
 _INTRODUCERS = (
-    # English and its panel abbreviations
-    r"error|err|fault|flt|alarm|alm|code|dtc|bugcheck|"
+    # English and its panel abbreviations; event ids, alerts, troubles and states are how lifts, inverters, fire
+    # panels, cars and modems caption their codes ("Event 3401", "TRBL 1M204", "STATE 306", "Alert BMS-W012")
+    r"error|err|fault|flt|alarm|alm|code|dtc|bugcheck|alert|trouble|trbl|"
     # German, Spanish, French, Italian, Portuguese, Dutch
-    r"fehler|fehlercode|störung|stoerung|störcode|código|codigo|erreur|défaut|defaut|panne|errore|guasto|"
-    r"codice|erro|falha|storing|foutcode|"
-    # Russian, Korean
-    r"ошибка|код|오류|에러|고장|코드"
+    r"fehler|fehlercode|fehlernummer|fehlernr|störung|stoerung|störcode|störungscode|warnung|"
+    r"código|codigo|fallo|alarma|avería|averia|alerta|"
+    r"erreur|défaut|defaut|panne|alarme|alerte|"
+    r"errore|guasto|codice|allarme|avviso|"
+    r"erro|falha|avaria|"
+    r"storing|foutcode|"
+    # Russian, Korean, Arabic (read only where a model for the script is installed)
+    r"ошибка|код|авария|오류|에러|고장|코드|경고|알람|경보|"
+    r"خطأ|الخطأ|رمز|عطل|خلل|إنذار|تنبيه"
 )
+# Captions that name a number an event or state id ("Event 3401", "STATE 306") but say nothing of an error on their
+# own: a screen titled "Event log" or "Printer status" is no error screen. They introduce the token right after them
+# (and a stacked row), never vouch for the screen or the line.
+_ID_CAPTIONS = (r"event|evt|state|status|ereignis|zustand|evento|estado|événement|evenement|état|etat|stato|"
+                r"событие|состояние|이벤트|상태|حدث|الحالة")
+_CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態"
 # Words that say an error is shown but do not introduce a number themselves ("Service 2 of 3", "Stop at 12").
 _MENTIONS = (
-    r"errors|failure|failed|fail|service|stop|warning|jam|trouble|malfunction|exception|panic|"
-    r"warnung|defekt|ausfall|falla|fallo|avería|averia|alarma|alarme|défaillance|avertissement|fout|"
-    r"неисправность|сбой|авария"
+    r"errors|failure|failed|fail|service|stop|stopped|interrupted|blocked|warning|jam|malfunction|exception|panic|"
+    r"time-out|timeout|timed out|not responding|out of service|shut down|"
+    r"defekt|ausfall|außer betrieb|gestoppt|unterbrochen|blockiert|falla|fuera de servicio|detenida|detenido|"
+    r"interrumpida|défaillance|avertissement|hors service|fuori servizio|arrestata|interrotta|"
+    r"fora de serviço|interrompida|fout|неисправность|сбой"
 )
 # Scripts without word spaces: matched anywhere (OCR often spaces their characters out, see has_keyword).
-_CJK_INTRODUCERS = r"错误|錯誤|故障|代码|代碼|报警|報警|异常|異常|出错|エラー|コード|警報|障害"
-_CJK_MENTIONS = r"警告|失败|失敗|停止"
+_CJK_INTRODUCERS = r"错误|錯誤|故障|代码|代碼|报警|報警|告警|警报|警報|异常|異常|出错|エラー|コード|障害"
+_CJK_MENTIONS = r"警告|失败|失敗|停止|中断"
 
 _LATIN_KEYWORD = re.compile(rf"(?<![^\W\d_])(?:{_INTRODUCERS}|{_MENTIONS})(?![^\W\d_])", re.IGNORECASE)
 _CJK_KEYWORD = re.compile(f"{_CJK_INTRODUCERS}|{_CJK_MENTIONS}")
+_ID_CAPTION = re.compile(f"{_ID_CAPTIONS}|{_CJK_ID_CAPTIONS}", re.IGNORECASE)
 
 # Labels that say an ordinary identifier follows, although they contain "code" ("Product code: WM14T790").
 _NOT_ERROR_CODE = re.compile(
@@ -39,9 +54,9 @@ _NOT_ERROR_CODE = re.compile(
 # "Stop code:", "Fehlercode:", "Error No. ", "故障代码：". The window bounds how far back a label may be.
 _LABEL_WINDOW = 40
 _INTRODUCED = re.compile(
-    rf"(?:(?<![^\W\d_])(?:{_INTRODUCERS})(?![^\W\d_])|{_CJK_INTRODUCERS})"
-    r"(?:\s*(?:code|no\.?|nr\.?|number|num|id|#|代码|コード|código|codigo|番号|号))?"
-    r"\s*[:：#=\-]?\s*[(\[]?\s*$", re.IGNORECASE)
+    rf"(?:(?<![^\W\d_])(?:{_INTRODUCERS}|{_ID_CAPTIONS})(?![^\W\d_])|{_CJK_INTRODUCERS}|{_CJK_ID_CAPTIONS})"
+    r"(?:[\s-]*(?:code|no\.?|nr\.?|number|num|id|#|代码|编号|編號|コード|código|codigo|番号|号|번호|코드))?"
+    r"\s*[:：#=\-]?\s*[#(\[]?\s*$", re.IGNORECASE)
 # "Stop code:", "Machine Error" carry the keyword inside a longer label: the introducer may follow one word.
 
 
@@ -85,6 +100,14 @@ def keyword_before(line: str, start: int) -> bool:
         return True
     last = _LAST_WORD.search(before)
     return last is not None and is_garbled_label(last.group(1))
+
+
+def is_caption(text: str) -> bool:
+    """True when a line is an error caption alone ("Error code", "ALARM", "Fehlernummer:"): it labels the line below."""
+    words = [w for w in re.split(r"[\s:：#=]+", text) if any(ch.isalnum() for ch in w)]
+    return bool(words) and len(words) <= 3 and bool(_INTRODUCED.search(text.rstrip() + " ")) and all(
+        has_keyword(w) or _ID_CAPTION.fullmatch(w) or re.fullmatch(r"(?i)code|no\.?|nr\.?|number|num|id", w)
+        for w in words)
 
 
 def is_keyword(token: str) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
-from diagnostics.context import has_keyword, is_keyword, is_large, median_height
+from diagnostics.context import has_keyword, is_caption, is_keyword, is_large, median_height
 from diagnostics.grammar import CodeMatch, find_codes, has_identifier_label, prepare_line
 from diagnostics.known import NO_CODES, KnownCodes, skeleton
 from diagnostics.ocr import OcrLine, OcrWord
@@ -104,7 +105,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
     status_page = not screen_kw and not bare and any(has_identifier_label(ln.text) for ln in lines)
     typical = median_height([w for ln in lines for w in ln.words])
     out: list[Scored] = []
-    for ln in lines:
+    for i, ln in enumerate(lines):
         matches = find_codes(ln.text, assume_keyword, known)
         if not matches:
             continue
@@ -116,6 +117,9 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
             own_line = _only_keywords(prepared[:m.start] + " " + prepared[m.end:])
             large = any(is_large(w, typical) for w in code_words)
             before = m.keyword_before and (assume_keyword or _keyword_vouches(ln, m, code_words))
+            # A caption line right above ("Error code" / "3x30", "ALARM" / "SV0401"): a label-value row stacked.
+            before = before or (own_line and not prepared[:m.start].strip() and i > 0
+                                and _captioned_from_above(lines[i - 1], ln))
             # Codes this short hide in any text: they count only when they stand out or are labelled.
             standing_out = len(m.code) > _TWO_GLYPHS or before or own_line or large or bare
             score = m.prior - REPAIR_EVIDENCE * m.repairs
@@ -136,6 +140,53 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
                 score -= STATUS_PAGE
             out.append(Scored(m, ln, score, screen_kw or bare, standing_out, before or line_kw))
     return out
+
+
+Stage = Literal["absent", "garbled", "shape", "context", "screen", "read"]
+STAGES: tuple[Stage, ...] = ("absent", "garbled", "shape", "context", "screen", "read")
+
+
+def stage_of(lines: list[OcrLine], accepted: set[str], known: KnownCodes = NO_CODES,
+             threshold: float = DEFAULT_THRESHOLD) -> Stage:
+    """How far a true code (accepted spellings, upper case, no white space) got from these lines to the reads.
+
+    absent: in no line; garbled: only with confused glyphs or separators (the same skeleton); shape: in a line
+    but the grammar offers no candidate for it even after a keyword; context: a candidate below the threshold
+    (or too short to stand out); screen: passing, but another candidate of its line or screen was kept; read: among
+    the frame's reads. For benches that attribute misses (bench/ocr_accuracy.py --stages)."""
+    texts = ["".join(ln.text.split()).upper() for ln in lines]
+    if not any(a in t for a in accepted for t in texts):
+        skeletons = {skeleton(a) for a in accepted}
+        return "garbled" if any(s and s in skeleton(t) for s in skeletons for t in texts) else "absent"
+
+    def norm(code: str) -> str:
+        return "".join(code.split()).upper()
+
+    if any(norm(r.code) in accepted for r in extract_codes(lines, known, threshold)):
+        return "read"
+    scored = [s for s in _score_all(lines, known) if norm(s.match.code) in accepted]
+    if any(s.score >= threshold and s.standing_out for s in scored):
+        return "screen"
+    if scored or any(norm(s.match.code) in accepted for s in _score_all(lines, known, assume_keyword=True)):
+        return "context"
+    return "shape"
+
+
+def _captioned_from_above(above: OcrLine, line: OcrLine) -> bool:
+    """The line above is an error caption alone, read surely, and sits right over this line (when boxes are known)."""
+    if not is_caption(_trusted_text(above)):
+        return False
+    if not above.words or not line.words:
+        return True
+    ax0 = min(w.box[0] for w in above.words)
+    ax1 = max(w.box[0] + w.box[2] for w in above.words)
+    ay1 = max(w.box[1] + w.box[3] for w in above.words)
+    lx0 = min(w.box[0] for w in line.words)
+    lx1 = max(w.box[0] + w.box[2] for w in line.words)
+    ly0 = min(w.box[1] for w in line.words)
+    height = max(max(w.box[3] for w in above.words), max(w.box[3] for w in line.words))
+    # Close below (a line and a half of the larger text) and overlapping it sideways.
+    return -0.5 * height <= ly0 - ay1 <= 1.5 * height and min(ax1, lx1) > max(ax0, lx0)
 
 
 def lacks_context(lines: list[OcrLine], known: KnownCodes = NO_CODES, threshold: float = DEFAULT_THRESHOLD) -> bool:

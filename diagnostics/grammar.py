@@ -30,8 +30,9 @@ HEX_FIX = {k: v for k, v in DIGIT_FIX.items() if k not in "BDbe"}
 LETTER_FIX = {"£": "E", "€": "E", "$": "S", "5": "S", "(": "C"}
 # Prefix letters that are as often a misread digit at the prefix/body border (EO4 is E04, CHO5 is CH05).
 _BORDER_DIGITS = frozenset("OoQlI|SsZzBG")
-_SEPARATORS = "-.:"
-_SEPARATOR_FIX = {"–": "-", "—": "-", "~": "-", "_": "-", "=": "-", "·": ".", ";": ":", "：": ":"}
+# The underscore of controller alert ids (BMS_w107, PLC_a12) is a separator of its own: it is part of the code.
+_SEPARATORS = "-.:_"
+_SEPARATOR_FIX = {"–": "-", "—": "-", "~": "-", "=": "-", "·": ".", ";": ":", "：": ":"}
 _GLYPHS = frozenset("@$|!£€°θ[]")  # symbols OCR substitutes for code glyphs
 
 # Prior belief that a token of a shape is an error code, before context (extract.py adds keyword, prominence and
@@ -49,7 +50,10 @@ PRIOR = {
     "dotted": 0.5,  # 79.04: as much a decimal reading as a code (alone under an error title: a code)
     "grouped": 0.5,  # 024-371, U4-01 without a prefix: part numbers look the same
     "grouped33": 0.6,  # 105-977: three and three digits (no phone, date or time has this shape; copier status codes)
+    "hex-groups": 0.8,  # 0300-0C00-0002-A41E: three or more groups of four hex digits (health-management codes)
+    "long-prefix": 0.75,  # VCLEFT-W107, PUMP_F12: a controller or module mnemonic, a separator and an alert id
     "numeric": 0.25,  # 1602: only after "Error", "Code" ... (then even with one repaired glyph)
+    "digit": 0.15,  # "Error 7": one digit, only right after an error keyword and ending its line
     "short": 0.45,  # 5E, 2A: segment displays, or after an error keyword
     "letters": 0.35,  # dE, OE, LE: only on bare segment displays or after an error keyword
     "model": 0.0,  # M404dn, WM14T790, HL2270DW: product names, never by shape alone
@@ -59,6 +63,8 @@ MAX_TOKEN = 16  # alphanumerics; longer runs are serials, hashes or URLs
 _SEGMENT_LOWER = frozenset("bcdhnortu")  # letters seven-segment displays draw in lower case (dE, bE, nF)
 MODEL_MIN_LEN = 7  # four letter/digit runs make a model name only this long (P0A80 is an OBD code)
 MAX_PREFIX = 4  # letters before the digits (ERR, ALM, SC, P); longer is a word
+MAX_LONG_PREFIX = 8  # ... unless in capitals and followed by a dash or underscore and an id (VCFRONT-A123)
+_DIGIT_LIKE_LEAD = frozenset("OoQ@Il|!SsZzBGbg")  # letters as often a misread digit at the start of a digit group
 # Screen words in capitals that look like a prefix (ECO 40, MAX 100) or a two-letter segment code (ON, HI).
 _WORDS_TEXT = """ON OFF OK NO GO UP HI LO IN OUT AM PM TV PC AC DC USB HDMI LAN WAN WIFI ECO MAX MIN AUTO TEMP SPIN
 RPM KG LB MODE SET END RUN PRG PROG CH CYC DRY WASH HOT COLD TIME DAY MON TUE WED THU FRI SAT SUN JAN FEB MAR APR
@@ -136,7 +142,7 @@ def _split_prefix(seg: str, whole: bool) -> tuple[str, str]:
     while i < len(seg) and (seg[i].isalpha() or seg[i] in "£€" or (i == 0 and seg[i] == "$")):
         i += 1
     prefix, rest = seg[:i], seg[i:]
-    if rest[:1].isdigit():
+    if rest[:1].isdigit() and len(rest) <= 3:  # PS7996 keeps its S: a long number has its prefix as written
         while len(prefix) > 1 and prefix[-1] in _BORDER_DIGITS:
             prefix, rest = prefix[:-1], prefix[-1] + rest
     elif whole and not rest and len(prefix) == 2 and prefix[1] in _BORDER_DIGITS and prefix[0] not in _BORDER_DIGITS:
@@ -144,9 +150,19 @@ def _split_prefix(seg: str, whole: bool) -> tuple[str, str]:
     return prefix, rest
 
 
-def _fix_run(run: str, hex_ok: bool) -> tuple[str, int, int]:
-    """A body run with confusables made digits (or hex digits) when digits are its majority."""
+def _fix_run(run: str, hex_ok: bool, separated: bool = False) -> tuple[str, int, int]:
+    """A body run with confusables made digits (or hex digits) when digits are its majority.
+
+    Which positions are hex is inferred from the run: a hex letter no digit looks like (A, C, E, F) makes B and D
+    hex digits too (3CB, 0C0B); an upper-case letter that starts a run of three or more digits after a separator
+    (W123 of BMS-W123) or one B or D among four or more digits (7D240) is read as written."""
     digits = sum(c.isdigit() for c in run)
+    if not hex_ok and re.search("[ACEF]", run) and re.fullmatch("[0-9A-F]+", run) and digits:
+        hex_ok = True
+    lead = run[:1]
+    if (separated and lead.isupper() and lead not in _DIGIT_LIKE_LEAD and len(run) >= 4 and run[1:].isdigit()) or (
+            digits >= 4 and len(run) == digits + 1 and re.fullmatch(r"\d+[BD]\d+", run)):
+        return run, 0, digits
     letters = sum(c.isalpha() and c not in DIGIT_FIX and not (hex_ok and c.upper() in "ABCDEF") for c in run)
     table = HEX_FIX if hex_ok else DIGIT_FIX
     out = "".join(_fix(c, table) for c in run) if digits >= letters else run.upper()
@@ -199,19 +215,23 @@ def parse(token: str) -> _Parsed | None:
     if any(not (c.isalnum() or c in _SEPARATORS or c in _GLYPHS) for c in token) or not token.isascii() and \
             any(not (c.isascii() or c in _GLYPHS) for c in token):
         return None
-    segs = re.split(r"([-.:])", token)
+    segs = re.split(r"([-.:_])", token)
     parts, seps = segs[0::2], segs[1::2]
     if any(not p for p in parts) or len(parts) > 4 or sum(len(p) for p in parts) > MAX_TOKEN:
         return None
     alnum = sum(len(p) for p in parts)
     # Dotted service codes start with a decimal group: O4.F5.E2 is 04.F5.E2, not a prefix O.
     dotted = (bool(seps) and all(s == "." for s in seps) and any(c.isdigit() for c in parts[0])
-              and all(c.isdigit() or c in DIGIT_FIX for c in parts[0]))
-    prefix, rest = ("", parts[0]) if dotted else _split_prefix(parts[0], whole=len(parts) == 1)
-    if len(prefix) > MAX_PREFIX and not rest:
-        return None  # a word
-    if len(prefix) > MAX_PREFIX:
-        return None  # ERROR1602 and the like: a word glued to a number is split by the caller
+              and all(c.isdigit() or c in DIGIT_FIX for c in parts[0])
+              and (parts[0][0].isdigit() or parts[0][0] in _DIGIT_LIKE_LEAD))  # T099.3 has a prefix T
+    # Groups of four hex digits (0C00-84BF, 0300-0C00-0002-A41E): B and D are hex digits there, not 8 and 0.
+    hex_groups = (len(parts) >= 2 and all(len(p) == 4 for p in parts) and set(seps) == {"-"}
+                  and all(re.fullmatch("[0-9A-Fa-fOo]{4}", p) for p in parts) and any(c.isdigit() for c in token))
+    prefix, rest = ("", parts[0]) if dotted or hex_groups else _split_prefix(parts[0], whole=len(parts) == 1)
+    long_prefix = (MAX_PREFIX < len(prefix) <= MAX_LONG_PREFIX and prefix.isupper() and not rest and len(parts) == 2
+                   and seps[0] in "-_" and sum(c.isdigit() for c in parts[1]) >= 3)
+    if len(prefix) > MAX_PREFIX and not long_prefix:
+        return None  # a word, or ERROR1602 and the like: a word glued to a number is split by the caller
     if not prefix and not rest and len(parts) == 1:
         return None
     body_runs = ([rest] if rest else []) + parts[1:]
@@ -228,8 +248,11 @@ def parse(token: str) -> _Parsed | None:
     out_runs: list[str] = []
     real = 0
     for i, run in enumerate(body_runs):
-        hex_ok = bool(dotted) and i > 0
-        fixed, rep, dig = _fix_run(run, hex_ok)
+        glued = i == 0 and bool(rest)
+        hex_ok = bool(dotted) and i > 0 or hex_groups or (
+            glued and len(prefix) >= 2 and set(prefix) <= set("ABCDEF")
+            and bool(re.fullmatch("[0-9A-F]+", run)))  # AA9B: hex letters before a hex run
+        fixed, rep, dig = _fix_run(run, hex_ok, separated=not glued)
         out_runs.append(fixed)
         repairs += rep
         real += dig
@@ -244,7 +267,9 @@ def parse(token: str) -> _Parsed | None:
     if _is_model(token):
         return _Parsed(code, "model", "model", repairs, real, fixed_prefix)
     shape: Shape
-    if prefix:
+    if long_prefix:
+        shape, key = "prefixed", "long-prefix"
+    elif prefix:
         shape = "prefixed"
         digits = sum(c.isdigit() for c in out_runs[0])
         sep_after_prefix = not rest and bool(seps)
@@ -265,10 +290,14 @@ def parse(token: str) -> _Parsed | None:
         if ":" in seps:
             return None  # digit groups joined by colons are clock times, even garbled (19:40:281)
         shape, key = "grouped", "grouped33" if re.fullmatch(r"\d{3}-\d{3}", code) else "grouped"
+        if hex_groups and len(out_runs) >= 3:
+            key = "hex-groups"
     elif body.isdigit():
-        if len(body) < 2:
-            return None  # a lone digit after "Error code:" is the first glyph of a code split by OCR
-        shape, key = "numeric", "numeric"
+        # A lone digit is a code only right after an error keyword at the end of its line (find_codes checks);
+        # elsewhere it is the first glyph of a code split by OCR, or a count.
+        shape, key = "numeric", "digit" if len(body) < 2 else "numeric"
+        if len(body) < 2 and real == 0:
+            return None
     elif len(body) <= 3:
         shape, key = "short", "short"
     else:
@@ -324,14 +353,18 @@ def tokens(line: str) -> list[Token]:
     out: list[Token] = []
     for m in _CHUNK.finditer(line):
         text, start = m.group(0), m.start()
-        lead = len(text) - len(text.lstrip(_EDGE))
+        lead = len(text) - len(text.lstrip(_EDGE + "#"))  # "Error #31204": the hash is a label
         text, start = text[lead:], start + lead
         text = text.rstrip(_EDGE).rstrip(_TRAIL)
         glued = re.match(r"([^\W\d_]{3,})[:：#=]", text)
+        id_label = re.match(r"(?:id|no|nr|num)[:：#=](?=\w)", text, re.IGNORECASE)  # "Event ID:2829"
         garbled = re.match(r"([^\s:：#=.]{3,12})[:：#=.]", text)
         # "Error:1602" is a keyword and a code; "ERR:72" is one code (a short prefix keeps its colon); a label
         # read with confused glyphs ("OTC:P0301", "DIC.P0301", "C0de:E14") is cut off before the code is shaped.
-        if glued and (len(glued.group(1)) >= 4 and is_keyword(glued.group(1)) or glued.group(1).lower() == "dtc"):
+        if id_label:
+            cut = id_label.end()
+            text, start = text[cut:], start + cut
+        elif glued and (len(glued.group(1)) >= 4 and is_keyword(glued.group(1)) or glued.group(1).lower() == "dtc"):
             cut = glued.end()
             text, start = text[cut:], start + cut
         elif garbled and _is_cut_label(garbled.group(1)) and len(text) > garbled.end():
@@ -496,6 +529,8 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
         parsed = _Parsed(parsed.code, "prefixed", "prefixed-long", parsed.repairs, parsed.real_digits, parsed.prefix)
     if parsed.real_digits == 0 and parsed.shape != "letters" and not before:
         return None
+    if parsed.prior_key == "digit" and not (keyword_before(line, tok.start) and not line[tok.end:].strip()):
+        return None  # "Fehler 5" ends its line; "Error 1 602" is a code OCR split, "Error 1 of 3" a count
     key = "spaced" if spaced and parsed.shape == "prefixed" else parsed.prior_key
     body = parsed.code[len(parsed.prefix):].lstrip(_SEPARATORS)
     prior = PRIOR[key] + (EXTRA_GROUP if parsed.shape == "prefixed" and "-" in body else 0.0)

@@ -22,7 +22,7 @@ def _separators(text: str) -> set[str]:
     return {ch for ch in text if ch in _SEPARATOR_CHARS}
 
 
-_SEPARATOR_CHARS = frozenset("-.:")
+_SEPARATOR_CHARS = frozenset("-.:_")
 
 
 class KnownCodes:

@@ -43,11 +43,15 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re
     ("page", r"(?<![\w])\d+\s*(?:of|von|de|sur|di|/)\s*\d+(?![\w.:-])"),
     ("quantity", r"(?<![\w.:-])\d+(?:[.,]\d+)?\s?(?:" + _UNITS + r")(?![\w%°])"),
     ("quantity", r"(?<![\w.:-])\d+(?:[.,]\d+)?\s" + _UNIT_LETTERS + r"(?![\w%°])"),
+    # Axis positions of machine tools and printers ("X -153.697", "Z 12.50"; OCR or line preparation may drop the
+    # space before a sign): a one-letter axis and a decimal reading.
+    ("position", r"(?<![\w.-])[XYZABCUVW]\s*[-+]\d{1,5}\.\d{1,4}(?![\w.])"),
+    ("position", r"(?<![\w.-])[XYZABCUVW]\s+\d{1,5}\.\d{2,4}(?![\w.])"),
     ("version", r"(?<![\w])v\.?\s?\d+(?:\.\d+)+[a-z]?(?![\w])"),
     ("version", r"(?<![\w])v\d+(?![\w.])"),
     ("number", r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,])"),  # thousands separators: 1,200
     ("number", r"(?<![\w.,])\d+,\d{1,2}(?![\w,])"),  # decimal comma: 12,50
-    ("phone", r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,8}){1,4}(?![\w])"),
+    ("phone", r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,8}){1,4}(?![\w]|-\w)"),
     ("phone", r"(?<![\w.-])\d{3}-\d{4}(?![\w-])"),  # a local number: 555-0199
     # The label ends in a space or punctuation: PG796 is a token of its own, not "page 796".
     ("labelled", r"(?<![\w])(?:" + _LABEL_VALUE + r")(?:\s+|\s*[.:#=]\s*)(?:no\.?|nr\.?|number|#)?\s*[:#=]?\s*"
