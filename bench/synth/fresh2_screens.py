@@ -309,16 +309,24 @@ def _dotmatrix(content: ScreenContent, shown: str, style: Fresh2Style, size: tup
     """A graphic dot-matrix LCD: text drawn without smoothing on a coarse pixel grid, each pixel a visible dot."""
     w, h = size
     lines = list(content.lines)
-    cell = int(rng.integers(3, 5))
     probe = ImageDraw.Draw(Image.new("L", (8, 8)))
-    widest = max(_width(probe, style.font, ln.text, 8) for ln in lines)
-    while cell > 2 and widest > w // cell - 4:  # a finer grid rather than a line cut off at the edge
+
+    def fitted(cell: int, shown_lines: list[ScreenLine]) -> int:
+        """The largest font size whose lines fit a grid of this cell size, up to 20 dots."""
+        cols, rows = w // cell, h // cell
+        widest = max(_width(probe, style.font, ln.text, 8) for ln in shown_lines)
+        return min(int(rows / (len(shown_lines) * 1.35 + 0.5)), int(8 * (cols - 6) / widest), 20)
+
+    cell = int(rng.integers(3, 5))
+    while cell > 2 and fitted(cell, lines) < 10:  # a finer grid rather than glyphs too small to form letters
         cell -= 1
+    while fitted(cell, lines) < 9 and any(ln.role == "number" for ln in lines):  # a panel shows fewer lines
+        lines.remove(next(ln for ln in reversed(lines) if ln.role == "number"))
+    px = max(7, fitted(cell, lines))
     cols, rows = w // cell, h // cell
     low = Image.new("L", (cols, rows), 0)
     draw = ImageDraw.Draw(low)
     draw.fontmode = "1"  # no anti-aliasing: a pixel is lit or not
-    px = max(7, min(int(rows / (len(lines) * 1.35 + 0.5)), 14))
     y, box = 1.0, None
     for ln in lines:
         size_px = px + (1 if ln.role == "code" else 0)
