@@ -29,7 +29,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.capacity import SECRET, TARGET_FPS, cpu_seconds, make_clip  # noqa: E402
+from bench.capacity import SECRET, TARGET_FPS, cpu_seconds, screen_clip  # noqa: E402
 from bench.peers import LatencyBook, SyntheticCustomer, SyntheticTechnician  # noqa: E402
 from bench.session_client import CallPair, CreatedSession, SignalingClient  # noqa: E402
 from signaling.tokens import Role, TokenService  # noqa: E402
@@ -93,7 +93,7 @@ async def refused_join(url: str, token: str) -> tuple[float, dict[str, object]]:
 
 async def main_async(args: argparse.Namespace) -> int:
     capacity = args.capacity
-    clip = make_clip()
+    clip = screen_clip()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     tokens = TokenService(SECRET)
@@ -146,6 +146,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 t3 = time.monotonic()
                 cpu1 = cpu_seconds(proc.pid)
                 pushed = window(pairs, books, t2, t3)
+                load_pushed = os.getloadavg()[0]
                 snapshot = (await http.get("/api/queue", headers={"Authorization": f"Bearer {tech}"})).json()
                 still_waiting = sum(1 for r in snapshot["requests"] if r["state"] == "waiting")
                 # The admitted calls end: the node has room, the waiting requests are answered.
@@ -169,7 +170,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 proc.kill()
 
     ok_refusals = all(a.get("code") == "no_capacity" and a.get("retry_after_ms") for _, a in refusals)
-    print(f"machine: {os.cpu_count()} cores, 1-min load average {load0:.1f} at start (shared with other work); "
+    print(f"machine: {os.cpu_count()} cores, 1-min load average {load0:.1f} at start, "
+          f"{load_pushed:.1f} at the end of the 2x window (shared with other work); "
           f"node capacity LENSDESK_MAX_CALLS={capacity}; pushed {2 * capacity} calls "
           f"({capacity} admitted + {n_direct} direct joins + {n_help} help requests)")
     print(f"admitted calls, baseline  : worst fps {base[0]:.1f}, e2e p50 {base[1]:.1f} ms, p95 {base[2]:.1f} ms")
