@@ -142,7 +142,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     node_id = settings.node_id or f"{socket.gethostname()}-{settings.port}"
     # The queue assigns a request only while a node admits new calls (node_load and routed are defined below).
     help_queue = QueueFront(store, bus, node_id, target_answer_s=settings.queue_target_answer_s,
-                            admitting=lambda: cluster_admits(), lease_ttl_s=settings.node_ttl_s)
+                            admitting=lambda: cluster_admits(), lease_ttl_s=settings.node_ttl_s,
+                            levels_window_s=settings.queue_levels_window_s)
 
     async def session_over(session_id: str, actor: str) -> None:
         """A session ended (on this node's call or over REST): its tokens die, its help request's call is over."""

@@ -15,19 +15,21 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from signaling import queue as q
 from signaling import queue_bus as qb
 from signaling import queue_messages as qm
 from signaling.messages import ErrorMessage
 from tickets.errors import ConflictError
+from tickets.help_desk import QueueTally
 from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.store import TicketStore
 
 log = logging.getLogger(__name__)
 
-TICK_S = 2.0  # estimated waits refresh, breaches and admission are checked this often
+TICK_S = 2.0
+LEVELS_WINDOW_S = 86_400.0  # service levels cover the requests of the last day unless configured  # estimated waits refresh, breaches and admission are checked this often
 ANSWER_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 HANDLE_BUCKETS = (60.0, 180.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
 
@@ -67,6 +69,17 @@ class QueueFigures:
     first_contact: tuple[int, int] = (0, 0)  # (closed help tickets, closed with a single session)
 
 
+def _levels(t: QueueTally, waiting: int) -> dict[str, Any]:
+    """The fields of qm.QueueLevels from a tally."""
+    decided = t.answered + t.abandoned
+    return dict(waiting=waiting, answered=t.answered, abandoned=t.abandoned, breached=t.breached,
+                mean_answer_s=round(t.answer_s / t.answered, 1) if t.answered else None,
+                mean_handle_s=round(t.handle_s / t.handled, 1) if t.handled else None,
+                answered_within_target=round(t.answered_within_target / t.answered, 3) if t.answered else None,
+                abandonment_rate=round(t.abandoned / decided, 3) if decided else None,
+                first_contact_resolution=round(t.closed_first_contact / t.closed, 3) if t.closed else None)
+
+
 def _request(record: QueueRequestRecord, link: HelpLinkRecord | None) -> q.Request:
     device = q.Device(link.family, link.model, link.serial, link.site) if link else q.Device("unknown")
     return q.Request(id=record.id, session_id=record.session_id, ticket_id=record.ticket_id, device=device,
@@ -91,8 +104,8 @@ class HelpQueueService:
 
     def __init__(self, store: TicketStore, *, target_answer_s: float, admitting: Callable[[], bool],
                  send: Callable[[qb.Deliver], Awaitable[None]], fence: Callable[[], Awaitable[bool]],
-                 alive: Callable[[set[str]], Awaitable[set[str]]], clock: Callable[[], float] = time.time,
-                 tick_s: float = TICK_S) -> None:
+                 alive: Callable[[set[str]], Awaitable[set[str]]], levels_window_s: float = LEVELS_WINDOW_S,
+                 clock: Callable[[], float] = time.time, tick_s: float = TICK_S) -> None:
         self._store = store
         self._queue = q.HelpQueue(target_answer_s=target_answer_s)
         self._admitting = admitting
@@ -109,6 +122,9 @@ class HelpQueueService:
         self._task: asyncio.Task[None] | None = None
         self.stale = asyncio.Event()  # set when this engine must stop (EngineStale)
         self.figures = QueueFigures()
+        self._window_s = levels_window_s
+        self._tallies: dict[str, QueueTally] = {}  # per family, the window's requests as last read from the store
+        self._levels_stale = False  # a request changed since
 
     @property
     def target_answer_s(self) -> float:
@@ -122,7 +138,7 @@ class HelpQueueService:
             if record.help_link_id not in links:
                 links[record.help_link_id] = await self._store.help_desk.get_link(record.help_link_id)
             await self._run(q.RequestArrived(_request(record, links[record.help_link_id]), restored=True))
-        await self._refresh_first_contact()
+        await self._refresh_levels()
         self._task = asyncio.create_task(self._ticking(), name="help-queue")
 
     async def stop(self) -> None:
@@ -139,14 +155,17 @@ class HelpQueueService:
             try:
                 await self._drop_dead_nodes()
                 await self._run(q.Tick())  # also notices a change of admission
-                await self._refresh_first_contact()
+                await self._refresh_levels()
             except EngineStale:
                 return
             except Exception:
                 log.exception("help queue tick failed")
 
-    async def _refresh_first_contact(self) -> None:
+    async def _refresh_levels(self) -> None:
         self.figures.first_contact = await self._store.help_desk.first_contact_resolution()
+        self._tallies = await self._store.help_desk.service_levels(self._clock() - self._window_s,
+                                                                   self._queue.target_answer_s)
+        self._levels_stale = False
 
     # -- what fronts say ---------------------------------------------------------------------------
 
@@ -290,18 +309,18 @@ class HelpQueueService:
                                 levels=self.levels())
 
     def levels(self) -> qm.ServiceLevels:
-        """Service levels since this node started."""
-        f = self.figures
-        decided = f.answered + f.abandoned
-        closed, single = f.first_contact
-        return qm.ServiceLevels(
-            target_answer_s=self._queue.target_answer_s, waiting=len(self._queue.waiting()), answered=f.answered,
-            abandoned=f.abandoned, breached=f.breached,
-            mean_answer_s=round(f.answer.total / f.answer.count, 1) if f.answer.count else None,
-            mean_handle_s=round(f.handle.total / f.handle.count, 1) if f.handle.count else None,
-            answered_within_target=round(f.answered_within_target / f.answered, 3) if f.answered else None,
-            abandonment_rate=round(f.abandoned / decided, 3) if decided else None,
-            first_contact_resolution=round(single / closed, 3) if closed else None)
+        """Service levels of the requests made within the window (from the store), overall and per queue."""
+        waiting: dict[str, int] = {}
+        for r in self._queue.waiting():
+            waiting[r.device.family] = waiting.get(r.device.family, 0) + 1
+        total = QueueTally()
+        families = []
+        for family in sorted(set(self._tallies) | set(waiting)):
+            tally = self._tallies.get(family, QueueTally())
+            total.add(tally)
+            families.append(qm.FamilyLevels(family=family, **_levels(tally, waiting.get(family, 0))))
+        return qm.ServiceLevels(target_answer_s=self._queue.target_answer_s, window_s=self._window_s,
+                                families=families, **_levels(total, len(self._queue.waiting())))
 
     # -- running the state machine ---------------------------------------------------------------------
 
@@ -335,6 +354,7 @@ class HelpQueueService:
                                                        breached=r.breached)
             except ConflictError as exc:  # the store says the request is no longer waiting: another engine acted
                 raise EngineStale(str(exc)) from exc
+            self._levels_stale = True
             if r.state in ("abandoned", "ended"):
                 reason: Literal["cancelled", "ended"] = "cancelled" if r.state == "abandoned" else "ended"
                 await self._to_customer(r.id, qm.QueueClosed(request_id=r.id, reason=reason))
@@ -355,6 +375,8 @@ class HelpQueueService:
                 request_id=action.request_id, position=action.position, eta_s=action.eta_s,
                 callback_number=req.callback_number if req else ""))
         elif isinstance(action, q.QueueChanged):
+            if self._levels_stale:
+                await self._refresh_levels()
             await self._to_consoles(self.snapshot())
         elif isinstance(action, q.Breached):
             self.figures.breached += 1

@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 from calls.manager import CallManager
 from media.stats import DELAY_BUCKETS, RelayStats
 from media.udp_guard import DroppedDatagrams
+from signaling import queue_messages as qm
 
 from .loop_lag import LAG_BUCKETS, LoopLagMonitor
 from .queue_front import QueueFront
@@ -103,12 +104,36 @@ class QueueCollector(Collector):
                 cumulative += count
                 buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
             yield HistogramMetricFamily(name, doc, buckets=buckets, sum_value=hist.total)
+        yield from _family_levels(levels)
         closed, single = figures.first_contact
         yield GaugeMetricFamily("lensdesk_queue_help_tickets_closed", "Closed tickets that came from help requests.",
                                 value=closed)
         yield GaugeMetricFamily("lensdesk_queue_first_contact_resolved", "Closed help tickets that needed a single "
                                 "session (first-contact resolution = this / lensdesk_queue_help_tickets_closed).",
                                 value=single)
+
+
+def _family_levels(levels: qm.ServiceLevels) -> Iterator[Metric]:
+    """Per queue (device family), the service levels of the window's requests: the same on every node (gauges)."""
+    for name, doc, pick in (
+        ("waiting", "Help requests waiting now.", lambda f: f.waiting),
+        ("answer_within_target_ratio", "Share of the window's answered requests answered within the target.",
+         lambda f: f.answered_within_target),
+        ("abandonment_ratio", "Share of the window's decided requests given up before an answer.",
+         lambda f: f.abandonment_rate),
+        ("mean_answer_seconds", "Mean time to answer over the window.", lambda f: f.mean_answer_s),
+        ("mean_handle_seconds", "Mean handle time (answer to session end) over the window.",
+         lambda f: f.mean_handle_s),
+        ("first_contact_resolution_ratio", "Share of the window's closed help tickets closed after one session.",
+         lambda f: f.first_contact_resolution),
+    ):
+        gauge = GaugeMetricFamily(f"lensdesk_queue_family_{name}", f"{doc} Window: LENSDESK_QUEUE_LEVELS_WINDOW_S.",
+                                  labels=["family"])
+        for family in levels.families:
+            value = pick(family)
+            if value is not None:
+                gauge.add_metric([family.family], float(value))
+        yield gauge
 
 
 def _loop_lag_metrics(lag: LoopLagMonitor) -> Iterator[Metric]:

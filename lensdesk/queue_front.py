@@ -30,7 +30,7 @@ from signaling.tokens import Claims
 from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.store import TicketStore
 
-from .help_queue import TICK_S, EngineStale, HelpQueueService, QueueFigures
+from .help_queue import LEVELS_WINDOW_S, TICK_S, EngineStale, HelpQueueService, QueueFigures
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ class QueueFront:
     """The queue as this node's endpoints see it (web.queue_api.QueueDesk), wherever its engine runs."""
 
     def __init__(self, store: TicketStore, bus: Bus, node_id: str, *, target_answer_s: float,
-                 admitting: Callable[[], bool], lease_ttl_s: float, tick_s: float = TICK_S) -> None:
+                 admitting: Callable[[], bool], lease_ttl_s: float, levels_window_s: float = LEVELS_WINDOW_S,
+                 tick_s: float = TICK_S) -> None:
         self._store = store
         self._bus = bus
         self._node = node_id
@@ -52,6 +53,7 @@ class QueueFront:
         self._admitting = admitting
         self._lease_ttl_s = lease_ttl_s
         self._tick_s = tick_s
+        self._levels_window_s = levels_window_s
         self._customers: dict[str, set[qm.QueueLinkLike]] = {}  # request id -> its pages here
         self._consoles: dict[str, set[qm.QueueLinkLike]] = {}  # technician id -> their consoles here
         self._hellos: dict[str, qb.TechnicianPresence] = {}  # technician id -> their latest console's hello here
@@ -140,7 +142,7 @@ class QueueFront:
                 await self._engine.stop()
             engine = HelpQueueService(self._store, target_answer_s=self._target_answer_s, admitting=self._admitting,
                                       send=self._publish, fence=self._fence, alive=self._bus.alive,
-                                      tick_s=self._tick_s)
+                                      levels_window_s=self._levels_window_s, tick_s=self._tick_s)
             await engine.start()
             self._engine = engine
             log.info("help queue: this node (%s) runs the queue", self._node)
@@ -293,6 +295,6 @@ class QueueFront:
             return self._engine.levels()
         if self._snapshot is not None:
             return self._snapshot[0].levels
-        return qm.ServiceLevels(target_answer_s=self._target_answer_s, waiting=0, answered=0, abandoned=0, breached=0,
+        return qm.ServiceLevels(target_answer_s=self._target_answer_s, window_s=self._levels_window_s, waiting=0, answered=0, abandoned=0, breached=0,
                                 mean_answer_s=None, mean_handle_s=None, answered_within_target=None,
                                 abandonment_rate=None, first_contact_resolution=None)

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     queue_target_answer_s: float = Field(60.0, description="Target time to answer a help request; a request waiting "
                                          "longer is flagged in the console and raised as a queue.breach ticket "
                                          "event (0 = no target).")
+    queue_levels_window_s: float = Field(86_400.0, gt=0, description="Service levels (GET /api/queue/levels, the "
+                                         "console, per-queue metrics) cover the help requests made within this "
+                                         "many seconds.")
     help_request_token_ttl_s: int = Field(4 * 3600, description="Lifetime of the token a customer gets with a help "
                                           "request (to wait in the queue and join the call).")
     help_max_waiting_per_link: int = Field(5, description="Waiting requests one help link (sticker) may have at "

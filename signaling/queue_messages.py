@@ -149,19 +149,33 @@ class TechnicianItem(BaseModel):
     calls: int
 
 
-class ServiceLevels(BaseModel):
-    """The queue's service levels since this node started (first-contact resolution from the store)."""
+class QueueLevels(BaseModel):
+    """Service levels of the requests made within the window (waiting: now), of one queue or of all."""
 
-    target_answer_s: float
     waiting: int
     answered: int
-    abandoned: int
-    breached: int
+    abandoned: int  # given up, or closed before anyone answered
+    breached: int  # waited past the target time to answer
     mean_answer_s: float | None
-    mean_handle_s: float | None
+    mean_handle_s: float | None  # from the answer to the end of the session
     answered_within_target: float | None  # share of answered requests answered within the target
-    abandonment_rate: float | None
-    first_contact_resolution: float | None = None  # closed help tickets with one session / closed help tickets
+    abandonment_rate: float | None  # abandoned / (answered + abandoned)
+    first_contact_resolution: float | None = None  # closed tickets with one session / closed tickets
+
+
+class FamilyLevels(QueueLevels):
+    """One queue's service levels: the requests for one device family."""
+
+    family: str
+
+
+class ServiceLevels(QueueLevels):
+    """Service levels over the last window_s seconds, from the store (the same on every node, across restarts),
+    for all queues and per queue (device family)."""
+
+    target_answer_s: float
+    window_s: float = 0.0
+    families: list[FamilyLevels] = Field(default_factory=list)
 
 
 class QueueSnapshot(_Msg):

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,47 @@ def photo_suffix(data: bytes) -> str:
         if data.startswith(magic):
             return suffix
     raise InvalidInputError("photo", "must be a JPEG or PNG image")
+
+
+@dataclass
+class QueueTally:
+    """Counts and sums of one queue's requests over a window (service levels are ratios and means of these)."""
+
+    waiting: int = 0
+    answered: int = 0
+    answered_within_target: int = 0
+    abandoned: int = 0  # given up, or closed before anyone answered
+    breached: int = 0
+    answer_s: float = 0.0  # summed over the answered
+    handled: int = 0  # answered calls that ended
+    handle_s: float = 0.0
+    closed: int = 0  # their tickets closed ...
+    closed_first_contact: int = 0  # ... with a single session
+
+    def count(self, row: Any, target_s: float) -> None:
+        """Add one request (a row of HelpDesk.service_levels's query)."""
+        answered_at, ended_at = row["answered_at"], row["ended_at"]
+        if row["state"] == "waiting":
+            self.waiting += 1
+        if answered_at is not None:
+            waited = answered_at - row["enqueued_at"]
+            self.answered += 1
+            self.answered_within_target += waited <= target_s
+            self.answer_s += waited
+            if row["state"] == "ended" and ended_at is not None:
+                self.handled += 1
+                self.handle_s += ended_at - answered_at
+        elif row["state"] in ("abandoned", "ended"):
+            self.abandoned += 1
+        self.breached += bool(row["breached"])
+        if row["status"] == "closed":
+            self.closed += 1
+            self.closed_first_contact += row["n"] == 1
+
+    def add(self, other: QueueTally) -> None:
+        """Add another queue's tally (the total over queues)."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 class HelpDesk:
@@ -223,6 +265,25 @@ class HelpDesk:
                                                         detail={"waited_s": round(waited_s, 1),
                                                                 "target_s": target_s}))
         self._event_queued()
+
+    async def service_levels(self, since: float, target_s: float) -> dict[str, QueueTally]:
+        """Per device family (the queue a request waits in), what happened to the requests made since `since`
+        (epoch seconds): the same figures on every node, and after any restart."""
+        sessions_per_ticket = (select(sessions.c.ticket_id, func.count(sessions.c.id).label("n"))
+                               .group_by(sessions.c.ticket_id)).subquery()
+        query = (select(help_links.c.family, queue_requests.c.state, queue_requests.c.enqueued_at,
+                        queue_requests.c.answered_at, queue_requests.c.ended_at, queue_requests.c.breached,
+                        tickets.c.status, sessions_per_ticket.c.n)
+                 .join(help_links, help_links.c.id == queue_requests.c.help_link_id)
+                 .join(tickets, tickets.c.id == queue_requests.c.ticket_id)
+                 .join(sessions_per_ticket, sessions_per_ticket.c.ticket_id == queue_requests.c.ticket_id)
+                 .where(queue_requests.c.enqueued_at >= since))
+        tallies: dict[str, QueueTally] = {}
+        async with self._engine.connect() as conn:
+            for row in (await conn.execute(query)).mappings():
+                tally = tallies.setdefault(row["family"], QueueTally())
+                tally.count(row, target_s)
+        return tallies
 
     async def first_contact_resolution(self) -> tuple[int, int]:
         """(closed tickets from help requests, those closed with a single session): first-contact resolution."""

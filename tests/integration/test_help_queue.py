@@ -210,8 +210,13 @@ def test_customers_and_technicians_through_the_queue_with_a_restart(tmp_path: Pa
         assert wait_for(c1, "queue_closed")["reason"] == "cancelled"
         c1.close()
         levels = httpx.get(f"{server.url}/api/queue/levels", headers=tech).json()
-        assert (levels["waiting"], levels["abandoned"], levels["abandonment_rate"]) == (0, 1, 1.0)
-        assert levels["mean_handle_s"] is not None
+        # From the store over the last day (not since this restart): 2 answered, 1 abandoned; per device family.
+        assert (levels["waiting"], levels["answered"], levels["abandoned"], levels["abandonment_rate"]) == (
+            0, 2, 1, 0.333)
+        assert levels["mean_handle_s"] is not None and levels["window_s"] == 86400
+        assert {f["family"]: (f["answered"], f["abandoned"]) for f in levels["families"]} == {
+            "boiler": (1, 1), "printer": (1, 0)}
         metrics = httpx.get(f"{server.url}/metrics", headers=tech).text
         assert "lensdesk_queue_abandoned_total 1.0" in metrics
         assert 'lensdesk_queue_handle_seconds_count 1.0' in metrics
+        assert 'lensdesk_queue_family_abandonment_ratio{family="boiler"} 0.5' in metrics

@@ -69,6 +69,10 @@ def comment_text(delivery: Delivery) -> tuple[str, str]:
         lines = [f"Chat of support session {data['session_id']}:"]
         lines += [f"[{_fmt_offset(msg['offset_ms'] / 1000 if msg['offset_ms'] is not None else None)}] "
                   f"{msg['name'] or msg['role']} ({msg['role']}): {msg['text']}" for msg in data["messages"]]
+    elif event.type == "queue.breach":
+        subject = "lensdesk: help request past its target time to answer"
+        lines = [f"The customer's help request {data['request_id']} has waited {data['waited_s']:.0f} s for a "
+                 f"technician, past the target of {data['target_s']:.0f} s."]
     elif event.type == "ticket.erased":
         subject = "lensdesk: personal data erased on request"
         lines = [f"On request ({data.get('reason') or 'no reason given'}), lensdesk erased this ticket's recordings, "

@@ -78,7 +78,9 @@ export class QueuePanel {
       + `${pct(l.answered_within_target)}) · abandoned ${pct(l.abandonment_rate)} · mean answer `
       + `${l.mean_answer_s === null ? "–" : waited(l.mean_answer_s)} · mean handle `
       + `${l.mean_handle_s === null ? "–" : waited(l.mean_handle_s)} · first contact ${pct(l.first_contact_resolution)}`
-      + `${s.admitting ? "" : " · server full: requests wait"} · ${s.technicians.length} online`;
+      + `${s.admitting ? "" : " · server full: requests wait"} · ${s.technicians.length} online`
+      + (l.families.length > 1 ? " — per queue: " + l.families.map((f) => `${f.family} ${f.waiting} waiting, `
+        + `within target ${pct(f.answered_within_target)}, abandoned ${pct(f.abandonment_rate)}`).join("; ") : "");
   }
 
   async openPhoto(id) {

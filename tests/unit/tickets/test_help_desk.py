@@ -109,3 +109,29 @@ async def test_a_request_is_assigned_once_a_second_assignment_is_a_conflict(stor
     stored = await desk.get_request(req.id)
     assert stored is not None and stored.technician_id == "t1"
     assert [a.action for a in await store.list_audit(ticket_id=req.ticket_id)].count("help_answered") == 1
+
+
+async def test_service_levels_per_queue_over_a_window_from_the_store(store: TicketStore) -> None:
+    desk = store.help_desk
+    printer = await desk.create_link(family="printer", model="P1", actor="sup1")
+    boiler = await desk.create_link(family="boiler", model="B1", actor="sup1")
+    fast = await desk.create_request(printer, customer_name="Ann", description="", media="voice")
+    slow = await desk.create_request(printer, customer_name="Bob", description="", media="voice")
+    gave_up = await desk.create_request(boiler, customer_name="Cem", description="", media="voice")
+    await desk.create_request(boiler, customer_name="Dee", description="", media="voice")  # still waiting
+    await desk.save_state(fast.id, state="assigned", technician_id="t1", callback_number="",
+                          answered_at=fast.enqueued_at, breached=False)
+    await desk.save_state(slow.id, state="assigned", technician_id="t2", callback_number="",
+                          answered_at=slow.enqueued_at + 90, breached=True)
+    await desk.save_state(fast.id, state="ended", technician_id="t1", callback_number="",
+                          answered_at=fast.enqueued_at, breached=False)
+    await desk.save_state(gave_up.id, state="abandoned", technician_id="", callback_number="", answered_at=None,
+                          breached=False)
+    await store.set_ticket_status(fast.ticket_id, "closed", actor="t1")
+    tallies = await desk.service_levels(since=fast.enqueued_at - 1, target_s=60)
+    p, b = tallies["printer"], tallies["boiler"]
+    assert (p.answered, p.answered_within_target, p.breached, p.abandoned, p.waiting) == (2, 1, 1, 0, 0)
+    assert p.answer_s == pytest.approx(90) and p.handled == 1 and p.handle_s >= 0
+    assert (p.closed, p.closed_first_contact) == (1, 1)
+    assert (b.answered, b.abandoned, b.waiting) == (0, 1, 1)
+    assert await desk.service_levels(since=fast.enqueued_at + 3600, target_s=60) == {}  # outside the window

@@ -152,3 +152,21 @@ def test_request_tracker_gets_the_transcript_as_one_plain_comment() -> None:
     assert "[01:15 into the recording] Ann (customer): SN-4411" in body
     assert "[not recorded] technician (technician): Thanks" in body
     assert body.rstrip().endswith("session.transcript:s1")
+
+
+def test_request_tracker_gets_a_breach_as_a_sentence() -> None:
+    from datetime import UTC, datetime
+
+    from tickets.connectors.base import Delivery
+    from tickets.connectors.rt import comment_text
+    from tickets.records import OutboxEvent
+
+    now = datetime.now(UTC)
+    payload = {"ticket": {"id": "t", "external_ref": "rt:7"}, "session_id": "s1", "request_id": "r1",
+               "waited_s": 75.4, "target_s": 60.0}
+    event = OutboxEvent(id="e", type=events.QUEUE_BREACH, payload=payload, idempotency_key="queue.breach:r1",
+                        status="pending", attempts=0, next_attempt_at=now, last_error=None, delivered_to=[],
+                        created_at=now, delivered_at=None)
+    subject, body = comment_text(Delivery(event))
+    assert "target" in subject
+    assert "request r1 has waited 75 s" in body and "target of 60 s" in body
