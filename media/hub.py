@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 MAX_QUEUE_VIDEO = 60
 MAX_QUEUE_AUDIO = 50
 KEYFRAME_REQUEST_MIN_INTERVAL_S = 0.3
+# One Fraction per clock rate, not one per forwarded packet (Fraction() normalises with a gcd each time).
+_TIME_BASES = {rate: fractions.Fraction(1, rate) for rate in (8000, 16000, 48000, 90000)}
 
 
 class EncodedHub:
@@ -33,6 +35,7 @@ class EncodedHub:
         self.kind = kind
         self.name = name
         self._tracks: set[PassthroughTrack] = set()
+        self._subscribers: tuple[PassthroughTrack, ...] = ()  # a snapshot to iterate per frame (no copy per frame)
         self._keyframe_requester: Callable[[], None] | None = None
         self._last_keyframe_request = 0.0
         self.frames_in = 0
@@ -56,13 +59,14 @@ class EncodedHub:
         self.frames_in += 1
         RELAY.frames_in[self.kind] += 1
         self.codec = frame.codec
-        for track in list(self._tracks):
+        for track in self._subscribers:
             track.offer(frame)
 
     def subscribe(self) -> PassthroughTrack:
         """A new track that replays this source's encoded frames to one sender."""
         track = PassthroughTrack(self)
         self._tracks.add(track)
+        self._subscribers = tuple(self._tracks)
         if self.kind == "video":
             self.request_keyframe()
         return track
@@ -70,6 +74,7 @@ class EncodedHub:
     def unsubscribe(self, track: PassthroughTrack) -> None:
         """Forget a subscriber (its sender stopped)."""
         self._tracks.discard(track)
+        self._subscribers = tuple(self._tracks)
 
     @property
     def subscribers(self) -> int:
@@ -132,7 +137,10 @@ class PassthroughTrack(MediaStreamTrack):
             RELAY.observe_delay(time.monotonic() - frame.arrival)
         packet = av.Packet(frame.data)
         packet.pts = self._continuous(frame.timestamp, frame.clock_rate)
-        packet.time_base = fractions.Fraction(1, frame.clock_rate)
+        time_base = _TIME_BASES.get(frame.clock_rate)
+        if time_base is None:
+            time_base = _TIME_BASES[frame.clock_rate] = fractions.Fraction(1, frame.clock_rate)
+        packet.time_base = time_base
         self.frames_out += 1
         return packet
 

@@ -38,26 +38,27 @@ class CodecParameters(Protocol):
     clockRate: int
 
 
-def encoded_frame_from(codec: CodecParameters, data: bytes, timestamp: int, arrival: float) -> EncodedFrame:
-    """Build an EncodedFrame from a receiver's codec parameters and one reassembled frame."""
+def describe_codec(codec: CodecParameters) -> tuple[MediaKind, str, int]:
+    """(kind, codec name, clock rate) of a receiver's codec parameters."""
     kind_text, _, subtype = codec.mimeType.partition("/")
     kind: MediaKind = "video" if kind_text.lower() == "video" else "audio"
-    name = _CODEC_NAMES.get(subtype.lower(), subtype)
+    return kind, _CODEC_NAMES.get(subtype.lower(), subtype), codec.clockRate
+
+
+def is_keyframe(kind: MediaKind, name: str, data: bytes) -> bool:
+    """Whether an encoded frame decodes on its own."""
     if name == "VP8":
-        keyframe = is_vp8_keyframe(data)
-    elif name == "H264":
-        keyframe = is_h264_keyframe(data)
-    else:
-        keyframe = kind == "audio"  # every audio packet decodes on its own
-    return EncodedFrame(
-        kind=kind,
-        codec=name,
-        data=data,
-        timestamp=timestamp,
-        clock_rate=codec.clockRate,
-        keyframe=keyframe,
-        arrival=arrival,
-    )
+        return is_vp8_keyframe(data)
+    if name == "H264":
+        return is_h264_keyframe(data)
+    return kind == "audio"  # every audio packet decodes on its own
+
+
+def encoded_frame_from(codec: CodecParameters, data: bytes, timestamp: int, arrival: float) -> EncodedFrame:
+    """Build an EncodedFrame from a receiver's codec parameters and one reassembled frame."""
+    kind, name, clock_rate = describe_codec(codec)
+    return EncodedFrame(kind=kind, codec=name, data=data, timestamp=timestamp, clock_rate=clock_rate,
+                        keyframe=is_keyframe(kind, name, data), arrival=arrival)
 
 
 class DecoderQueueTee:
@@ -69,6 +70,8 @@ class DecoderQueueTee:
         self.callbacks: list[FrameCallback] = []
         self.frames = 0
         self.callback_errors = 0
+        # Per codec object (kept, so its id stays its own): what a frame of it is, worked out once, not per frame.
+        self._codecs: dict[int, tuple[object, MediaKind, str, int]] = {}
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """Called by aiortc with (codec, JitterFrame), or None at the end of the stream."""
@@ -99,7 +102,13 @@ class DecoderQueueTee:
         arrival = time.monotonic()
         try:
             codec, jitter_frame = item
-            frame = encoded_frame_from(codec, bytes(jitter_frame.data), int(jitter_frame.timestamp), arrival)
+            described = self._codecs.get(id(codec))
+            if described is None or described[0] is not codec:
+                described = self._codecs[id(codec)] = (codec, *describe_codec(codec))
+            _, kind, name, clock_rate = described
+            data = bytes(jitter_frame.data)
+            frame = EncodedFrame(kind=kind, codec=name, data=data, timestamp=int(jitter_frame.timestamp),
+                                 clock_rate=clock_rate, keyframe=is_keyframe(kind, name, data), arrival=arrival)
         except Exception:  # an unexpected item shape must not break media reception
             self.callback_errors += 1
             log.exception("tap: cannot read decoder queue item %r", type(item))

@@ -48,7 +48,8 @@ def _from_elsewhere(protocol: Any, data: bytes, addr: tuple[Any, ...]) -> bool:
     remotes = nominated_remote_addresses(protocol)
     if remotes is None:  # before ICE has chosen a pair, aiortc does not read media anyway
         return False
-    return all((addr[0], addr[1]) != remote for remote in remotes)
+    source = (addr[0], addr[1])  # built once per datagram, not once per nominated pair
+    return all(source != remote for remote in remotes)
 
 
 def _outside_peer_networks(policy: CandidatePolicy | None) -> Callable[[str], bool]:
