@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The relay child imports media/ from the checkout given with --root (this one by default); see --compare.
 sys.path.insert(0, sys.argv[sys.argv.index("--root") + 1] if "--serve" in sys.argv else str(ROOT))
 
+from media.aiortc_internals import received_streams, sent_packets  # noqa: E402
 from media.call import CallMedia  # noqa: E402
 from media.frames import EncodedFrame  # noqa: E402
 from media.host_addresses import gather_host_candidates_on  # noqa: E402
@@ -99,14 +100,14 @@ class Relay:
                     continue
                 for sender in peer.pc.getSenders():
                     key = f"to {peer.role} {sender.kind}"
-                    totals[key] = totals.get(key, 0) + int(getattr(sender, "_RTCRtpSender__packet_count", 0))
+                    totals[key] = totals.get(key, 0) + sent_packets(sender)
         return totals
 
     def received_packets(self) -> int:
         """RTP packets the server's receivers have taken in (aiortc's per-SSRC statistics)."""
         return sum(stats.packets_received for media in self.calls.values() for pid in ("c", "t")
                    if (peer := media.peer(pid)) is not None for receiver in peer.pc.getReceivers()
-                   for stats in getattr(receiver, "_RTCRtpReceiver__remote_streams", {}).values())
+                   for stats in received_streams(receiver))
 
 
 async def serve() -> None:

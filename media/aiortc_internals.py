@@ -36,6 +36,7 @@ if AIOICE_VERSION.split(".")[0] != "0":
 RECEIVER_JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 RECEIVER_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 RECEIVER_REMOTE_STREAMS = "_RTCRtpReceiver__remote_streams"
+SENDER_PACKET_COUNT = "_RTCRtpSender__packet_count"  # RTP packets sent (for RTCP sender reports)
 # JitterBuffer's private fields a subclass (media/jitter.py RelayJitterBuffer) reads or overrides.
 JITTER_BUFFER_FIELDS = ("_capacity", "_origin", "_packets", "_is_video", "_prefetch")
 JITTER_BUFFER_HOOK = "_remove_frame"  # called with the sequence number of each packet added
@@ -83,6 +84,11 @@ def wrap_rtp_handler(receiver: RTCRtpReceiver, wrap: Callable[[RtpHandler], RtpH
 def received_streams(receiver: RTCRtpReceiver) -> list[Any]:
     """aiortc's StreamStatistics per received SSRC (packets_received...), read without awaiting getStats()."""
     return list(getattr(receiver, RECEIVER_REMOTE_STREAMS, {}).values())
+
+
+def sent_packets(sender: RTCRtpSender) -> int:
+    """RTP packets the sender has sent so far, read without awaiting getStats() (bench/relay_packet_cost.py)."""
+    return int(getattr(sender, SENDER_PACKET_COUNT, 0))
 
 
 def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> Awaitable[None]:

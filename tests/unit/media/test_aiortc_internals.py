@@ -80,6 +80,8 @@ def test_sender_keyframe_hook_transceiver_codecs_and_ice_connection() -> None:
         try:
             sender = pc.addTrack(AudioStreamTrack())
             assert isinstance(sender, RTCRtpSender)
+            assert isinstance(getattr(sender, internals.SENDER_PACKET_COUNT), int)
+            assert internals.sent_packets(sender) == 0
             assert callable(sender._send_keyframe)
             assert list(inspect.signature(sender._send_keyframe).parameters) == []
             calls: list[int] = []
