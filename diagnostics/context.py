@@ -7,6 +7,17 @@ from statistics import median
 
 from diagnostics.ocr import OcrWord
 
+# OCR often reads an accented letter without its accent or with another (Störung as Storung, Avería as Averia):
+# keywords are matched on text folded to plain letters, one character for one, so positions stay the same.
+_FOLD = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüçñÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÇÑ",
+                      "aaaaaaeeeeiiiiooooouuuucnAAAAAAEEEEIIIIOOOOOUUUUCN")
+
+
+def fold(text: str) -> str:
+    """The text with accented Latin letters made plain (one character for one)."""
+    return text.translate(_FOLD)
+
+
 # Words that introduce a code ("Error 1602", "Code 46", "故障 E5"): after one of these even a bare number is a code.
 _INTRODUCERS = (
     # English and its panel abbreviations; event ids, alerts, troubles and states are how lifts, inverters, fire
@@ -41,6 +52,7 @@ _MENTIONS = (
 _CJK_INTRODUCERS = r"错误|錯誤|故障|代码|代碼|报警|報警|告警|警报|警報|异常|異常|出错|エラー|コード|障害"
 _CJK_MENTIONS = r"警告|失败|失敗|停止|中断"
 
+_INTRODUCERS, _ID_CAPTIONS, _MENTIONS = fold(_INTRODUCERS), fold(_ID_CAPTIONS), fold(_MENTIONS)
 _LATIN_KEYWORD = re.compile(rf"(?<![^\W\d_])(?:{_INTRODUCERS}|{_MENTIONS})(?![^\W\d_])", re.IGNORECASE)
 _CJK_KEYWORD = re.compile(f"{_CJK_INTRODUCERS}|{_CJK_MENTIONS}")
 _ID_CAPTION = re.compile(f"{_ID_CAPTIONS}|{_CJK_ID_CAPTIONS}", re.IGNORECASE)
@@ -55,7 +67,7 @@ _NOT_ERROR_CODE = re.compile(
 _LABEL_WINDOW = 40
 _INTRODUCED = re.compile(
     rf"(?:(?<![^\W\d_])(?:{_INTRODUCERS}|{_ID_CAPTIONS})(?![^\W\d_])|{_CJK_INTRODUCERS}|{_CJK_ID_CAPTIONS})"
-    r"(?:[\s-]*(?:code|no\.?|nr\.?|number|num|id|#|代码|编号|編號|コード|código|codigo|番号|号|번호|코드))?"
+    r"(?:[\s-]*(?:code|no\.?|nr\.?|number|num|id|#|代码|编号|編號|コード|codigo|番号|号|번호|코드))?"
     r"\s*[:：#=\-]?\s*[#(\[]?\s*$", re.IGNORECASE)
 # "Stop code:", "Machine Error" carry the keyword inside a longer label: the introducer may follow one word.
 
@@ -87,13 +99,14 @@ _LAST_WORD = re.compile(r"([^\s:：#=.]{3,12})\s*[:：#=.]?\s*$")
 
 def has_keyword(text: str) -> bool:
     """True when the text shows an error keyword in any of the known languages."""
+    text = fold(text)
     return bool(_LATIN_KEYWORD.search(text) or _CJK_KEYWORD.search(text)
                 or _CJK_KEYWORD.search(re.sub(r"\s+", "", text)))
 
 
 def keyword_before(line: str, start: int) -> bool:
     """True when an error keyword or label ends right before position start of line ("Error code: |0x...")."""
-    before = line[max(0, start - _LABEL_WINDOW):start]
+    before = fold(line[max(0, start - _LABEL_WINDOW):start])
     if _NOT_ERROR_CODE.search(before):
         return False
     if _INTRODUCED.search(before) or _INTRODUCED.search(re.sub(r"(?<=[^\x00-\x7f])\s+", "", before)):
@@ -104,15 +117,17 @@ def keyword_before(line: str, start: int) -> bool:
 
 def is_caption(text: str) -> bool:
     """True when a line is an error caption alone ("Error code", "ALARM", "Fehlernummer:"): it labels the line below."""
+    text = fold(text)
     words = [w for w in re.split(r"[\s:：#=]+", text) if any(ch.isalnum() for ch in w)]
-    return bool(words) and len(words) <= 3 and bool(_INTRODUCED.search(text.rstrip() + " ")) and all(
+    # Short function words join a caption's words ("Código de error", "ID do erro").
+    return bool(words) and len(words) <= 4 and bool(_INTRODUCED.search(text.rstrip() + " ")) and all(
         has_keyword(w) or _ID_CAPTION.fullmatch(w) or re.fullmatch(r"(?i)code|no\.?|nr\.?|number|num|id", w)
-        for w in words)
+        or (len(w) <= 2 and w.isalpha() and w.islower()) for w in words)
 
 
 def is_keyword(token: str) -> bool:
     """True when a whole token is an error keyword (its own prefix vouches for ERR-1024, ALM 021)."""
-    return bool(re.fullmatch(f"{_INTRODUCERS}|{_MENTIONS}", token, re.IGNORECASE))
+    return bool(re.fullmatch(f"{_INTRODUCERS}|{_MENTIONS}", fold(token), re.IGNORECASE))
 
 
 # Prominence: a code is usually the biggest text on an error screen, or stands on a line of its own.

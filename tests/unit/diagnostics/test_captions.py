@@ -113,3 +113,17 @@ def test_stage_of_names_where_a_code_got_lost():
     assert stage_of([OcrLine("Tray 2 E-204 loaded", 0.9), OcrLine("Model E-9000", 0.9)], {"E-204"},
                     NO_CODES) in ("context", "screen")
     assert stage_of([OcrLine("abcE-204x", 0.9)], accepted, NO_CODES) == "shape"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Storung 31", "31"), ("AVERIA 4471", "4471"), ("Codigo de erro: 2207", "2207"), ("Defaut 0815", "0815"),
+    ("ERREUR 77", "77"),
+])
+def test_keywords_read_without_their_accents_still_introduce(text, code):
+    assert screen(text) == [code]
+
+
+@pytest.mark.parametrize("caption", ["Código de error:", "ID do erro", "Codice di errore"])
+def test_captions_with_short_function_words_label_the_line_below(caption):
+    assert is_caption(caption)
+    assert screen(caption, "4471", "Llame al servicio") == ["4471"]
