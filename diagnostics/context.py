@@ -97,6 +97,36 @@ def is_garbled_label(word: str, label: str | None = None) -> bool:
 _LAST_WORD = re.compile(r"([^\s:：#=.]{3,12})\s*[:：#=.]?\s*$")
 
 
+# Long captions read with a glyph or two wrong ("Stérung", "St6erung"): words of seven or more glyphs are compared with
+# the long introducers by edit distance (one edit for seven glyphs, two from eight on). Introducers one edit from a
+# common word are left out (storing: string; defaut: default).
+_LONG_INTRODUCERS = tuple(sorted({w for w in re.split(r"\|", f"{_INTRODUCERS}|{_ID_CAPTIONS}")
+                                  if len(w) >= 6 and w.isascii() and w.isalpha()} - {"storing", "defaut"}))
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of a and b, or limit + 1 once it exceeds limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
+
+
+def is_near_introducer(word: str) -> bool:
+    """True when a word of seven or more glyphs is a long introducer read with a glyph or two wrong (Stérung)."""
+    w = fold(word).lower()
+    if len(w) < 7 or sum(ch.isalpha() for ch in w) < len(w) - 1:
+        return False
+    limit = 1 if len(w) == 7 else 2
+    return any(k[0] == w[0] and _edits(w, k, limit) <= limit for k in _LONG_INTRODUCERS)
+
+
 def has_keyword(text: str) -> bool:
     """True when the text shows an error keyword in any of the known languages."""
     text = fold(text)
@@ -112,7 +142,7 @@ def keyword_before(line: str, start: int) -> bool:
     if _INTRODUCED.search(before) or _INTRODUCED.search(re.sub(r"(?<=[^\x00-\x7f])\s+", "", before)):
         return True
     last = _LAST_WORD.search(before)
-    return last is not None and is_garbled_label(last.group(1))
+    return last is not None and (is_garbled_label(last.group(1)) or is_near_introducer(last.group(1)))
 
 
 def is_caption(text: str) -> bool:
@@ -120,6 +150,8 @@ def is_caption(text: str) -> bool:
     text = fold(text)
     words = [w for w in re.split(r"[\s:：#=]+", text) if any(ch.isalnum() for ch in w)]
     # Short function words join a caption's words ("Código de error", "ID do erro").
+    if len(words) == 1 and is_near_introducer(words[0]):
+        return True
     return bool(words) and len(words) <= 4 and bool(_INTRODUCED.search(text.rstrip() + " ")) and all(
         has_keyword(w) or _ID_CAPTION.fullmatch(w) or re.fullmatch(r"(?i)code|no\.?|nr\.?|number|num|id", w)
         or (len(w) <= 2 and w.isalpha() and w.islower()) for w in words)

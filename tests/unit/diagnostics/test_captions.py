@@ -127,3 +127,14 @@ def test_keywords_read_without_their_accents_still_introduce(text, code):
 def test_captions_with_short_function_words_label_the_line_below(caption):
     assert is_caption(caption)
     assert screen(caption, "4471", "Llame al servicio") == ["4471"]
+
+
+@pytest.mark.parametrize(("text", "code"), [("Stérung 31", "31"), ("St6érung 4471", "4471"), ("Allarrne 0815", "0815"),
+                                            ("Fehlercodc: 2281", "2281")])
+def test_a_long_caption_read_with_a_glyph_or_two_wrong_still_introduces(text, code):
+    assert screen(text) == [code]
+
+
+@pytest.mark.parametrize("text", ["String 3", "Default 5", "Storage 2", "Printing 4", "Warming 2"])
+def test_words_near_a_caption_by_accident_introduce_nothing(text):
+    assert screen(text, "Ready") == []
