@@ -381,7 +381,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                             revoke=lambda rev, actor, sid: revoker.revoke(rev, actor=actor,
                                                                                           session_id=sid),
                                             cut_clip=lambda src, out, start, end, webm: cut_clip(
-                                                src, out, start, end, webm=webm).start_s))
+                                                src, out, start, end, webm=webm).start_s,
+                                            retention_days=settings.retention_days,
+                                            retention_interval_s=settings.retention_interval_s))
     app.include_router(build_ws_router(service, tokens, WsLimits(settings.ws_max_message_bytes, settings.ws_rate_per_s,
                                                                settings.ws_rate_burst),
                                        [settings.base_url, *settings.allowed_origins], connections))

@@ -9,8 +9,10 @@ for the whole days of a range and the findings themselves only for its partial f
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -145,6 +147,16 @@ class SessionLibrary:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
 
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for the library's queries. PostgreSQL plans each of them for its values: asyncpg prepares
+        statements, and after five runs PostgreSQL may switch to one generic plan, which for a code, a text query or
+        a status (a handful of sessions or most of them) is seconds slower than the plan for the values given."""
+        async with self._engine.connect() as conn:
+            if not self._sqlite:
+                await conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+            yield conn
+
     def _text_match(self, q: str, *, broad: bool) -> ColumnElement[bool] | None:
         """Sessions whose document (ticket title and customer, findings, chat) has every word of q as a prefix.
 
@@ -218,7 +230,7 @@ class SessionLibrary:
         check_limit(query.limit)
         if not 0 <= query.offset <= MAX_OFFSET:
             raise InvalidInputError("offset", f"must be between 0 and {MAX_OFFSET}")
-        async with self._engine.connect() as conn:
+        async with self._reading() as conn:
             conds = self._conditions(query, broad=await self._broad(conn, query.q))
             joined = sessions.join(tickets, tickets.c.id == sessions.c.ticket_id)
             page = self._ordered(select(sessions.c.id, sessions.c.ticket_id, sessions.c.created_by,
@@ -342,7 +354,7 @@ class SessionLibrary:
         parts = [(since, until)] if first_whole >= last_whole else [(since, first_whole), (last_whole, until)]
         per_week_code: dict[tuple[str, str], int] = defaultdict(int)
         per_model: dict[str, int] = defaultdict(int)
-        async with self._engine.connect() as conn:
+        async with self._reading() as conn:
             if first_whole < last_whole:
                 for week_value, code_value, n in await conn.execute(self._counted_by_week_code(
                         first_whole.date(), last_whole.date(), code_key, device_key)):

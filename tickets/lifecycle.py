@@ -249,6 +249,14 @@ class DataLifecycle:
                                        .limit(limit))).mappings()
             return [ErasureJob(**r) for r in rows]
 
+    async def held_tickets(self, limit: int = 200) -> list[tuple[str, str, str]]:
+        """Tickets on legal hold (id, title, customer), newest first."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(tickets.c.id, tickets.c.title, tickets.c.customer)
+                                      .where(tickets.c.legal_hold.is_(True))
+                                      .order_by(tickets.c.created_at.desc()).limit(limit))
+            return [(r.id, r.title, r.customer) for r in rows]
+
     async def resume(self) -> int:
         """Finish every pending job (at start, before anything else runs); how many there were."""
         jobs = await self.pending()

@@ -39,6 +39,8 @@ class ApiContext:
     recording_offset: Callable[[str], Awaitable[float | None]] | None = None  # session -> seconds into its live recording
     revoke_hook: RevokeHook | None = None  # store + apply on every node; None: store and apply in this process
     cut_clip: ClipCutter | None = None
+    retention_days: int = 0  # the retention policy the root runs (0: keep everything)
+    retention_interval_s: float = 3600.0
 
     async def revoke(self, revocation: Revocation, actor: str, session_id: str | None = None) -> None:
         """Revoke a token family or a session's customer tokens."""

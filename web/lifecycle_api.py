@@ -54,6 +54,25 @@ class JobOut(BaseModel):
                    requested_at=j.requested_at, state=j.state, files_left=len(j.files), finished_at=j.finished_at)
 
 
+class HeldTicketOut(BaseModel):
+    """A ticket on legal hold."""
+
+    id: str
+    title: str
+    customer: str
+
+
+class RetentionPolicyOut(BaseModel):
+    """The retention policy this server runs, what it deletes and keeps, the tickets it leaves alone."""
+
+    retention_days: int  # 0: nothing is deleted by age
+    interval_s: float
+    deletes: list[str]
+    keeps: list[str]
+    held_tickets: list[HeldTicketOut]
+    last_run: JobOut | None
+
+
 def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     """Register the lifecycle routes on the /api router."""
     lifecycle = ctx.store.lifecycle
@@ -73,6 +92,18 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     async def erase_customer(body: EraseCustomerIn, claims: Steward) -> JobOut:
         """Erase every ticket of a customer (409 if any is on legal hold, 404 if the customer has none)."""
         return JobOut.of(await lifecycle.erase_customer(body.customer, actor=claims.subject, reason=body.reason))
+
+    @router.get("/lifecycle/policy", tags=["lifecycle"])
+    async def retention_policy(claims: Steward) -> RetentionPolicyOut:
+        """The retention policy (LENSDESK_RETENTION_DAYS, _INTERVAL_S), the tickets on legal hold, the last run."""
+        last = next((j for j in await lifecycle.jobs() if j.kind == "retention"), None)
+        return RetentionPolicyOut(
+            retention_days=ctx.retention_days, interval_s=ctx.retention_interval_s,
+            deletes=["recordings and their posters", "finding snapshots", "frozen-frame images"],
+            keeps=["findings (codes, moments, catalog data)", "tickets and their audit trail",
+                   "everything of a ticket on legal hold"],
+            held_tickets=[HeldTicketOut(id=i, title=t, customer=c) for i, t, c in await lifecycle.held_tickets()],
+            last_run=JobOut.of(last) if last else None)
 
     @router.get("/lifecycle/jobs", tags=["lifecycle"])
     async def lifecycle_jobs(claims: Steward) -> list[JobOut]:

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from signaling.policy import Action
+from signaling.policy import POLICY, Action
 from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
@@ -89,6 +89,7 @@ class MeOut(BaseModel):
     name: str
     session_id: str | None
     expires_at: datetime
+    actions: list[str]  # what this role may do (signaling/policy.py): pages show only the controls it allows
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -101,13 +102,15 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                  on_finding_dismissed: FindingHook | None = None,
                  on_session_ended: SessionEndedHook | None = None,
                  recording_offset: Callable[[str], Awaitable[float | None]] | None = None,
-                 revoke: RevokeHook | None = None, cut_clip: ClipCutter | None = None) -> APIRouter:
+                 revoke: RevokeHook | None = None, cut_clip: ClipCutter | None = None,
+                 retention_days: int = 0, retention_interval_s: float = 3600.0) -> APIRouter:
     """All ticket REST routes under /api (hooks let the root announce manual findings and dismissals live)."""
     auth = TokenAuth(tokens)
     ctx = ApiContext(store=store, tokens=tokens, auth=auth, base_url=base_url.rstrip("/"), join_ttl_s=join_ttl_s,
                      max_upload_bytes=max_upload_bytes, on_finding_attached=on_finding_attached,
                      on_finding_dismissed=on_finding_dismissed, on_session_ended=on_session_ended,
-                     recording_offset=recording_offset, revoke_hook=revoke, cut_clip=cut_clip)
+                     recording_offset=recording_offset, revoke_hook=revoke, cut_clip=cut_clip,
+                     retention_days=retention_days, retention_interval_s=retention_interval_s)
     router = APIRouter(prefix="/api")
     Reader = Annotated[Claims, Depends(auth.allow(Action.TICKETS_READ))]
     Writer = Annotated[Claims, Depends(auth.allow(Action.TICKETS_WRITE))]
@@ -117,7 +120,8 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
     async def me(claims: AnyRole) -> MeOut:
         """Who the bearer token belongs to."""
         return MeOut(role=claims.role.value, subject=claims.subject, name=claims.name,
-                     session_id=claims.session_id, expires_at=datetime.fromtimestamp(claims.expires_at, UTC))
+                     session_id=claims.session_id, expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
+                     actions=sorted(a.value for a in POLICY.get(claims.role, frozenset())))
 
     @router.post("/tickets", status_code=201, tags=["tickets"])
     async def create_ticket(body: TicketIn, claims: Writer) -> TicketOut:

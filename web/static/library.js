@@ -3,6 +3,7 @@
 // Opened as /library#token=<token> (technician, reviewer or supervisor); the token then lives in sessionStorage
 // (as in the console and the review page, which this page links to in the same tab).
 import { fragmentParams, el } from "/static/call.js";
+import { renderRetention } from "/static/lifecycle.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -16,6 +17,18 @@ class ApiError extends Error {
 }
 
 function fail(text) { state.error = text; $("error").textContent = text; $("error").hidden = !text; }
+function say(text) { state.message = text; $("status").textContent = text; }
+
+/** A JSON call with a method (problem+json details become the error's message). */
+async function send(method, path, body) {
+  const headers = { Authorization: `Bearer ${state.token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
+  const raw = await res.text();  // empty on 204
+  const data = raw && res.headers.get("content-type")?.includes("json") ? JSON.parse(raw) : null;
+  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
+  return data;
+}
 
 async function api(path) {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
@@ -87,7 +100,9 @@ function renderRows(page) {
         "Evidence zip"))));
   }
   state.total = page.total;
-  $("count").textContent = `${page.total}${page.more_than_total ? "+" : ""} session${page.total === 1 ? "" : "s"}`;
+  // counting stops at a cap (10,000; 1,000 with free text): past it the page says "more than"
+  $("count").textContent = page.more_than_total ? `More than ${page.total.toLocaleString()} sessions (counting stops there)`
+    : `${page.total} session${page.total === 1 ? "" : "s"}`;
   $("page").textContent = page.total ? `${page.offset + 1}–${page.offset + page.items.length}` : "";
   $("prev").disabled = page.offset === 0;
   $("next").disabled = page.offset + page.items.length >= page.total && !page.more_than_total;
@@ -171,6 +186,10 @@ async function start() {
   $("signin").hidden = true;
   $("filters").hidden = false;
   await search(0);
+  if ((state.me.actions || []).includes("retention.manage")) {
+    await renderRetention({ send, fail, say, changed: () => search(state.offset) }, $("lifecycle"))
+      .catch((e) => fail(`Could not load the retention policy: ${e.message}`));
+  }
 }
 
 $("filters").addEventListener("submit", (ev) => { ev.preventDefault(); search(0); });

@@ -5,6 +5,8 @@
 import { fragmentParams, el } from "/static/call.js";
 import { renderText } from "/static/chat.js";
 import { drawMarks, EVENT_LABEL, describeEvent, eventsNear, chatStates, freezeAt, marksToDraw } from "/static/record.js";
+import { renderShares, renderClip } from "/static/evidence.js";
+import { renderTicketLifecycle } from "/static/lifecycle.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -30,6 +32,32 @@ async function api(path) {
   if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
   return data;
 }
+
+/** A JSON call with a method (problem+json details become the error's message). */
+async function send(method, path, body) {
+  const headers = { Authorization: `Bearer ${state.token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
+  const raw = await res.text();  // empty on 204
+  const data = raw && res.headers.get("content-type")?.includes("json") ? JSON.parse(raw) : null;
+  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
+  return data;
+}
+
+/** A file with the token in a header; the response (its headers and body) or an ApiError with the problem's detail. */
+async function fetchRaw(path) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
+  if (!res.ok) {
+    const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
+    throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
+  }
+  return res;
+}
+
+/** Whether the signed-in role may do this (signaling/policy.py, as /api/me tells it). */
+function can(action) { return Boolean(state.me && (state.me.actions || []).includes(action)); }
+
+function controls() { return { send, fetchRaw, fail, say, token: state.token, blobUrls: state.blobUrls }; }
 
 async function blobUrl(path) {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
@@ -149,6 +177,8 @@ function render(ticket) {
   $("ticket-ref").textContent = ticket.external_ref ? `External ${ticket.external_ref}` : "";
   $("ticket-status").textContent = ticket.status;
   $("ticket-created").textContent = `Opened ${when(ticket.created_at)}`;
+  $("ticket").querySelector(".lifecycle")?.remove();
+  if (can("retention.manage")) $("ticket").append(renderTicketLifecycle(controls(), ticket, () => load()));
 
   const box = $("sessions");
   box.replaceChildren();
@@ -219,6 +249,7 @@ function renderSession(session) {
     card.append(renderRecording(rec, findings.filter((f) => recordingOf(f, recordings) === rec),
       events.filter((e) => recordingOf({ created_at: e.at }, recordings) === rec)));
   }
+  if (can("export")) card.append(renderShares(controls(), session));
   card.append(renderTranscript(events));
   card.append(renderAudit(state.audit.filter((a) => a.session_id === session.id), recordings));
   return card;
@@ -244,6 +275,12 @@ function renderRecording(rec, findings, events = []) {
     part.append(renderFindings(rec, findings));
     return part;
   }
+  if (rec.status === "deleted") {
+    part.append(el("p", { class: "notice erased" },
+      "This recording was deleted: erased on request, or older than the retention policy keeps recordings."));
+    part.append(renderFindings(rec, findings));
+    return part;
+  }
   if (rec.status === "recovered") {
     part.append(el("p", { class: "notice recovered" },
       "This recording was recovered after a server interruption; its last seconds may be missing."));
@@ -260,7 +297,8 @@ function renderRecording(rec, findings, events = []) {
     blobUrl(rec.poster_url).then((url) => { state.blobUrls.push(url); video.poster = url; }).catch(() => {});
   }
   const duration = rec.duration_s || 0;
-  part.append(player, renderTimeline(rec, findings, video, events),
+  const timeline = renderTimeline(rec, findings, video, events);
+  part.append(player, timeline, ...(can("export") ? [renderClip(controls(), rec, video, timeline)] : []),
     el("div", { class: "meta muted" },
       el("span", {}, `Duration ${clock(duration)}`), el("span", {}, megabytes(rec.size_bytes)),
       el("span", {}, `Finalised ${when(rec.finalised_at)}`),

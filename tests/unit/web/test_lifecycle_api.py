@@ -32,3 +32,19 @@ async def test_a_supervisor_holds_releases_and_erases_a_ticket(api: Api) -> None
     missing = await api.client.post("/api/customers/erase", json={"customer": "Nobody", "reason": "x"},
                                     headers=supervisor)
     assert_problem(missing, 404)
+
+
+async def test_the_retention_policy_shows_held_tickets_and_me_lists_what_a_role_may_do(api: Api) -> None:
+    supervisor = {"Authorization": f"Bearer {api.tokens.issue_staff(Role.SUPERVISOR, 'sue')}"}
+    reviewer = {"Authorization": f"Bearer {api.tokens.issue_staff(Role.REVIEWER, 'rita')}"}
+    held = await api.ticket("Held plotter", customer="Bo")
+    await api.ticket("Free plotter", customer="Cy")
+    await api.client.put(f"/api/tickets/{held['id']}/legal-hold", json={"hold": True}, headers=supervisor)
+    policy = (await api.client.get("/api/lifecycle/policy", headers=supervisor)).json()
+    assert policy["retention_days"] == 0 and policy["last_run"] is None  # this app runs no retention
+    assert [(t["id"], t["customer"]) for t in policy["held_tickets"]] == [(held["id"], "Bo")]
+    assert assert_problem(await api.client.get("/api/lifecycle/policy", headers=reviewer), 403)
+    me = {role: set((await api.client.get("/api/me", headers=h)).json()["actions"])
+          for role, h in (("supervisor", supervisor), ("reviewer", reviewer), ("technician", api.tech))}
+    assert {"export", "retention.manage"} <= me["supervisor"]
+    assert "export" in me["reviewer"] and "retention.manage" not in me["reviewer"] | me["technician"]
