@@ -8,124 +8,48 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from aiortc import RTCIceServer
 
-from atrest.sealed import AtRestKey
 from diagnostics.finding import Finding
 from media.call import CallMedia
 from media.frames import EncodedFrame
-from media.ice import CandidateError, CandidatePolicy
+from media.ice import CandidateError
 from media.peer import NegotiationError
-from media.recorder import EmptyRecording, RecordingInfo, SessionRecorder
+from media.recorder import EmptyRecording, SessionRecorder
 from signaling import annotation as a
 from signaling import messages as m
 from signaling import room as r
 from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
-from signaling.turn import TurnCredentials
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.records import (
     EventActorRole,
     FindingRecord,
     FindingSource,
-    NewFinding,
     SessionEventKind,
     SessionEventRecord,
 )
-from tickets.session_events import chat_states
 from tickets.store import TicketStore
-from web.common_api import FindingOut
 from web.scans_api import StillMeta, StillRefused
 
 from .analysis_pool import AnalysisPool, CallAnalysis, ScanReading
 from .autoscan import AutoScanPolicy
+from .chat_history import chat_history
+from .findings import finding_payload, new_finding
 from .guidance_pool import CallGuidance, GuidancePool
 from .guide import FrozenFrame, TrackedPoses
+from .live import CallOptions, LiveCall, ScanInProgress
+from .recordings import store_recording
 
 log = logging.getLogger(__name__)
 
 JOIN_ATTEMPTS = 3  # a join that finds its call tearing down looks again this often before asking to retry
-
-
-@dataclass
-class LiveCall:
-    """Everything one running call holds."""
-
-    session_id: str
-    ticket_id: str
-    room: r.Room
-    media: CallMedia
-    links: dict[str, ClientLink] = field(default_factory=dict)
-    roles: dict[str, str] = field(default_factory=dict)
-    recorder: SessionRecorder | None = None
-    recording_started: bool = False
-    recording_id: str | None = None
-    analysis: CallAnalysis | None = None
-    video_active: bool = False
-    first_finding_offset: float | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    closing: bool = False  # set under `lock` when the call starts tearing down: joins then go to a fresh call
-    finished: bool = False  # media closed and recording finalised (once)
-    auto_scan: AutoScanPolicy = field(default_factory=AutoScanPolicy)
-    scan: ScanInProgress | None = None
-    guidance: GuidanceState = field(default_factory=lambda: GuidanceState())
-    guide: CallGuidance | None = None
-
-
-@dataclass
-class GuidanceState:
-    """The server's side of a call's annotation: pointer pacing, the freeze being captured, tracker figures."""
-
-    pointer_at: dict[str, float] = field(default_factory=dict)  # participant -> time.monotonic() of the last dot
-    freeze_timer: asyncio.TimerHandle | None = None
-    freeze_scans: dict[str, str] = field(default_factory=dict)  # scan id -> the freeze its still is for
-    tracked: int = 0  # tracker updates received
-    tracker_cpu_s: float = 0.0
-
-
 POINTER_MIN_INTERVAL_S = 0.04  # laser-dot updates closer than this are dropped (pages send ~12/s)
 FREEZE_TIMEOUT_S = 10.0  # a freeze whose frame has not come from the worker by then has failed
-
-
-@dataclass
-class ScanInProgress:
-    """The server's side of the room's running scan: when it was asked, its timer, and the still once here."""
-
-    scan_id: str
-    asked_at: float  # time.monotonic()
-    timer: asyncio.TimerHandle | None = None
-    still: bytes = b""
-    taken_at: float | None = None  # time.monotonic() of the shutter, as the page reported it
-
-
 RECONNECT_AFTER_MS = 500  # a stopping node's participants rejoin through the load balancer after this
-
-
-@dataclass(frozen=True)
-class CallOptions:
-    """What the root configures for calls."""
-
-    recordings_dir: Path
-    recording_enabled: bool
-    node_id: str = ""  # stable across restarts; stamped on recordings so a restart recovers only its own
-    at_rest_key: AtRestKey | None = None  # recordings are sealed with it (encryption at rest); None: plain
-    video_codec: str = "VP8"
-    drop_rate: float = 0.0
-    media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
-    ice_servers: tuple[RTCIceServer, ...] = ()
-    candidates: CandidatePolicy = field(default_factory=CandidatePolicy)  # which remote ICE addresses we contact
-    participant_ice_servers: tuple[m.IceServer, ...] = ()  # STUN (and legacy static TURN) for browsers, on join
-    turn: TurnCredentials | None = None  # per-participant TURN credentials, handed out on join
-    turn_for_server: bool = False  # the server's own ICE agent allocates on the TURN server too
-    credential_deadline: Callable[[Claims], float] = lambda claims: claims.expires_at  # TURN credentials expire then
-    auto_scan_interval_s: float = 15.0  # 0: the server never asks for a scan by itself
-    scan_timeout_s: float = 30.0  # a scan whose photo has not arrived by then has failed
-    on_session_ended: Callable[[str, str], Awaitable[None]] | None = None  # (session, actor): revoke its tokens
 
 
 class CallManager:
@@ -519,11 +443,8 @@ class CallManager:
         if call.first_finding_offset is None:
             call.first_finding_offset = offset
         try:
-            record = await self._store.attach_finding(call.session_id, NewFinding(
-                code=finding.code, family=finding.family or "", title=finding.title or "",
-                cause=finding.cause or "", remedy=finding.remedy or "", severity=finding.severity,
-                known=finding.known, text=finding.text, confidence=finding.confidence, frame_time=finding.frame_time,
-                offset_s=offset, snapshot_jpeg=snapshot, source=source))
+            record = await self._store.attach_finding(call.session_id, new_finding(
+                finding, offset_s=offset, source=source, snapshot_jpeg=snapshot))
         except ConflictError:
             log.info("session %s: finding %s came after the session ended; not attached", call.session_id,
                      finding.code)
@@ -670,27 +591,3 @@ class CallManager:
             ended = r.ScanEnded(reading.scan_id, "found" if new else "already_reported", codes)
         async with call.lock:
             await self._run(call, call.room.handle(ended))
-
-
-def chat_history(events: list[SessionEventRecord]) -> list[m.ChatEntry]:
-    """A session's stored chat and receipts as the room keeps them (a call restarting or moving nodes)."""
-    states = chat_states([(int(e.payload["message_id"]), str(e.payload["state"]))
-                          for e in events if e.kind == "chat_status"])
-    return [m.ChatEntry(message_id=int(e.payload["message_id"]), from_id=e.actor,
-                        role="customer" if e.actor_role == "customer" else "technician", name=e.actor_name,
-                        text=str(e.payload["text"]), state=states.get(int(e.payload["message_id"]), "sent"),
-                        at=e.at.timestamp())
-            for e in events if e.kind == "chat"]
-
-
-def finding_payload(record: FindingRecord) -> dict[str, Any]:
-    """A finding as the console shows it: the same shape as the REST API's FindingOut."""
-    return FindingOut.of(record).model_dump(mode="json")
-
-
-async def store_recording(store: TicketStore, recording_id: str, info: RecordingInfo,
-                          status: str = "finalised") -> None:
-    """Record a finished (or recovered) recording file on its row."""
-    await store.finalise_recording(recording_id, path=str(info.path), duration_s=info.duration_s,
-                                   size_bytes=info.size_bytes, status=status,
-                                   poster_path=str(info.poster_path) if info.poster_path else None)

@@ -17,16 +17,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from atrest.sealed import AtRestKey
 from calls.analysis_pool import AnalysisPool
-from calls.manager import CallManager, CallOptions, store_recording
+from calls.live import CallOptions
+from calls.manager import CallManager
+from calls.recordings import recover_recordings
 from diagnostics.catalog import load_catalogs
 from diagnostics.config import DiagnosticsConfig
 from media.call import CallMedia
 from media.host_addresses import gather_host_candidates_on
 from media.ice import CandidatePolicy
 from media.peer import ice_servers_from
-from media.recorder import recover
 from media.recording.clip import cut_clip
 from media.stats import RELAY
 from signaling import messages as m
@@ -292,7 +292,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             # Start the analysis workers before taking rooms: spawning them blocks the event loop until each child
             # has booted (seconds on a busy machine), long enough for other nodes to think this one died.
             await asyncio.to_thread(analysis_pool.start)
-        await _recover_recordings(store, recordings_dir, node_id, at_rest_key)
+        await recover_recordings(store, recordings_dir, node_id, at_rest_key)
         resumed = await store.lifecycle.resume()  # an erase a crash interrupted finishes before anything else
         if resumed:
             log.info("finished %d erasure/retention jobs a stop had interrupted", resumed)
@@ -440,23 +440,3 @@ async def _cancel_within(task: asyncio.Task[None], within_s: float) -> None:
         await asyncio.wait({task}, timeout=min(left, 0.5))
     with contextlib.suppress(asyncio.CancelledError, Exception):
         task.result()
-
-
-async def _recover_recordings(store: TicketStore, recordings_dir: Path, node_id: str,
-                              key: AtRestKey | None) -> None:
-    """Finalise recordings a crash of this node left unfinished; another node's live ones are not touched."""
-    def folders() -> list[Path]:
-        return sorted(p for p in recordings_dir.iterdir() if p.is_dir()) if recordings_dir.is_dir() else []
-
-    for folder in await asyncio.to_thread(folders):
-        for info in await asyncio.to_thread(recover, folder, key=key):
-            # the recorder is named by its recording row id (see CallManager)
-            log.info("session %s: recovered recording %s (%.1f s)", folder.name, info.path, info.duration_s)
-            try:
-                await store_recording(store, info.session_id, info, status="recovered")
-            except Exception:
-                log.exception("session %s: recovered recording %s has no database row", folder.name, info.path)
-    # What is still "recording" now had no media to recover: close it so nobody waits for it.
-    for rec in await store.unfinished_recordings(node_id):
-        log.info("session %s: recording %s captured nothing before the restart", rec.session_id, rec.id)
-        await store.mark_recording_empty(rec.id)

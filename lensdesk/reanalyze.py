@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from calls.findings import new_finding
 from diagnostics.finding import Finding
-from tickets.records import NewFinding
 from tickets.store import TicketStore
 
 from .settings import Settings
@@ -44,10 +44,8 @@ async def attach_to_ticket(settings: Settings, recording: Path, findings: list[F
             if f.code in known:
                 skipped.append(f.code)
                 continue
-            await store.attach_finding(record.session_id, NewFinding(
-                code=f.code, family=f.family or "", title=f.title or "", cause=f.cause or "", remedy=f.remedy or "",
-                severity=f.severity, known=f.known, text=f.text, confidence=f.confidence, frame_time=f.frame_time,
-                offset_s=f.frame_time, snapshot_jpeg=f.snapshot_jpeg, source="reanalysis", actor="reanalysis"))
+            await store.attach_finding(record.session_id, new_finding(
+                f, offset_s=f.frame_time, source="reanalysis", snapshot_jpeg=f.snapshot_jpeg, actor="reanalysis"))
             known.add(f.code)
             attached.append(f.code)
         return AttachOutcome(record.ticket_id, record.session_id, attached, skipped)

@@ -18,7 +18,8 @@ from fastapi import FastAPI
 
 from calls.analysis_pool import AnalysisPool
 from calls.autoscan import AutoScanPolicy
-from calls.manager import CallManager, CallOptions
+from calls.live import CallOptions
+from calls.manager import CallManager
 from diagnostics.config import DiagnosticsConfig
 from signaling import messages as m
 from signaling.tokens import TokenService

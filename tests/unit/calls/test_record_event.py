@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from calls.analysis_pool import AnalysisPool
-from calls.manager import CallManager, CallOptions, chat_history
+from calls.chat_history import chat_history
+from calls.live import CallOptions
+from calls.manager import CallManager
 from diagnostics.config import DiagnosticsConfig
 from signaling import messages as m
 from signaling import room as r

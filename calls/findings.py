@@ -1,0 +1,24 @@
+"""The one mapping of a diagnostics Finding onto the ticket store, and of a stored finding onto the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnostics.finding import Finding
+from tickets.records import FindingRecord, FindingSource, NewFinding
+from web.common_api import FindingOut
+
+
+def new_finding(finding: Finding, *, offset_s: float | None, source: FindingSource, snapshot_jpeg: bytes,
+                actor: str = "diagnostics") -> NewFinding:
+    """What the store attaches for a finding of the live analysis, a scan or a re-analysis of a recording."""
+    return NewFinding(code=finding.code, family=finding.family or "", title=finding.title or "",
+                      cause=finding.cause or "", remedy=finding.remedy or "", severity=finding.severity,
+                      known=finding.known, text=finding.text, confidence=finding.confidence,
+                      frame_time=finding.frame_time, offset_s=offset_s, snapshot_jpeg=snapshot_jpeg, source=source,
+                      actor=actor)
+
+
+def finding_payload(record: FindingRecord) -> dict[str, Any]:
+    """A finding as the console shows it: the same shape as the REST API's FindingOut."""
+    return FindingOut.of(record).model_dump(mode="json")
