@@ -1,12 +1,10 @@
-"""The one mapping of a diagnostics Finding onto the ticket store, and of a stored finding onto the wire."""
+"""The one mapping of a diagnostics Finding onto the ticket store (the stored one is shown by web.common_api.finding_view)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from diagnostics.finding import Finding
-from tickets.records import FindingRecord, FindingSource, NewFinding
-from web.common_api import FindingOut
+from tickets.records import NewFinding
+from vocabulary import FindingSource
 
 
 def new_finding(finding: Finding, *, offset_s: float | None, source: FindingSource, snapshot_jpeg: bytes,
@@ -19,6 +17,3 @@ def new_finding(finding: Finding, *, offset_s: float | None, source: FindingSour
                       actor=actor)
 
 
-def finding_payload(record: FindingRecord) -> dict[str, Any]:
-    """A finding as the console shows it: the same shape as the REST API's FindingOut."""
-    return FindingOut.of(record).model_dump(mode="json")

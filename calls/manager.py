@@ -25,20 +25,16 @@ from signaling import room as r
 from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
-from tickets.records import (
-    EventActorRole,
-    FindingRecord,
-    FindingSource,
-    SessionEventKind,
-    SessionEventRecord,
-)
+from tickets.records import FindingRecord, SessionEventKind, SessionEventRecord
 from tickets.store import TicketStore
+from vocabulary import ActorRole, FindingSource, ParticipantRole
+from web.common_api import finding_view
 from web.scans_api import StillMeta, StillRefused
 
 from .analysis_pool import AnalysisPool, CallAnalysis, ScanReading
 from .autoscan import AutoScanPolicy
 from .chat_history import chat_history
-from .findings import finding_payload, new_finding
+from .findings import new_finding
 from .guidance_pool import CallGuidance, GuidancePool
 from .guide import FrozenFrame, TrackedPoses
 from .live import CallOptions, LiveCall, ScanInProgress
@@ -82,7 +78,7 @@ class CallManager:
         moment: the time.monotonic() instant it happened (default now; a tracker passes its frame's arrival).
         The offset is computed as findings' offsets are. Raises ProtocolError (invalid_event, session_ended)."""
         call = self._calls.get(session_id)
-        role: EventActorRole = "server"
+        role: ActorRole = "server"
         name = "lensdesk"
         if actor != r.SERVER:
             participant = call.room.participants.get(actor) if call is not None else None
@@ -132,7 +128,7 @@ class CallManager:
 
     async def join(self, link: ClientLink, claims: Claims, join: m.Join) -> str:
         """Admit a participant into the session's room (creating the call on first join)."""
-        role: r.Role = "customer" if claims.role is Role.CUSTOMER else "technician"
+        role: ParticipantRole = "customer" if claims.role is Role.CUSTOMER else "technician"
         pid = f"{role[0]}-{uuid.uuid4().hex[:10]}"
         name = join.name or claims.name or role.title()
         for _ in range(JOIN_ATTEMPTS):
@@ -145,7 +141,7 @@ class CallManager:
                 return pid
         raise m.ProtocolError("call_restarting", "The call is restarting after everyone left; try again in a moment.")
 
-    async def _admit(self, call: LiveCall, link: ClientLink, claims: Claims, pid: str, role: r.Role,
+    async def _admit(self, call: LiveCall, link: ClientLink, claims: Claims, pid: str, role: ParticipantRole,
                      name: str) -> None:
         call.links[pid] = link
         call.roles[pid] = role
@@ -396,7 +392,7 @@ class CallManager:
         """Push a finding made outside the live analysis (manual snapshot, dismissal) to the call's technicians."""
         call = self._calls.get(record.session_id)
         if call is not None:
-            await self._push_to_technicians(call, m.FindingMessage(finding=finding_payload(record)))
+            await self._push_to_technicians(call, m.FindingMessage(finding=finding_view(record)))
 
     async def _push_to_technicians(self, call: LiveCall, message: m.ServerMessage) -> None:
         for pid, role in list(call.roles.items()):
@@ -456,7 +452,7 @@ class CallManager:
         self.recent_findings.append((finding.code, time.monotonic()))
         log.info("session %s: %s finding %s attached to ticket %s", call.session_id, source, finding.code,
                  call.ticket_id)
-        await self._push_to_technicians(call, m.FindingMessage(finding=finding_payload(record)))
+        await self._push_to_technicians(call, m.FindingMessage(finding=finding_view(record)))
         return record
 
     # -- annotation: tracker positions and frozen frames -------------------------------------------------

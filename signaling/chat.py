@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from vocabulary import ParticipantRole
+
 from . import messages as m
 
 MAX_KEPT = 500  # messages a live room keeps for rejoining pages; all of them are on the record
@@ -56,7 +58,7 @@ class ChatLog:
         """The kept messages, oldest first."""
         return list(self.entries.values())
 
-    def post(self, from_id: str, role: Literal["technician", "customer"], name: str, text: str,
+    def post(self, from_id: str, role: ParticipantRole, name: str, text: str,
              at: float) -> m.ChatEntry:
         """Accept a message (ChatRefused if it breaks a rule)."""
         kept = clean_text(text)
@@ -72,7 +74,7 @@ class ChatLog:
         """Drop a message that could not be put on the record (it was never relayed)."""
         self.entries.pop(message_id, None)
 
-    def receipt(self, reader_role: Literal["technician", "customer"], message_ids: list[int],
+    def receipt(self, reader_role: ParticipantRole, message_ids: list[int],
                 state: Literal["delivered", "read"]) -> list[m.ChatEntry]:
         """Apply a page's receipt; returns the messages whose state moved on.
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+from vocabulary import ChatState, FindingView, ParticipantRole, VideoPhase
 
 PROTOCOL_VERSION = 1
 MAX_SDP_CHARS = 32_000
 MAX_CHAT_CHARS = 2000  # the same bound as the stored chat payload (tickets/session_events.py)
 MAX_RECEIPT_IDS = 100
-ChatState = Literal["sent", "delivered", "read"]  # stored by the server; reached the other page; shown there
 
 
 class _Msg(BaseModel):
@@ -295,7 +296,7 @@ class ParticipantInfo(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     id: str
-    role: Literal["technician", "customer"]
+    role: ParticipantRole
     name: str
     muted: bool = False
 
@@ -314,10 +315,10 @@ class Welcome(_Msg):
 
     type: Literal["welcome"] = "welcome"
     participant_id: str
-    role: Literal["technician", "customer"]
+    role: ParticipantRole
     session_id: str
     participants: list[ParticipantInfo]
-    video: Literal["off", "requested", "accepted", "active"]
+    video: VideoPhase
     recording: bool
     ice_servers: list[IceServer] = Field(default_factory=list)
 
@@ -337,10 +338,11 @@ class ParticipantJoined(_Msg):
 
 
 class ParticipantLeft(_Msg):
-    """Someone left the call."""
+    """Someone left the call (the role lets pages tell who without parsing the id)."""
 
     type: Literal["participant_left"] = "participant_left"
     participant_id: str
+    role: ParticipantRole
 
 
 class ParticipantMuted(_Msg):
@@ -363,7 +365,7 @@ class VideoState(_Msg):
     """The video state changed (off/requested/accepted/active)."""
 
     type: Literal["video_state"] = "video_state"
-    state: Literal["off", "requested", "accepted", "active"]
+    state: VideoPhase
     by: str
     reason: str = ""
 
@@ -386,7 +388,7 @@ class FindingMessage(_Msg):
     """A confirmed diagnostic finding, pushed to technicians only."""
 
     type: Literal["finding"] = "finding"
-    finding: dict[str, Any]
+    finding: FindingView
 
 
 class SharedFinding(_Msg):
@@ -428,7 +430,7 @@ class ChatEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
     message_id: int
     from_id: str
-    role: Literal["technician", "customer"]
+    role: ParticipantRole
     name: str
     text: str  # plain text: pages insert it as text, never as HTML
     state: ChatState

@@ -7,14 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vocabulary import ParticipantRole, VideoPhase
+
 from . import annotation as a
 from . import camera as cam
 from . import messages as m
 from .chat import CHAT_BURST, CHAT_RATE_PER_S, ChatLog, ChatRefused
 from .ratelimit import TokenBucket
-
-Role = Literal["technician", "customer"]
-VideoPhase = Literal["off", "requested", "accepted", "active"]
 
 MAX_TECHNICIANS = 4
 
@@ -27,7 +26,7 @@ class Joined:
     """A connection authenticated and asks to join."""
 
     participant_id: str
-    role: Role
+    role: ParticipantRole
     name: str
     ice_servers: tuple[m.IceServer, ...] = ()  # this participant's own STUN/TURN servers and credentials
 
@@ -170,7 +169,7 @@ class ActiveScan:
 @dataclass(slots=True)
 class _Participant:
     id: str
-    role: Role
+    role: ParticipantRole
     name: str
     muted: bool = False
 
@@ -252,7 +251,7 @@ class Room:
         if p is None:
             return []
         actions: list[Action] = [Audit(pid, "left", {"role": p.role})]
-        actions += self._broadcast(m.ParticipantLeft(participant_id=pid))
+        actions += self._broadcast(m.ParticipantLeft(participant_id=pid, role=p.role))
         if p.role == "customer" and self.video != "off":
             actions += self._set_video("off", pid, "customer_left")
         if p.role == "customer":

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-FindingSource = Literal["live", "manual", "reanalysis", "scan"]
+from vocabulary import (
+    ActorRole,
+    ChatState,
+    FindingSource,
+    ParticipantRole,
+    RecordingStatus,
+    SessionStatus,
+    TicketStatus,
+)
+
 ExampleSource = Literal["dismissed", "manual"]  # a technician dismissed a finding / typed the code of a snapshot
-TICKET_STATUSES = ("open", "closed")
-SESSION_STATUSES = ("active", "ended")
-RECORDING_STATUSES = ("recording", "finalised", "recovered", "empty")
+TICKET_STATUSES: tuple[TicketStatus, ...] = get_args(TicketStatus)
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
 # What happened in a call, on the record (payload schemas per kind: tickets/session_events.py).
 SessionEventKind = Literal["chat", "chat_status", "annotation", "annotation_update", "annotation_clear", "freeze",
                            "resume", "camera_control", "camera_capabilities"]
-EventActorRole = Literal["technician", "customer", "server"]
-ChatState = Literal["sent", "delivered", "read"]  # stored by the server; reached the other page; shown there
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +32,7 @@ class TicketRecord:
     title: str
     customer: str
     external_ref: str | None
-    status: str
+    status: TicketStatus
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -43,7 +48,7 @@ class SessionRecord:
 
     id: str
     ticket_id: str
-    status: str
+    status: SessionStatus
     created_by: str
     created_at: datetime
     ended_at: datetime | None
@@ -55,7 +60,7 @@ class ParticipantRecord:
 
     session_id: str
     participant_id: str
-    role: str
+    role: ParticipantRole
     name: str
     joined_at: datetime
     token_family: str | None = None  # the credential family it joined with (revoked when it is removed)
@@ -116,7 +121,7 @@ class FindingRecord:
     snapshot_id: str
     snapshot_path: str
     snapshot_type: str
-    source: str
+    source: FindingSource
     note: str
     created_by: str
     created_at: datetime
@@ -155,7 +160,7 @@ class RecordingRecord:
     session_id: str
     ticket_id: str
     path: str
-    status: str
+    status: RecordingStatus
     duration_s: float | None
     size_bytes: int | None
     poster_path: str | None
@@ -174,7 +179,7 @@ class SessionEventRecord:
     ticket_id: str
     kind: SessionEventKind
     payload: dict[str, Any]
-    actor_role: EventActorRole
+    actor_role: ActorRole
     actor: str
     actor_name: str
     at: datetime
@@ -188,7 +193,7 @@ class TranscriptLine:
     id: int  # the message's number in its session (the chat payload's message_id)
     at: datetime
     offset_ms: int | None
-    actor_role: EventActorRole
+    actor_role: ActorRole
     actor: str
     actor_name: str
     text: str

@@ -10,9 +10,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
-from tickets.records import EventActorRole, SessionEventKind, SessionEventRecord, TranscriptLine
+from tickets.records import SessionEventKind, SessionEventRecord, TranscriptLine
 from tickets.schema import audit_log, session_events, sessions, utcnow
 from tickets.session_events import UNAUDITED_KINDS, chat_states, is_kind, validate_payload
+from vocabulary import ActorRole
 
 ACTOR_ROLES = ("technician", "customer", "server")
 MAX_LIST = 5000
@@ -24,7 +25,7 @@ class SessionEventLog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def add(self, session_id: str, kind: SessionEventKind | str, payload: Any, *, actor_role: EventActorRole,
+    async def add(self, session_id: str, kind: SessionEventKind | str, payload: Any, *, actor_role: ActorRole,
                   actor: str, actor_name: str = "", offset_ms: int | None = None,
                   at: datetime | None = None) -> SessionEventRecord:
         """Validate and store one event of an active session (audited as its kind, except receipts/positions)."""

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tickets.errors import InvalidInputError
-from tickets.records import ChatState, SessionEventKind
+from tickets.records import SessionEventKind
+from vocabulary import ChatState
 
 MAX_CHAT_CHARS = 2000
 MAX_POINTS = 512  # a freehand stroke is simplified by the page before it is sent

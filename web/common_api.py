@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from signaling.revocation import Revocation
 from signaling.tokens import TokenService
 from tickets.records import AuditRecord, FindingRecord, RecordingRecord, SessionRecord, TicketRecord
 from tickets.store import TicketStore
+from vocabulary import FindingView, RecordingStatus, SessionStatus, TicketStatus
 from web.auth import TokenAuth
 
 FindingHook = Callable[[FindingRecord], Awaitable[None]]
@@ -60,7 +61,7 @@ class TicketOut(BaseModel):
     title: str
     customer: str
     external_ref: str | None
-    status: Literal["open", "closed"]
+    status: TicketStatus
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -83,7 +84,7 @@ class SessionOut(BaseModel):
 
     id: str
     ticket_id: str
-    status: Literal["active", "ended"]
+    status: SessionStatus
     created_by: str
     created_at: datetime
     ended_at: datetime | None
@@ -91,46 +92,18 @@ class SessionOut(BaseModel):
     @classmethod
     def of(cls, r: SessionRecord) -> SessionOut:
         """From a store record."""
-        return cls(id=r.id, ticket_id=r.ticket_id, status=r.status,  # type: ignore[arg-type]
+        return cls(id=r.id, ticket_id=r.ticket_id, status=r.status,
                    created_by=r.created_by, created_at=r.created_at, ended_at=r.ended_at)
 
 
-class FindingOut(BaseModel):
-    """A finding; fetch the image from snapshot_url with a technician token (header or ?token=)."""
-
-    id: str
-    ticket_id: str
-    session_id: str
-    code: str
-    family: str
-    title: str
-    cause: str
-    remedy: str
-    severity: str
-    known: bool
-    text: str
-    confidence: float
-    frame_time: float | None
-    offset_s: float | None = Field(description="Seconds into the session recording")
-    snapshot_url: str
-    source: str
-    note: str
-    created_by: str
-    created_at: datetime
-    dismissed: bool
-    dismissed_by: str | None
-    dismissed_reason: str | None
-    dismissed_at: datetime | None
-
-    @classmethod
-    def of(cls, r: FindingRecord) -> FindingOut:
-        """From a store record (the file path stays on the server)."""
-        return cls(id=r.id, ticket_id=r.ticket_id, session_id=r.session_id, code=r.code, family=r.family,
-                   title=r.title, cause=r.cause, remedy=r.remedy, severity=r.severity, known=r.known,
-                   text=r.text, confidence=r.confidence, frame_time=r.frame_time, offset_s=r.offset_s,
-                   snapshot_url=f"/api/snapshots/{r.snapshot_id}", source=r.source, note=r.note,
-                   created_by=r.created_by, created_at=r.created_at, dismissed=r.dismissed,
-                   dismissed_by=r.dismissed_by, dismissed_reason=r.dismissed_reason, dismissed_at=r.dismissed_at)
+def finding_view(r: FindingRecord) -> FindingView:
+    """A stored finding as the API and the technicians' WebSocket show it (the file path stays on the server)."""
+    return FindingView(id=r.id, ticket_id=r.ticket_id, session_id=r.session_id, code=r.code, family=r.family,
+                       title=r.title, cause=r.cause, remedy=r.remedy, severity=r.severity, known=r.known,
+                       text=r.text, confidence=r.confidence, frame_time=r.frame_time, offset_s=r.offset_s,
+                       snapshot_url=f"/api/snapshots/{r.snapshot_id}", source=r.source, note=r.note,
+                       created_by=r.created_by, created_at=r.created_at, dismissed=r.dismissed,
+                       dismissed_by=r.dismissed_by, dismissed_reason=r.dismissed_reason, dismissed_at=r.dismissed_at)
 
 
 class RecordingOut(BaseModel):
@@ -139,7 +112,7 @@ class RecordingOut(BaseModel):
     id: str
     session_id: str
     ticket_id: str
-    status: Literal["recording", "finalised", "recovered", "empty", "deleted"]
+    status: RecordingStatus
     duration_s: float | None
     size_bytes: int | None
     file_url: str
@@ -150,7 +123,7 @@ class RecordingOut(BaseModel):
     @classmethod
     def of(cls, r: RecordingRecord) -> RecordingOut:
         """From a store record."""
-        return cls(id=r.id, session_id=r.session_id, ticket_id=r.ticket_id, status=r.status,  # type: ignore[arg-type]
+        return cls(id=r.id, session_id=r.session_id, ticket_id=r.ticket_id, status=r.status,
                    duration_s=r.duration_s, size_bytes=r.size_bytes, file_url=f"/api/recordings/{r.id}/file",
                    poster_url=f"/api/recordings/{r.id}/poster" if r.poster_path else None,
                    created_at=r.created_at, finalised_at=r.finalised_at)
@@ -180,6 +153,6 @@ class TimelineItem(BaseModel):
     at: datetime
     kind: Literal["session", "finding", "recording", "audit"]
     session: SessionOut | None = None
-    finding: FindingOut | None = None
+    finding: FindingView | None = None
     recording: RecordingOut | None = None
     audit: AuditOut | None = None

@@ -11,8 +11,9 @@ from atrest.sealed import is_sealed
 from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import NewFinding
+from vocabulary import FindingView
 from web.body_limit import body_limit
-from web.common_api import ApiContext, FindingOut
+from web.common_api import ApiContext, finding_view
 from web.problems import Problem, not_found, session_ended
 from web.sealed_media import sealed_file_bytes
 
@@ -22,7 +23,7 @@ _MULTIPART_OVERHEAD = 64 * 1024  # form fields and boundaries around the file
 class FindingPage(BaseModel):
     """A page of findings; pass next_cursor as ?cursor= for the next one."""
 
-    items: list[FindingOut]
+    items: list[FindingView]
     next_cursor: str | None
 
 
@@ -49,11 +50,11 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/tickets/{ticket_id}/findings", tags=["findings"])
     async def ticket_findings(ticket_id: str, claims: Reader,
-                              include_dismissed: bool = True) -> list[FindingOut]:
+                              include_dismissed: bool = True) -> list[FindingView]:
         """Findings of a ticket, oldest first."""
         if await store.get_ticket(ticket_id) is None:
             raise not_found("ticket")
-        return [FindingOut.of(f) for f in await store.list_findings(ticket_id, include_dismissed=include_dismissed)]
+        return [finding_view(f) for f in await store.list_findings(ticket_id, include_dismissed=include_dismissed)]
 
     @router.get("/findings", tags=["findings"])
     async def search_findings(
@@ -65,24 +66,24 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
     ) -> FindingPage:
         """Findings with this code across all tickets, newest first."""
         page = await store.search_findings(code, include_dismissed=include_dismissed, limit=limit, cursor=cursor)
-        return FindingPage(items=[FindingOut.of(f) for f in page.items], next_cursor=page.next_cursor)
+        return FindingPage(items=[finding_view(f) for f in page.items], next_cursor=page.next_cursor)
 
     @router.get("/findings/{finding_id}", tags=["findings"])
-    async def get_finding(finding_id: str, claims: Reader) -> FindingOut:
+    async def get_finding(finding_id: str, claims: Reader) -> FindingView:
         """One finding."""
         finding = await store.get_finding(finding_id)
         if finding is None:
             raise not_found("finding")
-        return FindingOut.of(finding)
+        return finding_view(finding)
 
     @router.post("/findings/{finding_id}/dismiss", tags=["findings"])
-    async def dismiss_finding(finding_id: str, body: DismissIn, claims: Writer) -> FindingOut:
+    async def dismiss_finding(finding_id: str, body: DismissIn, claims: Writer) -> FindingView:
         """Mark a finding wrong; it stays on the ticket, flagged, and the dismissal is audited."""
         finding = await store.dismiss_finding(finding_id, actor=claims.subject, reason=body.reason,
                                               correct_code=body.correct_code)
         if ctx.on_finding_dismissed is not None:
             await ctx.on_finding_dismissed(finding)
-        return FindingOut.of(finding)
+        return finding_view(finding)
 
     @router.post("/sessions/{session_id}/snapshots", status_code=201, tags=["findings"],
                  form_limits={"max_files": 1, "max_fields": 8, "max_part_size": 16 * 1024})  # one image, a few fields
@@ -95,7 +96,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         code: Annotated[str, Form(max_length=100, description="The code the image shows, if the technician typed "
                                                           "it; the image is then kept as a labelled example")] = "",
         offset_s: Annotated[float | None, Form(ge=0)] = None,
-    ) -> FindingOut:
+    ) -> FindingView:
         """A technician's own snapshot with a note, stored as a "manual" finding (with a code: also an example)."""
         data = await file.read(ctx.max_upload_bytes + 1)
         if len(data) > ctx.max_upload_bytes:
@@ -113,7 +114,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
             snapshot_jpeg=data, source="manual", note=note, actor=claims.subject))
         if ctx.on_finding_attached is not None:
             await ctx.on_finding_attached(finding)
-        return FindingOut.of(finding)
+        return finding_view(finding)
 
     @router.get("/snapshots/{snapshot_id}", tags=["findings"], response_class=FileResponse,
                 responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.errors import InvalidInputError
-from tickets.records import ChatState, EventActorRole, SessionEventKind, SessionEventRecord, TranscriptLine
+from tickets.records import SessionEventKind, SessionEventRecord, TranscriptLine
 from tickets.session_event_log import MAX_LIST
+from vocabulary import ActorRole, ChatState
 from web.common_api import ApiContext
 from web.problems import not_found
 from web.sealed_media import sealed_file_bytes
@@ -25,7 +26,7 @@ class SessionEventOut(BaseModel):
     session_id: str
     kind: SessionEventKind
     payload: dict[str, Any]
-    actor_role: EventActorRole
+    actor_role: ActorRole
     actor: str
     actor_name: str
     at: datetime

@@ -14,6 +14,7 @@ from signaling.policy import POLICY, Action
 from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
+from vocabulary import FindingView
 from web import (
     evidence_api,
     examples_api,
@@ -33,13 +34,13 @@ from web.common_api import (
     AuditOut,
     ClipCutter,
     FindingHook,
-    FindingOut,
     RecordingOut,
     RevokeHook,
     SessionEndedHook,
     SessionOut,
     TicketOut,
     TimelineItem,
+    finding_view,
 )
 from web.problems import not_found
 
@@ -76,7 +77,7 @@ class TicketDetail(TicketOut):
     """A ticket with everything attached to it and its merged timeline (oldest first)."""
 
     sessions: list[SessionOut]
-    findings: list[FindingOut]
+    findings: list[FindingView]
     recordings: list[RecordingOut]
     timeline: list[TimelineItem]
 
@@ -155,7 +156,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
         await store.audit(actor=claims.subject, action="viewed", ticket_id=ticket_id, target=f"ticket:{ticket_id}")
         timeline: list[TimelineItem] = []
         sessions: list[SessionOut] = []
-        findings: list[FindingOut] = []
+        findings: list[FindingView] = []
         recordings: list[RecordingOut] = []
         for entry in await store.timeline(ticket_id):
             item = entry.item
@@ -163,7 +164,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
                 sessions.append(SessionOut.of(item))
                 timeline.append(TimelineItem(at=entry.at, kind="session", session=sessions[-1]))
             elif isinstance(item, FindingRecord):
-                findings.append(FindingOut.of(item))
+                findings.append(finding_view(item))
                 timeline.append(TimelineItem(at=entry.at, kind="finding", finding=findings[-1]))
             elif isinstance(item, RecordingRecord):
                 recordings.append(RecordingOut.of(item))

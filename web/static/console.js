@@ -182,7 +182,7 @@ function wire(call) {
   call.addEventListener("participant_left", (ev) => {
     state.participants.delete(ev.detail.participant_id);
     renderParticipants();
-    if (ev.detail.participant_id.startsWith("c-")) customerPresent(false);
+    if (ev.detail.role === "customer") customerPresent(false);
   });
   call.addEventListener("participant_muted", (ev) => {
     $("peer-info").textContent = ev.detail.muted ? "The customer muted their microphone." : "The customer is unmuted.";

@@ -142,7 +142,7 @@ function wire(call) {
     }
   });
   call.addEventListener("participant_left", (ev) => {
-    if (!ev.detail.participant_id.startsWith("t-")) return;
+    if (ev.detail.role !== "technician") return;
     state.technicianName = null;
     status("The technician left the call.");
   });

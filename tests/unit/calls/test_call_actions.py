@@ -70,7 +70,7 @@ async def test_join_video_request_leave_and_end(call: tuple[CallManager, TicketS
 
     await manager.leave(session_id, cid)
     left = [msg for msg in tech.sent if isinstance(msg, m.ParticipantLeft)]
-    assert [x.participant_id for x in left] == [cid]
+    assert [(x.participant_id, x.role) for x in left] == [(cid, "customer")]
     stored = await store.get_participant(session_id, cid)
     assert stored is not None and stored.role == "customer" and stored.name == "Carl"
 

@@ -1,4 +1,4 @@
-"""calls/findings.py: the one mapping of a diagnostics Finding onto the store and of a stored one onto the wire."""
+"""calls/findings.py maps a diagnostics Finding onto the store; web.common_api.finding_view shows the stored one."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from calls.findings import finding_payload, new_finding
+from calls.findings import new_finding
 from diagnostics.finding import Finding
 from tickets.store import TicketStore
+from web.common_api import finding_view
 
 
 def jpeg() -> bytes:
@@ -41,7 +42,7 @@ async def test_live_scan_and_reanalysis_findings_are_stored_and_shown_alike(tmp_
             "ERROR E-204", 0.87, 12.5, 3.25, "live", "diagnostics")
         assert (later.family, later.title, later.remedy, later.known, later.source, later.created_by) == (
             "", "", "", False, "reanalysis", "reanalysis")
-        shown = finding_payload(live)
+        shown = finding_view(live).model_dump(mode="json")
         assert shown["id"] == live.id and shown["ticket_id"] == ticket.id and shown["code"] == "E-204"
         assert shown["snapshot_url"] == f"/api/snapshots/{live.snapshot_id}" and shown["offset_s"] == 3.25
         assert isinstance(shown["created_at"], str) and shown["dismissed"] is False

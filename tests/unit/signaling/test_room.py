@@ -109,7 +109,8 @@ def test_customer_leaving_turns_video_off():
     room.handle(r.Said("c1", m.VideoStarted()))
     a = room.handle(r.Left("c1"))
     assert room.video == "off" and r.VideoChanged(False) in a
-    assert sends(a, "t1", m.ParticipantLeft)[0].participant_id == "c1"
+    left = sends(a, "t1", m.ParticipantLeft)[0]
+    assert (left.participant_id, left.role) == ("c1", "customer")
 
 
 def test_technician_ends_session_for_everyone():
