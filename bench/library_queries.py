@@ -7,7 +7,9 @@ Fills a fresh database (migrated as the server migrates it, so the FTS5 triggers
 synthetic tickets, sessions, findings, chat and recordings, then times each query through tickets.library (the
 code the API runs) `--runs` times after one warm-up run. Prints wall-clock p50/p95 per query and the process CPU
 time p95 (all threads: with SQLite the database work runs in this process; with PostgreSQL it runs in the server,
-so only the client's share shows). PostgreSQL is a throwaway cluster on a loopback port (tests/support.py).
+so only the client's share shows) and, on PostgreSQL, the p95 of the CPU time the server's processes for this
+database used per query (from /proc, 10 ms ticks; the bench must run on the database's machine). PostgreSQL is a
+throwaway cluster on a loopback port (tests/support.py), or --postgres-url.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import statistics
 import tempfile
@@ -25,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from tickets.library import LibraryQuery
 from tickets.schema import findings, recordings, session_events, sessions, tickets
@@ -137,12 +140,33 @@ def queries() -> list[tuple[str, LibraryQuery | None]]:
     ]
 
 
-async def time_queries(store: TicketStore, runs: int) -> list[tuple[str, float, float, float, int]]:
-    """(name, wall p50 ms, wall p95 ms, cpu p95 ms, rows matched) per query."""
+async def _server_pids(store: TicketStore) -> list[int]:
+    """PostgreSQL: the server processes of this database's connections (the pool's, warm after the first run)."""
+    if store._engine.dialect.name != "postgresql":
+        return []
+    async with store._engine.connect() as conn:
+        return [int(p) for p in (await conn.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))).scalars()]
+
+
+def _server_cpu_ms(pids: list[int]) -> float:
+    """CPU time (user + system) the given server processes have used, from /proc (10 ms ticks)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+async def time_queries(store: TicketStore, runs: int) -> list[tuple[str, float, float, float, int, float | None]]:
+    """(name, wall p50 ms, wall p95 ms, cpu p95 ms, rows matched, PostgreSQL server cpu p95 ms) per query."""
     results = []
     for name, query in queries():
-        walls, cpus, total = [], [], 0
+        walls, cpus, server_cpus, total = [], [], [], 0
         for run in range(runs + 1):
+            pids = await _server_pids(store) if run else []
+            server0 = _server_cpu_ms(pids)
             wall0, cpu0 = time.perf_counter(), time.process_time()
             if query is None:
                 now = datetime.now(UTC)
@@ -153,7 +177,9 @@ async def time_queries(store: TicketStore, runs: int) -> list[tuple[str, float, 
             if run:  # the first run warms caches
                 walls.append((time.perf_counter() - wall0) * 1000)
                 cpus.append((time.process_time() - cpu0) * 1000)
-        results.append((name, statistics.median(walls), _p95(walls), _p95(cpus), total))
+                server_cpus.append(_server_cpu_ms(pids) - server0)
+        results.append((name, statistics.median(walls), _p95(walls), _p95(cpus), total,
+                        _p95(server_cpus) if store._engine.dialect.name == "postgresql" else None))
     return results
 
 
@@ -175,9 +201,10 @@ async def run(url: str, data_dir: Path, count: int, runs: int, label: str) -> No
             print(f"\n{label}: {count} sessions inserted in {filled:.0f} s", flush=True)
         async with store._engine.begin() as conn:  # statistics for the planner, as autovacuum / PRAGMA optimize keep
             await conn.exec_driver_sql("ANALYZE")
-        print(f"{'query':38} {'matched':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu p95 ms':>10}")
-        for name, p50, p95, cpu, total in await time_queries(store, runs):
-            print(f"{name:38} {total:8d} {p50:8.1f} {p95:8.1f} {cpu:10.1f}", flush=True)
+        print(f"{'query':38} {'matched':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu p95 ms':>10} {'server cpu p95 ms':>17}")
+        for name, p50, p95, cpu, total, server in await time_queries(store, runs):
+            print(f"{name:38} {total:8d} {p50:8.1f} {p95:8.1f} {cpu:10.1f} "
+                  f"{'' if server is None else f'{server:.0f}':>17}", flush=True)
     finally:
         await store.close()
 
