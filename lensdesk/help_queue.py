@@ -20,6 +20,7 @@ from typing import Any, Literal
 from signaling import queue as q
 from signaling import queue_bus as qb
 from signaling import queue_messages as qm
+from signaling.bus import BusUnavailable
 from signaling.messages import ErrorMessage
 from tickets.errors import ConflictError
 from tickets.help_desk import QueueTally
@@ -281,7 +282,11 @@ class HelpQueueService:
         nodes = set(self._boots)
         if not nodes:
             return
-        for node in nodes - await self._alive(nodes):
+        try:
+            alive = await self._alive(nodes)
+        except BusUnavailable:
+            return  # unknown while Redis is away: nobody is dropped on a guess
+        for node in nodes - alive:
             log.warning("help queue: node %s is gone; its consoles and pages are dropped", node)
             await self._drop_node(node)
             self._boots.pop(node, None)
