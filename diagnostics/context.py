@@ -43,6 +43,7 @@ _CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態"
 # Words that say an error is shown but do not introduce a number themselves ("Service 2 of 3", "Stop at 12").
 _MENTIONS = (
     r"errors|failure|failed|fail|service|stop|stopped|interrupted|blocked|warning|jam|malfunction|exception|panic|"
+    r"servicio|servizio|serviço|kundendienst|servicefehler|"
     r"time-out|timeout|timed out|not responding|out of service|shut down|"
     r"defekt|ausfall|außer betrieb|gestoppt|unterbrochen|blockiert|falla|fuera de servicio|detenida|detenido|"
     r"interrumpida|défaillance|avertissement|hors service|fuori servizio|arrestata|interrotta|"
@@ -152,9 +153,13 @@ def is_caption(text: str) -> bool:
     # Short function words join a caption's words ("Código de error", "ID do erro").
     if len(words) == 1 and is_near_introducer(words[0]):
         return True
-    return bool(words) and len(words) <= 4 and bool(_INTRODUCED.search(text.rstrip() + " ")) and all(
+    if not words or len(words) > 4 or not _INTRODUCED.search(text.rstrip() + " ") or _NOT_ERROR_CODE.search(text):
+        return False
+    # One word of its own may qualify the caption ("Support Code", "Machine Error"), not more ("Tray 2 error").
+    others = [w for w in words if not (
         has_keyword(w) or _ID_CAPTION.fullmatch(w) or re.fullmatch(r"(?i)code|no\.?|nr\.?|number|num|id", w)
-        or (len(w) <= 2 and w.isalpha() and w.islower()) for w in words)
+        or (len(w) <= 2 and w.isalpha() and w.islower()))]
+    return len(others) == 0 or len(others) == 1 and others[0].isalpha()
 
 
 def is_keyword(token: str) -> bool:

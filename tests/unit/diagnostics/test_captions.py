@@ -138,3 +138,20 @@ def test_a_long_caption_read_with_a_glyph_or_two_wrong_still_introduces(text, co
 @pytest.mark.parametrize("text", ["String 3", "Default 5", "Storage 2", "Printing 4", "Warming 2"])
 def test_words_near_a_caption_by_accident_introduce_nothing(text):
     assert screen(text, "Ready") == []
+
+
+@pytest.mark.parametrize(("caption", "code"), [("Support Code:", "7E21"), ("Machine Error", "9055"),
+                                               ("Panel Alarm", "AL-31")])
+def test_a_caption_may_carry_one_word_of_its_own(caption, code):
+    assert screen(caption, code, "Turn the unit off") == [code]
+
+
+@pytest.mark.parametrize("caption", ["Product code:", "Tray 2 error", "Error in tray", "Voucher code"])
+def test_other_lines_with_a_keyword_are_no_caption(caption):
+    assert not is_caption(caption)
+
+
+@pytest.mark.parametrize("line", ["Llame al servicio técnico SC718", "Chiamare il servizio E-417",
+                                  "Kundendienst rufen 61.2A"])
+def test_a_service_request_in_other_languages_vouches_for_the_code_on_its_line(line):
+    assert len(screen(line)) == 1
