@@ -155,3 +155,8 @@ def test_other_lines_with_a_keyword_are_no_caption(caption):
                                   "Kundendienst rufen 61.2A"])
 def test_a_service_request_in_other_languages_vouches_for_the_code_on_its_line(line):
     assert len(screen(line)) == 1
+
+
+def test_a_dotted_code_ending_in_c_or_f_is_no_temperature():
+    assert screen("71.08.3F", "Turn the printer off") == ["71.08.3F"]
+    assert screen("Bed 60.5C", "Nozzle 215.0 F", "Printing") == []
