@@ -158,5 +158,5 @@ def test_a_service_request_in_other_languages_vouches_for_the_code_on_its_line(l
 
 
 def test_a_dotted_code_ending_in_c_or_f_is_no_temperature():
-    assert screen("71.08.3F", "Turn the printer off") == ["71.08.3F"]
+    assert screen("71.08.3F", "Call service") == ["71.08.3F"]
     assert screen("Bed 60.5C", "Nozzle 215.0 F", "Printing") == []
