@@ -6,7 +6,8 @@ frame on one core; then plain pytesseract on raw frames, and the pipeline on the
 Replay technicians' labelled examples (lensdesk examples export DIR) instead:
     python bench/ocr_accuracy.py --examples DIR [--set second_recogniser=true]
 On an open set (bench/make_dataset.py --kind open) it reports recall and false codes per family and per
-format, tuned and held-out families apart (docs/performance.md, "Open formats"); no baselines.
+format, tuned and held-out families apart (docs/performance.md, "Open formats"); no baselines. --stages puts each
+missed code at the stage that lost it (OCR text, grammar, context, one per screen, consensus).
 
 Comparison rule: a reported code matches the truth when, upper-cased and with all white space removed, it
 equals one of the label's accepted spellings treated the same way (the code as the device shows it, plus
