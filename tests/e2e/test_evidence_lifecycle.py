@@ -1,7 +1,8 @@
 """Issue 13's evidence and lifecycle controls in real Chromium, one server and one browser for the module: a
 supervisor shares a session's bundle (downloaded through the link without a token), revokes it (the link is then
 refused), exports a clip chosen on the player and plays it, puts the ticket on legal hold (erasing is refused),
-releases it and erases the ticket (the recording is gone and the library no longer finds the session). A reviewer
+releases it and erases the ticket (the recording is gone and the library no longer finds the session), and erases a
+customer from the library page. One real call (synthetic peers) makes the recording, hence ~90 s. A reviewer
 sees the evidence controls but none of the lifecycle ones (the policy table: export yes, retention.manage no)."""
 
 from __future__ import annotations
@@ -177,5 +178,18 @@ def test_share_clip_hold_and_erase(browser: Browser, server: ServerProcess, reco
         page.click("#search")
         page.wait_for_function("() => window.lensdesk.ready && document.getElementById('count').textContent === '0 sessions'")
         assert page.locator(f"tr[data-session='{session_id}']").count() == 0
+
+        # erase a customer on request from the library page, after the confirmation step
+        tech = {"Authorization": f"Bearer {server.technician_token()}"}
+        other = httpx.post(f"{server.url}/api/tickets", headers=tech,
+                           json={"title": "Copier on floor 2", "customer": "Dora Example"}).json()
+        page.fill("#erase-customer-name", "Dora Example")
+        page.fill("#erase-customer-reason", "request of today")
+        page.click(".erase-customer")
+        assert "Dora Example" in page.inner_text(".erase-customer-confirm")
+        page.click(".erase-customer-yes")
+        page.wait_for_function("() => (window.lensdesk.message || '').startsWith('Customer erased') || window.lensdesk.error")
+        assert page.inner_text("#error") == "", page.inner_text("#error")
+        assert httpx.get(f"{server.url}/api/tickets/{other['id']}", headers=tech).json()["customer"] == "[erased]"
     finally:
         page.close()

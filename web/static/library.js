@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
 const PAGE = 25;
 
-const state = { token: null, me: null, offset: 0, total: 0, items: [], trends: null, ready: false, error: "" };
+const state = { token: null, me: null, offset: 0, total: 0, items: [], trends: null, ready: false, error: "", message: "" };
 window.lensdesk = state;
 
 class ApiError extends Error {
