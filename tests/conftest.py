@@ -22,3 +22,20 @@ gather_host_candidates_on(["127.0.0.1"])  # the test's own aiortc peers
 def _peers_gather_on_loopback() -> None:
     """Re-assert loopback gathering before every test, so one test that changes it cannot strand the next ones."""
     gather_host_candidates_on(["127.0.0.1"])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Schedule for `pytest -n 2 --dist loadgroup`: browser tests on one worker in sequence, every other module whole.
+
+    Two Chromium pairs on 2 cores starve each other's video; a module split over two workers would start its
+    module-scoped servers twice. Runs before xdist reads the groups (tryfirst)."""
+    root = config.rootpath
+    for item in items:
+        relative = item.path.relative_to(root)
+        if relative.parts[:2] == ("tests", "e2e"):
+            item.add_marker(pytest.mark.e2e)
+            group = "browser"
+        else:
+            group = relative.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -52,6 +52,7 @@ def lossy_server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield srv
 
 
+@pytest.mark.serial  # a timing assertion: runs after the parallel phase, alone
 def test_picture_recovers_from_packet_loss_at_the_server(lossy_server, technician_browser, customer_browser):
     console = open_console(technician_browser, lossy_server)
     customer = join_as_customer(customer_browser, create_session(console))

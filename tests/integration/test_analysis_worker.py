@@ -19,6 +19,7 @@ from tests.support import running_server
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.serial  # a timing assertion: runs after the parallel phase, alone
 async def test_killed_worker_is_restarted_and_the_finding_still_arrives(tmp_path: Path):
     clip, code, _ = make_clip(8)  # 2 s neutral desk, then a printer error screen
     async with serve_in_process(tmp_path / "data", recording_enabled=False) as server:

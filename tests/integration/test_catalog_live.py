@@ -55,6 +55,7 @@ async def _finding_of_a_call(url: str, token: str, clip) -> dict:
         await pair.close(end_session=True)
 
 
+@pytest.mark.serial  # a timing assertion: runs after the parallel phase, alone
 async def test_an_entry_added_on_node_a_is_used_by_node_b_within_a_second(tmp_path: Path):
     clip = _clip()
     with running_redis(tmp_path / "redis") as redis_url:

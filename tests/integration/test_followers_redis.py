@@ -8,6 +8,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from diagnostics.catalog import CatalogEntry, load_catalog
 from lensdesk.catalogs import CatalogService
 from lensdesk.revocations import Revoker
@@ -34,6 +36,7 @@ def _entry(code: str) -> CatalogEntry:
                         vendor="Xerox", device="printer", origin="technician")
 
 
+@pytest.mark.serial  # a timing assertion: runs after the parallel phase, alone
 def test_revocations_and_catalog_edits_travel_through_redis_and_catch_up_after_an_outage(tmp_path: Path):
     with running_redis_server(tmp_path / "redis") as redis:
 

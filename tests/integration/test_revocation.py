@@ -18,7 +18,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.support import ServerProcess, running_redis, running_server
 
-pytestmark = pytest.mark.slow
+# serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 def ws(server: ServerProcess) -> ClientConnection:

@@ -24,7 +24,8 @@ from media.ice import CandidatePolicy
 # As in a server under test: the synthetic peers' loopback candidates may be contacted (tests/conftest.py).
 LOOPBACK = CandidatePolicy(["127.0.0.1/32"], peer_cidrs=["127.0.0.0/8"])
 
-pytestmark = pytest.mark.slow
+# serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 @pytest.fixture(scope="module")

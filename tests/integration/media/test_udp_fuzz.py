@@ -34,7 +34,8 @@ from media.host_addresses import gather_host_candidates_on
 from tests import fuzzing, udp_fuzzing
 from tests.support import ServerProcess, running_server
 
-pytestmark = pytest.mark.slow
+# serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 REPO = Path(__file__).resolve().parents[3]
 
 COUNT = fuzzing.count(24_000, 1_000_000)  # from a foreign loopback socket (the fuzzer process)

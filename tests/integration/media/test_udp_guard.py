@@ -23,7 +23,8 @@ from media.host_addresses import gather_host_candidates_on
 from media.ice import CandidatePolicy
 from media.udp_guard import DroppedDatagrams
 
-pytestmark = pytest.mark.slow
+# serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 @pytest.fixture
