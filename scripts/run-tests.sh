@@ -8,10 +8,10 @@ set -u
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 started=$(date +%s)
-timeout --kill-after=30 1200 "$PY" -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup -m "not serial" \
+timeout -s INT --kill-after=60 1200 "$PY" -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup -m "not serial" \
     --durations=25 "$@"
 parallel=$?
-timeout --kill-after=30 600 "$PY" -m pytest -q -p no:cacheprovider -m serial --durations=10 "$@"
+timeout -s INT --kill-after=60 600 "$PY" -m pytest -q -p no:cacheprovider -m serial --durations=10 "$@"
 serial=$?
 echo "make test: parallel phase exit $parallel, serial phase exit $serial, $(( $(date +%s) - started )) s in all"
 [ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ]
