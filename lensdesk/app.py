@@ -299,7 +299,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         swept = await store.sweep_orphan_snapshots()
         if swept:
             log.info("removed %d snapshot files a crash left without a finding", swept)
-        worker = OutboxWorker(store, build_connectors(settings), max_attempts=settings.outbox_max_attempts)
+        worker = OutboxWorker(store, build_connectors(settings), max_attempts=settings.outbox_max_attempts,
+                              base_delay_s=settings.outbox_retry_base_s, max_delay_s=settings.outbox_retry_max_s,
+                              lease_s=settings.outbox_lease_s)
         task = asyncio.create_task(worker.run(), name="outbox")
         if routed is not None:
             try:

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     metrics_token: str = Field("", description="Bearer token a Prometheus scraper may use for /metrics instead of a "
                                "technician token; empty = technician tokens only.")
     outbox_max_attempts: int = Field(8, description="Delivery attempts before an event is dead-lettered.")
+    outbox_retry_base_s: float = Field(1.0, gt=0, description="Wait before the second delivery attempt; doubles per "
+                                                              "attempt up to outbox_retry_max_s.")
+    outbox_retry_max_s: float = Field(300.0, gt=0, description="Longest wait between two delivery attempts.")
+    outbox_lease_s: float = Field(30.0, gt=0, description="How long a claimed event waits before another worker "
+                                                          "may take it (a node killed mid-delivery).")
     retention_days: int = Field(0, ge=0, description="Recordings and snapshots older than this are deleted (findings "
                                                      "stay; tickets on legal hold are kept); 0 = keep them.")
     retention_interval_s: float = Field(3600.0, gt=0, description="How often the retention job runs.")

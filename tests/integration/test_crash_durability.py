@@ -26,7 +26,9 @@ async def test_sigkill_after_a_finding_loses_nothing(tmp_path: Path):
     receiver = WebhookReceiver(SECRET, fail_always=True)  # the ticket system is down while the call runs
     running = RunningReceiver(receiver)
     await running.start()
-    env = {"LENSDESK_WEBHOOK_URL": receiver.url, "LENSDESK_WEBHOOK_SECRET": SECRET}
+    # Short retries and lease: what is tested is that the event survives the kill, not the production back-off.
+    env = {"LENSDESK_WEBHOOK_URL": receiver.url, "LENSDESK_WEBHOOK_SECRET": SECRET,
+           "LENSDESK_OUTBOX_RETRY_BASE_S": "0.2", "LENSDESK_OUTBOX_RETRY_MAX_S": "1", "LENSDESK_OUTBOX_LEASE_S": "2"}
     data = tmp_path / "data"
     server = await asyncio.to_thread(start_server, data, env=env)
     restarted = None
@@ -55,5 +57,7 @@ async def test_sigkill_after_a_finding_loses_nothing(tmp_path: Path):
     finally:
         for srv in (server, restarted):
             if srv is not None and srv.proc.poll() is None:
-                srv.kill(signal.SIGTERM)
+                # Off the loop: the receiver in this loop must keep answering while the server shuts down (a
+                # blocking wait here held a shutting-down delivery until its HTTP timeout, ~30 s).
+                await asyncio.to_thread(srv.kill, signal.SIGTERM)
         await running.stop()
