@@ -141,7 +141,7 @@ async def test_a_scan_reads_the_full_resolution_still_into_a_finding(rig: Rig, s
     done = await rig.tech.wait_for(m.ScanStatus, lambda s: s.state not in ("requested", "reading"))
     assert done.state == "found" and done.codes == [SMALL_CODE] and done.message == f"Scan read {SMALL_CODE}."
     pushed = rig.tech.of(m.FindingMessage)[-1].finding
-    assert pushed["code"] == SMALL_CODE and pushed["source"] == "scan"
+    assert pushed.code == SMALL_CODE and pushed.source == "scan"
     [finding] = await rig.store.list_findings(rig.ticket_id)
     assert finding.code == SMALL_CODE and finding.source == "scan" and finding.known
     found = await rig.store.find_snapshot(finding.snapshot_id)
