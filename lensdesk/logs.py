@@ -44,8 +44,20 @@ class RedactTokens(logging.Filter):
         except (TypeError, ValueError):  # a malformed record: the logging module reports it itself
             return True
         clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
+        if clean == message:
+            return True
+        if isinstance(record.args, tuple) and record.args:
+            # Keep the arguments' shape: uvicorn's access formatter unpacks them (client, method, path, version,
+            # status), and an emptied tuple made it raise on every request line that carried a token.
+            args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            msg = redact(record.msg) if isinstance(record.msg, str) else record.msg
+            try:
+                if (msg % args if args else msg) == clean:
+                    record.msg, record.args = msg, args
+                    return True
+            except (TypeError, ValueError):
+                pass
+        record.msg, record.args = clean, ()
         return True
 
 

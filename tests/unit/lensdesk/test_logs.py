@@ -48,3 +48,16 @@ def test_console_links_only_for_loopback_binds():
     assert on_loopback("127.0.0.1") and on_loopback("::1") and on_loopback("localhost") and on_loopback("127.0.0.5")
     assert not on_loopback("0.0.0.0") and not on_loopback("::") and not on_loopback("192.0.2.10")
     assert not on_loopback("desk.example")
+
+
+def test_a_redacted_request_line_still_formats_through_uvicorns_access_formatter():
+    # The access formatter unpacks the five request-line arguments; a redaction that emptied them raised inside
+    # logging (a "--- Logging error ---" traceback on every shared-link download).
+    from uvicorn.logging import AccessFormatter
+
+    share = "/api/public/shares/eyJhbGciOiJIUzI1NiJ9.eyJzaGFyZSI6IngifQ.c2lnbmF0dXJlc2ln"
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", share, "1.1", 410), None)
+    assert RedactTokens().filter(record)
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False).format(record)
+    assert line == '127.0.0.1:5 - "GET /api/public/shares/[redacted] HTTP/1.1" 410 Gone'
