@@ -243,7 +243,7 @@ def open_for_reading(path: Path, key: AtRestKey | None, *, unfinished_ok: bool =
     if is_sealed(path):
         if key is None:
             raise SealedFileError(f"{path.name} is encrypted at rest and LENSDESK_RECORDING_KEY is not set")
-        return io.BufferedReader(SealedFile(path, key, "r", unfinished_ok=unfinished_ok), CHUNK)  # type: ignore[return-value]
+        return io.BufferedReader(SealedFile(path, key, "r", unfinished_ok=unfinished_ok), CHUNK)
     return open(path, "rb")
 
 

@@ -31,10 +31,10 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.capacity import SECRET, TARGET_FPS, cpu_seconds, screen_clip  # noqa: E402
-from bench.peers import LatencyBook, SyntheticCustomer, SyntheticTechnician  # noqa: E402
-from bench.session_client import CallPair, CreatedSession, SignalingClient  # noqa: E402
 from signaling.tokens import Role, TokenService  # noqa: E402
-from tests.support import free_port  # noqa: E402
+from testkit.peers import LatencyBook, SyntheticCustomer, SyntheticTechnician  # noqa: E402
+from testkit.servers import free_port  # noqa: E402
+from testkit.session_client import CallPair, CreatedSession, SignalingClient  # noqa: E402
 
 ANSWER_WAIT_S = 60.0  # after the calls end, a waiting request should be answered within this (a loaded machine)
 

@@ -39,7 +39,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.peers import (  # noqa: E402
+from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
+from bench.synth.scenes import Camera, render, textured_scene  # noqa: E402
+from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
+from media.aiortc_internals import received_streams  # noqa: E402
+from media.host_addresses import gather_host_candidates_on  # noqa: E402
+from signaling.tokens import TokenService  # noqa: E402
+from testkit.peers import (  # noqa: E402
     EncodedClip,
     LatencyBook,
     SyntheticCustomer,
@@ -47,14 +53,8 @@ from bench.peers import (  # noqa: E402
     encode_clip,
     encode_tone,
 )
-from bench.session_client import CallPair, start_pair  # noqa: E402
-from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
-from bench.synth.scenes import Camera, render, textured_scene  # noqa: E402
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
-from media.aiortc_internals import received_streams  # noqa: E402
-from media.host_addresses import gather_host_candidates_on  # noqa: E402
-from signaling.tokens import TokenService  # noqa: E402
-from tests.support import free_port  # noqa: E402
+from testkit.servers import free_port  # noqa: E402
+from testkit.session_client import CallPair, start_pair  # noqa: E402
 
 Load = Literal["voice", "passthrough", "analysis"]
 LOADS: tuple[Load, ...] = ("voice", "passthrough", "analysis")

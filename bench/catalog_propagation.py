@@ -24,10 +24,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.inprocess import serve_in_process  # noqa: E402
 from diagnostics.catalog import CatalogEntry, load_catalog  # noqa: E402
 from diagnostics.config import DEFAULT_CATALOG  # noqa: E402
-from tests.support import running_redis  # noqa: E402
+from testkit.inprocess import serve_in_process  # noqa: E402
+from testkit.servers import running_redis  # noqa: E402
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -22,10 +22,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.inprocess import serve_in_process  # noqa: E402
-from bench.session_client import create_session  # noqa: E402
 from bench.signaling import connect, recv_type  # noqa: E402
 from signaling.chat import CHAT_RATE_PER_S  # noqa: E402
+from testkit.inprocess import serve_in_process  # noqa: E402
+from testkit.session_client import create_session  # noqa: E402
 
 
 async def main_async(sessions: int, rounds: int) -> int:

@@ -33,7 +33,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support import running_postgres, running_redis_server, start_server  # noqa: E402
+from testkit.servers import running_postgres, running_redis_server, start_server  # noqa: E402
 
 SECRET = "bench-secret-" + "b" * 40
 SAMPLE_SESSIONS = 200  # sessions per step that send one timed room message

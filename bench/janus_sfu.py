@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from bench.peers import LOOPBACK_ONLY, EncodedClip, LatencyBook, SyntheticCustomer, SyntheticTechnician
-from tests.support import free_port
+from testkit.peers import LOOPBACK_ONLY, EncodedClip, LatencyBook, SyntheticCustomer, SyntheticTechnician
+from testkit.servers import free_port
 
 if TYPE_CHECKING:
     from bench.capacity import Clips, Load, Result, Session

@@ -9,7 +9,7 @@ code the API runs) `--runs` times after one warm-up run. Prints wall-clock p50/p
 time p95 (all threads: with SQLite the database work runs in this process; with PostgreSQL it runs in the server,
 so only the client's share shows) and, on PostgreSQL, the p95 of the CPU time the server's processes for this
 database used per query (from /proc, 10 ms ticks; the bench must run on the database's machine). PostgreSQL is a
-throwaway cluster on a loopback port (tests/support.py), or --postgres-url.
+throwaway cluster on a loopback port (testkit/servers.py), or --postgres-url.
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ def main() -> None:
             if args.postgres_url:
                 asyncio.run(run(args.postgres_url, Path(tmp), args.sessions, args.runs, "PostgreSQL 15"))
                 return
-            from tests.support import running_postgres
+            from testkit.servers import running_postgres
 
             with running_postgres() as url:
                 asyncio.run(run(url, Path(tmp), args.sessions, args.runs, "PostgreSQL 15"))

@@ -26,7 +26,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from media.frames import EncodedFrame
 from media.recorder import SessionRecorder
-from media.recording.synthetic import (
+from testkit.synthetic_media import (
     AUDIO_CLOCK,
     OPUS_FRAME_SAMPLES,
     VIDEO_CLOCK,

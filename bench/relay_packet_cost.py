@@ -5,7 +5,7 @@
 
 The server side (one media.call.CallMedia per session, wired exactly as the app wires it, with one observer per call
 standing in for the recorder/analysis taps) runs alone in a child process (this script with --serve), driven over
-its stdin/stdout; the synthetic aiortc customers and technicians (bench/peers.py: pre-encoded media, nothing
+its stdin/stdout; the synthetic aiortc customers and technicians (testkit/peers.py: pre-encoded media, nothing
 decoded) run in this process, over loopback. On 2+ CPUs the relay is pinned to the first, the clients to the rest.
 
 The figure is the relay's event-loop thread's own CPU time (CLOCK_THREAD_CPUTIME_ID: not wall time and not the
@@ -44,7 +44,7 @@ from media.host_addresses import gather_host_candidates_on  # noqa: E402
 from media.ice import CandidatePolicy  # noqa: E402
 
 if "--serve" not in sys.argv:  # the clients; the relay child may run another checkout's media/ without them
-    from bench.peers import SyntheticCustomer, SyntheticTechnician, encode_tone, moving_bar_clip
+    from testkit.peers import SyntheticCustomer, SyntheticTechnician, encode_tone, moving_bar_clip
 
 Load = Literal["voice", "video"]
 # As a server under test: only loopback candidates, only loopback peers.

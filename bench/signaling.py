@@ -21,8 +21,8 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.inprocess import serve_in_process  # noqa: E402
-from bench.session_client import create_session  # noqa: E402
+from testkit.inprocess import serve_in_process  # noqa: E402
+from testkit.session_client import create_session  # noqa: E402
 
 
 async def connect(url: str, token: str, session_id: str) -> tuple[object, float]:

@@ -20,12 +20,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.inprocess import serve_in_process  # noqa: E402
-from bench.peers import LatencyBook, SyntheticCustomer, SyntheticTechnician, encode_clip, frame_key  # noqa: E402
-from bench.session_client import start_pair  # noqa: E402
 from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
 from bench.synth.screens import SAMPLES, random_style, render_error_screen, screen_size_for, screen_text  # noqa: E402
 from media.frames import EncodedFrame  # noqa: E402
+from testkit.inprocess import serve_in_process  # noqa: E402
+from testkit.peers import LatencyBook, SyntheticCustomer, SyntheticTechnician, encode_clip, frame_key  # noqa: E402
+from testkit.session_client import start_pair  # noqa: E402
 
 FPS = 30
 NEUTRAL_S = 2.0

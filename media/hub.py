@@ -127,7 +127,7 @@ class PassthroughTrack(MediaStreamTrack):
         """The receiving browser lost the picture (PLI/FIR): ask the source for a keyframe."""
         self._hub.request_keyframe()
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet:
         """Next encoded frame as an av.Packet with pts in the source clock."""
         if self.readyState != "live":
             raise MediaStreamError

@@ -77,7 +77,7 @@ class MixTrack(MediaStreamTrack):
         self._start: float | None = None
         self._pts = 0
 
-    async def recv(self) -> av.AudioFrame:  # type: ignore[override]
+    async def recv(self) -> av.AudioFrame:
         """The next 20 ms mix (silence when nobody speaks)."""
         if self.readyState != "live":
             raise MediaStreamError

@@ -13,7 +13,7 @@ import uvicorn
 from lensdesk.app import Services, create_app
 from lensdesk.settings import Settings
 from signaling.tokens import TokenService
-from tests.support import free_port
+from testkit.servers import free_port
 
 
 @dataclass

@@ -119,7 +119,7 @@ class LoopingEncodedTrack(MediaStreamTrack):
         self._i = 0
         self._start: float | None = None
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet:
         """Next packet, paced to real time."""
         if self._start is None:
             self._start = time.monotonic()

@@ -206,8 +206,8 @@ def running_cluster(work_dir: Path, nodes: int = 2, env: dict[str, str] | None =
         cluster = Cluster(redis, [], work_dir / "data", full_env)
         try:
             for i in range(nodes):
-                cluster.nodes.append(start_server(cluster.data_dir, env=full_env,
-                                                  **({"secret": cluster.secret} if i else {})))
+                cluster.nodes.append(start_server(cluster.data_dir, env=full_env, secret=cluster.secret) if i
+                                     else start_server(cluster.data_dir, env=full_env))
             yield cluster
         finally:
             for node in cluster.nodes:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import websockets
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician
+from testkit.peers import SyntheticCustomer, SyntheticTechnician
 
 
 @dataclass

@@ -90,8 +90,8 @@ def encode_opus(*, seconds: float = 2.0, frequency: float = 440.0) -> list[Encod
     """Encode a stereo sine with libopus into 20 ms packets."""
     ctx = av.CodecContext.create("libopus", "w")
     ctx.sample_rate = AUDIO_CLOCK
-    ctx.layout = "stereo"  # type: ignore[assignment]
-    ctx.format = "s16"  # type: ignore[assignment]
+    ctx.layout = "stereo"
+    ctx.format = "s16"
     ctx.time_base = Fraction(1, AUDIO_CLOCK)
     ctx.bit_rate = 32000
     ctx.open()

@@ -12,7 +12,7 @@ from media.host_addresses import gather_host_candidates_on
 
 LOOPBACK_HOSTS = '["127.0.0.1"]'
 
-# Read by server processes (tests/support.py passes os.environ on) and by in-process Settings().
+# Read by server processes (testkit/servers.py passes os.environ on) and by in-process Settings().
 os.environ.setdefault("LENSDESK_ICE_HOST_ADDRESSES", LOOPBACK_HOSTS)
 os.environ.setdefault("LENSDESK_ICE_PEER_CIDRS", '["127.0.0.0/8"]')
 gather_host_candidates_on(["127.0.0.1"])  # the test's own aiortc peers

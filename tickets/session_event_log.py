@@ -55,7 +55,7 @@ class SessionEventLog:
                 await conn.execute(insert(audit_log).values(
                     at=now, actor=actor, action=kind, ticket_id=row.ticket_id, session_id=session_id,
                     target=f"event:{event_id}", detail={"role": actor_role, "offset_ms": offset_ms}))
-        return SessionEventRecord(id=event_id, **values)  # type: ignore[arg-type]
+        return SessionEventRecord(id=event_id, **values)
 
     async def for_session(self, session_id: str, *, kinds: Iterable[str] = (), after_id: int = 0,
                    limit: int = MAX_LIST) -> list[SessionEventRecord]:

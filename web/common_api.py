@@ -74,7 +74,7 @@ class TicketOut(BaseModel):
     def of(cls, r: TicketRecord) -> TicketOut:
         """From a store record."""
         return cls(id=r.id, title=r.title, customer=r.customer, external_ref=r.external_ref,
-                   status=r.status, created_by=r.created_by, created_at=r.created_at,  # type: ignore[arg-type]
+                   status=r.status, created_by=r.created_by, created_at=r.created_at,
                    updated_at=r.updated_at, device_family=r.device_family, device_model=r.device_model,
                    device_serial=r.device_serial, legal_hold=r.legal_hold)
 

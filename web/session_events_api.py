@@ -119,7 +119,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         """The chat of each of the ticket's sessions, oldest session first (the view is audited)."""
         if await store.get_ticket(ticket_id) is None:
             raise not_found("ticket")
-        out = [SessionTranscript(session_id=s.id, status=s.status,  # type: ignore[arg-type]
+        out = [SessionTranscript(session_id=s.id, status=s.status,
                                  messages=[TranscriptMessage.of(line)
                                            for line in await store.session_events.transcript(s.id)])
                for s in await store.list_sessions(ticket_id)]

@@ -30,7 +30,7 @@ class AudioMixdown:
 
     def __init__(self, output: OutputContainer, title: str = "mix") -> None:
         stream = cast(AudioStream, output.add_stream("libopus", rate=RATE))
-        stream.layout = "mono"  # type: ignore[assignment]
+        stream.layout = "mono"
         stream.bit_rate = 32000
         # Cheapest Opus settings: the mix is for listening during review; the originals stay intact.
         stream.codec_context.options = {"compression_level": "0", "application": "voip"}

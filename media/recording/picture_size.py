@@ -17,4 +17,4 @@ def h264_picture_size(access_unit: bytes) -> tuple[int, int]:
     if not frames:
         raise InvalidFrame("H264 keyframe decoded to no picture")
     picture = frames[0]
-    return picture.width, picture.height  # type: ignore[union-attr]
+    return picture.width, picture.height

@@ -31,21 +31,21 @@ def _first_keyframe_picture(path: Path, at: float | None, key: AtRestKey | None)
                 continue
             pictures = [*decoder.decode(packet), *decoder.decode(None)]
             if pictures:
-                return pictures[0]  # type: ignore[return-value]
+                return pictures[0]
     return None
 
 
 def encode_jpeg(picture: VideoFrame) -> bytes:
     """JPEG bytes of a decoded picture, using FFmpeg's MJPEG encoder (no extra imaging library)."""
     encoder = av.CodecContext.create("mjpeg", "w")
-    encoder.width = picture.width  # type: ignore[attr-defined]
-    encoder.height = picture.height  # type: ignore[attr-defined]
-    encoder.pix_fmt = "yuvj420p"  # type: ignore[attr-defined]
+    encoder.width = picture.width
+    encoder.height = picture.height
+    encoder.pix_fmt = "yuvj420p"
     encoder.time_base = Fraction(1, 1)
     encoder.options = {"qmin": "2", "qmax": "4"}
     converted = picture.reformat(format="yuvj420p")
     converted.pts = 0
-    packets = [*encoder.encode(converted), *encoder.encode(None)]  # type: ignore[attr-defined]
+    packets = [*encoder.encode(converted), *encoder.encode(None)]
     return b"".join(bytes(p) for p in packets)
 
 

@@ -48,7 +48,7 @@ def _make_template(codec: str) -> tuple[InputContainer, Stream]:
     with av.open(buffer, "w", format="matroska") as output:
         if codec == "opus":
             audio = cast(AudioStream, output.add_stream(encoder, rate=48000))
-            audio.layout = "stereo"  # type: ignore[assignment]
+            audio.layout = "stereo"
             frame = av.AudioFrame.from_ndarray(np.zeros((1, 960 * 2), np.int16), format="s16", layout="stereo")
             frame.sample_rate = 48000
             frame.pts = 0

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from bench.synth.y4m import write_y4m
-from tests.support import CHROMIUM, ServerProcess, chromium_args, running_server
+from testkit.servers import CHROMIUM, ServerProcess, chromium_args, running_server
 
 pytestmark = pytest.mark.e2e
 

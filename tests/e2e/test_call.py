@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 from websockets.sync.client import connect
 
+from testkit.servers import ServerProcess
 from tests.e2e.conftest import FRAMES_JS, create_session, join_as_customer, open_console, wait_video_playing
-from tests.support import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support import ServerProcess
+from testkit.servers import ServerProcess
 from tests.unit.tickets.factories import new_finding
 from tickets.store import TicketStore
 

@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
+from testkit.servers import ServerProcess
 from tests.e2e.conftest import create_session, join_as_customer, launch, open_console, wait_video_playing
-from tests.support import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page
 
-from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
-from bench.session_client import start_pair
 from signaling.tokens import Role
+from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
+from testkit.servers import ServerProcess, running_server
+from testkit.session_client import start_pair
 from tests.e2e.conftest import launch
 from tests.e2e.test_review import LoopThread, pw  # noqa: F401 - fixtures
-from tests.support import ServerProcess, running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 WORD = "quokka"  # in the ticket's title: the library finds the session by it until it is erased

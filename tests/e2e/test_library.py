@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser
 
-from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
-from bench.session_client import CallPair, start_pair
 from signaling.tokens import Role
+from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
+from testkit.servers import ServerProcess
+from testkit.session_client import CallPair, start_pair
 from tests.e2e.test_review import LoopThread, peers_loop, pw  # noqa: F401 - fixtures
-from tests.support import ServerProcess
 from tests.unit.tickets.factories import make_jpeg
 
 CODE = "SC-542"

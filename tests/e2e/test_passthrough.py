@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright
 
+from testkit.servers import ServerProcess, running_server
 from tests.e2e.conftest import (
     FRAMES_JS,
     create_session,
@@ -16,7 +17,6 @@ from tests.e2e.conftest import (
     open_console,
     wait_video_playing,
 )
-from tests.support import ServerProcess, running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -1,7 +1,7 @@
 """Issue 5: a session recorded through the server is reviewed in real Chromium; a finding's marker seeks to the
 error screen.
 
-The call is made by synthetic aiortc peers (bench/session_client.py) that go through the real server exactly like
+The call is made by synthetic aiortc peers (testkit/session_client.py) that go through the real server exactly like
 the browsers, sending a pre-encoded clip: 2 s of a plain desk, then 4 s of a phone filming an error dialog, looped.
 Knowing the clip lets the test tell the error screen from the neutral scene in the frame the review page shows.
 """
@@ -20,14 +20,14 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
-from bench.session_client import CallPair, SignalingClient, create_session, start_pair
 from bench.synth.capture import random_capture_params, render_capture
 from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 from diagnostics.analyzer import FrameAnalyzer
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.ocr import TesserocrEngine
-from tests.support import ServerProcess
+from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
+from testkit.servers import ServerProcess
+from testkit.session_client import CallPair, SignalingClient, create_session, start_pair
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -1,7 +1,7 @@
 """Issue 11 item 6: a technician's mark, put on the record through the real signaling path during a recorded call,
 is drawn over the review page's playback at its moment (and gone before it and after it was cleared).
 
-Synthetic aiortc peers (bench/session_client.py) make the call through the real server, as in test_review.py.
+Synthetic aiortc peers (testkit/session_client.py) make the call through the real server, as in test_review.py.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
-from bench.session_client import CallPair, start_pair
 from bench.synth.scenes import textured_scene
+from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
+from testkit.servers import ServerProcess
+from testkit.session_client import CallPair, start_pair
 from tests.e2e.test_review import LoopThread, peers_loop, review_url  # noqa: F401 - peers_loop is a fixture
-from tests.support import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -10,15 +10,8 @@ import pytest
 from redis import asyncio as aioredis
 
 from signaling.bus import BusUnavailable, RedisBus
-from tests.support import running_redis_server
-
-
-async def until(cond, within: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+from testkit.polling import eventually
+from testkit.servers import running_redis_server
 
 
 def test_bus_resubscribes_retries_and_reclaims_after_redis_is_killed(tmp_path: Path):
@@ -39,7 +32,7 @@ def test_bus_resubscribes_retries_and_reclaims_after_redis_is_killed(tmp_path: P
                     await bus.subscribe(channel, lambda data, box=box: _append(box, data))
                 assert await bus.claim_room("s1", "node-a", 30) == "node-a"
                 await sender.publish("conn:149", "before")
-                await until(lambda: got["conn:149"] == ["before"])
+                await eventually(lambda: got["conn:149"] == ["before"])
                 # 150 channels, one subscriber connection: Redis counts the node's clients
                 admin = aioredis.from_url(redis.url, decode_responses=True)
                 clients = [c for c in await admin.client_list() if c.get("cmd") in ("subscribe", "ssubscribe")
@@ -48,20 +41,20 @@ def test_bus_resubscribes_retries_and_reclaims_after_redis_is_killed(tmp_path: P
                 await admin.aclose()
 
                 redis.stop(signal.SIGKILL)
-                await until(lambda: not bus.connected)
+                await eventually(lambda: not bus.connected)
                 with pytest.raises(BusUnavailable):  # a clear, retryable failure while Redis is away
                     await sender.publish("conn:0", "lost")
                 with pytest.raises(BusUnavailable):
                     await bus.claim_room("s2", "node-a", 30)
 
                 redis.start()  # back, and empty
-                await until(lambda: bus.connected and reconnected == [1])
+                await eventually(lambda: bus.connected and reconnected == [1])
                 # the owner re-claimed its room in the empty Redis: another node cannot take it
                 assert await sender.claim_room("s1", "node-b", 30) == "node-a"
                 # the sender's pooled connections were broken by the kill: its first command works anyway
                 for i in (0, 77, 149):
                     await sender.publish(f"conn:{i}", "after")
-                await until(lambda: got["conn:0"] == ["after"] and got["conn:77"] == ["after"]
+                await eventually(lambda: got["conn:0"] == ["after"] and got["conn:77"] == ["after"]
                             and got["conn:149"] == ["before", "after"])
             finally:
                 await bus.close()

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
 from calls.analysis_pool import AnalysisPool
 from diagnostics.catalog import CatalogEntry, load_catalog
 from diagnostics.config import DEFAULT_CATALOG, DiagnosticsConfig
+from testkit.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
-
-def _until(condition, within: float) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > within:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.005)
-    return time.monotonic() - started
 
 
 def test_workers_acknowledge_each_catalog_version_and_a_restarted_worker_starts_with_the_newest():
@@ -29,21 +21,21 @@ def test_workers_acknowledge_each_catalog_version_and_a_restarted_worker_starts_
     pool = AnalysisPool(DiagnosticsConfig(languages="eng"), workers=2, catalog=core)
     try:
         pool.start()
-        _until(lambda: pool.worker_catalog_versions() == [0, 0], within=120)  # spawning is slow on a busy machine
+        wait_until(lambda: pool.worker_catalog_versions() == [0, 0], within_s=120)  # spawning is slow on a busy machine
         catalog = core
         for version in (1, 2, 3):  # idle workers: each change wakes them
             catalog = catalog.overlaid([CatalogEntry("site", f"S-{version}", "t", "c", "r", "info")])
             pool.update_catalog(catalog, version)
-            took = _until(lambda v=version: pool.worker_catalog_versions() == [v, v], within=5)
+            took = wait_until(lambda v=version: pool.worker_catalog_versions() == [v, v], within_s=5, interval_s=0.005)
             assert took < 1.0, f"version {version} took {took:.2f} s"
         removed = catalog.overlaid(removed=[("site", "S-1")])
         pool.update_catalog(removed, 4)
-        _until(lambda: pool.worker_catalog_versions() == [4, 4], within=5)
+        wait_until(lambda: pool.worker_catalog_versions() == [4, 4], within_s=5)
         assert pool.catalog is removed and pool.catalog_version == 4
         victim = pool.worker_pids()[0]
         assert victim is not None
         os.kill(victim, signal.SIGKILL)
-        _until(lambda: pool.worker_pids()[0] != victim and pool.worker_catalog_versions()[0] == 4, within=120)
+        wait_until(lambda: pool.worker_pids()[0] != victim and pool.worker_catalog_versions()[0] == 4, within_s=120)
         assert pool.restarts == 1
     finally:
         pool.close()

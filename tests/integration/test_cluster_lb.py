@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 import websockets
 
-from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
-from bench.session_client import CreatedSession, SignalingClient, create_session
-from tests.support import running_cluster, running_haproxy
+from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
+from testkit.servers import running_cluster, running_haproxy
+from testkit.session_client import CreatedSession, SignalingClient, create_session
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician
-from bench.session_client import start_pair
 from bench.time_to_finding import make_clip
+from testkit.peers import SyntheticCustomer, SyntheticTechnician
+from testkit.servers import start_server
+from testkit.session_client import start_pair
 from tests.integration.tickets.receiver import RunningReceiver, WebhookReceiver
-from tests.support import start_server
 
 pytestmark = pytest.mark.slow
 

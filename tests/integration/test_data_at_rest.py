@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.peers import EncodedClip, moving_bar_clip
-from bench.session_client import SignalingClient, create_session
+from testkit.peers import EncodedClip, moving_bar_clip
+from testkit.servers import running_server
+from testkit.session_client import SignalingClient, create_session
 from tests.integration.test_recording_server import start_call, wait_media_flowing, wait_recordings
-from tests.support import running_server
 from tests.unit.tickets.factories import make_jpeg
 
 pytestmark = pytest.mark.slow

@@ -14,14 +14,14 @@ import httpx
 import pytest
 
 from atrest.sealed import MAGIC
-from bench.peers import EncodedClip, moving_bar_clip
+from testkit.peers import EncodedClip, moving_bar_clip
+from testkit.servers import running_server
 from tests.integration.test_recording_server import (
     decode_all,
     start_call,
     wait_media_flowing,
     wait_recordings,
 )
-from tests.support import running_server
 from tests.unit.tickets.factories import make_jpeg
 
 pytestmark = pytest.mark.slow

@@ -16,19 +16,13 @@ from lensdesk.revocations import Revoker
 from signaling.bus import RedisBus
 from signaling.revocation import Revocation
 from signaling.tokens import TokenService
-from tests.support import running_redis_server
+from testkit.polling import eventually
+from testkit.servers import running_redis_server
 from tickets.store import TicketStore
 
 CORE = Path(__file__).resolve().parents[2] / "diagnostics" / "catalogs" / "core.yaml"
 NO_POLL_S = 3600.0  # only the bus (or its reconnection) can deliver within the test
 
-
-async def _until(cond, within: float) -> float:
-    started = time.monotonic()
-    while not cond():
-        assert time.monotonic() - started < within, "not delivered in time"
-        await asyncio.sleep(0.01)
-    return time.monotonic() - started
 
 
 def _entry(code: str) -> CatalogEntry:
@@ -54,22 +48,22 @@ def test_revocations_and_catalog_edits_travel_through_redis_and_catch_up_after_a
                     await follower.start()
                 leaked = Revocation("token", "tech-leaked", time.time() + 600, "revoked")
                 await revokers[0].revoke(leaked, actor="test")
-                assert await _until(lambda: tokens[1].revocations.knows(leaked), 1.0) < 1.0
+                assert await eventually(lambda: tokens[1].revocations.knows(leaked), 1.0, interval_s=0.01) < 1.0
                 await catalogs[0].save(_entry("TEST-1"), actor="tech", mode="create")
-                await _until(lambda: catalogs[1].current.get("xerox", "TEST-1") is not None, 1.0)
+                await eventually(lambda: catalogs[1].current.get("xerox", "TEST-1") is not None, 1.0)
                 assert versions[1] == [1]
 
                 # Redis crashes; a revocation and an edit are stored meanwhile (their announcements are lost) ...
                 redis.stop(signal.SIGKILL)
-                await _until(lambda: not buses[1].connected, 10)
+                await eventually(lambda: not buses[1].connected, 10)
                 during = Revocation("token", "tech-during", time.time() + 600, "revoked")
                 await revokers[0].revoke(during, actor="test")
                 await catalogs[0].save(_entry("TEST-2"), actor="tech", mode="create")
                 assert not tokens[1].revocations.knows(during)
                 # ... and reach the other node as soon as its bus is back, not at the next poll
                 redis.start()
-                await _until(lambda: tokens[1].revocations.knows(during), 15)
-                await _until(lambda: catalogs[1].current.get("xerox", "TEST-2") is not None, 5)
+                await eventually(lambda: tokens[1].revocations.knows(during), 15)
+                await eventually(lambda: catalogs[1].current.get("xerox", "TEST-2") is not None, 5)
                 assert versions[1] == [1, 2]
                 assert revokers[1].follower.caught_up_after_reconnect >= 1
             finally:

@@ -16,7 +16,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from signaling.tokens import Role
-from tests.support import ServerProcess, running_server
+from testkit.servers import ServerProcess, running_server
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,10 @@ import httpx
 import numpy as np
 import pytest
 
-from bench.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
-from bench.session_client import SignalingClient, create_session
-from tests.support import Cluster, running_cluster, running_server, start_server
+from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
+from testkit.polling import eventually
+from testkit.servers import Cluster, running_cluster, running_server, start_server
+from testkit.session_client import SignalingClient, create_session
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +41,6 @@ def grey_clip() -> EncodedClip:
     return encode_clip(frames, bitrate=300_000, keyframe_interval=30)
 
 
-async def until(cond, within: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
 
 def test_customer_on_another_node_joins_the_call_through_redis(cluster: Cluster):
     clip = grey_clip()
@@ -67,7 +61,7 @@ def test_customer_on_another_node_joins_the_call_through_redis(cluster: Cluster)
             assert [p["role"] for p in welcome["participants"]] == ["technician"]
             await cust_link.negotiate(customer)  # offer relayed to A, A's answer relayed back
             await tech_link.wait_for("participant_joined")
-            await until(lambda: len(technician.video_frames) > 30 and technician.audio_frames > 20)
+            await eventually(lambda: len(technician.video_frames) > 30 and technician.audio_frames > 20)
             assert calls_on(node_a.url, token) == 1 and calls_on(node_b.url, token) == 0
             # room messages cross nodes both ways
             await tech_link.send({"type": "video_request"})
@@ -126,7 +120,7 @@ def test_relayed_call_survives_a_redis_crash_and_an_empty_restart(tmp_path: Path
                 await tech.wait_for("participant_joined")
 
                 redis.stop(signal.SIGKILL)
-                await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 503, within=5)
+                await eventually(lambda: httpx.get(node_b.url + "/readyz").status_code == 503, within_s=5)
                 health = (await asyncio.to_thread(httpx.get, node_b.url + "/healthz")).json()
                 assert health["redis"] == "down" and health["status"] == "degraded"
                 # the relayed customer who signals gets a retryable error and stays connected
@@ -145,12 +139,12 @@ def test_relayed_call_survives_a_redis_crash_and_an_empty_restart(tmp_path: Path
                 redis.start()  # back, and empty
                 # ... and delivered once both nodes are subscribed again
                 assert (await cust.wait_for("video_requested", timeout_s=10))["by_name"]
-                await until(lambda: httpx.get(node_b.url + "/readyz").status_code == 200, within=10)
-                await until(lambda: httpx.get(node_a.url + "/readyz").status_code == 200, within=10)
+                await eventually(lambda: httpx.get(node_b.url + "/readyz").status_code == 200, within_s=10)
+                await eventually(lambda: httpx.get(node_a.url + "/readyz").status_code == 200, within_s=10)
                 # relayed signaling works again both ways
                 declines = count(tech, "video_state")
                 await cust.send({"type": "video_decline"})
-                await until(lambda: count(tech, "video_state") > declines, within=5)
+                await eventually(lambda: count(tech, "video_state") > declines, within_s=5)
                 # A re-claimed its room in the empty Redis: a second technician through B joins the same call
                 welcome = await tech2.connect()
                 assert sorted(p["role"] for p in welcome["participants"]) == ["customer", "technician"]
@@ -183,7 +177,7 @@ def test_a_node_restart_leaves_another_nodes_live_recording_alone(tmp_path: Path
                     await tech_link.negotiate(technician)
                     await cust_link.connect()
                     await cust_link.negotiate(customer)
-                    await until(lambda: len(technician.video_frames) > 30)
+                    await eventually(lambda: len(technician.video_frames) > 30)
                     rows = (await asyncio.to_thread(httpx.get, listing, headers=auth)).json()
                     assert [r["status"] for r in rows] == ["recording"]
                     # node B restarts (a rolling deploy) while A records
@@ -345,7 +339,7 @@ def test_a_node_restarted_with_its_id_within_the_heartbeat_window_leaves_no_ghos
                 assert left["participant_id"]
                 cust2 = await joined(restarted_b.url, session.join_token, session.session_id, links)
                 assert cust2.welcome is not None and cust2.welcome["role"] == "customer"  # no customer_present
-                await until(lambda: count(tech, "participant_joined") == 2, within=5)
+                await eventually(lambda: count(tech, "participant_joined") == 2, within_s=5)
                 # 2. the owner A restarts: the customer relayed through B is told to reconnect, and both get back in
                 killed = asyncio.get_running_loop().time()
                 node_a.kill(signal.SIGKILL)
@@ -385,7 +379,7 @@ def test_end_session_on_a_node_that_does_not_run_the_call_ends_it_on_the_owner(c
                                          headers={"Authorization": f"Bearer {token}"}) as http:
                 (await http.post(f"/api/sessions/{session.session_id}/end")).raise_for_status()
             # the call on A ends (a revoked customer token alone would leave the technician in it)
-            await until(lambda: calls_on(node_a.url, token) == 0, within=10)
+            await eventually(lambda: calls_on(node_a.url, token) == 0, within_s=10)
             await tech.wait_for("ended", timeout_s=5)
             assert any(msg["type"] == "ended" or msg.get("code") == "session_ended" for msg in cust.messages), \
                 cust.messages
@@ -418,7 +412,7 @@ def test_snapshot_and_scan_photo_through_a_node_that_does_not_run_the_call_reach
             await tech.negotiate(technician)
             await cust.connect()
             await cust.negotiate(customer)  # the recording on A starts
-            await until(lambda: len(technician.video_frames) > 15)
+            await eventually(lambda: len(technician.video_frames) > 15)
             # a snapshot taken through B: B does not run the call, A answers its recording offset
             async with httpx.AsyncClient(base_url=node_b.url, headers={"Authorization": f"Bearer {token}"}) as http:
                 made = (await http.post(f"/api/sessions/{session.session_id}/snapshots", data={"note": "via B"},
@@ -441,8 +435,8 @@ def test_snapshot_and_scan_photo_through_a_node_that_does_not_run_the_call_reach
                 again = await http.post(take["upload_path"], content=still_jpeg(), headers={
                     "Authorization": f"Bearer {session.join_token}", "Content-Type": "image/jpeg"})
                 assert again.status_code == 409 and again.json()["type"].endswith("still-already-received")
-            await until(lambda: any(msg.get("type") == "scan_status" and msg["state"] in ("no_code", "found")
-                                    for msg in tech.messages), within=30)
+            await eventually(lambda: any(msg.get("type") == "scan_status" and msg["state"] in ("no_code", "found")
+                                    for msg in tech.messages), within_s=30)
         finally:
             for closer in (customer.close, technician.close, tech.close, cust.close):
                 await closer()
@@ -469,10 +463,10 @@ def test_new_rooms_go_to_the_least_loaded_node_and_a_drained_node_moves_its_call
             try:
                 await links[0].connect()  # both empty: the receiving node keeps the room
                 assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (1, 0)
-                await until(lambda: view(node_a, node_b) == {"calls": 0, "refusals": []})
+                await eventually(lambda: view(node_a, node_b) == {"calls": 0, "refusals": []})
                 await links[1].connect()  # through A, but B is less loaded
                 assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (1, 1)
-                await until(lambda: view(node_a, node_b).get("calls") == 1)  # A has heard B's heartbeat
+                await eventually(lambda: view(node_a, node_b).get("calls") == 1)  # A has heard B's heartbeat
                 await links[2].connect()  # a tie: stays on A, which is now full
                 assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (2, 1)
                 ready = await asyncio.to_thread(httpx.get, node_a.url + "/readyz")
@@ -480,13 +474,13 @@ def test_new_rooms_go_to_the_least_loaded_node_and_a_drained_node_moves_its_call
                 await links[3].connect()  # A is full: B
                 assert (calls_on(node_a.url, token), calls_on(node_b.url, token)) == (2, 2)
                 # every node is full: a clear refusal, at once
-                await until(lambda: view(node_b, node_a).get("refusals") == ["overloaded_calls"])
+                await eventually(lambda: view(node_b, node_a).get("refusals") == ["overloaded_calls"])
                 started = asyncio.get_running_loop().time()
                 with pytest.raises(RuntimeError, match="no_capacity"):
                     await late.connect()
                 assert asyncio.get_running_loop().time() - started < 1.0
                 await links[3].close()  # B has room again
-                await until(lambda: calls_on(node_b.url, token) == 1)
+                await eventually(lambda: calls_on(node_b.url, token) == 1)
 
                 # `lensdesk drain` on A: no new rooms at once, calls may end by themselves during the grace ...
                 env = {**os.environ, "LENSDESK_SECRET_KEY": cluster.secret}
@@ -494,9 +488,9 @@ def test_new_rooms_go_to_the_least_loaded_node_and_a_drained_node_moves_its_call
                     sys.executable, "-m", "lensdesk.cli", "drain", "--url", node_a.url, "--grace", "3", env=env,
                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
                 # (the CLI takes seconds to start on a busy machine)
-                await until(lambda: "draining" in httpx.get(node_a.url + "/readyz").json()["reasons"], within=30)
+                await eventually(lambda: "draining" in httpx.get(node_a.url + "/readyz").json()["reasons"], within_s=30)
                 started = asyncio.get_running_loop().time()
-                await until(lambda: "draining" in view(node_b, node_a).get("refusals", []), within=5)
+                await eventually(lambda: "draining" in view(node_b, node_a).get("refusals", []), within_s=5)
                 await links[2].close()  # this call ends by itself
                 await links[0].send({"type": "ping"})
                 await links[0].wait_for("pong", timeout_s=2)  # the other one goes on during the grace

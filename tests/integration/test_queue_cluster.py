@@ -12,8 +12,8 @@ import httpx
 import pytest
 import redis
 
+from testkit.servers import ServerProcess, running_cluster
 from tests.integration.test_help_queue import ask, customer, help_token, supervisor, technician, wait_for
-from tests.support import ServerProcess, running_cluster
 
 pytestmark = pytest.mark.slow
 

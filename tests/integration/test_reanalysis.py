@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician
-from bench.session_client import start_pair
 from bench.time_to_finding import NEUTRAL_S, make_clip
-from tests.support import running_server
+from testkit.peers import SyntheticCustomer, SyntheticTechnician
+from testkit.servers import running_server
+from testkit.session_client import start_pair
 
 pytestmark = pytest.mark.slow
 

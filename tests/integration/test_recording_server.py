@@ -16,7 +16,7 @@ import av
 import httpx
 import pytest
 
-from bench.peers import (
+from testkit.peers import (
     AUDIO_CLOCK,
     EncodedClip,
     LoopingEncodedTrack,
@@ -24,8 +24,8 @@ from bench.peers import (
     SyntheticTechnician,
     moving_bar_clip,
 )
-from bench.session_client import CreatedSession, SignalingClient, create_session
-from tests.support import ServerProcess, running_server
+from testkit.servers import ServerProcess, running_server
+from testkit.session_client import CreatedSession, SignalingClient, create_session
 
 pytestmark = pytest.mark.slow
 

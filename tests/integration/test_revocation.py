@@ -16,7 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.support import ServerProcess, running_redis, running_server
+from testkit.servers import ServerProcess, running_redis, running_server
 
 # serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
 pytestmark = [pytest.mark.slow, pytest.mark.serial]

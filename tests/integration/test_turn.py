@@ -26,7 +26,7 @@ from websockets.sync.client import connect
 
 from media.aiortc_internals import nominated_pairs
 from signaling.turn import TurnCredentials, turn_credential
-from tests.support import ServerProcess, free_port, running_server
+from testkit.servers import ServerProcess, free_port, running_server
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("turnserver") is None, reason="Debian package coturn not installed")]

@@ -27,8 +27,8 @@ from bench.capacity import (
     run_lensdesk_level,
 )
 from bench.janus_sfu import JanusRunner, janus_available, loopback_candidates_only
-from bench.peers import encode_tone, moving_bar_clip
 from media.host_addresses import gather_host_candidates_on
+from testkit.peers import encode_tone, moving_bar_clip
 
 pytestmark = pytest.mark.slow
 

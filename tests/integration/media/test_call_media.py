@@ -8,7 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from bench.peers import (
+from media.call import CallMedia
+from media.frames import EncodedFrame
+from media.ice import CandidatePolicy
+from testkit.peers import (
     EncodedClip,
     LatencyBook,
     SyntheticCustomer,
@@ -17,9 +20,7 @@ from bench.peers import (
     moving_bar_clip,
     tone_levels,
 )
-from media.call import CallMedia
-from media.frames import EncodedFrame
-from media.ice import CandidatePolicy
+from testkit.polling import eventually
 
 # As in a server under test: the synthetic peers' loopback candidates may be contacted (tests/conftest.py).
 LOOPBACK = CandidatePolicy(["127.0.0.1/32"], peer_cidrs=["127.0.0.0/8"])
@@ -38,14 +39,6 @@ async def connect(media: CallMedia, pid: str, role: str, peer: SyntheticCustomer
     await peer.accept(answer)
 
 
-async def wait_for(cond, within=15.0):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
 
 async def test_passthrough_relays_video_and_audio_without_decoding(clip):
     book = LatencyBook()
@@ -57,7 +50,7 @@ async def test_passthrough_relays_video_and_audio_without_decoding(clip):
     try:
         await connect(media, "t-1", "technician", tech)
         await connect(media, "c-1", "customer", customer)
-        await wait_for(lambda: len(tech.video_frames) > 60 and tech.audio_frames > 50)
+        await eventually(lambda: len(tech.video_frames) > 60 and tech.audio_frames > 50)
         await asyncio.sleep(1.0)
         assert tech.fps(1.0) >= 25
         assert tech.keyframes >= 1  # the first frame a viewer gets is a keyframe (requested by PLI)
@@ -80,18 +73,18 @@ async def test_second_technician_joins_mid_call_and_gets_a_keyframe_quickly(clip
     try:
         await connect(media, "t-1", "technician", first)
         await connect(media, "c-1", "customer", customer)
-        await wait_for(lambda: len(first.video_frames) > 30)
+        await eventually(lambda: len(first.video_frames) > 30)
         # Join just after the clip's only natural keyframe (its first frame) went by: the next one is ~1.5 s away,
         # so a picture within 1 s can only come from the new viewer's PLI forwarded to the customer.
         assert customer.video is not None
-        await wait_for(lambda: customer.video._i % len(clip.video) == 10)
+        await eventually(lambda: customer.video._i % len(clip.video) == 10)
         requested_before = customer.video.keyframes_on_request
         joined = time.monotonic()
         await connect(media, "t-2", "technician", second)
-        await wait_for(lambda: second.keyframes >= 1)
+        await eventually(lambda: second.keyframes >= 1)
         assert time.monotonic() - joined < 1.0
         assert customer.video.keyframes_on_request > requested_before
-        await wait_for(lambda: second.fps(1.0) >= 25)
+        await eventually(lambda: second.fps(1.0) >= 25)
     finally:
         for p in (customer, first, second):
             await p.close()
@@ -105,7 +98,7 @@ async def test_packet_loss_on_the_receive_path_recovers(clip):
     try:
         await connect(media, "t-1", "technician", tech)
         await connect(media, "c-1", "customer", customer)
-        await wait_for(lambda: len(tech.video_frames) > 90, within=20)
+        await eventually(lambda: len(tech.video_frames) > 90, within_s=20)
         await asyncio.sleep(2.0)
         # NACK/RTX and PLI keep the picture moving despite 5% loss
         assert tech.fps(2.0) >= 20
@@ -134,13 +127,13 @@ async def test_an_invited_expert_is_mixed_in_so_everyone_hears_everyone_else(cli
     try:
         await connect(media, "t-1", "technician", technician)
         await connect(media, "c-1", "customer", customer)
-        await wait_for(lambda: technician.audio_frames > 50)
+        await eventually(lambda: technician.audio_frames > 50)
         assert not media.mixing  # two voices: plain passthrough
         heard = tone_levels(list(technician.audio_payloads)[-50:], tones)
         assert heard[440] > 0.5 and heard[1320] < 0.01
         await connect(media, "t-2", "technician", expert)
         assert media.mixing
-        await wait_for(lambda: expert.audio_frames > 100)
+        await eventually(lambda: expert.audio_frames > 100)
         await asyncio.sleep(1.0)
         last_second = {name: tone_levels(list(peer.audio_payloads)[-50:], tones)
                        for name, peer in (("customer", customer), ("technician", technician), ("expert", expert))}

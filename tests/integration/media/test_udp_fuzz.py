@@ -26,13 +26,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
-from bench.session_client import CallPair, start_pair
 from bench.time_to_finding import make_clip
 from media.aiortc_internals import nominated_pairs
 from media.host_addresses import gather_host_candidates_on
+from testkit.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
+from testkit.servers import ServerProcess, running_server
+from testkit.session_client import CallPair, start_pair
 from tests import fuzzing, udp_fuzzing
-from tests.support import ServerProcess, running_server
 
 # serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
 pytestmark = [pytest.mark.slow, pytest.mark.serial]

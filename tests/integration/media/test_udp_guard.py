@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
 from media.aiortc_internals import nominated_pairs
 from media.call import CallMedia
 from media.host_addresses import gather_host_candidates_on
 from media.ice import CandidatePolicy
 from media.udp_guard import DroppedDatagrams
+from testkit.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
 
 # serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
 pytestmark = [pytest.mark.slow, pytest.mark.serial]

@@ -15,7 +15,7 @@ import pytest_asyncio
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support import running_postgres
+from testkit.servers import running_postgres
 from tests.unit.tickets.factories import new_finding
 from tickets import library as library_module
 from tickets.library import LibraryQuery

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from testkit.servers import free_port
 from tests.integration.tickets.receiver import WebhookReceiver
-from tests.support import free_port
 from tests.unit.tickets.factories import new_finding
 from tickets import migrate
 from tickets.connectors.webhook import WebhookConnector

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import free_port
+from testkit.servers import free_port
 from tests.unit.tickets.factories import new_finding
 from tickets.connectors.base import Delivery
 from tickets.connectors.rt import MARKER_PREFIX, RequestTrackerConnector

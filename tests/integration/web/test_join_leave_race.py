@@ -11,8 +11,8 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from testkit.servers import ServerProcess, running_server
 from tests.integration.web.test_ws_endpoint import _offer_naming
-from tests.support import ServerProcess, running_server
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.support import ServerProcess, running_server
+from testkit.servers import ServerProcess, running_server
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.support import ServerProcess, running_server
+from testkit.servers import ServerProcess, running_server
 
 MiB = 1024 * 1024
 

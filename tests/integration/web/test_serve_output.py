@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from signaling.tokens import TokenService
-from tests.support import free_port
+from testkit.servers import free_port
 
 
 def test_serve_prints_the_console_link_once_and_logs_no_token(tmp_path: Path):

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from websockets.sync.client import connect
 
-from tests.support import free_port, running_server
+from testkit.servers import free_port, running_server
 
 
 def self_signed(tmp: Path) -> tuple[Path, Path]:
@@ -39,7 +39,7 @@ def test_https_and_wss(tmp_path: Path, monkeypatch):
         with httpx.Client(verify=False) as client:
             return client.get(url.replace("http://", "https://"), **kw)  # type: ignore[arg-type]
 
-    # tests.support polls http://.../healthz; point it at https
+    # testkit.servers polls http://.../healthz; point it at https
     monkeypatch.setattr(httpx, "get", https_get)
     with running_server(tmp_path / "data", port=port, env=env) as server:
         base = f"https://127.0.0.1:{port}"

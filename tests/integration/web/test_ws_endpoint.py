@@ -10,7 +10,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.support import ServerProcess, running_server
+from testkit.servers import ServerProcess, running_server
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from bench.session_client import create_session
+from testkit.servers import running_server
+from testkit.session_client import create_session
 from tests import fuzzing
-from tests.support import running_server
 
 pytestmark = pytest.mark.slow
 BATCH = 12  # under web/ws.py MAX_VIOLATIONS

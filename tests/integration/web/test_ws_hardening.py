@@ -16,9 +16,9 @@ import redis
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from bench.peers import SyntheticTechnician
-from bench.session_client import SignalingClient, create_session
-from tests.support import ServerProcess, running_cluster, running_server
+from testkit.peers import SyntheticTechnician
+from testkit.servers import ServerProcess, running_cluster, running_server
+from testkit.session_client import SignalingClient, create_session
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from calls.recordings import recover_recordings
 from media.recorder import SessionRecorder
-from media.recording.synthetic import as_frames, encode_opus, encode_vp8
+from testkit.synthetic_media import as_frames, encode_opus, encode_vp8
 from tickets.store import TicketStore
 
 

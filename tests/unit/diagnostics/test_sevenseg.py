@@ -54,4 +54,5 @@ def test_received_panels_with_blurred_segments_and_close_rows(name):
     # Prepared OCR inputs of received VP8 frames: "Err" over "E04". Blur joins a glyph's segments into one
     # sparse outline; the rows are closer together than a quarter of a digit.
     gray = cv2.imread(str(Path(__file__).with_name("fixtures") / name), cv2.IMREAD_GRAYSCALE)
+    assert gray is not None
     assert [ln.text for ln in read_seven_segment(gray)] == ["Err", "E04"]

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from bench.peers import moving_bar_clip
 from media.analysis_decoder import FrameDecoder
 from media.frames import EncodedFrame, is_vp8_keyframe
+from testkit.peers import moving_bar_clip
 
 
 def frames(clip_video: list[bytes]) -> list[EncodedFrame]:

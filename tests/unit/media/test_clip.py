@@ -12,7 +12,7 @@ import pytest
 
 from media.recorder import SessionRecorder
 from media.recording.clip import ClipError, cut_clip
-from media.recording.synthetic import as_frames, encode_opus, encode_vp8
+from testkit.synthetic_media import as_frames, encode_opus, encode_vp8
 
 
 @pytest.fixture(scope="module")

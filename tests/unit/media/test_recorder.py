@@ -14,7 +14,7 @@ import pytest
 
 from media.frames import EncodedFrame
 from media.recorder import EmptyRecording, SessionRecorder, recover
-from media.recording.synthetic import EncodedUnit, as_frames, encode_opus, encode_vp8
+from testkit.synthetic_media import EncodedUnit, as_frames, encode_opus, encode_vp8
 
 Push = tuple[str, EncodedFrame]
 

@@ -19,8 +19,8 @@ from media.recording.bitstream import (
     inspect_vp8,
 )
 from media.recording.layout import check_session_id
-from media.recording.synthetic import as_frames, encode_h264, encode_opus, encode_vp8
 from media.recording.timeline import TrackClock
+from testkit.synthetic_media import as_frames, encode_h264, encode_opus, encode_vp8
 
 
 def test_vp8_keyframe_header_gives_the_picture_size() -> None:

@@ -17,7 +17,7 @@ import av
 import pytest
 
 from media.recorder import SessionRecorder, recover
-from media.recording.synthetic import as_frames, encode_opus, encode_vp8
+from testkit.synthetic_media import as_frames, encode_opus, encode_vp8
 
 SESSION = "killed-mid-call"
 
@@ -58,7 +58,7 @@ def test_sigkill_mid_recording_then_recover_keeps_all_but_the_last_two_seconds(t
     seed = random.randrange(1_000_000)
     kill_after = random.Random(seed).uniform(2.5, 6.0)
     proc = subprocess.Popen(
-        [sys.executable, __file__, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "tests.unit.media.test_recorder_sigkill", str(tmp_path)], stdout=subprocess.PIPE, text=True,
         cwd=Path(__file__).resolve().parents[3],
     )
     try:

@@ -11,8 +11,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from media.aiortc_internals import decoder_queue as internal_decoder_queue
 from media.frames import EncodedFrame
-from media.recording.synthetic import encode_h264, encode_opus, encode_vp8
 from media.tap import encoded_frame_from, tap_receiver, tee_of, untap_receiver
+from testkit.synthetic_media import encode_h264, encode_opus, encode_vp8
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
 H264 = RTCRtpCodecParameters(mimeType="video/H264", clockRate=90000, payloadType=102)

@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from atrest.sealed import AtRestKey, create, is_sealed
 from media.recorder import SessionRecorder
 from media.recording.clip import cut_clip
-from media.recording.synthetic import as_frames, encode_opus, encode_vp8
 from signaling.tokens import Role, TokenService
+from testkit.synthetic_media import as_frames, encode_opus, encode_vp8
 from tests.unit.tickets.factories import new_finding
 from tests.unit.web.conftest import assert_problem
 from tickets.store import TicketStore
