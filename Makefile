@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint system deps bench clean
+.PHONY: run test test-fast lint system deps bench clean docker-test
 
 system:
 	bash scripts/install-system.sh
@@ -39,6 +39,10 @@ bench: deps
 	$(BIN)/python bench/recording_cost.py
 	$(BIN)/python bench/capacity.py
 	$(BIN)/python bench/signaling.py
+
+# Not part of `make test`: builds the images (no registry needed), runs docker/compose.yaml, a cross-node call.
+docker-test: deps
+	bash scripts/docker-test.sh
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
