@@ -41,7 +41,8 @@ trap 'rm -rf "$context"' EXIT
 wheels=/var/tmp/lensdesk-wheels  # kept between runs: only lensdesk itself is rebuilt each time
 echo "building the wheelhouse (lensdesk and its dependencies) in $wheels"
 # async-timeout: redis needs it on the image's Python 3.11.2 (a marker the host's newer 3.11 skips).
-"$ROOT/.venv/bin/pip" wheel -q -w "$wheels" "$ROOT[postgres]" 'async-timeout>=4.0.3'
+"$ROOT/.venv/bin/pip" wheel -q -w "$wheels" "$ROOT[postgres]" 'async-timeout>=4.0.3' 2>"$context/pip.log" \
+  || { cat "$context/pip.log"; exit 1; }
 cp -r "$wheels" "$context/wheels"
 cp docker/Dockerfile "$context/Dockerfile"
 $DOCKER build -q --network host -t lensdesk/lensdesk "$context"
