@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -74,7 +74,8 @@ def _read_image(path: Path, key: AtRestKey | None) -> np.ndarray:
 
 
 def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | None,
-                  key: AtRestKey | None = None) -> Iterator[tuple[float, np.ndarray]]:
+                  key: AtRestKey | None = None,
+                  on_progress: Callable[[float], None] | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """(time, BGR frame) for the frames the session wants; decodes only those it wants converted. A recording
     encrypted at rest is decrypted on the fly with the key."""
     import av
@@ -98,6 +99,8 @@ def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | 
                 t = float(frame.time) if frame.time is not None else n / float(stream.average_rate or 30)
                 if progress is not None and task is not None:
                     progress.update(task, completed=t)
+                if on_progress is not None and duration:
+                    on_progress(min(1.0, t / duration))
                 if session.wants(t):
                     yield t, frame.to_ndarray(format="bgr24")
         except av.error.FFmpegError as exc:
@@ -105,9 +108,10 @@ def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | 
 
 
 def analyze_file(path: Path, config: DiagnosticsConfig, show_progress: bool = False,
-                 catalog: Catalog | None = None, key: AtRestKey | None = None) -> list[Finding]:
+                 catalog: Catalog | None = None, key: AtRestKey | None = None,
+                 on_progress: Callable[[float], None] | None = None) -> list[Finding]:
     """Findings of an image (every code read) or a video (codes confirmed across frames); key: to read files
-    encrypted at rest."""
+    encrypted at rest; on_progress: gets the share of a video read so far (0..1)."""
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     if path.suffix.lower() in IMAGE_SUFFIXES:
@@ -119,7 +123,7 @@ def analyze_file(path: Path, config: DiagnosticsConfig, show_progress: bool = Fa
     if progress is not None:
         progress.start()
     try:
-        for t, image in _video_frames(path, session, progress, key):
+        for t, image in _video_frames(path, session, progress, key, on_progress):
             findings.extend(session.process(image, t))
     finally:
         if progress is not None:

@@ -50,6 +50,7 @@ from web.pages import build_pages_router, static_files
 from web.problems import install_problem_handlers
 from web.queue_api import build_queue_router
 from web.queue_ws import build_queue_ws_router
+from web.reanalysis_api import build_reanalysis_router
 from web.scans_api import StillMeta, StillRefused, build_scans_router
 from web.security_headers import SecurityHeaders
 from web.tickets_api import build_router as build_tickets_router
@@ -63,6 +64,7 @@ from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
 from .metrics import QueueCollector, build_metrics_router
 from .queue_front import QueueFront
+from .reanalysis_jobs import reanalysis_service
 from .revocations import Revoker
 from .settings import Settings
 
@@ -144,6 +146,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     help_queue = QueueFront(store, bus, node_id, target_answer_s=settings.queue_target_answer_s,
                             admitting=lambda: cluster_admits(), lease_ttl_s=settings.node_ttl_s,
                             levels_window_s=settings.queue_levels_window_s)
+    reanalysis = reanalysis_service(settings)  # rq over the cluster's Redis, or an in-process runner
 
     async def session_over(session_id: str, actor: str) -> None:
         """A session ended (on this node's call or over REST): its tokens die, its help request's call is over."""
@@ -330,6 +333,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
             await _cancel_within(task, OUTBOX_STOP_S)
             await worker.aclose()
             await asyncio.to_thread(analysis_pool.close)
+            reanalysis.close()
             await store.close()
             await loop_lag.stop()
 
@@ -400,6 +404,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                          max_open_per_link=settings.help_max_waiting_per_link,
                                          enqueue=help_queue.enqueue))
     app.include_router(build_queue_router(help_queue, store, auth))
+    app.include_router(build_reanalysis_router(reanalysis, store, auth))
     app.include_router(build_queue_ws_router(help_queue, tokens, WsLimits(settings.ws_max_message_bytes,
                                                                        settings.ws_rate_per_s, settings.ws_rate_burst),
                                              [settings.base_url, *settings.allowed_origins]))

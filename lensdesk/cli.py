@@ -233,9 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     orphans.add_argument("--min-age", type=float, default=3600.0,
                          help="only files older than this many seconds (default 3600: not a write in progress)")
     orphans.set_defaults(func=_check_orphans)
-    from . import examples, stickers_cli
+    from . import examples, reanalysis_cli, stickers_cli
     examples.add_parser(sub)
     stickers_cli.add_parser(sub)
+    reanalysis_cli.add_parser(sub)
     try:
         from . import analyze
         analyze.add_parser(sub)
