@@ -34,7 +34,7 @@ async def cross_node_call(lb: str, node_a: str, node_b: str, secret: str, within
     gather_host_candidates_on(["127.0.0.1"])
     token = TokenService(secret).issue_technician("docker-test", "Docker Test")
     session = await create_session(lb, token, "docker-test cross-node call")
-    technician, customer = SyntheticTechnician(), SyntheticCustomer(screen_clip(3.0))
+    technician, customer = SyntheticTechnician(), SyntheticCustomer(screen_clip(2.0))
     tech_link = SignalingClient(node_a, token, session.session_id)
     cust_link = SignalingClient(node_b, session.join_token, session.session_id)
     started = time.monotonic()
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--node-a", required=True)
     parser.add_argument("--node-b", required=True)
     parser.add_argument("--secret", required=True, help="the stack's LENSDESK_SECRET_KEY (issues a technician token)")
-    parser.add_argument("--within", type=float, default=120.0, help="seconds to wait for the finding")
+    parser.add_argument("--within", type=float, default=240.0, help="seconds to wait for the finding")
     args = parser.parse_args(argv)
     return asyncio.run(cross_node_call(args.lb, args.node_a, args.node_b, args.secret, args.within))
 
