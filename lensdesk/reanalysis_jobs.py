@@ -200,7 +200,8 @@ class RedisJobs:
             return None
 
     def _view(self, job: Any) -> JobView:
-        status = str(job.get_status(refresh=True))
+        raw = job.get_status(refresh=True)
+        status = str(getattr(raw, "value", raw))  # rq's JobStatus is a str Enum: str() of it is "JobStatus.X"
         meta = job.get_meta(refresh=True)
         mapped: JobStatus = {"finished": "done", "started": "running", "failed": "failed", "stopped": "failed",
                              "canceled": "failed"}.get(status, "queued")  # type: ignore[assignment]
