@@ -23,10 +23,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.capacity import screen_clip  # noqa: E402
-from bench.peers import SyntheticCustomer, SyntheticTechnician  # noqa: E402
-from bench.session_client import SignalingClient, create_session  # noqa: E402
 from media.host_addresses import gather_host_candidates_on  # noqa: E402
 from signaling.tokens import TokenService  # noqa: E402
+from testkit.peers import SyntheticCustomer, SyntheticTechnician  # noqa: E402
+from testkit.session_client import SignalingClient, create_session  # noqa: E402
 
 
 async def cross_node_call(lb: str, node_a: str, node_b: str, secret: str, within_s: float) -> int:

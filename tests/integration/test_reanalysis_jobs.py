@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.peers import SyntheticCustomer, SyntheticTechnician
-from bench.session_client import start_pair
 from bench.time_to_finding import make_clip
 from lensdesk.reanalysis_jobs import LocalJobs
 from lensdesk.settings import Settings
-from tests.support import running_redis, running_server
+from testkit.peers import SyntheticCustomer, SyntheticTechnician
+from testkit.servers import running_redis, running_server
+from testkit.session_client import start_pair
 
 pytestmark = pytest.mark.slow
 
