@@ -307,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the relay child process
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.compare is not None and not (args.compare / "media" / "call.py").is_file():
+        parser.error(f"--compare {args.compare}: no media/ package there")  # else the child would import ours
     if args.profile is not None:
         args.profile = args.profile.resolve()  # the relay child writes it from its own working directory
     if args.serve:
