@@ -97,7 +97,7 @@ def test_find_by_code_play_at_the_finding_and_download_the_bundle(
         assert ("rita", "bundle_downloaded") in [(a["actor"], a["action"]) for a in audit]
 
         page.click(f"{row} a.code[data-code='{CODE}']")  # play it at the finding
-        page.wait_for_function("() => location.pathname === '/review' && window.lensdesk.lastSeek"
+        page.wait_for_function("() => location.pathname === '/review' && window.lensdesk && window.lensdesk.lastSeek"
                                " && window.lensdesk.lastSeek.seeked", timeout=30000)
         assert page.evaluate("() => window.lensdesk.lastSeek.findingId") == finding["id"]
         current = float(page.evaluate("() => document.querySelector('video[data-recording]').currentTime"))
