@@ -56,7 +56,7 @@ async def propagation(edits: int) -> tuple[list[float], list[float], list[float]
         options = {"redis_url": redis_url, "recording_enabled": False, "analysis_workers": 1}
         async with serve_in_process(Path(tmp) / "data", **options) as node_a, \
                 serve_in_process(Path(tmp) / "data", **options) as node_b:
-            pool = node_b.services.calls._diagnosis
+            pool = node_b.services.calls._analysis_pool
             pool.start()
             for _ in range(1200):  # until the worker is up and reading (spawning takes seconds on a busy machine)
                 if pool.worker_catalog_versions() == [0]:

@@ -25,7 +25,7 @@ async def test_killed_worker_is_restarted_and_the_finding_still_arrives(tmp_path
     async with serve_in_process(tmp_path / "data", recording_enabled=False) as server:
         pair = await start_pair(server.url, server.technician_token(), SyntheticCustomer(clip), SyntheticTechnician())
         try:
-            pool = server.services.calls._diagnosis
+            pool = server.services.calls._analysis_pool
             for _ in range(200):  # the pool starts with the call's first video frame
                 if any(pool.worker_pids()):
                     break
