@@ -24,12 +24,17 @@ def _peers_gather_on_loopback() -> None:
     gather_host_candidates_on(["127.0.0.1"])
 
 
+SHARED_SCOPES = frozenset({"module", "package", "class"})
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Schedule for `pytest -n 2 --dist loadgroup`: browser tests on one worker in sequence, every other module whole.
+    """Schedule for `pytest -n 2 --dist loadgroup`: browser tests on one worker in sequence; a test that shares a
+    module-scoped fixture stays with its module; any other test is scheduled on its own.
 
     Two Chromium pairs on 2 cores starve each other's video; a module split over two workers would start its
-    module-scoped servers twice. Runs before xdist reads the groups (tryfirst)."""
+    module-scoped servers twice; a long module of independent tests (test_multinode) is better spread.
+    Runs before xdist reads the groups (tryfirst)."""
     root = config.rootpath
     for item in items:
         relative = item.path.relative_to(root)
@@ -37,5 +42,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
             group = "browser"
         else:
-            group = relative.as_posix()
+            info = getattr(item, "_fixtureinfo", None)
+            defs = info.name2fixturedefs.values() if info is not None else []
+            shared = any(d[-1].scope in SHARED_SCOPES for d in defs if d)
+            group = relative.as_posix() if shared else item.nodeid.replace("@", "_")
         item.add_marker(pytest.mark.xdist_group(group))
