@@ -13,6 +13,9 @@ The second fresh split, fresh2: 12 more families (bench/synth/fresh2_formats.py;
 (fresh2)"); labels carry split "fresh" (hidden in reports like the fresh split), manifest.json names fresh2, and
 locations.json gives the code's box on each rendered screen:
     python bench/make_dataset.py --split fresh2 --per-format 1 --negatives 24 --seed <seed> --out DIR --jobs 1
+The third, fresh3: 12 more families on new screen kinds (bench/synth/fresh3_formats.py; "Third fresh evaluation
+families (fresh3)"); output as fresh2's (labels split "fresh", manifest naming fresh3, locations.json):
+    python bench/make_dataset.py --split fresh3 --per-format 1 --negatives 24 --seed <seed> --out DIR --jobs 1
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ from bench.synth.fresh2_screens import (  # noqa: E402
     fresh2_code_box,
     plan_fresh2,
     render_fresh2_clip,
+)
+from bench.synth.fresh3_formats import FRESH3_FAMILIES  # noqa: E402
+from bench.synth.fresh3_screens import (  # noqa: E402
+    FRESH3,
+    Fresh3ClipSpec,
+    fresh3_code_box,
+    plan_fresh3,
+    render_fresh3_clip,
 )
 from bench.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
 from bench.synth.fresh_screens import FRESH, FreshClipSpec, plan_fresh, render_fresh_clip  # noqa: E402
@@ -134,12 +145,21 @@ def make_fresh2_one(spec: Fresh2ClipSpec, out: Path) -> ClipLabel:
                      spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
 
 
+def make_fresh3_one(spec: Fresh3ClipSpec, out: Path) -> ClipLabel:
+    """Render, film, encode and label one clip of the fresh3 split (split "fresh": reports hide it the same way)."""
+    frames = render_fresh3_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
+    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
+    c = spec.content
+    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
+                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+
+
 def open_families(split: str, families: str) -> list[str]:
     """The families of an open set: an explicit comma list, else those of the split."""
     if families:
         return [f.strip() for f in families.split(",") if f.strip()]
     return list({"tuned": TUNED_FAMILIES, "held-out": HELD_OUT_FAMILIES, "all": FAMILIES,
-                 FRESH: FRESH_FAMILIES, FRESH2: FRESH2_FAMILIES}[split])
+                 FRESH: FRESH_FAMILIES, FRESH2: FRESH2_FAMILIES, FRESH3: FRESH3_FAMILIES}[split])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--kind", choices=("catalog", "open"), default="catalog",
                     help="catalog: the 28 sample screens (codes the reader knows); open: random codes of open formats")
-    ap.add_argument("--split", choices=("tuned", "held-out", "all", FRESH, FRESH2), default="tuned",
-                    help="open: which families; fresh, fresh2: the fresh splits' own families (imply the open kind)")
+    ap.add_argument("--split", choices=("tuned", "held-out", "all", FRESH, FRESH2, FRESH3), default="tuned",
+                    help="open: which families; fresh, fresh2, fresh3: the fresh splits' own families (imply the open "
+                         "kind)")
     ap.add_argument("--families", default="", help="open: comma-separated families (overrides --split)")
     ap.add_argument("--per-format", type=int, default=1, help="open: screens per format (each filmed at both sizes)")
     ap.add_argument("--negatives", type=int, default=8, help="open: screens with ordinary numbers and no code")
@@ -171,14 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         manifest = {"split": FRESH, "families": families, "seed": args.seed, "per_format": args.per_format,
                     "negatives": args.negatives, "formats": sorted({j.format for j in jobs} - {"negative"})}
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    elif args.split == FRESH2:
+    elif args.split in (FRESH2, FRESH3):
         families = open_families(args.split, args.families)
+        planner = plan_fresh2 if args.split == FRESH2 else plan_fresh3
         try:
-            jobs = cast(list[Any], plan_fresh2(families, args.seed, args.per_format, args.negatives, SIZES))
+            jobs = cast(list[Any], planner(families, args.seed, args.per_format, args.negatives, SIZES))
         except ValueError as exc:
             raise SystemExit(str(exc)) from exc
-        maker = make_fresh2_one
-        manifest = {"split": FRESH2, "label_split": FRESH, "families": families, "seed": args.seed,
+        maker = make_fresh2_one if args.split == FRESH2 else make_fresh3_one
+        manifest = {"split": args.split, "label_split": FRESH, "families": families, "seed": args.seed,
                     "per_format": args.per_format, "negatives": args.negatives,
                     "formats": sorted({j.format for j in jobs} - {"negative"})}
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
@@ -197,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         labels = [maker(j, args.out) for j in jobs]
     (args.out / "labels.json").write_text(json.dumps([asdict(lb) for lb in labels], indent=1, ensure_ascii=False))
-    if args.split == FRESH2:  # where the code is on each rendered screen (shares of its width and height)
-        locations = [{"file": lb.file, "box": fresh2_code_box(j)} for j, lb in zip(jobs, labels, strict=True)]
+    if args.split in (FRESH2, FRESH3):  # where the code is on each rendered screen (shares of its width and height)
+        code_box = fresh2_code_box if args.split == FRESH2 else fresh3_code_box
+        locations = [{"file": lb.file, "box": code_box(j)} for j, lb in zip(jobs, labels, strict=True)]
         (args.out / "locations.json").write_text(json.dumps(locations, indent=1))
     n_pos = sum(1 for lb in labels if lb.code)
     print(f"{len(labels)} clips ({n_pos} with a code, {len(labels) - n_pos} without) in {args.out} "

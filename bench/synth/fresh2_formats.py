@@ -13,12 +13,20 @@ service tags, zone and slot numbers) that are not the code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from bench.synth.fresh_formats import draw_fresh_template
-from bench.synth.open_text import ScreenContent, ScreenLine
+from bench.synth.family_formats import (
+    FamilyFormat,
+    family_error_content,
+    family_negative_content,
+    last_word,
+    ordinary_line,
+    pick,
+    rand_int,
+    template_line,
+)
+from bench.synth.open_text import ScreenContent
 
 _FMI = "{(0|1|2|3|4|5|7|9|11|12|13|14|15|16|18|19|31)}"  # J1939 failure mode identifiers seen on displays
 _FMI_RE = r"(0|1|2|3|4|5|7|9|11|12|13|14|15|16|18|19|31)"
@@ -26,37 +34,8 @@ _CID = "{(110|111|115|121|122|131|132|133|134|137|144|145|301|302|305|311|321|33
 _CID_RE = r"(110|111|115|121|122|131|132|133|134|137|144|145|301|302|305|311|321|333|344|350|373|374|380|383)"
 
 
-@dataclass(frozen=True, slots=True)
-class Fresh2Format:
-    """One way a device family writes a code: templates to draw from, grammar to check, caption to show it with."""
-
-    name: str
-    family: str
-    kind: str  # key of FRESH2_MESSAGES, FRESH2_ORDINARY and KIND_LAYOUTS (bench/synth/fresh2_screens.py)
-    templates: tuple[str, ...]
-    grammar: str  # regular expression every drawn code fully matches
-    caption: str  # key of FRESH2_CAPTIONS, or "" for a code shown bare
-    source: str  # the documentation the shape imitates (named in docs/performance.md)
-    shown: str = "{code}"  # how the screen writes the code; may hold template classes ("{code} (G:{[1-4]1})")
-    adjacent: bool = False  # the caption must touch the code (a bare number means nothing on its own)
-    segment: bool = False  # may be shown on a seven/fourteen-segment panel
-    also: Callable[[str], tuple[str, ...]] | None = None  # other spellings that count as reading the code
-
-    def draw(self, rng: np.random.Generator) -> str:
-        """One random code of this format."""
-        return draw_fresh_template(self.templates[int(rng.integers(len(self.templates)))], rng)
-
-    def show(self, code: str, rng: np.random.Generator) -> str:
-        """How the screen writes this code (the code itself plus whatever the format puts around it)."""
-        return draw_fresh_template(self.shown.replace("{code}", "\x00"), rng).replace("\x00", code)
-
-    def accepted(self, code: str) -> tuple[str, ...]:
-        """Every spelling that counts as reading the code."""
-        return (code, *(self.also(code) if self.also else ()))
-
-
-def _last_word(code: str) -> tuple[str, ...]:
-    return (code.split()[-1],)
+Fresh2Format = FamilyFormat  # the shared format record (bench/synth/family_formats.py)
+_last_word = last_word
 
 
 FRESH2_FORMATS: tuple[Fresh2Format, ...] = (
@@ -216,16 +195,7 @@ FRESH2_STATUS: dict[str, tuple[str, ...]] = {  # what these devices say when all
 }
 
 
-def _d(r: np.random.Generator, lo: int, hi: int) -> int:
-    return int(r.integers(lo, hi + 1))
-
-
-def _pick(r: np.random.Generator, options: tuple[str, ...] | list[str]) -> str:
-    return options[int(r.integers(len(options)))]
-
-
-def _t(template: str) -> Callable[[np.random.Generator], str]:
-    return lambda r: draw_fresh_template(template, r)
+_d, _pick, _t = rand_int, pick, template_line
 
 
 # The ordinary numbers each kind of device shows; several are shaped like codes and are not the code.
@@ -288,35 +258,16 @@ def pick_fresh2_lang(rng: np.random.Generator) -> str:
 
 def fresh2_ordinary_line(kind: str, rng: np.random.Generator) -> str:
     """A line holding an ordinary number of this kind of device."""
-    makers = FRESH2_ORDINARY[kind]
-    return makers[int(rng.integers(len(makers)))](rng)
+    return ordinary_line(FRESH2_ORDINARY, kind, rng)
 
 
 def fresh2_error_content(fmt: Fresh2Format, rng: np.random.Generator, lang: str, distractors: int
                          ) -> tuple[ScreenContent, str]:
     """An error screen of this format and how it writes the code: caption and code, a message or two, and
     ordinary-number lines."""
-    code = fmt.draw(rng)
-    shown = fmt.show(code, rng)
-    lines: list[ScreenLine] = []
-    if fmt.caption:
-        caption = _pick(rng, FRESH2_CAPTIONS[fmt.caption][lang])
-        if fmt.adjacent or rng.random() < 0.6:
-            lines.append(ScreenLine(f"{caption}: {shown}", "code"))
-        else:
-            lines += [ScreenLine(caption, "title"), ScreenLine(shown, "code")]
-    else:
-        lines.append(ScreenLine(shown, "code"))
-    messages = FRESH2_MESSAGES[fmt.kind][lang]
-    for msg in rng.permutation(len(messages))[: _d(rng, 1, len(messages))]:
-        lines.append(ScreenLine(messages[int(msg)], "text"))
-    for _ in range(distractors):
-        lines.insert(_d(rng, 0, len(lines)), ScreenLine(fresh2_ordinary_line(fmt.kind, rng), "number"))
-    return ScreenContent(tuple(lines), code, fmt.accepted(code), lang, fmt.kind), shown
+    return family_error_content(fmt, rng, lang, distractors, FRESH2_CAPTIONS, FRESH2_MESSAGES, fresh2_ordinary_line)
 
 
 def fresh2_negative_content(rng: np.random.Generator, lang: str, kind: str) -> ScreenContent:
     """A screen of this kind of device without an error: a status word and 3-5 lines of ordinary numbers."""
-    lines = [ScreenLine(_pick(rng, FRESH2_STATUS[lang]), "title")]
-    lines += [ScreenLine(fresh2_ordinary_line(kind, rng), "number") for _ in range(_d(rng, 3, 5))]
-    return ScreenContent(tuple(lines), "", (), lang, kind)
+    return family_negative_content(rng, lang, kind, FRESH2_STATUS, fresh2_ordinary_line)

@@ -13,9 +13,18 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from bench.synth.clips import film_screen
+from bench.synth.family_screens import (
+    NEGATIVE,
+    Box,
+    Colour,
+    PlannedScreen,
+    film_plan,
+    film_rendered,
+    font_loader,
+    relative_box,
+)
 from bench.synth.fresh2_formats import (
     FRESH2_KINDS,
     Fresh2Format,
@@ -29,7 +38,6 @@ from bench.synth.fresh_screens import FOURTEEN_SEGMENT_CHARS, SEVEN_SEGMENT_CHAR
 from bench.synth.open_text import ScreenContent, ScreenLine
 
 FRESH2 = "fresh2"  # the generator's name in the manifest (labels carry split "fresh": hidden like the fresh split)
-NEGATIVE = "negative"
 
 _TT, _OT = "/usr/share/fonts/truetype/", "/usr/share/fonts/opentype/"
 FRESH2_FONT_FILES: dict[str, tuple[str, int]] = {
@@ -79,8 +87,6 @@ KIND_LAYOUTS: dict[str, tuple[str, ...]] = {  # laptops only where a web console
     "telecom": ("laptop", "tft"), "plc": ("dotmatrix", "laptop", "eink", "segment"), "drone": ("tft", "laptop"),
 }
 
-Colour = tuple[int, int, int]  # RGB (PIL)
-Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels of the rendered screen
 _THEMES: dict[str, tuple[tuple[Colour, Colour], ...]] = {  # (text, background): light and dark themes
     "segment": (((30, 30, 30), (178, 196, 170)), ((255, 120, 40), (16, 10, 6)), ((160, 230, 255), (6, 16, 30))),
     "dotmatrix": (((20, 40, 10), (150, 196, 40)), ((235, 245, 255), (30, 70, 200)), ((255, 180, 40), (25, 15, 0)),
@@ -156,10 +162,7 @@ def fresh2_screen_size(layout: str, rng: np.random.Generator) -> tuple[int, int]
     return int(rng.integers(760, 960)), int(rng.integers(440, 560))  # tft
 
 
-@lru_cache(maxsize=512)
-def _font(name: str, px: int) -> ImageFont.FreeTypeFont:
-    path, index = FRESH2_FONT_FILES[name]
-    return ImageFont.truetype(path, max(6, px), index=index)
+_font = font_loader(FRESH2_FONT_FILES)
 
 
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
@@ -467,31 +470,22 @@ def plan_fresh2(families: list[str], seed: int, per_format: int, negatives: int,
         content = fresh2_negative_content(rng, pick_fresh2_lang(rng), kind)
         options = KIND_LAYOUTS[kind]
         screens.append((NEGATIVE, NEGATIVE, content, "", options[int(rng.integers(len(options)))]))
-    specs: list[Fresh2ClipSpec] = []
-    for family, name, content, shown, layout in screens:
-        style = random_fresh2_style(rng, layout, content.code)
-        native = fresh2_screen_size(layout, rng)
-        screen_seed = int(rng.integers(1 << 30))
-        for size in sizes:
-            kbps = int(rng.integers(6, 31)) * 50 * size[0] // 1280 + 250
-            specs.append(Fresh2ClipSpec(len(specs), family, name, content, shown, style, native, size, "vp8", kbps,
-                                        int(rng.integers(1 << 30)), screen_seed))
-    return specs
+    planned = [PlannedScreen(*screen) for screen in screens]
+    return film_plan(planned, sizes, rng, random_fresh2_style, fresh2_screen_size,
+                     lambda f: Fresh2ClipSpec(f.index, f.screen.family, f.screen.format, f.screen.content, f.screen.shown,
+                                              f.style, f.screen_size, f.size, "vp8", f.kbps, f.seed, f.screen_seed))
 
 
 def fresh2_code_box(spec: Fresh2ClipSpec) -> list[float]:
     """Where the code is on the rendered screen, as shares of its width and height ([] without a code)."""
     screen, box = render_fresh2_screen(spec.content, spec.shown, spec.style, spec.screen_size,
                                        np.random.default_rng(spec.screen_seed))
-    if box is None:
-        return []
-    h, w = screen.shape[:2]
-    return [round(box[0] / w, 4), round(box[1] / h, 4), round(box[2] / w, 4), round(box[3] / h, 4)]
+    return relative_box(box, screen.shape)
 
 
 def render_fresh2_clip(spec: Fresh2ClipSpec, fps: int, lead_in_s: float, screen_s: float) -> list[np.ndarray]:
     """BGR frames of the clip: the rendered screen filmed by a hand-held phone."""
     screen, _ = render_fresh2_screen(spec.content, spec.shown, spec.style, spec.screen_size,
                                      np.random.default_rng(spec.screen_seed))
-    return film_screen(screen, spec.size, fps, lead_in_s, screen_s, spec.seed, np.random.default_rng(spec.seed))
+    return film_rendered(screen, spec.size, fps, lead_in_s, screen_s, spec.seed)
 

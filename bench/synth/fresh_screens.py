@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from bench.synth.clips import film_screen
+from bench.synth.family_screens import NEGATIVE, PlannedScreen, film_plan, film_rendered, font_loader
 from bench.synth.fresh_formats import (
     KINDS,
     FreshFormat,
@@ -26,7 +25,6 @@ from bench.synth.open_text import ScreenContent, ScreenLine
 from bench.synth.sevenseg import GLYPHS, draw_seven_segment
 
 FRESH = "fresh"  # the split name written into labels and the manifest
-NEGATIVE = "negative"  # family and format of screens without a code (as in the open set)
 
 _TT, _OT = "/usr/share/fonts/truetype/", "/usr/share/fonts/opentype/"
 FRESH_FONT_FILES: dict[str, tuple[str, int]] = {
@@ -165,10 +163,7 @@ def fresh_screen_size(layout: str, rng: np.random.Generator) -> tuple[int, int]:
     return int(rng.integers(880, 1100)), int(rng.integers(540, 700))
 
 
-@lru_cache(maxsize=256)
-def _font(name: str, px: int) -> ImageFont.FreeTypeFont:
-    path, index = FRESH_FONT_FILES[name]
-    return ImageFont.truetype(path, max(6, px), index=index)
+_font = font_loader(FRESH_FONT_FILES, 256)
 
 
 def _face(style: FreshStyle, text: str) -> str:
@@ -410,19 +405,13 @@ def plan_fresh(families: list[str], seed: int, per_format: int, negatives: int,
         content = fresh_negative_content(rng, pick_fresh_lang(rng), kind)
         options = KIND_LAYOUTS[kind]
         screens.append((NEGATIVE, NEGATIVE, content, options[int(rng.integers(len(options)))]))
-    specs: list[FreshClipSpec] = []
-    for family, name, content, layout in screens:
-        style = random_fresh_style(rng, layout, content.code)
-        native = fresh_screen_size(layout, rng)
-        screen_seed = int(rng.integers(1 << 30))
-        for size in sizes:
-            kbps = int(rng.integers(6, 31)) * 50 * size[0] // 1280 + 250
-            specs.append(FreshClipSpec(len(specs), family, name, content, style, native, size, "vp8", kbps,
-                                       int(rng.integers(1 << 30)), screen_seed))
-    return specs
+    planned = [PlannedScreen(family, name, content, "", layout) for family, name, content, layout in screens]
+    return film_plan(planned, sizes, rng, random_fresh_style, fresh_screen_size,
+                     lambda f: FreshClipSpec(f.index, f.screen.family, f.screen.format, f.screen.content, f.style,
+                                             f.screen_size, f.size, "vp8", f.kbps, f.seed, f.screen_seed))
 
 
 def render_fresh_clip(spec: FreshClipSpec, fps: int, lead_in_s: float, screen_s: float) -> list[np.ndarray]:
     """BGR frames of the clip: the rendered screen filmed by a hand-held phone."""
     screen = render_fresh_screen(spec.content, spec.style, spec.screen_size, np.random.default_rng(spec.screen_seed))
-    return film_screen(screen, spec.size, fps, lead_in_s, screen_s, spec.seed, np.random.default_rng(spec.seed))
+    return film_rendered(screen, spec.size, fps, lead_in_s, screen_s, spec.seed)

@@ -1,5 +1,5 @@
-"""The fresh evaluation split's generator (bench/synth/fresh_formats.py, fresh_screens.py): deterministic for a
-seed, every family renders, codes match their family's grammar, negatives hold no code shape."""
+"""The fresh evaluation split's generator (bench/synth/fresh_formats.py, fresh_screens.py): every family renders,
+negatives hold no code shape (grammars, determinism and plans of all splits: test_family_splits.py)."""
 
 import re
 from pathlib import Path
@@ -26,7 +26,6 @@ from bench.synth.fresh_screens import (
     FRESH_LAYOUTS,
     KIND_LAYOUTS,
     NEGATIVE,
-    drawable_on_segments,
     layouts_for_format,
     plan_fresh,
     random_fresh_style,
@@ -55,20 +54,6 @@ def test_layouts_and_faces_are_new():
     new = [k for k, (path, _) in FRESH_FONT_FILES.items() if path not in used]
     assert len(new) >= 12, new
     assert all(Path(path).exists() for path, _ in FRESH_FONT_FILES.values())
-
-
-@pytest.mark.parametrize("fmt", FRESH_FORMATS, ids=lambda f: f.name)
-def test_every_format_draws_codes_of_its_grammar(fmt):
-    rng = np.random.default_rng(7)
-    codes = [fmt.draw(rng) for _ in range(200)]
-    bad = [c for c in codes if not re.fullmatch(fmt.grammar, c)]
-    assert not bad, bad
-    # Drawn from a grammar, not a list: many different codes (tiny grammars such as "E1".."E9" are exhausted).
-    space = len({fmt.draw(r) for r in [np.random.default_rng(8)] for _ in range(1000)})
-    assert len(set(codes)) >= min(60, 0.8 * space)
-    assert codes == [fmt.draw(r) for r in [np.random.default_rng(7)] for _ in range(200)]
-    if fmt.segment:
-        assert all(drawable_on_segments(c) for c in codes)
 
 
 def test_small_grammars_are_exhausted_large_ones_are_not_lists():
@@ -131,21 +116,12 @@ def test_error_screens_carry_the_code_with_its_caption_and_ordinary_numbers():
     assert next(f for f in FRESH_FORMATS if f.name == "docsis-timeout").accepted("T3") == ("T3",)
 
 
-def test_plan_is_deterministic_films_each_screen_at_both_sizes_and_covers_every_family():
-    a = plan_fresh(list(FRESH_FAMILIES), 11, 1, 4, SIZES)
-    assert a == plan_fresh(list(FRESH_FAMILIES), 11, 1, 4, SIZES)
-    assert a != plan_fresh(list(FRESH_FAMILIES), 12, 1, 4, SIZES)
-    assert len(a) == 2 * (len(FRESH_FORMATS) + 4)
-    assert [s.size for s in a[:2]] == list(SIZES) and a[0].content == a[1].content and a[0].style == a[1].style
-    assert {s.family for s in a} == set(FRESH_FAMILIES) | {NEGATIVE}
-    assert {s.codec for s in a} == {"vp8"}
-    assert len({s.content.lang for s in a}) >= 5
-    for spec in a:
+def test_planned_codes_appear_on_layouts_of_their_format():
+    # Determinism, both sizes and family coverage: tests/unit/diagnostics/test_family_splits.py.
+    for spec in plan_fresh(list(FRESH_FAMILIES), 11, 1, 4, SIZES):
         if spec.content.code:
             fmt = next(f for f in FRESH_FORMATS if f.name == spec.format)
             assert spec.style.layout in layouts_for_format(fmt)
-    with pytest.raises(ValueError):
-        plan_fresh(["no-such-family"], 1, 1, 0, SIZES)
 
 
 @pytest.mark.parametrize("family", FRESH_FAMILIES)
