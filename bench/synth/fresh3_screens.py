@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from bench.synth.capture import random_capture_params
+from bench.synth.clips import film_screen
 from bench.synth.family_formats import FamilyFormat
 from bench.synth.family_screens import (
     NEGATIVE,
@@ -86,6 +88,7 @@ LAYOUT_FACES: dict[str, tuple[str, ...]] = {
 }
 FRESH3_LAYOUTS = tuple(LAYOUT_FACES)
 CELL_LAYOUTS = frozenset({"charlcd", "vfd", "ledmatrix"})  # character ROMs: unaccented Latin only
+SCENE_LAYOUTS = frozenset({"app", "receipt"})  # photographed scenes rather than a device's own screen
 KIND_LAYOUTS: dict[str, tuple[str, ...]] = {
     "ventilator": ("charlcd", "vfd", "app"), "dialysis": ("app", "receipt", "vfd"), "lab": ("receipt", "app", "charlcd"),
     "projector": ("oled", "app"), "vending": ("vfd", "ledmatrix", "charlcd"), "sewing": ("oled", "charlcd", "app"),
@@ -535,8 +538,14 @@ def _app(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple[int
                          outline=tuple(max(0, c - 50) for c in casing), width=3)
     cd.rounded_rectangle([dx + w * 0.06, h * 0.25, dx + w * 0.3, h * 0.45], radius=8, fill=(30, 34, 36))
     cd.ellipse([dx + w * 0.08, h * 0.55, dx + w * 0.1, h * 0.55 + w * 0.02], fill=(230, 40, 30))
+    ink = tuple(max(0, c - 110) for c in casing)
+    for i in range(3):  # the device's own keys and its rating label (ordinary numbers again)
+        cd.ellipse([dx + w * (0.14 + 0.06 * i), h * 0.55, dx + w * (0.17 + 0.06 * i), h * 0.55 + w * 0.03], outline=ink,
+                   width=2)
+    cd.text((dx + w * 0.06, h * 0.72), fresh3_ordinary_line(content.kind, rng), font=_font_px("roboto-medium",
+                                                                                                int(h * 0.035)), fill=ink)
     phone = style.variant == "phone"
-    sw, sh = (int(h * 0.44), int(h * 0.86)) if phone else (int(w * 0.5), int(h * 0.62))
+    sw, sh = (int(h * 0.47), int(h * 0.92)) if phone else (int(w * 0.58), int(h * 0.72))
     ui, box = _app_ui(content, shown, style, (sw, sh), rng)
     bezel = max(8, sw // 22)
     body = Image.new("RGBA", (sw + 2 * bezel, sh + 2 * bezel), (0, 0, 0, 0))
@@ -546,9 +555,14 @@ def _app(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple[int
     box = None if box is None else (box[0] + bezel, box[1] + bezel, box[2] + bezel, box[3] + bezel)
     centre = (w * (0.3 if phone else 0.34), h * (0.5 if phone else 0.52))
     box = _rotate_onto(canvas, body, centre, style.tilt, box)
-    # A thumb over the phone's lower edge.
-    tx, ty = centre[0] - body.width * 0.55, centre[1] + body.height * 0.3
-    ImageDraw.Draw(canvas).ellipse([tx, ty, tx + w * 0.09, ty + h * 0.22], fill=(206, 160, 130))
+    # The hand's thumb over the phone's edge: a turned capsule with its nail.
+    skin = tuple(int(v) for v in np.array((206, 160, 130)) * rng.uniform(0.7, 1.05))
+    thumb = Image.new("RGBA", (int(w * 0.07), int(h * 0.3)), (0, 0, 0, 0))
+    td = ImageDraw.Draw(thumb)
+    td.rounded_rectangle([0, 0, thumb.width - 1, thumb.height - 1], radius=thumb.width // 2, fill=(*skin, 255))
+    td.rounded_rectangle([thumb.width * 0.2, thumb.height * 0.05, thumb.width * 0.8, thumb.height * 0.25],
+                         radius=thumb.width // 4, fill=(*_mix(skin, (255, 235, 225), 0.4), 255))
+    _rotate_onto(canvas, thumb, (centre[0] - body.width * 0.45, centre[1] + body.height * 0.42), -35, None)
     return canvas.convert("RGB"), box
 
 
@@ -572,35 +586,37 @@ def _app_ui(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple[
     y = bar + head + base * 0.8
     left, right = base * 0.8, sw - base * 0.8
     code_lines = [ln for ln in content.lines if ln.role in ("code", "title", "text")]
+    rtl = content.lang == "he"  # an app in Hebrew lays its rows out from the right
     numbers = [ln for ln in content.lines if ln.role == "number"]
     box = None
     if content.code:
-        card_h = base * (1.9 + 1.5 * len(code_lines))
+        card_h = base * (2.1 + 1.6 * len(code_lines))
         tint = _mix(style.bg, style.accent if not style.dark else (200, 60, 60), 0.14)
         d.rounded_rectangle([left, y, right, y + card_h], radius=base // 2, fill=tint, outline=_mix(tint, style.fg, 0.2))
         d.ellipse([left + base * 0.5, y + base * 0.6, left + base * 1.5, y + base * 1.6], fill=(220, 50, 40))
         yy = y + base * 0.5
         for ln in code_lines:
-            px = int(base * (1.2 if ln.role == "code" else 0.95))
+            px = int(base * (1.4 if ln.role == "code" else 0.95))
             text = ln.text
             while text_width(text, style.font, px) > right - left - base * 2.4 and px > 7:
                 px -= 1
-            _, span = draw_text(d, (left + base * 2, yy), text, shown if ln.role == "code" else None, style.font, px,
-                                style.fg)
+            x = right - base * 2.4 - text_width(text, style.font, px) if rtl else left + base * 2
+            _, span = draw_text(d, (x, yy), text, shown if ln.role == "code" else None, style.font, px, style.fg)
             if span:
                 box = (span[0], yy, span[1], yy + px * 1.2)
-            yy += base * 1.5
+            yy += base * (1.8 if ln.role == "code" else 1.5)
         y += card_h + base * 0.8
     else:
         d.ellipse([left, y, left + base * 1.3, y + base * 1.3], fill=(40, 170, 80))  # the app's "all well" badge
         draw_text(d, (left + base * 1.8, y), code_lines[0].text if code_lines else "", None, style.font, int(base * 1.2),
                   style.fg)
         y += base * 2.2
-    for ln in numbers + [ScreenLine(fresh3_ordinary_line(content.kind, rng), "number")
-                         for _ in range(int(rng.integers(1, 4)))]:
+    for ln in numbers + _more_numbers(content, int(rng.integers(3, 7)), rng):
         if y > sh - base * 4:
             break
-        draw_text(d, (left, y), ln.text, None, style.font, int(base * 0.95), style.fg)
+        px = int(base * 0.95)
+        x = right - text_width(ln.text, style.font, px) if rtl else left
+        draw_text(d, (x, y), ln.text, None, style.font, px, style.fg)
         y += base * 1.55
         d.line([(left, y - base * 0.3), (right, y - base * 0.3)], fill=_mix(style.bg, style.fg, 0.15), width=1)
     nav = sh - base * 2.4
@@ -610,6 +626,19 @@ def _app_ui(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple[
         d.ellipse([cx - base * 0.45, nav + base * 0.7, cx + base * 0.45, nav + base * 1.6],
                   outline=_mix(style.bg, style.fg, 0.5), width=2)
     return ui, box
+
+
+def _more_numbers(content: ScreenContent, n: int, rng: np.random.Generator) -> list[ScreenLine]:
+    """Further ordinary-number rows of the device (an app's readings, a slip's settings), none repeating the label
+    of a row already shown."""
+    labels = {ln.text.split()[0] for ln in content.lines if ln.text.split()}
+    out: list[ScreenLine] = []
+    for _ in range(n * 3):
+        text = fresh3_ordinary_line(content.kind, rng)
+        if text.split()[0] not in labels and len(out) < n:
+            labels.add(text.split()[0])
+            out.append(ScreenLine(text, "number"))
+    return out
 
 
 def _receipt(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple[int, int], rng: np.random.Generator
@@ -627,7 +656,7 @@ def _receipt(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple
              f"{int(rng.integers(0, 24)):02d}:{int(rng.integers(0, 60)):02d}")
     header = [("*** SELF TEST ***" if rng.random() < 0.5 else "SERVICE REPORT", "head"), (stamp, "head"),
               ("-" * cols, "rule")]
-    extra = [ScreenLine(fresh3_ordinary_line(content.kind, rng), "number") for _ in range(int(rng.integers(1, 3)))]
+    extra = _more_numbers(content, int(rng.integers(1, 3)), rng)
     latin = content.lang in LATIN_LANGS
     body = [(ascii_fold(ln.text) if fold else _printable(ln.text, face, latin), ln.role)
             for ln in [*content.lines, *extra]]
@@ -667,6 +696,13 @@ def _receipt(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple
     scale = min(h * 0.92 / ph, w * 0.5 / pw)
     item = Image.fromarray(np.clip(curled, 0, 255).astype(np.uint8)).resize(
         (max(8, int(pw * scale)), max(8, int(ph * scale))), Image.Resampling.LANCZOS).convert("RGBA")
+    alpha = np.asarray(item.getchannel("A")).copy()
+    teeth = max(3, item.width // 40)  # the tear bar's teeth along both ends
+    depth = (teeth / 2 - np.abs(np.arange(item.width) % teeth - teeth / 2)).astype(int)
+    for x, d in enumerate(depth):
+        alpha[:d, x] = 0
+        alpha[alpha.shape[0] - d:, x] = 0
+    item.putalpha(Image.fromarray(alpha))
     box = None if box is None else (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
     shadow = Image.new("RGBA", item.size, (0, 0, 0, 90))
     centre = (w * rng.uniform(0.42, 0.58), h * 0.5 + item.height * rng.uniform(-0.05, 0.05))
@@ -726,7 +762,17 @@ def fresh3_code_box(spec: Fresh3ClipSpec) -> list[float]:
 
 
 def render_fresh3_clip(spec: Fresh3ClipSpec, fps: int, lead_in_s: float, screen_s: float) -> list[np.ndarray]:
-    """BGR frames of the clip: the rendered screen filmed by a hand-held phone."""
+    """BGR frames of the clip: the rendered screen filmed by a hand-held phone; a scene (an app beside the device, a
+    slip on the counter) fills the picture as a photo of it does, with no device bezel around it."""
     screen, _ = render_fresh3_screen(spec.content, spec.shown, spec.style, spec.screen_size,
                                      np.random.default_rng(spec.screen_seed))
-    return film_rendered(screen, spec.size, fps, lead_in_s, screen_s, spec.seed)
+    if spec.style.layout not in SCENE_LAYOUTS:
+        return film_rendered(screen, spec.size, fps, lead_in_s, screen_s, spec.seed)
+    rng = np.random.default_rng(spec.seed)
+    params = random_capture_params(rng, spec.size, screen.shape[1] / screen.shape[0])
+    quad = params.quad
+    span = quad.max(axis=0) - quad.min(axis=0)
+    grow = max(spec.size[0] / span[0], spec.size[1] / span[1]) * 1.22  # corners stay out of the picture when turned
+    centre = np.array(spec.size, np.float32) / 2
+    filled = replace(params, quad=((quad - quad.mean(axis=0)) * grow + centre).astype(np.float32), bezel=0.0)
+    return film_screen(screen, spec.size, fps, lead_in_s, screen_s, spec.seed, rng, filled)
