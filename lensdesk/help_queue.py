@@ -23,7 +23,7 @@ from signaling import queue_messages as qm
 from signaling.bus import BusUnavailable
 from signaling.messages import ErrorMessage
 from tickets.errors import ConflictError
-from tickets.help_desk import QueueTally
+from tickets.help_desk import QueueTally, QueueTotals
 from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.store import TicketStore
 
@@ -35,39 +35,25 @@ ANSWER_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 HANDLE_BUCKETS = (60.0, 180.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
 
 
-@dataclass
-class Histogram:
-    """Counts per upper bound, a sum and a count (Prometheus histogram data)."""
-
-    bounds: tuple[float, ...]
-    counts: list[int] = field(default_factory=list)
-    total: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.counts = [0] * (len(self.bounds) + 1)
-
-    def observe(self, value: float) -> None:
-        """Count one value."""
-        self.counts[next((i for i, b in enumerate(self.bounds) if value <= b), len(self.bounds))] += 1
-        self.total += value
-
-    @property
-    def count(self) -> int:
-        """Values observed."""
-        return sum(self.counts)
+def _no_totals() -> QueueTotals:
+    return QueueTotals(answered=0, answered_within_target=0, abandoned=0, breached=0,
+                       answer_le=[0] * (len(ANSWER_BUCKETS) + 1), answer_sum_s=0.0,
+                       handle_le=[0] * (len(HANDLE_BUCKETS) + 1), handle_sum_s=0.0)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class QueueFigures:
-    """Service-level figures since the node started."""
+    """Service-level counters over every request in the store, so the same on every node and across a restart or a
+    failover of the node running the queue (counters kept by the engine in memory reset or split on a handover)."""
 
-    answered: int = 0
-    answered_within_target: int = 0
-    abandoned: int = 0
-    breached: int = 0
-    answer: Histogram = field(default_factory=lambda: Histogram(ANSWER_BUCKETS))
-    handle: Histogram = field(default_factory=lambda: Histogram(HANDLE_BUCKETS))
+    totals: QueueTotals = field(default_factory=_no_totals)
     first_contact: tuple[int, int] = (0, 0)  # (closed help tickets, closed with a single session)
+
+
+async def read_figures(store: TicketStore, target_answer_s: float) -> QueueFigures:
+    """The queue's counters as the store has them now."""
+    return QueueFigures(totals=await store.help_desk.totals(target_answer_s, ANSWER_BUCKETS, HANDLE_BUCKETS),
+                        first_contact=await store.help_desk.first_contact_resolution())
 
 
 def _levels(t: QueueTally, waiting: int) -> dict[str, Any]:
@@ -122,7 +108,6 @@ class HelpQueueService:
         self._names: dict[str, str] = {}  # technician id -> name, also after they went offline
         self._task: asyncio.Task[None] | None = None
         self.stale = asyncio.Event()  # set when this engine must stop (EngineStale)
-        self.figures = QueueFigures()
         self._window_s = levels_window_s
         self._tallies: dict[str, QueueTally] = {}  # per family, the window's requests as last read from the store
         self._levels_stale = False  # a request changed since
@@ -163,7 +148,6 @@ class HelpQueueService:
                 log.exception("help queue tick failed")
 
     async def _refresh_levels(self) -> None:
-        self.figures.first_contact = await self._store.help_desk.first_contact_resolution()
         self._tallies = await self._store.help_desk.service_levels(self._clock() - self._window_s,
                                                                    self._queue.target_answer_s)
         self._levels_stale = False
@@ -364,11 +348,6 @@ class HelpQueueService:
                 reason: Literal["cancelled", "ended"] = "cancelled" if r.state == "abandoned" else "ended"
                 await self._to_customer(r.id, qm.QueueClosed(request_id=r.id, reason=reason))
         elif isinstance(action, q.Assigned):
-            f = self.figures
-            f.answered += 1
-            f.answer.observe(action.waited_s)
-            if action.waited_s <= self._queue.target_answer_s:
-                f.answered_within_target += 1
             message = self._assigned_message(action.request, picked=action.picked)
             await self._to_customer(action.request.id, message)
             await self._to_technician(action.technician_id, message)
@@ -384,7 +363,6 @@ class HelpQueueService:
                 await self._refresh_levels()
             await self._to_consoles(self.snapshot())
         elif isinstance(action, q.Breached):
-            self.figures.breached += 1
             await self._store.help_desk.raise_breach(action.request.id, waited_s=action.waited_s,
                                                      target_s=action.target_s)
             breach = qm.QueueBreach(request_id=action.request.id, ticket_id=action.request.ticket_id,
@@ -392,10 +370,7 @@ class HelpQueueService:
             await self._to_consoles(breach)
         elif isinstance(action, q.Refused):
             await self._to_technician(action.technician_id, ErrorMessage(code=action.code, message=action.message))
-        elif isinstance(action, q.Abandoned):
-            self.figures.abandoned += 1
-        elif isinstance(action, q.Handled):
-            self.figures.handle.observe(action.handle_s)
+        # q.Abandoned and q.Handled: counted from the store (read_figures), not here
 
     def _assigned_message(self, req: q.Request, *, picked: bool) -> qm.QueueAssigned:
         return qm.QueueAssigned(request_id=req.id, session_id=req.session_id, ticket_id=req.ticket_id,

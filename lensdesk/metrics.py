@@ -16,6 +16,7 @@ from media.stats import DELAY_BUCKETS, RelayStats
 from media.udp_guard import DroppedDatagrams
 from signaling import queue_messages as qm
 
+from .help_queue import ANSWER_BUCKETS, HANDLE_BUCKETS
 from .loop_lag import LAG_BUCKETS, LoopLagMonitor
 from .queue_front import QueueFront
 
@@ -73,7 +74,10 @@ class LensdeskCollector(Collector):
 
 
 class QueueCollector(Collector):
-    """Service levels of the help queue: time to answer, abandonment, handle time, first-contact resolution."""
+    """Service levels of the help queue: time to answer, abandonment, handle time, first-contact resolution.
+
+    The counters and histograms count every request in the store, so every node reports the same cluster-wide
+    values, unchanged by a failover of the node running the queue (aggregate over nodes with max, not sum)."""
 
     def __init__(self, queue: QueueFront) -> None:
         self._queue = queue
@@ -81,29 +85,29 @@ class QueueCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         """Metric families for one scrape."""
         figures = self._queue.figures
+        totals = figures.totals
         levels = self._queue.levels()
         yield GaugeMetricFamily("lensdesk_queue_waiting", "Help requests waiting for a technician.",
                                 value=levels.waiting)
         yield GaugeMetricFamily("lensdesk_queue_target_answer_seconds", "Target time to answer a help request.",
                                 value=levels.target_answer_s)
-        yield CounterMetricFamily("lensdesk_queue_answered", "Help requests answered by a technician.",
-                                  value=figures.answered)
+        yield CounterMetricFamily("lensdesk_queue_answered", "Help requests answered by a technician (cluster-wide).",
+                                  value=totals.answered)
         yield CounterMetricFamily("lensdesk_queue_answered_within_target", "Help requests answered within the "
-                                  "target time.", value=figures.answered_within_target)
-        yield CounterMetricFamily("lensdesk_queue_abandoned", "Help requests given up before an answer.",
-                                  value=figures.abandoned)
-        yield CounterMetricFamily("lensdesk_queue_breaches", "Help requests that waited past the target time.",
-                                  value=figures.breached)
-        for name, doc, hist in (
-            ("lensdesk_queue_answer_seconds", "Time from a help request to its answer.", figures.answer),
-            ("lensdesk_queue_handle_seconds", "Time from answering a help request to its session's end.",
-             figures.handle),
+                                  "target time (cluster-wide).", value=totals.answered_within_target)
+        yield CounterMetricFamily("lensdesk_queue_abandoned", "Help requests given up before an answer "
+                                  "(cluster-wide).", value=totals.abandoned)
+        yield CounterMetricFamily("lensdesk_queue_breaches", "Help requests that waited past the target time "
+                                  "(cluster-wide).", value=totals.breached)
+        for name, doc, bounds, le, total in (
+            ("lensdesk_queue_answer_seconds", "Time from a help request to its answer (cluster-wide).",
+             ANSWER_BUCKETS, totals.answer_le, totals.answer_sum_s),
+            ("lensdesk_queue_handle_seconds", "Time from answering a help request to its session's end "
+             "(cluster-wide).", HANDLE_BUCKETS, totals.handle_le, totals.handle_sum_s),
         ):
-            cumulative, buckets = 0, []
-            for bound, count in zip((*hist.bounds, float("inf")), hist.counts, strict=True):
-                cumulative += count
-                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
-            yield HistogramMetricFamily(name, doc, buckets=buckets, sum_value=hist.total)
+            buckets = [("+Inf" if bound == float("inf") else repr(bound), count)
+                       for bound, count in zip((*bounds, float("inf")), le, strict=True)]
+            yield HistogramMetricFamily(name, doc, buckets=buckets, sum_value=total)
         yield from _family_levels(levels)
         closed, single = figures.first_contact
         yield GaugeMetricFamily("lensdesk_queue_help_tickets_closed", "Closed tickets that came from help requests.",

@@ -10,6 +10,11 @@ LENSDESK_NODE_TTL_S and another takes over, rebuilding the queue from the store 
 Exactly once: before an assignment the engine checks it still holds the lease, and the store assigns only a
 request that is still waiting (a conditional update), so even two engines in a split second cannot both answer
 one request. Without Redis the same code runs over the in-process bus: this node always holds the lease.
+
+Commands survive a handover: a front keeps each command it sent until the engine acknowledges it, sends it again
+to a new engine (and every RETRY_S), and past a deadline tells the technician or customer it was not taken
+(signaling/queue_bus.py). The service-level counters are read from the store on every node (read_figures), so
+they are cluster-wide and do not reset or split when the lease moves.
 """
 
 from __future__ import annotations
@@ -19,23 +24,37 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from signaling import queue_bus as qb
 from signaling import queue_messages as qm
 from signaling.bus import Bus, BusUnavailable, Subscription
+from signaling.messages import ErrorMessage
 from signaling.tokens import Claims
 from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.store import TicketStore
 
-from .help_queue import LEVELS_WINDOW_S, TICK_S, EngineStale, HelpQueueService, QueueFigures
+from .help_queue import LEVELS_WINDOW_S, TICK_S, EngineStale, HelpQueueService, QueueFigures, read_figures
 
 log = logging.getLogger(__name__)
 
 LEASE_EVERY_S = 1.0  # the engine's node extends its lease (and the others try to take it) this often
 SNAPSHOT_WAIT_S = 2.0  # a REST read on a node that has no snapshot of the queue yet waits this long for one
+RETRY_S = 1.0  # an unacknowledged command is sent again this often (and at once to a new engine)
+APPLIED_KEPT = 4096  # command ids the engine remembers, so a command sent twice is applied once
+
+
+@dataclass
+class _Pending:
+    """A command sent to the engine and not acknowledged yet."""
+
+    envelope: qb.Command
+    since: float  # time.monotonic() when first sent
+    sent: float  # ... when last sent
 
 
 class QueueFront:
@@ -43,7 +62,7 @@ class QueueFront:
 
     def __init__(self, store: TicketStore, bus: Bus, node_id: str, *, target_answer_s: float,
                  admitting: Callable[[], bool], lease_ttl_s: float, levels_window_s: float = LEVELS_WINDOW_S,
-                 tick_s: float = TICK_S) -> None:
+                 tick_s: float = TICK_S, command_timeout_s: float | None = None) -> None:
         self._store = store
         self._bus = bus
         self._node = node_id
@@ -65,6 +84,13 @@ class QueueFront:
         self._subscriptions: list[Subscription] = []
         self._lease_task: asyncio.Task[None] | None = None
         self._held_at = 0.0  # time.monotonic() the lease was last confirmed as ours
+        # A command waits for an engine through a failover (the dead holder's lease runs out, then the next node's
+        # lease check) before its sender is told it was not taken.
+        self._command_timeout_s = command_timeout_s if command_timeout_s is not None else 2 * lease_ttl_s + 5.0
+        self._pending: dict[str, _Pending] = {}  # command id -> command, until the engine acknowledges it
+        self._applied: OrderedDict[str, None] = OrderedDict()  # ids the engine running here applied (latest last)
+        self._figures = QueueFigures()
+        self._count_task: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -75,8 +101,13 @@ class QueueFront:
 
     @property
     def figures(self) -> QueueFigures:
-        """Service-level counts of the engine while it runs here (zeros elsewhere: sum them over nodes)."""
-        return self._engine.figures if self._engine is not None else QueueFigures()
+        """Service-level counters of the whole cluster, from the store (refreshed every tick)."""
+        return self._figures
+
+    @property
+    def pending_commands(self) -> int:
+        """Commands sent from here that no engine has acknowledged yet."""
+        return len(self._pending)
 
     @property
     def target_answer_s(self) -> float:
@@ -91,13 +122,15 @@ class QueueFront:
         if self._engine is None:
             await self._publish(qb.SnapshotWanted(node=self._node, boot=self._boot))
         self._lease_task = asyncio.create_task(self._leasing(), name="help-queue-lease")
+        self._count_task = asyncio.create_task(self._counting(), name="help-queue-figures")
 
     async def stop(self) -> None:
         """Stop the engine if it runs here and give the lease up (requests stay stored)."""
-        if self._lease_task is not None:
-            self._lease_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._lease_task
+        for task in (self._lease_task, self._count_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._engine is not None:
             await self._stop_engine()
             with contextlib.suppress(BusUnavailable):
@@ -112,6 +145,18 @@ class QueueFront:
                 await self._hold_lease()
             except Exception:
                 log.exception("help queue: lease check failed")
+            try:
+                await self._resend(due_only=True)
+            except Exception:
+                log.exception("help queue: sending commands again failed")
+
+    async def _counting(self) -> None:
+        while True:
+            try:
+                self._figures = await read_figures(self._store, self._target_answer_s)
+            except Exception:
+                log.exception("help queue: reading the service-level counters failed")
+            await asyncio.sleep(self._tick_s)
 
     async def _hold_lease(self) -> None:
         try:
@@ -145,6 +190,7 @@ class QueueFront:
                                       levels_window_s=self._levels_window_s, tick_s=self._tick_s)
             await engine.start()
             self._engine = engine
+            self._applied.clear()  # a new engine: what the old one applied is in the store
             log.info("help queue: this node (%s) runs the queue", self._node)
         await self._publish(qb.EngineUp(node=self._node, boot=self._boot))
 
@@ -157,12 +203,47 @@ class QueueFront:
     # -- the bus ---------------------------------------------------------------------------------------
 
     async def _publish(self, envelope: qb.ToEngine | qb.ToFronts) -> None:
-        channel = qb.FRONTS_CHANNEL if isinstance(envelope, qb.EngineUp | qb.Deliver) else qb.ENGINE_CHANNEL
+        channel = qb.FRONTS_CHANNEL if isinstance(envelope, qb.EngineUp | qb.Deliver | qb.Handled) else qb.ENGINE_CHANNEL
         try:
             await self._bus.publish(channel, envelope.model_dump_json())
         except BusUnavailable:
-            # Presence is re-stated when the engine comes back (FrontSync); a pick or a number is to be sent again.
+            # Presence is re-stated when the engine comes back (FrontSync); commands are sent again until handled.
             log.warning("help queue: %s not passed on (Redis unreachable)", envelope.op)
+
+    async def _command(self, envelope: qb.Command) -> None:
+        """Send a command and keep it until the engine acknowledges it."""
+        now = time.monotonic()
+        self._pending[envelope.command_id] = _Pending(envelope, since=now, sent=now)
+        await self._publish(envelope)
+
+    def _command_id(self) -> str:
+        return uuid.uuid4().hex[:16]
+
+    async def _resend(self, *, due_only: bool) -> None:
+        """Send unacknowledged commands again (all of them to a new engine; otherwise those due); past the deadline
+        tell whoever gave one that it was not taken."""
+        now = time.monotonic()
+        for command_id, pending in list(self._pending.items()):
+            if now - pending.since > self._command_timeout_s:
+                del self._pending[command_id]
+                await self._not_taken(pending.envelope)
+            elif not due_only or now - pending.sent >= RETRY_S:
+                pending.sent = now
+                await self._publish(pending.envelope)
+
+    async def _not_taken(self, envelope: qb.Command) -> None:
+        log.warning("help queue: no node ran the queue for %.0f s; a %s was not taken", self._command_timeout_s,
+                    envelope.op)
+        error = ErrorMessage(code="queue_unavailable", retry_after_ms=int(self._lease_ttl_s * 1000),
+                             message="The queue is moving to another server and did not take that; try again.")
+        if isinstance(envelope, qb.TechnicianSaid):
+            links = self._consoles.get(envelope.technician_id, set())
+        elif isinstance(envelope, qb.CustomerSaid):
+            links = self._customers.get(envelope.request_id, set())
+        else:
+            return  # a stored request or an ended session: the next engine reads both from the store
+        for link in list(links):
+            await link.send(error)
 
     async def _to_engine(self, data: str) -> None:
         engine = self._engine
@@ -173,11 +254,21 @@ class QueueFront:
         except ValidationError:
             log.warning("help queue: an unreadable message for the engine was dropped")
             return
+        command_id = getattr(envelope, "command_id", None)
+        if command_id is not None and command_id in self._applied:
+            await self._publish(qb.Handled(node=envelope.node, boot=envelope.boot, command_id=command_id))
+            return  # sent again before our acknowledgement arrived: applied once
         try:
             await engine.handle(envelope)
         except EngineStale as exc:
             log.warning("help queue: this node stops running the queue (%s)", exc)
             await self._stop_engine()
+            return  # not acknowledged: the front sends it to the next engine
+        if command_id is not None:
+            self._applied[command_id] = None
+            while len(self._applied) > APPLIED_KEPT:
+                self._applied.popitem(last=False)
+            await self._publish(qb.Handled(node=envelope.node, boot=envelope.boot, command_id=command_id))
 
     async def _from_engine(self, data: str) -> None:
         try:
@@ -187,6 +278,11 @@ class QueueFront:
             return
         if isinstance(envelope, qb.EngineUp):
             await self._publish(self._sync())
+            await self._resend(due_only=False)  # what the previous engine did not acknowledge
+            return
+        if isinstance(envelope, qb.Handled):
+            if (envelope.node, envelope.boot) == (self._node, self._boot):
+                self._pending.pop(envelope.command_id, None)
             return
         message = qb.opened(envelope)
         if isinstance(message, qm.QueueSnapshot):
@@ -209,7 +305,8 @@ class QueueFront:
 
     async def enqueue(self, record: QueueRequestRecord, link: HelpLinkRecord) -> None:
         """A new request from a help link (stored already; the engine reads it from the store)."""
-        await self._publish(qb.Enqueued(node=self._node, boot=self._boot, request_id=record.id))
+        await self._command(qb.Enqueued(node=self._node, boot=self._boot, command_id=self._command_id(),
+                                        request_id=record.id))
 
     async def request_for(self, claims: Claims) -> str | None:
         """The open request a customer token belongs to (by its session), or None."""
@@ -234,7 +331,8 @@ class QueueFront:
 
     async def customer_said(self, request_id: str, msg: qm.QueueCallback | qm.QueueCancel) -> None:
         """A waiting customer left a call-back number or gave up."""
-        await self._publish(qb.CustomerSaid(node=self._node, boot=self._boot, request_id=request_id, message=msg))
+        await self._command(qb.CustomerSaid(node=self._node, boot=self._boot, command_id=self._command_id(),
+                                            request_id=request_id, message=msg))
 
     async def technician_connected(self, link: qm.QueueLinkLike, claims: Claims, hello: qm.QueueHello) -> None:
         """A console opened the queue: the technician is online with these skills (the engine sends the queue)."""
@@ -264,12 +362,13 @@ class QueueFront:
 
     async def technician_said(self, technician_id: str, msg: qm.QueuePresence | qm.QueuePick) -> None:
         """Presence changes and picks."""
-        await self._publish(qb.TechnicianSaid(node=self._node, boot=self._boot, technician_id=technician_id,
-                                              message=msg))
+        await self._command(qb.TechnicianSaid(node=self._node, boot=self._boot, command_id=self._command_id(),
+                                              technician_id=technician_id, message=msg))
 
     async def session_ended(self, session_id: str) -> None:
         """A session ended: if it answered a request, that request's call is over."""
-        await self._publish(qb.SessionEnded(node=self._node, boot=self._boot, session_id=session_id))
+        await self._command(qb.SessionEnded(node=self._node, boot=self._boot, command_id=self._command_id(),
+                                            session_id=session_id))
 
     # -- views --------------------------------------------------------------------------------------
 

@@ -6,6 +6,12 @@ ENGINE_CHANNEL, naming their node and boot; the engine answers on FRONTS_CHANNEL
 sockets it holds. A new engine (after a restart or a failover) announces itself and each front re-states who is
 connected through it (FrontSync), so the engine's picture of presence is rebuilt from the fronts, and the
 requests themselves from the store.
+
+Commands (a pick, a presence change, a call-back number, a cancel, a stored request, an ended session) carry an id
+the engine acknowledges (Handled) once it has applied them; a front sends an unacknowledged command again when a
+new engine announces itself and every second until a deadline, then tells the person who gave it that it was not
+taken. So a command sent while no node holds the lease (up to the node TTL after a node dies) is applied by the
+next engine, or refused visibly, never lost in silence. The engine applies each command id once.
 """
 
 from __future__ import annotations
@@ -62,7 +68,11 @@ class TechnicianOff(_FromFront):
     technician_id: str
 
 
-class TechnicianSaid(_FromFront):
+class _Command(_FromFront):
+    command_id: str  # unique per front: acknowledged by the engine (Handled), applied once
+
+
+class TechnicianSaid(_Command):
     """A presence change or a pick from a console here."""
 
     op: Literal["technician_said"] = "technician_said"
@@ -84,7 +94,7 @@ class CustomerOff(_FromFront):
     request_id: str
 
 
-class CustomerSaid(_FromFront):
+class CustomerSaid(_Command):
     """A call-back number or a cancel from a page here."""
 
     op: Literal["customer_said"] = "customer_said"
@@ -92,14 +102,14 @@ class CustomerSaid(_FromFront):
     message: qm.QueueCallback | qm.QueueCancel
 
 
-class Enqueued(_FromFront):
+class Enqueued(_Command):
     """A request was stored through this node (the engine reads it from the store)."""
 
     op: Literal["enqueued"] = "enqueued"
     request_id: str
 
 
-class SessionEnded(_FromFront):
+class SessionEnded(_Command):
     """A session ended (on a call here, or through REST here)."""
 
     op: Literal["session_ended"] = "session_ended"
@@ -111,6 +121,8 @@ class SnapshotWanted(_FromFront):
 
     op: Literal["snapshot_wanted"] = "snapshot_wanted"
 
+
+Command = TechnicianSaid | CustomerSaid | Enqueued | SessionEnded
 
 ToEngine = Annotated[FrontSync | TechnicianOn | TechnicianOff | TechnicianSaid | CustomerOn | CustomerOff
                      | CustomerSaid | Enqueued | SessionEnded | SnapshotWanted, Field(discriminator="op")]
@@ -133,7 +145,16 @@ class Deliver(_Env):
     message: dict[str, Any]
 
 
-ToFronts = Annotated[EngineUp | Deliver, Field(discriminator="op")]
+class Handled(_Env):
+    """The engine applied a front's command (the front stops sending it again)."""
+
+    op: Literal["handled"] = "handled"
+    node: str  # the front that sent it
+    boot: str
+    command_id: str
+
+
+ToFronts = Annotated[EngineUp | Deliver | Handled, Field(discriminator="op")]
 
 QueueServerModel = Annotated[qm.QueuePosition | qm.QueueAssigned | qm.QueueClosed | qm.QueueSnapshot
                              | qm.QueueBreach | ErrorMessage | Pong, Field(union_mode="left_to_right")]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from atrest.sealed import AtRestKey
@@ -80,6 +80,21 @@ class QueueTally:
         """Add another queue's tally (the total over queues)."""
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTotals:
+    """What ever happened to the requests in the store (counters for metrics: the same on every node, and across a
+    restart or a failover of the node running the queue). Histograms as counts at or below each bound, then all."""
+
+    answered: int
+    answered_within_target: int
+    abandoned: int
+    breached: int
+    answer_le: list[int]  # answered within each bound of the answer histogram, then every answered one
+    answer_sum_s: float
+    handle_le: list[int]  # handled (answered calls that ended) within each bound, then all of them
+    handle_sum_s: float
 
 
 class HelpDesk:
@@ -284,6 +299,33 @@ class HelpDesk:
                 tally = tallies.setdefault(row["family"], QueueTally())
                 tally.count(row, target_s)
         return tallies
+
+    async def totals(self, target_s: float, answer_bounds: tuple[float, ...],
+                     handle_bounds: tuple[float, ...]) -> QueueTotals:
+        """Counts over every stored request (one aggregate query): answered (within the target), abandoned (given up,
+        or ended before an answer), breached, and the answer and handle times bucketed by the bounds given."""
+        qr = queue_requests.c
+        waited = qr.answered_at - qr.enqueued_at
+        handled = and_(qr.state == "ended", qr.answered_at.is_not(None), qr.ended_at.is_not(None))
+        handle = qr.ended_at - qr.answered_at
+
+        def how_many(cond: ColumnElement[bool]) -> ColumnElement[int]:
+            return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+        columns = [how_many(qr.answered_at.is_not(None)), how_many(waited <= target_s),
+                   how_many(and_(qr.answered_at.is_(None), qr.state.in_(("abandoned", "ended")))),
+                   how_many(qr.breached.is_(True)), func.coalesce(func.sum(waited), 0.0),
+                   how_many(handled), func.coalesce(func.sum(case((handled, handle), else_=0.0)), 0.0),
+                   *(how_many(waited <= b) for b in answer_bounds),
+                   *(how_many(and_(handled, handle <= b)) for b in handle_bounds)]
+        async with self._engine.connect() as conn:
+            row = list((await conn.execute(select(*columns))).one())
+        answered, within, abandoned, breached, answer_sum, n_handled, handle_sum = row[:7]
+        answer_le = [int(n) for n in row[7:7 + len(answer_bounds)]] + [int(answered)]
+        handle_le = [int(n) for n in row[7 + len(answer_bounds):]] + [int(n_handled)]
+        return QueueTotals(answered=int(answered), answered_within_target=int(within), abandoned=int(abandoned),
+                           breached=int(breached), answer_le=answer_le, answer_sum_s=float(answer_sum),
+                           handle_le=handle_le, handle_sum_s=float(handle_sum))
 
     async def first_contact_resolution(self) -> tuple[int, int]:
         """(closed tickets from help requests, those closed with a single session): first-contact resolution."""

@@ -17,22 +17,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, asc, desc, exists, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from tickets import library_paging as keyset
 from tickets.errors import InvalidInputError
 from tickets.paging import check_limit
 from tickets.schema import finding_counts, findings, recordings, sessions, tickets
 
 LibrarySort = Literal["started", "ended", "technician", "customer", "ticket"]
 SessionStatus = Literal["active", "ended"]
+CountMode = Literal["capped", "exact", "none"]  # count up to a cap, count every match, or do not count (next pages)
 PLAYABLE = ("finalised", "recovered")  # recording states that have a file to watch
 MAX_OFFSET = 100_000
 MAX_TERMS = 8
 NARROW_MATCHES = 2_000  # SQLite: up to this many text matches are fetched by key, more are tested in page order
 COUNT_CAP = 10_000  # matches are counted up to here ("10,000+"): an exact count of 100,000 rows costs more than a page
 TEXT_COUNT_CAP = 1_000  # with free text, up to here ("1,000+"): each counted match is a full-text document read
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,8 @@ class LibraryQuery:
     descending: bool = True
     limit: int = 50
     offset: int = 0
+    cursor: str | None = None  # a page's next_cursor or prev_cursor (keyset paging; then offset must be 0)
+    count: CountMode = "capped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +94,15 @@ class LibraryRow:
 
 @dataclass(frozen=True, slots=True)
 class LibraryPage:
-    """One page of the library and the number of sessions matching in all."""
+    """One page of the library, the number of sessions matching in all, and cursors to the pages either side."""
 
     items: list[LibraryRow]
-    total: int  # the number of matches, or the cap (COUNT_CAP, TEXT_COUNT_CAP) when more_than_total
+    total: int | None  # the number of matches, the cap (COUNT_CAP, TEXT_COUNT_CAP) when more_than_total, None uncounted
     offset: int
     limit: int
     more_than_total: bool = False
+    next_cursor: str | None = None  # the page after this one, when there is one
+    prev_cursor: str | None = None  # the page before this one, when there is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,35 +221,35 @@ class SessionLibrary:
                 conds.append(match)
         return conds
 
-    def _ordered(self, stmt: Select[Any], query: LibraryQuery) -> Select[Any]:
-        column = {"started": sessions.c.created_at, "ended": sessions.c.ended_at, "technician": sessions.c.created_by,
-                  "customer": tickets.c.customer, "ticket": tickets.c.title}[query.sort]
-        direction = desc if query.descending else asc
-        keys = [direction(column)]
-        if query.sort != "started":
-            keys.append(direction(sessions.c.created_at))
-        return stmt.order_by(*keys, direction(sessions.c.id))
-
     async def search(self, query: LibraryQuery) -> LibraryPage:
-        """A page of the sessions matching the query, in its order, with the total that match."""
+        """A page of the sessions matching the query, in its order, with the total that match and cursors to the
+        pages either side (keyset: a cursor's page reads from its row on, never skipping rows with OFFSET)."""
         check_limit(query.limit)
         if not 0 <= query.offset <= MAX_OFFSET:
             raise InvalidInputError("offset", f"must be between 0 and {MAX_OFFSET}")
+        if query.count not in ("capped", "exact", "none"):
+            raise InvalidInputError("count", "must be capped, exact or none")
+        cursor = keyset.decode(query.cursor, query.sort, query.descending) if query.cursor else None
+        if cursor is not None and query.offset:
+            raise InvalidInputError("offset", "must be 0 with a cursor")
+        backwards = cursor is not None and cursor.direction == "prev"
         async with self._reading() as conn:
             conds = self._conditions(query, broad=await self._broad(conn, query.q))
             joined = sessions.join(tickets, tickets.c.id == sessions.c.ticket_id)
-            page = self._ordered(select(sessions.c.id, sessions.c.ticket_id, sessions.c.created_by,
-                                        sessions.c.created_at, sessions.c.ended_at, sessions.c.status, tickets.c.title,
-                                        tickets.c.customer, tickets.c.device_family, tickets.c.device_model,
-                                        tickets.c.device_serial)
-                                 .select_from(joined).where(and_(True, *conds)), query)
-            # the count joins tickets only when a filter needs them, and stops at COUNT_CAP
-            cap = TEXT_COUNT_CAP if query.q and search_terms(query.q) else COUNT_CAP
-            counted = (select(literal_column("1")).select_from(joined if query.device else sessions)
-                       .where(and_(True, *conds)).limit(cap + 1).subquery())
-            count = select(func.count()).select_from(counted)
-            rows = list((await conn.execute(page.limit(query.limit).offset(query.offset))).mappings())
-            total = int((await conn.execute(count)).scalar_one())
+            # a previous page is read in the reverse order from its cursor, then turned round
+            page = (select(sessions.c.id, sessions.c.ticket_id, sessions.c.created_by, sessions.c.created_at,
+                           sessions.c.ended_at, sessions.c.status, tickets.c.title, tickets.c.customer,
+                           tickets.c.device_family, tickets.c.device_model, tickets.c.device_serial)
+                    .select_from(joined)
+                    .where(and_(True, *conds, *([keyset.beyond(cursor)] if cursor is not None else [])))
+                    .order_by(*keyset.order_by(query.sort, query.descending != backwards))
+                    .limit(query.limit + 1).offset(query.offset))  # one more row says whether a further page exists
+            rows = list((await conn.execute(page)).mappings())
+            further = len(rows) > query.limit
+            rows = rows[:query.limit]
+            if backwards:
+                rows.reverse()
+            total, more = await self._count(conn, query, conds)
             ids = [r["id"] for r in rows]
             found: dict[str, list[LibraryFinding]] = defaultdict(list)
             recorded: dict[str, tuple[str | None, str]] = {}
@@ -271,8 +276,35 @@ class SessionLibrary:
                             recording_id=recorded.get(r["id"], (None, "none"))[0],
                             recording_state=recorded.get(r["id"], (None, "none"))[1])
                  for r in rows]
-        return LibraryPage(items=items, total=min(total, cap), offset=query.offset, limit=query.limit,
-                           more_than_total=total > cap)
+        # forwards, a further page exists when the extra row came, a previous one when we came from one (or skipped
+        # rows); backwards, the other way round
+        has_next = (cursor is not None) if backwards else further
+        has_prev = further if backwards else (cursor is not None or query.offset > 0)
+
+        def at(row: Any, direction: keyset.Direction) -> str:
+            return keyset.encode(keyset.Cursor(query.sort, query.descending, direction,
+                                               keyset.row_keys(query.sort, row)))
+
+        return LibraryPage(items=items, total=total, offset=query.offset, limit=query.limit, more_than_total=more,
+                           next_cursor=at(rows[-1], "next") if rows and has_next else None,
+                           prev_cursor=at(rows[0], "prev") if rows and has_prev else None)
+
+    async def _count(self, conn: AsyncConnection, query: LibraryQuery,
+                     conds: list[ColumnElement[bool]]) -> tuple[int | None, bool]:
+        """(how many sessions match, whether more than that match): up to a cap unless asked for exactly, or
+        (None, False) when not asked (a client paging on with a cursor already has the count)."""
+        if query.count == "none":
+            return None, False
+        # the count joins tickets only when a filter needs them
+        matching: Select[Any] = (select(literal_column("1")).select_from(
+            sessions.join(tickets, tickets.c.id == sessions.c.ticket_id) if query.device else sessions)
+            .where(and_(True, *conds)))
+        if query.count == "exact":
+            return int((await conn.execute(select(func.count()).select_from(matching.subquery()))).scalar_one()), False
+        cap = TEXT_COUNT_CAP if query.q and search_terms(query.q) else COUNT_CAP
+        counted = int((await conn.execute(select(func.count()).select_from(matching.limit(cap + 1).subquery())))
+                      .scalar_one())
+        return min(counted, cap), counted > cap
 
     async def facets(self, *, limit: int = 200) -> dict[str, list[str]]:
         """Values the filters can take (for the page's pickers): technicians, device models and families, codes."""

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from signaling.policy import Action
 from signaling.tokens import Claims
-from tickets.library import LibraryQuery, LibraryRow, LibrarySort, SessionStatus
+from tickets.library import CountMode, LibraryQuery, LibraryRow, LibrarySort, SessionStatus
 from web.common_api import ApiContext
 
 
@@ -54,13 +54,15 @@ class LibrarySessionOut(BaseModel):
 
 
 class LibraryPageOut(BaseModel):
-    """A page of sessions and how many match in all."""
+    """A page of sessions, how many match in all, and opaque cursors to the pages either side."""
 
     items: list[LibrarySessionOut]
-    total: int
-    more_than_total: bool = False  # more sessions match than `total` (counting stops there)
+    total: int | None  # None with count=none
+    more_than_total: bool = False  # more sessions match than `total` (counting stopped there; count=exact counts all)
     offset: int
     limit: int
+    next_cursor: str | None = None  # pass as `cursor` for the next page (same filters, sort and order)
+    prev_cursor: str | None = None  # pass as `cursor` for the previous page
 
 
 class FacetsOut(BaseModel):
@@ -124,15 +126,21 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         sort: Annotated[LibrarySort, Query()] = "started",
         order: Annotated[Literal["asc", "desc"], Query()] = "desc",
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+        offset: Annotated[int, Query(ge=0, le=100_000, description="Rows to skip (0 with a cursor)")] = 0,
+        cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor or prev_cursor of a page")]
+        = None,
+        count: Annotated[CountMode, Query(description="capped: up to 10,000 (1,000 with q); exact: every match; "
+                                                      "none: no count (paging on with a cursor)")] = "capped",
     ) -> LibraryPageOut:
-        """Sessions matching every given filter, sorted and paged."""
+        """Sessions matching every given filter, sorted and paged (by offset, or by the cursors each page gives)."""
         page = await library.search(LibraryQuery(
             code=code or None, device=device or None, technician=technician or None,
             started_from=_utc(started_from), started_to=_utc(started_to), status=status, has_recording=has_recording,
-            q=q or None, sort=sort, descending=order == "desc", limit=limit, offset=offset))
+            q=q or None, sort=sort, descending=order == "desc", limit=limit, offset=offset, cursor=cursor or None,
+            count=count))
         return LibraryPageOut(items=[LibrarySessionOut.of(r) for r in page.items], total=page.total,
-                              more_than_total=page.more_than_total, offset=page.offset, limit=page.limit)
+                              more_than_total=page.more_than_total, offset=page.offset, limit=page.limit,
+                              next_cursor=page.next_cursor, prev_cursor=page.prev_cursor)
 
     @router.get("/library/facets", tags=["library"])
     async def library_facets(claims: Searcher) -> FacetsOut:

@@ -1,10 +1,13 @@
 """The help queue across two nodes sharing a real redis-server and database: a customer waiting on one node is
 answered by a technician on the other, both nodes show the same places and estimates, the node running the queue
-is SIGKILLed and its waiting customer reconnects through the other node with their place, and every request is
-answered exactly once."""
+is SIGKILLed and its waiting customer reconnects through the other node with their place, a customer who gives up
+while no node holds the queue's lease is taken out by the next engine, the service-level counters are the same on
+both nodes and survive the failover, and every request is answered exactly once."""
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import time
 
@@ -12,6 +15,7 @@ import httpx
 import pytest
 import redis
 
+from testkit.polling import wait_until
 from testkit.servers import ServerProcess, running_cluster
 from tests.integration.test_help_queue import ask, customer, help_token, supervisor, technician, wait_for
 
@@ -23,6 +27,14 @@ def engine_node(redis_url: str) -> str:
     holder = redis.Redis.from_url(redis_url, decode_responses=True).get("lensdesk:lease:queue-engine")
     assert holder, "nobody runs the queue"
     return str(holder).split("|")[0]
+
+
+def counters(node: ServerProcess) -> dict[str, float]:
+    """The queue's counters on a node's /metrics."""
+    auth = {"Authorization": f"Bearer {node.technician_token()}"}
+    text = httpx.get(f"{node.url}/metrics", headers=auth, timeout=10).text
+    wanted = ("answered_total", "abandoned_total", "answer_seconds_count")
+    return {m[1]: float(m[2]) for m in re.finditer(r"^lensdesk_queue_(\w+) ([0-9.e+]+)$", text, re.M) if m[1] in wanted}
 
 
 def places(node: ServerProcess) -> dict[str, tuple[str, int, float | None]]:
@@ -56,8 +68,17 @@ def test_a_customer_waiting_on_one_node_is_answered_from_the_other_and_survives_
         assert wait_for(t1, "queue_assigned")["request_id"] == r1["request_id"]
         assert wait_for(c1, "queue_assigned")["technician_id"] == "t1"
         assert wait_for(c2, "queue_position")["position"] == 1
-        # The node running the queue dies with customer 2's page; customer 2 comes back through node B.
+        r3 = ask(b, link, "Cem", "noise")
+        c3 = customer(b, r3)
+        assert wait_for(c3, "queue_position")["position"] == 2
+        # The counters come from the store: both nodes say the same, not only the one running the queue.
+        once = {"answered_total": 1.0, "abandoned_total": 0.0, "answer_seconds_count": 1.0}
+        wait_until(lambda: counters(a) == counters(b) == once, within_s=10, what="the same counters on both nodes")
+        # The node running the queue dies with customer 2's page; customer 3 gives up before its lease runs out.
         a.kill()
+        c3.send(json.dumps({"type": "queue_cancel"}))
+        assert engine_node(cluster.redis.url).endswith(a.url.rsplit(":", 1)[1])  # nobody took over yet
+        # Customer 2 comes back through node B.
         c2.close()
         c2 = customer(b, r2)
         position = wait_for(c2, "queue_position", timeout=15)  # node B takes the lease and restores the queue
@@ -66,14 +87,20 @@ def test_a_customer_waiting_on_one_node_is_answered_from_the_other_and_survives_
         t2 = technician(b, "t2", limit=1)
         assert wait_for(t2, "queue_assigned")["request_id"] == r2["request_id"]
         assert wait_for(c2, "queue_assigned")["technician_id"] == "t2"
+        assert wait_for(c3, "queue_closed", timeout=15)["reason"] == "cancelled"  # applied by B's engine
+        # Node B counts what node A's engine did too: two answered (one by each engine), one given up.
+        twice = {"answered_total": 2.0, "abandoned_total": 1.0, "answer_seconds_count": 2.0}
+        wait_until(lambda: counters(b) == twice, within_s=10, what="the counters across the failover")
         # t1 still has their call (restored from the store), so customer 2 went to t2; each answered once.
         assert places(b) == {r1["request_id"]: ("assigned", 0, None), r2["request_id"]: ("assigned", 0, None)}
-        for conn in (c1, c2, t1, t2):
+        for conn in (c1, c2, c3, t1, t2):
             conn.close()
     with sqlite3.connect(cluster.data_dir / "lensdesk.db") as db:
         answered = db.execute("SELECT target, count(*) FROM audit_log WHERE action = 'help_answered' "
                               "GROUP BY target").fetchall()
-        techs = dict(db.execute("SELECT id, technician_id FROM queue_requests").fetchall())
+        techs = dict(db.execute("SELECT id, technician_id FROM queue_requests WHERE state = 'assigned'").fetchall())
+        gave_up = db.execute("SELECT state FROM queue_requests WHERE id = ?", (r3["request_id"],)).fetchone()
+    assert gave_up == ("abandoned",)
     assert sorted(answered) == sorted([(f"queue_request:{r1['request_id']}", 1),
                                        (f"queue_request:{r2['request_id']}", 1)])
     assert techs == {r1["request_id"]: "t1", r2["request_id"]: "t2"}

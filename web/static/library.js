@@ -9,7 +9,9 @@ const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
 const PAGE = 25;
 
-const state = { token: null, me: null, offset: 0, total: 0, items: [], trends: null, ready: false, error: "", message: "" };
+// Paging is by cursor (keyset): `first` is the index of the page's first row in the whole list, for the "21–40" label.
+const state = { token: null, me: null, first: 0, total: 0, more: false, next: null, prev: null, items: [], trends: null,
+  ready: false, error: "", message: "" };
 window.lensdesk = state;
 
 class ApiError extends Error {
@@ -49,7 +51,7 @@ function clock(seconds) {
 }
 
 /** The query string of the filters (empty ones left out). */
-export function filterParams(form, offset) {
+export function filterParams(form) {
   const p = new URLSearchParams();
   const value = (id) => form.querySelector(`#${id}`).value.trim();
   for (const id of ["q", "code", "device", "technician", "status", "sort", "order"]) if (value(id)) p.set(id, value(id));
@@ -61,7 +63,6 @@ export function filterParams(form, offset) {
   }
   if (value("recorded")) p.set("has_recording", value("recorded"));
   p.set("limit", String(PAGE));
-  p.set("offset", String(offset));
   return p;
 }
 
@@ -99,14 +100,21 @@ function renderRows(page) {
           href: `/api/sessions/${encodeURIComponent(row.session_id)}/bundle?token=${encodeURIComponent(state.token)}` },
         "Evidence zip"))));
   }
-  state.total = page.total;
-  // counting stops at a cap (10,000; 1,000 with free text): past it the page says "more than"
-  $("count").textContent = page.more_than_total ? `More than ${page.total.toLocaleString()} sessions (counting stops there)`
-    : `${page.total} session${page.total === 1 ? "" : "s"}`;
-  $("page").textContent = page.total ? `${page.offset + 1}–${page.offset + page.items.length}` : "";
-  $("prev").disabled = page.offset === 0;
-  $("next").disabled = page.offset + page.items.length >= page.total && !page.more_than_total;
+  if (page.total !== null) { state.total = page.total; state.more = page.more_than_total; }  // null: paging on
+  state.next = page.next_cursor;
+  state.prev = page.prev_cursor;
+  renderCount();
+  $("page").textContent = page.items.length ? `${state.first + 1}–${state.first + page.items.length}` : "";
+  $("prev").disabled = !state.prev;
+  $("next").disabled = !state.next;
   $("results").hidden = false;
+}
+
+function renderCount() {
+  // counting stops at a cap (10,000; 1,000 with free text): past it the page says "more than" and offers the exact count
+  $("count").textContent = state.more ? `More than ${state.total.toLocaleString()} sessions`
+    : `${state.total.toLocaleString()} session${state.total === 1 ? "" : "s"}`;
+  $("count-all").hidden = !state.more;
 }
 
 function renderTable(id, rows) {
@@ -134,18 +142,57 @@ function renderTrends(t) {
     axes: [{}, { label: "findings per week" }] }, data, chart);
 }
 
-async function search(offset = 0) {
+/** The exact number of matches, on request (it reads every match: slower than a page). */
+async function countAll() {
+  state.ready = false;
+  try {
+    const params = filterParams($("filters"));
+    params.set("limit", "1");
+    params.set("count", "exact");
+    const page = await api(`/api/library/sessions?${params}`);
+    state.total = page.total;
+    state.more = false;
+    renderCount();
+  } catch (e) {
+    fail(`Could not count: ${e.message}`);
+  } finally {
+    state.ready = true;
+  }
+}
+
+/** Another page of the same search (cursor from the page shown), without counting or the trends again. */
+async function turn(direction) {
+  const cursor = direction === "next" ? state.next : state.prev;
+  if (!cursor) return;
   state.ready = false;
   fail("");
   try {
-    const params = filterParams($("filters"), offset);
+    const params = filterParams($("filters"));
+    params.set("cursor", cursor);
+    params.set("count", "none");
+    const page = await api(`/api/library/sessions?${params}`);
+    state.first = direction === "next" ? state.first + state.items.length : Math.max(0, state.first - page.items.length);
+    state.items = page.items;
+    renderRows(page);
+  } catch (e) {
+    fail(`Could not turn the page: ${e.message}`);
+  } finally {
+    state.ready = true;
+  }
+}
+
+async function search() {
+  state.ready = false;
+  fail("");
+  try {
+    const params = filterParams($("filters"));
     const trendParams = new URLSearchParams();
     for (const key of ["code", "device"]) if (params.get(key)) trendParams.set(key, params.get(key));
     if (params.get("started_from")) trendParams.set("since", params.get("started_from"));
     if (params.get("started_to")) trendParams.set("until", params.get("started_to"));
     const [page, trends] = await Promise.all([api(`/api/library/sessions?${params}`),
       api(`/api/library/trends?${trendParams}`)]);
-    state.offset = offset;
+    state.first = 0;
     state.items = page.items;
     renderRows(page);
     renderTrends(trends);
@@ -185,17 +232,18 @@ async function start() {
   $("who").textContent = `— ${state.me.name} (${state.me.role})`;
   $("signin").hidden = true;
   $("filters").hidden = false;
-  await search(0);
+  await search();
   if ((state.me.actions || []).includes("retention.manage")) {
-    await renderRetention({ send, fail, say, changed: () => search(state.offset) }, $("lifecycle"))
+    await renderRetention({ send, fail, say, changed: () => search() }, $("lifecycle"))
       .catch((e) => fail(`Could not load the retention policy: ${e.message}`));
   }
 }
 
-$("filters").addEventListener("submit", (ev) => { ev.preventDefault(); search(0); });
-$("filters").addEventListener("reset", () => setTimeout(() => search(0), 0));
-$("prev").addEventListener("click", () => search(Math.max(0, state.offset - PAGE)));
-$("next").addEventListener("click", () => search(state.offset + PAGE));
+$("filters").addEventListener("submit", (ev) => { ev.preventDefault(); search(); });
+$("filters").addEventListener("reset", () => setTimeout(() => search(), 0));
+$("prev").addEventListener("click", () => turn("prev"));
+$("next").addEventListener("click", () => turn("next"));
+$("count-all").addEventListener("click", () => countAll());
 $("open").addEventListener("click", () => {
   const token = $("token-input").value.trim();
   if (token) sessionStorage.setItem(TOKEN_KEY, token);

@@ -259,3 +259,75 @@ async def test_daily_counts_and_search_documents_follow_every_change(fresh_store
         assert await listed(store, LibraryQuery(q="word2")) == [s2.id]
         assert sorted(await listed(store, LibraryQuery(q="toner"))) == sorted([s0.id, s2.id])
         assert sorted(await listed(store, LibraryQuery(q="error custom"))) == sorted([s0.id, s1.id, s2.id])
+
+
+def _in_order(rows: list, sort: str, descending: bool) -> list[str]:
+    """Session ids in a sort's order as the library defines it (an unended session after every ended one)."""
+    far = datetime.max.replace(tzinfo=UTC)
+    first = {"started": lambda r: "", "ended": lambda r: r.ended_at or far, "technician": lambda r: r.technician,
+             "customer": lambda r: r.customer, "ticket": lambda r: r.ticket_title}[sort]
+    return [r.session_id for r in sorted(rows, key=lambda r: (first(r), r.started_at, r.session_id),
+                                         reverse=descending)]
+
+
+async def test_cursors_walk_every_sort_forwards_and_back_with_each_session_once(
+        library: tuple[TicketStore, list[Planned]]) -> None:
+    store, plan = library
+    everything = (await store.library.search(LibraryQuery(limit=200))).items
+    for sort, descending in itertools.product(("started", "ended", "technician", "customer", "ticket"),
+                                              (True, False)):
+        expected = _in_order(everything, sort, descending)
+        pages: list[list[str]] = []
+        page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=5))
+        assert page.prev_cursor is None and page.total == len(plan)
+        while True:
+            pages.append([r.session_id for r in page.items])
+            if page.next_cursor is None:
+                break
+            page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=5,
+                                                           cursor=page.next_cursor, count="none"))
+            assert page.total is None and page.prev_cursor is not None
+        assert [s for p in pages for s in p] == expected, (sort, descending)
+        assert [len(p) for p in pages] == [5, 5, 5, 5, 4]
+        for back in reversed(pages[:-1]):  # and back again from the last page with prev cursors
+            assert page.prev_cursor is not None
+            page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=5,
+                                                           cursor=page.prev_cursor, count="none"))
+            assert [r.session_id for r in page.items] == back, (sort, descending)
+        assert page.prev_cursor is None and page.next_cursor is not None
+
+
+async def test_cursors_keep_the_filters_order_and_a_made_up_or_foreign_cursor_is_refused(
+        library: tuple[TicketStore, list[Planned]]) -> None:
+    store, plan = library
+    keep = ids(plan, lambda p: p.recorded)
+    page = await store.library.search(LibraryQuery(has_recording=True, limit=4))
+    seen = [r.session_id for r in page.items]
+    while page.next_cursor:
+        page = await store.library.search(LibraryQuery(has_recording=True, limit=4, cursor=page.next_cursor))
+        seen += [r.session_id for r in page.items]
+    assert seen == keep
+    cursor = (await store.library.search(LibraryQuery(limit=4))).next_cursor
+    assert cursor is not None
+    for bad in (LibraryQuery(cursor=cursor, sort="customer"), LibraryQuery(cursor=cursor, descending=False),
+                LibraryQuery(cursor="not-a-cursor"), LibraryQuery(cursor=cursor[:-3]),
+                LibraryQuery(cursor=cursor, offset=4)):
+        with pytest.raises(library_module.InvalidInputError):
+            await store.library.search(bad)
+
+
+async def test_counts_stop_at_the_cap_unless_asked_for_exactly(library: tuple[TicketStore, list[Planned]],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    store, plan = library
+    monkeypatch.setattr(library_module, "COUNT_CAP", 10)
+    monkeypatch.setattr(library_module, "TEXT_COUNT_CAP", 3)
+    capped = await store.library.search(LibraryQuery(limit=1))
+    assert (capped.total, capped.more_than_total) == (10, True)
+    exact = await store.library.search(LibraryQuery(limit=1, count="exact"))
+    assert (exact.total, exact.more_than_total) == (len(plan), False)
+    fuser = len(ids(plan, lambda p: "fuser" in p.chat or "fuser" in p.title))
+    assert fuser > 3
+    text_page = await store.library.search(LibraryQuery(q="fuser", limit=1))
+    assert (text_page.total, text_page.more_than_total) == (3, True)
+    text_exact = await store.library.search(LibraryQuery(q="fuser", limit=1, count="exact"))
+    assert (text_exact.total, text_exact.more_than_total) == (fuser, False)

@@ -1,5 +1,6 @@
 """Two nodes' queue fronts over one in-process bus and a real SQLite store (no sockets): presence counted per node,
-one engine, and an engine that lost the lease assigns nothing while the new holder assigns once."""
+one engine, an engine that lost the lease assigns nothing while the new holder assigns once, and commands sent
+while no node runs the queue are applied by the next engine or refused to their sender."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from lensdesk.help_queue import read_figures
 from lensdesk.queue_front import QueueFront
 from signaling import queue_bus as qb
 from signaling import queue_messages as qm
 from signaling.bus import InProcessBus
+from signaling.messages import ErrorMessage
 from signaling.tokens import Claims, Role
+from testkit.polling import eventually
 from tickets.records import QueueRequestRecord
 from tickets.store import TicketStore
 
@@ -123,4 +127,54 @@ async def test_an_engine_that_lost_the_lease_assigns_nothing_and_the_new_holder_
         assert audit.count("help_answered") == 1
     finally:
         await a.stop()
+        await b.stop()
+
+
+async def test_commands_sent_while_no_node_runs_the_queue_are_applied_by_the_next_engine_once(
+        store: TicketStore) -> None:
+    bus = InProcessBus()
+    bus.leases[qb.LEASE] = "node-a|dead"  # node A died holding the lease; it has not run out yet
+    b = QueueFront(store, bus, "node-b", target_answer_s=60, admitting=lambda: True, lease_ttl_s=5, tick_s=3600)
+    await b.start()
+    try:
+        assert b.engine is None
+        r1, r2 = await request(store, b, "Ann"), await request(store, b, "Bob")
+        page, console = Link(), Link()
+        await b.customer_connected(page, r1.id)
+        await b.technician_connected(console, tech_claims("t1"), qm.QueueHello(token="t", presence="busy"))
+        await b.customer_said(r1.id, qm.QueueCancel())  # Ann gives up, and t1 picks Bob, while nobody runs the queue
+        await b.technician_said("t1", qm.QueuePick(request_id=r2.id))
+        await b._resend(due_only=False)  # sent again into the void: still kept
+        assert b.pending_commands == 4  # two stored requests, the cancel, the pick
+        bus.leases.pop(qb.LEASE)  # A's lease ran out
+        await b._hold_lease()  # B's next lease round: it runs the queue; its front sends what was not acknowledged
+        await eventually(lambda: b.pending_commands == 0, within_s=5, what="every command acknowledged")
+        closed = page.last(qm.QueueClosed)
+        assert isinstance(closed, qm.QueueClosed) and closed.reason == "cancelled"
+        assigned = console.last(qm.QueueAssigned)
+        assert isinstance(assigned, qm.QueueAssigned) and (assigned.request_id, assigned.picked) == (r2.id, True)
+        states = {r.id: (await store.help_desk.get_request(r.id)) for r in (r1, r2)}
+        assert {k: v.state for k, v in states.items() if v} == {r1.id: "abandoned", r2.id: "assigned"}
+        # counted from the store, as on every node: the same after the engine moved
+        figures = await read_figures(store, 60)
+        assert (figures.totals.answered, figures.totals.abandoned, figures.totals.answer_le[-1]) == (1, 1, 1)
+    finally:
+        await b.stop()
+
+
+async def test_a_command_no_engine_takes_before_the_deadline_is_refused_to_its_sender(store: TicketStore) -> None:
+    bus = InProcessBus()
+    bus.leases[qb.LEASE] = "node-a|dead"
+    b = QueueFront(store, bus, "node-b", target_answer_s=60, admitting=lambda: True, lease_ttl_s=5, tick_s=3600,
+                   command_timeout_s=0.0)
+    await b.start()
+    try:
+        console = Link()
+        await b.technician_connected(console, tech_claims("t1"), qm.QueueHello(token="t"))
+        await b.technician_said("t1", qm.QueuePick(request_id="r-1"))
+        await b._resend(due_only=True)
+        error = console.last(ErrorMessage)
+        assert isinstance(error, ErrorMessage) and error.code == "queue_unavailable" and not error.fatal
+        assert b.pending_commands == 0
+    finally:
         await b.stop()
