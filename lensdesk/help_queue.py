@@ -124,6 +124,11 @@ class HelpQueueService:
             if record.help_link_id not in links:
                 links[record.help_link_id] = await self._store.help_desk.get_link(record.help_link_id)
             await self._run(q.RequestArrived(_request(record, links[record.help_link_id]), restored=True))
+            if record.state == "assigned":
+                # its session may have ended while no engine ran (the node that saw it end died with the news)
+                session = await self._store.get_session(record.session_id)
+                if session is not None and session.status == "ended":
+                    await self._run(q.CallEnded(record.id))
         await self._refresh_levels()
         self._task = asyncio.create_task(self._ticking(), name="help-queue")
 
@@ -179,7 +184,12 @@ class HelpQueueService:
             if isinstance(env.message, qm.QueuePresence):
                 await self._run(q.PresenceSet(env.technician_id, env.message.presence))
             else:
-                await self._run(q.Picked(env.technician_id, env.message.request_id))
+                req = self._queue.requests.get(env.message.request_id)
+                if req is not None and req.state == "assigned" and req.technician_id == env.technician_id:
+                    # the same pick again (its acknowledgement was lost in a handover): the answer, not a refusal
+                    await self._to_technician(env.technician_id, self._assigned_message(req, picked=True))
+                else:
+                    await self._run(q.Picked(env.technician_id, env.message.request_id))
         elif isinstance(env, qb.CustomerOn):
             await self._customer_on(env.node, env.request_id)
         elif isinstance(env, qb.CustomerOff):

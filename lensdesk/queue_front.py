@@ -190,7 +190,6 @@ class QueueFront:
                                       levels_window_s=self._levels_window_s, tick_s=self._tick_s)
             await engine.start()
             self._engine = engine
-            self._applied.clear()  # a new engine: what the old one applied is in the store
             log.info("help queue: this node (%s) runs the queue", self._node)
         await self._publish(qb.EngineUp(node=self._node, boot=self._boot))
 

@@ -178,3 +178,24 @@ async def test_a_command_no_engine_takes_before_the_deadline_is_refused_to_its_s
         assert b.pending_commands == 0
     finally:
         await b.stop()
+
+
+async def test_a_call_that_ended_while_no_engine_heard_of_it_is_closed_by_the_next_engine(store: TicketStore) -> None:
+    bus = InProcessBus()
+    a = QueueFront(store, bus, "node-a", target_answer_s=60, admitting=lambda: True, lease_ttl_s=5, tick_s=3600)
+    await a.start()
+    r1 = await request(store, a, "Ann")
+    console = Link()
+    await a.technician_connected(console, tech_claims("t1"), qm.QueueHello(token="t"))
+    await eventually(lambda: any(isinstance(m, qm.QueueAssigned) for m in console.got), within_s=5,
+                     what="the request answered")
+    await a.stop()  # node A goes with its engine
+    await store.end_session(r1.session_id, actor="t1")  # and the call ends where no engine hears of it
+    b = QueueFront(store, bus, "node-b", target_answer_s=60, admitting=lambda: True, lease_ttl_s=5, tick_s=3600)
+    await b.start()
+    try:
+        stored = await store.help_desk.get_request(r1.id)
+        assert stored is not None and stored.state == "ended"
+        assert (await b.snapshot()).requests == []
+    finally:
+        await b.stop()
