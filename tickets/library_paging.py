@@ -98,21 +98,22 @@ def _key(column: Any, value: Any) -> Any:
     return value
 
 
+def _row_value_beyond(columns: list[Any], keys: tuple[Any, ...], smaller: bool) -> ColumnElement[bool]:
+    """(c1, c2, ...) < (k1, k2, ...) or >: one index range on SQLite and PostgreSQL (no NULLs among the columns)."""
+    mine = tuple_(*columns)
+    theirs = tuple_(*(literal(k, type_=c.type) for c, k in zip(columns, keys, strict=True)))
+    return mine < theirs if smaller else mine > theirs
+
+
 def beyond(cursor: Cursor) -> ColumnElement[bool]:
     """Rows strictly past the cursor's row in the direction it points (next: later in the order; prev: earlier)."""
     columns = sort_columns(cursor.sort)
     smaller = cursor.descending == (cursor.direction == "next")  # walking toward smaller keys
-    # (started_at, id) as a row value: one index range on SQLite and PostgreSQL
-    mine = tuple_(*columns[-2:])
-    theirs = tuple_(*(literal(k, type_=c.type) for c, k in zip(columns[-2:], cursor.keys[-2:], strict=True)))
-    tail = mine < theirs if smaller else mine > theirs
-    if len(columns) == 2:
-        return tail
     first, key = columns[0], cursor.keys[0]
     if first is not sessions.c.ended_at:
-        value = literal(key, type_=first.type)
-        return or_(first < value if smaller else first > value, and_(first == value, tail))
+        return _row_value_beyond(columns, cursor.keys, smaller)
     # ended_at: NULL (still running) is above every time
+    tail = _row_value_beyond(columns[1:], cursor.keys[1:], smaller)
     strictly: ColumnElement[bool]
     same: ColumnElement[bool]
     if key is None:

@@ -9,8 +9,9 @@ const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
 const PAGE = 25;
 
-// Paging is by cursor (keyset): `first` is the index of the page's first row in the whole list, for the "21–40" label.
-const state = { token: null, me: null, first: 0, total: 0, more: false, next: null, prev: null, items: [], trends: null,
+// Paging is by cursor (keyset), with the filters of the search shown (`params`, not the form as edited since);
+// `first` is the index of the page's first row in the whole list, for the "21–40" label.
+const state = { token: null, me: null, params: "", first: 0, total: 0, more: false, next: null, prev: null, items: [], trends: null,
   ready: false, error: "", message: "" };
 window.lensdesk = state;
 
@@ -146,7 +147,7 @@ function renderTrends(t) {
 async function countAll() {
   state.ready = false;
   try {
-    const params = filterParams($("filters"));
+    const params = new URLSearchParams(state.params);
     params.set("limit", "1");
     params.set("count", "exact");
     const page = await api(`/api/library/sessions?${params}`);
@@ -167,7 +168,7 @@ async function turn(direction) {
   state.ready = false;
   fail("");
   try {
-    const params = filterParams($("filters"));
+    const params = new URLSearchParams(state.params);
     params.set("cursor", cursor);
     params.set("count", "none");
     const page = await api(`/api/library/sessions?${params}`);
@@ -192,6 +193,7 @@ async function search() {
     if (params.get("started_to")) trendParams.set("until", params.get("started_to"));
     const [page, trends] = await Promise.all([api(`/api/library/sessions?${params}`),
       api(`/api/library/trends?${trendParams}`)]);
+    state.params = params.toString();
     state.first = 0;
     state.items = page.items;
     renderRows(page);
