@@ -274,24 +274,25 @@ async def test_cursors_walk_every_sort_forwards_and_back_with_each_session_once(
         library: tuple[TicketStore, list[Planned]]) -> None:
     store, plan = library
     everything = (await store.library.search(LibraryQuery(limit=200))).items
-    for sort, descending in itertools.product(("started", "ended", "technician", "customer", "ticket"),
-                                              (True, False)):
+    # both directions where NULLs (sessions still running) and the row value differ; one for the ticket columns
+    for sort, descending in [("started", True), ("started", False), ("ended", True), ("ended", False),
+                             ("technician", False), ("customer", True), ("ticket", False)]:
         expected = _in_order(everything, sort, descending)
         pages: list[list[str]] = []
-        page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=5))
+        page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=7))
         assert page.prev_cursor is None and page.total == len(plan)
         while True:
             pages.append([r.session_id for r in page.items])
             if page.next_cursor is None:
                 break
-            page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=5,
+            page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=7,
                                                            cursor=page.next_cursor, count="none"))
             assert page.total is None and page.prev_cursor is not None
         assert [s for p in pages for s in p] == expected, (sort, descending)
-        assert [len(p) for p in pages] == [5, 5, 5, 5, 4]
+        assert [len(p) for p in pages] == [7, 7, 7, 3]
         for back in reversed(pages[:-1]):  # and back again from the last page with prev cursors
             assert page.prev_cursor is not None
-            page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=5,
+            page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=7,
                                                            cursor=page.prev_cursor, count="none"))
             assert [r.session_id for r in page.items] == back, (sort, descending)
         assert page.prev_cursor is None and page.next_cursor is not None

@@ -185,6 +185,7 @@ async def test_a_call_that_ended_while_no_engine_heard_of_it_is_closed_by_the_ne
     a = QueueFront(store, bus, "node-a", target_answer_s=60, admitting=lambda: True, lease_ttl_s=5, tick_s=3600)
     await a.start()
     r1 = await request(store, a, "Ann")
+    await a.customer_connected(Link(), r1.id)
     console = Link()
     await a.technician_connected(console, tech_claims("t1"), qm.QueueHello(token="t"))
     await eventually(lambda: any(isinstance(m, qm.QueueAssigned) for m in console.got), within_s=5,

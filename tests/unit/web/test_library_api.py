@@ -9,7 +9,7 @@ async def test_pages_by_cursor_and_refuses_a_bad_one_with_a_problem(api: Api) ->
     made = []
     for i in range(5):
         ticket = await api.ticket(f"Printer {i}")
-        made.append((await api.session(ticket["id"]))["id"])
+        made.append((await api.session(ticket["id"]))["session"]["id"])
     first = (await api.client.get("/api/library/sessions", params={"limit": 2}, headers=api.tech)).json()
     assert first["total"] == 5 and first["prev_cursor"] is None and first["next_cursor"]
     seen = [r["session_id"] for r in first["items"]]
