@@ -6,6 +6,7 @@ Fresh screens in Arabic and Korean keep their captions here, which Tesseract (en
 
     python bench/text_decision.py --split fresh --seeds 71100-71103 [--misses]
     python bench/text_decision.py --split tuned --seeds 100-103
+    python bench/text_decision.py --split fresh2 --seeds 71000-71003   # dev seeds only (70000-70999 are reporting)
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth.formats import HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
+from bench.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
+from bench.synth.fresh2_screens import plan_fresh2  # noqa: E402
 from bench.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
 from bench.synth.fresh_screens import plan_fresh  # noqa: E402
 from bench.synth.open_set import plan_open  # noqa: E402
@@ -37,7 +41,7 @@ def _norm(code: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=("tuned", "held-out", "fresh"), default="tuned")
+    ap.add_argument("--split", choices=("tuned", "held-out", "fresh", "fresh2"), default="tuned")
     ap.add_argument("--seeds", default="100-103", help="first-last (inclusive)")
     ap.add_argument("--per-format", type=int, default=2)
     ap.add_argument("--negatives", type=int, default=8)
@@ -49,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     false: Counter[str] = Counter()
     screens: Counter[str] = Counter()
     for seed in range(int(first), int(last or first) + 1):
+        specs: list[Any]
         if args.split == "fresh":
             specs = list(plan_fresh(list(FRESH_FAMILIES), seed, args.per_format, args.negatives, SIZE))
+        elif args.split == "fresh2":
+            specs = list(plan_fresh2(list(FRESH2_FAMILIES), seed, args.per_format, args.negatives, SIZE))
         else:
             families = TUNED_FAMILIES if args.split == "tuned" else HELD_OUT_FAMILIES
             specs = list(plan_open(list(families), seed, args.per_format, args.negatives, SIZE))

@@ -10,6 +10,7 @@ import numpy as np
 
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.context import median_height
+from diagnostics.detect import LineDetector, thread_line_detector
 from diagnostics.errors import OcrUnavailableError
 from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.follow import (
@@ -41,6 +42,9 @@ SEGMENT_ROW_SCALE = 2.0  # a segment row this many times taller than the typical
 GARBLED_WORD = 0.5  # a word the first language reads below this confidence is likely another script
 GARBLED_SHARE = 0.6  # ... and when this share of the screen's words are such, the other-script pass runs
 SURE_SCRIPT = 0.7  # median word confidence an other-script reading needs to replace the first (not a blurred screen)
+DETECTED = "detected-lines"  # the pass whose lines the line detector found and RapidOCR read
+DETECTED_BAND_PAD = 0.35  # of a line's height: a followed detected line is read again alone (one line per crop)
+DETECTED_BAND_REACH = 0.6
 
 
 @dataclass(slots=True)
@@ -80,12 +84,19 @@ class FrameAnalyzer:
         # The second recogniser is thread-confined like the engine: the calling (worker) thread's own.
         self._second = second if second is not None or not config.second_recogniser else thread_line_reader()
         self._text_reader: LineReader | None = thread_text_reader() if config.rapid_lines else None
+        self._detector: LineDetector | None = thread_line_detector() if config.line_detector else None
+        self._line_reader: LineReader | None = thread_text_reader() if config.line_detector else None
         self.known = known  # catalogued codes; replaced when the catalog is reloaded
         langs = config.language_list
         self._fast_lang = langs[0]
         self._all_langs = "+".join(langs)
         self._script_langs = [lang for lang in config.script_language_list if lang not in langs[:1]]
         self._located: dict[str, tuple[np.ndarray, float]] = {}  # the last locate()'s regions: corners, inset
+
+    @property
+    def located(self) -> dict[str, tuple[np.ndarray, float]]:
+        """The last locate()'s regions by how they were found: corners in the frame and rectify's inset."""
+        return dict(self._located)
 
     def locate(self, gray: np.ndarray) -> list[tuple[np.ndarray, str]]:
         """Candidate screen regions of a grey frame, rectified, best first, and how each was found."""
@@ -118,7 +129,10 @@ class FrameAnalyzer:
         frame = validate_frame(image)
         gray = to_gray(frame)
         small = small_copy(gray)
-        slow = not (isinstance(still, QuietView) and shift_of(still.small, small) is not None)
+        quiet = still if isinstance(still, QuietView) and shift_of(still.small, small) is not None else None
+        slow = not (quiet is not None and quiet.fast_next)
+        # The line detector reads a still view (seen before, no code found) once.
+        detect = self._detector is not None and quiet is not None and not quiet.detected
         if isinstance(still, StillScreen):
             followed = self._follow(gray, small, still)
             if followed is not None:
@@ -135,7 +149,7 @@ class FrameAnalyzer:
             # The whole frame as a second guess is mostly scenery: the segment and lone-line decoders, which
             # trust bare displays, would find digits in it.
             reads, lines, done, source = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"),
-                                                    all_langs=slow)
+                                                    all_langs=slow, detect=detect and i == 0)
             passes += done if i == 0 else [f"{how}:{p}" for p in done]
             if kept is None or reads:  # report the best guess's lines unless a later region read a code
                 kept = (reads, lines, ocr_in, how, source)
@@ -145,12 +159,15 @@ class FrameAnalyzer:
         reads, lines, ocr_in, how, source = kept
         follow: StillScreen | QuietView | None = None
         slow_ran = len(regions_read) > 1 or any(p in passes for p in (self._all_langs, *self._script_langs))
-        if not reads and slow and slow_ran:
-            follow = QuietView(small)
-        if reads and how in self._located and source in (self._fast_lang, self._all_langs, *self._script_langs):
+        if not reads:
+            detected = DETECTED in passes or (quiet is not None and quiet.detected)
+            follow = QuietView(small, fast_next=slow and slow_ran, detected=detected)
+        if reads and how in self._located and source in (self._fast_lang, self._all_langs, *self._script_langs,
+                                                         DETECTED):
             corners, inset = self._located[how]
             shape = (int(ocr_in.shape[0]), int(ocr_in.shape[1]))
-            bands = code_bands(lines, {r.line for r in reads}, shape)
+            pads = (DETECTED_BAND_PAD, DETECTED_BAND_REACH) if source == DETECTED else ()
+            bands = code_bands(lines, {r.line for r in reads}, shape, *pads)
             if bands:
                 # Polarity as prepare() chose it (measured again only here, on the frame that gets followed).
                 region = rectify(gray, corners, inset)
@@ -169,8 +186,16 @@ class FrameAnalyzer:
         ocr_in = prepare_like(rectify(gray, corners, still.inset), still.inverted, still.shape)
         fresh: list[OcrLine] = []
         for x0, y0, x1, y1 in still.bands:
-            fresh += shifted_lines(self._engine.read(ocr_in[y0:y1, x0:x1], still.language), x0, y0)
-        fresh = reread_code_words(self._engine, ocr_in, fresh, self._second, self.known)
+            if still.language == DETECTED and self._line_reader is not None:
+                # A line only the detector and RapidOCR found: read again whole by RapidOCR (Tesseract lost it).
+                read = self._line_reader.read_line(ocr_in[y0:y1, x0:x1])
+                if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
+                    fresh.append(OcrLine(read.text, read.confidence,
+                                         _words_of_line(read.text, read.confidence, (x0, y0, x1 - x0, y1 - y0))))
+            else:
+                fresh += shifted_lines(self._engine.read(ocr_in[y0:y1, x0:x1], still.language), x0, y0)
+        if still.language != DETECTED:
+            fresh = reread_code_words(self._engine, ocr_in, fresh, self._second, self.known)
         lines = sorted(outside_bands(still.lines, still.bands) + fresh,
                        key=lambda ln: min(w.box[1] for w in ln.words) if ln.words else 0)
         reads = extract_codes(lines, self.known, self._c.code_threshold)
@@ -180,9 +205,9 @@ class FrameAnalyzer:
         return reads, lines, ocr_in, StillScreen(small, corners, still.inset, still.inverted, still.shape,
                                                  still.language, lines, bands, still.region)
 
-    def _read(self, ocr_in: np.ndarray, bare_displays: bool = True, all_langs: bool = True
+    def _read(self, ocr_in: np.ndarray, bare_displays: bool = True, all_langs: bool = True, detect: bool = False
               ) -> tuple[list[CodeRead], list[OcrLine], list[str], str]:
-        """Reads, lines, passes run and the pass whose lines are returned."""
+        """Reads, lines, passes run and the pass whose lines are returned (detect: end with the line detector)."""
         known, threshold = self.known, self._c.code_threshold
         first_lines = self._engine.read(ocr_in, self._fast_lang)  # as read: re-reads raise confidences
         lines = reread_code_words(self._engine, ocr_in, first_lines, self._second, known)
@@ -255,7 +280,34 @@ class FrameAnalyzer:
             lone_reads = extract_codes([line], known, threshold) if line is not None else []
             if line is not None and lone_reads:
                 lines, reads, source = [line], lone_reads, "lone-line"
+        if not reads and detect:
+            # A still view where every cheap pass found no code: the lines a learned detector finds, read whole.
+            found = self._read_detected_lines(ocr_in, lines)
+            passes.append(DETECTED)
+            if found:
+                merged = _merge_lines(lines, found)
+                detected_reads = extract_codes(merged, known, threshold)
+                if detected_reads:
+                    lines, reads, source = merged, detected_reads, DETECTED
         return reads, lines, passes, source
+
+    def _read_detected_lines(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
+        """The detector's lines that Tesseract missed or read unsurely, each read whole by RapidOCR."""
+        assert self._detector is not None and self._line_reader is not None
+        todo = []
+        for box in self._detector.detect(ocr_in):
+            confs = [w.confidence for ln in lines for w in ln.words if _overlaps(w.box, box.box)]
+            sure = min(confs) if confs else 0.0
+            # Lines Tesseract did not see at all first, then garbled ones; a line it read fairly well stays its own
+            # (a second reading of ordinary text, "l/min" as "I/min", would only offer new false codes).
+            if sure < GARBLED_WORD:
+                todo.append((sure, box))
+        out = []
+        for _, box in sorted(todo, key=lambda t: (t[0], t[1].y))[:self._c.max_detected_lines]:
+            read = self._line_reader.read_line(crop_line(ocr_in, LineBox(box.x, box.y, box.w, box.h, 1.0)))
+            if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
+                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
+        return out
 
     def _read_lines_whole(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
         """The text lines Tesseract missed or read unsurely, each read whole by the line recogniser."""

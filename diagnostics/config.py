@@ -49,6 +49,12 @@ class DiagnosticsConfig:
     # read unsurely are read whole by RapidOCR's recognition model (Chinese and Latin), at most this many per frame.
     rapid_lines: bool = False
     max_rapid_lines: int = 5
+    # A still view whose cheap passes found no code has its text lines found once by a learned detector (DBNet at
+    # reduced scale, diagnostics/detect.py) and the lines Tesseract missed or read unsurely read whole by RapidOCR's
+    # recogniser, at most this many per view (dot-matrix, segment, e-ink and dark-theme screens whose code line
+    # Tesseract's layout pass never returns).
+    line_detector: bool = False
+    max_detected_lines: int = 8
     snapshot_quality: int = 85  # JPEG quality of finding snapshots
     catalog_path: Path = DEFAULT_CATALOG  # a catalog file or a directory of them
     extra_catalog_dir: Path | None = None  # the operator's catalogs, loaded on top (bad files skipped)

@@ -56,7 +56,8 @@ def shift_of(before: np.ndarray, now: np.ndarray) -> tuple[float, float] | None:
     return dx / TRACK_SCALE, dy / TRACK_SCALE
 
 
-def code_bands(lines: list[OcrLine], code_lines: set[str], shape: tuple[int, int]) -> tuple[Band, ...]:
+def code_bands(lines: list[OcrLine], code_lines: set[str], shape: tuple[int, int], pad_share: float = BAND_PAD,
+               reach_share: float = BAND_REACH) -> tuple[Band, ...]:
     """Boxes of the prepared image around each line that held a code (padded for hand shake)."""
     out = []
     for ln in lines:
@@ -66,7 +67,7 @@ def code_bands(lines: list[OcrLine], code_lines: set[str], shape: tuple[int, int
         x1 = max(w.box[0] + w.box[2] for w in ln.words)
         y0 = min(w.box[1] for w in ln.words)
         y1 = max(w.box[1] + w.box[3] for w in ln.words)
-        pad, reach = int(BAND_PAD * (y1 - y0)) + 4, int(BAND_REACH * (y1 - y0)) + 8
+        pad, reach = int(pad_share * (y1 - y0)) + 4, int(reach_share * (y1 - y0)) + 8
         out.append((max(0, x0 - reach), max(0, y0 - pad), min(shape[1], x1 + reach), min(shape[0], y1 + pad)))
     return tuple(out)
 
@@ -90,9 +91,13 @@ def outside_bands(lines: list[OcrLine], bands: tuple[Band, ...]) -> list[OcrLine
 
 @dataclass(frozen=True, slots=True)
 class QuietView:
-    """A view whose last read found no code even with the slow passes (all languages, a second region).
+    """A view whose last read found no code.
 
-    Its next frame, if the view only shifted, is read with the fast pass alone; the one after with all passes
-    again, so a code that a slow pass reads in a sharper frame is still found, a frame later at worst."""
+    When the slow passes (all languages, a second region) ran and found nothing, its next frame, if the view only
+    shifted, is read with the fast pass alone; the one after with all passes again, so a code that a slow pass reads
+    in a sharper frame is still found, a frame later at worst. The line detector reads a still view once: its next
+    frames know it did."""
 
     small: np.ndarray  # the frame's grey copy at TRACK_SCALE, float32
+    fast_next: bool = True  # the next frame of this view may be read with the fast pass alone
+    detected: bool = False  # the line detector already read this view and its lines held no code

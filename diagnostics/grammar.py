@@ -14,7 +14,7 @@ from typing import Literal
 
 from diagnostics.context import has_keyword, is_garbled_label, is_keyword, keyword_before
 from diagnostics.known import NO_CODES, KnownCodes
-from diagnostics.ordinary import Ordinary, ordinary_at, ordinary_spans
+from diagnostics.ordinary import SIGNED_READING, Ordinary, ordinary_at, ordinary_spans
 
 Shape = Literal["hex", "prefixed", "dotted", "grouped", "numeric", "short", "letters", "model"]
 
@@ -219,6 +219,8 @@ def parse(token: str) -> _Parsed | None:
     parts, seps = segs[0::2], segs[1::2]
     if any(not p for p in parts) or len(parts) > 4 or sum(len(p) for p in parts) > MAX_TOKEN:
         return None
+    if any(_HEX.fullmatch(p) for p in parts[1:]):
+        return None  # a hex literal is a token of its own: "ACK:0xBB" is a label and 0xBB, never ACK:0X88
     alnum = sum(len(p) for p in parts)
     # Dotted service codes start with a decimal group: O4.F5.E2 is 04.F5.E2, not a prefix O.
     dotted = (bool(seps) and all(s == "." for s in seps) and any(c.isdigit() for c in parts[0])
@@ -343,9 +345,14 @@ def _join_hex(m: re.Match[str]) -> str:
     return m.group(1) + m.group(2) if digits == 8 else m.group(0)
 
 
+def _join_split(m: re.Match[str]) -> str:
+    """A space inside a code is dropped; the one before a signed reading ("RSSI -83 dBm") stays."""
+    return m.group(0) if SIGNED_READING.match(m.string, m.end()) else ""
+
+
 def prepare_line(line: str) -> str:
     """The line with a code's split punctuation joined and Chinese/Japanese text spaced from Latin."""
-    return _SPLIT_HEX.sub(_join_hex, _SPLIT_AT_PUNCT.sub("", _CJK_BORDER.sub(" ", line)))
+    return _SPLIT_HEX.sub(_join_hex, _SPLIT_AT_PUNCT.sub(_join_split, _CJK_BORDER.sub(" ", line)))
 
 
 def tokens(line: str) -> list[Token]:

@@ -16,6 +16,7 @@ _LABEL_VALUE = (  # labels whose value is an identifier or a reading, never an e
     r"s\s*/\s*n|sn|serial(?:\s*(?:no|number|#))?|ser\.?\s*no|model(?:\s*(?:no|number|#|name))?|mod\.|"
     r"p\s*/\s*n|part(?:\s*(?:no|number|#))?|product(?:\s*(?:code|no|id))?|order(?:\s*(?:no|number|#|id))?|"
     r"invoice|receipt|ticket|job(?:\s*id)?|batch|lot|account|acct|customer(?:\s*(?:no|id))?|user(?:\s*id)?|"
+    r"seq(?:uence)?(?:\s*(?:no|nr|number|#))?|terminal(?:\s*id)?|"
     r"imei|imsi|iccid|pin|zip|postal\s*code|tel|phone|fax|mobile|hotline|call|ref(?:erence)?|asset|sku|upc|ean|"
     r"mac|ip|ipv[46]|gateway|dns|mask|ssid|port|host|version|ver\.?|fw|firmware|sw|software|build|rev\.?|"
     r"revision|release|bios|kernel|date|time|temp(?:erature)?|humidity|weight|speed|voltage|pressure|"
@@ -44,6 +45,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re
     ("page", r"(?<![\w])\d+\s*(?:of|von|de|sur|di|/)\s*\d+(?![\w.:-])"),
     ("quantity", r"(?<![\w.:-])\d+(?:[.,]\d+)?\s?(?:" + _UNITS + r")(?![\w%°])"),
     ("quantity", r"(?<![\w.:-])\d+(?:[.,]\d+)?\s" + _UNIT_LETTERS + r"(?![\w%°])"),
+    # A signed reading with its unit ("RSSI -83 dBm", "-12 V"): the sign is no code separator.
+    ("quantity", r"(?<![\w.:-])[-+]\s?\d+(?:[.,]\d+)?\s?(?:" + _UNITS + r")(?![\w%°])"),
     # Axis positions of machine tools and printers ("X -153.697", "Z 12.50"; OCR or line preparation may drop the
     # space before a sign): a one-letter axis and a decimal reading.
     ("position", r"(?<![\w.-])[XYZABCUVW]\s*[-+]\d{1,5}\.\d{1,4}(?![\w.])"),
@@ -60,6 +63,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re
     ("labelled", r"\bat\s+\d{1,2}(?:[:.]\d{2})?\b"),  # "at 14.30"
 ))
 
+# A signed reading with its unit, "-83 dBm" (grammar.prepare_line keeps the space before its sign).
+SIGNED_READING = re.compile(r"[-+]\s?\d+(?:[.,]\d+)?\s?(?:" + _UNITS + r")(?![\w%°])")
 _PHONE_MIN_DIGITS = 8  # shorter digit groups ("024-371") are as likely a code as a phone number
 
 

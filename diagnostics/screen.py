@@ -139,8 +139,8 @@ def _inside(inner: np.ndarray, outer: np.ndarray) -> bool:
     return all(cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0 for x, y in inner)
 
 
-def rectify(image: np.ndarray, quad: np.ndarray, inset: float = 0.01) -> np.ndarray:
-    """Warp the quadrilateral region of image to an upright rectangle of its natural size."""
+def rectify_transform(quad: np.ndarray, inset: float = 0.01) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 3x3 map rectify() applies to the quadrilateral, and the upright rectangle's size (width, height)."""
     q = order_corners(quad)
     centre = q.mean(axis=0)
     q = q + (centre - q) * inset  # trim the bezel edge so its dark border does not look like text
@@ -148,8 +148,13 @@ def rectify(image: np.ndarray, quad: np.ndarray, inset: float = 0.01) -> np.ndar
     height = int(round(max(np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1]))))
     width, height = max(width, 8), max(height, 8)
     dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
-    m = cv2.getPerspectiveTransform(q, dst)
-    return cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.getPerspectiveTransform(q, dst), (width, height)
+
+
+def rectify(image: np.ndarray, quad: np.ndarray, inset: float = 0.01) -> np.ndarray:
+    """Warp the quadrilateral region of image to an upright rectangle of its natural size."""
+    m, size = rectify_transform(quad, inset)
+    return cv2.warpPerspective(image, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _extend_along_line(main: np.ndarray, kept: list[tuple[int, int, int, int]], reach: int) -> None:

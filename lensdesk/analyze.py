@@ -54,6 +54,7 @@ def _config(args: argparse.Namespace) -> DiagnosticsConfig:
         tessdata_path=args.tessdata or settings.tessdata_path,
         sample_fps=args.fps or settings.analysis_fps,
         second_recogniser=settings.second_recogniser,
+        line_detector=settings.line_detector,
         script_languages=settings.ocr_script_languages,
         extra_catalog_dir=args.catalog_dir or (Path(settings.catalog_dir) if settings.catalog_dir else None),
     )

@@ -131,6 +131,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     revoker.add_listener(connections.revoked)
     diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
                                     sample_fps=settings.analysis_fps, second_recogniser=settings.second_recogniser,
+                                    line_detector=settings.line_detector,
                                     script_languages=settings.ocr_script_languages,
                                     extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
     catalogs = load_catalogs(diag_config.catalog_path, diag_config.extra_catalog_dir)

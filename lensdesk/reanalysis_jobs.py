@@ -68,6 +68,7 @@ def diagnostics_config(settings: Settings) -> DiagnosticsConfig:
     """The reader's configuration, as a server node reads live video."""
     return DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
                              sample_fps=settings.analysis_fps, second_recogniser=settings.second_recogniser,
+                             line_detector=settings.line_detector,
                              script_languages=settings.ocr_script_languages,
                              extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
 
@@ -88,7 +89,8 @@ def reader_version(settings: Settings, catalog: Catalog) -> str:
     except PackageNotFoundError:
         software = "source"
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(f"{software}\0{settings.ocr_languages}\0{settings.second_recogniser}\0".encode())
+    digest.update(f"{software}\0{settings.ocr_languages}\0{settings.second_recogniser}\0{settings.line_detector}\0"
+                  .encode())
     for entry in sorted(catalog, key=lambda e: repr(e.key)):
         digest.update(repr(entry).encode())
     return digest.hexdigest()

@@ -94,3 +94,31 @@ def clip_for(code: str, text: str, style: ScreenStyle, seconds: float = 3.0, fps
     """A ~seconds long clip of an error-screen scene (for fake cameras and end-to-end tests)."""
     spec = ClipSpec(code, text, style, size, fps, lead_in_s, max(0.1, seconds - lead_in_s), seed)
     return make_error_clip(spec)
+
+
+def film_geometry(screen_shape: tuple[int, ...], size: tuple[int, int], fps: int, lead_in_s: float, screen_s: float,
+                  rng: np.random.Generator, params: CaptureParams | None = None) -> list[np.ndarray | None]:
+    """Per frame of film_screen (same rng, same draws): the 3x3 map from screen pixels to frame pixels (None for
+    lead-in frames). Lets benches find a rendered screen's code box in the filmed frames."""
+    sh, sw = screen_shape[:2]
+    if params is None:
+        params = random_capture_params(rng, size, sw / sh)
+    n_lead = int(round(lead_in_s * fps))
+    n_screen = int(round(screen_s * fps))
+    path = _shake_path(n_lead + n_screen, rng, size[0] / 640 * 2.0)
+    pad = max(2, int(sw * params.bezel))  # render_capture's bezel and grown quad
+    quad = params.quad.astype(np.float32)
+    quad = quad + (quad - quad.mean(axis=0)) * np.float32(pad / sw) * 2
+    dh, dw = sh + 2 * pad, sw + 2 * pad
+    src = np.float32([[0, 0], [dw - 1, 0], [dw - 1, dh - 1], [0, dh - 1]])
+    device = cv2.getPerspectiveTransform(src, quad) @ np.array([[1, 0, pad], [0, 1, pad], [0, 0, 1]], np.float64)
+    w, h = size
+    out: list[np.ndarray | None] = []
+    for i in range(n_lead + n_screen):
+        if i < n_lead:
+            out.append(None)
+            continue
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), float(path[i][2]), 1.0)
+        m[:, 2] += path[i][:2]
+        out.append(np.vstack([m, [0, 0, 1]]) @ device)
+    return out

@@ -313,3 +313,22 @@ def test_lone_tokens_on_a_status_page_without_an_error_word_are_no_codes(seed):
     # The same token with an error word on the page, or labelled, is a code.
     assert screen("Service error", *lines[1:]) == [token], lines
     assert screen(*lines[:-1], f"Error {token}") == [token], lines
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    ("ACK: 0xBB", "0xBB"), ("Status:0xD7", "0xD7"), ("Result: 0x8007000B", "0x8007000B"),
+])
+def test_a_label_glued_to_a_hex_literal_leaves_its_hex_digits_alone(line, code):
+    # B and D after 0x are hex digits: the label is no prefix of the code and the digits are not "repaired".
+    assert [m.code for m in find_codes(line, assume_keyword=True)] == [code]
+
+
+@pytest.mark.parametrize("line", ["RSSI -83 dBm", "Level -12.5 dB", "Offset +40 ms", "Signal - 97 dBm"])
+def test_a_signed_reading_with_its_unit_is_no_code(line):
+    assert find_codes(line, assume_keyword=True) == []
+
+
+@pytest.mark.parametrize("line", ["SEQ 1770", "Seq. no 4412", "Sequence number 0062", "Terminal ID KX811849"])
+def test_sequence_numbers_and_terminal_ids_are_identifiers(line):
+    lines = [OcrLine("Error", 0.95), OcrLine(line, 0.95), OcrLine("Out of service", 0.95)]
+    assert extract_codes(lines) == []

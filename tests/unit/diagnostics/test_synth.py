@@ -46,3 +46,23 @@ def test_write_y4m(tmp_path):
 def test_write_y4m_rejects_bad_frames(tmp_path, frames):
     with pytest.raises(ValueError):
         write_y4m(tmp_path / "x.y4m", frames)
+
+
+def test_film_geometry_maps_screen_pixels_to_where_the_film_shows_them():
+    import cv2
+
+    from bench.synth.clips import film_geometry, film_screen
+
+    screen = np.full((300, 500, 3), 230, np.uint8)
+    cv2.rectangle(screen, (354, 74), (365, 85), (0, 0, 0), -1)  # a small dark square whose centre is tracked
+    frames = film_screen(screen, (640, 360), 10, 0.2, 0.5, 7, np.random.default_rng(7))
+    maps = film_geometry(screen.shape, (640, 360), 10, 0.2, 0.5, np.random.default_rng(7))
+    assert len(maps) == len(frames) and maps[0] is None and maps[1] is None  # the lead-in shows no screen
+    for frame, m in zip(frames[2:], maps[2:], strict=True):
+        expected = cv2.perspectiveTransform(np.float32([[[359.5, 79.5]]]), m)[0, 0]
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        x, y = int(expected[0]), int(expected[1])
+        window = gray[y - 12:y + 13, x - 12:x + 13]
+        dark = np.argwhere(window < 0.5 * float(np.median(gray)))  # the square's pixels near the expected point
+        found = dark.mean(axis=0)[::-1] + (x - 12, y - 12)
+        assert np.hypot(*(found - expected)) < 2.0

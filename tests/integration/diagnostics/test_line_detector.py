@@ -1,0 +1,120 @@
+"""The learned line detector (DBNet, diagnostics/detect.py) on screens drawn for the test, and the analyzer's use of
+it: once per still view whose cheap passes found no code."""
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from diagnostics.detect import LineDetector, thread_line_detector
+from diagnostics.follow import QuietView
+
+SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+LINES = ("PUMP 3 STOPPED", "Fault KQ-7713", "Flow 12.5 l/min")
+
+
+@pytest.fixture(scope="module")
+def detector() -> LineDetector:
+    return LineDetector()
+
+
+def _panel(kind: str, lines: tuple[str, ...] = LINES, size: tuple[int, int] = (720, 360)
+           ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A grey screen of the given kind and each line's drawn box (x0, y0, x1, y1)."""
+    w, h = size
+    fg, bg = {"dark-on-light": (30, 225), "light-on-dark": (235, 25), "eink": (70, 185), "dotmatrix": (20, 170)}[kind]
+    boxes = []
+    if kind == "dotmatrix":  # glyphs of lit dots on a coarse grid, gaps between the dots
+        cell = 4
+        low = Image.new("L", (w // cell, h // cell), 0)
+        draw = ImageDraw.Draw(low)
+        draw.fontmode = "1"
+        face = ImageFont.truetype(MONO, 13)
+        for i, text in enumerate(lines):
+            x0, y0, x1, y1 = draw.textbbox((6, 10 + 22 * i), text, font=face)
+            draw.text((6, 10 + 22 * i), text, font=face, fill=255)
+            boxes.append((x0 * cell, y0 * cell, x1 * cell, y1 * cell))
+        lit = np.repeat(np.repeat(np.asarray(low) > 100, cell, axis=0), cell, axis=1)
+        dots = np.ones((cell, cell), bool)
+        dots[-1, :] = dots[:, -1] = False
+        grid = np.tile(dots, (h // cell, w // cell))
+        img = np.where(lit & grid, fg, np.where(grid, bg, bg - 40)).astype(np.uint8)
+    else:
+        pil = Image.new("L", (w, h), bg)
+        draw = ImageDraw.Draw(pil)
+        face = ImageFont.truetype(SANS, 34)
+        for i, text in enumerate(lines):
+            box = draw.textbbox((40, 50 + 90 * i), text, font=face)
+            draw.text((40, 50 + 90 * i), text, font=face, fill=fg)
+            boxes.append(box)
+        img = np.asarray(pil)
+        if kind == "eink":  # grain and a soft edge
+            img = cv2.GaussianBlur(img.astype(np.float32) + np.random.default_rng(1).normal(0, 5, img.shape), (0, 0), 0.8)
+            img = np.clip(img, 0, 255).astype(np.uint8)
+    return img, boxes
+
+
+@pytest.mark.parametrize("kind", ["dark-on-light", "light-on-dark", "eink", "dotmatrix"])
+def test_each_drawn_line_is_found_once_on_any_kind_of_screen(detector, kind):
+    img, drawn = _panel(kind)
+    found = detector.detect(img)
+    assert len(found) == len(drawn)
+    for (x0, y0, x1, y1), line in zip(drawn, found, strict=True):  # both top to bottom
+        # The box holds the line's glyphs (the detector adds a margin) and not the next line.
+        assert line.x <= x0 + 4 and line.x + line.w >= x1 - 4
+        assert line.y <= y0 + 4 and line.y + line.h >= y1 - 4 and line.h < 2 * (y1 - y0)
+
+
+def test_a_bgr_image_and_a_large_one_are_read_at_the_reduced_scale(detector):
+    img, drawn = _panel("dark-on-light", size=(1440, 720))
+    found = detector.detect(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+    assert len(found) == len(drawn)
+    assert max(d.x + d.w for d in found) <= 1440 and max(d.y + d.h for d in found) <= 720  # the image's pixels
+
+
+def test_blank_and_tiny_images_give_no_lines(detector):
+    assert detector.detect(np.full((300, 500), 200, np.uint8)) == []
+    assert detector.detect(np.full((10, 10), 200, np.uint8)) == []
+
+
+def test_one_detector_per_thread():
+    assert thread_line_detector() is thread_line_detector()
+
+
+def _filmed(panel: np.ndarray, dx: int = 0) -> np.ndarray:
+    """The panel in a dark bezel on a desk, 1280x720, shifted by dx pixels (hand shake)."""
+    frame = np.full((720, 1280, 3), 120, np.uint8)
+    cv2.rectangle(frame, (250 + dx, 150), (1030 + dx, 570), (20, 20, 20), -1)
+    frame[180:540, 280 + dx:1000 + dx] = cv2.cvtColor(panel, cv2.COLOR_GRAY2BGR)
+    return frame
+
+
+def test_the_detector_reads_a_still_view_once(engine, config):
+    from diagnostics.analyzer import DETECTED, FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=True), engine)
+    panel, _ = _panel("dark-on-light", ("PUMP 3 STOPPED", "Flow 12.5 l/min", "Level 40 %"))
+    first = analyzer.analyze(_filmed(panel))
+    assert first.reads == [] and DETECTED not in first.passes  # a first look: the cheap passes only
+    assert isinstance(first.still, QuietView) and not first.still.detected
+    second = analyzer.analyze(_filmed(panel, 3), first.still)
+    assert DETECTED in second.passes and second.reads == []
+    assert isinstance(second.still, QuietView) and second.still.detected
+    third = analyzer.analyze(_filmed(panel, 5), second.still)
+    assert DETECTED not in third.passes  # the view stayed: its lines were read already
+    other, _ = _panel("light-on-dark", ("MIXER READY", "Speed 1450 rpm", "Temp 36.5 C"))
+    moved = analyzer.analyze(_filmed(other), third.still)
+    assert DETECTED not in moved.passes  # another view: a first look again
+    assert DETECTED in analyzer.analyze(_filmed(other, 2), moved.still).passes
+
+
+def test_without_the_setting_the_detector_never_runs(engine, config):
+    from diagnostics.analyzer import DETECTED, FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=False), engine)
+    panel, _ = _panel("dark-on-light", ("PUMP 3 STOPPED", "Flow 12.5 l/min", "Level 40 %"))
+    first = analyzer.analyze(_filmed(panel))
+    assert DETECTED not in analyzer.analyze(_filmed(panel, 3), first.still).passes
