@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 LEASE_EVERY_S = 1.0  # the engine's node extends its lease (and the others try to take it) this often
 SNAPSHOT_WAIT_S = 2.0  # a REST read on a node that has no snapshot of the queue yet waits this long for one
-RETRY_S = 1.0  # an unacknowledged command is sent again this often (and at once to a new engine)
+RETRY_S = 2.0  # an unacknowledged command is sent again this often (and at once to a new engine)
 APPLIED_KEPT = 4096  # command ids the engine remembers, so a command sent twice is applied once
 
 

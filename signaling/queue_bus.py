@@ -9,7 +9,7 @@ requests themselves from the store.
 
 Commands (a pick, a presence change, a call-back number, a cancel, a stored request, an ended session) carry an id
 the engine acknowledges (Handled) once it has applied them; a front sends an unacknowledged command again when a
-new engine announces itself and every second until a deadline, then tells the person who gave it that it was not
+new engine announces itself and every 2 s until a deadline, then tells the person who gave it that it was not
 taken. So a command sent while no node holds the lease (up to the node TTL after a node dies) is applied by the
 next engine, or refused visibly, never lost in silence. The engine applies each command id once.
 """
