@@ -1,5 +1,6 @@
-"""Issue 13 in real Chromium: a reviewer finds a recorded session in the library by its error code, plays it at the
-finding (the review page seeks to the finding's moment), and downloads the session's evidence bundle.
+"""Issue 13 in real Chromium: a reviewer pages through the library by cursor (Next, Previous), finds a recorded
+session by its error code, plays it at the finding (the review page seeks to the finding's moment), and downloads
+the session's evidence bundle.
 
 The call is made by synthetic aiortc peers through the real server (a small plain clip: this test is about the
 library, not about reading screens); the technician attaches the finding with a code during the call, so it has its
@@ -74,12 +75,28 @@ def test_find_by_code_play_at_the_finding_and_download_the_bundle(
     assert finding["offset_s"] is not None, finding
     offset = float(finding["offset_s"])
 
+    with httpx.Client(base_url=server.url, headers=auth, timeout=30) as client:  # 26 more: two pages of 25
+        for i in range(26):
+            made = client.post("/api/tickets", json={"title": f"Filler {i}"}).json()
+            assert client.post(f"/api/tickets/{made['id']}/sessions").status_code == 201
+
     reviewer = server.tokens.issue_staff(Role.REVIEWER, "rita", "Rita Reviewer")
     page = technician_browser.new_page()
     try:
         page.goto(f"{server.url}/library#token={reviewer}")
         page.wait_for_function("() => window.lensdesk.ready && window.lensdesk.items")
         assert reviewer not in page.url
+        assert page.inner_text("#count") == "27 sessions" and page.inner_text("#page") == "1–25"
+        first_page = page.evaluate("() => window.lensdesk.items.map((r) => r.session_id)")
+        page.click("#next")  # by the cursor the first page gave
+        page.wait_for_function("() => window.lensdesk.ready && window.lensdesk.items.length === 2")
+        assert page.inner_text("#page") == "26–27" and page.is_disabled("#next")
+        assert pair.session.session_id in page.evaluate("() => window.lensdesk.items.map((r) => r.session_id)")
+        page.click("#prev")
+        page.wait_for_function("() => window.lensdesk.ready && window.lensdesk.items.length === 25")
+        assert page.evaluate("() => window.lensdesk.items.map((r) => r.session_id)") == first_page
+        assert page.inner_text("#page") == "1–25" and page.is_disabled("#prev")
+        assert page.inner_text("#count") == "27 sessions"  # kept while paging (count=none)
         page.fill("#code", CODE)
         page.click("#search")
         row = f"tr[data-session='{pair.session.session_id}']"
