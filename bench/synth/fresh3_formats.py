@@ -111,7 +111,7 @@ FRESH3_FORMATS: tuple[FamilyFormat, ...] = (
 FRESH3_FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(f.family for f in FRESH3_FORMATS))
 
 FRESH3_LANGS: tuple[str, ...] = ("en", "sv", "cs", "vi", "uk", "he", "bn", "ta")
-FRESH3_LANG_WEIGHTS: tuple[float, ...] = (0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1)
+FRESH3_LANG_WEIGHTS: tuple[float, ...] = (0.16, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12)
 LATIN_LANGS = frozenset({"en", "sv", "cs", "vi"})  # what a character LCD's ROM can show (letters without accents)
 
 FRESH3_CAPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -233,9 +233,12 @@ def fresh3_formats_of(families: list[str] | tuple[str, ...]) -> list[FamilyForma
     return [f for f in FRESH3_FORMATS if f.family in families]
 
 
-def pick_fresh3_lang(rng: np.random.Generator) -> str:
-    """A language for a screen, English most often."""
-    return FRESH3_LANGS[int(rng.choice(len(FRESH3_LANGS), p=FRESH3_LANG_WEIGHTS))]
+def pick_fresh3_lang(rng: np.random.Generator, allowed: frozenset[str] | None = None) -> str:
+    """A language for a screen, English a little more often; only among `allowed` when given (what the screen can
+    show)."""
+    langs = [lang for lang in FRESH3_LANGS if allowed is None or lang in allowed]
+    weights = np.array([FRESH3_LANG_WEIGHTS[FRESH3_LANGS.index(lang)] for lang in langs])
+    return langs[int(rng.choice(len(langs), p=weights / weights.sum()))]
 
 
 def fresh3_ordinary_line(kind: str, rng: np.random.Generator) -> str:

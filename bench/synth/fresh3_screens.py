@@ -32,6 +32,7 @@ from bench.synth.family_screens import (
 )
 from bench.synth.fresh3_formats import (
     FRESH3_KINDS,
+    FRESH3_LANGS,
     LATIN_LANGS,
     fresh3_error_content,
     fresh3_formats_of,
@@ -149,10 +150,15 @@ class Fresh3ClipSpec:
 def layouts_for(kind: str, lang: str) -> tuple[str, ...]:
     """The screen kinds this kind of device shows text of this language on (character ROMs have no other scripts;
     an app shows any)."""
-    options = KIND_LAYOUTS[kind]
-    if lang not in LATIN_LANGS:
-        options = tuple(o for o in options if o not in CELL_LAYOUTS and (o != "oled" or lang in ("uk", "he")))
-    return options or ("app",)
+    return tuple(o for o in KIND_LAYOUTS[kind] if lang in langs_for(o)) or ("app",)
+
+
+def langs_for(layout: str) -> frozenset[str]:
+    """The languages a screen kind can show: a character ROM unaccented Latin, an OLED's bitmap faces Latin,
+    Cyrillic and Hebrew, an app or a printed slip any."""
+    if layout in CELL_LAYOUTS:
+        return LATIN_LANGS
+    return LATIN_LANGS | {"uk", "he"} if layout == "oled" else frozenset(FRESH3_LANGS)
 
 
 def layouts_for_format(fmt: FamilyFormat) -> tuple[str, ...]:
@@ -728,6 +734,11 @@ def render_fresh3_screen(content: ScreenContent, shown: str, style: Fresh3Style,
     return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR), (box if content.code else None)
 
 
+def _pick_layout(kind: str, rng: np.random.Generator) -> str:
+    options = KIND_LAYOUTS[kind]
+    return options[int(rng.integers(len(options)))]
+
+
 def plan_fresh3(families: list[str], seed: int, per_format: int, negatives: int,
                 sizes: tuple[tuple[int, int], ...]) -> list[Fresh3ClipSpec]:
     """Every clip of a fresh3 set (deterministic per seed): per_format screens of each format, then negatives of the
@@ -738,17 +749,15 @@ def plan_fresh3(families: list[str], seed: int, per_format: int, negatives: int,
     for fmt in formats:
         for _ in range(per_format):
             distractors = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
-            lang = pick_fresh3_lang(rng)
-            content, shown = fresh3_error_content(fmt, rng, lang, distractors)
-            options = layouts_for(fmt.kind, lang)
-            screens.append(PlannedScreen(fmt.family, fmt.name, content, shown, options[int(rng.integers(len(options)))]))
+            layout = _pick_layout(fmt.kind, rng)  # the screen kind first, then a language it can show
+            content, shown = fresh3_error_content(fmt, rng, pick_fresh3_lang(rng, langs_for(layout)), distractors)
+            screens.append(PlannedScreen(fmt.family, fmt.name, content, shown, layout))
     kinds = sorted({f.kind for f in formats}) or list(FRESH3_KINDS)
     for i in range(negatives):
         kind = kinds[i % len(kinds)]
-        lang = pick_fresh3_lang(rng)
-        content = fresh3_negative_content(rng, lang, kind)
-        options = layouts_for(kind, lang)
-        screens.append(PlannedScreen(NEGATIVE, NEGATIVE, content, "", options[int(rng.integers(len(options)))]))
+        layout = _pick_layout(kind, rng)
+        content = fresh3_negative_content(rng, pick_fresh3_lang(rng, langs_for(layout)), kind)
+        screens.append(PlannedScreen(NEGATIVE, NEGATIVE, content, "", layout))
     return film_plan(screens, sizes, rng, random_fresh3_style, fresh3_screen_size,
                      lambda f: Fresh3ClipSpec(f.index, f.screen.family, f.screen.format, f.screen.content, f.screen.shown,
                                               f.style, f.screen_size, f.size, "vp8", f.kbps, f.seed, f.screen_seed))

@@ -31,6 +31,7 @@ from bench.synth.fresh3_screens import (
     KIND_LAYOUTS,
     fit_rows,
     fresh3_code_box,
+    langs_for,
     layouts_for,
     plan_fresh3,
     random_fresh3_style,
@@ -137,6 +138,8 @@ def test_every_planned_code_is_drawn_whole_inside_its_screen():
     outside = {k: b for k, b in boxes.items() if not (len(b) == 4 and 0 <= b[0] < b[2] <= 1 and 0 <= b[1] < b[3] <= 1)}
     assert len(boxes) == len(FRESH3_FORMATS) and not outside, outside
     assert fresh3_code_box(plan_fresh3(["pool"], 3, 0, 1, ((640, 360),))[0]) == []
+    for spec in plan_fresh3(list(FRESH3_FAMILIES), 4, 2, 12, ((640, 360),)):  # a language the screen can show
+        assert spec.content.lang in langs_for(spec.style.layout) and spec.style.layout in KIND_LAYOUTS[spec.content.kind]
 
 
 @pytest.mark.slow
