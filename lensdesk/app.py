@@ -31,6 +31,7 @@ from media.recording.clip import cut_clip
 from media.stats import RELAY
 from signaling import messages as m
 from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
+from signaling.connection import WsLimits
 from signaling.placement import Limits, NodeLoad, refusals
 from signaling.routing import BUS_DOWN_JOIN, RoomActionError, RoutedCallService, relayed_claims
 from signaling.service import CallService
@@ -54,7 +55,7 @@ from web.reanalysis_api import build_reanalysis_router
 from web.scans_api import StillMeta, StillRefused, build_scans_router
 from web.security_headers import SecurityHeaders
 from web.tickets_api import build_router as build_tickets_router
-from web.ws import LiveConnections, WsLimits, build_ws_router
+from web.ws import LiveConnections, build_ws_router
 
 from .admin import build_admin_router, verify_admin_credential
 from .admission import AdmittingCallService

@@ -11,12 +11,13 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from signaling import queue_messages as qm
+from signaling.connection import JOIN_TIMEOUT_S, MAX_VIOLATIONS, WsLimits
 from signaling.messages import ErrorMessage, Pong, ProtocolError
 from signaling.policy import Action, allowed
 from signaling.ratelimit import TokenBucket
 from signaling.tokens import Role, TokenError, TokenService
 from web.queue_api import QueueDesk
-from web.ws import JOIN_TIMEOUT_S, MAX_VIOLATIONS, WsLimits, _Link, origin_allowed, origin_of
+from web.ws import _Link, origin_allowed, origin_of
 
 log = logging.getLogger(__name__)
 

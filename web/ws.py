@@ -1,10 +1,13 @@
-"""The signaling WebSocket endpoint: framing, origin check, size and rate limits, then the call service."""
+"""The signaling WebSocket endpoint: origin check, then frames between the socket and `signaling.connection`.
+
+The protocol rules (join first, ping, rate limit, violations, rejoin tokens, every error) are in
+`signaling/connection.py`; this adapter carries out its actions on the socket and the call service.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -12,25 +15,12 @@ from pydantic import BaseModel
 from starlette.websockets import WebSocketState
 
 from signaling import messages as m
-from signaling import policy
-from signaling.ratelimit import TokenBucket
+from signaling.connection import Action, Admit, Deliver, Send, SignalingConnection, WsLimits
 from signaling.revocation import CLOSE_REASONS, Revocation, covers
 from signaling.service import CallService
-from signaling.tokens import Claims, Role, TokenError, TokenService
+from signaling.tokens import Claims, Role, TokenService
 
 log = logging.getLogger(__name__)
-
-JOIN_TIMEOUT_S = 10.0
-MAX_VIOLATIONS = 20  # refused messages before a connection is considered abusive and closed
-
-
-@dataclass(frozen=True)
-class WsLimits:
-    """Per-connection limits."""
-
-    max_message_bytes: int = 64 * 1024
-    rate_per_s: float = 20.0
-    burst: int = 60
 
 
 class _Link:
@@ -119,91 +109,49 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
             return
         await ws.accept()
         link = _Link(ws)
-        bucket = TokenBucket(limits.rate_per_s, limits.burst)
-        session_id: str | None = None
-        participant_id: str | None = None
-        violations = 0
-        # One deadline for joining, not one per frame: invalid frames must not keep an anonymous socket open.
-        join_deadline = asyncio.get_running_loop().time() + JOIN_TIMEOUT_S
+        conn = SignalingConnection(tokens, limits, asyncio.get_running_loop().time)
+
+        async def carry_out(actions: list[Action]) -> None:
+            """Do what the connection asks, feeding the call service's outcomes back to it."""
+            for action in actions:
+                if isinstance(action, Send):
+                    await link.send(action.message)
+                elif isinstance(action, Admit):
+                    try:
+                        participant_id = await service.join(link, action.claims, action.join)
+                    except Exception as exc:
+                        await carry_out(conn.join_refused(exc))
+                    else:
+                        live.add(link, action.claims)  # before the connection's revocation check, never after
+                        await carry_out(conn.joined_as(participant_id))
+                elif isinstance(action, Deliver):
+                    assert conn.session_id is not None and conn.participant_id is not None
+                    try:
+                        await service.handle(conn.session_id, conn.participant_id, action.message)
+                    except Exception as exc:
+                        await carry_out(conn.delivery_failed(exc))
+                    else:
+                        await carry_out(conn.delivered())
+
         try:
-            while True:
-                timeout = join_deadline - asyncio.get_running_loop().time() if participant_id is None else None
-                if timeout is not None and timeout <= 0:
-                    await link.send(m.ErrorMessage(code="join_timeout", fatal=True,
-                                                   message=f"No valid join within {JOIN_TIMEOUT_S:.0f} s."))
-                    break
-                frame = await asyncio.wait_for(ws.receive(), timeout)
+            while not conn.closed:
+                wait_s = conn.seconds_to_join()
+                if wait_s is not None and wait_s <= 0:
+                    await carry_out(conn.expire())
+                    continue
+                try:
+                    frame = await asyncio.wait_for(ws.receive(), wait_s)
+                except TimeoutError:
+                    await carry_out(conn.expire())
+                    continue
                 if frame["type"] == "websocket.disconnect":
                     break
-                raw = frame.get("text")
-                if not bucket.allow():
-                    violations += 1
-                    await link.send(m.ErrorMessage(code="rate_limited",
-                                                   message="Too many messages; slow down."))
-                    if violations > MAX_VIOLATIONS:
-                        break
-                    continue
-                msg: m.ClientMessage | None = None
-                try:
-                    if raw is None:
-                        raise m.ProtocolError("unsupported_frame", "Only text frames carrying JSON are accepted.")
-                    msg = m.parse_client_message(raw, limits.max_message_bytes)
-                    if participant_id is None or session_id is None:
-                        if not isinstance(msg, m.Join):
-                            raise m.ProtocolError("not_joined", "Send 'join' with your token first.")
-                        try:
-                            claims = tokens.verify_for_session(msg.token, msg.session_id)
-                        except TokenError as exc:
-                            await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
-                            break
-                        if not policy.allowed(claims.role, policy.Action.CALL_JOIN):
-                            await link.send(m.ErrorMessage(code="role_not_allowed", fatal=True,
-                                                           message=f"A {claims.role.value} token cannot join calls."))
-                            break
-                        try:
-                            participant_id = await service.join(link, claims, msg)
-                        except m.ProtocolError as exc:
-                            # A refused join (no such session, room full, owner node gone) ends the connection.
-                            await link.send(exc.to_message(fatal=True))
-                            break
-                        session_id = msg.session_id
-                        live.add(link, claims)
-                        if tokens.revocations.covering(claims.token_id, claims.family,
-                                                       claims.session_id if claims.role is Role.CUSTOMER else None):
-                            # revoked while the join was under way: the revocation's sweep may have missed us
-                            await link.send(m.ErrorMessage(code="token_revoked", fatal=True,
-                                                           message="This link or token has been revoked."))
-                            break
-                        if claims.role is Role.CUSTOMER:
-                            rejoin = tokens.issue_rejoin(claims)
-                            await link.send(m.RejoinToken(token=rejoin, expires_at=tokens.verify(rejoin).expires_at))
-                    elif isinstance(msg, m.Join):
-                        raise m.ProtocolError("already_joined", "This connection has already joined.")
-                    elif isinstance(msg, m.Ping):
-                        await link.send(m.Pong())
-                    else:
-                        await service.handle(session_id, participant_id, msg)
-                        if isinstance(msg, m.Bye):
-                            break
-                except m.ProtocolError as exc:
-                    violations += 1
-                    await link.send(exc.to_message())
-                    if violations > MAX_VIOLATIONS:
-                        break
-                except Exception as exc:  # a message the code did not foresee: answer it, keep the call going
-                    violations += 1
-                    log.warning("session %s: %s from %s failed: %s: %s", session_id,
-                                type(msg).__name__ if msg else "frame", participant_id, type(exc).__name__,
-                                str(exc)[:200])
-                    await link.send(m.ErrorMessage(code="message_failed",
-                                                   message="The server could not handle this message; the call goes on."))
-                    if violations > MAX_VIOLATIONS:
-                        break
-        except (TimeoutError, WebSocketDisconnect):
+                await carry_out(conn.receive(frame.get("text")))
+        except WebSocketDisconnect:
             pass
         finally:
             live.discard(link)
-            if session_id is not None and participant_id is not None:
-                await service.leave(session_id, participant_id)
+            if conn.session_id is not None and conn.participant_id is not None:
+                await service.leave(conn.session_id, conn.participant_id)
             await link.close("bye")
     return router
