@@ -20,9 +20,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pydantic import TypeAdapter
+from pydantic import ValidationError
 
 from . import messages as m
+from . import node_messages as nm
 from .bus import Bus, BusUnavailable, Subscription
 from .placement import NodeLoad, choose_node
 from .service import CallService, ClientLink
@@ -50,13 +51,12 @@ BUS_DOWN_MESSAGE = ("relay_unavailable",
 DRAINING = ("node_draining", "This server is stopping; connecting again will reach another one.")
 NO_CAPACITY = ("no_capacity", "Every call server is at capacity right now; try again in a minute.")
 
-_server_messages: TypeAdapter[Any] = TypeAdapter(m.ServerMessage)
-RELAYED = "relayed"  # stands in for the token in a join relayed over the bus (the relay node verified the token)
+RELAYED = nm.RELAYED
 
 
-def relayed_claims(data: dict[str, Any], session_id: str) -> Claims:
-    """Claims a relay node sent with a join, checked again for expiry and session binding."""
-    claims = Claims(**{**data, "role": Role(data["role"])})
+def relayed_claims(data: dict[str, Any] | Claims, session_id: str) -> Claims:
+    """Claims a relay node sent with a join (or a room action), checked again for expiry and session binding."""
+    claims = data if isinstance(data, Claims) else Claims(**{**data, "role": Role(data["role"])})
     if claims.expires_at <= time.time():
         raise TokenError("token_expired", "This link or token has expired; ask for a new one.")
     if claims.role is Role.CUSTOMER and claims.session_id != session_id:
@@ -93,14 +93,14 @@ class _BusLink:
         self._publish_raw, self._channel, self._boot_id = publish, channel, boot_id
 
     async def send(self, message: m.ServerMessage) -> None:
-        await self._publish({"kind": "msg", "data": message.model_dump(mode="json")})
+        await self._publish(nm.ForParticipant(data=message, boot=self._boot_id))
 
     async def close(self, reason: str) -> None:
-        await self._publish({"kind": "close", "reason": reason})
+        await self._publish(nm.CloseParticipant(reason=reason, boot=self._boot_id))
 
-    async def _publish(self, event: dict[str, Any]) -> None:
+    async def _publish(self, event: nm.ToRelay) -> None:
         # Published reliably: an outage delays these messages (they go out, in order, once Redis is back).
-        await self._publish_raw(self._channel, json.dumps({**event, "boot": self._boot_id}))
+        await self._publish_raw(self._channel, nm.encode(event))
 
 
 @dataclass
@@ -218,7 +218,7 @@ class RoutedCallService:
             self._remote.pop(key, None)
             await remote.subscription.close()
             # the owner drops them now, so their rejoin is not refused as a second customer
-            await self._publish_reliably(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
+            await self._publish_reliably(f"node:{remote.owner}", nm.encode(nm.LeaveVia(conn=remote.conn_id)))
             link = self._links.pop(key, None)
             if link is not None:
                 await link.send(m.Reconnect(reason="server_draining", retry_after_ms=RECONNECT_AFTER_MS))
@@ -324,8 +324,8 @@ class RoutedCallService:
             await self._local.handle(session_id, participant_id, message)
             return
         try:
-            await self._bus.publish(f"node:{remote.owner}", json.dumps(
-                {"op": "msg", "conn": remote.conn_id, "message": message.model_dump(mode="json")}))
+            await self._bus.publish(f"node:{remote.owner}", nm.encode(nm.MessageVia(conn=remote.conn_id,
+                                                                                   message=message)))
         except BusUnavailable:
             raise m.ProtocolError(*BUS_DOWN_MESSAGE) from None
 
@@ -341,7 +341,7 @@ class RoutedCallService:
             return
         await remote.subscription.close()
         # Reliably: a leave lost in an outage would leave a ghost in the owner's room.
-        await self._publish_reliably(f"node:{remote.owner}", json.dumps({"op": "leave", "conn": remote.conn_id}))
+        await self._publish_reliably(f"node:{remote.owner}", nm.encode(nm.LeaveVia(conn=remote.conn_id)))
 
     # -- messages that must survive a short outage ------------------------------------------------------
 
@@ -393,72 +393,80 @@ class RoutedCallService:
 
     async def _ask(self, owner: str, name: str, session_id: str, args: dict[str, Any]) -> dict[str, Any]:
         reply_id = uuid.uuid4().hex
-        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        answer: asyncio.Future[nm.ActionReply] = asyncio.get_running_loop().create_future()
 
         async def on_reply(raw: str) -> None:
+            try:
+                reply = nm.ActionReply.model_validate_json(raw)
+            except ValidationError as exc:
+                log.warning("node %s: malformed reply to action %s on session %s dropped: %s", self.node_id, name,
+                            session_id, nm.what_failed(exc))
+                return
             if not answer.done():
-                answer.set_result(json.loads(raw))
+                answer.set_result(reply)
 
         subscription = await self._bus.subscribe(f"reply:{reply_id}", on_reply)
         try:
-            await self._bus.publish(f"node:{owner}", json.dumps(
-                {"op": "action", "conn": "", "name": name, "session": session_id, "args": args, "reply": reply_id}))
+            await self._bus.publish(f"node:{owner}", nm.encode(
+                nm.RoomActionCall(name=name, session=session_id, args=args, reply=reply_id)))
             reply = await asyncio.wait_for(answer, ACTION_REPLY_TIMEOUT_S)
         except TimeoutError:
             raise RoomActionError("node_unavailable", "The server running this call did not answer; try again.",
                                   503) from None
         finally:
             await subscription.close()
-        error = reply.get("error")
-        if error is not None:
-            raise RoomActionError(str(error["code"]), str(error["message"]), int(error["status"]))
-        return dict(reply.get("result") or {})
+        if reply.error is not None:
+            raise RoomActionError(reply.error.code, reply.error.message, reply.error.status)
+        return dict(reply.result or {})
 
-    async def _run_action(self, event: dict[str, Any]) -> None:
+    async def _run_action(self, call: nm.RoomActionCall) -> None:
         """Owner side of act(): run the action, answer on its reply channel (if the caller waits for one)."""
-        name = str(event.get("name"))
-        action = self._actions.get(name)
-        reply: dict[str, Any]
+        action = self._actions.get(call.name)
+        reply: nm.ActionReply
         if action is None:
-            log.warning("node %s: unknown room action %r refused", self.node_id, name)
-            reply = {"error": {"code": "unknown_action", "message": f"No action {name!r} on this server.",
-                               "status": 501}}
+            log.warning("node %s: unknown room action %r refused", self.node_id, call.name)
+            reply = nm.ActionReply(error=nm.ActionRefusal(code="unknown_action", status=501,
+                                                          message=f"No action {call.name!r} on this server."))
         else:
             try:
-                reply = {"result": await action(str(event["session"]), dict(event.get("args") or {}))}
+                reply = nm.ActionReply(result=await action(call.session, dict(call.args)))
             except RoomActionError as exc:
-                reply = {"error": {"code": exc.code, "message": exc.message, "status": exc.status}}
+                reply = nm.ActionReply(error=nm.ActionRefusal(code=exc.code, message=exc.message, status=exc.status))
             except Exception:
-                log.exception("node %s: room action %s failed", self.node_id, name)
-                reply = {"error": {"code": "action_failed", "message": "The server running this call could not do "
-                                   "that; try again.", "status": 500}}
-        if event.get("reply"):
-            await self._publish_reliably(f"reply:{event['reply']}", json.dumps(reply))
+                log.exception("node %s: room action %s failed", self.node_id, call.name)
+                reply = nm.ActionReply(error=nm.ActionRefusal(
+                    code="action_failed", message="The server running this call could not do that; try again.",
+                    status=500))
+        if call.reply:
+            await self._publish_reliably(f"reply:{call.reply}", nm.encode(reply))
 
     # -- relay side ------------------------------------------------------------------------------------
 
     async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str) -> str:
         conn_id = uuid.uuid4().hex
-        first: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        first: asyncio.Future[nm.ToRelay] = asyncio.get_running_loop().create_future()
 
         async def from_owner(raw: str) -> None:
-            event = json.loads(raw)
+            try:
+                event = nm.to_relay.validate_json(raw)
+            except ValidationError as exc:
+                log.warning("node %s: malformed message from owner %s for session %s dropped: %s", self.node_id,
+                            owner, join.session_id, nm.what_failed(exc))
+                return
             if not first.done():
                 first.set_result(event)
-                return
-            if event["kind"] == "close":
-                await link.close(event.get("reason", ""))
+            elif isinstance(event, nm.CloseParticipant):
+                await link.close(event.reason)
             else:
-                await link.send(_server_messages.validate_python(event["data"]))
+                await link.send(event.data)
 
         subscription = await self._bus.subscribe(f"conn:{conn_id}", from_owner)
         # The bearer token never crosses the bus (anyone reading Redis could replay it): this node verified it,
         # the owner gets what it said.
         try:
-            await self._bus.publish(f"node:{owner}", json.dumps({
-                "op": "join", "conn": conn_id, "relay": self.node_id, "relay_boot": self.boot_id,
-                "join": join.model_dump(exclude={"token"}),
-                "claims": {**dataclasses.asdict(claims), "role": claims.role.value}}))
+            await self._bus.publish(f"node:{owner}", nm.encode(nm.JoinVia(
+                conn=conn_id, relay=self.node_id, relay_boot=self.boot_id, claims=claims,
+                join=nm.RelayedJoin(session_id=join.session_id, name=join.name))))
         except BusUnavailable:
             await subscription.close()
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
@@ -466,77 +474,86 @@ class RoutedCallService:
             event = await asyncio.wait_for(first, JOIN_REPLY_TIMEOUT_S)
         except TimeoutError:
             await subscription.close()
-            await self._publish_reliably(f"node:{owner}", json.dumps({"op": "leave", "conn": conn_id}))
+            await self._publish_reliably(f"node:{owner}", nm.encode(nm.LeaveVia(conn=conn_id)))
             raise _NoAnswer("node_unavailable", "The server running this call did not answer; try again.") from None
-        data = event.get("data", {})
-        if event["kind"] != "msg" or data.get("type") != "welcome":
+        welcome = event.data if isinstance(event, nm.ForParticipant) else None
+        if not isinstance(welcome, m.Welcome):
             await subscription.close()
-            raise m.ProtocolError(data.get("code", "join_failed"), data.get("message", "The call could not be joined."))
-        participant_id = str(data["participant_id"])
-        self._remote[(join.session_id, participant_id)] = _Remote(conn_id, owner, subscription,
-                                                                  str(event.get("boot", "")))
-        self._links[(join.session_id, participant_id)] = link
-        await link.send(_server_messages.validate_python(data))
-        return participant_id
+            if isinstance(welcome, m.ErrorMessage):
+                raise m.ProtocolError(welcome.code, welcome.message, welcome.retry_after_ms)
+            raise m.ProtocolError("join_failed", "The call could not be joined.")
+        self._remote[(join.session_id, welcome.participant_id)] = _Remote(conn_id, owner, subscription, event.boot)
+        self._links[(join.session_id, welcome.participant_id)] = link
+        await link.send(welcome)
+        return welcome.participant_id
 
     # -- owner side ------------------------------------------------------------------------------------
 
     async def _on_inbox(self, raw: str) -> None:
         try:
-            event = json.loads(raw)
-            op, conn_id = event["op"], event["conn"]
-        except (ValueError, KeyError, TypeError):
-            log.warning("node %s: malformed bus message dropped", self.node_id)
+            event = nm.to_node.validate_json(raw)
+        except ValidationError as exc:
+            # Never raised into the bus's dispatcher: one bad message must not stop this node's inbox.
+            await self._drop_malformed(raw, exc)
             return
-        if op == "action":
+        if isinstance(event, nm.RoomActionCall):
             await self._run_action(event)
             return
-        link = _BusLink(self._publish_reliably, f"conn:{conn_id}", self.boot_id)
-        if op == "join":
-            await self._serve_join(link, conn_id, event)
+        link = _BusLink(self._publish_reliably, f"conn:{event.conn}", self.boot_id)
+        if isinstance(event, nm.JoinVia):
+            await self._serve_join(link, event)
             return
-        served = self._served.get(conn_id)
+        served = self._served.get(event.conn)
         if served is None:
-            if op == "msg":  # not (or no longer) in a room here, e.g. removed as a ghost: make the page rejoin
+            if isinstance(event, nm.MessageVia):  # not (or no longer) in a room here, e.g. removed as a ghost
                 await link.send(m.Reconnect(reason="server_lost", retry_after_ms=RECONNECT_AFTER_MS))
                 await link.close("not in the call")
             return
         session_id, participant_id = served.session_id, served.participant_id
-        if op == "leave":
-            del self._served[conn_id]
+        if isinstance(event, nm.LeaveVia):
+            del self._served[event.conn]
             await self._local.leave(session_id, participant_id)
-        elif op == "msg":
-            try:
-                message = m.parse_client_message(json.dumps(event["message"]), 1 << 20)
-                await self._local.handle(session_id, participant_id, message)
-            except m.ProtocolError as exc:
-                await link.send(exc.to_message())
+            return
+        try:
+            await self._local.handle(session_id, participant_id, event.message)
+        except m.ProtocolError as exc:
+            await link.send(exc.to_message())
 
-    async def _serve_join(self, link: _BusLink, conn_id: str, event: dict[str, Any]) -> None:
+    async def _drop_malformed(self, raw: str, exc: ValidationError) -> None:
+        """Log a bus message that failed validation, with its session, and drop it; a join is refused."""
+        session = nm.session_hint(raw)
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            served = self._served.get(str(json.loads(raw).get("conn")))
+            session = served.session_id if served is not None else session
+        log.warning("node %s: malformed bus message for session %s dropped: %s", self.node_id, session,
+                    nm.what_failed(exc))
+        conn = ""
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            data = json.loads(raw)
+            conn = str(data["conn"]) if data.get("op") == "join" and isinstance(data.get("conn"), str) else ""
+        if conn:  # the relay is waiting for an answer: tell its participant now rather than after its timeout
+            await _BusLink(self._publish_reliably, f"conn:{conn}", self.boot_id).send(m.ErrorMessage(
+                code="join_failed", message="The call could not be joined.", fatal=True))
+
+    async def _serve_join(self, link: _BusLink, event: nm.JoinVia) -> None:
+        session_id = event.join.session_id
         if self.draining:
-            session_id = str((event.get("join") or {}).get("session_id", ""))
-            if session_id and not self._local.is_live(session_id):
+            if not self._local.is_live(session_id):
                 with contextlib.suppress(BusUnavailable):  # placed here just before the drain: free it
                     await self._bus.release_room(session_id, self.node_id)
             await link.send(m.ErrorMessage(code=DRAINING[0], message=DRAINING[1], fatal=True))
             return
         try:
-            join = m.Join.model_validate({**event["join"], "token": RELAYED})
-            claims = relayed_claims(event["claims"], join.session_id)
-            participant_id = await self._local.join(link, claims, join)
-            self._owned.add(join.session_id)
+            claims = relayed_claims(event.claims, session_id)
+            participant_id = await self._local.join(link, claims, event.join.to_join())
+            self._owned.add(session_id)
         except TokenError as exc:
             await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
             return
         except m.ProtocolError as exc:
             await link.send(exc.to_message(fatal=True))
             return
-        except (KeyError, TypeError, ValueError):
-            log.warning("node %s: malformed relayed join dropped", self.node_id)
-            await link.send(m.ErrorMessage(code="join_failed", message="The call could not be joined.", fatal=True))
-            return
-        self._served[conn_id] = _Served(join.session_id, participant_id, str(event.get("relay", "")),
-                                        str(event.get("relay_boot", "")))
+        self._served[event.conn] = _Served(session_id, participant_id, event.relay, event.relay_boot)
 
     async def _watch(self) -> None:
         """Heartbeat; move relayed participants off dead (or restarted) owners and remove ghosts relayed through
