@@ -10,6 +10,7 @@ from sqlalchemy import Insert, insert
 
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord, TicketRecord, TranscriptLine
 from tickets.schema import outbox
+from vocabulary import FindingFacts
 
 FINDING_ATTACHED = "finding.attached"
 SESSION_ENDED = "session.ended"
@@ -30,20 +31,19 @@ def ticket_part(ticket: TicketRecord) -> dict[str, Any]:
             "external_ref": ticket.external_ref, "status": ticket.status}
 
 
+class AttachedFinding(FindingFacts):
+    """The finding in a finding.attached event: the snapshot travels by id (connectors load the bytes)."""
+
+    snapshot_id: str
+    snapshot_type: str
+
+
 def finding_attached(ticket: TicketRecord, finding: FindingRecord) -> dict[str, Any]:
-    """Payload of finding.attached (the snapshot travels by id; connectors load the bytes)."""
-    return {
-        "ticket": ticket_part(ticket),
-        "session_id": finding.session_id,
-        "finding": {
-            "id": finding.id, "code": finding.code, "family": finding.family, "title": finding.title,
-            "cause": finding.cause, "remedy": finding.remedy, "severity": finding.severity,
-            "known": finding.known, "text": finding.text, "confidence": finding.confidence,
-            "frame_time": finding.frame_time, "offset_s": finding.offset_s, "source": finding.source,
-            "note": finding.note, "created_by": finding.created_by, "created_at": _iso(finding.created_at),
-            "snapshot_id": finding.snapshot_id, "snapshot_type": finding.snapshot_type,
-        },
-    }
+    """Payload of finding.attached."""
+    fields = AttachedFinding.model_validate(finding, from_attributes=True).model_dump()
+    # times as isoformat() writes them, like every other event (pydantic's JSON mode writes UTC as "Z")
+    return {"ticket": ticket_part(ticket), "session_id": finding.session_id,
+            "finding": {k: _iso(v) if isinstance(v, datetime) else v for k, v in fields.items()}}
 
 
 def session_ended(ticket: TicketRecord, session: SessionRecord, findings_count: int) -> dict[str, Any]:

@@ -24,13 +24,12 @@ VideoPhase = Literal["off", "requested", "accepted", "active"]  # the customer's
 PARTICIPANT_ROLES: tuple[ParticipantRole, ...] = ("technician", "customer")
 
 
-class FindingView(BaseModel):
-    """A finding as the REST API and the technicians' WebSocket show it; the image is at snapshot_url (technician
-    token, header or ?token=)."""
+class FindingFacts(BaseModel):
+    """What a finding says, the same for every reader outside the store: the API and the technicians' WebSocket
+    (`FindingView`) and the connectors' finding.attached event (`tickets.events.AttachedFinding`), which each add
+    where the snapshot is and their own context. Built from the store's record by attribute names."""
 
     id: str
-    ticket_id: str
-    session_id: str
     code: str
     family: str
     title: str
@@ -42,11 +41,19 @@ class FindingView(BaseModel):
     confidence: float
     frame_time: float | None
     offset_s: float | None = Field(description="Seconds into the session recording")
-    snapshot_url: str
     source: FindingSource
     note: str
     created_by: str
     created_at: datetime
+
+
+class FindingView(FindingFacts):
+    """A finding as the REST API and the technicians' WebSocket show it; the image is at snapshot_url (technician
+    token, header or ?token=)."""
+
+    ticket_id: str
+    session_id: str
+    snapshot_url: str
     dismissed: bool
     dismissed_by: str | None
     dismissed_reason: str | None

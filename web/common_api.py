@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,12 +99,9 @@ class SessionOut(BaseModel):
 
 def finding_view(r: FindingRecord) -> FindingView:
     """A stored finding as the API and the technicians' WebSocket show it (the file path stays on the server)."""
-    return FindingView(id=r.id, ticket_id=r.ticket_id, session_id=r.session_id, code=r.code, family=r.family,
-                       title=r.title, cause=r.cause, remedy=r.remedy, severity=r.severity, known=r.known,
-                       text=r.text, confidence=r.confidence, frame_time=r.frame_time, offset_s=r.offset_s,
-                       snapshot_url=f"/api/snapshots/{r.snapshot_id}", source=r.source, note=r.note,
-                       created_by=r.created_by, created_at=r.created_at, dismissed=r.dismissed,
-                       dismissed_by=r.dismissed_by, dismissed_reason=r.dismissed_reason, dismissed_at=r.dismissed_at)
+    # the record's fields by name (the snapshot's path and id are not in the view and stay out)
+    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(r)}
+    return FindingView.model_validate({**fields, "snapshot_url": f"/api/snapshots/{r.snapshot_id}"})
 
 
 class RecordingOut(BaseModel):

@@ -4,6 +4,7 @@ import { ChatPanel } from "/static/chat.js";
 import { CameraConsole } from "/static/camera.js";
 import { MarkOverlay, bindToolbar } from "/static/annotate.js";
 import { QueuePanel } from "/static/queue.js";
+import { findingClass, findingDetails, findingName } from "/static/finding.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [],
@@ -295,7 +296,7 @@ async function addFinding(f) {
   if (known) { known.classList.toggle("dismissed", !!f.dismissed); return; }
   state.findings.push(f);
   $("finding-count").textContent = String(state.findings.length);
-  const img = el("img", { class: "snapshot", alt: `snapshot of ${f.code}` });
+  const img = el("img", { class: "snapshot", alt: `snapshot of ${findingName(f)}` });
   const dismiss = el("button", { class: "small", onclick: async () => {
     const reason = prompt("Why is this finding wrong?", "misread");
     if (reason === null) return;
@@ -312,16 +313,9 @@ async function addFinding(f) {
     state.call.send({ type: "share_finding", finding_id: f.id });
     share.textContent = "Shared with customer"; share.disabled = true;
   } }, "Share with customer");
-  const item = el("li", { class: `finding sev-${f.severity}${f.dismissed ? " dismissed" : ""}`, "data-code": f.code,
-    "data-id": f.id },
-    img,
-    el("div", {},
-      el("div", { class: "code" }, f.code, " ", el("span", { class: "pill" }, f.known ? f.severity : "unknown code")),
-      el("div", { class: "title" }, f.title || "Not in the code catalog"),
-      f.remedy ? el("div", { class: "remedy" }, "Remedy: ", f.remedy) : "",
-      el("div", { class: "muted" }, `“${f.text.slice(0, 140)}” · confidence ${Math.round(f.confidence * 100)}%`
-        + (f.offset_s != null ? ` · at ${f.offset_s.toFixed(1)} s` : "")),
-      el("div", { class: "row" }, share, dismiss)));
+  const details = findingDetails(f);
+  details.append(el("div", { class: "row" }, share, dismiss));
+  const item = el("li", { class: findingClass(f), "data-code": f.code, "data-id": f.id }, img, details);
   $("findings").prepend(item);
   img.src = await snapshotUrl(f.snapshot_url);
 }

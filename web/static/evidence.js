@@ -2,12 +2,7 @@
 // recording between two moments chosen on its player (exported without re-encoding, played and downloaded here).
 // Shown only to roles whose policy allows "export" (the server checks it again on every call).
 import { el } from "/static/call.js";
-
-function clock(seconds) {
-  const s = Math.max(0, seconds);
-  const m = Math.floor(s / 60);
-  return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
-}
+import { clock } from "/static/finding.js";
 
 /** When a share link stops working, as a sentence. */
 export function shareState(share, now = Date.now()) {

@@ -4,6 +4,7 @@
 // (as in the console and the review page, which this page links to in the same tab).
 import { fragmentParams, el } from "/static/call.js";
 import { renderRetention } from "/static/lifecycle.js";
+import { clock } from "/static/finding.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -44,11 +45,6 @@ function duration(seconds) {
   if (seconds == null) return "running";
   const m = Math.floor(seconds / 60);
   return `${m} min ${Math.round(seconds - m * 60)} s`;
-}
-
-function clock(seconds) {
-  const m = Math.floor(seconds / 60);
-  return `${m}:${String(Math.floor(seconds - m * 60)).padStart(2, "0")}`;
 }
 
 /** The query string of the filters (empty ones left out). */

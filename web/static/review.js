@@ -7,6 +7,7 @@ import { renderText } from "/static/chat.js";
 import { drawMarks, EVENT_LABEL, describeEvent, eventsNear, chatStates, freezeAt, marksToDraw } from "/static/record.js";
 import { renderShares, renderClip } from "/static/evidence.js";
 import { renderTicketLifecycle } from "/static/lifecycle.js";
+import { clock, findingAt, findingClass, findingDetails, findingName } from "/static/finding.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -66,12 +67,6 @@ async function blobUrl(path) {
 }
 
 function withToken(path) { return `${path}?token=${encodeURIComponent(state.token)}`; }
-
-function clock(seconds) {
-  const s = Math.max(0, seconds);
-  const m = Math.floor(s / 60);
-  return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
-}
 
 function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
 
@@ -413,8 +408,8 @@ function renderTimeline(rec, findings, video, events = []) {
     const pct = duration > 0 ? Math.min(100, Math.max(0, (100 * f.offset_s) / duration)) : 0;
     timeline.append(el("button", {
       class: `marker${f.dismissed ? " dismissed" : ""}`, style: `left:${pct.toFixed(3)}%`, "data-finding": f.id,
-      "data-code": f.code, title: `${f.code || f.title} at ${clock(f.offset_s)}`,
-      "aria-label": `${f.code || f.title} at ${clock(f.offset_s)}`, onclick: () => seek(rec, f),
+      "data-code": f.code, title: `${findingName(f)} at ${clock(f.offset_s)}`,
+      "aria-label": `${findingName(f)} at ${clock(f.offset_s)}`, onclick: () => seek(rec, f),
     }));
   }
   for (const e of events) {
@@ -438,18 +433,11 @@ function renderFindings(rec, findings, events = []) {
   const list = el("ol", { class: "findings" });
   const gallery = el("div", { class: "gallery" });
   for (const f of findings) {
-    const at = f.offset_s != null ? ` · at ${clock(f.offset_s)}` : " · no time in the recording";
-    list.append(el("li", { class: `finding sev-${f.severity}${f.dismissed ? " dismissed" : ""}`, "data-finding": f.id,
-      "data-code": f.code, onclick: () => seek(rec, f) },
-      el("div", {},
-        el("div", { class: "code" }, f.code || "—", " ", el("span", { class: "pill" }, f.source === "manual" ? "manual" : (f.known ? f.severity : "unknown code"))),
-        el("div", { class: "title" }, f.title || "Not in the code catalog"),
-        f.remedy ? el("div", { class: "remedy" }, "Remedy: ", f.remedy) : "",
-        f.dismissed ? el("div", { class: "muted" }, `Dismissed by ${f.dismissed_by}: ${f.dismissed_reason || ""}`) : "",
-        el("div", { class: "muted" }, `${f.text ? `“${f.text.slice(0, 140)}” · ` : ""}confidence ${Math.round(f.confidence * 100)}%${at}`))));
-    const img = el("img", { alt: `snapshot of ${f.code || f.title}`, "data-finding": f.id });
+    list.append(el("li", { class: findingClass(f), "data-finding": f.id, "data-code": f.code, onclick: () => seek(rec, f) },
+      findingDetails(f, findingAt(f, " · no time in the recording"))));
+    const img = el("img", { alt: `snapshot of ${findingName(f)}`, "data-finding": f.id });
     gallery.append(el("figure", { "data-finding": f.id, onclick: () => seek(rec, f) }, img,
-      el("figcaption", {}, `${f.code || f.title}${f.offset_s != null ? ` · ${clock(f.offset_s)}` : ""}`),
+      el("figcaption", {}, `${findingName(f)}${f.offset_s != null ? ` · ${clock(f.offset_s)}` : ""}`),
       renderNearby(rec, f, events)));
     blobUrl(f.snapshot_url).then((url) => { state.blobUrls.push(url); img.src = url; })
       .catch(() => { img.alt = "snapshot unavailable"; });
