@@ -34,7 +34,7 @@ def main() -> int:
     if stock:
         from bench.stock_pipeline import StockCallMedia
 
-        def factory(session_id: str):  # type: ignore[no-untyped-def]
+        def factory(session_id: str):
             return StockCallMedia(session_id, data_dir / "stock-recordings")
     app = create_app(settings, media_factory=factory)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")

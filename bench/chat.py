@@ -45,7 +45,7 @@ async def main_async(sessions: int, rounds: int) -> int:
             started = time.perf_counter()
             cpu0 = time.process_time()
 
-            async def drive(tech, cust) -> None:  # type: ignore[no-untyped-def]
+            async def drive(tech, cust) -> None:
                 for i in range(rounds):
                     if i:
                         await asyncio.sleep(1.0 / CHAT_RATE_PER_S + 0.01)

@@ -57,7 +57,7 @@ from bench.synth.fresh3_screens import (  # noqa: E402
 from bench.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
 from bench.synth.fresh_screens import FRESH, FreshClipSpec, plan_fresh, render_fresh_clip  # noqa: E402
 from bench.synth.open_set import OpenClipSpec, plan_open, render_open_clip  # noqa: E402
-from bench.synth.screens import NEGATIVE_LINES, SAMPLES, random_style, screen_text  # noqa: E402
+from bench.synth.screens import NEGATIVE_LINES, SAMPLES, ScreenSample, random_style, screen_text  # noqa: E402
 
 SIZES = ((640, 360), (1280, 720))
 FPS = 10  # phones drop to this at low WebRTC bitrates; keeps generation fast
@@ -88,7 +88,7 @@ def plan(seed: int, per_sample: int) -> list[tuple[int, ClipSpec, str, str, str,
     """Every clip to make: (index, spec, family, lang, codec, kbps)."""
     rng = np.random.default_rng(seed)
     jobs = []
-    items: list[tuple[str, str, str, str, object]] = []
+    items: list[tuple[str, str, str, str, ScreenSample | None]] = []
     for sample in SAMPLES:
         for _ in range(per_sample):
             items.append((sample.code, screen_text(sample), sample.family, sample.lang, sample))
@@ -96,8 +96,8 @@ def plan(seed: int, per_sample: int) -> list[tuple[int, ClipSpec, str, str, str,
         for _ in range(per_sample):
             lang = "zh" if any(ord(c) > 0x2E80 for c in "".join(lines)) else "en"
             items.append(("", "\n".join(lines), "", lang, None))
-    for i, (code, text, family, lang, sample) in enumerate(items):
-        style = random_style(rng, sample)  # type: ignore[arg-type]
+    for i, (code, text, family, lang, shown) in enumerate(items):
+        style = random_style(rng, shown)
         size = SIZES[i % len(SIZES)]
         codec = ("vp8", "h264")[(i // 2) % 2]
         kbps = int(rng.integers(6, 31)) * 50  # 300..1500

@@ -380,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.examples:
         config = replace(DiagnosticsConfig(languages=args.languages, tessdata_path=args.tessdata),
                          **_overrides(args.set))
-        results = replay_examples(args.examples, config, TesserocrEngine(config.tessdata_path, config.languages))
-        report_examples(results)
+        examples = replay_examples(args.examples, config, TesserocrEngine(config.tessdata_path, config.languages))
+        report_examples(examples)
         return 0
     labels_path = args.data / "labels.json"
     if not labels_path.exists():

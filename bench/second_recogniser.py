@@ -16,6 +16,7 @@ import os
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core for tesseract; must precede its loading
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -189,11 +190,21 @@ def main(argv: list[str] | None = None) -> int:
     names = ("tesseract psm 7", "rapidocr", "tesseract + rapidocr where unsure")
     tallies = {h: {n: Tally() for n in names} for h in (360, 720, 0)}
     asked = 0
-    for c in crops:
-        tess, tess_ms = timed(lambda c=c: engine.read_code(c.crop).replace(" ", ""))
-        rapid, rapid_ms = timed(lambda c=c: reader.read_line(c.crop).text)
+
+    def tesseract(crop: CodeCrop) -> str:
+        return engine.read_code(crop.crop).replace(" ", "")
+
+    def rapidocr(crop: CodeCrop) -> str:
+        return reader.read_line(crop.crop).text
+
+    def hook(crop: CodeCrop, tess: str) -> str:
         # The hook as the pipeline uses it: Tesseract's re-read stands unless it is unsure (then RapidOCR reads).
-        both, both_extra = timed(lambda c=c, t=tess: second_opinion(reader, c.crop, t, c.layout_confidence))
+        return second_opinion(reader, crop.crop, tess, crop.layout_confidence)
+
+    for c in crops:
+        tess, tess_ms = timed(functools.partial(tesseract, c))
+        rapid, rapid_ms = timed(functools.partial(rapidocr, c))
+        both, both_extra = timed(functools.partial(hook, c, tess))
         asked += is_unsure(tess, c.layout_confidence)
         for h in (c.height, 0):
             tallies[h][names[0]].add(c.accepted, tess, tess_ms)

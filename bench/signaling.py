@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import websockets
+from websockets.asyncio.client import ClientConnection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -25,7 +26,7 @@ from testkit.inprocess import serve_in_process  # noqa: E402
 from testkit.session_client import create_session  # noqa: E402
 
 
-async def connect(url: str, token: str, session_id: str) -> tuple[object, float]:
+async def connect(url: str, token: str, session_id: str) -> tuple[ClientConnection, float]:
     ws = await websockets.connect(url.replace("http", "ws", 1) + "/ws")
     started = time.perf_counter()
     await ws.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
@@ -34,7 +35,7 @@ async def connect(url: str, token: str, session_id: str) -> tuple[object, float]
     return ws, time.perf_counter() - started
 
 
-async def recv_type(ws, kind: str) -> dict:  # type: ignore[no-untyped-def]
+async def recv_type(ws, kind: str) -> dict:
     while True:
         msg = json.loads(await ws.recv())
         if msg["type"] == kind:
@@ -60,7 +61,7 @@ async def main_async(sessions: int, rounds: int) -> int:
             started = time.perf_counter()
             messages = 0
 
-            async def drive(tech, cust) -> None:  # type: ignore[no-untyped-def]
+            async def drive(tech, cust) -> None:
                 nonlocal messages
                 for i in range(rounds):
                     t0 = time.perf_counter()

@@ -44,8 +44,8 @@ def sample(server: ServerProcess, temp_dir: Path, token: str) -> dict[str, float
     """One reading of the server process's resources."""
     pid = server.proc.pid
     status = Path(f"/proc/{pid}/status").read_text()
-    rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-    threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
     metrics = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10).text
     tasks = re.search(r"^lensdesk_asyncio_tasks (\S+)$", metrics, re.M)
     db_bytes = sum(p.stat().st_size for p in server.data_dir.rglob("*.db*") if p.is_file())

@@ -23,7 +23,7 @@ class _LateTrack(MediaStreamTrack):
         self.kind = kind
         self._source = source
 
-    async def recv(self):  # type: ignore[no-untyped-def]
+    async def recv(self):
         track = await self._source
         try:
             return await track.recv()

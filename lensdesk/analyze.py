@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace) -> DiagnosticsConfig:
-    settings = Settings()  # type: ignore[call-arg]  # pydantic fills fields from the environment
+    settings = Settings()  # pydantic fills the fields from the environment
     return DiagnosticsConfig(
         languages=args.languages or settings.ocr_languages,
         tessdata_path=args.tessdata or settings.tessdata_path,
@@ -158,9 +158,9 @@ def run(args: argparse.Namespace) -> int:
 
             from lensdesk.catalogs import catalog_of_database
 
-            catalog = asyncio.run(catalog_of_database(Settings(), catalog))  # type: ignore[call-arg]
+            catalog = asyncio.run(catalog_of_database(Settings(), catalog))
         findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json,
-                                catalog=catalog, key=Settings().at_rest_key())  # type: ignore[call-arg]
+                                catalog=catalog, key=Settings().at_rest_key())
     except (DiagnosticsError, ValueError) as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
         return 2
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         from lensdesk.reanalyze import NotARecording, attach_to_ticket
 
         try:
-            outcome = asyncio.run(attach_to_ticket(Settings(), args.file, findings))  # type: ignore[call-arg]
+            outcome = asyncio.run(attach_to_ticket(Settings(), args.file, findings))
         except NotARecording as exc:
             Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
             return 2

@@ -116,7 +116,7 @@ def render_capture(screen: np.ndarray, params: CaptureParams, out_size: tuple[in
     # Grow the screen quad outwards so the bezel surrounds it.
     grow = np.float32(pad / sw)
     quad = quad + (quad - quad.mean(axis=0)) * grow * 2
-    src = np.float32([[0, 0], [dw - 1, 0], [dw - 1, dh - 1], [0, dh - 1]])
+    src = np.array([[0, 0], [dw - 1, 0], [dw - 1, dh - 1], [0, dh - 1]], np.float32)
     m = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
     frame = _background(out_size, params.background, params.seed)
     warped = cv2.warpPerspective(device, m, (w, h), flags=cv2.INTER_LINEAR).astype(np.float32)
@@ -131,7 +131,7 @@ def render_capture(screen: np.ndarray, params: CaptureParams, out_size: tuple[in
         frame = cv2.GaussianBlur(frame, (0, 0), params.blur_sigma)
     noise = np.empty((h, w, 3), np.float32)
     cv2.setRNGSeed((params.seed + frame_seed) % (2**31 - 1))
-    cv2.randn(noise, 0.0, params.noise_sigma)
+    cv2.randn(noise, 0.0, params.noise_sigma)  # type: ignore[call-overload]  # OpenCV takes scalars; the stubs want arrays
     frame += noise
     return np.clip(frame, 0, 255).astype(np.uint8)
 

@@ -42,7 +42,7 @@ def _noise_bank(size: tuple[int, int], sigma: float, seed: int, count: int = 3) 
     for k in range(count):
         noise = np.empty((h, w, 3), np.float32)
         cv2.setRNGSeed((seed * 7 + k) % (2**31 - 1))
-        cv2.randn(noise, 0.0, sigma)
+        cv2.randn(noise, 0.0, sigma)  # type: ignore[call-overload]  # OpenCV takes scalars; the stubs want arrays
         bank.append((np.clip(noise, 0, 255).astype(np.uint8), np.clip(-noise, 0, 255).astype(np.uint8)))
     return bank
 

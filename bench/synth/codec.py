@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
+from av.video.stream import VideoStream
 
 CODECS = {"vp8": ("libvpx", ".webm"), "h264": ("libx264", ".mp4")}
 
@@ -22,7 +24,7 @@ def encode_clip(frames: list[np.ndarray], path: Path, codec: str, kbps: int, fps
     path = path.with_suffix(suffix)
     h, w = frames[0].shape[:2]
     with av.open(str(path), "w") as container:
-        stream = container.add_stream(name, rate=fps, options=_options(codec, kbps))
+        stream = cast(VideoStream, container.add_stream(name, rate=fps, options=_options(codec, kbps)))
         stream.width, stream.height = w, h
         stream.pix_fmt = "yuv420p"
         stream.bit_rate = kbps * 1000

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import cv2
 import numpy as np
@@ -223,7 +224,7 @@ def _segment(pil: Image.Image, draw: ImageDraw.ImageDraw, content: ScreenContent
     """A segment panel: the code (or the first number) big, printed labels small underneath."""
     w, h = pil.size
     main = content.code or _segment_token(content)
-    dim = tuple(int(0.9 * b + 0.1 * f) for f, b in zip(style.fg, style.bg, strict=True))
+    dim = cast("tuple[int, int, int]", tuple(int(0.9 * b + 0.1 * f) for f, b in zip(style.fg, style.bg, strict=True)))
     height = int(min(h * 0.5, w * 0.8 / max(len(main), 2) / 0.8) * style.scale)
     if style.font == "drawn7":
         bgr = cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)

@@ -52,7 +52,7 @@ def plan_open(families: list[str], seed: int, per_format: int, negatives: int,
     for _ in range(negatives):
         lang = pick_lang(rng)
         screens.append((NEGATIVE, NEGATIVE, negative_content(rng, lang), LAYOUTS[int(rng.integers(len(LAYOUTS)))]))
-    specs = []
+    specs: list[OpenClipSpec] = []
     for family, name, content, layout in screens:
         style = random_open_style(rng, layout, content.code)
         native = screen_size(layout, rng)

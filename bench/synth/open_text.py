@@ -7,7 +7,7 @@ in the shape devices print them (a temperature carries its unit, a price its cur
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +101,7 @@ STATUS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...] | list[str]) -> str:
+def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
     return options[int(rng.integers(len(options)))]
 
 

@@ -58,7 +58,7 @@ def render(scene: np.ndarray, camera: Camera, view: tuple[int, int] = VIEW, seed
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(40, 40, 40))
     cv2.setRNGSeed(seed)
     noise = np.zeros(image.shape, np.int16)
-    cv2.randn(noise, 0, 3)
+    cv2.randn(noise, 0, 3)  # type: ignore[call-overload]  # OpenCV takes scalars; the stubs want arrays
     return cv2.add(image, noise, dtype=cv2.CV_8U)
 
 

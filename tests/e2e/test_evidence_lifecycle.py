@@ -37,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture(scope="module")
-def browser(pw) -> Iterator[Browser]:  # type: ignore[no-untyped-def]  # noqa: F811
+def browser(pw) -> Iterator[Browser]:  # noqa: F811
     b = launch(pw)
     yield b
     b.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def test_bus_resubscribes_retries_and_reclaims_after_redis_is_killed(tmp_path: P
             bus.on_reconnect(rehome)
             try:
                 for channel, box in got.items():
-                    await bus.subscribe(channel, lambda data, box=box: _append(box, data))
+                    await bus.subscribe(channel, functools.partial(_append, box))
                 assert await bus.claim_room("s1", "node-a", 30) == "node-a"
                 await sender.publish("conn:149", "before")
                 await eventually(lambda: got["conn:149"] == ["before"])

@@ -26,7 +26,11 @@ def test_workers_acknowledge_each_catalog_version_and_a_restarted_worker_starts_
         for version in (1, 2, 3):  # idle workers: each change wakes them
             catalog = catalog.overlaid([CatalogEntry("site", f"S-{version}", "t", "c", "r", "info")])
             pool.update_catalog(catalog, version)
-            took = wait_until(lambda v=version: pool.worker_catalog_versions() == [v, v], within_s=5, interval_s=0.005)
+
+            def caught_up(v: int = version) -> bool:
+                return pool.worker_catalog_versions() == [v, v]
+
+            took = wait_until(caught_up, within_s=5, interval_s=0.005)
             assert took < 1.0, f"version {version} took {took:.2f} s"
         removed = catalog.overlaid(removed=[("site", "S-1")])
         pool.update_catalog(removed, 4)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import time
 from pathlib import Path
@@ -41,10 +42,11 @@ def test_revocations_and_catalog_edits_travel_through_redis_and_catch_up_after_a
             tokens = [TokenService("unit-test-secret-unit-test-secret") for _ in buses]
             revokers = [Revoker(store, t, b, poll_s=NO_POLL_S) for t, b in zip(tokens, buses, strict=True)]
             versions: list[list[int]] = [[], []]
-            catalogs = [CatalogService(load_catalog(CORE), store.catalog, b, lambda c, v, box=box: box.append(v),
+            catalogs = [CatalogService(load_catalog(CORE), store.catalog, b, functools.partial(_version_to, box),
                                        poll_s=NO_POLL_S) for b, box in zip(buses, versions, strict=True)]
+            followers: list[Revoker | CatalogService] = [*revokers, *catalogs]
             try:
-                for follower in (*revokers, *catalogs):
+                for follower in followers:
                     await follower.start()
                 leaked = Revocation("token", "tech-leaked", time.time() + 600, "revoked")
                 await revokers[0].revoke(leaked, actor="test")
@@ -67,10 +69,14 @@ def test_revocations_and_catalog_edits_travel_through_redis_and_catch_up_after_a
                 assert versions[1] == [1, 2]
                 assert revokers[1].follower.caught_up_after_reconnect >= 1
             finally:
-                for follower in (*revokers, *catalogs):
+                for follower in followers:
                     await follower.stop()
                 for bus in buses:
                     await bus.close()
                 await store.close()
 
         asyncio.run(scenario())
+
+
+def _version_to(box: list[int], catalog: object, version: int) -> None:
+    box.append(version)

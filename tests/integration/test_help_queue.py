@@ -14,6 +14,7 @@ import httpx
 import numpy as np
 import pytest
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from signaling.tokens import Role
 from testkit.polling import wait_until
@@ -26,11 +27,11 @@ def queue_ws(server: ServerProcess) -> ClientConnection:
     return connect(server.url.replace("http", "ws") + "/ws/queue", open_timeout=5)
 
 
-def recv(conn: ClientConnection, timeout: float = 10) -> dict:
+def recv(conn: Connection, timeout: float = 10) -> dict:
     return json.loads(conn.recv(timeout=timeout))
 
 
-def wait_for(conn: ClientConnection, kind: str, timeout: float = 10, **fields: object) -> dict:
+def wait_for(conn: Connection, kind: str, timeout: float = 10, **fields: object) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         msg = recv(conn, max(0.1, deadline - time.monotonic()))
@@ -80,6 +81,7 @@ def test_stickers_scan_and_a_help_token_opens_nothing_else(tmp_path: Path) -> No
         png = httpx.get(f"{server.url}/api/help-links/{link['id']}/sticker.png", headers=tech)
         assert png.status_code == 200 and png.headers["content-type"] == "image/png"
         image = cv2.imdecode(np.frombuffer(png.content, np.uint8), cv2.IMREAD_GRAYSCALE)
+        assert image is not None, "the sticker is not a PNG OpenCV reads"
         # The printed code reads back (OpenCV's two decoders; either is a scanner that works on it).
         assert link["url"] in {cv2.QRCodeDetectorAruco().detectAndDecode(image)[0],
                                cv2.QRCodeDetector().detectAndDecode(image)[0]}

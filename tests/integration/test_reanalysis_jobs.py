@@ -76,7 +76,7 @@ def test_a_job_on_redis_attaches_a_recordings_code_once_with_progress(tmp_path: 
 
 
 def test_in_process_jobs_retry_then_fail_with_the_reason(tmp_path: Path):
-    settings = Settings(data_dir=tmp_path, secret_key="k" * 40)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, secret_key="k" * 40)
     jobs = LocalJobs(settings, retry_intervals_s=(0.0,))
     try:
         missing = str(tmp_path / "recordings" / "gone.webm")

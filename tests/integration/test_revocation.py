@@ -15,6 +15,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from testkit.servers import ServerProcess, running_redis, running_server
 
@@ -26,16 +27,16 @@ def ws(server: ServerProcess) -> ClientConnection:
     return connect(server.url.replace("http", "ws") + "/ws", open_timeout=5)
 
 
-def recv(conn: ClientConnection, timeout: float = 10) -> dict:
+def recv(conn: Connection, timeout: float = 10) -> dict:
     return json.loads(conn.recv(timeout=timeout))
 
 
-def join(conn: ClientConnection, token: str, session_id: str) -> dict:
+def join(conn: Connection, token: str, session_id: str) -> dict:
     conn.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
     return recv(conn)
 
 
-def wait_for(conn: ClientConnection, kind: str) -> dict:
+def wait_for(conn: Connection, kind: str) -> dict:
     while True:
         msg = recv(conn)
         if msg["type"] == kind:

@@ -137,8 +137,11 @@ async def test_a_call_is_relayed_with_the_welcome_credentials(server, coturn):
         channel = a.createDataChannel("call")
 
         @b.on("datachannel")
-        def on_channel(ch) -> None:  # type: ignore[no-untyped-def]
-            ch.on("message", lambda msg: got.done() or got.set_result(msg))
+        def on_channel(ch) -> None:
+            @ch.on("message")
+            def on_message(msg: str) -> None:
+                if not got.done():
+                    got.set_result(msg)
 
         channel.on("open", lambda: channel.send("hello through TURN"))
         await a.setLocalDescription(await a.createOffer())

@@ -25,9 +25,9 @@ def _crop(text: str, font: str = FONTS[0], px: int = 26, blur: float = 0.0, seed
     """A code word as the re-read crops it: dark glyphs on a light ground, some padding, camera noise."""
     face = ImageFont.truetype(font, px)
     x0, y0, x1, y1 = face.getbbox(text)
-    img = Image.new("L", (x1 - x0 + 24, y1 - y0 + 20), 235)
+    img = Image.new("L", (int(x1 - x0) + 24, int(y1 - y0) + 20), 235)
     ImageDraw.Draw(img).text((12 - x0, 10 - y0), text, fill=30, font=face)
-    out = np.asarray(img).astype(np.float32)
+    out: np.ndarray = np.asarray(img).astype(np.float32)
     if blur:
         out = cv2.GaussianBlur(out, (0, 0), blur)
     out += np.random.default_rng(seed).normal(0, 4, out.shape)

@@ -138,7 +138,7 @@ async def test_session_recorded_through_webrtc_plays_with_ffprobe(tmp_path: Path
     info = await recorder.close()
 
     assert len(tapped) == 3
-    assert all(tee_of(r) is not None and tee_of(r).frames > 0 for r in tapped)  # type: ignore[union-attr]
+    assert all(tee_of(r) is not None and tee_of(r).frames > 0 for r in tapped)
     expected_end = max(arrivals) - recorder.started_at  # type: ignore[operator]
     probe = _ffprobe(info.path)
     duration = float(probe["format"]["duration"])

@@ -136,7 +136,7 @@ async def test_hostile_datagrams_at_a_live_sessions_media_ports(server: ServerPr
         assert len(ports) == 2, answer_sdps  # the server's peer for the customer and for the technician
         for pc in (target.customer.pc, target.technician.pc, bystander.customer.pc, bystander.technician.pc):
             assert set(re.findall(r"a=candidate:\S+ 1 udp \d+ (\S+)", pc.remoteDescription.sdp)) == {"127.0.0.1"}
-        ufrag = re.search(r"a=ice-ufrag:(\S+)", answer_sdps[0]).group(1)  # type: ignore[union-attr]
+        ufrag = re.search(r"a=ice-ufrag:(\S+)", answer_sdps[0]).group(1)
         ssrcs = {int(s) for sdp in answer_sdps + [target.customer.pc.localDescription.sdp]
                  for s in re.findall(r"a=ssrc:(\d+) ", sdp)}
 

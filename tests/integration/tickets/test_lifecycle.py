@@ -74,7 +74,7 @@ async def test_retention_deletes_old_media_keeps_findings_and_spares_held_ticket
     assert job is not None and job.kind == "retention"
     assert not any(p.exists() for p in old["files"])
     assert all(p.is_file() for p in held["files"] + fresh["files"])
-    assert (await store.get_recording(old["recording"])).status == "deleted"  # type: ignore[union-attr]
+    assert (await store.get_recording(old["recording"])).status == "deleted"
     kept = await store.list_findings(old["ticket"])
     assert [f.code for f in kept] == ["SC-542"] * 3 and all(f.snapshot_path == "" for f in kept)
     assert await store.find_snapshot(kept[0].snapshot_id) is None
@@ -121,7 +121,7 @@ async def test_erasing_a_customer_takes_every_ticket_of_theirs(store: TicketStor
     job = await store.lifecycle.erase_customer("Cleo Park", actor="dpo", reason="request")
     assert job.kind == "customer" and job.target == "2 ticket(s)"
     assert not any(p.exists() for p in first["files"] + second["files"]) and all(p.exists() for p in other["files"])
-    assert (await store.get_ticket(other["ticket"])).customer == "Dan Roe"  # type: ignore[union-attr]
+    assert (await store.get_ticket(other["ticket"])).customer == "Dan Roe"
 
 
 async def test_check_orphans_reports_files_the_database_does_not_know(store: TicketStore, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from testkit.servers import ServerProcess, running_server
 
@@ -33,11 +34,11 @@ def ws(server: ServerProcess, **kw: object) -> ClientConnection:
     return connect(server.url.replace("http", "ws") + "/ws", open_timeout=5, **kw)  # type: ignore[arg-type]
 
 
-def recv(conn: ClientConnection) -> dict:
+def recv(conn: Connection) -> dict:
     return json.loads(conn.recv(timeout=5))
 
 
-def join(conn: ClientConnection, token: str, session_id: str) -> dict:
+def join(conn: Connection, token: str, session_id: str) -> dict:
     """Join; returns the reply (welcome or error), having consumed a customer's rejoin token."""
     conn.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
     reply = recv(conn)
@@ -214,7 +215,7 @@ def test_internal_ice_candidates_are_refused_with_a_clear_error(server):
     assert "ignored 1 ICE candidate(s)" in server.log()
 
 
-def recv_type(conn: ClientConnection, kind: str) -> dict:
+def recv_type(conn: Connection, kind: str) -> dict:
     """The next message of this type (others, e.g. participant_joined, are skipped)."""
     for _ in range(20):
         message = recv(conn)

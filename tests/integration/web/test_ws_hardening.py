@@ -39,7 +39,7 @@ async def next_error(link: SignalingClient, seen: int, within_s: float = 5.0) ->
     raise AssertionError(f"no error reply; messages so far: {link.messages[-3:]}")
 
 
-ODD_CANDIDATES = [
+ODD_CANDIDATES: list[dict[str, object]] = [
     {"candidate": "candidate:"}, {"candidate": "candidate:1"}, {"candidate": "candidate:1 1 udp"},
     {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1"}, {"candidate": "candidate:1 1 udp x 127.0.0.1 5000 typ host"},
     {"candidate": "candidate:1 1 udp 1 127.0.0.1 99999 typ host"}, {"candidate": "x" * 1000},

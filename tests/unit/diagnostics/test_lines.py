@@ -21,7 +21,7 @@ def _screen(font: str, px: int, lines: list[str] = LINES) -> tuple[np.ndarray, l
         xy = (px * 2, int(px * (1 + 2.2 * i)))
         draw.text(xy, text, font=face, fill=30)
         x0, y0, x1, y1 = draw.textbbox(xy, text, font=face)
-        boxes.append((x0, y0, x1 - x0, y1 - y0))
+        boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
     return np.asarray(img).copy(), boxes
 
 

@@ -24,7 +24,7 @@ def page_with(text: str) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     img = Image.new("L", (640, 120), 245)
     ImageDraw.Draw(img).text((20, 40), text, font=face, fill=25)
     left, top, right, bottom = ImageDraw.Draw(img).textbbox((20, 40), text, font=face)
-    return np.array(img), (left, top, right - left, bottom - top)
+    return np.array(img), (int(left), int(top), int(right - left), int(bottom - top))
 
 
 def one_word(text: str, confidence: float, box: tuple[int, int, int, int]) -> list[OcrLine]:

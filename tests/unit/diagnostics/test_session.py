@@ -42,7 +42,7 @@ def test_garbage_frames_raise_and_change_nothing(session_factory):
     s = session_factory()
     for bad in (np.zeros((0, 0, 3), np.uint8), np.zeros((360, 640, 3), np.float64), "frame", None):
         with pytest.raises(FrameError):
-            s.process(bad, 0.0)  # type: ignore[arg-type]
+            s.process(bad, 0.0)
     assert s.stats.offered == 0 and s.stats.analysed == 0
 
 

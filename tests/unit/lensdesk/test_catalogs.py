@@ -12,7 +12,7 @@ from tickets.store import TicketStore
 
 
 async def test_the_cli_sees_the_edits_stored_in_the_servers_database(tmp_path: Path):
-    settings = Settings(data_dir=tmp_path)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path)
     store = TicketStore(settings.resolved_database_url, tmp_path)
     await store.migrate()
     common = {"vendor": "", "device": "", "cause": "c", "remedy": "r", "severity": "info", "actor": "tech-1"}

@@ -20,6 +20,7 @@ def test_create_list_sheet_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[
     link_id, url = capsys.readouterr().out.strip().split("\t")
     assert url.startswith("http://127.0.0.1:8080/help#h=")
     image = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE)
+    assert image is not None, "the sticker is not a PNG OpenCV reads"
     assert url in {cv2.QRCodeDetectorAruco().detectAndDecode(image)[0], cv2.QRCodeDetector().detectAndDecode(image)[0]}
     assert main(["sticker", *data, "list"]) == 0
     assert capsys.readouterr().out.split("\t")[:3] == [link_id, "printer", "LJ 4000"]

@@ -62,7 +62,12 @@ def test_receiver_puts_frames_on_a_decoder_queue_and_handles_rtp_in_a_coroutine(
     assert isinstance(getattr(r, internals.RECEIVER_REMOTE_STREAMS), dict)
     assert internals.received_streams(r) == []
     wrapped = []
-    internals.wrap_rtp_handler(r, lambda original: wrapped.append(original) or original)
+
+    def wrap(original):
+        wrapped.append(original)
+        return original
+
+    internals.wrap_rtp_handler(r, wrap)
     assert wrapped and r._handle_rtp_packet is wrapped[0]
 
 

@@ -66,6 +66,7 @@ def mix_samples(path: Path) -> tuple[float, np.ndarray]:
     with av.open(str(path)) as container:
         stream = next(s for s in container.streams.audio if s.metadata.get("title") == "mix")
         frames = list(container.decode(stream))
+    assert frames[0].time is not None
     return float(frames[0].time), np.concatenate([f.to_ndarray().reshape(-1) for f in frames])
 
 
@@ -184,6 +185,7 @@ async def test_video_gap_resolution_change_and_ssrc_restart_give_one_file(
     assert recorder.stats.skipped["waiting for a keyframe"] == 14
     with av.open(str(info.path)) as container:  # seekable: a seek lands on the keyframe before the target
         stream = container.streams.video[0]
+        assert stream.time_base is not None
         container.seek(round(7.2 / stream.time_base), stream=stream)
         landed = next(container.decode(stream))
         assert landed.width == 1280 and 6.6 < float(landed.time) <= 7.2
@@ -207,7 +209,7 @@ async def test_corrupt_input_is_skipped_with_a_logged_reason(tmp_path, clip_360p
         return EncodedFrame(kind=kind, codec=codec, data=data, timestamp=45000, clock_rate=90000,
                             keyframe=keyframe, arrival=t0 + 0.5)
 
-    garbage = [
+    garbage: list[tuple[str, EncodedFrame]] = [
         ("customer", bad("video", "VP8", b"\x00" + b"\xff" * 400)),  # garbage flagged keyframe
         ("customer", bad("video", "VP8", b"\x50\x02\x00" + b"garbage!" * 10)),  # keyframe without start code
         ("customer", bad("video", "VP8", b"")),  # empty

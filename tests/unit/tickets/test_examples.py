@@ -51,7 +51,7 @@ async def test_a_bad_correct_code_is_refused_and_nothing_is_kept(store: TicketSt
     with pytest.raises(InvalidInputError, match="correct_code"):
         await store.dismiss_finding(finding.id, actor="t1", reason="misread", correct_code=correct)
     assert await store.all_examples() == [] and _files(store) == []
-    assert not (await store.get_finding(finding.id)).dismissed  # type: ignore[union-attr]
+    assert not (await store.get_finding(finding.id)).dismissed
 
 
 async def test_a_second_dismissal_is_a_conflict_and_adds_no_example(store: TicketStore) -> None:

@@ -236,7 +236,7 @@ async def test_timeline_merges_everything_in_time_order(store: TicketStore) -> N
     assert times == sorted(times)
     kinds = [e.kind for e in timeline]
     assert {"session", "finding", "recording", "audit"} <= set(kinds)
-    actions = [e.item.action for e in timeline if e.kind == "audit"]  # type: ignore[union-attr]
+    actions = [e.item.action for e in timeline if e.kind == "audit"]
     assert actions == ["created", "created", "escalated", "attached", "ended"]
 
 
@@ -257,7 +257,7 @@ async def test_unfinished_recordings_of_one_node_leave_other_nodes_alone(store: 
     mine = await store.add_recording(session.id, "/data/recordings/s", node_id="node-a")
     theirs = await store.add_recording(session.id, "/data/recordings/s", node_id="node-b")
     legacy = await store.add_recording(session.id, "/data/recordings/s")  # written before nodes were named
-    assert mine.node_id == "node-a" and (await store.get_recording(theirs.id)).node_id == "node-b"  # type: ignore[union-attr]
+    assert mine.node_id == "node-a" and (await store.get_recording(theirs.id)).node_id == "node-b"
     assert {r.id for r in await store.unfinished_recordings("node-a")} == {mine.id, legacy.id}
     assert {r.id for r in await store.unfinished_recordings("node-b")} == {theirs.id, legacy.id}
     assert {r.id for r in await store.unfinished_recordings()} == {mine.id, theirs.id, legacy.id}
