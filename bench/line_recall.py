@@ -74,7 +74,7 @@ def _holds(text: str, accepted: set[str]) -> bool:
 def _map(m: np.ndarray, box: Box) -> Box:
     """The bounding box of a box's corners under a 3x3 map."""
     x0, y0, x1, y1 = box
-    pts = cv2.perspectiveTransform(np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]]), m)[0]
+    pts = cv2.perspectiveTransform(np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], np.float32), m)[0]
     return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
 
 
@@ -97,8 +97,8 @@ def _full_res_crop(gray: np.ndarray, screen_to_frame: np.ndarray, box: Box) -> n
     """The code's box (screen pixels, with a margin) cut upright from the frame at the frame's own resolution."""
     x0, y0, x1, y1 = box
     p = 0.3 * (y1 - y0)
-    quad = cv2.perspectiveTransform(np.float32([[[x0 - p, y0 - p], [x1 + p, y0 - p], [x1 + p, y1 + p],
-                                                 [x0 - p, y1 + p]]]), screen_to_frame)[0]
+    quad = cv2.perspectiveTransform(np.array([[[x0 - p, y0 - p], [x1 + p, y0 - p], [x1 + p, y1 + p],
+                                               [x0 - p, y1 + p]]], np.float32), screen_to_frame)[0]
     m, size = rectify_transform(quad, 0.0)
     return cv2.warpPerspective(gray, m, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 

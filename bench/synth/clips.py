@@ -110,7 +110,7 @@ def film_geometry(screen_shape: tuple[int, ...], size: tuple[int, int], fps: int
     quad = params.quad.astype(np.float32)
     quad = quad + (quad - quad.mean(axis=0)) * np.float32(pad / sw) * 2
     dh, dw = sh + 2 * pad, sw + 2 * pad
-    src = np.float32([[0, 0], [dw - 1, 0], [dw - 1, dh - 1], [0, dh - 1]])
+    src = np.array([[0, 0], [dw - 1, 0], [dw - 1, dh - 1], [0, dh - 1]], np.float32)
     device = cv2.getPerspectiveTransform(src, quad) @ np.array([[1, 0, pad], [0, 1, pad], [0, 0, 1]], np.float64)
     w, h = size
     out: list[np.ndarray | None] = []

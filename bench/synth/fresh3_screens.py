@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import cast
 
 import cv2
 import numpy as np
@@ -562,7 +563,7 @@ def _app(content: ScreenContent, shown: str, style: Fresh3Style, size: tuple[int
     centre = (w * (0.3 if phone else 0.34), h * (0.5 if phone else 0.52))
     box = _rotate_onto(canvas, body, centre, style.tilt, box)
     # The hand's thumb over the phone's edge: a turned capsule with its nail.
-    skin = tuple(int(v) for v in np.array((206, 160, 130)) * rng.uniform(0.7, 1.05))
+    skin = cast(Colour, tuple(int(v) for v in np.array((206, 160, 130)) * rng.uniform(0.7, 1.05)))
     thumb = Image.new("RGBA", (int(w * 0.07), int(h * 0.3)), (0, 0, 0, 0))
     td = ImageDraw.Draw(thumb)
     td.rounded_rectangle([0, 0, thumb.width - 1, thumb.height - 1], radius=thumb.width // 2, fill=(*skin, 255))

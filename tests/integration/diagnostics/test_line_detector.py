@@ -22,11 +22,12 @@ def detector() -> LineDetector:
 
 
 def _panel(kind: str, lines: tuple[str, ...] = LINES, size: tuple[int, int] = (720, 360)
-           ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+           ) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
     """A grey screen of the given kind and each line's drawn box (x0, y0, x1, y1)."""
     w, h = size
     fg, bg = {"dark-on-light": (30, 225), "light-on-dark": (235, 25), "eink": (70, 185), "dotmatrix": (20, 170)}[kind]
-    boxes = []
+    boxes: list[tuple[float, float, float, float]] = []
+    img: np.ndarray
     if kind == "dotmatrix":  # glyphs of lit dots on a coarse grid, gaps between the dots
         cell = 4
         low = Image.new("L", (w // cell, h // cell), 0)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from testkit.servers import running_postgres
 from tests.unit.tickets.factories import new_finding
 from tickets import library as library_module
-from tickets.library import LibraryQuery
+from tickets.library import LibraryQuery, LibrarySort
 from tickets.schema import finding_counts, findings, session_events, sessions, tickets
 from tickets.store import TicketStore
 
@@ -110,7 +110,7 @@ def ids(plan: list[Planned], keep: Callable[[Planned], bool]) -> list[str]:
 
 async def listed(store: TicketStore, query: LibraryQuery) -> list[str]:
     page = await store.library.search(query)
-    assert page.total == len(page.items) or query.limit < page.total
+    assert page.total is not None and (page.total == len(page.items) or query.limit < page.total)
     return [r.session_id for r in page.items]
 
 
@@ -275,8 +275,9 @@ async def test_cursors_walk_every_sort_forwards_and_back_with_each_session_once(
     store, plan = library
     everything = (await store.library.search(LibraryQuery(limit=200))).items
     # both directions where NULLs (sessions still running) and the row value differ; one for the ticket columns
-    for sort, descending in [("started", True), ("started", False), ("ended", True), ("ended", False),
-                             ("technician", False), ("customer", True), ("ticket", False)]:
+    orders: list[tuple[LibrarySort, bool]] = [("started", True), ("started", False), ("ended", True), ("ended", False),
+                                              ("technician", False), ("customer", True), ("ticket", False)]
+    for sort, descending in orders:
         expected = _in_order(everything, sort, descending)
         pages: list[list[str]] = []
         page = await store.library.search(LibraryQuery(sort=sort, descending=descending, limit=7))

@@ -59,7 +59,8 @@ def test_film_geometry_maps_screen_pixels_to_where_the_film_shows_them():
     maps = film_geometry(screen.shape, (640, 360), 10, 0.2, 0.5, np.random.default_rng(7))
     assert len(maps) == len(frames) and maps[0] is None and maps[1] is None  # the lead-in shows no screen
     for frame, m in zip(frames[2:], maps[2:], strict=True):
-        expected = cv2.perspectiveTransform(np.float32([[[359.5, 79.5]]]), m)[0, 0]
+        assert m is not None
+        expected = cv2.perspectiveTransform(np.array([[[359.5, 79.5]]], np.float32), m)[0, 0]
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         x, y = int(expected[0]), int(expected[1])
         window = gray[y - 12:y + 13, x - 12:x + 13]
