@@ -40,9 +40,10 @@ def plain_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with running_server(tmp_path / "data") as srv:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server per module: every test makes its own ticket and session, so they need no server of their own."""
+    with running_server(tmp_path_factory.mktemp("e2e") / "data") as srv:
         yield srv
 
 
@@ -51,18 +52,38 @@ def launch(pw: Playwright, camera: Path | None = None) -> Browser:
     return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args(camera))
 
 
-@pytest.fixture
-def customer_browser(pw: Playwright, plain_camera: Path) -> Iterator[Browser]:
+def _fresh(browser: Browser) -> Iterator[Browser]:
+    """The module's browser for one test; the pages and contexts the test opened are closed after it (their calls
+    end), so the next test starts from a browser with nothing open."""
+    yield browser
+    for context in list(browser.contexts):
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def _customer_chromium(pw: Playwright, plain_camera: Path) -> Iterator[Browser]:
     browser = launch(pw, plain_camera)
     yield browser
     browser.close()
 
 
-@pytest.fixture
-def technician_browser(pw: Playwright) -> Iterator[Browser]:
+@pytest.fixture(scope="module")
+def _technician_chromium(pw: Playwright) -> Iterator[Browser]:
     browser = launch(pw)
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def customer_browser(_customer_chromium: Browser) -> Iterator[Browser]:
+    """A Chromium whose fake camera films the plain test pattern (launched once per module)."""
+    yield from _fresh(_customer_chromium)
+
+
+@pytest.fixture
+def technician_browser(_technician_chromium: Browser) -> Iterator[Browser]:
+    """The technician's Chromium (launched once per module)."""
+    yield from _fresh(_technician_chromium)
 
 
 def open_console(browser: Browser, server: ServerProcess) -> Page:
