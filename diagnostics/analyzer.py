@@ -285,10 +285,9 @@ class FrameAnalyzer:
             found = self._read_detected_lines(ocr_in, lines)
             passes.append(DETECTED)
             if found:
-                merged = _merge_lines(lines, found)
-                detected_reads = extract_codes(merged, known, threshold)
-                if detected_reads:
-                    lines, reads, source = merged, detected_reads, DETECTED
+                # The merged lines are the frame's lines even without a code: what was read is what benches attribute.
+                lines = _merge_lines(lines, found)
+                reads, source = extract_codes(lines, known, threshold), DETECTED
         return reads, lines, passes, source
 
     def _read_detected_lines(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:

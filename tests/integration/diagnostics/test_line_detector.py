@@ -96,7 +96,8 @@ def _filmed(panel: np.ndarray, dx: int = 0) -> np.ndarray:
 def test_the_detector_reads_a_still_view_once(engine, config):
     from diagnostics.analyzer import DETECTED, FrameAnalyzer
 
-    analyzer = FrameAnalyzer(replace(config, line_detector=True), engine)
+    # English alone, no other-script pass: the slow passes are not what is tested here (keeps the test short).
+    analyzer = FrameAnalyzer(replace(config, line_detector=True, languages="eng", script_languages=""), engine)
     panel, _ = _panel("dark-on-light", ("PUMP 3 STOPPED", "Flow 12.5 l/min", "Level 40 %"))
     first = analyzer.analyze(_filmed(panel))
     assert first.reads == [] and DETECTED not in first.passes  # a first look: the cheap passes only
@@ -119,3 +120,17 @@ def test_without_the_setting_the_detector_never_runs(engine, config):
     panel, _ = _panel("dark-on-light", ("PUMP 3 STOPPED", "Flow 12.5 l/min", "Level 40 %"))
     first = analyzer.analyze(_filmed(panel))
     assert DETECTED not in analyzer.analyze(_filmed(panel, 3), first.still).passes
+
+
+def test_a_dot_matrix_code_tesseract_cannot_read_is_read_from_the_detected_line_and_followed(engine, config):
+    from diagnostics.analyzer import DETECTED, FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=True), engine)
+    panel, _ = _panel("dotmatrix", ("Error code", "RX-4471", "Call service"))
+    first = analyzer.analyze(_filmed(panel))
+    assert first.reads == []  # Tesseract reads no code from the dots
+    second = analyzer.analyze(_filmed(panel, 3), first.still)
+    assert [r.code for r in second.reads] == ["RX-4471"] and DETECTED in second.passes
+    # The next frame of the view reads the code's line again, alone, with the same recogniser: a second read.
+    third = analyzer.analyze(_filmed(panel, 5), second.still)
+    assert [r.code for r in third.reads] == ["RX-4471"] and third.passes == [f"still:{DETECTED}"]
