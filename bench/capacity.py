@@ -39,9 +39,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
-from bench.synth.scenes import Camera, render, textured_scene  # noqa: E402
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
 from media.aiortc_internals import received_streams  # noqa: E402
 from media.host_addresses import gather_host_candidates_on  # noqa: E402
 from signaling.tokens import TokenService  # noqa: E402
@@ -55,6 +52,9 @@ from testkit.peers import (  # noqa: E402
 )
 from testkit.servers import free_port  # noqa: E402
 from testkit.session_client import CallPair, start_pair  # noqa: E402
+from testkit.synth.capture import random_capture_params, render_capture  # noqa: E402
+from testkit.synth.scenes import Camera, render, textured_scene  # noqa: E402
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
 
 Load = Literal["voice", "passthrough", "analysis"]
 LOADS: tuple[Load, ...] = ("voice", "passthrough", "analysis")

@@ -16,12 +16,12 @@ import time
 
 import cv2
 
-from bench.synth.scenes import Camera, project, render, textured_scene
 from calls.guidance_pool import GuidancePool
 from calls.guide import TrackedPoses
 from guidance.tracker import SceneTracker, apply
 from media.frames import EncodedFrame, is_vp8_keyframe
 from testkit.peers import _encode_vp8
+from testkit.synth.scenes import Camera, project, render, textured_scene
 
 MARKS = {"box": [(0.42, 0.40), (0.58, 0.62)], "arrow": [(0.30, 0.70), (0.45, 0.55)],
          "circle": [(0.65, 0.30), (0.70, 0.30)], "a": [(0.2, 0.2), (0.3, 0.3)], "b": [(0.7, 0.7), (0.8, 0.75)],

@@ -39,10 +39,6 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.make_dataset import FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S, SIZES  # noqa: E402
-from bench.synth.clips import film_geometry  # noqa: E402
-from bench.synth.codec import decode_clip, encode_clip  # noqa: E402
-from bench.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
-from bench.synth.fresh2_screens import fresh2_code_box, plan_fresh2, render_fresh2_clip  # noqa: E402
 from diagnostics.analyzer import FrameAnalyzer  # noqa: E402
 from diagnostics.catalog import load_catalogs  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
@@ -54,6 +50,10 @@ from diagnostics.ocr import TesserocrEngine  # noqa: E402
 from diagnostics.preprocess import prepare  # noqa: E402
 from diagnostics.rapid import RapidLineReader  # noqa: E402
 from diagnostics.screen import rectify_transform  # noqa: E402
+from testkit.synth.clips import film_geometry  # noqa: E402
+from testkit.synth.codec import decode_clip, encode_clip  # noqa: E402
+from testkit.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
+from testkit.synth.fresh2_screens import fresh2_code_box, plan_fresh2, render_fresh2_clip  # noqa: E402
 
 cv2.setNumThreads(1)
 COLUMNS = ("region", "finder", "det", "det-fr", "page", "tess", "rapid", "rapid-fr", "det+rd", "dfr+rd")

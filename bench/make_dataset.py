@@ -6,14 +6,14 @@ The open set (issue 10): random codes of 58 formats from 13 device families, dra
 never from the catalog; families are split into tuned and held-out (docs/performance.md, "Open formats"):
     python bench/make_dataset.py --kind open --split tuned --seed 1 --out .dataset/open-tuned-1
     python bench/make_dataset.py --kind open --families obd,washer --per-format 3 --seed 2 --out DIR
-The fresh split: 12 further families nobody tuning the reader has seen (bench/synth/fresh_formats.py; docs/
+The fresh split: 12 further families nobody tuning the reader has seen (testkit/synth/fresh_formats.py; docs/
 performance.md, "Fresh evaluation families"); labels carry split "fresh" and manifest.json lists the families:
     python bench/make_dataset.py --split fresh --per-format 1 --seed 5 --out .dataset/fresh-5 --jobs 1
-The second fresh split, fresh2: 12 more families (bench/synth/fresh2_formats.py; "Second fresh evaluation families
+The second fresh split, fresh2: 12 more families (testkit/synth/fresh2_formats.py; "Second fresh evaluation families
 (fresh2)"); labels carry split "fresh" (hidden in reports like the fresh split), manifest.json names fresh2, and
 locations.json gives the code's box on each rendered screen:
     python bench/make_dataset.py --split fresh2 --per-format 1 --negatives 24 --seed <seed> --out DIR --jobs 1
-The third, fresh3: 12 more families on new screen kinds (bench/synth/fresh3_formats.py; "Third fresh evaluation
+The third, fresh3: 12 more families on new screen kinds (testkit/synth/fresh3_formats.py; "Third fresh evaluation
 families (fresh3)"); output as fresh2's (labels split "fresh", manifest naming fresh3, locations.json):
     python bench/make_dataset.py --split fresh3 --per-format 1 --negatives 24 --seed <seed> --out DIR --jobs 1
 """
@@ -35,29 +35,29 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repo root
 
-from bench.synth.clips import ClipSpec, make_error_clip  # noqa: E402
-from bench.synth.codec import encode_clip  # noqa: E402
-from bench.synth.formats import FAMILIES, HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
-from bench.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
-from bench.synth.fresh2_screens import (  # noqa: E402
+from testkit.synth.clips import ClipSpec, make_error_clip  # noqa: E402
+from testkit.synth.codec import encode_clip  # noqa: E402
+from testkit.synth.formats import FAMILIES, HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
+from testkit.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
+from testkit.synth.fresh2_screens import (  # noqa: E402
     FRESH2,
     Fresh2ClipSpec,
     fresh2_code_box,
     plan_fresh2,
     render_fresh2_clip,
 )
-from bench.synth.fresh3_formats import FRESH3_FAMILIES  # noqa: E402
-from bench.synth.fresh3_screens import (  # noqa: E402
+from testkit.synth.fresh3_formats import FRESH3_FAMILIES  # noqa: E402
+from testkit.synth.fresh3_screens import (  # noqa: E402
     FRESH3,
     Fresh3ClipSpec,
     fresh3_code_box,
     plan_fresh3,
     render_fresh3_clip,
 )
-from bench.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
-from bench.synth.fresh_screens import FRESH, FreshClipSpec, plan_fresh, render_fresh_clip  # noqa: E402
-from bench.synth.open_set import OpenClipSpec, plan_open, render_open_clip  # noqa: E402
-from bench.synth.screens import NEGATIVE_LINES, SAMPLES, ScreenSample, random_style, screen_text  # noqa: E402
+from testkit.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
+from testkit.synth.fresh_screens import FRESH, FreshClipSpec, plan_fresh, render_fresh_clip  # noqa: E402
+from testkit.synth.open_set import OpenClipSpec, plan_open, render_open_clip  # noqa: E402
+from testkit.synth.screens import NEGATIVE_LINES, SAMPLES, ScreenSample, random_style, screen_text  # noqa: E402
 
 SIZES = ((640, 360), (1280, 720))
 FPS = 10  # phones drop to this at low WebRTC bitrates; keeps generation fast

@@ -38,13 +38,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synth.codec import decode_clip  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
 from diagnostics.extract import STAGES, extract_codes, stage_of  # noqa: E402
 from diagnostics.known import KnownCodes  # noqa: E402
 from diagnostics.ocr import OcrEngine, OcrLine, PytesseractEngine, TesserocrEngine  # noqa: E402
 from diagnostics.session import SessionDiagnostics  # noqa: E402
 from diagnostics.still import read_still  # noqa: E402
+from testkit.synth.codec import decode_clip  # noqa: E402
 
 cv2.setNumThreads(1)
 
@@ -303,7 +303,7 @@ def open_report(results: list[ClipResult], reveal_held_out: bool = False, stages
 
     Held-out families get their aggregate lines only, unless reveal_held_out (the final run): their misses
     are not to be examined while the reader is tuned."""
-    from bench.synth.formats import HELD_OUT_FAMILIES
+    from testkit.synth.formats import HELD_OUT_FAMILIES
 
     def split_of(r: ClipResult) -> str:
         family = str(r.label["family"])

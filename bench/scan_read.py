@@ -21,10 +21,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
 from diagnostics import DiagnosticsConfig, SessionDiagnostics, read_still  # noqa: E402
 from diagnostics.ocr import make_engine  # noqa: E402
+from testkit.synth.capture import random_capture_params, render_capture  # noqa: E402
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text  # noqa: E402
 
 FULL = (1920, 1080)
 LIVE = (640, 360)

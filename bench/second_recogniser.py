@@ -19,7 +19,7 @@ import argparse  # noqa: E402
 import functools  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -28,15 +28,6 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
-from bench.synth.screens import (  # noqa: E402
-    NEGATIVE_LINES,
-    SAMPLES,
-    random_style,
-    render_error_screen,
-    screen_size_for,
-    screen_text,
-)
 from diagnostics.analyzer import FrameAnalyzer  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
 from diagnostics.frames import to_gray  # noqa: E402
@@ -46,9 +37,10 @@ from diagnostics.preprocess import prepare  # noqa: E402
 from diagnostics.rapid import RapidLineReader  # noqa: E402
 from diagnostics.reread import _crop  # noqa: E402
 from diagnostics.second_opinion import is_unsure, second_opinion  # noqa: E402
+from testkit.synth.screens import SAMPLES  # noqa: E402
+from testkit.synth.takes import Take, open_takes, takes  # noqa: E402
 
 cv2.setNumThreads(1)
-SIZES = ((640, 360), (1280, 720))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,50 +87,6 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-@dataclass(frozen=True, slots=True)
-class Take:
-    """One filmed screen: the true code ("" for a screen without one), the frame and its layout."""
-
-    truth: str
-    frame: np.ndarray
-    layout: str
-    accept: tuple[str, ...] = ()  # other spellings that count as the code (open set)
-
-    @property
-    def accepted(self) -> set[str]:
-        """Normalised spellings that count as reading the code (empty for a screen without one)."""
-        return {_norm(c) for c in (self.truth, *self.accept) if c}
-
-
-def takes(seeds: int, severity: float, first_seed: int = 0) -> Iterator[Take]:
-    """Every bench sample and screen without a code, filmed once per seed (alternating 640x360 and 1280x720)."""
-    contents = [(s.code, screen_text(s), s) for s in SAMPLES] + [("", "\n".join(ln), None) for ln in NEGATIVE_LINES]
-    for seed in range(first_seed, first_seed + seeds):
-        rng = np.random.default_rng(1000 + seed)
-        for i, (code, text, sample) in enumerate(contents):
-            style = random_style(rng, sample)
-            size = SIZES[(i + seed) % 2]
-            screen_size = screen_size_for(style, rng)
-            params = random_capture_params(rng, size, screen_size[0] / screen_size[1], severity)
-            screen = render_error_screen(code, text, style, screen_size)
-            yield Take(code, render_capture(screen, params, size), style.layout)
-
-
-def open_takes(seed: int, severity: float) -> Iterator[Take]:
-    """The open set's TUNED families (bench/synth/open_set.py), one screen per format plus 8 without a code,
-    each filmed once at 640x360 and once at 1280x720 (held-out families are never looked at here)."""
-    from bench.synth.formats import TUNED_FAMILIES
-    from bench.synth.open_screens import render_open_screen
-    from bench.synth.open_set import plan_open
-
-    rng = np.random.default_rng(seed)
-    for spec in plan_open(list(TUNED_FAMILIES), seed, 1, 8, SIZES):
-        screen = render_open_screen(spec.content, spec.style, spec.screen_size, np.random.default_rng(spec.screen_seed))
-        params = random_capture_params(rng, spec.size, screen.shape[1] / screen.shape[0], severity)
-        yield Take(spec.content.code, render_capture(screen, params, spec.size),
-                   "sevenseg" if spec.style.layout == "segment" else spec.style.layout, tuple(spec.content.accept))
-
-
 def code_crop(engine: OcrEngine, analyzer: FrameAnalyzer, config: DiagnosticsConfig, take: Take) -> CodeCrop | None:
     """The crop of the word nearest the true code, as the re-read would get it (None: no such word)."""
     if not take.truth or take.layout == "sevenseg":
@@ -171,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--severity", type=float, default=0.8, help="capture severity (tilt, blur, glare, moire)")
     ap.add_argument("--tessdata", default=DiagnosticsConfig().tessdata_path)
     ap.add_argument("--open", type=int, metavar="SEED",
-                    help="screens of the open set's tuned families (bench/synth/open_set.py) with this seed instead")
+                    help="screens of the open set's tuned families (testkit/synth/open_set.py) with this seed instead")
     args = ap.parse_args(argv)
     config = DiagnosticsConfig(tessdata_path=args.tessdata, second_recogniser=False)
     engine = TesserocrEngine(config.tessdata_path, "eng")

@@ -1,7 +1,7 @@
 """Per-frame recall and false codes on classes of code shapes the open sets missed (issue 10, third round).
 
 Screens are drawn here (segment panels in DSEG fonts, Japanese dialogs, web admin pages, text LCDs, and screens
-with ordinary numbers and no code), each filmed hand-held at 640x360 and 1280x720 (bench/synth/capture.py) and read
+with ordinary numbers and no code), each filmed hand-held at 640x360 and 1280x720 (testkit/synth/capture.py) and read
 by one FrameAnalyzer frame by frame (no multi-frame consensus). The classes were chosen from the misses of the
 second round and the reader was tuned on these screens: the figures are tuning figures, not a test.
 
@@ -21,12 +21,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.synth.capture import random_capture_params, render_capture  # noqa: E402
 from diagnostics.analyzer import FrameAnalyzer  # noqa: E402
 from diagnostics.catalog import load_catalog  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
 from diagnostics.known import KnownCodes  # noqa: E402
 from diagnostics.ocr import TesserocrEngine  # noqa: E402
+from testkit.synth.capture import random_capture_params, render_capture  # noqa: E402
 
 DSEG = "/usr/share/fonts/truetype/dseg/"
 CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"

@@ -32,10 +32,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.time_to_finding import make_clip  # noqa: E402
 from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician  # noqa: E402
 from testkit.servers import ServerProcess, start_server  # noqa: E402
 from testkit.session_client import CallPair, start_pair  # noqa: E402
+from testkit.synth.desk_clip import make_clip  # noqa: E402
 
 COLUMNS = ("rss_mb", "fds", "tasks", "threads", "temp_files", "db_kb")
 

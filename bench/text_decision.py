@@ -19,17 +19,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synth.formats import HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
-from bench.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
-from bench.synth.fresh2_screens import plan_fresh2  # noqa: E402
-from bench.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
-from bench.synth.fresh_screens import plan_fresh  # noqa: E402
-from bench.synth.open_set import plan_open  # noqa: E402
 from diagnostics.catalog import load_catalogs  # noqa: E402
 from diagnostics.config import DiagnosticsConfig  # noqa: E402
 from diagnostics.extract import extract_codes, stage_of  # noqa: E402
 from diagnostics.known import KnownCodes  # noqa: E402
 from diagnostics.ocr import OcrLine  # noqa: E402
+from testkit.synth.formats import HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
+from testkit.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
+from testkit.synth.fresh2_screens import plan_fresh2  # noqa: E402
+from testkit.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
+from testkit.synth.fresh_screens import plan_fresh  # noqa: E402
+from testkit.synth.open_set import plan_open  # noqa: E402
 
 SIZE = ((640, 360),)  # one size: the text is the same at every size
 

@@ -4,8 +4,8 @@ set -euo pipefail
 # janus: the C SFU bench/capacity.py --janus compares with (videoroom plugin). libgl1/libglib2.0-0: rapidocr-onnxruntime pulls in opencv-python (not headless), whose cv2 links libGL.
 PKGS=(libgl1 libglib2.0-0 coturn janus tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-jpn redis-server chromium ffmpeg fonts-dejavu-core fonts-noto-cjk postgresql
   fonts-dseg fonts-liberation2 fonts-freefont-ttf fonts-roboto-unhinted fonts-hack fonts-noto-mono fonts-noto-core
-  fonts-cantarell fonts-inconsolata fonts-open-sans fonts-urw-base35 fonts-lato  # the fonts: bench/synth/open_screens.py
-  xfonts-base fonts-terminus-otb fonts-unifont)  # bitmap faces of character LCDs, OLEDs, VFDs, LED signs, slips: bench/synth/fresh3_screens.py
+  fonts-cantarell fonts-inconsolata fonts-open-sans fonts-urw-base35 fonts-lato  # the fonts: testkit/synth/open_screens.py
+  xfonts-base fonts-terminus-otb fonts-unifont)  # bitmap faces of character LCDs, OLEDs, VFDs, LED signs, slips: testkit/synth/fresh3_screens.py
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

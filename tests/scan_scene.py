@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.synth.capture import random_capture_params, render_capture
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
+from testkit.synth.capture import random_capture_params, render_capture
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 
 SMALL_CODE = "E-204"
 FULL_SIZE = (1920, 1080)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from bench.synth.y4m import write_y4m
 from testkit.servers import CHROMIUM, ServerProcess, chromium_args, running_server
+from testkit.synth.y4m import write_y4m
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ import httpx
 import numpy as np
 import pytest
 
-from bench.synth.capture import random_capture_params, render_capture
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
-from bench.synth.y4m import write_y4m
+from testkit.synth.capture import random_capture_params, render_capture
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
+from testkit.synth.y4m import write_y4m
 from tests.e2e.conftest import create_session, join_as_customer, launch, open_console, wait_video_playing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Playwright
 
-from bench.synth.scenes import VIEW, Camera, render, textured_scene
-from bench.synth.y4m import write_y4m
 from testkit.servers import ServerProcess, running_server
+from testkit.synth.scenes import VIEW, Camera, render, textured_scene
+from testkit.synth.y4m import write_y4m
 from tests.e2e.conftest import create_session, join_as_customer, launch, open_console, wait_video_playing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -20,14 +20,14 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from bench.synth.capture import random_capture_params, render_capture
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 from diagnostics.analyzer import FrameAnalyzer
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.ocr import TesserocrEngine
 from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
 from testkit.servers import ServerProcess
 from testkit.session_client import CallPair, SignalingClient, create_session, start_pair
+from testkit.synth.capture import random_capture_params, render_capture
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

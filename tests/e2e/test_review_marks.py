@@ -13,10 +13,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from bench.synth.scenes import textured_scene
 from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician, encode_clip
 from testkit.servers import ServerProcess
 from testkit.session_client import CallPair, start_pair
+from testkit.synth.scenes import textured_scene
 from tests.e2e.test_review import LoopThread, peers_loop, review_url  # noqa: F401 - peers_loop is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -11,8 +11,8 @@ import httpx
 import numpy as np
 import pytest
 
-from bench.synth.y4m import write_y4m
 from testkit.servers import ServerProcess, running_server
+from testkit.synth.y4m import write_y4m
 from tests.e2e.conftest import create_session, join_as_customer, launch, open_console, wait_video_playing
 from tests.scan_scene import SMALL_CODE, small_code_frames
 

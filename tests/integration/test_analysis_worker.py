@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.time_to_finding import NEUTRAL_S, make_clip
 from testkit.inprocess import serve_in_process
 from testkit.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
 from testkit.servers import running_server
 from testkit.session_client import start_pair
+from testkit.synth.desk_clip import NEUTRAL_S, make_clip
 
 pytestmark = pytest.mark.slow
 

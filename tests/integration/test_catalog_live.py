@@ -15,11 +15,11 @@ import httpx
 import numpy as np
 import pytest
 
-from bench.synth.screens import ScreenStyle, render_error_screen
 from testkit.inprocess import serve_in_process
 from testkit.peers import SyntheticCustomer, SyntheticTechnician, encode_clip
 from testkit.servers import running_redis
 from testkit.session_client import start_pair
+from testkit.synth.screens import ScreenStyle, render_error_screen
 
 pytestmark = pytest.mark.slow
 

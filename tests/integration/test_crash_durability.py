@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.time_to_finding import make_clip
 from testkit.peers import SyntheticCustomer, SyntheticTechnician
 from testkit.servers import start_server
 from testkit.session_client import start_pair
+from testkit.synth.desk_clip import make_clip
 from tests.integration.tickets.receiver import RunningReceiver, WebhookReceiver
 
 pytestmark = pytest.mark.slow

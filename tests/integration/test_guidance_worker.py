@@ -12,12 +12,12 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.synth.scenes import Camera, project, render, textured_scene
 from calls.guidance_pool import GuidancePool
 from calls.guide import FrozenFrame, TrackedPoses
 from guidance.tracker import apply
 from media.frames import EncodedFrame, is_vp8_keyframe
 from testkit.peers import _encode_vp8
+from testkit.synth.scenes import Camera, project, render, textured_scene
 
 pytestmark = pytest.mark.slow
 

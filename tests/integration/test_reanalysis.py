@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.time_to_finding import NEUTRAL_S, make_clip
 from testkit.peers import SyntheticCustomer, SyntheticTechnician
 from testkit.servers import running_server
 from testkit.session_client import start_pair
+from testkit.synth.desk_clip import NEUTRAL_S, make_clip
 
 pytestmark = pytest.mark.slow
 

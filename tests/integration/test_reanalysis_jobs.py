@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.time_to_finding import make_clip
 from lensdesk.reanalysis_jobs import LocalJobs
 from lensdesk.settings import Settings
 from testkit.peers import SyntheticCustomer, SyntheticTechnician
 from testkit.servers import running_redis, running_server
 from testkit.session_client import start_pair
+from testkit.synth.desk_clip import make_clip
 
 pytestmark = pytest.mark.slow
 

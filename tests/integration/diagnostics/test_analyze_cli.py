@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from atrest.sealed import AtRestKey, create
-from bench.synth.capture import random_capture_params, render_capture
-from bench.synth.clips import ClipSpec, make_error_clip
-from bench.synth.codec import encode_clip
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 from lensdesk import analyze
+from testkit.synth.capture import random_capture_params, render_capture
+from testkit.synth.clips import ClipSpec, make_error_clip
+from testkit.synth.codec import encode_clip
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 
 PANEL = ScreenStyle("panel", "mono", (40, 40, 30), (120, 210, 170))
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from bench.synth.capture import random_capture_params, render_capture
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 from diagnostics.analyzer import FrameAnalyzer
+from testkit.synth.capture import random_capture_params, render_capture
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
 
 CASES = [
     # (sample index, style, screen size, frame size, seed)
@@ -103,7 +103,7 @@ def test_a_clearly_read_screen_without_a_code_is_not_read_twice(engine, config):
 
 
 def test_the_whole_frame_is_the_second_guess_but_never_read_as_a_bare_display(engine, config):
-    from bench.synth.sevenseg import draw_seven_segment
+    from testkit.synth.sevenseg import draw_seven_segment
 
     # Segment digits that only the segment decoder reads; offered as a whole frame after a blank region, they
     # must not be decoded (scenery read as a bare display gave false codes such as "P8").
@@ -139,7 +139,7 @@ def test_a_segment_panel_outranks_the_small_print_and_tesseracts_garbled_reading
     # Filmed 7/14-segment panels of the open set's tuned families (washer, aircon) with printed labels under the
     # digits: Tesseract read a model name (M793n as M793) or garbage from the glyphs, which used to keep the
     # segment decoder from running; a colon between glyphs and a panel tilted onto its labels are decoded too.
-    from bench.synth.open_set import plan_open, render_open_clip
+    from testkit.synth.open_set import plan_open, render_open_clip
 
     [spec] = [s for s in plan_open(TUNED_FAMILIES, seed, 3, 0, ((640, 360), (1280, 720)))
               if s.content.code == code and s.size[1] == height]

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from bench.synth.capture import random_capture_params, render_capture
 from diagnostics.analyzer import FrameAnalyzer
 from diagnostics.known import KnownCodes
+from testkit.synth.capture import random_capture_params, render_capture
 
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 DSEG14 = "/usr/share/fonts/truetype/dseg/DSEG14Classic-Bold.ttf"

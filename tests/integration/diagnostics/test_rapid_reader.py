@@ -107,8 +107,8 @@ def test_the_pipeline_with_the_second_recogniser_reads_what_tesseract_misread(en
     from dataclasses import replace
     from itertools import islice
 
-    from bench.second_recogniser import takes
     from diagnostics.analyzer import FrameAnalyzer
+    from testkit.synth.takes import takes
 
     [take] = islice(takes(1, 0.8, first_seed=3), 15, 16)
     assert take.truth == "SC899" and take.frame.shape[0] == 360
@@ -120,7 +120,7 @@ def test_the_pipeline_with_the_second_recogniser_reads_what_tesseract_misread(en
 
 def _cjk_capture(caption_and_code: str, size: tuple[int, int], seed: int) -> np.ndarray:
     """A Chinese dialog whose code is glued to its keyword ("代码:H6"), filmed hand-held."""
-    from bench.synth.capture import random_capture_params, render_capture
+    from testkit.synth.capture import random_capture_params, render_capture
 
     font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
     img = Image.new("RGB", (960, 600), (245, 245, 245))

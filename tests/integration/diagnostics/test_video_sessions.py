@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.synth.clips import ClipSpec, make_error_clip
-from bench.synth.codec import decode_clip, encode_clip
-from bench.synth.screens import SAMPLES, ScreenStyle, screen_text
 from diagnostics.session import SessionDiagnostics
+from testkit.synth.clips import ClipSpec, make_error_clip
+from testkit.synth.codec import decode_clip, encode_clip
+from testkit.synth.screens import SAMPLES, ScreenStyle, screen_text
 
 DIALOG = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245))
 
@@ -68,8 +68,8 @@ def test_all_black_video_gives_no_findings(tmp_path, engine, config):
 
 
 def test_unknown_code_is_reported_as_unknown(tmp_path, engine, config):
-    from bench.synth.capture import random_capture_params, render_capture
-    from bench.synth.screens import render_error_screen
+    from testkit.synth.capture import random_capture_params, render_capture
+    from testkit.synth.screens import render_error_screen
 
     screen = render_error_screen("0x8BADF00D", "Error code: 0x8BADF00D\nSomething failed.", DIALOG, (960, 600))
     params = random_capture_params(np.random.default_rng(5), (1280, 720), 1.6, 0.5)

@@ -26,12 +26,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.time_to_finding import make_clip
 from media.aiortc_internals import nominated_pairs
 from media.host_addresses import gather_host_candidates_on
 from testkit.peers import SyntheticCustomer, SyntheticTechnician, moving_bar_clip
 from testkit.servers import ServerProcess, running_server
 from testkit.session_client import CallPair, start_pair
+from testkit.synth.desk_clip import make_clip
 from tests import fuzzing, udp_fuzzing
 
 # serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.synth.scenes import Camera, render, textured_scene
 from calls.guide import CallGuide
+from testkit.synth.scenes import Camera, render, textured_scene
 
 
 def updates_per_s(guide: CallGuide, frames: list[np.ndarray], behind: bool, fps: int = 30) -> float:

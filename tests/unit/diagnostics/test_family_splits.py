@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import yaml
 
-from bench.synth.formats import FAMILIES
-from bench.synth.fresh2_formats import FRESH2_FAMILIES, FRESH2_FORMATS
-from bench.synth.fresh2_screens import plan_fresh2
-from bench.synth.fresh3_formats import FRESH3_FAMILIES, FRESH3_FORMATS
-from bench.synth.fresh3_screens import plan_fresh3
-from bench.synth.fresh_formats import FRESH_FAMILIES, FRESH_FORMATS
-from bench.synth.fresh_screens import drawable_on_segments, plan_fresh
+from testkit.synth.formats import FAMILIES
+from testkit.synth.fresh2_formats import FRESH2_FAMILIES, FRESH2_FORMATS
+from testkit.synth.fresh2_screens import plan_fresh2
+from testkit.synth.fresh3_formats import FRESH3_FAMILIES, FRESH3_FORMATS
+from testkit.synth.fresh3_screens import plan_fresh3
+from testkit.synth.fresh_formats import FRESH_FAMILIES, FRESH_FORMATS
+from testkit.synth.fresh_screens import drawable_on_segments, plan_fresh
 
 SIZES = ((640, 360), (1280, 720))
 DIAGNOSTICS = Path(__file__).resolve().parents[3] / "diagnostics"

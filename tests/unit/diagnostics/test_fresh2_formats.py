@@ -1,4 +1,4 @@
-"""The second fresh split's generator (bench/synth/fresh2_formats.py, fresh2_screens.py): screens are deterministic
+"""The second fresh split's generator (testkit/synth/fresh2_formats.py, fresh2_screens.py): screens are deterministic
 per seed, families are new to every split, negatives hold no code shape, and the code's place on the screen is
 recorded (grammars, catalog clashes, determinism and plans of all splits: test_family_splits.py)."""
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.synth.formats import FAMILIES
-from bench.synth.fresh2_formats import (
+from testkit.synth.formats import FAMILIES
+from testkit.synth.fresh2_formats import (
     FRESH2_CAPTIONS,
     FRESH2_FAMILIES,
     FRESH2_FORMATS,
@@ -21,7 +21,7 @@ from bench.synth.fresh2_formats import (
     fresh2_formats_of,
     fresh2_negative_content,
 )
-from bench.synth.fresh2_screens import (
+from testkit.synth.fresh2_screens import (
     FRESH2_FONT_FILES,
     FRESH2_LAYOUTS,
     KIND_LAYOUTS,
@@ -31,10 +31,10 @@ from bench.synth.fresh2_screens import (
     random_fresh2_style,
     render_fresh2_screen,
 )
-from bench.synth.fresh_formats import FRESH_FAMILIES, FRESH_LANGS
-from bench.synth.fresh_screens import FRESH_FONT_FILES
-from bench.synth.open_screens import FONT_FILES
-from bench.synth.open_text import LANGS
+from testkit.synth.fresh_formats import FRESH_FAMILIES, FRESH_LANGS
+from testkit.synth.fresh_screens import FRESH_FONT_FILES
+from testkit.synth.open_screens import FONT_FILES
+from testkit.synth.open_text import LANGS
 
 SIZES = ((640, 360), (1280, 720))
 

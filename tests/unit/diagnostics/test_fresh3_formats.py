@@ -1,18 +1,17 @@
-"""The third fresh split's generator (bench/synth/fresh3_formats.py, fresh3_screens.py): tables cover every
+"""The third fresh split's generator (testkit/synth/fresh3_formats.py, fresh3_screens.py): tables cover every
 language, families have two formats each, negatives hold no code shape and no caption word, every screen kind
 renders deterministically with the code where its recorded box says, and a set is written as the other splits'
 (grammars, catalog clashes, determinism and plans of all splits: test_family_splits.py)."""
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench.synth.fresh2_formats import FRESH2_LANGS
-from bench.synth.fresh2_screens import FRESH2_FONT_FILES
-from bench.synth.fresh3_formats import (
+from testkit.synth.fresh2_formats import FRESH2_LANGS
+from testkit.synth.fresh2_screens import FRESH2_FONT_FILES
+from testkit.synth.fresh3_formats import (
     FRESH3_CAPTIONS,
     FRESH3_FAMILIES,
     FRESH3_FORMATS,
@@ -24,7 +23,7 @@ from bench.synth.fresh3_formats import (
     fresh3_formats_of,
     fresh3_negative_content,
 )
-from bench.synth.fresh3_screens import (
+from testkit.synth.fresh3_screens import (
     CELL_LAYOUTS,
     FRESH3_FONT_FILES,
     FRESH3_LAYOUTS,
@@ -37,10 +36,10 @@ from bench.synth.fresh3_screens import (
     random_fresh3_style,
     render_fresh3_screen,
 )
-from bench.synth.fresh_formats import FRESH_LANGS
-from bench.synth.fresh_screens import FRESH_FONT_FILES
-from bench.synth.open_screens import FONT_FILES, LAYOUTS
-from bench.synth.open_text import LANGS, ScreenLine
+from testkit.synth.fresh_formats import FRESH_LANGS
+from testkit.synth.fresh_screens import FRESH_FONT_FILES
+from testkit.synth.open_screens import FONT_FILES, LAYOUTS
+from testkit.synth.open_text import LANGS, ScreenLine
 
 
 def test_every_family_has_two_formats_and_every_table_covers_every_language():
@@ -140,21 +139,3 @@ def test_every_planned_code_is_drawn_whole_inside_its_screen():
     assert fresh3_code_box(plan_fresh3(["pool"], 3, 0, 1, ((640, 360),))[0]) == []
     for spec in plan_fresh3(list(FRESH3_FAMILIES), 4, 2, 12, ((640, 360),)):  # a language the screen can show
         assert spec.content.lang in langs_for(spec.style.layout) and spec.style.layout in KIND_LAYOUTS[spec.content.kind]
-
-
-@pytest.mark.slow
-def test_a_fresh3_set_is_written_like_the_other_fresh_splits(tmp_path, monkeypatch):
-    import bench.make_dataset as make_dataset
-    from bench.synth.codec import decode_clip
-
-    monkeypatch.setattr(make_dataset, "SIZES", ((640, 360),))  # one small clip is enough to check the wiring
-    assert make_dataset.main(["--split", "fresh3", "--families", "softener", "--per-format", "0", "--negatives", "1",
-                              "--seed", "3", "--jobs", "1", "--out", str(tmp_path)]) == 0
-    labels = json.loads((tmp_path / "labels.json").read_text())
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    locations = json.loads((tmp_path / "locations.json").read_text())
-    assert [lb["split"] for lb in labels] == ["fresh"] and labels[0]["family"] == "negative"
-    assert manifest["split"] == "fresh3" and manifest["families"] == ["softener"] and manifest["seed"] == 3
-    assert [loc["box"] for loc in locations] == [[]] and labels[0]["code"] == "" and labels[0]["codec"] == "vp8"
-    frames = decode_clip(tmp_path / labels[0]["file"])
-    assert len(frames) == 30 and frames[-1][1].shape == (360, 640, 3)

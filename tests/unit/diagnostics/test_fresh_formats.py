@@ -1,4 +1,4 @@
-"""The fresh evaluation split's generator (bench/synth/fresh_formats.py, fresh_screens.py): every family renders,
+"""The fresh evaluation split's generator (testkit/synth/fresh_formats.py, fresh_screens.py): every family renders,
 negatives hold no code shape (grammars, determinism and plans of all splits: test_family_splits.py)."""
 
 import re
@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.synth.formats import FAMILIES
-from bench.synth.fresh_formats import (
+from testkit.synth.formats import FAMILIES
+from testkit.synth.fresh_formats import (
     FRESH_CAPTIONS,
     FRESH_FAMILIES,
     FRESH_FORMATS,
@@ -20,18 +20,16 @@ from bench.synth.fresh_formats import (
     fresh_formats_of,
     fresh_negative_content,
 )
-from bench.synth.fresh_screens import (
-    FRESH,
+from testkit.synth.fresh_screens import (
     FRESH_FONT_FILES,
     FRESH_LAYOUTS,
     KIND_LAYOUTS,
-    NEGATIVE,
     layouts_for_format,
     plan_fresh,
     random_fresh_style,
     render_fresh_screen,
 )
-from bench.synth.open_screens import FONT_FILES, LAYOUTS
+from testkit.synth.open_screens import FONT_FILES, LAYOUTS
 
 SIZES = ((640, 360), (1280, 720))
 
@@ -135,40 +133,3 @@ def test_every_family_renders_on_each_of_its_layouts(family):
             again = render_fresh_screen(content, style, (620, 380), np.random.default_rng(1))
             assert img.shape == (380, 620, 3) and img.dtype == np.uint8 and np.array_equal(img, again)
             assert img.std() > 8, (fmt.name, layout)
-
-
-@pytest.mark.slow
-def test_fresh_clip_is_filmed_encoded_and_labelled(tmp_path):
-    from bench.make_dataset import make_fresh_one, open_families
-    from bench.synth.codec import decode_clip
-
-    assert open_families(FRESH, "") == list(FRESH_FAMILIES)
-    specs = plan_fresh(["cnc"], 21, 1, 1, ((640, 360),))
-    label = make_fresh_one(specs[0], tmp_path)
-    assert label.split == FRESH and label.family == "cnc" and label.code == specs[0].content.code
-    assert label.codec == "vp8" and label.accept == specs[0].content.accept
-    frames = decode_clip(tmp_path / label.file)
-    assert len(frames) == 30 and frames[-1][1].shape == (360, 640, 3)
-    empty = make_fresh_one(specs[-1], tmp_path)
-    assert empty.code == "" and empty.format == NEGATIVE and empty.split == FRESH
-
-
-def test_accuracy_report_keeps_fresh_families_hidden_until_the_final_run(capsys):
-    from bench.ocr_accuracy import ClipResult, open_report
-
-    def result(family: str, fmt: str, code: str, reported: list[str], height: int) -> ClipResult:
-        label = {"code": code, "accept": [code] if code else [], "family": family, "format": fmt, "split": FRESH,
-                 "height": height, "file": f"clip_{fmt}_{height}.webm", "layout": "hmi", "font": "urw-gothic",
-                 "lang": "en"}
-        return ClipResult(label, reported)
-
-    results = [result("cnc", "fanuc-alarm", "SV0401", ["SV0401"], 360), result("cnc", "fanuc-alarm", "SV0401", [], 720),
-               result(NEGATIVE, NEGATIVE, "", ["12.5"], 360)]
-    open_report(results)
-    out = capsys.readouterr().out
-    assert "fresh families" in out and "50.0% (1/2)" in out
-    assert "fresh negatives (no code)" in out and "tuned families" not in out
-    assert "fanuc-alarm" not in out and "SV0401" not in out  # no per-format lines, no misses
-    open_report(results, reveal_held_out=True)
-    out = capsys.readouterr().out
-    assert "fanuc-alarm" in out and "'SV0401' -> []" in out

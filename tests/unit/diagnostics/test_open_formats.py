@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from bench.synth.formats import (
+from testkit.synth.formats import (
     FAMILIES,
     FORMATS,
     HELD_OUT_FAMILIES,
@@ -18,10 +18,16 @@ from bench.synth.formats import (
     formats_of,
     template_space,
 )
-from bench.synth.open_screens import FONT_FILES, LAYOUTS, SEGMENT_FONTS, random_open_style, render_open_screen
-from bench.synth.open_set import NEGATIVE, plan_open
-from bench.synth.open_text import ADJACENT_ROLES, CAPTIONS, LANGS, error_content, negative_content
-from bench.synth.screens import SAMPLES
+from testkit.synth.open_screens import (
+    FONT_FILES,
+    LAYOUTS,
+    SEGMENT_FONTS,
+    random_open_style,
+    render_open_screen,
+)
+from testkit.synth.open_set import NEGATIVE, plan_open
+from testkit.synth.open_text import ADJACENT_ROLES, CAPTIONS, LANGS, error_content, negative_content
+from testkit.synth.screens import SAMPLES
 
 DIAGNOSTICS = Path(__file__).resolve().parents[3] / "diagnostics"
 
@@ -156,34 +162,3 @@ def test_fonts_and_layouts():
         again = render_open_screen(content, style, (640, 360), np.random.default_rng(1))
         assert img.shape == (360, 640, 3) and img.dtype == np.uint8 and np.array_equal(img, again)
         assert img.std() > 5, layout  # something was drawn
-
-
-def test_comparison_rule_of_the_bench():
-    from bench.ocr_accuracy import ClipResult
-
-    def result(code: str, accept: list[str], reported: list[str]) -> ClipResult:
-        return ClipResult({"code": code, "accept": accept}, reported)
-
-    assert result("ERR 105", ["ERR 105", "105"], ["err105"]).hit
-    assert result("ERR 105", ["ERR 105", "105"], ["105"]).hit
-    hit_and_false = result("E:83", ["E:83"], ["E83", "E:83"])
-    assert hit_and_false.hit and hit_and_false.false_code  # separators count: E83 is another code
-    assert not result("F.28", ["F.28"], ["F28"]).hit
-    assert result("", [], ["12.03"]).false_code and not result("", [], []).false_code
-    assert result("SC542", [], ["SC542"]).hit  # catalog-set labels carry no accept list
-
-
-@pytest.mark.slow
-def test_open_clip_is_filmed_encoded_and_labelled(tmp_path):
-    from bench.make_dataset import make_open_one
-    from bench.synth.codec import decode_clip
-
-    specs = plan_open(["pos"], 12, 1, 1, ((640, 360),))
-    positive, negative = specs[0], specs[-1]
-    label = make_open_one(positive, tmp_path)
-    assert label.code == positive.content.code and label.format == "pos-err-space" and label.family == "pos"
-    assert label.accept == positive.content.accept and label.accept[1] == label.code.split(" ")[1]
-    frames = decode_clip(tmp_path / label.file)
-    assert len(frames) == 30 and frames[-1][1].shape == (360, 640, 3)
-    empty = make_open_one(negative, tmp_path)
-    assert empty.code == "" and empty.accept == () and empty.format == NEGATIVE

@@ -4,10 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.synth.capture import random_capture_params, render_capture
-from bench.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
-from bench.synth.sevenseg import draw_seven_segment
 from diagnostics.screen import find_screen, find_text, order_corners, rectify
+from testkit.synth.capture import random_capture_params, render_capture
+from testkit.synth.screens import SAMPLES, ScreenStyle, render_error_screen, screen_text
+from testkit.synth.sevenseg import draw_seven_segment
 
 DIALOG = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245))
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from bench.synth.sevenseg import draw_seven_segment
 from diagnostics.sevenseg import read_seven_segment
+from testkit.synth.sevenseg import draw_seven_segment
 
 DSEG = Path("/usr/share/fonts/truetype/dseg")  # fonts-dseg, installed by scripts/install-system.sh
 SEVEN_FONTS = ["DSEG7Classic-Bold", "DSEG7Classic-Italic", "DSEG7Modern-Regular", "DSEG7Modern-BoldItalic"]

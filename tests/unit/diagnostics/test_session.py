@@ -74,7 +74,7 @@ def test_missing_language_data_is_a_clear_error(tmp_path):
 
 def _error_screen(code: str) -> np.ndarray:
     """A Windows-style dialog with an HRESULT, placed on a 1280x720 desk (readable straight away)."""
-    from bench.synth.screens import ScreenStyle, render_error_screen
+    from testkit.synth.screens import ScreenStyle, render_error_screen
 
     style = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245), accent=(200, 120, 0))
     screen = render_error_screen(code, f"Error code: {code}\nThe update could not be installed.", style, (960, 600))

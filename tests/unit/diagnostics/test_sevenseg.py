@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.synth.sevenseg import draw_seven_segment
 from diagnostics.sevenseg import read_seven_segment
+from testkit.synth.sevenseg import draw_seven_segment
 
 
 def _panel(text: str, height: int = 90, slant: float = 0.08, unlit: bool = True) -> np.ndarray:

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from bench.synth.clips import clip_for
-from bench.synth.screens import SAMPLES, ScreenStyle, random_style, render_error_screen, screen_text
-from bench.synth.y4m import write_y4m
+from testkit.synth.clips import clip_for
+from testkit.synth.screens import SAMPLES, ScreenStyle, random_style, render_error_screen, screen_text
+from testkit.synth.y4m import write_y4m
 
 STYLE = ScreenStyle("dialog", "sans", (20, 20, 20), (245, 245, 245))
 
@@ -51,7 +51,7 @@ def test_write_y4m_rejects_bad_frames(tmp_path, frames):
 def test_film_geometry_maps_screen_pixels_to_where_the_film_shows_them():
     import cv2
 
-    from bench.synth.clips import film_geometry, film_screen
+    from testkit.synth.clips import film_geometry, film_screen
 
     screen = np.full((300, 500, 3), 230, np.uint8)
     cv2.rectangle(screen, (354, 74), (365, 85), (0, 0, 0), -1)  # a small dark square whose centre is tracked

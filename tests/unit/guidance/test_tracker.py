@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from bench.synth.scenes import Camera, project, render, textured_scene
 from guidance.tracker import IDENTITY, SceneTracker, apply
+from testkit.synth.scenes import Camera, project, render, textured_scene
 
 BOX = [(0.42, 0.40), (0.58, 0.62)]
 ARROW = [(0.30, 0.70), (0.45, 0.55)]

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from bench.synth.capture import CaptureParams, random_capture_params, render_capture
-from bench.synth.screens import ScreenStyle, render_error_screen, screen_size_for
+from testkit.synth.capture import CaptureParams, random_capture_params, render_capture
+from testkit.synth.screens import ScreenStyle, render_error_screen, screen_size_for
 
 
 @dataclass(frozen=True, slots=True)

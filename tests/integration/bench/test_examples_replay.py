@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 
 from bench.ocr_accuracy import main as bench_main
-from bench.synth.capture import random_capture_params, render_capture
-from bench.synth.screens import ScreenStyle, render_error_screen
 from lensdesk.cli import main as lensdesk_main
+from testkit.synth.capture import random_capture_params, render_capture
+from testkit.synth.screens import ScreenStyle, render_error_screen
 from tests.unit.tickets.factories import new_finding
 from tickets.store import TicketStore
 

@@ -1,7 +1,7 @@
 """What the blind evaluation splits (fresh2, fresh3 ...) share about codes and screen text: a code format drawn from
 templates, and the lines an error screen or a screen without an error carries.
 
-Each split keeps its own families, captions, messages and ordinary numbers in its own module (bench/synth/
+Each split keeps its own families, captions, messages and ordinary numbers in its own module (testkit/synth/
 fresh2_formats.py, fresh3_formats.py); this module holds only the machinery, so a split's tables stay unread by
 whoever tunes the reader while the code that turns them into screens is shared.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.synth.fresh_formats import draw_fresh_template
-from bench.synth.open_text import ScreenContent, ScreenLine
+from testkit.synth.fresh_formats import draw_fresh_template
+from testkit.synth.open_text import ScreenContent, ScreenLine
 
 Tables = Mapping[str, Mapping[str, tuple[str, ...]]]  # role or kind -> language -> phrases
 

@@ -1,5 +1,5 @@
 """Screens and plans of the fresh evaluation split (not to be read by anyone tuning the reader; see
-bench/synth/fresh_formats.py): alarm-list HMIs, photographed labels, dashboard clusters, small device LCDs,
+testkit/synth/fresh_formats.py): alarm-list HMIs, photographed labels, dashboard clusters, small device LCDs,
 modem event-log pages, segment panels, consoles and touch-screen cards, in faces the other sets do not use.
 """
 
@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from bench.synth.family_screens import NEGATIVE, PlannedScreen, film_plan, film_rendered, font_loader
-from bench.synth.fresh_formats import (
+from testkit.synth.family_screens import NEGATIVE, PlannedScreen, film_plan, film_rendered, font_loader
+from testkit.synth.fresh_formats import (
     KINDS,
     FreshFormat,
     fresh_error_content,
@@ -21,8 +21,8 @@ from bench.synth.fresh_formats import (
     fresh_negative_content,
     pick_fresh_lang,
 )
-from bench.synth.open_text import ScreenContent, ScreenLine
-from bench.synth.sevenseg import GLYPHS, draw_seven_segment
+from testkit.synth.open_text import ScreenContent, ScreenLine
+from testkit.synth.sevenseg import GLYPHS, draw_seven_segment
 
 FRESH = "fresh"  # the split name written into labels and the manifest
 

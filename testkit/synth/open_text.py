@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.synth.formats import CodeFormat
+from testkit.synth.formats import CodeFormat
 
 LANGS: tuple[str, ...] = ("en", "zh", "de", "es", "fr", "ja")
 LANG_WEIGHTS: tuple[float, ...] = (0.4, 0.12, 0.12, 0.12, 0.12, 0.12)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.synth.clips import film_screen
-from bench.synth.formats import CodeFormat, formats_of
-from bench.synth.open_screens import (
+from testkit.synth.clips import film_screen
+from testkit.synth.formats import CodeFormat, formats_of
+from testkit.synth.open_screens import (
     LAYOUTS,
     OpenStyle,
     layouts_for,
@@ -18,7 +18,7 @@ from bench.synth.open_screens import (
     render_open_screen,
     screen_size,
 )
-from bench.synth.open_text import ScreenContent, error_content, negative_content, pick_lang
+from testkit.synth.open_text import ScreenContent, error_content, negative_content, pick_lang
 
 NEGATIVE = "negative"  # family and format name of screens without an error code
 

@@ -15,8 +15,8 @@ from typing import Generic, TypeVar
 import numpy as np
 from PIL import ImageFont
 
-from bench.synth.clips import film_screen
-from bench.synth.open_text import ScreenContent
+from testkit.synth.clips import film_screen
+from testkit.synth.open_text import ScreenContent
 
 NEGATIVE = "negative"  # family and format of screens without a code (as in the open set)
 Colour = tuple[int, int, int]  # RGB (PIL)
@@ -89,5 +89,5 @@ def relative_box(box: Box | None, shape: tuple[int, ...]) -> list[float]:
 
 def film_rendered(screen: np.ndarray, size: tuple[int, int], fps: int, lead_in_s: float, screen_s: float,
                   seed: int) -> list[np.ndarray]:
-    """BGR frames of a rendered screen filmed by a hand-held phone (bench/synth/clips.py), seeded by the clip."""
+    """BGR frames of a rendered screen filmed by a hand-held phone (testkit/synth/clips.py), seeded by the clip."""
     return film_screen(screen, size, fps, lead_in_s, screen_s, seed, np.random.default_rng(seed))

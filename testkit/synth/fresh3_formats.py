@@ -1,10 +1,10 @@
 """The third fresh evaluation split, fresh3 (issue 10, honest measurement): 12 more device families nobody tuning the
 reader has seen, none of them in the open set, the fresh split or fresh2.
 
-People who tune the reader must not read this module or bench/synth/fresh3_screens.py. Each format imitates how a
+People who tune the reader must not read this module or testkit/synth/fresh3_screens.py. Each format imitates how a
 class of real devices writes its codes (service manuals, operator's manuals and help pages, described in words in
 docs/performance.md, "Third fresh evaluation families (fresh3)"); codes are drawn at random from the format's
-templates (bench/synth/formats.py's classes and the fresh split's alternations), never copied from a catalog.
+templates (testkit/synth/formats.py's classes and the fresh split's alternations), never copied from a catalog.
 Captions and messages come in eight languages, seven of them used by no other split (Swedish, Czech, Vietnamese,
 Ukrainian, Hebrew, Bengali, Tamil). Each kind of device also shows ordinary numbers, several of them shaped like
 codes (selection and column ids, register indexes, sample ids, firmware and part numbers) that are not the code.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.synth.family_formats import (
+from testkit.synth.family_formats import (
     FamilyFormat,
     family_error_content,
     family_negative_content,
@@ -26,7 +26,7 @@ from bench.synth.family_formats import (
     rand_int,
     template_line,
 )
-from bench.synth.open_text import ScreenContent
+from testkit.synth.open_text import ScreenContent
 
 
 def _arrows_as_dash(code: str) -> tuple[str, ...]:

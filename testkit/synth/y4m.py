@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.synth.clips import clip_for
-from bench.synth.screens import ScreenStyle
+from testkit.synth.clips import clip_for
+from testkit.synth.screens import ScreenStyle
 
 __all__ = ["clip_for", "write_y4m", "write_error_clip_y4m"]
 

@@ -1,10 +1,10 @@
 """The second fresh evaluation split, fresh2 (issue 10, honest measurement): 12 more device families nobody tuning
 the reader has seen, none of them in the open set or the first fresh split.
 
-People who tune the reader must not read this module or bench/synth/fresh2_screens.py. Each format imitates how a
+People who tune the reader must not read this module or testkit/synth/fresh2_screens.py. Each format imitates how a
 class of real devices writes its codes (vendor manuals, help pages and service guides, described in words in
 docs/performance.md, "Second fresh evaluation families (fresh2)"); codes are drawn at random from the format's
-templates (bench/synth/fresh_formats.py's classes and alternations), never copied from a catalog. Captions and
+templates (testkit/synth/fresh_formats.py's classes and alternations), never copied from a catalog. Captions and
 messages come in eight languages, four of them in scripts no other split uses (Cyrillic, Greek, Thai, Devanagari).
 Each kind of device also shows ordinary numbers, several of them shaped like codes (part numbers, program names,
 service tags, zone and slot numbers) that are not the code.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.synth.family_formats import (
+from testkit.synth.family_formats import (
     FamilyFormat,
     family_error_content,
     family_negative_content,
@@ -26,7 +26,7 @@ from bench.synth.family_formats import (
     rand_int,
     template_line,
 )
-from bench.synth.open_text import ScreenContent
+from testkit.synth.open_text import ScreenContent
 
 _FMI = "{(0|1|2|3|4|5|7|9|11|12|13|14|15|16|18|19|31)}"  # J1939 failure mode identifiers seen on displays
 _FMI_RE = r"(0|1|2|3|4|5|7|9|11|12|13|14|15|16|18|19|31)"
@@ -34,7 +34,7 @@ _CID = "{(110|111|115|121|122|131|132|133|134|137|144|145|301|302|305|311|321|33
 _CID_RE = r"(110|111|115|121|122|131|132|133|134|137|144|145|301|302|305|311|321|333|344|350|373|374|380|383)"
 
 
-Fresh2Format = FamilyFormat  # the shared format record (bench/synth/family_formats.py)
+Fresh2Format = FamilyFormat  # the shared format record (testkit/synth/family_formats.py)
 _last_word = last_word
 
 

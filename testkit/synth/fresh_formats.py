@@ -1,13 +1,13 @@
 """The fresh evaluation split (issue 10, honest measurement): device families nobody tuning the reader has seen.
 
-People who tune the reader must not read this module or bench/synth/fresh_screens.py: the split measures how
+People who tune the reader must not read this module or testkit/synth/fresh_screens.py: the split measures how
 the reader does on formats, captions, languages, layouts and fonts it was never adjusted to. Each format
 imitates how a class of real devices writes its codes (vendor manuals and service guides, listed in
 docs/performance.md, "Fresh evaluation families"); codes are drawn at random from the format's templates,
 never copied from a catalog. Captions and messages come in eight languages (Arabic right to left, Korean and
 Chinese among them); screens without a code carry the ordinary numbers of the same devices.
 
-Templates use the classes of bench/synth/formats.py ({dN} digits, {nN} digits not starting with 0, {HN} hex,
+Templates use the classes of testkit/synth/formats.py ({dN} digits, {nN} digits not starting with 0, {HN} hex,
 {AN} letters, {[set]N}) plus {(ALT|ERN|ATIVES)}: one of the listed strings.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.synth.formats import draw_template
-from bench.synth.open_text import ScreenContent, ScreenLine
+from testkit.synth.formats import draw_template
+from testkit.synth.open_text import ScreenContent, ScreenLine
 
 _ALTERNATION = re.compile(r"\{\(([^)]*)\)\}")
 

@@ -1,9 +1,9 @@
 """Screens and plans of the third fresh split, fresh3 (not to be read by anyone tuning the reader; see
-bench/synth/fresh3_formats.py): character LCD modules, small monochrome OLEDs, vacuum fluorescent displays, LED
+testkit/synth/fresh3_formats.py): character LCD modules, small monochrome OLEDs, vacuum fluorescent displays, LED
 dot-matrix panels, a phone or tablet app held beside the device, and printed self-test slips on thermal paper, in
 faces no other split uses, with the code's place on the screen recorded.
 
-Filming (hand shake, perspective, glare, moire, motion blur, noise) is bench/synth/clips.py's, as for every split.
+Filming (hand shake, perspective, glare, moire, motion blur, noise) is testkit/synth/clips.py's, as for every split.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from bench.synth.capture import random_capture_params
-from bench.synth.clips import film_screen
-from bench.synth.family_formats import FamilyFormat
-from bench.synth.family_screens import (
+from testkit.synth.capture import random_capture_params
+from testkit.synth.clips import film_screen
+from testkit.synth.family_formats import FamilyFormat
+from testkit.synth.family_screens import (
     NEGATIVE,
     Box,
     Colour,
@@ -31,7 +31,7 @@ from bench.synth.family_screens import (
     font_loader,
     relative_box,
 )
-from bench.synth.fresh3_formats import (
+from testkit.synth.fresh3_formats import (
     FRESH3_KINDS,
     FRESH3_LANGS,
     LATIN_LANGS,
@@ -41,7 +41,7 @@ from bench.synth.fresh3_formats import (
     fresh3_ordinary_line,
     pick_fresh3_lang,
 )
-from bench.synth.open_text import ScreenContent, ScreenLine
+from testkit.synth.open_text import ScreenContent, ScreenLine
 
 FRESH3 = "fresh3"  # the generator's name in the manifest (labels carry split "fresh": hidden like the fresh split)
 

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from bench.synth.open_text import ScreenContent, ScreenLine
-from bench.synth.sevenseg import GLYPHS, draw_seven_segment
+from testkit.synth.open_text import ScreenContent, ScreenLine
+from testkit.synth.sevenseg import GLYPHS, draw_seven_segment
 
 _TT = "/usr/share/fonts/truetype/"
 _OT = "/usr/share/fonts/opentype/"
@@ -44,7 +44,7 @@ FONT_FILES: dict[str, tuple[str, int]] = {
     "cjk-sc": (_OT + "noto/NotoSansCJK-Regular.ttc", 2),
     "cjk-jp": (_OT + "noto/NotoSansCJK-Regular.ttc", 0),
 }
-SEGMENT_FONTS = ("dseg7", "dseg7-italic", "dseg14", "drawn7")  # drawn7: polygons of bench/synth/sevenseg.py
+SEGMENT_FONTS = ("dseg7", "dseg7-italic", "dseg14", "drawn7")  # drawn7: polygons of testkit/synth/sevenseg.py
 SANS = ("dejavu-sans", "liberation-sans", "free-sans", "roboto", "noto-sans", "cantarell", "open-sans", "nimbus-sans",
         "lato")
 SERIF = ("dejavu-serif", "liberation-serif", "c059")

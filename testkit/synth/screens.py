@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from bench.synth.sevenseg import GLYPHS, draw_seven_segment
+from testkit.synth.sevenseg import GLYPHS, draw_seven_segment
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/"
 NOTO_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"

@@ -1,8 +1,8 @@
 """Screens and plans of the second fresh split, fresh2 (not to be read by anyone tuning the reader; see
-bench/synth/fresh2_formats.py): segment LCDs, dot-matrix LCDs, TFT device UIs (light and dark), e-ink panels and web
+testkit/synth/fresh2_formats.py): segment LCDs, dot-matrix LCDs, TFT device UIs (light and dark), e-ink panels and web
 pages on a laptop, in faces no other split uses, with the code's place on the screen recorded.
 
-Filming (hand shake, perspective, glare, moire, motion blur, noise) is bench/synth/clips.py's, as for every split.
+Filming (hand shake, perspective, glare, moire, motion blur, noise) is testkit/synth/clips.py's, as for every split.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from bench.synth.family_screens import (
+from testkit.synth.family_screens import (
     NEGATIVE,
     Box,
     Colour,
@@ -25,7 +25,7 @@ from bench.synth.family_screens import (
     font_loader,
     relative_box,
 )
-from bench.synth.fresh2_formats import (
+from testkit.synth.fresh2_formats import (
     FRESH2_KINDS,
     Fresh2Format,
     fresh2_error_content,
@@ -34,8 +34,8 @@ from bench.synth.fresh2_formats import (
     fresh2_ordinary_line,
     pick_fresh2_lang,
 )
-from bench.synth.fresh_screens import FOURTEEN_SEGMENT_CHARS, SEVEN_SEGMENT_CHARS
-from bench.synth.open_text import ScreenContent, ScreenLine
+from testkit.synth.fresh_screens import FOURTEEN_SEGMENT_CHARS, SEVEN_SEGMENT_CHARS
+from testkit.synth.open_text import ScreenContent, ScreenLine
 
 FRESH2 = "fresh2"  # the generator's name in the manifest (labels carry split "fresh": hidden like the fresh split)
 
