@@ -71,8 +71,9 @@ def test_error_screen_becomes_a_finding_on_ticket_and_console(server, pw, techni
         console.on("dialog", lambda d: d.accept("0x8007045E" if "Correct code" in d.message else "wrong digit"))
         console.click(f"#findings li[data-code='{SAMPLE.code}'] button:has-text('Dismiss')")
         console.wait_for_selector(f"#findings li.dismissed[data-code='{SAMPLE.code}']")
-        [example] = httpx.get(f"{server.url}/api/examples", headers=auth).json()["items"]
-        assert (example["source"], example["truth"], example["not_code"]) == ("dismissed", "0x8007045E", SAMPLE.code)
+        examples = httpx.get(f"{server.url}/api/examples", headers=auth).json()["items"]
+        [example] = [e for e in examples if e["source"] == "dismissed"]
+        assert (example["truth"], example["not_code"]) == ("0x8007045E", SAMPLE.code)
         assert httpx.get(server.url + example["image_url"], headers=auth).content == snap.content
     finally:
         customer_browser.close()
@@ -93,8 +94,9 @@ def test_technician_snapshot_with_a_note_lands_on_the_ticket_live(server, techni
     auth = {"Authorization": f"Bearer {server.technician_token()}"}
     [row] = httpx.get(f"{server.url}/api/tickets/{ticket_id}/findings", headers=auth).json()
     assert row["source"] == "manual" and row["note"] == "Cable to the tray looks loose" and row["code"] == "SC542"
-    [example] = httpx.get(f"{server.url}/api/examples", headers=auth).json()["items"]
-    assert (example["source"], example["truth"], example["finding_id"]) == ("manual", "SC542", row["id"])
+    examples = httpx.get(f"{server.url}/api/examples", headers=auth).json()["items"]  # the module's server: others' too
+    [example] = [e for e in examples if e["finding_id"] == row["id"]]
+    assert (example["source"], example["truth"]) == ("manual", "SC542")
     assert row["offset_s"] is not None and row["offset_s"] > 0  # placed on the recording's timeline
     snap = httpx.get(server.url + row["snapshot_url"], headers=auth)
     assert snap.status_code == 200 and snap.content[:2] == b"\xff\xd8"
