@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from importlib.resources import files
 
 import cv2
 import numpy as np
 
 from diagnostics.errors import OcrUnavailableError
+from diagnostics.rapid import bundled_model
 
 MODEL = "ch_PP-OCRv4_det_infer.onnx"
 MAX_SIDE = 640  # the detector's input, longer side (a multiple of 32); 720p frames' text stays >= ~8 px tall
@@ -47,22 +47,10 @@ class LineDetector:
 
     def __init__(self, max_side: int = MAX_SIDE) -> None:
         try:
-            import onnxruntime as ort
             from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
         except ImportError as exc:
             raise OcrUnavailableError(f"rapidocr-onnxruntime cannot be imported: {exc}") from exc
-        model = files("rapidocr_onnxruntime") / "models" / MODEL
-        if not model.is_file():
-            raise OcrUnavailableError(f"the rapidocr wheel has no {MODEL}")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1  # one worker per core; more threads only contend
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 4
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            self._session = ort.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise OcrUnavailableError(f"onnxruntime cannot load {MODEL}: {exc}") from exc
+        self._session = bundled_model(MODEL)
         self._input = self._session.get_inputs()[0].name
         self._max_side = max(64, max_side // 32 * 32)
         # RapidOCR's own post-processing settings (thresholds on the probability map, box growth).

@@ -10,6 +10,7 @@ import math
 import threading
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import Any
 
 import cv2
 import numpy as np
@@ -20,6 +21,27 @@ from diagnostics.ocr import CODE_CHARS
 MODEL = "ch_PP-OCRv4_rec_infer.onnx"
 INPUT_HEIGHT = 48  # the model's fixed input height; width is dynamic
 MAX_INPUT_WIDTH = 960  # crops longer than 20:1 are squeezed rather than made costlier
+
+
+def bundled_model(name: str) -> Any:
+    """An onnxruntime session of a model shipped in the rapidocr wheel, on one thread (the pool runs one worker per
+    core; more threads only contend); OcrUnavailableError when the package or the model is missing."""
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise OcrUnavailableError(f"onnxruntime cannot be imported: {exc}") from exc
+    model = files("rapidocr_onnxruntime") / "models" / name
+    if not model.is_file():
+        raise OcrUnavailableError(f"the rapidocr wheel has no {name}")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 4
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise OcrUnavailableError(f"onnxruntime cannot load {name}: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,22 +59,10 @@ class RapidLineReader:
 
     def __init__(self, allowed: str | None = CODE_CHARS + " ") -> None:
         try:
-            import onnxruntime as ort
             from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
         except ImportError as exc:
             raise OcrUnavailableError(f"rapidocr-onnxruntime cannot be imported: {exc}") from exc
-        model = files("rapidocr_onnxruntime") / "models" / MODEL
-        if not model.is_file():
-            raise OcrUnavailableError(f"the rapidocr wheel has no {MODEL}")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1  # the pool runs one worker per core; more threads only contend
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 4
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            self._session = ort.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise OcrUnavailableError(f"onnxruntime cannot load {MODEL}: {exc}") from exc
+        self._session = bundled_model(MODEL)
         self._input = self._session.get_inputs()[0].name
         meta = self._session.get_modelmeta().custom_metadata_map
         # CTCLabelDecode adds the blank (index 0) and the trailing space the model was trained with.
