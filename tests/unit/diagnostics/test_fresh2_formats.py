@@ -35,6 +35,7 @@ from testkit.synth.fresh_formats import FRESH_FAMILIES, FRESH_LANGS
 from testkit.synth.fresh_screens import FRESH_FONT_FILES
 from testkit.synth.open_screens import FONT_FILES
 from testkit.synth.open_text import LANGS
+from tests.unit.diagnostics.family_checks import check_negatives, code_shapes
 
 SIZES = ((640, 360), (1280, 720))
 
@@ -61,25 +62,11 @@ def test_faces_exist_and_most_are_new():
 
 
 def _code_shapes(text: str) -> list[str]:
-    """Formats whose code stands on its own somewhere in the text (codes that need their caption are none without
-    it, and negatives never hold captions)."""
-    return [f.name for f in FRESH2_FORMATS
-            if not f.adjacent and re.search(rf"(?<![\w.:#-])(?:{f.grammar})(?![\w.:#-])", text)]
+    return code_shapes(FRESH2_FORMATS, text)
 
 
-def test_negatives_hold_ordinary_numbers_and_no_code_shape():
-    rng = np.random.default_rng(5)
-    captions = {c.lower() for role in FRESH2_CAPTIONS.values() for lang in role.values() for c in lang}
-    digits = 0
-    for i in range(240):
-        kind = list(FRESH2_ORDINARY)[i % len(FRESH2_ORDINARY)]
-        content = fresh2_negative_content(rng, FRESH2_LANGS[i % len(FRESH2_LANGS)], kind)
-        assert content.code == "" and content.accept == ()
-        for line in content.lines:
-            digits += any(c.isdigit() for c in line.text)
-            assert not any(re.search(rf"(?<!\w){re.escape(cap)}(?!\w)", line.text.lower()) for cap in captions), line
-            assert not _code_shapes(line.text), (line.text, _code_shapes(line.text))
-    assert digits >= 700
+def test_negatives_hold_ordinary_numbers_and_no_code_shape() -> None:
+    check_negatives(FRESH2_FORMATS, FRESH2_CAPTIONS, FRESH2_ORDINARY, FRESH2_LANGS, fresh2_negative_content)
     assert _code_shapes("Part A06B-6117-H205 / SRVO-050") == ["robot-facility"] and _code_shapes("OB35 DB12.DBX3.1") == []
 
 

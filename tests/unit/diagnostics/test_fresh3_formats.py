@@ -40,6 +40,7 @@ from testkit.synth.fresh_formats import FRESH_LANGS
 from testkit.synth.fresh_screens import FRESH_FONT_FILES
 from testkit.synth.open_screens import FONT_FILES, LAYOUTS
 from testkit.synth.open_text import LANGS, ScreenLine
+from tests.unit.diagnostics.family_checks import check_negatives, code_shapes
 
 
 def test_every_family_has_two_formats_and_every_table_covers_every_language():
@@ -64,25 +65,11 @@ def test_screen_kinds_and_most_faces_are_new():
 
 
 def _code_shapes(text: str) -> list[str]:
-    """Formats whose code stands on its own somewhere in the text (codes that need their caption are none without
-    it, and negatives never hold captions)."""
-    return [f.name for f in FRESH3_FORMATS
-            if not f.adjacent and re.search(rf"(?<![\w.:#%-])(?:{f.grammar})(?![\w.:#-])", text)]
+    return code_shapes(FRESH3_FORMATS, text, r"\w.:#%-")
 
 
-def test_negatives_hold_ordinary_numbers_and_no_code_shape_or_caption():
-    rng = np.random.default_rng(5)
-    captions = {c.lower() for role in FRESH3_CAPTIONS.values() for lang in role.values() for c in lang}
-    digits = 0
-    for i in range(240):
-        kind = list(FRESH3_ORDINARY)[i % len(FRESH3_ORDINARY)]
-        content = fresh3_negative_content(rng, FRESH3_LANGS[i % len(FRESH3_LANGS)], kind)
-        assert content.code == "" and content.accept == ()
-        for line in content.lines:
-            digits += any(c.isdigit() for c in line.text)
-            assert not any(re.search(rf"(?<!\w){re.escape(cap)}(?!\w)", line.text.lower()) for cap in captions), line
-            assert not _code_shapes(line.text), (line.text, _code_shapes(line.text))
-    assert digits >= 700
+def test_negatives_hold_ordinary_numbers_and_no_code_shape_or_caption() -> None:
+    check_negatives(FRESH3_FORMATS, FRESH3_CAPTIONS, FRESH3_ORDINARY, FRESH3_LANGS, fresh3_negative_content, r"\w.:#%-")
     assert _code_shapes("Sel C4 1.50 / CJ42 / Err 105") == ["vend-column", "scale-err"]
 
 
