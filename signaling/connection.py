@@ -2,7 +2,9 @@
 
 The rules of a connection live here: join first and within a deadline, one join per connection, ping, the
 per-connection rate limit, a budget of refused messages before the connection is taken as abusive, the rejoin
-token a customer gets, and the error code and sentence for each refusal. `web/ws.py` only moves frames between the
+token a customer gets, and the error code and sentence for each refusal. The rules every browser socket keeps
+(deadline, rate limit, refusal budget) are `BrowserConnection`, which the help queue's socket
+(`signaling/queue_connection.py`) shares. `web/ws.py` only moves frames between the
 socket and this class and carries out what it returns; the call service (`signaling/service.py`) is reached
 through two actions whose outcome the adapter reports back (`Admit` -> `joined_as`/`join_refused`, `Deliver` ->
 `delivered`/`delivery_failed`).
@@ -12,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
 
 from . import messages as m
 from . import policy
@@ -65,24 +69,105 @@ class Close:
 Action = Send | Admit | Deliver | Close
 # Admit and Deliver are always the last action of a list: what follows depends on their outcome.
 
+ClientT = TypeVar("ClientT")  # what the socket's clients send, parsed
+OwnT = TypeVar("OwnT")  # the actions of one kind of connection besides Send and Close
 
-class SignalingConnection:
-    """The protocol state of one signaling WebSocket, from accept to close."""
 
-    def __init__(self, tokens: TokenService, limits: WsLimits, clock: Callable[[], float] = time.monotonic) -> None:
-        self._tokens = tokens
+class BrowserConnection(ABC, Generic[ClientT, OwnT]):
+    """The rules every browser WebSocket keeps, sans-I/O: one deadline to say hello, the rate limit, a budget of
+    refused messages before the connection is taken as abusive, and the answer to a frame the code did not foresee.
+    A subclass parses its protocol's messages and says what each one does."""
+
+    hello_type: ClassVar[str]  # the message that joins, named in the deadline's error
+
+    def __init__(self, limits: WsLimits, clock: Callable[[], float] = time.monotonic) -> None:
         self._limits = limits
         self._clock = clock
         self._bucket = TokenBucket(limits.rate_per_s, limits.burst, clock)
         # One deadline for joining, not one per frame: invalid frames must not keep an anonymous socket open.
         self._join_deadline = clock() + JOIN_TIMEOUT_S
+        self.violations = 0
+        self.closed = False
+
+    @property
+    @abstractmethod
+    def joined(self) -> bool:
+        """The connection said a hello that was accepted."""
+
+    def seconds_to_join(self) -> float | None:
+        """How long the socket may still wait for a valid hello (<= 0: call `expire`); None once joined."""
+        return None if self.joined else self._join_deadline - self._clock()
+
+    def expire(self) -> list[Send | Close | OwnT]:
+        """The join deadline passed without a valid hello: say so and close."""
+        if self.joined or self.closed or self._clock() < self._join_deadline:
+            return []
+        return self._close(m.ErrorMessage(code="join_timeout", fatal=True,
+                                          message=f"No valid {self.hello_type} within {JOIN_TIMEOUT_S:.0f} s."))
+
+    def receive(self, text: str | None) -> list[Send | Close | OwnT]:
+        """One frame from the browser (None: a frame without text, e.g. binary)."""
+        if self.closed:
+            return []
+        if not self._bucket.allow():
+            return self._violation(m.ErrorMessage(code="rate_limited", message="Too many messages; slow down."))
+        message: ClientT | None = None
+        try:
+            if text is None:
+                raise m.ProtocolError("unsupported_frame", "Only text frames carrying JSON are accepted.")
+            message = self._parse(text, self._limits.max_message_bytes)
+            return self._handle(message)
+        except m.ProtocolError as exc:
+            return self._violation(exc.to_message())
+        except Exception as exc:  # a message the code did not foresee: answer it, keep the connection
+            return self._failed(message, exc)
+
+    @abstractmethod
+    def _parse(self, text: str, max_bytes: int) -> ClientT:
+        """One message of the protocol, or ProtocolError."""
+
+    @abstractmethod
+    def _handle(self, message: ClientT) -> list[Send | Close | OwnT]:
+        """What a parsed message does (ProtocolError: refuse it)."""
+
+    @abstractmethod
+    def _where(self) -> str:
+        """Which socket this is, for the log (never a token)."""
+
+    @abstractmethod
+    def _who(self) -> str | None:
+        """Who is at the other end once known, for the log (never a token)."""
+
+    def _violation(self, error: m.ErrorMessage) -> list[Send | Close | OwnT]:
+        self.violations += 1
+        if self.violations > MAX_VIOLATIONS:
+            return self._close(error)
+        return [Send(error)]
+
+    def _failed(self, message: object, exc: Exception) -> list[Send | Close | OwnT]:
+        log.warning("%s: %s from %s failed: %s: %s", self._where(), type(message).__name__ if message else "frame",
+                    self._who(), type(exc).__name__, str(exc)[:200])
+        return self._violation(m.ErrorMessage(code="message_failed",
+                                              message="The server could not handle this message; the call goes on."))
+
+    def _close(self, error: m.ErrorMessage | None = None) -> list[Send | Close | OwnT]:
+        self.closed = True
+        return [Send(error), Close()] if error is not None else [Close()]
+
+
+class SignalingConnection(BrowserConnection[m.ClientMessage, Admit | Deliver]):
+    """The protocol state of one signaling WebSocket, from accept to close."""
+
+    hello_type = "join"
+
+    def __init__(self, tokens: TokenService, limits: WsLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(limits, clock)
+        self._tokens = tokens
         self._admitting: m.Join | None = None
         self._claims: Claims | None = None
         self._delivering: m.ClientMessage | None = None
-        self.violations = 0
         self.session_id: str | None = None
         self.participant_id: str | None = None
-        self.closed = False
 
     @property
     def joined(self) -> bool:
@@ -93,41 +178,6 @@ class SignalingConnection:
     def claims(self) -> Claims | None:
         """The verified credentials of the joined participant (for revocation sweeps)."""
         return self._claims if self.joined else None
-
-    def seconds_to_join(self) -> float | None:
-        """How long the socket may still wait for a valid join (<= 0: call `expire`); None once joined."""
-        return None if self.joined else self._join_deadline - self._clock()
-
-    def expire(self) -> list[Action]:
-        """The join deadline passed without a valid join: say so and close."""
-        if self.joined or self.closed or self._clock() < self._join_deadline:
-            return []
-        return self._close(m.ErrorMessage(code="join_timeout", fatal=True,
-                                          message=f"No valid join within {JOIN_TIMEOUT_S:.0f} s."))
-
-    def receive(self, text: str | None) -> list[Action]:
-        """One frame from the browser (None: a frame without text, e.g. binary)."""
-        if self.closed:
-            return []
-        if not self._bucket.allow():
-            return self._violation(m.ErrorMessage(code="rate_limited", message="Too many messages; slow down."))
-        message: m.ClientMessage | None = None
-        try:
-            if text is None:
-                raise m.ProtocolError("unsupported_frame", "Only text frames carrying JSON are accepted.")
-            message = m.parse_client_message(text, self._limits.max_message_bytes)
-            if not self.joined:
-                return self._join(message)
-            if isinstance(message, m.Join):
-                raise m.ProtocolError("already_joined", "This connection has already joined.")
-            if isinstance(message, m.Ping):
-                return [Send(m.Pong())]
-            self._delivering = message
-            return [Deliver(message)]
-        except m.ProtocolError as exc:
-            return self._violation(exc.to_message())
-        except Exception as exc:  # a message the code did not foresee: answer it, keep the call going
-            return self._failed(message, exc)
 
     def joined_as(self, participant_id: str) -> list[Action]:
         """The call service admitted the participant (the adapter registered the connection for revocations)."""
@@ -170,6 +220,19 @@ class SignalingConnection:
 
     # -- internals --------------------------------------------------------------------------------------------
 
+    def _parse(self, text: str, max_bytes: int) -> m.ClientMessage:
+        return m.parse_client_message(text, max_bytes)
+
+    def _handle(self, message: m.ClientMessage) -> list[Action]:
+        if not self.joined:
+            return self._join(message)
+        if isinstance(message, m.Join):
+            raise m.ProtocolError("already_joined", "This connection has already joined.")
+        if isinstance(message, m.Ping):
+            return [Send(m.Pong())]
+        self._delivering = message
+        return [Deliver(message)]
+
     def _join(self, message: m.ClientMessage) -> list[Action]:
         if not isinstance(message, m.Join):
             raise m.ProtocolError("not_joined", "Send 'join' with your token first.")
@@ -183,19 +246,8 @@ class SignalingConnection:
         self._admitting, self._claims = message, claims
         return [Admit(claims, message)]
 
-    def _violation(self, error: m.ErrorMessage) -> list[Action]:
-        self.violations += 1
-        if self.violations > MAX_VIOLATIONS:
-            return self._close(error)
-        return [Send(error)]
+    def _where(self) -> str:
+        return f"session {self.session_id}"
 
-    def _failed(self, message: m.ClientMessage | None, exc: Exception) -> list[Action]:
-        log.warning("session %s: %s from %s failed: %s: %s", self.session_id,
-                    type(message).__name__ if message else "frame", self.participant_id, type(exc).__name__,
-                    str(exc)[:200])
-        return self._violation(m.ErrorMessage(code="message_failed",
-                                              message="The server could not handle this message; the call goes on."))
-
-    def _close(self, error: m.ErrorMessage | None = None) -> list[Action]:
-        self.closed = True
-        return [Send(error), Close()] if error is not None else [Close()]
+    def _who(self) -> str | None:
+        return self.participant_id

@@ -23,7 +23,7 @@ from signaling.tokens import Claims, Role, TokenService
 log = logging.getLogger(__name__)
 
 
-class _Link:
+class SocketLink:
     """ClientLink over a Starlette WebSocket; sends are serialised so frames never interleave."""
 
     def __init__(self, ws: WebSocket) -> None:
@@ -55,13 +55,13 @@ class LiveConnections:
     """The joined connections of this node with their credentials, so a revocation can close them."""
 
     def __init__(self) -> None:
-        self._joined: dict[_Link, Claims] = {}
+        self._joined: dict[SocketLink, Claims] = {}
 
-    def add(self, link: _Link, claims: Claims) -> None:
+    def add(self, link: SocketLink, claims: Claims) -> None:
         """A connection joined with these credentials."""
         self._joined[link] = claims
 
-    def discard(self, link: _Link) -> None:
+    def discard(self, link: SocketLink) -> None:
         """The connection is gone."""
         self._joined.pop(link, None)
 
@@ -108,7 +108,7 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
             await ws.close(code=4403, reason="origin not allowed")
             return
         await ws.accept()
-        link = _Link(ws)
+        link = SocketLink(ws)
         conn = SignalingConnection(tokens, limits, asyncio.get_running_loop().time)
 
         async def carry_out(actions: list[Action]) -> None:
