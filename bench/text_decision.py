@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             wrong = [c for c in codes if _norm(c) not in accepted]
             false[spec.format] += bool(wrong)
             if args.misses and (wrong or stage not in ("read", "negative")):
-                print(f"  {spec.format} {content.lang} {stage}: {[ln.text for ln in content.lines]} -> {codes}")
+                print(f"  {spec.format} {content.lang} {stage}: {[ln.text for ln in content.lines]} -> {codes}"
+                      f" (truth {content.code!r})")
     total: Counter[str] = Counter()
     print(f"{'format':<24}{'screens':>8}{'read':>6}{'shape':>7}{'context':>8}{'screen':>7}  false-code screens")
     for fmt in sorted(stages):

@@ -3,57 +3,116 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from statistics import median
 
 from diagnostics.ocr import OcrWord
 
-# OCR often reads an accented letter without its accent or with another (Störung as Storung, Avería as Averia):
-# keywords are matched on text folded to plain letters, one character for one, so positions stay the same.
-_FOLD = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüçñÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÇÑ",
-                      "aaaaaaeeeeiiiiooooouuuucnAAAAAAEEEEIIIIOOOOOUUUUCN")
+# OCR often reads an accented letter without its accent or with another (Störung as Storung, Avería as Averia, Błąd as
+# Blad): keywords are matched on text folded to plain letters, one character for one, so positions stay the same.
+# A letter folds to its base when it decomposes into a base and combining marks (é, ę, ş, ř, ỗ, ά), plus the few
+# letters that do not decompose (ł, ı, đ, ø); only Latin, Greek and Cyrillic letters (kana keep their marks).
+_FOLD_EXTRA = {"ł": "l", "Ł": "L", "ı": "i", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ħ": "h", "ŧ": "t"}
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate table filled on first sight of each character."""
+
+    def __missing__(self, key: int) -> str:
+        ch = chr(key)
+        base = _FOLD_EXTRA.get(ch)
+        if base is None and (key < 0x530 or 0x1E00 <= key < 0x2000):  # Latin, Greek, Cyrillic (not kana: ド)
+            nfd = unicodedata.normalize("NFD", ch)
+            base = nfd[0] if len(nfd) > 1 and all(unicodedata.combining(c) for c in nfd[1:]) else ch
+        self[key] = base = base or ch
+        return base
+
+
+_FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """The text with accented Latin letters made plain (one character for one)."""
-    return text.translate(_FOLD)
+    """The text with accented letters made plain (one character for one)."""
+    return text if text.isascii() else text.translate(_FOLD)
 
 
-# Words that introduce a code ("Error 1602", "Code 46", "故障 E5"): after one of these even a bare number is a code.
-_INTRODUCERS = (
-    # English and its panel abbreviations; event ids, alerts, troubles and states are how lifts, inverters, fire
-    # panels, cars and modems caption their codes ("Event 3401", "TRBL 1M204", "STATE 306", "Alert BMS-W012")
-    r"error|err|fault|flt|alarm|alm|code|dtc|bugcheck|alert|trouble|trbl|"
-    # German, Spanish, French, Italian, Portuguese, Dutch
-    r"fehler|fehlercode|fehlernummer|fehlernr|störung|stoerung|störcode|störungscode|warnung|"
-    r"código|codigo|fallo|alarma|avería|averia|alerta|"
-    r"erreur|défaut|defaut|panne|alarme|alerte|"
-    r"errore|guasto|codice|allarme|avviso|"
-    r"erro|falha|avaria|"
-    r"storing|foutcode|"
-    # Russian, Korean, Arabic (read only where a model for the script is installed)
-    r"ошибка|код|авария|오류|에러|고장|코드|경고|알람|경보|"
-    r"خطأ|الخطأ|رمز|عطل|خلل|إنذار|تنبيه"
-)
-# Captions that name a number an event or state id ("Event 3401", "STATE 306") but say nothing of an error on their
-# own: a screen titled "Event log" or "Printer status" is no error screen. They introduce the token right after them
-# (and a stacked row), never vouch for the screen or the line.
-_ID_CAPTIONS = (r"event|evt|state|status|ereignis|zustand|evento|estado|événement|evenement|état|etat|stato|"
-                r"событие|состояние|이벤트|상태|حدث|الحالة")
-_CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態"
-# Words that say an error is shown but do not introduce a number themselves ("Service 2 of 3", "Stop at 12").
-_MENTIONS = (
-    r"errors|failure|failed|fail|service|stop|stopped|interrupted|blocked|warning|jam|malfunction|exception|panic|"
-    r"servicio|servizio|serviço|kundendienst|servicefehler|"
-    r"time-out|timeout|timed out|not responding|out of service|shut down|"
-    r"defekt|ausfall|außer betrieb|gestoppt|unterbrochen|blockiert|falla|fuera de servicio|detenida|detenido|"
-    r"interrumpida|défaillance|avertissement|hors service|fuori servizio|arrestata|interrotta|"
-    r"fora de serviço|interrompida|fout|неисправность|сбой"
-)
-# Scripts without word spaces: matched anywhere (OCR often spaces their characters out, see has_keyword).
-_CJK_INTRODUCERS = r"错误|錯誤|故障|代码|代碼|报警|報警|告警|警报|警報|异常|異常|出错|エラー|コード|障害"
-_CJK_MENTIONS = r"警告|失败|失敗|停止|中断"
+# Devices ship in every language: a caption names the code in the language of the screen. The words below say
+# "error", "fault", "alarm", "code", "trouble" (introducers: they make a screen an error screen and introduce the
+# token after them) in about thirty languages, with the inflected forms captions use (Polish "Kod błędu", Russian
+# "Код ошибки", Greek "Κωδικός σφάλματος", Turkish "Hata kodu", Czech "Kód chyby", Finnish "Virhekoodi").
+_INTRODUCER_WORDS = {
+    "en": "error err fault flt alarm alm code dtc bugcheck alert trouble trbl",
+    "de": "fehler fehlercode fehlernummer fehlernr störung stoerung störcode störungscode warnung alarmcode",
+    "es": "código codigo fallo alarma avería averia alerta",
+    "fr": "erreur défaut defaut panne alarme alerte",
+    "it": "errore guasto codice allarme avviso anomalia",
+    "pt": "erro falha avaria alarme",
+    "nl": "fout foutcode storing storingscode foutmelding storingsmelding",
+    "sv": "fel felkod larm felmeddelande",
+    "da no": "fejl fejlkode feil feilkode",
+    "fi": "virhe virhekoodi vika vikakoodi hälytys",
+    "pl": "błąd błędu błędy błędów kod kodu usterka usterki awaria awarii alarmu",
+    "cs sk": "chyba chyby chybový chybovy kód porucha poruchy poplach",
+    "hu": "hiba hibakód hibaüzenet riasztás",
+    "ro": "eroare erori eroarea defecțiune defectiune alarmă",
+    "tr": "hata hatası hatasi kodu arıza arızası ariza arizasi",
+    "hr sr sl bs": "greška pogreška kvar šifra napaka",
+    "lt lv et": "klaida kļūda kluda viga veakood",
+    "id ms": "kesalahan galat ralat kode kerusakan",
+    "vi": "lỗi mã~lỗi sự~cố",
+    "ru uk bg sr": "ошибка ошибки ошибку ошибок код кода неисправность неисправности авария аварии "
+                   "помилка помилки несправність аварія грешка повреда квар",
+    "el": "σφάλμα σφάλματος σφάλματα βλάβη βλάβης κωδικός κωδικού συναγερμός συναγερμού",
+    "ko": "오류 에러 고장 코드 경고 알람 경보",
+    "ar fa": "خطأ الخطأ رمز عطل خلل إنذار تنبيه خطا کد",
+}
+# Words that only say an error is shown ("Service 2 of 3", "Stop at 12", "Cash dispenser out of order").
+_MENTION_WORDS = {
+    "en": "errors failure failed fail service stop stopped interrupted blocked warning jam malfunction exception "
+          "panic time-out timeout timed~out not~responding out~of~service out~of~order shut~down",
+    "de es it pt": "servicio servizio serviço kundendienst servicefehler defekt ausfall gestoppt unterbrochen "
+                   "blockiert falla detenida detenido interrumpida arrestata interrotta interrompida "
+                   "außer~betrieb fuera~de~servicio fuori~servizio fora~de~serviço",
+    "fr": "défaillance avertissement hors~service",
+    "nl sv da no fi": "defect mislukt varning advarsel varoitus virheellinen buiten~gebruik ur~funktion",
+    "pl cs hu ro tr": "nieczynny nieudana ostrzeżenie varování figyelmeztetés avertizare uyarı arızalı başarısız",
+    "id vi": "peringatan gagal cảnh~báo báo~động",
+    "ru uk el": "сбой сбоя предупреждение тревога несправний αποτυχία προειδοποίηση",
+}
+# Captions that name a number an event, state, message or alert id ("Event 3401", "STATE 306", "Melding: KSS06664")
+# but say nothing of an error on their own: a screen titled "Event log" or "Printer status" is no error screen. They
+# introduce the token right after them (and a stacked row), never vouch for the screen or the line.
+_ID_CAPTION_WORDS = {
+    "en": "event evt state status message msg",
+    "de es fr it pt": "ereignis zustand meldung evento estado mensaje événement evenement état etat message "
+                      "stato messaggio mensagem",
+    "nl sv da no fi": "gebeurtenis melding händelse meddelande hændelse meddelelse hendelse tapahtuma viesti tila",
+    "pl cs hu ro tr": "zdarzenie zdarzenia komunikat alertu událost zpráva stav esemény üzenet eveniment mesaj "
+                      "olay mesaj durum uyarı",
+    "id vi": "kejadian pesan peristiwa",
+    "ru uk el": "событие события сообщение состояние оповещения подія повідомлення стан "
+                "συμβάν μήνυμα κατάσταση ειδοποίησης ειδοποίηση",
+    "ko ar fa": "이벤트 상태 메시지 알림 حدث الحالة رسالة رویداد",
+}
+# Scripts without word spaces, or whose words take prefixes: matched anywhere (OCR often spaces their characters out,
+# see has_keyword). Chinese, Japanese, Thai, Devanagari, Hebrew.
+_CJK_INTRODUCERS = (r"错误|錯誤|故障|代码|代碼|报警|報警|告警|警报|警報|异常|異常|出错|エラー|コード|障害|アラーム|"
+                    r"ข้อผิดพลาด|ความผิดปกติ|รหัส|สัญญาณเตือน|ปัญหา|"
+                    r"त्रुटि|त्रुटी|खराबी|गड़बड़ी|कोड|अलार्म|"
+                    r"שגיאה|תקלה|קוד|אזעקה|התראה")
+_CJK_MENTIONS = r"警告|失败|失敗|停止|中断|ขัดข้อง|ไม่สำเร็จ|ไม่ทำงาน|विफल|चेतावनी|נכשל"
+_CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態|メッセージ|เหตุการณ์|ข้อความ|การแจ้งเตือน|สถานะ|घटना|संदेश|अलर्ट|स्थिति|אירוע|הודעה"
 
-_INTRODUCERS, _ID_CAPTIONS, _MENTIONS = fold(_INTRODUCERS), fold(_ID_CAPTIONS), fold(_MENTIONS)
+
+def _alternation(table: dict[str, str]) -> str:
+    """The table's words (space-separated; ~ joins a phrase's words) folded, longest first, as a regex alternation."""
+    words = {fold(w) for text in table.values() for w in text.split()}
+    return "|".join(re.escape(w).replace("~", r"\s+") for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+_INTRODUCERS = _alternation(_INTRODUCER_WORDS)
+_ID_CAPTIONS = _alternation(_ID_CAPTION_WORDS)
+_MENTIONS = _alternation(_MENTION_WORDS)
 _LATIN_KEYWORD = re.compile(rf"(?<![^\W\d_])(?:{_INTRODUCERS}|{_MENTIONS})(?![^\W\d_])", re.IGNORECASE)
 _CJK_KEYWORD = re.compile(f"{_CJK_INTRODUCERS}|{_CJK_MENTIONS}")
 _ID_CAPTION = re.compile(f"{_ID_CAPTIONS}|{_CJK_ID_CAPTIONS}", re.IGNORECASE)
@@ -68,8 +127,9 @@ _NOT_ERROR_CODE = re.compile(
 _LABEL_WINDOW = 40
 _INTRODUCED = re.compile(
     rf"(?:(?<![^\W\d_])(?:{_INTRODUCERS}|{_ID_CAPTIONS})(?![^\W\d_])|{_CJK_INTRODUCERS}|{_CJK_ID_CAPTIONS})"
-    r"(?:[\s-]*(?:code|no\.?|nr\.?|number|num|id|#|代码|编号|編號|コード|codigo|番号|号|번호|코드))?"
-    r"\s*[:：#=\-]?\s*[#(\[]?\s*$", re.IGNORECASE)
+    r"(?:[\s-]*(?:code|no\.?|nr\.?|number|num|id|#|代码|编号|編號|コード|codigo|番号|号|번호|코드|kodu|kod|kode|"
+    r"koodi|код|ид|आईडी|아이디))?"
+    r"\s*[:：#=\-]?\s*(?:[#(\[]|\*{1,3})?\s*$", re.IGNORECASE)  # "Alarm: ** 7955": severity stars
 # "Stop code:", "Machine Error" carry the keyword inside a longer label: the introducer may follow one word.
 
 
@@ -101,8 +161,13 @@ _LAST_WORD = re.compile(r"([^\s:：#=.]{3,12})\s*[:：#=.]?\s*$")
 # Long captions read with a glyph or two wrong ("Stérung", "St6erung"): words of seven or more glyphs are compared with
 # the long introducers by edit distance (one edit for seven glyphs, two from eight on). Introducers one edit from a
 # common word are left out (storing: string; defaut: default).
-_LONG_INTRODUCERS = tuple(sorted({w for w in re.split(r"\|", f"{_INTRODUCERS}|{_ID_CAPTIONS}")
-                                  if len(w) >= 6 and w.isascii() and w.isalpha()} - {"storing", "defaut"}))
+# Only the western European words are compared: each language added widens what a misread word can hit.
+_FUZZY_TABLES = ("en", "de", "es", "fr", "it", "pt")
+_LONG_INTRODUCERS = tuple(sorted({fold(w) for table in (_INTRODUCER_WORDS, _ID_CAPTION_WORDS)
+                                  for key, text in table.items() if set(key.split()) & set(_FUZZY_TABLES)
+                                  for w in text.split()
+                                  if len(w) >= 6 and fold(w).isascii() and w.isalpha()}
+                                 - {"storing", "defaut", "meldung", "mensagem", "mensaje", "message", "messaggio"}))
 
 
 def _edits(a: str, b: str, limit: int) -> int:
@@ -160,6 +225,21 @@ def is_caption(text: str) -> bool:
         has_keyword(w) or _ID_CAPTION.fullmatch(w) or re.fullmatch(r"(?i)code|no\.?|nr\.?|number|num|id", w)
         or (len(w) <= 2 and w.isalpha() and w.islower()))]
     return len(others) == 0 or len(others) == 1 and others[0].isalpha()
+
+
+# Captions devices abbreviate and print glued to the number as the code's own name ("Err 23", "ALM 021", "FLT 12"):
+# such a label is part of the code, unlike a caption word written out ("Error 46").
+_ABBREVIATED_CAPTIONS = frozenset({"err", "er", "alm", "al", "flt", "trbl", "evt", "msg", "fehl", "stö"})
+
+
+def is_abbreviated_caption(token: str) -> bool:
+    """True when a token is an abbreviated caption that devices print as part of the code (Err, ALM, FLT)."""
+    return token.lower() in _ABBREVIATED_CAPTIONS
+
+
+def is_caption_word(token: str) -> bool:
+    """True when a whole token is a caption word of any kind: error keyword, or event/state/message id caption."""
+    return is_keyword(token) or bool(_ID_CAPTION.fullmatch(fold(token)))
 
 
 def is_keyword(token: str) -> bool:

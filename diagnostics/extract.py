@@ -55,6 +55,9 @@ class Scored:
     labelled: bool  # an error keyword right before it or on its line: evidence of its own
 
 
+_ANNOTATION = re.compile(r"^\s*[(\[][^()\[\]]{1,20}[)\]]\s*$")
+
+
 def screen_text(lines: list[OcrLine]) -> str:
     """The readable text of the screen: non-empty lines, trimmed to MAX_TEXT_CHARS."""
     # Lines without two letters or digits are OCR noise from icons, rules and borders (":(", "—").
@@ -114,7 +117,8 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
         for m in matches:
             code_words = _words_of(ln, m)
             # On a line of its own: nothing else on the line but keywords ("Error code: X", "X").
-            own_line = _only_keywords(prepared[:m.start] + " " + prepared[m.end:])
+            # An annotation in brackets after the code ("SRVO-050  (G:1 A:6)": group and axis) leaves it alone.
+            own_line = _only_keywords(prepared[:m.start] + " " + _ANNOTATION.sub("", prepared[m.end:]))
             large = any(is_large(w, typical) for w in code_words)
             before = m.keyword_before and (assume_keyword or _keyword_vouches(ln, m, code_words))
             # A caption line right above ("Error code" / "3x30", "ALARM" / "SV0401"): a label-value row stacked.

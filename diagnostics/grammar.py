@@ -12,11 +12,18 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from diagnostics.context import has_keyword, is_garbled_label, is_keyword, keyword_before
+from diagnostics.context import (
+    has_keyword,
+    is_abbreviated_caption,
+    is_caption_word,
+    is_garbled_label,
+    is_keyword,
+    keyword_before,
+)
 from diagnostics.known import NO_CODES, KnownCodes
-from diagnostics.ordinary import SIGNED_READING, Ordinary, ordinary_at, ordinary_spans
+from diagnostics.ordinary import SIGNED_READING, Ordinary, is_unit, ordinary_at, ordinary_spans
 
-Shape = Literal["hex", "prefixed", "dotted", "grouped", "numeric", "short", "letters", "model"]
+Shape = Literal["hex", "prefixed", "dotted", "grouped", "numeric", "short", "letters", "model", "group"]
 
 # What OCR reads instead of a digit (e: a barred zero; b/g/q: 6 and 9 with open loops).
 DIGIT_FIX = {
@@ -57,6 +64,9 @@ PRIOR = {
     "short": 0.45,  # 5E, 2A: segment displays, or after an error keyword
     "letters": 0.35,  # dE, OE, LE: only on bare segment displays or after an error keyword
     "model": 0.0,  # M404dn, WM14T790, HL2270DW: product names, never by shape alone
+    "labelled-group": 1.0,  # SPN 421 FMI 16, MID 128 SID 217 FMI 15: two or more labelled numbers read as one code
+    "named": 0.6,  # Err 23, M_STATUS 94: the device's own name for the number, printed as part of the code
+    "code-groups": 0.8,  # R344 03 660, Y40 7894: a prefixed code and number groups after it, ending the line
 }
 EXTRA_GROUP = 0.2  # a second dash group (SC990-01, E000007-0001) makes a prefixed code more specific
 MAX_TOKEN = 16  # alphanumerics; longer runs are serials, hashes or URLs
@@ -123,7 +133,28 @@ _HEX = re.compile(r"[0O@oQ°D][xX×%kK]([0-9A-Fa-fOoIl|!SsZzGgTQ]{1,8})")
 _HEX_NO_ZERO = re.compile(r"[xX]([0-9A-Fa-fOoIl|!SsZzGgTQ]{4,8})")  # fewer than 8: a short hex, never X800704
 
 
+# Other hex notations: the IEC 61131 literal of PLCs (16#86DA) and the assembler suffix (86DAh) are kept as written.
+_HEX_IEC = re.compile(r"16#([0-9A-Fa-fOo]{2,8})")
+_HEX_SUFFIX = re.compile(r"([0-9][0-9A-Fa-f]{1,7})[h]")
+
+
+def _parse_other_hex(token: str) -> _Parsed | None:
+    """16#86DA and 0A1Fh: hex in the notations of PLCs and assemblers, with its notation."""
+    m = _HEX_IEC.fullmatch(token)
+    if m is not None:
+        body = m.group(1).upper().replace("O", "0")
+        return _Parsed("16#" + body, "hex", "hex", sum(c in "Oo" for c in m.group(1)),
+                       sum(c.isdigit() for c in m.group(1)), "16#")
+    m = _HEX_SUFFIX.fullmatch(token)
+    if m is not None and re.search("[A-Fa-f]", m.group(1)) and len(m.group(1)) >= 3:
+        return _Parsed(m.group(1).upper() + "h", "hex", "hex", 0, sum(c.isdigit() for c in m.group(1)), "")
+    return None
+
+
 def _parse_hex(token: str) -> _Parsed | None:
+    other = _parse_other_hex(token)
+    if other is not None:
+        return other
     if _HEX_NO_ZERO.fullmatch(token):
         token = "?" + token  # counted as one repair below
     m = _HEX.fullmatch(token) or (re.fullmatch(r"\?[xX](.{4,8})", token) if token[0] == "?" else None)
@@ -161,7 +192,7 @@ def _fix_run(run: str, hex_ok: bool, separated: bool = False) -> tuple[str, int,
         hex_ok = True
     lead = run[:1]
     if (separated and lead.isupper() and lead not in _DIGIT_LIKE_LEAD and len(run) >= 4 and run[1:].isdigit()) or (
-            digits >= 4 and len(run) == digits + 1 and re.fullmatch(r"\d+[BD]\d+", run)):
+            digits >= 3 and len(run) == digits + 1 and re.fullmatch(r"\d+[BD]\d+", run)):
         return run, 0, digits
     letters = sum(c.isalpha() and c not in DIGIT_FIX and not (hex_ok and c.upper() in "ABCDEF") for c in run)
     table = HEX_FIX if hex_ok else DIGIT_FIX
@@ -252,8 +283,10 @@ def parse(token: str) -> _Parsed | None:
     for i, run in enumerate(body_runs):
         glued = i == 0 and bool(rest)
         hex_ok = bool(dotted) and i > 0 or hex_groups or (
-            glued and len(prefix) >= 2 and set(prefix) <= set("ABCDEF")
-            and bool(re.fullmatch("[0-9A-F]+", run)))  # AA9B: hex letters before a hex run
+            glued and set(prefix) <= set("ABCDEF") and bool(re.fullmatch("[0-9A-F]+", run))
+            and (len(prefix) >= 2 or len(prefix) == 1 and prefix in "ACEF" and bool(re.search("[0-9][BD]", run))
+                 and len(prefix + run) <= 6))
+        # AA9B, C3B1: hex letters before a hex run (a B or D after a hex letter is a hex digit, not 8 or 0)
         fixed, rep, dig = _fix_run(run, hex_ok, separated=not glued)
         out_runs.append(fixed)
         repairs += rep
@@ -319,7 +352,10 @@ def guess_family(code: str, shape: Shape) -> str | None:
 # ---------------------------------------------------------------------------------------------------- tokens
 
 # OCR often splits a code at its punctuation ("49 .4C02", "E- 204"): join such pieces first.
-_SPLIT_AT_PUNCT = re.compile(r"(?<=[0-9A-Za-z])\s+(?=[.:\-][0-9A-Za-z])|(?<=[0-9A-Za-z][.:\-])\s+(?=[0-9A-Za-z])")
+# A word of four or more letters before a colon is a label, not a code's prefix ("Olay: R110 05 298", "Storing: MID
+# 164 SID 206 FMI 7"): its space is kept.
+_SPLIT_AT_PUNCT = re.compile(r"(?<=[0-9A-Za-z])\s+(?=[.:\-][0-9A-Za-z])|(?<=[0-9A-Za-z][.\-])\s+(?=[0-9A-Za-z])"
+                             r"|(?<![0-9A-Za-z]{4}:)(?<=[0-9A-Za-z]:)\s+(?=[0-9A-Za-z])")
 _CJK = r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff01-\uff60"
 _CJK_BORDER = re.compile(rf"(?<=[{_CJK}])(?=[0-9A-Za-z@$£€])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
 _CHUNK = re.compile(r"\S+")
@@ -371,7 +407,8 @@ def tokens(line: str) -> list[Token]:
         if id_label:
             cut = id_label.end()
             text, start = text[cut:], start + cut
-        elif glued and (len(glued.group(1)) >= 4 and is_keyword(glued.group(1)) or glued.group(1).lower() == "dtc"):
+        elif glued and (len(glued.group(1)) >= 4 and is_caption_word(glued.group(1))
+                        or glued.group(1).lower() == "dtc"):
             cut = glued.end()
             text, start = text[cut:], start + cut
         elif garbled and _is_cut_label(garbled.group(1)) and len(text) > garbled.end():
@@ -399,6 +436,69 @@ def _spaced_pairs(toks: list[Token], line: str) -> list[Token]:
         if (re.fullmatch(r"[A-Z]{1,4}", a.text) and a.text not in _WORDS and re.fullmatch(r"\d{2,6}(-\d{1,4})?", b.text)
                 and line[a.end:b.start].strip() == ""):
             out.append(Token(a.text + b.text, a.start, b.end))
+    return out
+
+
+# Codes of several tokens (issue 10): devices print some codes as labelled groups or with their own name.
+# - labelled groups: two or more capitals labels each with a number (J1939 "SPN 421 FMI 16", J1587 "MID 128 SID 217
+#   FMI 15"): one code, written with its labels;
+# - named numbers: a label the device prints as the number's name, glued by a space - an identifier with an underscore
+#   ("M_STATUS 94"), an abbreviated caption ("Err 23", "ALM 021", "FLT 12"), or a capitals unit name after an error
+#   caption ("Fault: CCU 523620.09"); a caption word written out ("Error 46", "Fault 23", "STATE 306") names what
+#   follows and is not part of the code;
+# - a prefixed code followed by number groups that end the line ("R344 03 660" event, partition, zone; "Y40 7894").
+_GROUP_LABEL = r"[A-Z][A-Z0-9]{1,3}"
+_LABELLED_GROUP = re.compile(
+    rf"(?<![\w.:/#-]){_GROUP_LABEL} \d{{1,6}}(?: +{_GROUP_LABEL} \d{{1,6}}){{1,3}}(?![\w.:/%°#-])")
+_NAMED = re.compile(r"(?<![\w.:/#-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Za-z]{2,4}) +"
+                    r"(\d{1,6}(?:\.\d{1,2})?|[0-9A-F]{2})(?![\w.:/%°#-])")
+_CODE_GROUPS = re.compile(r"(?<![\w.:/#-])[A-Z]{1,3}\d{2,4}(?: \d{2,4}){1,2}(?=\s*$)")
+
+
+def _group_match(line: str, start: int, end: int, key: str, known: KnownCodes, before: bool) -> CodeMatch:
+    raw = line[start:end]
+    code = " ".join(raw.upper().split())
+    catalogued = known.match(code) if len(known) else None
+    return CodeMatch(catalogued or code, "group", None, raw, 0, sum(c.isdigit() for c in raw), start, end, PRIOR[key],
+                     before, catalogued is not None)
+
+
+def _multi_token_codes(line: str, spans: list[Ordinary], known: KnownCodes, assume_keyword: bool) -> list[CodeMatch]:
+    """Codes written as several tokens on one line (see above), ordinary numbers left out."""
+    out: list[CodeMatch] = []
+
+    def free(start: int, end: int) -> bool:
+        return ordinary_at(spans, start, end) is None and not any(start < m.end and m.start < end for m in out)
+
+    for m in _LABELLED_GROUP.finditer(line):
+        labels = re.findall(_GROUP_LABEL + r"(?= \d)", m.group(0))
+        if free(m.start(), m.end()) and not any(lb in _WORDS or is_unit(lb) for lb in labels):
+            out.append(_group_match(line, m.start(), m.end(), "labelled-group", known,
+                                    assume_keyword or keyword_before(line, m.start())))
+    for m in _NAMED.finditer(line):
+        label, value = m.group(1), m.group(2)
+        if not free(m.start(), m.end()) or label in _WORDS or is_unit(label):
+            continue
+        before = assume_keyword or keyword_before(line, m.start())
+        if "_" in label:
+            key = "named"
+            prior_bonus = 0.2  # an identifier with an underscore is a program's name for the value
+        elif is_abbreviated_caption(label):
+            key, prior_bonus, before = "named", 0.0, True
+        elif label.isupper() and not has_identifier_label(label) and (
+                before and (value.isdigit() or "." in value) or re.fullmatch(r"\d{3,6}\.\d{1,2}", value)):
+            key, prior_bonus = "named", 0.0  # a control unit and its SPN.FMI (CCU 523620.09)
+        else:
+            continue
+        if not any(c.isdigit() for c in value):
+            continue
+        match = _group_match(line, m.start(), m.end(), key, known, before)
+        out.append(CodeMatch(match.code, match.shape, match.family, match.raw, 0, match.real_digits, match.start,
+                             match.end, match.prior + prior_bonus, match.keyword_before, match.known))
+    for m in _CODE_GROUPS.finditer(line):
+        if free(m.start(), m.end()) and not _after_identifier_label(line, m.start()):
+            out.append(_group_match(line, m.start(), m.end(), "code-groups", known,
+                                    assume_keyword or keyword_before(line, m.start())))
     return out
 
 
@@ -431,8 +531,9 @@ def find_codes(line: str, assume_keyword: bool = False, known: KnownCodes = NO_C
     toks = tokens(line)
     joined = _spaced_pairs(toks, line)
     hexes, sides = _pieces(toks)
-    found: list[CodeMatch] = []
-    # Most specific first: a glued hex code, a prefix written apart, whole chunks, then a chunk's colon sides.
+    found: list[CodeMatch] = _multi_token_codes(line, spans, known, assume_keyword)
+    # Most specific first: codes of several tokens, a glued hex code, a prefix written apart, whole chunks, then a
+    # chunk's colon sides.
     for tok in hexes + joined + toks + sides:
         if any(tok.start < m.end and m.start < tok.end for m in found):
             continue
@@ -504,9 +605,19 @@ def _after_identifier_label(line: str, start: int) -> bool:
     return False
 
 
+def _phone_shaped_code(span: Ordinary, tok: Token, line: str) -> bool:
+    """Two digit groups shaped like a local phone number are a code right after an error caption ("Błąd: 2144-8288",
+    module and description) or alone on their line (a caption stacked above): a phone number has a label of its own."""
+    if span.kind != "phone" or span.start != tok.start or span.end != tok.end:
+        return False
+    return keyword_before(line, tok.start) or (line.strip() == tok.text and re.fullmatch(r"\d{4}-\d{4}", tok.text)
+                                              is not None)
+
+
 def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, known: KnownCodes,
            spaced: bool) -> CodeMatch | None:
-    if ordinary_at(spans, tok.start, tok.end) is not None:
+    span = ordinary_at(spans, tok.start, tok.end)
+    if span is not None and not _phone_shaped_code(span, tok, line):
         return None
     parsed = parse(tok.text)
     if parsed is None:
@@ -540,7 +651,8 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
         return None  # "Fehler 5" ends its line; "Error 1 602" is a code OCR split, "Error 1 of 3" a count
     key = "spaced" if spaced and parsed.shape == "prefixed" else parsed.prior_key
     body = parsed.code[len(parsed.prefix):].lstrip(_SEPARATORS)
-    prior = PRIOR[key] + (EXTRA_GROUP if parsed.shape == "prefixed" and "-" in body else 0.0)
+    # A second group after the body (SC990-01, E:97:64, T07:C82) makes a prefixed code more specific.
+    prior = PRIOR[key] + (EXTRA_GROUP if parsed.shape == "prefixed" and any(c in body for c in "-:") else 0.0)
     code = catalogued or parsed.code
     return CodeMatch(code, parsed.shape, guess_family(code, parsed.shape), tok.text, parsed.repairs,
                      parsed.real_digits, tok.start, tok.end, prior, before, catalogued is not None)

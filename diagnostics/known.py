@@ -25,6 +25,17 @@ def _separators(text: str) -> set[str]:
 _SEPARATOR_CHARS = frozenset("-.:_")
 
 
+def _places(text: str) -> set[int]:
+    """Where separators stand, counted in glyphs before them: F2.8 (a dot after two glyphs) is no F.28 (after one)."""
+    out, glyphs = set(), 0
+    for ch in text:
+        if ch in _SEPARATOR_CHARS:
+            out.add(glyphs)
+        elif ch.isalnum():
+            glyphs += 1
+    return out
+
+
 class KnownCodes:
     """Catalogued codes indexed by skeleton: built in one pass over the code list, so cheap to rebuild on reload."""
 
@@ -57,7 +68,8 @@ class KnownCodes:
                 return read
             # A separator the catalogued spelling lacks was printed, not invented by OCR: F.37 and F37 are
             # different codes of one boiler, so a read keeps a dot, colon or dash its catalogued twin has not.
-            found = [c for c in self._by_skeleton.get(skeleton(read), ()) if _separators(read) <= _separators(c)]
+            found = [c for c in self._by_skeleton.get(skeleton(read), ()) if _separators(read) <= _separators(c)
+                     and _places(read) <= _places(c)]
             if not found:
                 continue
             upper = read.upper()

@@ -68,6 +68,15 @@ SIGNED_READING = re.compile(r"[-+]\s?\d+(?:[.,]\d+)?\s?(?:" + _UNITS + r")(?![\w
 _PHONE_MIN_DIGITS = 8  # shorter digit groups ("024-371") are as likely a code as a phone number
 
 
+_UNIT_WORD = re.compile(rf"(?:{_UNITS}|iso|gps|rssi|snr|vswr|odo|trip|batt|bat|temp|hz|rpm|volt|amp|psi)",
+                        re.IGNORECASE)
+
+
+def is_unit(word: str) -> bool:
+    """True when a word names a unit or a measured quantity (RPM, ISO, GPS, kWh): its number is a reading."""
+    return _UNIT_WORD.fullmatch(word) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Ordinary:
     """A span of a text line holding an ordinary number, and what kind it is."""

@@ -43,7 +43,7 @@ def screen(*texts: str, known: KnownCodes = NO_CODES) -> list[str]:
         (["SC542 Call service"], ["SC542"]),
         (["Service call", "SC-542"], ["SC-542"]),
         (["ERR-1024", "Restart the unit"], ["ERR-1024"]),
-        (["ALARM", "ALM 021"], ["ALM021"]),
+        (["ALARM", "ALM 021"], ["ALM 021"]),
         (["Alarm AL-12 spindle overload"], ["AL-12"]),
         (["Fault F0002"], ["F0002"]),
         (["DTC: P0420", "Catalyst efficiency below threshold"], ["P0420"]),

@@ -24,7 +24,7 @@ def screen(*texts: str, known: KnownCodes = NO_CODES) -> list[str]:
     (["Error 105-977", "Paper jam in tray 2"], ["105-977"]), (["Fault code 016-720"], ["016-720"]),
     (["Service error", "968.70", "Scanner fault"], ["968.70"]), (["Error: 307.68"], ["307.68"]),
     # leading zeros and prefixes written apart
-    (["ALM 055", "Overheat"], ["ALM055"]), (["ERR 996", "Communication error"], ["ERR996"]),
+    (["ALM 055", "Overheat"], ["ALM 055"]), (["ERR 996", "Communication error"], ["ERR 996"]),
     (["Error 0042"], ["0042"]),
 ])
 def test_codes_keep_the_spelling_the_device_prints(lines, expected):
