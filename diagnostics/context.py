@@ -107,7 +107,7 @@ _CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態|メッセージ|�
 def _alternation(table: dict[str, str]) -> str:
     """The table's words (space-separated; ~ joins a phrase's words) folded, longest first, as a regex alternation."""
     words = {fold(w) for text in table.values() for w in text.split()}
-    return "|".join(re.escape(w).replace("~", r"\s+") for w in sorted(words, key=lambda w: (-len(w), w)))
+    return "|".join(r"\s+".join(map(re.escape, w.split("~"))) for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
 _INTRODUCERS = _alternation(_INTRODUCER_WORDS)

@@ -19,12 +19,13 @@ DEFAULT_THRESHOLD = 1.0  # DiagnosticsConfig.code_threshold's default, for calle
 KEYWORD_BEFORE = 0.8  # "Error code: X", "DTC: X", "故障 X": the screen says what X is
 KEYWORD_ON_LINE = 0.45  # "X Call service": the keyword is near but names X less directly
 KEYWORD_ON_SCREEN = 0.3  # a title "SERVICE ERROR" above the code
-OWN_LINE = 0.2  # codes tend to stand on a line of their own (with at most a keyword)
+OWN_LINE = 0.3  # codes tend to stand on a line of their own (with at most a keyword)
 LARGE = 0.3  # ... and to be drawn larger than the message around them
 BARE_DISPLAY = 0.6  # a panel showing nothing but the token (segment displays): only shapes with a letter
 CATALOGUED = 0.4  # the catalog knows this spelling: a doubted shape is still a code (79.04 under an error title)
 KEYWORD_MIN_CONFIDENCE = 0.4  # a keyword read less surely than this is as likely garbage shaped like a word
 STATUS_PAGE = 0.3  # an unlabelled, uncatalogued token on a page of identifiers without any error word
+STRONG_SHAPE = 0.9  # shapes no identifier takes (SRVO-050, 0x8007045D, 49.4C02): alone on a line, a status page keeps them
 REPAIR_EVIDENCE = 0.05  # each repaired glyph makes the reading a little less certain to be a code
 _NUMBER_SHAPES = frozenset({"numeric", "grouped", "dotted"})  # a screen showing only a number is a reading
 _TWO_GLYPHS = 2  # codes this short (dE, 5E, E5)
@@ -55,6 +56,9 @@ class Scored:
     labelled: bool  # an error keyword right before it or on its line: evidence of its own
 
 
+# A camera's exposure readings (ISO 400, a shutter time 1/125) make its F-numbers apertures (F2.8, F11), not codes.
+_EXPOSURE = re.compile(r"(?<![\w])ISO\s?\d{2,6}(?!\w)|(?<![\w/.])1/\d{2,5}(?![\w/])")
+_APERTURE = re.compile(r"[Ff]/?(?:1\.[0-9]|[2-9](?:\.\d)?|1[0-9]|2[0-2]|32)")
 _ANNOTATION = re.compile(r"^\s*[(\[][^()\[\]]{1,20}[)\]]\s*$")
 
 
@@ -107,6 +111,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
     # M776) are more identifiers; a code on it has to be catalogued, labelled or drawn large.
     status_page = not screen_kw and not bare and any(has_identifier_label(ln.text) for ln in lines)
     typical = median_height([w for ln in lines for w in ln.words])
+    camera = any(_EXPOSURE.search(ln.text) for ln in lines)
     out: list[Scored] = []
     for i, ln in enumerate(lines):
         matches = find_codes(ln.text, assume_keyword, known)
@@ -115,6 +120,8 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
         line_kw = has_keyword(_trusted_text(ln))
         prepared = prepare_line(ln.text)
         for m in matches:
+            if camera and _APERTURE.fullmatch(m.raw):
+                continue  # F11 beside ISO 400 and 1/125 is the lens aperture
             code_words = _words_of(ln, m)
             # On a line of its own: nothing else on the line but keywords ("Error code: X", "X").
             # An annotation in brackets after the code ("SRVO-050  (G:1 A:6)": group and axis) leaves it alone.
@@ -140,7 +147,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
                 score += BARE_DISPLAY
             if m.known:
                 score += CATALOGUED
-            elif status_page and not before and not large:
+            elif status_page and not before and not large and not (own_line and m.prior >= STRONG_SHAPE):
                 score -= STATUS_PAGE
             out.append(Scored(m, ln, score, screen_kw or bare, standing_out, before or line_kw))
     return out

@@ -163,7 +163,7 @@ def _parse_hex(token: str) -> _Parsed | None:
     body = "".join(_fix(c, HEX_FIX) for c in m.group(1))
     repairs = (token[0] != "0") + (token[1] != "x" and token[1] != "X") + sum(
         _changed(a, b) for a, b in zip(m.group(1), body, strict=True))
-    real = sum(c.isdigit() for c in m.group(1))
+    real = sum(c.isdigit() for c in m.group(1)) + (token[0] == "0")  # the 0 of 0x is a digit read (0xCC)
     return _Parsed("0x" + body, "hex", "hex8" if len(body) == 8 else "hex", repairs, real, "0x")
 
 
@@ -235,6 +235,9 @@ def _is_model(token: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z]{2,}\d{3,}[A-Za-z]{2,}", token))
 
 
+_OBD_AS_WRITTEN = re.compile(r"[PCBU][0-3]\d[0-9A-F]{2}")
+
+
 def parse(token: str) -> _Parsed | None:
     """A token's code reading: normalised spelling, shape and repairs; None when it has no code's shape."""
     token = "".join(_SEPARATOR_FIX.get(c, c) for c in token)
@@ -243,6 +246,9 @@ def parse(token: str) -> _Parsed | None:
     hexed = _parse_hex(token)
     if hexed is not None:
         return hexed
+    if _OBD_AS_WRITTEN.fullmatch(token):
+        # An OBD-II code as written (SAE J2012: system letter, 0-3, three hex digits): its B and D are hex digits.
+        return _Parsed(token, "prefixed", "prefixed-long", 0, sum(c.isdigit() for c in token), token[0])
     if any(not (c.isalnum() or c in _SEPARATORS or c in _GLYPHS) for c in token) or not token.isascii() and \
             any(not (c.isascii() or c in _GLYPHS) for c in token):
         return None
@@ -433,7 +439,8 @@ def _spaced_pairs(toks: list[Token], line: str) -> list[Token]:
     """A capitals prefix and a number written apart (ALM 021, SC 542): joined without the space."""
     out = []
     for a, b in zip(toks, toks[1:], strict=False):
-        if (re.fullmatch(r"[A-Z]{1,4}", a.text) and a.text not in _WORDS and re.fullmatch(r"\d{2,6}(-\d{1,4})?", b.text)
+        if (re.fullmatch(r"[A-Z]{1,4}", a.text) and a.text not in _WORDS and not is_unit(a.text)
+                and re.fullmatch(r"\d{2,6}(-\d{1,4})?", b.text)
                 and line[a.end:b.start].strip() == ""):
             out.append(Token(a.text + b.text, a.start, b.end))
     return out
