@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tickets import library_paging as keyset
@@ -211,10 +211,8 @@ class SessionLibrary:
             # a literal, not a parameter: SQLite uses the partial index of active sessions only for the literal
             conds.append(sessions.c.status == literal_column(f"'{query.status}'"))
         if query.has_recording is not None:
-            # EXISTS per candidate session (on its index) rather than IN over every recording: with a page of 50
-            # and a capped count, the scan stops early
-            playable = exists().where(recordings.c.session_id == sessions.c.id, recordings.c.status.in_(PLAYABLE))
-            conds.append(playable if query.has_recording else ~playable)
+            # a flag on the session row kept by triggers (migration 0013): an index range, and an index count
+            conds.append(sessions.c.recorded == query.has_recording)
         if query.q:
             match = self._text_match(query.q, broad=broad)
             if match is not None:
@@ -238,7 +236,8 @@ class SessionLibrary:
             joined = sessions.join(tickets, tickets.c.id == sessions.c.ticket_id)
             # a previous page is read in the reverse order from its cursor, then turned round
             page = (select(sessions.c.id, sessions.c.ticket_id, sessions.c.created_by, sessions.c.created_at,
-                           sessions.c.ended_at, sessions.c.status, tickets.c.title, tickets.c.customer,
+                           sessions.c.ended_at, sessions.c.status, sessions.c.ticket_customer,
+                           sessions.c.ticket_title, tickets.c.title, tickets.c.customer,
                            tickets.c.device_family, tickets.c.device_model, tickets.c.device_serial)
                     .select_from(joined)
                     .where(and_(True, *conds, *([keyset.beyond(cursor)] if cursor is not None else [])))

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, false, literal, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from tickets.errors import InvalidInputError
-from tickets.schema import sessions, tickets
+from tickets.schema import sessions
 
 Direction = Literal["next", "prev"]
 CURSOR_VERSION = 1
@@ -31,7 +31,7 @@ MAX_CURSOR_CHARS = 1_000
 def sort_columns(sort: str) -> list[Any]:
     """The key columns of a sort, most significant first (the last two make the order total)."""
     first = {"started": None, "ended": sessions.c.ended_at, "technician": sessions.c.created_by,
-             "customer": tickets.c.customer, "ticket": tickets.c.title}[sort]
+             "customer": sessions.c.ticket_customer, "ticket": sessions.c.ticket_title}[sort]
     return [c for c in (first, sessions.c.created_at, sessions.c.id) if c is not None]
 
 

@@ -99,7 +99,15 @@ sessions = Table(
     Column("ended_at", UTCDateTime(), nullable=True),
     # SQLite: the rowid of the session's full-text document (set by a trigger, migration 0011); unused on PostgreSQL
     Column("search_key", Integer, nullable=True),
+    # the ticket's customer and title and "has a playable recording", kept by triggers (migration 0013) so the
+    # library's sorts and filter are one index range on this table
+    Column("ticket_customer", String(300), nullable=False, server_default=""),
+    Column("ticket_title", String(300), nullable=False, server_default=""),
+    Column("recorded", Boolean, nullable=False, server_default="0"),
     Index("ix_support_sessions_created", "created_at", "id"),
+    Index("ix_support_sessions_customer", "ticket_customer", "created_at", "id"),
+    Index("ix_support_sessions_title", "ticket_title", "created_at", "id"),
+    Index("ix_support_sessions_recorded", "recorded", "created_at", "id"),
     Index("ix_support_sessions_search_key", "search_key", unique=True),
     # the running sessions (a few) in start order; queries must say status = 'active' as a literal to use it
     Index("ix_support_sessions_active", "created_at", "id", sqlite_where=text("status = 'active'"),

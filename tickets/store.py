@@ -698,8 +698,10 @@ async def _ticket(conn: AsyncConnection, ticket_id: str) -> TicketRecord | None:
     return TicketRecord(**row) if row else None
 
 
-# what a SessionRecord holds (search_key belongs to the full-text index, migration 0011)
-_SESSION_FIELDS = [c for c in sessions.c if c.name != "search_key"]
+# what a SessionRecord holds (search_key belongs to the full-text index, migration 0011; the ticket's customer and
+# title and the recorded flag are the library's copies, kept by triggers, migration 0013)
+_LIBRARY_KEYS = {"search_key", "ticket_customer", "ticket_title", "recorded"}
+_SESSION_FIELDS = [c for c in sessions.c if c.name not in _LIBRARY_KEYS]
 
 
 async def _session(conn: AsyncConnection, session_id: str) -> SessionRecord | None:

@@ -19,7 +19,7 @@ from testkit.servers import running_postgres
 from tests.unit.tickets.factories import new_finding
 from tickets import library as library_module
 from tickets.library import LibraryQuery, LibrarySort
-from tickets.schema import finding_counts, findings, session_events, sessions, tickets
+from tickets.schema import finding_counts, findings, recordings, session_events, sessions, tickets
 from tickets.store import TicketStore
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -259,6 +259,47 @@ async def test_daily_counts_and_search_documents_follow_every_change(fresh_store
         assert await listed(store, LibraryQuery(q="word2")) == [s2.id]
         assert sorted(await listed(store, LibraryQuery(q="toner"))) == sorted([s0.id, s2.id])
         assert sorted(await listed(store, LibraryQuery(q="error custom"))) == sorted([s0.id, s1.id, s2.id])
+
+
+async def test_sort_keys_and_the_recorded_flag_follow_every_change(fresh_store: TicketStore) -> None:
+    """The session row's copies of its ticket's customer and title and its "has a playable recording" flag (kept by
+    triggers, migration 0013) follow renames, erasure of the customer, recordings finished, deleted and moved."""
+    store = fresh_store
+    a = await store.create_ticket("Alpha fuser", customer="Zed", created_by="ann")
+    b = await store.create_ticket("Beta drum", customer="Amy", created_by="ann")
+    sa, sb = [await store.create_session(t.id, created_by="ann") for t in (a, b)]
+
+    async def order(sort: LibrarySort) -> list[str]:
+        return await listed(store, LibraryQuery(sort=sort, descending=False))
+
+    assert await order("customer") == [sb.id, sa.id] and await order("ticket") == [sa.id, sb.id]
+    assert await listed(store, LibraryQuery(has_recording=True)) == []
+    recording = await store.add_recording(sa.id, "rec/a.webm")
+    assert await listed(store, LibraryQuery(has_recording=True)) == []  # still recording: nothing to watch yet
+    await store.finalise_recording(recording.id, duration_s=3.0, size_bytes=10, poster_path=None)
+    assert await listed(store, LibraryQuery(has_recording=True)) == [sa.id]
+    assert await listed(store, LibraryQuery(has_recording=False)) == [sb.id]
+    async with store._engine.begin() as conn:  # a rename, and an erasure that blanks the customer
+        await conn.execute(update(tickets).where(tickets.c.id == a.id).values(title="Aardvark", customer=""))
+    assert await order("customer") == [sa.id, sb.id]
+    page = await store.library.search(LibraryQuery(sort="customer", descending=False, limit=1))
+    assert [r.session_id for r in page.items] == [sa.id] and page.items[0].customer == ""
+    nxt = await store.library.search(LibraryQuery(sort="customer", descending=False, limit=1, cursor=page.next_cursor))
+    assert [r.session_id for r in nxt.items] == [sb.id]
+    async with store._engine.begin() as conn:  # the recording moves to the other session
+        await conn.execute(update(recordings).where(recordings.c.id == recording.id).values(session_id=sb.id))
+    assert await listed(store, LibraryQuery(has_recording=True)) == [sb.id]
+    async with store._engine.begin() as conn:  # the session moves to the other ticket
+        await conn.execute(update(sessions).where(sessions.c.id == sb.id).values(ticket_id=a.id))
+    assert await listed(store, LibraryQuery(has_recording=True)) == [sb.id]
+    assert await order("ticket") == [sa.id, sb.id]  # the same title now: then by start
+    async with store._engine.connect() as conn:
+        keys = {r.id: (r.ticket_title, r.ticket_customer, r.recorded) for r in await conn.execute(
+            select(sessions.c.id, sessions.c.ticket_title, sessions.c.ticket_customer, sessions.c.recorded))}
+    assert keys == {sa.id: ("Aardvark", "", False), sb.id: ("Aardvark", "", True)}
+    async with store._engine.begin() as conn:
+        await conn.execute(delete(recordings).where(recordings.c.id == recording.id))
+    assert await listed(store, LibraryQuery(has_recording=True)) == []
 
 
 def _in_order(rows: list, sort: str, descending: bool) -> list[str]:
