@@ -1,5 +1,5 @@
 """Admission control under twice a node's capacity: admitted calls keep their frame rate and latency, the rest
-wait in the help queue or are refused at once with a retry hint.
+wait in the help queue or are refused at once with a retry hint; the admitted calls' findings still arrive.
 
 Starts one server (separate process) with LENSDESK_MAX_CALLS=C, runs C synthetic customer+technician calls
 (aiortc clients sending a pre-encoded 720p30 VP8 error-screen clip, as bench/capacity.py), measures the worst
@@ -156,6 +156,9 @@ async def main_async(args: argparse.Namespace) -> int:
                 cpu1 = cpu_seconds(proc.pid)
                 pushed = window(pairs, books, t2, t3)
                 load_pushed = os.getloadavg()[0]
+                # the admitted calls' findings: the error screen in their video, read while the node was full
+                found = [sorted({str(m["finding"]["code"]) for m in p.technician_link.messages
+                                 if m.get("type") == "finding"}) for p in pairs]
                 snapshot = (await http.get("/api/queue", headers={"Authorization": f"Bearer {tech}"})).json()
                 still_waiting = sum(1 for r in snapshot["requests"] if r["state"] == "waiting")
                 # The admitted calls end: the node has room, the waiting requests are answered.
@@ -195,6 +198,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"admitted calls, at 2x load: worst fps {pushed[0]:.1f}, e2e p50 {pushed[1]:.1f} ms, p95 {pushed[2]:.1f} ms "
           f"({'holds' if pushed[0] >= TARGET_FPS else 'BELOW'} {TARGET_FPS:.0f} fps); server "
           f"{(cpu1 - cpu0) / (t3 - m0):.2f} cores")
+    print(f"admitted calls with their finding by the end of the 2x window: {sum(1 for f in found if f)}/{capacity} "
+          f"(codes {sorted({c for f in found for c in f})})")
     print(f"direct joins refused: {sum(1 for _, a in refusals if a.get('code') == 'no_capacity')}/{n_direct}, "
           f"answer within {max(t for t, _ in refusals) * 1000:.0f} ms (worst), "
           f"{'no_capacity with retry_after_ms' if ok_refusals else 'UNEXPECTED: ' + str(refusals[0][1])}")
@@ -203,7 +208,8 @@ async def main_async(args: argparse.Namespace) -> int:
           f"{len(answered_after)}/{n_help} answered, "
           f"{np.mean(answered_after) if answered_after else float('nan'):.1f} s on average after the calls were "
           f"ended ({calls_ended:.1f} s to end them)")
-    return 0 if ok_refusals and still_waiting == n_help and len(answered_after) == n_help else 1
+    return 0 if (ok_refusals and still_waiting == n_help and len(answered_after) == n_help
+                 and all(found)) else 1
 
 
 def main() -> int:
