@@ -25,6 +25,7 @@ class Candidate:
     best_confidence: float = -1.0
     best_time: float = 0.0
     best_text: str = ""
+    best_shown: str = ""
     best_frame: np.ndarray | None = None
     best_ocr_input: np.ndarray | None = None
 
@@ -42,6 +43,7 @@ class Confirmation:
     frame: np.ndarray
     ocr_input: np.ndarray | None
     frames_seen: int
+    shown: str = ""  # the code as the screen showed it in the best read, label included
 
 
 def is_near_variant(a: str, b: str) -> bool:
@@ -168,6 +170,7 @@ class Consensus:
                 cand.best_confidence = read.confidence
                 cand.best_time = t
                 cand.best_text = read.text
+                cand.best_shown = read.shown
                 cand.best_frame = frame
                 cand.best_ocr_input = ocr_input
             needed = self._c.confirm_reads
@@ -254,4 +257,4 @@ class Consensus:
             del self._candidates[other]
         assert cand.best_frame is not None
         return Confirmation(cand.code, cand.shape, cand.family, cand.best_confidence, cand.best_time,
-                            cand.best_text, cand.best_frame, cand.best_ocr_input, cand.reads)
+                            cand.best_text, cand.best_frame, cand.best_ocr_input, cand.reads, cand.best_shown)

@@ -211,6 +211,27 @@ def keyword_before(line: str, start: int) -> bool:
     return last is not None and (is_garbled_label(last.group(1)) or is_near_introducer(last.group(1)))
 
 
+def label_start(line: str, start: int) -> int | None:
+    """Where the error label right before position start begins ("Error code: |E-204" -> 0), or None without one."""
+    lo = max(0, start - _LABEL_WINDOW)
+    before = fold(line[lo:start])
+    if _NOT_ERROR_CODE.search(before):
+        return None
+    m = _INTRODUCED.search(before)
+    if m is None:
+        last = _LAST_WORD.search(before)
+        if last is None or not (is_garbled_label(last.group(1)) or is_near_introducer(last.group(1))):
+            return None
+        return lo + last.start()
+    # A label of two words ("Kod błędu", "Machine Error") starts at its first word when that word is a caption too.
+    head = lo + m.start()
+    prev = re.search(r"(\S+)\s+$", line[lo:head])
+    if prev and (has_keyword(prev.group(1)) or _ID_CAPTION.fullmatch(fold(prev.group(1))) or
+                 re.fullmatch(r"(?i)id|\w{1,12}", prev.group(1)) and prev.group(1)[:1].isupper()):
+        head = lo + prev.start(1)
+    return head
+
+
 def is_caption(text: str) -> bool:
     """True when a line is an error caption alone ("Error code", "ALARM", "Fehlernummer:"): it labels the line below."""
     text = fold(text)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from diagnostics.context import has_keyword, is_caption, is_keyword, is_large, median_height
+from diagnostics.context import has_keyword, is_caption, is_keyword, is_large, label_start, median_height
 from diagnostics.grammar import CodeMatch, find_codes, has_identifier_label, prepare_line
 from diagnostics.known import NO_CODES, KnownCodes, skeleton
 from diagnostics.ocr import OcrLine, OcrWord
@@ -42,6 +42,7 @@ class CodeRead:
     line: str  # the line the code was read in
     text: str  # the whole screen's text, lines joined by newlines
     labelled: bool = True  # an error keyword on its own line vouches for it (not just the screen's title)
+    shown: str = ""  # the code as the screen shows it, with the label before it ("Error code: E-204", "FAULT 146")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +208,13 @@ def lacks_context(lines: list[OcrLine], known: KnownCodes = NO_CODES, threshold:
                for s in _score_all(lines, known, assume_keyword=True))
 
 
+def shown_as(line: OcrLine, match: CodeMatch) -> str:
+    """The code as the screen shows it: its tokens and an error label right before them on its line."""
+    prepared = prepare_line(line.text)
+    start = label_start(prepared, match.start) if match.keyword_before else None
+    return " ".join(prepared[match.start if start is None else start:match.end].split())
+
+
 def _code_confidence(line: OcrLine, match: CodeMatch) -> float:
     """Confidence of the words the code was read from (garbled neighbours do not drag it down)."""
     confs = [w.confidence for w in _words_of(line, match)]
@@ -248,7 +256,7 @@ def extract_codes(lines: list[OcrLine], known: KnownCodes = NO_CODES,
     for s in _one_per_line(passing):
         m = s.match
         conf = max(0.0, min(1.0, _code_confidence(s.line, m)) - REPAIR_PENALTY * m.repairs)
-        read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text, s.labelled)
+        read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text, s.labelled, shown_as(s.line, m))
         key = skeleton(m.code)
         held = by_skeleton.get(key)
         if held is None or (s.score, conf) > (held[0].score, held[1].confidence):

@@ -21,6 +21,7 @@ class Finding:
     frame_time: float  # seconds, the timestamp passed with the best frame
     snapshot_jpeg: bytes  # best frame, JPEG
     frames_seen: int
+    shown: str = ""  # the code as the screen shows it, its label included ("FAULT 146", "Error code: E-204")
 
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly view without the snapshot bytes (their size instead)."""
@@ -28,5 +29,5 @@ class Finding:
             "code": self.code, "family": self.family, "title": self.title, "cause": self.cause,
             "remedy": self.remedy, "severity": self.severity, "known": self.known, "text": self.text,
             "confidence": round(self.confidence, 3), "frame_time": round(self.frame_time, 3),
-            "frames_seen": self.frames_seen, "snapshot_bytes": len(self.snapshot_jpeg),
+            "frames_seen": self.frames_seen, "snapshot_bytes": len(self.snapshot_jpeg), "shown": self.shown or self.code,
         }

@@ -361,7 +361,7 @@ def guess_family(code: str, shape: Shape) -> str | None:
 # A word of four or more letters before a colon is a label, not a code's prefix ("Olay: R110 05 298", "Storing: MID
 # 164 SID 206 FMI 7"): its space is kept.
 _SPLIT_AT_PUNCT = re.compile(r"(?<=[0-9A-Za-z])\s+(?=[.:\-][0-9A-Za-z])|(?<=[0-9A-Za-z][.\-])\s+(?=[0-9A-Za-z])"
-                             r"|(?<![0-9A-Za-z]{4}:)(?<=[0-9A-Za-z]:)\s+(?=[0-9A-Za-z])")
+                             r"|(?<![^\W_]{4}:)(?<=[0-9A-Za-z]:)\s+(?=[0-9A-Za-z])")
 _CJK = r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff01-\uff60"
 _CJK_BORDER = re.compile(rf"(?<=[{_CJK}])(?=[0-9A-Za-z@$£€])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
 _CHUNK = re.compile(r"\S+")

@@ -144,6 +144,7 @@ class SessionDiagnostics:
             frame_time=conf.frame_time,
             snapshot_jpeg=encode_jpeg(conf.frame, self._c.snapshot_quality),
             frames_seen=conf.frames_seen,
+            shown=conf.shown or conf.code,
         )
 
     def code_pending(self, t: float) -> bool:

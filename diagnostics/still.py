@@ -35,6 +35,6 @@ def read_still(image: np.ndarray, config: DiagnosticsConfig, engine: OcrEngine |
             title=entry.title if entry else None, cause=entry.cause if entry else None,
             remedy=entry.remedy if entry else None, severity=entry.severity if entry else "unknown",
             known=entry is not None, text=text or read.text, confidence=round(read.confidence, 4),
-            frame_time=0.0, snapshot_jpeg=snapshot, frames_seen=1,
+            frame_time=0.0, snapshot_jpeg=snapshot, frames_seen=1, shown=read.shown or read.code,
         ))
     return findings
