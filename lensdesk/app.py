@@ -38,7 +38,6 @@ from signaling.service import CallService
 from signaling.tokens import Claims, TokenService
 from signaling.turn import TurnCredentials
 from tickets.connectors.base import Connector
-from tickets.connectors.webhook import WebhookConnector
 from tickets.outbox import OutboxWorker
 from tickets.records import FindingRecord
 from tickets.store import TicketStore
@@ -93,6 +92,9 @@ def build_connectors(settings: Settings) -> list[Connector]:
         if not settings.webhook_secret:
             raise ValueError("LENSDESK_WEBHOOK_URL is set but LENSDESK_WEBHOOK_SECRET is empty: receivers could not "
                              "verify the events. Set a shared secret.")
+        # imported when configured: httpx brings its command line (click, rich, pygments) along, ~0.3 s a start
+        from tickets.connectors.webhook import WebhookConnector
+
         connectors.append(WebhookConnector(settings.webhook_url, settings.webhook_secret))
     if settings.rt_url:
         from tickets.connectors.rt import RequestTrackerConnector
