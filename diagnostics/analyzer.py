@@ -27,7 +27,7 @@ from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.lines import LineBox, crop_line, find_lines
 from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
 from diagnostics.preprocess import is_light_on_dark, prepare, prepare_like
-from diagnostics.rapid import thread_line_reader, thread_text_reader
+from diagnostics.rapid import RapidLineReader, thread_line_reader, thread_text_reader
 from diagnostics.reread import read_lone_line, reread_code_words
 from diagnostics.screen import find_screens, find_text, order_corners, rectify
 from diagnostics.second_opinion import LineReader
@@ -85,7 +85,7 @@ class FrameAnalyzer:
         self._second = second if second is not None or not config.second_recogniser else thread_line_reader()
         self._text_reader: LineReader | None = thread_text_reader() if config.rapid_lines else None
         self._detector: LineDetector | None = thread_line_detector() if config.line_detector else None
-        self._line_reader: LineReader | None = thread_text_reader() if config.line_detector else None
+        self._line_reader: RapidLineReader | None = thread_text_reader() if config.line_detector else None
         self.known = known  # catalogued codes; replaced when the catalog is reloaded
         langs = config.language_list
         self._fast_lang = langs[0]
@@ -149,7 +149,7 @@ class FrameAnalyzer:
             # The whole frame as a second guess is mostly scenery: the segment and lone-line decoders, which
             # trust bare displays, would find digits in it.
             reads, lines, done, source = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"),
-                                                    all_langs=slow, detect=detect and i == 0)
+                                                    all_langs=slow, detect=detect and i == 0, region=region)
             passes += done if i == 0 else [f"{how}:{p}" for p in done]
             if kept is None or reads:  # report the best guess's lines unless a later region read a code
                 kept = (reads, lines, ocr_in, how, source)
@@ -183,12 +183,14 @@ class FrameAnalyzer:
         if shift is None:
             return None
         corners = still.corners + np.array(shift, np.float32)
-        ocr_in = prepare_like(rectify(gray, corners, still.inset), still.inverted, still.shape)
+        region = rectify(gray, corners, still.inset)
+        ocr_in = prepare_like(region, still.inverted, still.shape)
         fresh: list[OcrLine] = []
         for x0, y0, x1, y1 in still.bands:
             if still.language == DETECTED and self._line_reader is not None:
-                # A line only the detector and RapidOCR found: read again whole by RapidOCR (Tesseract lost it).
-                read = self._line_reader.read_line(ocr_in[y0:y1, x0:x1])
+                # A line only the detector and RapidOCR found: read again whole by RapidOCR (Tesseract lost it), cut
+                # as it was read then (at the frame's own resolution, the prepared image's polarity).
+                read = self._line_reader.read_line(self._band_crop(region, ocr_in, still.inverted, (x0, y0, x1, y1)))
                 if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
                     fresh.append(OcrLine(read.text, read.confidence,
                                          _words_of_line(read.text, read.confidence, (x0, y0, x1 - x0, y1 - y0))))
@@ -205,9 +207,22 @@ class FrameAnalyzer:
         return reads, lines, ocr_in, StillScreen(small, corners, still.inset, still.inverted, still.shape,
                                                  still.language, lines, bands, still.region)
 
-    def _read(self, ocr_in: np.ndarray, bare_displays: bool = True, all_langs: bool = True, detect: bool = False
-              ) -> tuple[list[CodeRead], list[OcrLine], list[str], str]:
-        """Reads, lines, passes run and the pass whose lines are returned (detect: end with the line detector)."""
+    def _band_crop(self, region: np.ndarray, ocr_in: np.ndarray, inverted: bool, band: tuple[int, int, int, int]
+                   ) -> np.ndarray:
+        """A band of the prepared image cut from the rectified region at its own resolution (or from the prepared
+        image when that is how detected lines are read)."""
+        x0, y0, x1, y1 = band
+        if not self._c.detected_at_frame_scale or region.shape[:2] == ocr_in.shape[:2]:
+            return ocr_in[y0:y1, x0:x1]
+        sy, sx = region.shape[0] / ocr_in.shape[0], region.shape[1] / ocr_in.shape[1]
+        crop = region[round(y0 * sy): max(round(y0 * sy) + 1, round(y1 * sy)),
+                      round(x0 * sx): max(round(x0 * sx) + 1, round(x1 * sx))]
+        return 255 - crop if inverted else crop
+
+    def _read(self, ocr_in: np.ndarray, bare_displays: bool = True, all_langs: bool = True, detect: bool = False,
+              region: np.ndarray | None = None) -> tuple[list[CodeRead], list[OcrLine], list[str], str]:
+        """Reads, lines, passes run and the pass whose lines are returned (detect: end with the line detector, whose
+        lines are cut from region, the rectified grey region at the frame's own resolution, when given)."""
         known, threshold = self.known, self._c.code_threshold
         first_lines = self._engine.read(ocr_in, self._fast_lang)  # as read: re-reads raise confidences
         lines = reread_code_words(self._engine, ocr_in, first_lines, self._second, known)
@@ -282,7 +297,7 @@ class FrameAnalyzer:
                 lines, reads, source = [line], lone_reads, "lone-line"
         if not reads and detect:
             # A still view where every cheap pass found no code: the lines a learned detector finds, read whole.
-            found = self._read_detected_lines(ocr_in, lines)
+            found = self._read_detected_lines(ocr_in, lines, region)
             passes.append(DETECTED)
             if found:
                 # The merged lines are the frame's lines even without a code: what was read is what benches attribute.
@@ -290,8 +305,13 @@ class FrameAnalyzer:
                 reads, source = extract_codes(lines, known, threshold), DETECTED
         return reads, lines, passes, source
 
-    def _read_detected_lines(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
-        """The detector's lines that Tesseract missed or read unsurely, each read whole by RapidOCR."""
+    def _read_detected_lines(self, ocr_in: np.ndarray, lines: list[OcrLine], region: np.ndarray | None = None
+                             ) -> list[OcrLine]:
+        """The detector's lines that Tesseract missed or read unsurely, each read whole by RapidOCR.
+
+        The boxes are found on the prepared image; their crops are cut from the rectified region at the frame's own
+        resolution when given (prepare() scales text to ~18 px for Tesseract: a 720p frame's larger glyphs keep
+        detail the recogniser uses), in the prepared image's polarity."""
         assert self._detector is not None and self._line_reader is not None
         todo = []
         for box in self._detector.detect(ocr_in):
@@ -299,11 +319,19 @@ class FrameAnalyzer:
             sure = min(confs) if confs else 0.0
             # Lines Tesseract did not see at all first, then garbled ones; a line it read fairly well stays its own
             # (a second reading of ordinary text, "l/min" as "I/min", would only offer new false codes).
-            if sure < GARBLED_WORD:
+            if sure < self._c.detected_reread_below:
                 todo.append((sure, box))
+        boxes = [box for _, box in sorted(todo, key=lambda t: (t[0], t[1].y))[:self._c.max_detected_lines]]
+        if not boxes:
+            return []
+        source, sx, sy = ocr_in, 1.0, 1.0
+        if region is not None and self._c.detected_at_frame_scale and region.shape[:2] != ocr_in.shape[:2]:
+            source = 255 - region if is_light_on_dark(region) else region
+            sy, sx = region.shape[0] / ocr_in.shape[0], region.shape[1] / ocr_in.shape[1]
+        crops = [crop_line(source, LineBox(round(b.x * sx), round(b.y * sy), max(1, round(b.w * sx)),
+                                           max(1, round(b.h * sy)), 1.0)) for b in boxes]
         out = []
-        for _, box in sorted(todo, key=lambda t: (t[0], t[1].y))[:self._c.max_detected_lines]:
-            read = self._line_reader.read_line(crop_line(ocr_in, LineBox(box.x, box.y, box.w, box.h, 1.0)))
+        for box, read in zip(boxes, self._line_reader.read_lines(crops), strict=True):
             if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
                 out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
         return out

@@ -55,6 +55,10 @@ class DiagnosticsConfig:
     # Tesseract's layout pass never returns).
     line_detector: bool = False
     max_detected_lines: int = 8
+    # A detected line is read by RapidOCR when no Tesseract word on it was read at least this surely.
+    detected_reread_below: float = 0.5
+    # Detected lines are cut from the rectified region at the frame's own resolution (not the prepared image).
+    detected_at_frame_scale: bool = True
     snapshot_quality: int = 85  # JPEG quality of finding snapshots
     catalog_path: Path = DEFAULT_CATALOG  # a catalog file or a directory of them
     extra_catalog_dir: Path | None = None  # the operator's catalogs, loaded on top (bad files skipped)
