@@ -317,13 +317,13 @@ class FrameAnalyzer:
         for box in self._detector.detect(ocr_in):
             confs = [w.confidence for ln in lines for w in ln.words if _overlaps(w.box, box.box)]
             sure = min(confs) if confs else 0.0
-            # Lines Tesseract did not see at all first, then garbled ones; a line it read fairly well stays its own
-            # (a second reading of ordinary text, "l/min" as "I/min", would only offer new false codes).
+            # Lines Tesseract did not see at all first, then garbled ones; a line it read surely enough stays its own.
             if sure < self._c.detected_reread_below:
-                todo.append((sure, box))
-        boxes = [box for _, box in sorted(todo, key=lambda t: (t[0], t[1].y))[:self._c.max_detected_lines]]
-        if not boxes:
+                todo.append((sure, float(np.mean(confs)) if confs else 0.0, box))
+        todo = sorted(todo, key=lambda t: (t[0], t[2].y))[:self._c.max_detected_lines]
+        if not todo:
             return []
+        boxes = [box for _, _, box in todo]
         source, sx, sy = ocr_in, 1.0, 1.0
         if region is not None and self._c.detected_at_frame_scale and region.shape[:2] != ocr_in.shape[:2]:
             source = 255 - region if is_light_on_dark(region) else region
@@ -331,8 +331,9 @@ class FrameAnalyzer:
         crops = [crop_line(source, LineBox(round(b.x * sx), round(b.y * sy), max(1, round(b.w * sx)),
                                            max(1, round(b.h * sy)), 1.0)) for b in boxes]
         out = []
-        for box, read in zip(boxes, self._line_reader.read_lines(crops), strict=True):
-            if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
+        for (_, theirs, box), read in zip(todo, self._line_reader.read_lines(crops), strict=True):
+            # The surer reading of the line wins: Tesseract's words stay where it read them more surely on average.
+            if read.text and read.confidence >= max(MIN_LINE_CONFIDENCE, theirs):
                 out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
         return out
 

@@ -134,3 +134,20 @@ def test_a_dot_matrix_code_tesseract_cannot_read_is_read_from_the_detected_line_
     # The next frame of the view reads the code's line again, alone, with the same recogniser: a second read.
     third = analyzer.analyze(_filmed(panel, 5), second.still)
     assert [r.code for r in third.reads] == ["RX-4471"] and third.passes == [f"still:{DETECTED}"]
+
+
+def test_detected_lines_are_cut_from_the_region_at_its_own_resolution(engine, config):
+    from diagnostics.analyzer import FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=True, detected_reread_below=1.01), engine)
+    region, _ = _panel("light-on-dark", ("Fault KQ-7713",), size=(1440, 200))  # large glyphs, light on dark
+    # The prepared image at a third of the size, smeared so that its glyphs are no longer legible but its line is
+    # still found: only a crop cut from the region itself reads the text (in the prepared image's polarity).
+    small = cv2.resize(255 - region, (480, 66), interpolation=cv2.INTER_AREA)
+    prepared = cv2.GaussianBlur(cv2.resize(cv2.resize(small, (160, 22)), (480, 66)), (0, 0), 1.5)
+    [line] = analyzer._read_detected_lines(prepared, [], region)
+    assert line.text == "Fault KQ-7713"
+    assert line.words[0].box[3] < 66  # boxes stay in the prepared image's pixels
+    blurred = FrameAnalyzer(replace(config, line_detector=True, detected_reread_below=1.01,
+                                    detected_at_frame_scale=False), engine)._read_detected_lines(prepared, [], region)
+    assert [ln.text for ln in blurred] != ["Fault KQ-7713"]

@@ -147,3 +147,13 @@ def test_whole_lines_read_by_the_line_recogniser_split_a_code_glued_to_its_keywo
     # The keyword came from the line recogniser's Chinese: no slower all-language Tesseract pass was needed.
     assert "rapid-lines" in analysis.passes and "eng+chi_sim" not in analysis.passes
     assert any(text in ln.text for ln in analysis.lines)
+
+
+def test_several_lines_read_at_once_come_back_in_their_order_as_each_alone():
+    reader = RapidLineReader(allowed=None)
+    texts = ["Error code E-204", "OK", "Fault KQ-7713 on pump 2", "SN 44812"]
+    crops = [_crop(t, FONTS[i % 3]) for i, t in enumerate(texts)] + [np.zeros((1, 1), np.uint8)]
+    together = reader.read_lines(crops, batch=3)  # widths differ: batched by width, returned in the given order
+    assert [r.text for r in together] == texts + [""]
+    assert [r.text for r in together] == [reader.read_line(c).text for c in crops]
+    assert all(r.confidence > 0.6 for r in together[:4])  # padding to the batch's width moves them a little
