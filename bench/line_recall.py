@@ -13,6 +13,10 @@ the analyzer reads, and each step is asked on its own:
   det-fr   a line of the detector run on the whole grey frame (same reduced scale) covers the code's box there
   det+rd   RapidOCR recognition of the detector's box that covers the code (prepared image)
   dfr+rd   RapidOCR recognition of the frame detector's box that covers the code, cut from the frame
+  det+rr   RapidOCR recognition of the detector's box (prepared image) cut from the rectified region at its own
+           resolution, in the prepared image's polarity (what the analyzer's detected-lines pass reads)
+  view     the analyzer with the line detector on, reading the frame as the second of a still view (the frame
+           before it read first): its lines, all passes, hold the code's text
 So a code lost at stage (a) (absent from every OCR line) is put down to the line finding or to recognition.
 
     python bench/line_recall.py --data .dataset/fresh2-72001 [--frames 3] [--by layout|format|family]
@@ -31,6 +35,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
@@ -47,7 +52,7 @@ from diagnostics.frames import to_gray  # noqa: E402
 from diagnostics.known import KnownCodes  # noqa: E402
 from diagnostics.lines import find_lines  # noqa: E402
 from diagnostics.ocr import TesserocrEngine  # noqa: E402
-from diagnostics.preprocess import prepare  # noqa: E402
+from diagnostics.preprocess import is_light_on_dark, prepare  # noqa: E402
 from diagnostics.rapid import RapidLineReader  # noqa: E402
 from diagnostics.screen import rectify_transform  # noqa: E402
 from testkit.synth.clips import film_geometry  # noqa: E402
@@ -56,7 +61,8 @@ from testkit.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
 from testkit.synth.fresh2_screens import fresh2_code_box, plan_fresh2, render_fresh2_clip  # noqa: E402
 
 cv2.setNumThreads(1)
-COLUMNS = ("region", "finder", "det", "det-fr", "page", "tess", "rapid", "rapid-fr", "det+rd", "dfr+rd")
+COLUMNS = ("region", "finder", "det", "det-fr", "page", "tess", "rapid", "rapid-fr", "det+rd", "dfr+rd", "det+rr",
+           "view")
 COVER = 0.6  # share of the code's box a line box must hold
 TALL = 3.0  # ... while being at most this many times the code's height (not a whole block)
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
@@ -131,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = TesserocrEngine(config.tessdata_path, config.languages)
     known = KnownCodes(load_catalogs(config.catalog_path, None).catalog.codes())
     analyzer = FrameAnalyzer(config, engine, known=known)
+    viewer = FrameAnalyzer(replace(config, line_detector=True), engine, known=known)
     reader = RapidLineReader(allowed=None)
     detector = LineDetector()
     rows: dict[str, list[dict[str, bool]]] = defaultdict(list)
@@ -190,6 +197,14 @@ def main(argv: list[str] | None = None) -> int:
             row["rapid-fr"] = _holds(reader.read_line(_full_res_crop(gray, to_frame, code_box)).text, accepted)
             row["det+rd"] = any(_holds(reader.read_line(_crop(ocr_in, (d.x, d.y, d.x + d.w, d.y + d.h), 0.15)).text,
                                        accepted) for d in covering)
+            upright = 255 - region if is_light_on_dark(region) else region
+            sx, sy = region.shape[1] / ocr_in.shape[1], region.shape[0] / ocr_in.shape[0]
+            row["det+rr"] = any(_holds(reader.read_line(_crop(upright, (d.x * sx, d.y * sy, (d.x + d.w) * sx,
+                                                                        (d.y + d.h) * sy), 0.15)).text, accepted)
+                                for d in covering)
+            before = viewer.analyze(frames[max(0, int(i) - 2)][1])
+            seen = viewer.analyze(frames[int(i)][1], before.still)
+            row["view"] = any(_holds(ln.text, accepted) for ln in seen.lines)
             frame_box = _map(to_frame, code_box)
             cpu = time.thread_time()
             det_fr = [d for d in detector.detect(gray) if _covers(d.box, frame_box)]

@@ -43,6 +43,7 @@ GARBLED_WORD = 0.5  # a word the first language reads below this confidence is l
 GARBLED_SHARE = 0.6  # ... and when this share of the screen's words are such, the other-script pass runs
 SURE_SCRIPT = 0.7  # median word confidence an other-script reading needs to replace the first (not a blurred screen)
 DETECTED = "detected-lines"  # the pass whose lines the line detector found and RapidOCR read
+MIN_DETECT_PX = 48  # a prepared region smaller than this on either side holds no line worth the detector
 DETECTED_BAND_PAD = 0.35  # of a line's height: a followed detected line is read again alone (one line per crop)
 DETECTED_BAND_REACH = 0.6
 
@@ -143,24 +144,29 @@ class FrameAnalyzer:
         kept: tuple[list[CodeRead], list[OcrLine], np.ndarray, str, str] | None = None
         regions_read: list[str] = []
         passes: list[str] = []
+        detected_here = False
         for i, (region, how) in enumerate(self.locate(gray)):
             regions_read.append(how)
             ocr_in = prepare(region, self._c.target_text_px, self._c.max_ocr_width)
             # The whole frame as a second guess is mostly scenery: the segment and lone-line decoders, which
             # trust bare displays, would find digits in it.
+            # The detector reads one region per frame: the first one tall enough to hold a line (a text block can be
+            # a sliver of stray strokes, the outline then holds the screen).
+            here = detect and not detected_here and min(ocr_in.shape[:2]) >= MIN_DETECT_PX
             reads, lines, done, source = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"),
-                                                    all_langs=slow, detect=detect and i == 0, region=region)
+                                                    all_langs=slow, detect=here, region=region)
+            detected_here = detected_here or DETECTED in done
             passes += done if i == 0 else [f"{how}:{p}" for p in done]
             if kept is None or reads:  # report the best guess's lines unless a later region read a code
                 kept = (reads, lines, ocr_in, how, source)
-            if reads or _clearly_read(lines) or not slow:
+            if reads or _clearly_read(lines) or not (slow or detect and not detected_here):
                 break  # the next candidate region is read only when this one showed no code
         assert kept is not None  # locate() always offers at least the whole frame
         reads, lines, ocr_in, how, source = kept
         follow: StillScreen | QuietView | None = None
         slow_ran = len(regions_read) > 1 or any(p in passes for p in (self._all_langs, *self._script_langs))
         if not reads:
-            detected = DETECTED in passes or (quiet is not None and quiet.detected)
+            detected = detected_here or (quiet is not None and quiet.detected)
             follow = QuietView(small, fast_next=slow and slow_ran, detected=detected)
         if reads and how in self._located and source in (self._fast_lang, self._all_langs, *self._script_langs,
                                                          DETECTED):
