@@ -186,7 +186,7 @@ def _fix_run(run: str, hex_ok: bool, separated: bool = False) -> tuple[str, int,
 
     Which positions are hex is inferred from the run: a hex letter no digit looks like (A, C, E, F) makes B and D
     hex digits too (3CB, 0C0B); an upper-case letter that starts a run of three or more digits after a separator
-    (W123 of BMS-W123) or one B or D among four or more digits (7D240) is read as written."""
+    (W123 of BMS-W123) or one B or D among three or more digits (7D240, 44B1) is read as written."""
     digits = sum(c.isdigit() for c in run)
     if not hex_ok and re.search("[ACEF]", run) and re.fullmatch("[0-9A-F]+", run) and digits:
         hex_ok = True
@@ -246,6 +246,8 @@ def parse(token: str) -> _Parsed | None:
     hexed = _parse_hex(token)
     if hexed is not None:
         return hexed
+    if re.fullmatch(r"[1-9][BD]", token):
+        return _Parsed(token, "short", "short", 0, 1, "")  # 1B, 9D alone: a controller's hex byte, as written
     if _OBD_AS_WRITTEN.fullmatch(token):
         # An OBD-II code as written (SAE J2012: system letter, 0-3, three hex digits): its B and D are hex digits.
         return _Parsed(token, "prefixed", "prefixed-long", 0, sum(c.isdigit() for c in token), token[0])
@@ -455,11 +457,12 @@ def _spaced_pairs(toks: list[Token], line: str) -> list[Token]:
 #   follows and is not part of the code;
 # - a prefixed code followed by number groups that end the line ("R344 03 660" event, partition, zone; "Y40 7894").
 _GROUP_LABEL = r"[A-Z][A-Z0-9]{1,3}"
+_GROUP_START = r"(?:(?<![\w.:/#-])|(?<=[^\W\d_]{2}:))"  # a token's start, or right after a label's colon (ID:E380)
 _LABELLED_GROUP = re.compile(
-    rf"(?<![\w.:/#-]){_GROUP_LABEL} \d{{1,6}}(?: +{_GROUP_LABEL} \d{{1,6}}){{1,3}}(?![\w.:/%°#-])")
-_NAMED = re.compile(r"(?<![\w.:/#-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Za-z]{2,4}) +"
+    rf"{_GROUP_START}{_GROUP_LABEL} \d{{1,6}}(?: +{_GROUP_LABEL} \d{{1,6}}){{1,3}}(?![\w.:/%°#-])")
+_NAMED = re.compile(_GROUP_START + r"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Za-z]{2,4}) +"
                     r"(\d{1,6}(?:\.\d{1,2})?|[0-9A-F]{2})(?![\w.:/%°#-])")
-_CODE_GROUPS = re.compile(r"(?<![\w.:/#-])[A-Z]{1,3}\d{2,4}(?: \d{2,4}){1,2}(?=\s*$)")
+_CODE_GROUPS = re.compile(_GROUP_START + r"[A-Z]{1,3}\d{2,4}(?: \d{2,4}){1,2}(?=\s*$)")
 
 
 def _group_match(line: str, start: int, end: int, key: str, known: KnownCodes, before: bool) -> CodeMatch:
@@ -497,8 +500,8 @@ def _multi_token_codes(line: str, spans: list[Ordinary], known: KnownCodes, assu
             key, prior_bonus = "named", 0.0  # a control unit and its SPN.FMI (CCU 523620.09)
         else:
             continue
-        if not any(c.isdigit() for c in value):
-            continue
+        if not any(c.isdigit() for c in value) and "_" not in label:
+            continue  # M_STATUS ED: a hex byte after a program's name; ON AC, OK GO are words
         match = _group_match(line, m.start(), m.end(), key, known, before)
         out.append(CodeMatch(match.code, match.shape, match.family, match.raw, 0, match.real_digits, match.start,
                              match.end, match.prior + prior_bonus, match.keyword_before, match.known))

@@ -25,6 +25,18 @@ def _separators(text: str) -> set[str]:
 _SEPARATOR_CHARS = frozenset("-.:_")
 
 
+_LOST_DASH_MIN, _LOST_DOT_MIN = 4, 5  # glyphs a code needs before a lost separator is believed
+
+
+def _may_have_lost(read: str, code: str) -> bool:
+    """Whether OCR may have lost the separators the catalogued spelling has and the read lacks: a short code's dot or
+    dash is part of what it is (F.27 and F27, 50.4 and "Error 504", E-02 and E02 are different codes), a long
+    code's is only a glyph OCR drops (E204 for E-204, 494C02 for 49.4C02)."""
+    lost = _separators(code) - _separators(read)
+    glyphs = sum(ch.isalnum() for ch in code)
+    return not lost or glyphs >= (_LOST_DOT_MIN if "." in lost else _LOST_DASH_MIN)
+
+
 def _places(text: str) -> set[int]:
     """Where separators stand, counted in glyphs before them: F2.8 (a dot after two glyphs) is no F.28 (after one)."""
     out, glyphs = set(), 0
@@ -69,7 +81,7 @@ class KnownCodes:
             # A separator the catalogued spelling lacks was printed, not invented by OCR: F.37 and F37 are
             # different codes of one boiler, so a read keeps a dot, colon or dash its catalogued twin has not.
             found = [c for c in self._by_skeleton.get(skeleton(read), ()) if _separators(read) <= _separators(c)
-                     and _places(read) <= _places(c)]
+                     and _places(read) <= _places(c) and _may_have_lost(read, c)]
             if not found:
                 continue
             upper = read.upper()

@@ -51,6 +51,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re
     # space before a sign): a one-letter axis and a decimal reading.
     ("position", r"(?<![\w.-])[XYZABCUVW]\s*[-+]\d{1,5}\.\d{1,4}(?![\w.])"),
     ("position", r"(?<![\w.-])[XYZABCUVW]\s+\d{1,5}\.\d{2,4}(?![\w.])"),
+    # PLC memory addresses: organisation and data blocks, data-block bits, input and output bits (OB35, DB12.DBX2.6,
+    # I0.7): the program's places, shown beside its diagnostics.
+    ("plc-address", r"(?<![\w.])(?:OB\d{1,3}|DB\d{1,4}(?:\.DB[XBWD]\d{1,5}(?:\.[0-7])?)?|[IQ]\d\.[0-7])(?![\w.])"),
     ("version", r"(?<![\w])v\.?\s?\d+(?:\.\d+)+[a-z]?(?![\w])"),
     ("version", r"(?<![\w])v\d+(?![\w.])"),
     ("number", r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,])"),  # thousands separators: 1,200
