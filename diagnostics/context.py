@@ -63,7 +63,7 @@ _INTRODUCER_WORDS = {
     "ru uk bg sr": "ошибка ошибки ошибку ошибок код кода неисправность неисправности авария аварии "
                    "помилка помилки несправність аварія грешка повреда квар",
     "el": "σφάλμα σφάλματος σφάλματα βλάβη βλάβης κωδικός κωδικού συναγερμός συναγερμού",
-    "ko": "오류 에러 고장 코드 경고 알람 경보",
+    "ko": "오류 에러 고장 코드 경고 알람 경보 이상",
     "ar fa": "خطأ الخطأ رمز عطل خلل إنذار تنبيه خطا کد",
 }
 # Words that only say an error is shown ("Service 2 of 3", "Stop at 12", "Cash dispenser out of order").
@@ -128,7 +128,7 @@ _LABEL_WINDOW = 40
 _INTRODUCED = re.compile(
     rf"(?:(?<![^\W\d_])(?:{_INTRODUCERS}|{_ID_CAPTIONS})(?![^\W\d_])|{_CJK_INTRODUCERS}|{_CJK_ID_CAPTIONS})"
     r"(?:[\s-]*(?:code|no\.?|nr\.?|number|num|id|#|代码|编号|編號|コード|codigo|番号|号|번호|코드|kodu|kod|kode|"
-    r"koodi|код|ид|आईडी|아이디))?"
+    r"koodi|код|ид|आईडी|아이디|码|碼|numero|número|numéro|nummer|номер|αριθμός))?"
     r"\s*[:：#=\-]?\s*(?:[#(\[]|\*{1,3})?\s*$", re.IGNORECASE)  # "Alarm: ** 7955": severity stars
 # "Stop code:", "Machine Error" carry the keyword inside a longer label: the introducer may follow one word.
 

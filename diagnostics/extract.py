@@ -130,8 +130,11 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
             large = any(is_large(w, typical) for w in code_words)
             before = m.keyword_before and (assume_keyword or _keyword_vouches(ln, m, code_words))
             # A caption line right above ("Error code" / "3x30", "ALARM" / "SV0401"): a label-value row stacked.
-            before = before or (own_line and not prepared[:m.start].strip() and i > 0
-                                and _captioned_from_above(lines[i - 1], ln))
+            before = before or (own_line and not prepared[:m.start].strip(" #*") and _caption_above(lines, i, known))
+            # A label-value row: one capitals label before a strong shape ("HMS 0300-0C00-0002-A41E", "ACK 0xCC").
+            own_line = own_line or (m.prior >= STRONG_SHAPE - 0.1 and not prepared[m.end:].strip()
+                                    and _LABEL_ONLY.fullmatch(prepared[:m.start]) is not None
+                                    and not has_identifier_label(prepared[:m.start]))
             # Codes this short hide in any text: they count only when they stand out or are labelled.
             standing_out = len(m.code) > _TWO_GLYPHS or before or own_line or large or bare
             score = m.prior - REPAIR_EVIDENCE * m.repairs
@@ -184,7 +187,24 @@ def stage_of(lines: list[OcrLine], accepted: set[str], known: KnownCodes = NO_CO
     return "shape"
 
 
-def _captioned_from_above(above: OcrLine, line: OcrLine) -> bool:
+NUMBER_PRIOR = 0.25  # grammar.PRIOR["numeric"]: a plain number between a caption and its code is a reading
+_LABEL_ONLY = re.compile(r"\s*[A-Z]{2,5}\s*:?\s*")
+CAPTION_REACH = 3  # lines a caption may stand above its code, the lines between holding only ordinary readings
+
+
+def _caption_above(lines: list[OcrLine], i: int, known: KnownCodes) -> bool:
+    """A caption line above line i labels its code: right above, or with only lines of ordinary readings between (an
+    alarm list's "Fehler" / "Bed 67/78°C" / "#27756"), never across a message, a code-like token or an error word."""
+    for j in range(i - 1, max(-1, i - 1 - CAPTION_REACH), -1):
+        if _captioned_from_above(lines[j], lines[i], i - j):
+            return True
+        if not any(ch.isdigit() for ch in lines[j].text) or has_keyword(_trusted_text(lines[j])) \
+                or any(m.prior > NUMBER_PRIOR for m in find_codes(lines[j].text, known=known)):
+            return False
+    return False
+
+
+def _captioned_from_above(above: OcrLine, line: OcrLine, rows: int = 1) -> bool:
     """The line above is an error caption alone, read surely, and sits right over this line (when boxes are known)."""
     if not is_caption(_trusted_text(above)):
         return False
@@ -197,8 +217,8 @@ def _captioned_from_above(above: OcrLine, line: OcrLine) -> bool:
     lx1 = max(w.box[0] + w.box[2] for w in line.words)
     ly0 = min(w.box[1] for w in line.words)
     height = max(max(w.box[3] for w in above.words), max(w.box[3] for w in line.words))
-    # Close below (a line and a half of the larger text) and overlapping it sideways.
-    return -0.5 * height <= ly0 - ay1 <= 1.5 * height and min(ax1, lx1) > max(ax0, lx0)
+    # Close below (a line and a half of the larger text per row) and overlapping it sideways.
+    return -0.5 * height <= ly0 - ay1 <= 1.5 * height * rows and min(ax1, lx1) > max(ax0, lx0)
 
 
 def lacks_context(lines: list[OcrLine], known: KnownCodes = NO_CODES, threshold: float = DEFAULT_THRESHOLD) -> bool:

@@ -175,3 +175,15 @@ def test_a_short_catalogued_code_is_not_snapped_across_a_separator_the_read_lack
     assert screen("Error: F27", known=known) == ["F27"]
     assert screen("F2.7", "ISO 100", known=known) == []
     assert screen("Error E204", known=known) == ["E-204"]  # a long code's dash is a glyph OCR drops
+
+
+def test_a_caption_reaches_its_code_across_lines_of_readings_only():
+    assert screen("Fehlernummer", "Düse 212/215°C", "Bett 60/60°C", "#30817") == ["30817"]
+    assert screen("Error", "Cover open", "30817") == []  # a message between: the caption is another line's
+    assert screen("Error", "Tray 2", "E-19", "30817") == ["E-19"]  # another code-like token between
+
+
+def test_a_capitals_label_before_a_strong_shape_is_a_label_value_row():
+    assert screen("HMS 0700-1A00-0002-C31F", "Nozzle clogged") == ["0700-1A00-0002-C31F"]
+    assert screen("RSP 0x7E") == ["0x7E"]
+    assert screen("Part A06B-6110-H015") == []
