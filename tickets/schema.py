@@ -107,7 +107,6 @@ sessions = Table(
     Index("ix_support_sessions_created", "created_at", "id"),
     Index("ix_support_sessions_customer", "ticket_customer", "created_at", "id"),
     Index("ix_support_sessions_title", "ticket_title", "created_at", "id"),
-    Index("ix_support_sessions_recorded", "recorded", "created_at", "id"),
     Index("ix_support_sessions_search_key", "search_key", unique=True),
     # the running sessions (a few) in start order; queries must say status = 'active' as a literal to use it
     Index("ix_support_sessions_active", "created_at", "id", sqlite_where=text("status = 'active'"),

@@ -7,8 +7,10 @@ Create Date: 2026-11-29
 The library sorts by a ticket's customer or title and filters on "has a recording". Read through a join, the keyset
 cursor's row comparison `(customer, created_at, id) < (...)` spans two tables, so PostgreSQL walked the customer
 index from its start for every deep page; and "has a recording" was an EXISTS per candidate session (300 ms of CPU
-for an exact count of 17,500 matches in 100,000). Both now live on the session row, kept by triggers, each with an
-index that ends in (created_at, id) like every library order.
+for an exact count of 17,500 matches in 100,000). Both now live on the session row, kept by triggers; the sort keys
+each with an index that ends in (created_at, id) like every library order. The flag has no index: one on
+(recorded, created_at, id) led SQLite to walk the 70 % of recorded sessions in start order for "recorded and active"
+(340 ms of CPU against 27 ms through the partial index of active sessions); a flag read on the row is cheap.
 """
 from __future__ import annotations
 
@@ -78,8 +80,7 @@ PG_DROP = ["DROP TRIGGER IF EXISTS session_keys_recording ON recordings",
            "DROP FUNCTION IF EXISTS session_keys_ticket()", "DROP FUNCTION IF EXISTS session_keys_session()"]
 
 INDEXES = {"ix_support_sessions_customer": ["ticket_customer", "created_at", "id"],
-           "ix_support_sessions_title": ["ticket_title", "created_at", "id"],
-           "ix_support_sessions_recorded": ["recorded", "created_at", "id"]}
+           "ix_support_sessions_title": ["ticket_title", "created_at", "id"]}
 
 
 def upgrade() -> None:
