@@ -41,7 +41,8 @@ def fold(text: str) -> str:
 # token after them) in about thirty languages, with the inflected forms captions use (Polish "Kod błędu", Russian
 # "Код ошибки", Greek "Κωδικός σφάλματος", Turkish "Hata kodu", Czech "Kód chyby", Finnish "Virhekoodi").
 _INTRODUCER_WORDS = {
-    "en": "error err fault flt alarm alm code dtc bugcheck alert trouble trbl",
+    "en": "error err fault flt alarm alm code dtc bugcheck alert trouble trbl call~service service~call "
+          "service~code support~code code~support",
     "de": "fehler fehlercode fehlernummer fehlernr störung stoerung störcode störungscode warnung alarmcode",
     "es": "código codigo fallo alarma avería averia alerta",
     "fr": "erreur défaut defaut panne alarme alerte",
@@ -64,12 +65,15 @@ _INTRODUCER_WORDS = {
                    "помилка помилки несправність аварія грешка повреда квар",
     "el": "σφάλμα σφάλματος σφάλματα βλάβη βλάβης κωδικός κωδικού συναγερμός συναγερμού",
     "ko": "오류 에러 고장 코드 경고 알람 경보 이상",
-    "ar fa": "خطأ الخطأ رمز عطل خلل إنذار تنبيه خطا کد",
+    "ar fa ur": "خطأ الخطأ رمز عطل خلل إنذار تنبيه خطا کد خرابی",
+    "ka hy kk az sq eu": "შეცდომა սխալ қате xəta gabim errorea",
 }
 # Words that only say an error is shown ("Service 2 of 3", "Stop at 12", "Cash dispenser out of order").
 _MENTION_WORDS = {
     "en": "errors failure failed fail service stop stopped interrupted blocked warning jam malfunction exception "
-          "panic time-out timeout timed~out not~responding out~of~service out~of~order shut~down",
+          "panic time-out timeout timed~out not~responding out~of~service out~of~order shut~down unavailable "
+          "not~available not~possible cannot unable overheat overheated overload overloaded collision emergency "
+          "abnormal defective",
     "de es it pt": "servicio servizio serviço kundendienst servicefehler defekt ausfall gestoppt unterbrochen "
                    "blockiert falla detenida detenido interrumpida arrestata interrotta interrompida "
                    "außer~betrieb fuera~de~servicio fuori~servizio fora~de~serviço",
@@ -97,9 +101,11 @@ _ID_CAPTION_WORDS = {
 # Scripts without word spaces, or whose words take prefixes: matched anywhere (OCR often spaces their characters out,
 # see has_keyword). Chinese, Japanese, Thai, Devanagari, Hebrew.
 _CJK_INTRODUCERS = (r"错误|錯誤|故障|代码|代碼|报警|報警|告警|警报|警報|异常|異常|出错|エラー|コード|障害|アラーム|"
+                    r"サービスコール|サポート番号|维修代码|"
                     r"ข้อผิดพลาด|ความผิดปกติ|รหัส|สัญญาณเตือน|ปัญหา|"
                     r"त्रुटि|त्रुटी|खराबी|गड़बड़ी|कोड|अलार्म|"
-                    r"שגיאה|תקלה|קוד|אזעקה|התראה")
+                    r"שגיאה|תקלה|קוד|אזעקה|התראה|"
+                    r"ত্রুটি|பிழை|లోపం|ತಪ್ಪು")  # Bengali, Tamil, Telugu, Kannada
 _CJK_MENTIONS = r"警告|失败|失敗|停止|中断|ขัดข้อง|ไม่สำเร็จ|ไม่ทำงาน|विफल|चेतावनी|נכשל"
 _CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態|メッセージ|เหตุการณ์|ข้อความ|การแจ้งเตือน|สถานะ|घटना|संदेश|अलर्ट|स्थिति|אירוע|הודעה"
 

@@ -38,7 +38,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re
     ("time", r"(?<![\w.:])\d{1,2}h\d{2}(?!\w)"),
     ("temperature", r"[-+]?\d+(?:[.,]\d+)?\s*(?:°\s*[CF]?|℃|℉|º\s*[CF]?|deg\b)"),
     # Not the tail of a dotted code: 49.56.6F is a service code, not 56.6 °F.
-    ("temperature", r"(?<![\w.])[-+]?\d+[.,]\d+\s*[CF](?![\w])"),
+    ("temperature", r"(?<![\w.])[-+]?\d+[.,]\d+\s*[CF](?![\w]|\.\w)"),  # 37.5F.D2 is a service code
     ("percent", r"\d+(?:[.,]\d+)?\s*%"),
     ("price", r"[$€£¥₹₩]\s*\d[\d,.']*"),
     ("price", r"\d[\d,.']*\s*(?:[$€£¥₹₩]|eur|usd|gbp|chf|cny|rmb|jpy|yuan|元|円)(?![\w])"),

@@ -187,3 +187,14 @@ def test_a_capitals_label_before_a_strong_shape_is_a_label_value_row():
     assert screen("HMS 0700-1A00-0002-C31F", "Nozzle clogged") == ["0700-1A00-0002-C31F"]
     assert screen("RSP 0x7E") == ["0x7E"]
     assert screen("Part A06B-6110-H015") == []
+
+
+def test_service_calls_introduce_their_code():
+    assert screen("Call service 61.3", "Turn the unit off and on") == ["61.3"]
+    assert screen("Service call SC318-04", "Firmware 2.6.2") == ["SC318-04"]
+    assert screen("Code support : 4E27") == ["4E27"]
+
+
+def test_a_temperature_shape_inside_a_dotted_code_is_no_temperature():
+    assert screen("41.7C.B3", "Pressure 1.1 bar") == ["41.7C.B3"]
+    assert screen("Room 21.5C", "Ready") == []
