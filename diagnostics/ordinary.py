@@ -17,7 +17,7 @@ _LABEL_VALUE = (  # labels whose value is an identifier or a reading, never an e
     r"p\s*/\s*n|part(?:\s*(?:no|number|#))?|product(?:\s*(?:code|no|id))?|order(?:\s*(?:no|number|#|id))?|"
     r"invoice|receipt|ticket|job(?:\s*id)?|batch|lot|account|acct|customer(?:\s*(?:no|id))?|user(?:\s*id)?|"
     r"seq(?:uence)?(?:\s*(?:no|nr|number|#))?|terminal(?:\s*id)?|"
-    r"imei|imsi|iccid|pin|zip|postal\s*code|tel|phone|fax|mobile|hotline|call|ref(?:erence)?|asset|sku|upc|ean|"
+    r"imei|imsi|iccid|pin|zip|postal\s*code|tel|phone|fax|mobile|hotline|(?<!service )call|ref(?:erence)?|asset|sku|upc|ean|"
     r"mac|ip|ipv[46]|gateway|dns|mask|ssid|port|host|version|ver\.?|fw|firmware|sw|software|build|rev\.?|"
     r"revision|release|bios|kernel|date|time|temp(?:erature)?|humidity|weight|speed|voltage|pressure|"
     r"total|subtotal|price|amount|balance|qty|quantity|count|counter|page|pg|copies|tray|"
