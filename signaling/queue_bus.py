@@ -21,7 +21,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from . import queue_messages as qm
-from .messages import ErrorMessage, Pong
 
 ENGINE_CHANNEL = "queue:engine"
 FRONTS_CHANNEL = "queue:fronts"
@@ -128,6 +127,9 @@ ToEngine = Annotated[FrontSync | TechnicianOn | TechnicianOff | TechnicianSaid |
                      | CustomerSaid | Enqueued | SessionEnded | SnapshotWanted, Field(discriminator="op")]
 
 
+Audience = Literal["customer", "technician", "consoles"]  # the sockets of one request, of one technician, or all consoles
+
+
 class EngineUp(_Env):
     """A node started running the queue: fronts re-state their sockets (FrontSync)."""
 
@@ -140,7 +142,7 @@ class Deliver(_Env):
     """A message for the sockets of one request, of one technician, or of every console (key unused)."""
 
     op: Literal["deliver"] = "deliver"
-    to: Literal["customer", "technician", "consoles"]
+    to: Audience
     key: str = ""
     message: dict[str, Any]
 
@@ -156,15 +158,14 @@ class Handled(_Env):
 
 ToFronts = Annotated[EngineUp | Deliver | Handled, Field(discriminator="op")]
 
-QueueServerModel = Annotated[qm.QueuePosition | qm.QueueAssigned | qm.QueueClosed | qm.QueueSnapshot
-                             | qm.QueueBreach | ErrorMessage | Pong, Field(union_mode="left_to_right")]
-
 to_engine: TypeAdapter[ToEngine] = TypeAdapter(ToEngine)
 to_fronts: TypeAdapter[ToFronts] = TypeAdapter(ToFronts)
-_server_message: TypeAdapter[qm.QueueServerMessage] = TypeAdapter(QueueServerModel)
+# a delivered message is the first model of the union that it fits, in the union's order
+_server_message: TypeAdapter[qm.QueueServerMessage] = TypeAdapter(
+    Annotated[qm.QueueServerMessage, Field(union_mode="left_to_right")])
 
 
-def deliver(to: Literal["customer", "technician", "consoles"], key: str, message: qm.QueueServerMessage) -> Deliver:
+def deliver(to: Audience, key: str, message: qm.QueueServerMessage) -> Deliver:
     """An envelope for a queue message to some sockets."""
     return Deliver(to=to, key=key, message=message.model_dump(mode="json"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
 from signaling.connection import Send, WsLimits
 from signaling.queue_connection import (
@@ -23,8 +23,7 @@ from signaling.queue_connection import (
 )
 from signaling.tokens import TokenService
 from web.queue_api import QueueDesk
-from web.ws import SocketLink, origin_allowed, origin_of
-
+from web.ws import SocketLink, origin_allowed, origin_of, serve_frames
 
 
 def build_queue_ws_router(desk: QueueDesk, tokens: TokenService, limits: WsLimits,
@@ -61,21 +60,7 @@ def build_queue_ws_router(desk: QueueDesk, tokens: TokenService, limits: WsLimit
                     await desk.customer_said(action.request_id, action.message)
 
         try:
-            while not conn.closed:
-                wait_s = conn.seconds_to_join()
-                if wait_s is not None and wait_s <= 0:
-                    await carry_out(conn.expire())
-                    continue
-                try:
-                    frame = await asyncio.wait_for(ws.receive(), wait_s)
-                except TimeoutError:
-                    await carry_out(conn.expire())
-                    continue
-                if frame["type"] == "websocket.disconnect":
-                    break
-                await carry_out(conn.receive(frame.get("text")))
-        except WebSocketDisconnect:
-            pass
+            await serve_frames(ws, conn, carry_out)
         finally:
             if conn.technician_id is not None:
                 await desk.technician_gone(link, conn.technician_id)

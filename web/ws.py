@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -15,12 +17,22 @@ from pydantic import BaseModel
 from starlette.websockets import WebSocketState
 
 from signaling import messages as m
-from signaling.connection import Action, Admit, Deliver, Send, SignalingConnection, WsLimits
+from signaling.connection import (
+    Action,
+    Admit,
+    BrowserConnection,
+    Close,
+    Deliver,
+    Send,
+    SignalingConnection,
+    WsLimits,
+)
 from signaling.revocation import CLOSE_REASONS, Revocation, covers
 from signaling.service import CallService
 from signaling.tokens import Claims, Role, TokenService
 
 log = logging.getLogger(__name__)
+_Own = TypeVar("_Own")  # a connection's own actions besides Send and Close
 
 
 class SocketLink:
@@ -94,6 +106,28 @@ def origin_allowed(origin: str | None, allowed: set[str]) -> bool:
     return origin.lower() in allowed
 
 
+async def serve_frames(ws: WebSocket, conn: BrowserConnection[Any, _Own],
+                       carry_out: Callable[[list[Send | Close | _Own]], Awaitable[None]]) -> None:
+    """The read loop of every browser socket: frames into the connection, its actions carried out, until it closes,
+    the browser goes or the hello deadline passes."""
+    try:
+        while not conn.closed:
+            wait_s = conn.seconds_to_join()
+            if wait_s is not None and wait_s <= 0:
+                await carry_out(conn.expire())
+                continue
+            try:
+                frame = await asyncio.wait_for(ws.receive(), wait_s)
+            except TimeoutError:
+                await carry_out(conn.expire())
+                continue
+            if frame["type"] == "websocket.disconnect":
+                return
+            await carry_out(conn.receive(frame.get("text")))
+    except WebSocketDisconnect:
+        pass
+
+
 def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits,
                     allowed_origins: list[str], connections: LiveConnections | None = None) -> APIRouter:
     """The /ws endpoint; allowed_origins: the public URL's origin and any extra configured ones."""
@@ -134,21 +168,7 @@ def build_ws_router(service: CallService, tokens: TokenService, limits: WsLimits
                         await carry_out(conn.delivered())
 
         try:
-            while not conn.closed:
-                wait_s = conn.seconds_to_join()
-                if wait_s is not None and wait_s <= 0:
-                    await carry_out(conn.expire())
-                    continue
-                try:
-                    frame = await asyncio.wait_for(ws.receive(), wait_s)
-                except TimeoutError:
-                    await carry_out(conn.expire())
-                    continue
-                if frame["type"] == "websocket.disconnect":
-                    break
-                await carry_out(conn.receive(frame.get("text")))
-        except WebSocketDisconnect:
-            pass
+            await serve_frames(ws, conn, carry_out)
         finally:
             live.discard(link)
             if conn.session_id is not None and conn.participant_id is not None:
