@@ -26,7 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 from tickets.library import LibraryQuery
+from tickets.records import FindingRecord
 from tickets.schema import findings, recordings, session_events, sessions, tickets
 from tickets.store import TicketStore
 
@@ -81,14 +82,14 @@ def rows(count: int, seed: int = 13) -> Iterator[tuple[str, list[dict[str, Any]]
                                ended_at=started + timedelta(seconds=rng.uniform(60, 3600)) if ended else None))
             for n in range(rng.choice((0, 1, 1, 1, 2, 2, 3))):
                 code = rng.choice(CODES[:20]) if rng.random() < 0.5 else rng.choice(CODES)
-                f_rows.append(dict(id=uuid.uuid4().hex, ticket_id=ticket_id, session_id=session_id, code=code,
-                                   family=family, title=f"{code} {_phrase(rng, 3)}", cause=_phrase(rng, 6),
-                                   remedy=_phrase(rng, 6), severity="high", known=True, text=f"ERROR {code}",
-                                   confidence=0.9, frame_time=None, offset_s=rng.uniform(1, 600),
-                                   snapshot_id=uuid.uuid4().hex, snapshot_path=f"{session_id}-{n}.jpg",
-                                   snapshot_type="image/jpeg", source="live", note="", created_by="lensdesk",
-                                   created_at=started + timedelta(seconds=30 + n), dismissed=False,
-                                   dismissed_by=None, dismissed_reason=None, dismissed_at=None))
+                f_rows.append(asdict(FindingRecord(
+                    id=uuid.uuid4().hex, ticket_id=ticket_id, session_id=session_id, code=code, family=family,
+                    title=f"{code} {_phrase(rng, 3)}", cause=_phrase(rng, 6), remedy=_phrase(rng, 6),
+                    severity="high", known=True, text=f"ERROR {code}", confidence=0.9, frame_time=None,
+                    offset_s=rng.uniform(1, 600), snapshot_id=uuid.uuid4().hex,
+                    snapshot_path=f"{session_id}-{n}.jpg", snapshot_type="image/jpeg", source="live", note="",
+                    created_by="lensdesk", created_at=started + timedelta(seconds=30 + n), dismissed=False,
+                    dismissed_by=None, dismissed_reason=None, dismissed_at=None)))
             for n in range(rng.choice((0, 1, 2, 3))):
                 e_rows.append(dict(session_id=session_id, ticket_id=ticket_id, kind="chat",
                                    payload={"message_id": n + 1, "text": _phrase(rng, 8)}, actor_role="customer",

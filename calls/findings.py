@@ -14,6 +14,6 @@ def new_finding(finding: Finding, *, offset_s: float | None, source: FindingSour
                       cause=finding.cause or "", remedy=finding.remedy or "", severity=finding.severity,
                       known=finding.known, text=finding.text, confidence=finding.confidence,
                       frame_time=finding.frame_time, offset_s=offset_s, snapshot_jpeg=snapshot_jpeg, source=source,
-                      actor=actor)
+                      note="", actor=actor)
 
 

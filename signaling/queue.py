@@ -17,9 +17,9 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-Presence = Literal["available", "busy", "away"]
+from vocabulary import CallMedia, TechnicianPresence
+
 RequestState = Literal["waiting", "assigned", "abandoned", "ended"]
-MediaKind = Literal["voice", "video"]
 ANY_SKILL = "*"  # a technician with this family skill takes every device family
 DEFAULT_HANDLE_S = 300.0  # expected handle time before any call has ended (five minutes, a typical first guess)
 RECENT_HANDLES = 20  # estimated waits follow the handle times of this many latest calls
@@ -49,7 +49,7 @@ class Request:
     customer_name: str
     enqueued_at: float
     description: str = ""
-    media: MediaKind = "voice"
+    media: CallMedia = "voice"
     language: str = ""
     has_photo: bool = False
     callback_number: str = ""
@@ -69,7 +69,7 @@ class Technician:
     families: frozenset[str] = frozenset({ANY_SKILL})
     languages: frozenset[str] = frozenset()  # empty: takes any language
     limit: int = 1
-    presence: Presence = "available"
+    presence: TechnicianPresence = "available"
     calls: set[str] = field(default_factory=set)  # request ids assigned and not ended
     idle_since: float = 0.0
 
@@ -143,7 +143,7 @@ class PresenceSet:
     """A technician changed availability."""
 
     technician_id: str
-    presence: Presence
+    presence: TechnicianPresence
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,11 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from vocabulary import CallMedia, TechnicianPresence
+
 from .messages import ErrorMessage, Pong, ProtocolError
 
-Presence = Literal["available", "busy", "away"]
+Presence = TechnicianPresence
 SkillName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w .*+-]+$")]
 MAX_SKILLS = 50
 MAX_CALLS_AT_ONCE = 8
@@ -99,7 +101,7 @@ class QueueAssigned(_Msg):
     technician_id: str
     technician_name: str
     customer_name: str
-    media: Literal["voice", "video"]
+    media: CallMedia
     callback_number: str = ""
     picked: bool = False
 
@@ -125,7 +127,7 @@ class QueueItem(BaseModel):
     site: str
     customer_name: str
     description: str
-    media: Literal["voice", "video"]
+    media: CallMedia
     language: str
     has_photo: bool
     callback_number: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,7 @@ def ticket_part(ticket: TicketRecord) -> dict[str, Any]:
             "external_ref": ticket.external_ref, "status": ticket.status}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AttachedFinding(FindingFacts):
     """The finding in a finding.attached event: the snapshot travels by id (connectors load the bytes)."""
 
@@ -40,8 +43,8 @@ class AttachedFinding(FindingFacts):
 
 def finding_attached(ticket: TicketRecord, finding: FindingRecord) -> dict[str, Any]:
     """Payload of finding.attached."""
-    fields = AttachedFinding.model_validate(finding, from_attributes=True).model_dump()
-    # times as isoformat() writes them, like every other event (pydantic's JSON mode writes UTC as "Z")
+    # the record's fields by the event's names: what the store adds (path, ticket, dismissal) stays out
+    fields = {f.name: getattr(finding, f.name) for f in dataclasses.fields(AttachedFinding)}
     return {"ticket": ticket_part(ticket), "session_id": finding.session_id,
             "finding": {k: _iso(v) if isinstance(v, datetime) else v for k, v in fields.items()}}
 

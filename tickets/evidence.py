@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atrest.sealed import AtRestKey, create, open_for_reading
+from vocabulary import PLAYABLE_RECORDINGS
 
 if TYPE_CHECKING:
     from tickets.store import TicketStore
@@ -134,7 +135,7 @@ async def bundle_contents(store: TicketStore, session_id: str) -> BundleContents
             continue
         row = {k: v for k, v in asdict(r).items() if k not in ("path", "poster_path", "node_id")}
         row["file"] = None
-        if r.status in ("finalised", "recovered") and r.path:
+        if r.status in PLAYABLE_RECORDINGS and r.path:
             row["file"] = f"recording-{r.id}{Path(r.path).suffix}"
             files.append(BundleFile(row["file"], Path(r.path)))
         recs.append(row)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +19,7 @@ from tickets.errors import ConflictError, InvalidInputError, NotFoundError
 from tickets.records import HelpLinkRecord, QueueRequestRecord, QueueRequestState
 from tickets.schema import audit_log, help_links, queue_requests, sessions, tickets, utcnow
 from tickets.snapshots import SnapshotFiles
+from vocabulary import CallMedia
 
 OPEN_STATES: tuple[QueueRequestState, ...] = ("waiting", "assigned")
 PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
@@ -163,7 +164,7 @@ class HelpDesk:
         queue row in one commit; the photo file is written (and fsynced) first."""
         name = _clean("customer_name", customer_name, 100, required=True)
         words = _clean("description", description, 2000)
-        if media not in ("voice", "video"):
+        if media not in get_args(CallMedia):
             raise InvalidInputError("media", "must be voice or video")
         language = _clean("language", language, 20).lower()
         request_id = uuid.uuid4().hex[:16]

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -24,11 +24,10 @@ from tickets import library_paging as keyset
 from tickets.errors import InvalidInputError
 from tickets.paging import check_limit
 from tickets.schema import finding_counts, findings, recordings, sessions, tickets
+from vocabulary import PLAYABLE_RECORDINGS, SessionStatus
 
 LibrarySort = Literal["started", "ended", "technician", "customer", "ticket"]
-SessionStatus = Literal["active", "ended"]
 CountMode = Literal["capped", "exact", "none"]  # count up to a cap, count every match, or do not count (next pages)
-PLAYABLE = ("finalised", "recovered")  # recording states that have a file to watch
 MAX_OFFSET = 100_000
 MAX_TERMS = 8
 NARROW_MATCHES = 2_000  # SQLite: up to this many text matches are fetched by key, more are tested in page order
@@ -206,7 +205,7 @@ class SessionLibrary:
         if query.started_to is not None:
             conds.append(sessions.c.created_at < query.started_to)
         if query.status is not None:
-            if query.status not in ("active", "ended"):
+            if query.status not in get_args(SessionStatus):
                 raise InvalidInputError("status", "must be active or ended")
             # a literal, not a parameter: SQLite uses the partial index of active sessions only for the literal
             conds.append(sessions.c.status == literal_column(f"'{query.status}'"))
@@ -263,7 +262,7 @@ class SessionLibrary:
                         select(recordings.c.session_id, recordings.c.id, recordings.c.status)
                         .where(recordings.c.session_id.in_(ids))
                         .order_by(recordings.c.created_at, recordings.c.id))).mappings():
-                    playable = rec["status"] in PLAYABLE
+                    playable = rec["status"] in PLAYABLE_RECORDINGS
                     previous = recorded.get(rec["session_id"])
                     if previous is None or previous[0] is None:  # the first playable one wins
                         recorded[rec["session_id"]] = (rec["id"] if playable else None, rec["status"])

@@ -39,9 +39,9 @@ from tickets.schema import (
     tickets,
     utcnow,
 )
+from vocabulary import PLAYABLE_RECORDINGS
 
 ERASED = "[erased]"
-PLAYABLE = ("finalised", "recovered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +181,7 @@ class DataLifecycle:
         held = select(tickets.c.id).where(tickets.c.legal_hold.is_(True))
         async with self._engine.begin() as conn:
             old_recs = (await conn.execute(select(recordings.c.id, recordings.c.path, recordings.c.poster_path).where(
-                recordings.c.created_at < cutoff, recordings.c.status.in_(PLAYABLE + ("empty",)),
+                recordings.c.created_at < cutoff, recordings.c.status.in_((*PLAYABLE_RECORDINGS, "empty")),
                 recordings.c.ticket_id.not_in(held)))).all()
             old_snaps = (await conn.execute(select(findings.c.id, findings.c.snapshot_path).where(
                 findings.c.created_at < cutoff, findings.c.snapshot_path != "",

@@ -9,10 +9,11 @@ from typing import Any, Literal, get_args
 from vocabulary import (
     ActorRole,
     ChatState,
-    FindingSource,
+    FindingReading,
     ParticipantRole,
     RecordingStatus,
     SessionStatus,
+    TicketFinding,
     TicketStatus,
 )
 
@@ -79,56 +80,21 @@ class RevocationRecord:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class NewFinding:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewFinding(FindingReading):
     """What diagnostics (or a technician) found, before it is stored."""
 
-    code: str
-    family: str
-    title: str
-    cause: str
-    remedy: str
-    severity: str
-    known: bool
-    text: str
-    confidence: float
-    frame_time: float | None
-    offset_s: float | None
     snapshot_jpeg: bytes
-    source: FindingSource = "live"
-    note: str = ""
     actor: str = "diagnostics"
 
 
-@dataclass(frozen=True, slots=True)
-class FindingRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingRecord(TicketFinding):
     """A stored finding; its snapshot is served by snapshot_id, never by path."""
 
-    id: str
-    ticket_id: str
-    session_id: str
-    code: str
-    family: str
-    title: str
-    cause: str
-    remedy: str
-    severity: str
-    known: bool
-    text: str
-    confidence: float
-    frame_time: float | None
-    offset_s: float | None
     snapshot_id: str
     snapshot_path: str
     snapshot_type: str
-    source: FindingSource
-    note: str
-    created_by: str
-    created_at: datetime
-    dismissed: bool
-    dismissed_by: str | None
-    dismissed_reason: str | None
-    dismissed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

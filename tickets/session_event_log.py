@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,7 +15,7 @@ from tickets.schema import audit_log, session_events, sessions, utcnow
 from tickets.session_events import UNAUDITED_KINDS, chat_states, is_kind, validate_payload
 from vocabulary import ActorRole
 
-ACTOR_ROLES = ("technician", "customer", "server")
+ACTOR_ROLES: tuple[ActorRole, ...] = get_args(ActorRole)
 MAX_LIST = 5000
 
 

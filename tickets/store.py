@@ -7,11 +7,12 @@ ready) writes its outbox event in the same transaction, so an event exists iff t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -56,8 +57,9 @@ from tickets.schema import (
 )
 from tickets.session_event_log import SessionEventLog, transcript_of
 from tickets.snapshots import SnapshotFiles
+from vocabulary import PLAYABLE_RECORDINGS, FindingReading, FindingSource
 
-FINDING_SOURCES = ("live", "manual", "reanalysis", "scan")
+FINDING_SOURCES: tuple[FindingSource, ...] = get_args(FindingSource)
 
 
 def _new_id() -> str:
@@ -348,14 +350,13 @@ class TicketStore:
             self.snapshots.discard(stored.file_name)
             raise
         now = utcnow()
+        reading = {f.name: getattr(new, f.name) for f in dataclasses.fields(FindingReading)}
         record = FindingRecord(
-            id=_new_id(), ticket_id=session.ticket_id, session_id=session_id, code=new.code.strip()[:100],
-            family=new.family[:100], title=new.title[:300], cause=new.cause, remedy=new.remedy,
-            severity=new.severity[:20], known=new.known, text=new.text, confidence=new.confidence,
-            frame_time=new.frame_time, offset_s=new.offset_s, snapshot_id=stored.snapshot_id,
-            snapshot_path=stored.file_name, snapshot_type=stored.content_type, source=new.source, note=note,
-            created_by=new.actor, created_at=now, dismissed=False, dismissed_by=None, dismissed_reason=None,
-            dismissed_at=None)
+            **{**reading, "code": new.code.strip()[:100], "family": new.family[:100], "title": new.title[:300],
+               "severity": new.severity[:20], "note": note},
+            id=_new_id(), ticket_id=session.ticket_id, session_id=session_id, snapshot_id=stored.snapshot_id,
+            snapshot_path=stored.file_name, snapshot_type=stored.content_type, created_by=new.actor,
+            created_at=now, dismissed=False, dismissed_by=None, dismissed_reason=None, dismissed_at=None)
         try:
             async with self._engine.begin() as conn:
                 ticket = await _ticket(conn, session.ticket_id)
@@ -553,7 +554,7 @@ class TicketStore:
 
         `path` replaces the stored path when the final file's name is only known at the end (the recorder
         writes segments into a folder and picks .webm or .mkv when it finalises)."""
-        if status not in ("finalised", "recovered"):
+        if status not in PLAYABLE_RECORDINGS:
             raise InvalidInputError("status", "must be 'finalised' or 'recovered'")
         if duration_s < 0 or size_bytes < 0:
             raise InvalidInputError("duration_s", "duration and size must not be negative")
@@ -683,7 +684,7 @@ def _read_or_none(files: SnapshotFiles, file_name: str) -> bytes | None:
 
 
 def _fields(record: Any) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in record.__slots__}
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
 def _page(rows: list[Any], limit: int) -> Page:

@@ -1,4 +1,4 @@
-"""The one definition of each shared vocabulary and of the finding as pages see it.
+"""The one definition of each shared vocabulary and of the finding.
 
 tickets, signaling, web and calls all speak of roles, statuses and findings, but the four leaf packages import
 nothing of each other; this leaf (pydantic only, nothing of the project) is what they share. Add a word here once,
@@ -7,10 +7,12 @@ not one per package.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 ParticipantRole = Literal["technician", "customer"]  # who is in a call
 ActorRole = Literal["technician", "customer", "server"]  # who put an event on a call's record
@@ -20,16 +22,23 @@ RecordingStatus = Literal["recording", "finalised", "recovered", "empty", "delet
 FindingSource = Literal["live", "manual", "reanalysis", "scan"]
 ChatState = Literal["sent", "delivered", "read"]  # stored by the server; reached the other page; shown there
 VideoPhase = Literal["off", "requested", "accepted", "active"]  # the customer's camera in a call
+CallMedia = Literal["voice", "video"]  # how a customer asks to be helped
+TechnicianPresence = Literal["available", "busy", "away"]  # a technician in the help queue
 
 PARTICIPANT_ROLES: tuple[ParticipantRole, ...] = ("technician", "customer")
+PLAYABLE_RECORDINGS: tuple[RecordingStatus, ...] = ("finalised", "recovered")  # the states with a file to watch
 
 
-class FindingFacts(BaseModel):
-    """What a finding says, the same for every reader outside the store: the API and the technicians' WebSocket
-    (`FindingView`) and the connectors' finding.attached event (`tickets.events.AttachedFinding`), which each add
-    where the snapshot is and their own context. Built from the store's record by attribute names."""
+# The finding, listed once. Each layer adds what is its own: the store's NewFinding and FindingRecord
+# (tickets/records.py), the API's and the technicians' WebSocket's FindingView (below), the connectors'
+# finding.attached event (tickets.events.AttachedFinding). Standard dataclasses, so the store keeps plain records;
+# FindingView is a pydantic dataclass over them, validated at the edge.
 
-    id: str
+
+@dataclass(frozen=True, kw_only=True)
+class FindingReading:
+    """What a finding says: the code read, its catalog entry, what was read and how sure, where in the call."""
+
     code: str
     family: str
     title: str
@@ -40,21 +49,35 @@ class FindingFacts(BaseModel):
     text: str
     confidence: float
     frame_time: float | None
-    offset_s: float | None = Field(description="Seconds into the session recording")
+    offset_s: Annotated[float | None, Field(description="Seconds into the session recording")]
     source: FindingSource
     note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingFacts(FindingReading):
+    """A finding once stored: its id, who attached it and when (what the connectors' event carries)."""
+
+    id: str
     created_by: str
     created_at: datetime
 
 
-class FindingView(FindingFacts):
-    """A finding as the REST API and the technicians' WebSocket show it; the image is at snapshot_url (technician
-    token, header or ?token=)."""
+@dataclass(frozen=True, kw_only=True)
+class TicketFinding(FindingFacts):
+    """A stored finding on its ticket and session, and whether a technician dismissed it."""
 
     ticket_id: str
     session_id: str
-    snapshot_url: str
     dismissed: bool
     dismissed_by: str | None
     dismissed_reason: str | None
     dismissed_at: datetime | None
+
+
+@pydantic_dataclass(frozen=True, kw_only=True)
+class FindingView(TicketFinding):
+    """A finding as the REST API and the technicians' WebSocket show it; the image is at snapshot_url (technician
+    token, header or ?token=)."""
+
+    snapshot_url: str

@@ -14,7 +14,7 @@ from signaling.revocation import Revocation
 from signaling.tokens import TokenService
 from tickets.records import AuditRecord, FindingRecord, RecordingRecord, SessionRecord, TicketRecord
 from tickets.store import TicketStore
-from vocabulary import FindingView, RecordingStatus, SessionStatus, TicketStatus
+from vocabulary import FindingView, RecordingStatus, SessionStatus, TicketFinding, TicketStatus
 from web.auth import TokenAuth
 
 FindingHook = Callable[[FindingRecord], Awaitable[None]]
@@ -100,8 +100,8 @@ class SessionOut(BaseModel):
 def finding_view(r: FindingRecord) -> FindingView:
     """A stored finding as the API and the technicians' WebSocket show it (the file path stays on the server)."""
     # the record's fields by name (the snapshot's path and id are not in the view and stay out)
-    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(r)}
-    return FindingView.model_validate({**fields, "snapshot_url": f"/api/snapshots/{r.snapshot_id}"})
+    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(TicketFinding)}
+    return FindingView(**fields, snapshot_url=f"/api/snapshots/{r.snapshot_id}")
 
 
 class RecordingOut(BaseModel):

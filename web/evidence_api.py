@@ -20,6 +20,7 @@ from signaling.tokens import Claims, TokenError
 from tickets.evidence import bundle_contents, write_bundle
 from tickets.evidence_shares import MAX_SHARE_DAYS, ShareRecord
 from tickets.schema import utcnow
+from vocabulary import PLAYABLE_RECORDINGS
 from web.common_api import ApiContext
 from web.problems import Problem, not_found
 from web.sealed_media import sealed_file_response
@@ -141,7 +142,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         recording = await store.get_recording(recording_id)
         if recording is None:
             raise not_found("recording")
-        if recording.status not in ("finalised", "recovered"):
+        if recording.status not in PLAYABLE_RECORDINGS:
             raise Problem(409, "recording-not-ready", "Conflict", "Only a finalised recording can be clipped.")
         if end_s <= start_s or end_s - start_s > MAX_CLIP_S:
             raise Problem(422, "clip-range", "Unprocessable Content",

@@ -19,6 +19,7 @@ from signaling.policy import Action
 from signaling.tokens import Claims, TokenError, TokenService
 from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.store import TicketStore
+from vocabulary import CallMedia
 from web.auth import TokenAuth, bearer_token, unauthorized
 from web.body_limit import body_limit
 from web.problems import Problem, not_found
@@ -80,7 +81,7 @@ class HelpRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     description: str = Field("", max_length=2000)
-    media: Literal["voice", "video"] = "voice"
+    media: CallMedia = "voice"
     language: str = Field("", max_length=20, pattern=r"^[A-Za-z-]*$")
     photo: str = Field("", max_length=MAX_PHOTO_BYTES * 4 // 3 + 4, description="Base64 JPEG or PNG")
 

@@ -8,7 +8,8 @@ from pydantic import BaseModel
 
 from signaling.policy import Action
 from signaling.tokens import Claims
-from tickets.library import CountMode, LibraryQuery, LibraryRow, LibrarySort, SessionStatus
+from tickets.library import CountMode, LibraryQuery, LibraryRow, LibrarySort
+from vocabulary import RecordingStatus, SessionStatus
 from web.common_api import ApiContext
 
 
@@ -39,7 +40,7 @@ class LibrarySessionOut(BaseModel):
     codes: list[str]
     findings: list[LibraryFindingOut]
     recording_id: str | None
-    recording_state: Literal["none", "recording", "finalised", "recovered", "empty", "deleted"]
+    recording_state: Literal["none"] | RecordingStatus
 
     @classmethod
     def of(cls, r: LibraryRow) -> "LibrarySessionOut":

@@ -2,7 +2,7 @@
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -13,7 +13,7 @@ from signaling.tokens import Claims
 from tickets.errors import InvalidInputError
 from tickets.records import SessionEventKind, SessionEventRecord, TranscriptLine
 from tickets.session_event_log import MAX_LIST
-from vocabulary import ActorRole, ChatState
+from vocabulary import ActorRole, ChatState, SessionStatus
 from web.common_api import ApiContext
 from web.problems import not_found
 from web.sealed_media import sealed_file_bytes
@@ -45,7 +45,7 @@ class TranscriptMessage(BaseModel):
     id: int
     at: datetime
     offset_ms: int | None
-    role: Literal["technician", "customer", "server"]
+    role: ActorRole
     name: str
     text: str = Field(description="Plain text: render it as text, never as HTML")
     state: ChatState
@@ -61,7 +61,7 @@ class SessionTranscript(BaseModel):
     """The chat of one session."""
 
     session_id: str
-    status: Literal["active", "ended"]
+    status: SessionStatus
     messages: list[TranscriptMessage]
 
 

@@ -5,7 +5,7 @@ The composition root mounts `build_router(...)` and calls `install_problem_handl
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,7 @@ from signaling.policy import POLICY, Action
 from signaling.tokens import Claims, TokenService
 from tickets.records import FindingRecord, RecordingRecord, SessionRecord
 from tickets.store import TicketStore
-from vocabulary import FindingView
+from vocabulary import FindingView, TicketStatus
 from web import (
     evidence_api,
     examples_api,
@@ -63,7 +63,7 @@ class TicketPatch(BaseModel):
     """Changes to a ticket."""
 
     model_config = ConfigDict(extra="forbid")
-    status: Literal["open", "closed"]
+    status: TicketStatus
 
 
 class TicketPage(BaseModel):
@@ -135,7 +135,7 @@ def build_router(store: TicketStore, tokens: TokenService, *, base_url: str, joi
     @router.get("/tickets", tags=["tickets"])
     async def list_tickets(
         claims: Reader,
-        status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+        status: Annotated[TicketStatus | None, Query()] = None,
         q: Annotated[str | None, Query(max_length=200, description="Matches title, customer, external ref, id")] = None,
         created_from: Annotated[datetime | None, Query(description="Inclusive; UTC if no zone")] = None,
         created_to: Annotated[datetime | None, Query(description="Exclusive; UTC if no zone")] = None,

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from pydantic import TypeAdapter
 
 from calls.findings import new_finding
 from diagnostics.finding import Finding
 from tickets.store import TicketStore
+from vocabulary import FindingView
 from web.common_api import finding_view
 
 
@@ -42,7 +44,7 @@ async def test_live_scan_and_reanalysis_findings_are_stored_and_shown_alike(tmp_
             "ERROR E-204", 0.87, 12.5, 3.25, "live", "diagnostics")
         assert (later.family, later.title, later.remedy, later.known, later.source, later.created_by) == (
             "", "", "", False, "reanalysis", "reanalysis")
-        shown = finding_view(live).model_dump(mode="json")
+        shown = TypeAdapter(FindingView).dump_python(finding_view(live), mode="json")
         assert shown["id"] == live.id and shown["ticket_id"] == ticket.id and shown["code"] == "E-204"
         assert shown["snapshot_url"] == f"/api/snapshots/{live.snapshot_id}" and shown["offset_s"] == 3.25
         assert isinstance(shown["created_at"], str) and shown["dismissed"] is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from signaling import queue as q
+from vocabulary import TechnicianPresence
 
 
 def _req(rid: str, at: float, family: str = "printer", *, language: str = "", connected: bool = True) -> q.Request:
@@ -13,7 +14,7 @@ def _req(rid: str, at: float, family: str = "printer", *, language: str = "", co
 
 
 def _tech(tid: str, families: tuple[str, ...] = ("*",), *, limit: int = 1, languages: tuple[str, ...] = (),
-          presence: q.Presence = "available") -> q.Technician:
+          presence: TechnicianPresence = "available") -> q.Technician:
     return q.Technician(id=tid, name=tid.upper(), families=frozenset(families), languages=frozenset(languages),
                         limit=limit, presence=presence)
 

@@ -21,7 +21,7 @@ def new_finding(code: str = "E12", *, seed: int = 0, **overrides: object) -> New
     fields: dict[str, object] = dict(
         code=code, family="printer", title="Paper jam", cause="Paper stuck in tray 2",
         remedy="Open tray 2 and remove the paper", severity="high", known=True, text=f"ERROR {code}",
-        confidence=0.93, frame_time=12.5, offset_s=8.25, snapshot_jpeg=make_jpeg(seed), source="live",
+        confidence=0.93, frame_time=12.5, offset_s=8.25, snapshot_jpeg=make_jpeg(seed), source="live", note="",
     )
     fields.update(overrides)
     return NewFinding(**fields)  # type: ignore[arg-type]
