@@ -1,5 +1,6 @@
 // Code catalog page: browse and search entries, add and edit them, catalogue codes that calls found unexplained.
 import { fragmentParams, el } from "/static/call.js";
+import { restClient } from "/static/rest.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 50;
@@ -8,19 +9,8 @@ window.lensdeskCatalog = state;
 
 function fail(text) { $("error").textContent = text; $("error").hidden = !text; }
 
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method, headers: { "Authorization": `Bearer ${state.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
-  if (!res.ok) {
-    const error = new Error((data && (data.detail || data.title)) || `HTTP ${res.status}`);
-    error.status = res.status;
-    throw error;
-  }
-  return data;
-}
+// api(method, path, body): a JSON call with the page's token (web/static/rest.js)
+const { send: api } = restClient(() => state.token);
 
 const entryPath = (family, code) => `/api/catalog/${encodeURIComponent(family)}/${encodeURIComponent(code)}`;
 const when = (iso) => new Date(iso).toLocaleString();

@@ -5,6 +5,7 @@ import { CameraConsole } from "/static/camera.js";
 import { MarkOverlay, bindToolbar } from "/static/annotate.js";
 import { QueuePanel } from "/static/queue.js";
 import { findingClass, findingDetails, findingName } from "/static/finding.js";
+import { restClient } from "/static/rest.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, call: null, ticketId: null, sessionId: null, mic: null, muted: false, findings: [],
@@ -24,15 +25,8 @@ state.chat = new ChatPanel($("chat"), { role: "technician", onUnread: (n) => {
 
 function fail(text) { $("error").textContent = text; $("error").hidden = !text; }
 
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method, headers: { "Authorization": `Bearer ${state.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
-  if (!res.ok) throw new Error((data && (data.detail || data.title)) || `HTTP ${res.status}`);
-  return data;
-}
+// api(method, path, body): a JSON call with the page's token (web/static/rest.js)
+const { send: api } = restClient(() => state.token);
 
 function init() {
   const fromFragment = fragmentParams().get("token");

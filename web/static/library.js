@@ -5,6 +5,7 @@
 import { fragmentParams, el } from "/static/call.js";
 import { renderRetention } from "/static/lifecycle.js";
 import { clock } from "/static/finding.js";
+import { ApiError, restClient } from "/static/rest.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -16,30 +17,10 @@ const state = { token: null, me: null, params: "", first: 0, total: 0, more: fal
   ready: false, error: "", message: "" };
 window.lensdesk = state;
 
-class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-}
-
 function fail(text) { state.error = text; $("error").textContent = text; $("error").hidden = !text; }
 function say(text) { state.message = text; $("status").textContent = text; }
 
-/** A JSON call with a method (problem+json details become the error's message). */
-async function send(method, path, body) {
-  const headers = { Authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
-  const raw = await res.text();  // empty on 204
-  const data = raw && res.headers.get("content-type")?.includes("json") ? JSON.parse(raw) : null;
-  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
-  return data;
-}
-
-async function api(path) {
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
-  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
-  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
-  return data;
-}
+const { api, send } = restClient(() => state.token);
 
 function duration(seconds) {
   if (seconds == null) return "running";

@@ -8,6 +8,7 @@ import { drawMarks, EVENT_LABEL, describeEvent, eventsNear, chatStates, freezeAt
 import { renderShares, renderClip } from "/static/evidence.js";
 import { renderTicketLifecycle } from "/static/lifecycle.js";
 import { clock, findingAt, findingClass, findingDetails, findingName } from "/static/finding.js";
+import { ApiError, restClient } from "/static/rest.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lensdesk.token";
@@ -20,40 +21,10 @@ const state = {
 };
 window.lensdesk = state;
 
-class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-}
-
 function fail(text) { state.error = text; $("error").textContent = text; $("error").hidden = !text; }
 function say(text) { state.message = text; $("status").textContent = text; }
 
-async function api(path) {
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
-  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
-  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
-  return data;
-}
-
-/** A JSON call with a method (problem+json details become the error's message). */
-async function send(method, path, body) {
-  const headers = { Authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
-  const raw = await res.text();  // empty on 204
-  const data = raw && res.headers.get("content-type")?.includes("json") ? JSON.parse(raw) : null;
-  if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
-  return data;
-}
-
-/** A file with the token in a header; the response (its headers and body) or an ApiError with the problem's detail. */
-async function fetchRaw(path) {
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` }, cache: "no-store" });
-  if (!res.ok) {
-    const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
-    throw new ApiError(res.status, (data && (data.detail || data.title)) || `HTTP ${res.status}`);
-  }
-  return res;
-}
+const { api, send, fetchRaw } = restClient(() => state.token);
 
 /** Whether the signed-in role may do this (signaling/policy.py, as /api/me tells it). */
 function can(action) { return Boolean(state.me && (state.me.actions || []).includes(action)); }
