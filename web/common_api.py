@@ -74,10 +74,7 @@ class TicketOut(BaseModel):
     @classmethod
     def of(cls, r: TicketRecord) -> TicketOut:
         """From a store record."""
-        return cls(id=r.id, title=r.title, customer=r.customer, external_ref=r.external_ref,
-                   status=r.status, created_by=r.created_by, created_at=r.created_at,
-                   updated_at=r.updated_at, device_family=r.device_family, device_model=r.device_model,
-                   device_serial=r.device_serial, legal_hold=r.legal_hold)
+        return cls.model_validate(r, from_attributes=True)  # by field name
 
 
 class SessionOut(BaseModel):
@@ -93,8 +90,7 @@ class SessionOut(BaseModel):
     @classmethod
     def of(cls, r: SessionRecord) -> SessionOut:
         """From a store record."""
-        return cls(id=r.id, ticket_id=r.ticket_id, status=r.status,
-                   created_by=r.created_by, created_at=r.created_at, ended_at=r.ended_at)
+        return cls.model_validate(r, from_attributes=True)  # by field name
 
 
 def finding_view(r: FindingRecord) -> FindingView:
