@@ -246,6 +246,7 @@ class RedisBus:
         self._hooks: list[ReconnectHook] = []
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._hook_runs: set[asyncio.Task[None]] = set()  # owned here: the loop keeps only weak references
         self._closing = False
         self._up_since = 0.0
         self.reconnects = 0
@@ -389,7 +390,9 @@ class RedisBus:
                     self.reconnects += 1
                     log.warning("bus: reconnected to Redis; %d channels subscribed again", len(self._channels))
                     for hook in self._hooks:
-                        asyncio.create_task(self._run_hook(hook), name="bus-reconnect-hook")
+                        run = asyncio.create_task(self._run_hook(hook), name="bus-reconnect-hook")
+                        self._hook_runs.add(run)
+                        run.add_done_callback(self._hook_runs.discard)
                 first, delay = False, _RECONNECT_FIRST_S
                 async for item in pubsub.listen():
                     self._deliver(item)
@@ -440,6 +443,8 @@ class RedisBus:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
+        for run in list(self._hook_runs):
+            run.cancel()
         for entry in self._channels.values():
             entry.task.cancel()
         self._channels.clear()
