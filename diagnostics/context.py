@@ -261,7 +261,8 @@ _ABBREVIATED_CAPTIONS = frozenset({"err", "er", "alm", "al", "flt", "trbl", "evt
 
 def is_abbreviated_caption(token: str) -> bool:
     """True when a token is an abbreviated caption that devices print as part of the code (Err, ALM, FLT)."""
-    return token.lower() in _ABBREVIATED_CAPTIONS
+    # In capitals, or capitalised when three letters or more: "al 50" and "er 5" are words of a sentence.
+    return token.lower() in _ABBREVIATED_CAPTIONS and (token.isupper() or token.istitle() and len(token) >= 3)
 
 
 def is_caption_word(token: str) -> bool:

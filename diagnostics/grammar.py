@@ -54,6 +54,7 @@ PRIOR = {
     "spaced": 0.45,  # ALM 021, SC 542: a prefix word and a number, as often a label and a count (BR 40)
     "dotted-hex": 0.9,  # 49.4C02, 13.B2.D2: a hex letter after the dot is no decimal number
     "dotted3": 0.7,  # 13.20.00: three groups (dates with a year are ordinary and removed before)
+    "dotted-small": 0.3,  # 2.4.1, 1.8.0: one digit per group, a version or a register more often than a code
     "dotted": 0.5,  # 79.04: as much a decimal reading as a code (alone under an error title: a code)
     "grouped": 0.5,  # 024-371, U4-01 without a prefix: part numbers look the same
     "grouped33": 0.6,  # 105-977: three and three digits (no phone, date or time has this shape; copier status codes)
@@ -327,6 +328,8 @@ def parse(token: str) -> _Parsed | None:
         shape = "dotted"
         if any(c.isalpha() for c in "".join(out_runs[1:])):
             key = "dotted-hex"
+        elif all(len(r) == 1 for r in out_runs):
+            key = "dotted-small"  # 2.4.1, 1.8.0, 1.5: versions, registers and readings far more often than codes
         else:
             key = "dotted3" if len(out_runs) >= 3 else "dotted"
     elif seps:

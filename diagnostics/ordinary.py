@@ -10,7 +10,8 @@ _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(
            r"juil|déc|ene|abr|ago|dic")
 _UNITS = (r"mm|cm|km|kg|lbs?|ml|mV|mA|kW|kWh|Wh|Hz|kHz|MHz|GHz|rpm|dpi|ppm|psi|bar|kPa|hPa|MB|GB|KB|kB|TB|"
           r"Mbps|Gbps|kbps|dBm?|ms|sec|secs|min|mins|minutes|hrs?|hours?|days?|pages?|copies|sheets|pcs|"
-          r"items|prints|cycles|lux|nits|mAh")
+          r"items|prints|cycles|lux|nits|mAh|bpm|mmHg|mmol/l|mg/dl|l/min|ml/h|m³|m3|gal|kVA|VA|Nm|mph|ft|oz|ppb|"
+          r"mbar|kPa|MPa|cfm|BTU|µS|uS|mS|kvar|kVAh|kvarh|MWh|GWh")
 _UNIT_LETTERS = r"[mglLVAWshx]"  # only with a space ("230 V"): attached, 2A or 5E may be a code
 _LABEL_VALUE = (  # labels whose value is an identifier or a reading, never an error code
     r"s\s*/\s*n|sn|serial(?:\s*(?:no|number|#))?|ser\.?\s*no|model(?:\s*(?:no|number|#|name))?|mod\.|"

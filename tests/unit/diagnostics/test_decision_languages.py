@@ -198,3 +198,9 @@ def test_service_calls_introduce_their_code():
 def test_a_temperature_shape_inside_a_dotted_code_is_no_temperature():
     assert screen("41.7C.B3", "Pressure 1.1 bar") == ["41.7C.B3"]
     assert screen("Room 21.5C", "Ready") == []
+
+
+def test_small_dotted_numbers_and_sentence_words_are_no_codes():
+    assert screen("Fehler", "Carga al 50", "Versión 2.4.1", "Zähler 1.8.0") == []
+    assert screen("Alarm", "Flow 12.5 l/min", "HR 72 bpm", "NIBP 120 mmHg") == []
+    assert screen("AL 50", "Overheat") == ["AL 50"]  # in capitals the abbreviation is the code's name
