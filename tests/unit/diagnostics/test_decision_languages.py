@@ -6,6 +6,7 @@ import pytest
 
 from diagnostics.context import has_keyword, is_caption, keyword_before
 from diagnostics.extract import extract_codes
+from diagnostics.finding import Finding
 from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.ocr import OcrLine
 
@@ -204,3 +205,12 @@ def test_small_dotted_numbers_and_sentence_words_are_no_codes():
     assert screen("Fehler", "Carga al 50", "Versión 2.4.1", "Zähler 1.8.0") == []
     assert screen("Alarm", "Flow 12.5 l/min", "HR 72 bpm", "NIBP 120 mmHg") == []
     assert screen("AL 50", "Overheat") == ["AL 50"]  # in capitals the abbreviation is the code's name
+
+
+def test_the_finding_reports_the_shown_spelling_beside_the_code():
+    def finding(shown: str) -> Finding:
+        return Finding(code="146", family=None, title=None, cause=None, remedy=None, severity="unknown", known=False,
+                       text="FAULT 146", confidence=0.9, frame_time=1.0, snapshot_jpeg=b"", frames_seen=2, shown=shown)
+
+    assert finding("FAULT 146").to_dict()["shown"] == "FAULT 146"
+    assert finding("").to_dict()["shown"] == "146"  # older records without it show the code
