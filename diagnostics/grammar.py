@@ -9,6 +9,7 @@ and digit body structure, 0x for hex. Whether a shape is trusted on a given scre
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -397,8 +398,29 @@ def _join_split(m: re.Match[str]) -> str:
     return m.group(0) if SIGNED_READING.match(m.string, m.end()) else ""
 
 
+class _AsciiGlyphs(dict[int, str]):
+    """str.translate table: digits of any script (٣, ३, ๓) and full-width letters and digits (Ｅ２) as ASCII."""
+
+    def __missing__(self, key: int) -> str:
+        ch = chr(key)
+        if ch.isdecimal() and not ch.isascii():
+            out = str(unicodedata.decimal(ch))
+        elif 0xFF10 <= key <= 0xFF19 or 0xFF21 <= key <= 0xFF3A or 0xFF41 <= key <= 0xFF5A:
+            out = chr(key - 0xFEE0)
+        else:
+            out = ch
+        self[key] = out
+        return out
+
+
+_ASCII_GLYPHS = _AsciiGlyphs()
+
+
 def prepare_line(line: str) -> str:
-    """The line with a code's split punctuation joined and Chinese/Japanese text spaced from Latin."""
+    """The line with native and full-width digits made ASCII, a code's split punctuation joined and Chinese/Japanese
+    text spaced from Latin (one character for one except the joins)."""
+    if not line.isascii():
+        line = line.translate(_ASCII_GLYPHS)
     return _SPLIT_HEX.sub(_join_hex, _SPLIT_AT_PUNCT.sub(_join_split, _CJK_BORDER.sub(" ", line)))
 
 

@@ -214,3 +214,13 @@ def test_the_finding_reports_the_shown_spelling_beside_the_code():
 
     assert finding("FAULT 146").to_dict()["shown"] == "FAULT 146"
     assert finding("").to_dict()["shown"] == "146"  # older records without it show the code
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    ("خطأ ٢٢٩٠", "2290"),  # Arabic-Indic digits
+    ("त्रुटि कोड: १४०९", "1409"),  # Devanagari digits
+    ("รหัสข้อผิดพลาด ๑๑๘๔", "1184"),  # Thai digits
+    ("错误代码：Ｅ２０４", "E204"),  # full-width letters and digits
+])
+def test_digits_of_any_script_are_read_as_digits(line, code):
+    assert screen(line) == [code]
