@@ -132,8 +132,12 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
             # A caption line right above ("Error code" / "3x30", "ALARM" / "SV0401"): a label-value row stacked.
             before = before or (own_line and not prepared[:m.start].strip(" #*") and _caption_above(lines, i, known))
             # A label-value row: one capitals label before a strong shape ("HMS 0300-0C00-0002-A41E", "ACK 0xCC").
-            own_line = own_line or (m.prior >= STRONG_SHAPE - 0.1 and not prepared[m.end:].strip()
+            # Only a structured value (its groups joined by separators) and a label read surely: garbled glyphs of
+            # another script read as Latin ("ARE S85E14") are no label-value row.
+            own_line = own_line or (m.prior >= STRONG_SHAPE - 0.1 and not m.code.isalnum()
+                                    and not prepared[m.end:].strip()
                                     and _LABEL_ONLY.fullmatch(prepared[:m.start]) is not None
+                                    and prepared[:m.start].strip(" :") in _trusted_text(ln).split()
                                     and not has_identifier_label(prepared[:m.start]))
             # Codes this short hide in any text: they count only when they stand out or are labelled.
             standing_out = len(m.code) > _TWO_GLYPHS or before or own_line or large or bare
