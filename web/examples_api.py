@@ -1,6 +1,5 @@
 """Labelled example routes: what technicians' dismissals and typed codes taught, and each example's image."""
 
-import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -8,13 +7,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
-from atrest.sealed import is_sealed
 from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import ExampleRecord
 from web.common_api import ApiContext
 from web.problems import not_found
-from web.sealed_media import sealed_file_bytes
+from web.sealed_media import private_image
 
 
 class ExampleOut(BaseModel):
@@ -72,8 +70,4 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         example, path = found
         await store.audit(actor=claims.subject, action="viewed", ticket_id=example.ticket_id,
                           session_id=example.session_id, target=f"example:{example.id}")
-        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-        if await asyncio.to_thread(is_sealed, path):
-            return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=example.image_type,
-                            headers=headers)
-        return FileResponse(path, media_type=example.image_type, headers=headers)
+        return await private_image(path, store.at_rest_key, example.image_type)

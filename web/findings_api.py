@@ -1,13 +1,11 @@
 """Finding routes: list per ticket, search by code, dismiss, manual snapshot upload, snapshot images."""
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from atrest.sealed import is_sealed
 from signaling.policy import Action
 from signaling.tokens import Claims
 from tickets.records import NewFinding
@@ -15,7 +13,7 @@ from vocabulary import FindingView
 from web.body_limit import body_limit
 from web.common_api import ApiContext, finding_view
 from web.problems import Problem, not_found, session_ended
-from web.sealed_media import sealed_file_bytes
+from web.sealed_media import private_image
 
 _MULTIPART_OVERHEAD = 64 * 1024  # form fields and boundaries around the file
 
@@ -126,8 +124,4 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         finding, path = found
         await store.audit(actor=claims.subject, action="viewed", ticket_id=finding.ticket_id,
                           session_id=finding.session_id, target=f"snapshot:{finding.id}")
-        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-        if await asyncio.to_thread(is_sealed, path):
-            return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=finding.snapshot_type,
-                            headers=headers)
-        return FileResponse(path, media_type=finding.snapshot_type, headers=headers)
+        return await private_image(path, store.at_rest_key, finding.snapshot_type)

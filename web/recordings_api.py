@@ -13,7 +13,7 @@ from signaling.policy import Action
 from signaling.tokens import Claims
 from web.common_api import ApiContext, RecordingOut
 from web.problems import Problem, not_found
-from web.sealed_media import sealed_file_bytes, sealed_file_response
+from web.sealed_media import private_image, sealed_file_response
 
 _MEDIA_TYPES = {".webm": "video/webm", ".mkv": "video/x-matroska", ".mp4": "video/mp4", ".ogg": "audio/ogg"}
 
@@ -87,7 +87,4 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         await store.audit(actor=claims.subject, action="viewed", ticket_id=recording.ticket_id,
                           session_id=recording.session_id, target=f"poster:{recording.id}")
         media_type = mimetypes.guess_type(path.name)[0] or "image/jpeg"
-        if await asyncio.to_thread(is_sealed, path):
-            return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=media_type,
-                            headers={"Cache-Control": "private, no-store"})
-        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
+        return await private_image(path, store.at_rest_key, media_type)

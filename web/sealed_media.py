@@ -7,12 +7,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from atrest.sealed import CHUNK, AtRestKey, SealedFileError, open_for_reading, plain_size
+from atrest.sealed import CHUNK, AtRestKey, SealedFileError, is_sealed, open_for_reading, plain_size
 from web.problems import Problem
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}  # a call's images
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -77,3 +78,10 @@ async def sealed_file_bytes(path: Path, key: AtRestKey | None) -> bytes:
             return await asyncio.to_thread(source.read)
     except SealedFileError as exc:
         raise Problem(503, "sealed-file-unreadable", "Cannot decrypt", str(exc)) from None
+
+
+async def private_image(path: Path, key: AtRestKey | None, media_type: str) -> Response:
+    """A small image of a call (snapshot, example, poster, freeze) as stored or decrypted; never cached or sniffed."""
+    if await asyncio.to_thread(is_sealed, path):
+        return Response(await sealed_file_bytes(path, key), media_type=media_type, headers=PRIVATE)
+    return FileResponse(path, media_type=media_type, headers=PRIVATE)

@@ -16,7 +16,7 @@ from tickets.session_event_log import MAX_LIST
 from vocabulary import ActorRole, ChatState, SessionStatus
 from web.common_api import ApiContext
 from web.problems import not_found
-from web.sealed_media import sealed_file_bytes
+from web.sealed_media import private_image
 
 
 class SessionEventOut(BaseModel):
@@ -111,8 +111,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
         await store.audit(actor=claims.subject, action="viewed", ticket_id=session.ticket_id, session_id=session_id,
                           target=f"freeze:{session_id}/{freeze_id}")
         media_type = "image/png" if file_name.endswith(".png") else "image/jpeg"
-        return Response(await sealed_file_bytes(path, store.at_rest_key), media_type=media_type,
-                        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        return await private_image(path, store.at_rest_key, media_type)
 
     @router.get("/tickets/{ticket_id}/transcript", tags=["tickets"])
     async def ticket_transcript(ticket_id: str, claims: Reader) -> list[SessionTranscript]:
