@@ -13,8 +13,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from websockets.sync.client import ClientConnection, connect
 
 from signaling.tokens import TokenService
 
@@ -75,6 +77,17 @@ class ServerProcess:
 
     def technician_token(self, name: str = "Tess") -> str:
         return self.tokens.issue_technician("tech-test", name)
+
+    def new_session(self, title: str = "test", technician_token: str | None = None) -> tuple[str, str]:
+        """A ticket and its session over REST: (session id, the customer's join token)."""
+        auth = {"Authorization": f"Bearer {technician_token or self.technician_token()}"}
+        ticket = httpx.post(f"{self.url}/api/tickets", json={"title": title}, headers=auth).json()
+        created = httpx.post(f"{self.url}/api/tickets/{ticket['id']}/sessions", json={}, headers=auth).json()
+        return created["session"]["id"], created["join_token"]
+
+    def ws(self, path: str = "/ws", **options: Any) -> ClientConnection:
+        """A WebSocket to this server (the websockets library's sync client)."""
+        return connect(self.url.replace("http", "ws", 1) + path, open_timeout=5, **options)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

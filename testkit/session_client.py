@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import websockets
+from websockets.sync.connection import Connection
 
 from testkit.peers import SyntheticCustomer, SyntheticTechnician
 
@@ -134,3 +135,18 @@ async def start_pair(base_url: str, technician_token: str, customer: SyntheticCu
     if customer.video is not None:
         await cust_link.send({"type": "video_started", "facing": "environment"})
     return CallPair(session, customer, technician, cust_link, tech_link)
+
+
+def recv_json(conn: Connection, timeout: float = 10.0) -> dict[str, Any]:
+    """The next message of a sync WebSocket, parsed."""
+    message: dict[str, Any] = json.loads(conn.recv(timeout=timeout))
+    return message
+
+
+def next_of_type(conn: Connection, kind: str, timeout: float = 10.0, **fields: object) -> dict[str, Any]:
+    """The next message of this type (and these field values) within timeout; others are skipped."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = recv_json(conn, max(0.1, deadline - time.monotonic()))
+        if message["type"] == kind and all(message.get(k) == v for k, v in fields.items()):
+            return message

@@ -14,29 +14,13 @@ import httpx
 import numpy as np
 import pytest
 from websockets.sync.client import ClientConnection, connect
-from websockets.sync.connection import Connection
 
 from signaling.tokens import Role
 from testkit.polling import wait_until
 from testkit.servers import ServerProcess, running_server
+from testkit.session_client import next_of_type, recv_json
 
 pytestmark = pytest.mark.slow
-
-
-def queue_ws(server: ServerProcess) -> ClientConnection:
-    return connect(server.url.replace("http", "ws") + "/ws/queue", open_timeout=5)
-
-
-def recv(conn: Connection, timeout: float = 10) -> dict:
-    return json.loads(conn.recv(timeout=timeout))
-
-
-def wait_for(conn: Connection, kind: str, timeout: float = 10, **fields: object) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = recv(conn, max(0.1, deadline - time.monotonic()))
-        if msg["type"] == kind and all(msg.get(k) == v for k, v in fields.items()):
-            return msg
 
 
 def help_token(url: str) -> str:
@@ -51,13 +35,13 @@ def ask(server: ServerProcess, token: str, name: str, words: str = "", media: st
 
 
 def customer(server: ServerProcess, request: dict) -> ClientConnection:
-    conn = queue_ws(server)
+    conn = server.ws("/ws/queue")
     conn.send(json.dumps({"type": "queue_hello", "token": request["token"]}))
     return conn
 
 
 def technician(server: ServerProcess, tech_id: str, **hello: object) -> ClientConnection:
-    conn = queue_ws(server)
+    conn = server.ws("/ws/queue")
     token = server.tokens.issue_technician(tech_id, tech_id.upper())
     conn.send(json.dumps({"type": "queue_hello", "token": token, **hello}))
     return conn
@@ -102,10 +86,10 @@ def test_stickers_scan_and_a_help_token_opens_nothing_else(tmp_path: Path) -> No
         request = ask(server, token, "Ann", "E52 and beeping")
         with connect(server.url.replace("http", "ws") + "/ws", open_timeout=5) as call:
             call.send(json.dumps({"type": "join", "token": token, "session_id": request["session_id"]}))
-            assert recv(call)["code"] == "token_invalid"
-        with queue_ws(server) as conn:
+            assert recv_json(call)["code"] == "token_invalid"
+        with server.ws("/ws/queue") as conn:
             conn.send(json.dumps({"type": "queue_hello", "token": token}))
-            assert recv(conn)["code"] == "token_invalid"
+            assert recv_json(conn)["code"] == "token_invalid"
         # ... and no other token opens the help routes.
         assert httpx.get(f"{server.url}/api/help/device", headers=tech).status_code == 401
         customer_token = {"Authorization": f"Bearer {request['token']}"}
@@ -126,23 +110,23 @@ def test_stickers_scan_and_a_help_token_opens_nothing_else(tmp_path: Path) -> No
         ws_url = server.url.replace("http", "ws") + "/ws"
         with connect(ws_url, open_timeout=5) as first:
             first.send(json.dumps({"type": "join", "token": tech_token, "session_id": request["session_id"]}))
-            assert recv(first)["type"] == "welcome"
+            assert recv_json(first)["type"] == "welcome"
             with connect(ws_url, open_timeout=5) as second:
                 started = time.monotonic()
                 second.send(json.dumps({"type": "join", "token": tech_token, "session_id": waiting["session_id"]}))
-                refused = recv(second)
+                refused = recv_json(second)
                 assert time.monotonic() - started < 1.0
             assert (refused["code"], refused["fatal"], refused["retry_after_ms"]) == ("no_capacity", True, 30000)
             assert "try again in 30 s" in refused["message"]
             with technician(server, "t1") as console, customer(server, waiting) as page:
                 deadline = time.monotonic() + 10
-                while wait_for(console, "queue_snapshot")["admitting"] and time.monotonic() < deadline:
+                while next_of_type(console, "queue_snapshot")["admitting"] and time.monotonic() < deadline:
                     pass
-                assert wait_for(page, "queue_position")["position"] == 2  # waits (behind Ann's): not handed to t1
+                assert next_of_type(page, "queue_position")["position"] == 2  # waits (behind Ann's): not handed to t1
                 assert httpx.get(f"{server.url}/readyz").json()["reasons"] == ["overloaded_calls"]
                 first.send(json.dumps({"type": "bye", "end_session": True}))
                 # the call ends (and with it Ann's request), the node has room again: the request goes to t1
-                assert wait_for(page, "queue_assigned", timeout=15)["technician_id"] == "t1"
+                assert next_of_type(page, "queue_assigned", timeout=15)["technician_id"] == "t1"
 
 
 def test_customers_and_technicians_through_the_queue_with_a_restart(tmp_path: Path) -> None:
@@ -154,48 +138,48 @@ def test_customers_and_technicians_through_the_queue_with_a_restart(tmp_path: Pa
                                         json={"family": "printer", "model": "P1"}).json()["url"])
         boiler = help_token(httpx.post(f"{server.url}/api/help-links", headers=supervisor(server),
                                        json={"family": "boiler", "model": "B1"}).json()["url"])
-        watcher = queue_ws(server)  # a supervisor's console sees the queue and can take nothing
+        watcher = server.ws("/ws/queue")  # a supervisor's console sees the queue and can take nothing
         watcher.send(json.dumps({"type": "queue_hello", "token": supervisor(server)["Authorization"][7:]}))
-        assert wait_for(watcher, "queue_snapshot")["requests"] == []
+        assert next_of_type(watcher, "queue_snapshot")["requests"] == []
         r1 = ask(server, boiler, "Ann", "no heat")
         r2 = ask(server, printer, "Bob", "paper jam", media="video")
         r3 = ask(server, boiler, "Cem", "noise")
         c1, c2, c3 = customer(server, r1), customer(server, r2), customer(server, r3)
         # Nobody online: places, and no estimate rather than a wrong one.
-        assert wait_for(c1, "queue_position")["position"] == 1
-        assert wait_for(c2, "queue_position") == {"v": 1, "type": "queue_position", "request_id": r2["request_id"],
+        assert next_of_type(c1, "queue_position")["position"] == 1
+        assert next_of_type(c2, "queue_position") == {"v": 1, "type": "queue_position", "request_id": r2["request_id"],
                                                   "position": 2, "eta_s": None, "callback_number": ""}
-        assert wait_for(c3, "queue_position")["position"] == 3
+        assert next_of_type(c3, "queue_position")["position"] == 3
         # A breach past the 1 s target reaches the consoles and the outbox.
         printer_tech = technician(server, "tp", families=["printer"], limit=1, presence="busy")
-        breach = wait_for(printer_tech, "queue_breach")
+        breach = next_of_type(printer_tech, "queue_breach")
         assert breach["target_s"] == 1.0 and breach["waited_s"] >= 1.0
         events = [e for status in ("pending", "delivered") for e in httpx.get(
             f"{server.url}/api/outbox", params={"status": status}, headers=tech).json()["items"]]
         assert "queue.breach" in {e["type"] for e in events}
         # Available: the printer technician gets the printer request although two boiler requests waited longer.
         printer_tech.send(json.dumps({"type": "queue_presence", "presence": "available"}))
-        assigned = wait_for(printer_tech, "queue_assigned")
+        assigned = next_of_type(printer_tech, "queue_assigned")
         assert (assigned["request_id"], assigned["media"], assigned["picked"]) == (r2["request_id"], "video", False)
-        assert wait_for(c2, "queue_assigned")["session_id"] == r2["session_id"]
+        assert next_of_type(c2, "queue_assigned")["session_id"] == r2["session_id"]
         # Customer 3 drops and comes back: still behind customer 1.
         c3.close()
         c3 = customer(server, r3)
-        assert wait_for(c3, "queue_position")["position"] == 2
+        assert next_of_type(c3, "queue_position")["position"] == 2
         # A generalist, busy, picks the second boiler request by hand; above the limit a pick is refused.
         general = technician(server, "tg", presence="busy", limit=1)
-        wait_for(general, "queue_snapshot")
+        next_of_type(general, "queue_snapshot")
         general.send(json.dumps({"type": "queue_pick", "request_id": r3["request_id"]}))
-        assert wait_for(general, "queue_assigned")["picked"] is True
+        assert next_of_type(general, "queue_assigned")["picked"] is True
         general.send(json.dumps({"type": "queue_pick", "request_id": r1["request_id"]}))
-        assert wait_for(general, "error")["code"] == "at_limit"
-        assert wait_for(c1, "queue_position")["position"] == 1
+        assert next_of_type(general, "error")["code"] == "at_limit"
+        assert next_of_type(c1, "queue_position")["position"] == 1
         c1.send(json.dumps({"type": "queue_callback", "number": "+44 20 7946 0000"}))
-        assert wait_for(c1, "queue_position")["callback_number"] == "+44 20 7946 0000"
-        while {t["id"] for t in wait_for(watcher, "queue_snapshot", timeout=5)["technicians"]} != {"tp", "tg"}:
+        assert next_of_type(c1, "queue_position")["callback_number"] == "+44 20 7946 0000"
+        while {t["id"] for t in next_of_type(watcher, "queue_snapshot", timeout=5)["technicians"]} != {"tp", "tg"}:
             pass  # an older snapshot: the next one says more
         watcher.send(json.dumps({"type": "queue_pick", "request_id": r1["request_id"]}))
-        assert wait_for(watcher, "error")["code"] == "not_allowed"
+        assert next_of_type(watcher, "error")["code"] == "not_allowed"
         for conn in (c1, c2, c3, printer_tech, general, watcher):
             conn.close()
     # A restart keeps the waiting request, its place and its call-back number; answered ones stay answered.
@@ -206,11 +190,11 @@ def test_customers_and_technicians_through_the_queue_with_a_restart(tmp_path: Pa
         assert states == {r1["request_id"]: ("waiting", "+44 20 7946 0000"), r2["request_id"]: ("assigned", ""),
                           r3["request_id"]: ("assigned", "")}
         c1 = customer(server, r1)
-        assert wait_for(c1, "queue_position")["position"] == 1
+        assert next_of_type(c1, "queue_position")["position"] == 1
         # The printer call ends: handle time counted; then customer 1 gives up: abandonment.
         assert httpx.post(f"{server.url}/api/sessions/{r2['session_id']}/end", headers=tech).status_code == 200
         c1.send(json.dumps({"type": "queue_cancel"}))
-        assert wait_for(c1, "queue_closed")["reason"] == "cancelled"
+        assert next_of_type(c1, "queue_closed")["reason"] == "cancelled"
         c1.close()
         levels = httpx.get(f"{server.url}/api/queue/levels", headers=tech).json()
         # From the store over the last day (not since this restart): 2 answered, 1 abandoned; per device family.

@@ -17,7 +17,8 @@ import redis
 
 from testkit.polling import wait_until
 from testkit.servers import ServerProcess, running_cluster
-from tests.integration.test_help_queue import ask, customer, help_token, supervisor, technician, wait_for
+from testkit.session_client import next_of_type
+from tests.integration.test_help_queue import ask, customer, help_token, supervisor, technician
 
 pytestmark = pytest.mark.slow
 
@@ -54,10 +55,10 @@ def test_a_customer_waiting_on_one_node_is_answered_from_the_other_and_survives_
                                      json={"family": "printer", "model": "P1"}).json()["url"])
         r1 = ask(b, link, "Ann", "E52")  # through node B, which does not run the queue
         c1 = customer(b, r1)
-        assert wait_for(c1, "queue_position")["position"] == 1
+        assert next_of_type(c1, "queue_position")["position"] == 1
         r2 = ask(a, link, "Bob", "jam")
         c2 = customer(a, r2)
-        assert wait_for(c2, "queue_position")["position"] == 2
+        assert next_of_type(c2, "queue_position")["position"] == 2
         # A supervisor's view from either node: the same places and estimates.
         deadline = time.monotonic() + 5
         while places(a) != places(b) and time.monotonic() < deadline:
@@ -65,12 +66,12 @@ def test_a_customer_waiting_on_one_node_is_answered_from_the_other_and_survives_
         assert places(a) == places(b) == {r1["request_id"]: ("waiting", 1, None), r2["request_id"]: ("waiting", 2, None)}
         # A technician on node B answers the longest-waiting request, which waits on node B through node A's engine.
         t1 = technician(b, "t1", limit=1)
-        assert wait_for(t1, "queue_assigned")["request_id"] == r1["request_id"]
-        assert wait_for(c1, "queue_assigned")["technician_id"] == "t1"
-        assert wait_for(c2, "queue_position")["position"] == 1
+        assert next_of_type(t1, "queue_assigned")["request_id"] == r1["request_id"]
+        assert next_of_type(c1, "queue_assigned")["technician_id"] == "t1"
+        assert next_of_type(c2, "queue_position")["position"] == 1
         r3 = ask(b, link, "Cem", "noise")
         c3 = customer(b, r3)
-        assert wait_for(c3, "queue_position")["position"] == 2
+        assert next_of_type(c3, "queue_position")["position"] == 2
         # The counters come from the store: both nodes say the same, not only the one running the queue.
         once = {"answered_total": 1.0, "abandoned_total": 0.0, "answer_seconds_count": 1.0}
         wait_until(lambda: counters(a) == counters(b) == once, within_s=10, what="the same counters on both nodes")
@@ -81,13 +82,13 @@ def test_a_customer_waiting_on_one_node_is_answered_from_the_other_and_survives_
         # Customer 2 comes back through node B.
         c2.close()
         c2 = customer(b, r2)
-        position = wait_for(c2, "queue_position", timeout=15)  # node B takes the lease and restores the queue
+        position = next_of_type(c2, "queue_position", timeout=15)  # node B takes the lease and restores the queue
         assert (position["request_id"], position["position"]) == (r2["request_id"], 1)
         assert engine_node(cluster.redis.url).endswith(b.url.rsplit(":", 1)[1])
         t2 = technician(b, "t2", limit=1)
-        assert wait_for(t2, "queue_assigned")["request_id"] == r2["request_id"]
-        assert wait_for(c2, "queue_assigned")["technician_id"] == "t2"
-        assert wait_for(c3, "queue_closed", timeout=15)["reason"] == "cancelled"  # applied by B's engine
+        assert next_of_type(t2, "queue_assigned")["request_id"] == r2["request_id"]
+        assert next_of_type(c2, "queue_assigned")["technician_id"] == "t2"
+        assert next_of_type(c3, "queue_closed", timeout=15)["reason"] == "cancelled"  # applied by B's engine
         # Node B counts what node A's engine did too: two answered (one by each engine), one given up.
         twice = {"answered_total": 2.0, "abandoned_total": 1.0, "answer_seconds_count": 2.0}
         wait_until(lambda: counters(b) == twice, within_s=10, what="the counters across the failover")

@@ -14,83 +14,61 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
 from websockets.sync.connection import Connection
 
-from testkit.servers import ServerProcess, running_redis, running_server
+from testkit.servers import running_redis, running_server
+from testkit.session_client import next_of_type, recv_json
 
 # serial: frame-rate and within-a-second assertions, run after the parallel phase with the machine to themselves
 pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
-def ws(server: ServerProcess) -> ClientConnection:
-    return connect(server.url.replace("http", "ws") + "/ws", open_timeout=5)
-
-
-def recv(conn: Connection, timeout: float = 10) -> dict:
-    return json.loads(conn.recv(timeout=timeout))
-
-
 def join(conn: Connection, token: str, session_id: str) -> dict:
     conn.send(json.dumps({"v": 1, "type": "join", "token": token, "session_id": session_id}))
-    return recv(conn)
-
-
-def wait_for(conn: Connection, kind: str) -> dict:
-    while True:
-        msg = recv(conn)
-        if msg["type"] == kind:
-            return msg
-
-
-def new_session(server: ServerProcess, tech: str) -> tuple[str, str]:
-    auth = {"Authorization": f"Bearer {tech}"}
-    ticket = httpx.post(f"{server.url}/api/tickets", json={"title": "leak"}, headers=auth).json()
-    created = httpx.post(f"{server.url}/api/tickets/{ticket['id']}/sessions", json={}, headers=auth).json()
-    return created["session"]["id"], created["join_token"]
+    return recv_json(conn)
 
 
 def test_an_intruder_with_a_leaked_link_is_removed_and_the_customer_gets_back_in(tmp_path: Path):
     with running_server(tmp_path / "data") as server:
         tech_token = server.technician_token()
         auth = {"Authorization": f"Bearer {tech_token}"}
-        session_id, leaked = new_session(server, tech_token)
-        with ws(server) as tech:
+        session_id, leaked = server.new_session("test", tech_token)
+        with server.ws() as tech:
             assert join(tech, tech_token, session_id)["type"] == "welcome"
-            with ws(server) as customer:  # the real customer, who then drops
+            with server.ws() as customer:  # the real customer, who then drops
                 assert join(customer, leaked, session_id)["type"] == "welcome"
-                customer_rejoin = wait_for(customer, "rejoin_token")["token"]
-            wait_for(tech, "participant_left")
-            intruder = ws(server)
+                customer_rejoin = next_of_type(customer, "rejoin_token")["token"]
+            next_of_type(tech, "participant_left")
+            intruder = server.ws()
             assert join(intruder, leaked, session_id)["type"] == "welcome"
-            intruder_rejoin = wait_for(intruder, "rejoin_token")["token"]
-            intruder_id = wait_for(tech, "participant_joined")["participant"]["id"]
+            intruder_rejoin = next_of_type(intruder, "rejoin_token")["token"]
+            intruder_id = next_of_type(tech, "participant_joined")["participant"]["id"]
             # The technician sees who is there and removes the intruder.
             state = httpx.get(f"{server.url}/api/sessions/{session_id}", headers=auth).json()
             assert intruder_id in [p["participant_id"] for p in state["participants"]]
             started = time.monotonic()
             removed = httpx.delete(f"{server.url}/api/sessions/{session_id}/participants/{intruder_id}", headers=auth)
             assert removed.status_code == 204, removed.text
-            told = recv(intruder, timeout=2)
+            told = recv_json(intruder, timeout=2)
             assert told["type"] == "error" and told["code"] == "removed" and told["fatal"]
             with pytest.raises(ConnectionClosed):
-                recv(intruder, timeout=2)
+                recv_json(intruder, timeout=2)
             assert time.monotonic() - started < 1.0
-            assert wait_for(tech, "participant_left")["participant_id"] == intruder_id
+            assert next_of_type(tech, "participant_left")["participant_id"] == intruder_id
             # Neither the leaked link nor the rejoin tokens it gave out work any more.
             for dead in (leaked, intruder_rejoin, customer_rejoin):
-                with ws(server) as again:
+                with server.ws() as again:
                     reply = join(again, dead, session_id)
                     assert reply["code"] == "token_revoked" and reply["fatal"], reply
             # A new link brings the real customer back.
             fresh = httpx.post(f"{server.url}/api/sessions/{session_id}/join-link", json={}, headers=auth).json()
-            with ws(server) as customer:
+            with server.ws() as customer:
                 assert join(customer, fresh["join_token"], session_id)["type"] == "welcome"
-                assert wait_for(tech, "participant_joined")["participant"]["role"] == "customer"
+                assert next_of_type(tech, "participant_joined")["participant"]["role"] == "customer"
                 # and a newer link replaces that one: the holder of the older link is told and closed
                 newer = httpx.post(f"{server.url}/api/sessions/{session_id}/join-link", json={}, headers=auth)
                 assert newer.status_code == 200
-                told = wait_for(customer, "error")
+                told = next_of_type(customer, "error")
                 assert told["code"] == "link_replaced" and told["fatal"]
         audit = httpx.get(f"{server.url}/api/tickets/{state['ticket_id']}/audit", headers=auth).json()
         assert [a["action"] for a in audit].count("revoked") == 3  # removal, then two replaced links
@@ -112,16 +90,16 @@ def test_revocations_reach_every_node_within_a_second(tmp_path: Path):
         with running_server(tmp_path / "data", env=env) as node_a, \
                 running_server(tmp_path / "data", env=env, secret=node_a.secret) as node_b:
             admin = node_a.technician_token("Admin")
-            session_id, _ = new_session(node_a, admin)
+            session_id, _ = node_a.new_session("test", admin)
             leaked = node_a.tokens.issue_technician("tech-leaked", "Leaked")
             assert httpx.get(f"{node_b.url}/api/me", headers={"Authorization": f"Bearer {leaked}"}).status_code == 200
-            with ws(node_b) as conn:  # the leaked token is in a call through the other node
+            with node_b.ws() as conn:  # the leaked token is in a call through the other node
                 assert join(conn, leaked, session_id)["type"] == "welcome"
                 started = time.monotonic()
                 response = httpx.post(f"{node_a.url}/api/tokens/revoke", json={"token": leaked},
                                       headers={"Authorization": f"Bearer {admin}"})
                 assert response.status_code == 200, response.text
-                told = recv(conn, timeout=2)
+                told = recv_json(conn, timeout=2)
                 assert told["code"] == "token_revoked" and told["fatal"]
                 assert time.monotonic() - started < 1.0
             assert until_refused(node_b.url, leaked, within=1.0) < 1.0

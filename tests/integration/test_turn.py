@@ -93,13 +93,6 @@ def welcome_for(server: ServerProcess, token: str, session_id: str) -> dict:
     return welcome
 
 
-def new_session(server: ServerProcess) -> tuple[str, str]:
-    auth = {"Authorization": f"Bearer {server.technician_token()}"}
-    ticket = httpx.post(f"{server.url}/api/tickets", json={"title": "router"}, headers=auth).json()
-    created = httpx.post(f"{server.url}/api/tickets/{ticket['id']}/sessions", json={}, headers=auth).json()
-    return created["session"]["id"], created["join_token"]
-
-
 def test_turn_credentials_are_not_public(server):
     config = httpx.get(server.url + "/api/public/config").json()
     assert config["iceServers"] == [{"urls": "stun:127.0.0.1:3478"}]
@@ -107,7 +100,7 @@ def test_turn_credentials_are_not_public(server):
 
 
 def test_each_participant_gets_its_own_expiring_credentials(server, coturn):
-    session_id, join_token = new_session(server)
+    session_id, join_token = server.new_session()
     tech = welcome_for(server, server.technician_token(), session_id)
     customer = welcome_for(server, join_token, session_id)
     turns = [[s for s in w["ice_servers"] if s["urls"] == [coturn.url]][0] for w in (tech, customer)]
@@ -128,7 +121,7 @@ def relay_only(entry: dict) -> RTCPeerConnection:
 
 
 async def test_a_call_is_relayed_with_the_welcome_credentials(server, coturn):
-    session_id, join_token = new_session(server)
+    session_id, join_token = server.new_session()
     creds = [[s for s in welcome_for(server, token, session_id)["ice_servers"] if s["urls"] == [coturn.url]][0]
              for token in (server.technician_token(), join_token)]
     a, b = relay_only(creds[0]), relay_only(creds[1])

@@ -7,11 +7,11 @@ import json
 import threading
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from testkit.servers import ServerProcess, running_server
+from testkit.session_client import recv_json
 from tests.integration.web.test_ws_endpoint import _offer_naming
 
 pytestmark = pytest.mark.slow
@@ -23,25 +23,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         yield srv
 
 
-def new_session(server: ServerProcess) -> tuple[str, str]:
-    auth = {"Authorization": f"Bearer {server.technician_token()}"}
-    ticket = httpx.post(f"{server.url}/api/tickets", json={"title": "race"}, headers=auth).json()
-    created = httpx.post(f"{server.url}/api/tickets/{ticket['id']}/sessions", json={}, headers=auth).json()
-    return created["session"]["id"], created["join_token"]
-
-
-def ws(server: ServerProcess) -> ClientConnection:
-    return connect(server.url.replace("http", "ws") + "/ws", open_timeout=5)
-
-
-def recv(conn: ClientConnection) -> dict:
-    return json.loads(conn.recv(timeout=10))
-
-
 def reply_to(conn: ClientConnection, wanted: str) -> dict:
     """The next message with this type, past the leaver's presence messages (it may leave after the welcome)."""
     while True:
-        message = recv(conn)
+        message = recv_json(conn)
         if message["type"] not in ("participant_joined", "participant_left"):
             assert message["type"] == wanted, message
             return message
@@ -53,14 +38,14 @@ def join_msg(token: str, session_id: str) -> str:
 
 @pytest.mark.parametrize("attempt", range(5))
 def test_join_racing_the_last_leave_gets_a_working_call(server, attempt):
-    session_id, customer_token = new_session(server)
-    leaver = ws(server)
+    session_id, customer_token = server.new_session()
+    leaver = server.ws()
     leaver.send(join_msg(server.technician_token(), session_id))
-    assert recv(leaver)["type"] == "welcome"
+    assert recv_json(leaver)["type"] == "welcome"
     # Give the call something to tear down (a peer), as in a real call.
     leaver.send(json.dumps({"type": "offer", "sdp": _offer_naming("127.0.0.1", 9)}))
-    assert recv(leaver)["type"] == "answer"
-    joiner = ws(server)
+    assert recv_json(leaver)["type"] == "answer"
+    joiner = server.ws()
     go = threading.Barrier(2)
 
     def leave() -> None:  # the connection drops (a closed tab): the server sees the socket go
@@ -73,12 +58,12 @@ def test_join_racing_the_last_leave_gets_a_working_call(server, attempt):
     joiner.send(join_msg(customer_token, session_id))
     t.join()
     with joiner:
-        reply = recv(joiner)
+        reply = recv_json(joiner)
         if reply["type"] == "error":  # allowed: a clear error the page retries on
             assert reply["code"] == "call_restarting" and "try again" in reply["message"], reply
             return
         assert reply["type"] == "welcome", reply
-        assert recv(joiner)["type"] == "rejoin_token"
+        assert recv_json(joiner)["type"] == "rejoin_token"
         # The call is alive: the room answers, and media negotiates.
         joiner.send(json.dumps({"type": "video_stop"}))
         assert reply_to(joiner, "error")["code"] == "video_off"
