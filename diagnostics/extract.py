@@ -130,7 +130,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
             large = any(is_large(w, typical) for w in code_words)
             before = m.keyword_before and (assume_keyword or _keyword_vouches(ln, m, code_words))
             # A caption line right above ("Error code" / "3x30", "ALARM" / "SV0401"): a label-value row stacked.
-            before = before or (own_line and not prepared[:m.start].strip(" #*") and _caption_above(lines, i, known))
+            before = before or (own_line and not prepared[:m.start].strip(" #*([") and _caption_above(lines, i, known))
             # A label-value row: one capitals label before a strong shape ("HMS 0300-0C00-0002-A41E", "ACK 0xCC").
             # Only a structured value (its groups joined by separators) and a label read surely: garbled glyphs of
             # another script read as Latin ("ARE S85E14") are no label-value row.

@@ -57,6 +57,7 @@ PRIOR = {
     "dotted3": 0.7,  # 13.20.00: three groups (dates with a year are ordinary and removed before)
     "dotted-small": 0.3,  # 2.4.1, 1.8.0: one digit per group, a version or a register more often than a code
     "dotted": 0.5,  # 79.04: as much a decimal reading as a code (alone under an error title: a code)
+    "comma-pair": 0.3,  # (31,5): only in brackets, and then as much a reading as a code without a caption
     "grouped": 0.5,  # 024-371, U4-01 without a prefix: part numbers look the same
     "grouped33": 0.6,  # 105-977: three and three digits (no phone, date or time has this shape; copier status codes)
     "hex-groups": 0.8,  # 0300-0C00-0002-A41E: three or more groups of four hex digits (health-management codes)
@@ -248,6 +249,8 @@ def parse(token: str) -> _Parsed | None:
     hexed = _parse_hex(token)
     if hexed is not None:
         return hexed
+    if _COMMA_PAIR.fullmatch(token):
+        return _Parsed(token, "grouped", "comma-pair", 0, sum(c.isdigit() for c in token), "")
     if re.fullmatch(r"[1-9][BD]", token):
         return _Parsed(token, "short", "short", 0, 1, "")  # 1B, 9D alone: a controller's hex byte, as written
     if _OBD_AS_WRITTEN.fullmatch(token):
@@ -640,6 +643,15 @@ def _after_identifier_label(line: str, start: int) -> bool:
     return False
 
 
+_COMMA_PAIR = re.compile(r"\d{1,3},\d{1,3}")
+
+
+def _bracketed_pair(span: Ordinary, tok: Token, line: str) -> bool:
+    """A pair of numbers in brackets, "(31,5)", is an infusion pump's error pair, not a decimal reading."""
+    return (span.kind == "number" and _COMMA_PAIR.fullmatch(tok.text) is not None and tok.start > 0
+            and line[tok.start - 1] in "([" and line[tok.end:tok.end + 1] in (")", "]"))
+
+
 def _phone_shaped_code(span: Ordinary, tok: Token, line: str) -> bool:
     """Two digit groups shaped like a local phone number are a code right after an error caption ("Błąd: 2144-8288",
     module and description) or alone on their line (a caption stacked above): a phone number has a label of its own."""
@@ -652,7 +664,7 @@ def _phone_shaped_code(span: Ordinary, tok: Token, line: str) -> bool:
 def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, known: KnownCodes,
            spaced: bool) -> CodeMatch | None:
     span = ordinary_at(spans, tok.start, tok.end)
-    if span is not None and not _phone_shaped_code(span, tok, line):
+    if span is not None and not _phone_shaped_code(span, tok, line) and not _bracketed_pair(span, tok, line):
         return None
     parsed = parse(tok.text)
     if parsed is None:

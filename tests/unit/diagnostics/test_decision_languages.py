@@ -224,3 +224,10 @@ def test_the_finding_reports_the_shown_spelling_beside_the_code():
 ])
 def test_digits_of_any_script_are_read_as_digits(line, code):
     assert screen(line) == [code]
+
+
+def test_a_bracketed_pair_after_a_caption_is_a_code_and_a_decimal_comma_a_reading():
+    assert screen("ERROR (31,5)", "Infusion stopped") == ["31,5"]
+    assert screen("Alarm", "Rate 12,5 ml/h", "(44,1)") == ["44,1"]
+    assert screen("Ready", "(12,5)", "Rate 12,5 ml/h") == []
+    assert screen("Flow (12,5)", "Infusion stopped") == []
