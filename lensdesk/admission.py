@@ -3,7 +3,7 @@ analysis backlog, draining) is refused at once with a retry hint, so calls in pr
 
 With Redis, placement (signaling/placement.py via signaling/routing.py) already sends a new room to a node that
 has room, or refuses it when none has; on a single node this is the same rule without the other nodes. Help
-requests do not join while the node is full: the queue holds them (lensdesk/help_queue.py).
+requests do not join while the node is full: the queue holds them (helpqueue/engine.py).
 """
 
 from __future__ import annotations

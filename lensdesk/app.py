@@ -23,6 +23,7 @@ from calls.manager import CallManager
 from calls.recordings import recover_recordings
 from diagnostics.catalog import load_catalogs
 from diagnostics.config import DiagnosticsConfig
+from helpqueue.front import QueueFront
 from media.call import CallMedia
 from media.host_addresses import gather_host_candidates_on
 from media.ice import CandidatePolicy
@@ -63,7 +64,6 @@ from .data_dir import prepare_data_dir
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
 from .metrics import QueueCollector, build_metrics_router
-from .queue_front import QueueFront
 from .reanalysis_jobs import reanalysis_service
 from .revocations import Revoker
 from .settings import Settings

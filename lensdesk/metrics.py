@@ -12,13 +12,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from calls.manager import CallManager
+from helpqueue.engine import ANSWER_BUCKETS, HANDLE_BUCKETS
+from helpqueue.front import QueueFront
 from media.stats import DELAY_BUCKETS, RelayStats
 from media.udp_guard import DroppedDatagrams
 from signaling import queue_messages as qm
 
-from .help_queue import ANSWER_BUCKETS, HANDLE_BUCKETS
 from .loop_lag import LAG_BUCKETS, LoopLagMonitor
-from .queue_front import QueueFront
 
 
 class LensdeskCollector(Collector):

@@ -1,7 +1,7 @@
 """The help queue's engine: feeds signaling.queue.HelpQueue its events and carries out its actions (store,
 messages to sockets, ticket events); restores the waiting and running requests from the store when it starts.
 
-One node at a time runs the engine: the holder of the queue lease (lensdesk/queue_front.py). Every node's front
+One node at a time runs the engine: the holder of the queue lease (helpqueue/front.py). Every node's front
 tells it what its sockets do and delivers what it sends (signaling/queue_bus.py). Its durable state is the
 store's queue_requests table, so a restart or a failover loses no request and no place; an assignment is stored
 only while this node still holds the lease and only if the request is still waiting (exactly once cluster-wide).

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lensdesk.help_queue import read_figures
-from lensdesk.queue_front import QueueFront
+from helpqueue.engine import read_figures
+from helpqueue.front import QueueFront
 from signaling import queue_bus as qb
 from signaling import queue_messages as qm
 from signaling.bus import InProcessBus

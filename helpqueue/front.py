@@ -1,5 +1,5 @@
 """The help queue on this node: the sockets of the waiting customers and consoles connected here (the *front*),
-and, while this node holds the queue lease, the queue's engine (lensdesk/help_queue.py).
+and, while this node holds the queue lease, the queue's engine (helpqueue/engine.py).
 
 Why one elected engine with a lease rather than an assignment script in Redis: the assignment policy (longest wait
 first among the skilled, the least-loaded and longest-idle technician, call limits, admission, estimated waits)
@@ -38,7 +38,7 @@ from signaling.tokens import Claims
 from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.store import TicketStore
 
-from .help_queue import LEVELS_WINDOW_S, TICK_S, EngineStale, HelpQueueService, QueueFigures, read_figures
+from .engine import LEVELS_WINDOW_S, TICK_S, EngineStale, HelpQueueService, QueueFigures, read_figures
 
 log = logging.getLogger(__name__)
 
