@@ -137,8 +137,7 @@ class AuditOut(BaseModel):
     @classmethod
     def of(cls, r: AuditRecord) -> AuditOut:
         """From a store record."""
-        return cls(id=r.id, at=r.at, actor=r.actor, action=r.action, session_id=r.session_id, target=r.target,
-                   detail=r.detail)
+        return cls.model_validate(r, from_attributes=True)  # by field name
 
 
 class TimelineItem(BaseModel):

@@ -45,13 +45,7 @@ class LibrarySessionOut(BaseModel):
     @classmethod
     def of(cls, r: LibraryRow) -> "LibrarySessionOut":
         """From a library row."""
-        return cls(session_id=r.session_id, ticket_id=r.ticket_id, ticket_title=r.ticket_title, customer=r.customer,
-                   device_family=r.device_family, device_model=r.device_model, device_serial=r.device_serial,
-                   technician=r.technician, started_at=r.started_at, ended_at=r.ended_at, duration_s=r.duration_s,
-                   status=r.status, codes=r.codes,
-                   findings=[LibraryFindingOut(id=f.id, code=f.code, title=f.title, offset_s=f.offset_s)
-                             for f in r.findings],
-                   recording_id=r.recording_id, recording_state=r.recording_state)  # type: ignore[arg-type]
+        return cls.model_validate(r, from_attributes=True)  # by field name, its findings too
 
 
 class LibraryPageOut(BaseModel):

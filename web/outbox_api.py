@@ -32,9 +32,7 @@ class OutboxEventOut(BaseModel):
     @classmethod
     def of(cls, e: OutboxEvent) -> "OutboxEventOut":
         """From a store record."""
-        return cls(id=e.id, type=e.type, idempotency_key=e.idempotency_key, status=e.status, attempts=e.attempts,
-                   next_attempt_at=e.next_attempt_at, last_error=e.last_error, delivered_to=e.delivered_to,
-                   created_at=e.created_at, delivered_at=e.delivered_at, payload=e.payload)
+        return cls.model_validate(e, from_attributes=True)  # by field name
 
 
 class OutboxSummary(BaseModel):

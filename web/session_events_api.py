@@ -35,8 +35,7 @@ class SessionEventOut(BaseModel):
     @classmethod
     def of(cls, r: SessionEventRecord) -> "SessionEventOut":
         """From a store record."""
-        return cls(id=r.id, session_id=r.session_id, kind=r.kind, payload=r.payload, actor_role=r.actor_role,
-                   actor=r.actor, actor_name=r.actor_name, at=r.at, offset_ms=r.offset_ms)
+        return cls.model_validate(r, from_attributes=True)  # by field name
 
 
 class TranscriptMessage(BaseModel):
