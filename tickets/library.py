@@ -24,9 +24,10 @@ from tickets import library_paging as keyset
 from tickets.errors import InvalidInputError
 from tickets.paging import check_limit
 from tickets.schema import finding_counts, findings, recordings, sessions, tickets
-from vocabulary import PLAYABLE_RECORDINGS, SessionStatus
+from vocabulary import PLAYABLE_RECORDINGS, RecordingStatus, SessionStatus
 
 LibrarySort = Literal["started", "ended", "technician", "customer", "ticket"]
+RecordingState = Literal["none"] | RecordingStatus  # a library row: its playable recording's state, or none
 CountMode = Literal["capped", "exact", "none"]  # count up to a cap, count every match, or do not count (next pages)
 MAX_OFFSET = 100_000
 MAX_TERMS = 8
@@ -79,11 +80,11 @@ class LibraryRow:
     technician: str
     started_at: datetime
     ended_at: datetime | None
-    status: str
+    status: SessionStatus
     codes: list[str]
     findings: list[LibraryFinding]
     recording_id: str | None  # the session's playable recording, if any
-    recording_state: str  # none | recording | finalised | recovered | empty
+    recording_state: RecordingState
 
     @property
     def duration_s(self) -> float | None:
@@ -250,7 +251,7 @@ class SessionLibrary:
             total, more = await self._count(conn, query, conds)
             ids = [r["id"] for r in rows]
             found: dict[str, list[LibraryFinding]] = defaultdict(list)
-            recorded: dict[str, tuple[str | None, str]] = {}
+            recorded: dict[str, tuple[str | None, RecordingState]] = {}
             if ids:
                 for f in (await conn.execute(
                         select(findings.c.session_id, findings.c.id, findings.c.code, findings.c.title,

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tickets.records import OutboxEvent
+from tickets.records import OutboxEvent, OutboxStatus
 from tickets.schema import outbox
 
 
@@ -42,7 +42,7 @@ class OutboxTable:
             return (await conn.execute(stmt)).rowcount == 1
 
     async def record_attempt(self, event_id: str, *, attempts: int, delivered_to: Sequence[str],
-                             status: str, next_attempt_at: datetime, last_error: str | None,
+                             status: OutboxStatus, next_attempt_at: datetime, last_error: str | None,
                              delivered_at: datetime | None) -> None:
         """Store the outcome of one attempt."""
         stmt = (update(outbox).where(outbox.c.id == event_id)
@@ -51,7 +51,7 @@ class OutboxTable:
         async with self._engine.begin() as conn:
             await conn.execute(stmt)
 
-    async def list(self, *, status: str | None = None, event_type: str | None = None,
+    async def list(self, *, status: OutboxStatus | None = None, event_type: str | None = None,
                    limit: int = 100) -> list[OutboxEvent]:
         """Events, oldest first, optionally filtered (for operators and tests)."""
         conds = []

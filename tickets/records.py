@@ -19,7 +19,8 @@ from vocabulary import (
 
 ExampleSource = Literal["dismissed", "manual"]  # a technician dismissed a finding / typed the code of a snapshot
 TICKET_STATUSES: tuple[TicketStatus, ...] = get_args(TicketStatus)
-OUTBOX_STATUSES = ("pending", "delivered", "dead")
+OutboxStatus = Literal["pending", "delivered", "dead"]  # an event on its way to the connectors
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 # What happened in a call, on the record (payload schemas per kind: tickets/session_events.py).
 SessionEventKind = Literal["chat", "chat_status", "annotation", "annotation_update", "annotation_clear", "freeze",
                            "resume", "camera_control", "camera_capabilities"]
@@ -188,7 +189,7 @@ class OutboxEvent:
     type: str
     payload: dict[str, Any]
     idempotency_key: str
-    status: str
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
     last_error: str | None

@@ -8,8 +8,8 @@ from pydantic import BaseModel
 
 from signaling.policy import Action
 from signaling.tokens import Claims
-from tickets.library import CountMode, LibraryQuery, LibraryRow, LibrarySort
-from vocabulary import RecordingStatus, SessionStatus
+from tickets.library import CountMode, LibraryQuery, LibraryRow, LibrarySort, RecordingState
+from vocabulary import SessionStatus
 from web.common_api import ApiContext
 
 
@@ -36,11 +36,11 @@ class LibrarySessionOut(BaseModel):
     started_at: datetime
     ended_at: datetime | None
     duration_s: float | None
-    status: str
+    status: SessionStatus
     codes: list[str]
     findings: list[LibraryFindingOut]
     recording_id: str | None
-    recording_state: Literal["none"] | RecordingStatus
+    recording_state: RecordingState
 
     @classmethod
     def of(cls, r: LibraryRow) -> "LibrarySessionOut":

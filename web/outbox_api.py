@@ -1,14 +1,14 @@
 """Outbox routes for operators: see what is pending or dead-lettered, and re-queue a dead event."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from signaling.policy import Action
 from signaling.tokens import Claims
-from tickets.records import OutboxEvent
+from tickets.records import OutboxEvent, OutboxStatus
 from tickets.schema import utcnow
 from web.common_api import ApiContext
 from web.problems import Problem
@@ -20,7 +20,7 @@ class OutboxEventOut(BaseModel):
     id: str
     type: str
     idempotency_key: str
-    status: str
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
@@ -49,7 +49,7 @@ def add_routes(router: APIRouter, ctx: ApiContext) -> None:
 
     @router.get("/outbox", tags=["outbox"])
     async def list_outbox(claims: Operator,
-                          status: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = "dead",
+                          status: Annotated[OutboxStatus | None, Query()] = "dead",
                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> OutboxSummary:
         """Outbox events (dead-lettered ones by default), oldest first."""
         events = await store.outbox.list(status=status, limit=limit)

@@ -11,6 +11,7 @@ from signaling.policy import Action
 from signaling.revocation import Revocation
 from signaling.tokens import Claims, Role
 from tickets.records import SessionRecord
+from vocabulary import SessionStatus
 from web.common_api import ApiContext, SessionOut
 from web.problems import Problem, not_found
 
@@ -50,7 +51,7 @@ class CustomerSessionView(BaseModel):
     """All a customer learns about their own session."""
 
     id: str
-    status: str
+    status: SessionStatus
     created_at: datetime
     ended_at: datetime | None
 
