@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vocabulary import FreezeSource
+
 from . import messages as m
 
 MAX_MARKS = 64  # per layer: a technician never needs more at once, and a rejoin must stay small
@@ -31,7 +33,7 @@ class FreezeCaptured:
     image_jpeg_b64: str
     width: int
     height: int
-    source: Literal["still", "frame"]
+    source: FreezeSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,7 @@ class ShownFreeze:
     image_jpeg_b64: str = ""
     width: int = 0
     height: int = 0
-    source: Literal["still", "frame", ""] = ""
+    source: FreezeSource | Literal[""] = ""
     marks: dict[str, m.Mark] = field(default_factory=dict)
 
     def message(self) -> m.FreezeState:

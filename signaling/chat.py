@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
 
-from vocabulary import ParticipantRole
+from vocabulary import ChatReceiptState, ParticipantRole
 
 from . import messages as m
 
@@ -75,7 +74,7 @@ class ChatLog:
         self.entries.pop(message_id, None)
 
     def receipt(self, reader_role: ParticipantRole, message_ids: list[int],
-                state: Literal["delivered", "read"]) -> list[m.ChatEntry]:
+                state: ChatReceiptState) -> list[m.ChatEntry]:
         """Apply a page's receipt; returns the messages whose state moved on.
 
         Only the other side's receipts count (a technician reading a colleague's message does not make it read

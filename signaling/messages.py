@@ -7,7 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from vocabulary import ChatState, FindingView, ParticipantRole, VideoPhase
+from vocabulary import (
+    CameraControl,
+    CameraControlState,
+    ChatReceiptState,
+    ChatState,
+    FindingView,
+    FocusMode,
+    FreezeSource,
+    ParticipantRole,
+    VideoPhase,
+)
 
 PROTOCOL_VERSION = 1
 MAX_SDP_CHARS = 32_000
@@ -120,7 +130,7 @@ class ChatReceipt(_Msg):
 
     type: Literal["chat_receipt"] = "chat_receipt"
     message_ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=MAX_RECEIPT_IDS)
-    state: Literal["delivered", "read"]
+    state: ChatReceiptState
 
 
 # --- annotation (technicians draw over the customer's video; everyone sees the marks) --------------------
@@ -197,8 +207,7 @@ class Resume(_Msg):
 
 # --- camera controls (the console changes the customer's camera where the browser lets it) ------------------
 
-CameraControlName = Literal["torch", "zoom", "focus"]
-FocusMode = Literal["continuous", "single-shot", "manual"]
+CameraControlName = CameraControl
 FocusPoint = tuple[Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)],
                    Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]]
 MAX_ZOOM = 1000.0  # browsers report zoom in the device's own units (phones 1..10, Chromium's fake camera 100..400)
@@ -523,7 +532,7 @@ class FreezeState(_Msg):
     image_jpeg_b64: str = ""
     width: int = 0
     height: int = 0
-    source: Literal["still", "frame", ""] = ""
+    source: FreezeSource | Literal[""] = ""
 
 
 class MarksState(_Msg):
@@ -560,7 +569,7 @@ class CameraChanged(_Msg):
     type: Literal["camera_changed"] = "camera_changed"
     command_id: str
     control: CameraControlName
-    state: Literal["requested", "applied", "unsupported", "failed", "undone"]
+    state: CameraControlState
     value: CameraValue | None = None
     by: str
     message: str = ""

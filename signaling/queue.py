@@ -15,11 +15,9 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
-from vocabulary import CallMedia, TechnicianPresence
+from vocabulary import CallMedia, QueueRequestState, TechnicianPresence
 
-RequestState = Literal["waiting", "assigned", "abandoned", "ended"]
 ANY_SKILL = "*"  # a technician with this family skill takes every device family
 DEFAULT_HANDLE_S = 300.0  # expected handle time before any call has ended (five minutes, a typical first guess)
 RECENT_HANDLES = 20  # estimated waits follow the handle times of this many latest calls
@@ -53,7 +51,7 @@ class Request:
     language: str = ""
     has_photo: bool = False
     callback_number: str = ""
-    state: RequestState = "waiting"
+    state: QueueRequestState = "waiting"
     connected: bool = False  # the customer's page is open now
     technician_id: str = ""
     answered_at: float | None = None

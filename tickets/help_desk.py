@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from atrest.sealed import AtRestKey
 from tickets import events
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
-from tickets.records import HelpLinkRecord, QueueRequestRecord, QueueRequestState
+from tickets.records import HelpLinkRecord, QueueRequestRecord
 from tickets.schema import audit_log, help_links, queue_requests, sessions, tickets, utcnow
 from tickets.snapshots import SnapshotFiles
-from vocabulary import CallMedia
+from vocabulary import CallMedia, QueueRequestState
 
 OPEN_STATES: tuple[QueueRequestState, ...] = ("waiting", "assigned")
 PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}

@@ -11,6 +11,7 @@ from vocabulary import (
     ChatState,
     FindingReading,
     ParticipantRole,
+    QueueRequestState,
     RecordingStatus,
     SessionStatus,
     TicketFinding,
@@ -198,12 +199,15 @@ class OutboxEvent:
     delivered_at: datetime | None
 
 
+TimelineKind = Literal["session", "finding", "recording", "audit"]
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """One item of a ticket's timeline; `kind` says which record `item` is."""
 
     at: datetime
-    kind: Literal["session", "finding", "recording", "audit"]
+    kind: TimelineKind
     item: SessionRecord | FindingRecord | RecordingRecord | AuditRecord
 
 
@@ -249,7 +253,6 @@ class UncataloguedCode:
     family_guess: str  # the reader's guess from the code's shape, "" if none
 
 
-QueueRequestState = Literal["waiting", "assigned", "abandoned", "ended"]
 
 
 @dataclass(frozen=True, slots=True)

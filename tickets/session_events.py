@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tickets.errors import InvalidInputError
 from tickets.records import SessionEventKind
-from vocabulary import ChatState
+from vocabulary import CameraControl, CameraControlState, ChatReceiptState, ChatState, FocusMode, FreezeSource
 
 MAX_CHAT_CHARS = 2000
 MAX_POINTS = 512  # a freehand stroke is simplified by the page before it is sent
@@ -40,7 +40,7 @@ class ChatStatusPayload(_Payload):
     """A chat message reached the other side's page (delivered) or was shown to them (read)."""
 
     message_id: int = Field(ge=1)
-    state: Literal["delivered", "read"]
+    state: ChatReceiptState
 
 
 class AnnotationPayload(_Payload):
@@ -76,7 +76,7 @@ class FreezePayload(_Payload):
     """The technician froze a frame (a full-resolution still when one was available)."""
 
     freeze_id: Ident
-    source: Literal["still", "frame"] = "frame"
+    source: FreezeSource = "frame"
     width: int | None = Field(None, ge=1, le=16384)
     height: int | None = Field(None, ge=1, le=16384)
     # the image shown, stored under data_dir/freezes (GET /api/sessions/{id}/freezes/{freeze_id}/image)
@@ -89,9 +89,6 @@ class ResumePayload(_Payload):
     freeze_id: Ident | None = None
 
 
-CameraControl = Literal["torch", "zoom", "focus"]
-CameraControlState = Literal["requested", "applied", "unsupported", "failed", "undone"]
-FocusMode = Literal["continuous", "single-shot", "manual"]
 
 
 class CameraControlPayload(_Payload):

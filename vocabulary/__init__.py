@@ -21,9 +21,15 @@ SessionStatus = Literal["active", "ended"]
 RecordingStatus = Literal["recording", "finalised", "recovered", "empty", "deleted"]
 FindingSource = Literal["live", "manual", "reanalysis", "scan"]
 ChatState = Literal["sent", "delivered", "read"]  # stored by the server; reached the other page; shown there
+ChatReceiptState = Literal["delivered", "read"]  # what a page says of a chat message it got
 VideoPhase = Literal["off", "requested", "accepted", "active"]  # the customer's camera in a call
 CallMedia = Literal["voice", "video"]  # how a customer asks to be helped
 TechnicianPresence = Literal["available", "busy", "away"]  # a technician in the help queue
+QueueRequestState = Literal["waiting", "assigned", "abandoned", "ended"]  # a customer's help request
+CameraControl = Literal["torch", "zoom", "focus"]  # what a technician may change of the customer's camera
+CameraControlState = Literal["requested", "applied", "unsupported", "failed", "undone"]  # how a change went
+FocusMode = Literal["continuous", "single-shot", "manual"]
+FreezeSource = Literal["still", "frame"]  # a frozen frame: a full-resolution still, or the decoded video frame
 
 PARTICIPANT_ROLES: tuple[ParticipantRole, ...] = ("technician", "customer")
 PLAYABLE_RECORDINGS: tuple[RecordingStatus, ...] = ("finalised", "recovered")  # the states with a file to watch

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from diagnostics.catalog import SEVERITIES, Catalog, CatalogEntry
 from signaling.policy import Action
 from signaling.tokens import Claims
+from tickets.catalog_edits import UncataloguedSort
 from tickets.records import CatalogEditRecord, UncataloguedCode
 from web.auth import TokenAuth
 from web.problems import invalid, not_found
@@ -35,7 +36,7 @@ class CatalogBackend(Protocol):
     async def delete(self, family: str, code: str, *, actor: str) -> None:
         """Remove an entry."""
 
-    async def uncatalogued(self, *, sort: Literal["count", "recent"], limit: int, offset: int
+    async def uncatalogued(self, *, sort: UncataloguedSort, limit: int, offset: int
                            ) -> tuple[list[UncataloguedCode], int]:
         """Codes found that no entry explains."""
 
@@ -169,7 +170,7 @@ def build_catalog_router(catalog: CatalogBackend, auth: TokenAuth) -> APIRouter:
                 for name, entries in catalog.current.families().items()]
 
     @router.get("/uncatalogued")
-    async def uncatalogued(claims: Reader, sort: Literal["count", "recent"] = "count", limit: Limit = 50,
+    async def uncatalogued(claims: Reader, sort: UncataloguedSort = "count", limit: Limit = 50,
                            offset: Offset = 0) -> UncataloguedPage:
         """Codes read on calls that no entry explains, most frequent (or most recent) first."""
         items, total = await catalog.uncatalogued(sort=sort, limit=limit, offset=offset)

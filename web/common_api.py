@@ -6,13 +6,20 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
 from signaling.revocation import Revocation
 from signaling.tokens import TokenService
-from tickets.records import AuditRecord, FindingRecord, RecordingRecord, SessionRecord, TicketRecord
+from tickets.records import (
+    AuditRecord,
+    FindingRecord,
+    RecordingRecord,
+    SessionRecord,
+    TicketRecord,
+    TimelineKind,
+)
 from tickets.store import TicketStore
 from vocabulary import FindingView, RecordingStatus, SessionStatus, TicketFinding, TicketStatus
 from web.auth import TokenAuth
@@ -144,7 +151,7 @@ class TimelineItem(BaseModel):
     """One entry of a ticket's timeline; exactly the field named by `kind` is set."""
 
     at: datetime
-    kind: Literal["session", "finding", "recording", "audit"]
+    kind: TimelineKind
     session: SessionOut | None = None
     finding: FindingView | None = None
     recording: RecordingOut | None = None

@@ -1,7 +1,7 @@
 """Labelled example routes: what technicians' dismissals and typed codes taught, and each example's image."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, Response
@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from signaling.policy import Action
 from signaling.tokens import Claims
-from tickets.records import ExampleRecord
+from tickets.records import ExampleRecord, ExampleSource
 from web.common_api import ApiContext
 from web.problems import not_found
 from web.sealed_media import private_image
@@ -22,7 +22,7 @@ class ExampleOut(BaseModel):
     finding_id: str
     ticket_id: str
     session_id: str
-    source: Literal["dismissed", "manual"]
+    source: ExampleSource
     truth: str
     not_code: str
     image_url: str
