@@ -7,6 +7,7 @@ Fresh screens in Arabic and Korean keep their captions here, which Tesseract (en
     python bench/text_decision.py --split fresh --seeds 71100-71103 [--misses]
     python bench/text_decision.py --split tuned --seeds 100-103
     python bench/text_decision.py --split fresh2 --seeds 71000-71003   # dev seeds only (70000-70999 are reporting)
+    python bench/text_decision.py --split fresh2 --seeds 72100-72103 --by-family   # recall per device family
 """
 
 from __future__ import annotations
@@ -46,12 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-format", type=int, default=2)
     ap.add_argument("--negatives", type=int, default=8)
     ap.add_argument("--misses", action="store_true", help="list the lines of every miss and false code")
+    ap.add_argument("--by-family", action="store_true",
+                    help="recall and false-code screens per device family (to read families apart)")
     args = ap.parse_args(argv)
     first, _, last = args.seeds.partition("-")
     known = KnownCodes(load_catalogs(DiagnosticsConfig().catalog_path, None).catalog.codes())
     stages: dict[str, Counter[str]] = defaultdict(Counter)
     false: Counter[str] = Counter()
     screens: Counter[str] = Counter()
+    family_of: dict[str, str] = {}
     for seed in range(int(first), int(last or first) + 1):
         specs: list[Any]
         if args.split == "fresh":
@@ -67,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             codes = [r.code for r in extract_codes(lines, known)]
             accepted = {_norm(a) for a in content.accept} | ({_norm(content.code)} if content.code else set())
             screens[spec.format] += 1
+            family_of[spec.format] = "negative" if not content.code else str(spec.family)
             stage = stage_of(lines, accepted, known) if content.code else "negative"
             stages[spec.format][stage] += 1
             wrong = [c for c in codes if _norm(c) not in accepted]
@@ -81,6 +86,19 @@ def main(argv: list[str] | None = None) -> int:
         total.update(c)
         print(f"{fmt:<24}{screens[fmt]:>8}{c['read'] + c['negative']:>6}{c['shape']:>7}{c['context']:>8}"
               f"{c['screen']:>7}  {false[fmt]}")
+    if args.by_family:
+        fam_stages: dict[str, Counter[str]] = defaultdict(Counter)
+        fam_false: Counter[str] = Counter()
+        for fmt, c in stages.items():
+            fam_stages[family_of[fmt]].update(c)
+            fam_false[family_of[fmt]] += false[fmt]
+        print(f"{'family':<24}{'screens':>8}{'read':>6}  recall  false-code screens")
+        for fam in sorted(fam_stages):
+            c = fam_stages[fam]
+            n = sum(c.values())
+            coded_n = n - c["negative"]
+            rate = f"{c['read'] / coded_n:6.1%}" if coded_n else "     -"
+            print(f"{fam:<24}{n:>8}{c['read'] + c['negative']:>6}  {rate}  {fam_false[fam]}")
     coded = sum(total.values()) - total["negative"]
     print(f"text-level recall {total['read']}/{coded} = {total['read'] / max(1, coded):.1%} (absent/garbled: "
           f"{total['absent'] + total['garbled']}); screens with a false code {sum(false.values())}/"
