@@ -156,9 +156,11 @@ def run(args: argparse.Namespace) -> int:
         if args.attach:  # a server's recording: read it with that server's catalog, technicians' edits included
             import asyncio
 
-            from lensdesk.catalogs import catalog_of_database
+            from nodesync.catalogs import catalog_of_database
 
-            catalog = asyncio.run(catalog_of_database(Settings(), catalog))
+            settings = Settings()
+            catalog = asyncio.run(catalog_of_database(settings.resolved_database_url, settings.data_dir.resolve(),
+                                                      catalog))
         findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json,
                                 catalog=catalog, key=Settings().at_rest_key())
     except (DiagnosticsError, ValueError) as exc:

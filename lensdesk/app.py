@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from calls.admission import AdmittingCallService
 from calls.analysis_pool import AnalysisPool
 from calls.live import CallOptions
 from calls.manager import CallManager
@@ -30,6 +31,8 @@ from media.ice import CandidatePolicy
 from media.peer import ice_servers_from
 from media.recording.clip import cut_clip
 from media.stats import RELAY
+from nodesync.catalogs import CatalogService
+from nodesync.revocations import Revoker
 from signaling import messages as m
 from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
 from signaling.connection import WsLimits
@@ -58,14 +61,11 @@ from web.tickets_api import build_router as build_tickets_router
 from web.ws import LiveConnections, build_ws_router
 
 from .admin import build_admin_router, verify_admin_credential
-from .admission import AdmittingCallService
-from .catalogs import CatalogService
 from .data_dir import prepare_data_dir
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
 from .metrics import QueueCollector, build_metrics_router
 from .reanalysis_jobs import reanalysis_service
-from .revocations import Revoker
 from .settings import Settings
 
 log = logging.getLogger("lensdesk")

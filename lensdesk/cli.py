@@ -134,13 +134,13 @@ def _revoke(settings: Settings, target: str) -> int:
     import re
     import time
 
+    from nodesync.revocations import Revoker
     from signaling.bus import RedisBus
     from signaling.revocation import Revocation
     from signaling.tokens import TokenError
     from tickets.store import TicketStore
 
     from .app import token_service
-    from .revocations import Revoker
 
     tokens = token_service(settings)
     if "." in target:

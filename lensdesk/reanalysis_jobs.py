@@ -75,11 +75,12 @@ def diagnostics_config(settings: Settings) -> DiagnosticsConfig:
 
 async def server_catalog(settings: Settings) -> Catalog:
     """The catalog a node reads with: built-in, the extra directory, and the technicians' edits in the database."""
-    from .catalogs import catalog_of_database
+    from nodesync.catalogs import catalog_of_database
 
     config = diagnostics_config(settings)
     loaded = await asyncio.to_thread(load_catalogs, config.catalog_path, config.extra_catalog_dir)
-    return await catalog_of_database(settings, loaded.catalog)
+    return await catalog_of_database(settings.resolved_database_url,
+                                     await asyncio.to_thread(settings.data_dir.resolve), loaded.catalog)
 
 
 def reader_version(settings: Settings, catalog: Catalog) -> str:

@@ -22,7 +22,7 @@ MAX_PAGE = 200
 
 
 class CatalogBackend(Protocol):
-    """What the routes need from the node's live catalog (lensdesk.catalogs.CatalogService)."""
+    """What the routes need from the node's live catalog (nodesync.catalogs.CatalogService)."""
 
     current: Catalog
     version: int

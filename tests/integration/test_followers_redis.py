@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from diagnostics.catalog import CatalogEntry, load_catalog
-from lensdesk.catalogs import CatalogService
-from lensdesk.revocations import Revoker
+from nodesync.catalogs import CatalogService
+from nodesync.revocations import Revoker
 from signaling.bus import RedisBus
 from signaling.revocation import Revocation
 from signaling.tokens import TokenService

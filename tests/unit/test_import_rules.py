@@ -19,13 +19,14 @@ MAY_IMPORT: dict[str, set[str]] = {
     "web": {"signaling", "tickets", "diagnostics", "atrest", "vocabulary"},
     "calls": {"media", "signaling", "tickets", "diagnostics", "guidance", "atrest", "vocabulary", "web"},
     "helpqueue": {"signaling", "tickets", "vocabulary"},
-    "lensdesk": {"calls", "helpqueue", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest", "vocabulary"},
-    "testkit": {"lensdesk", "calls", "helpqueue", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest",
+    "nodesync": {"signaling", "tickets", "diagnostics"},
+    "lensdesk": {"calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest", "vocabulary"},
+    "testkit": {"lensdesk", "calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest",
                 "vocabulary"},
-    "bench": {"testkit", "lensdesk", "calls", "helpqueue", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
+    "bench": {"testkit", "lensdesk", "calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
               "atrest", "vocabulary"},
     # tests -> testkit <- bench: the generators both need are testkit's (testkit/synth); bench never imports tests
-    "tests": {"testkit", "lensdesk", "calls", "helpqueue", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
+    "tests": {"testkit", "lensdesk", "calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
               "atrest", "vocabulary"},
 }
 # The tests of bench's own scripts are the one place tests import bench.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from diagnostics.catalog import load_catalog
 from diagnostics.config import DEFAULT_CATALOG
-from lensdesk.catalogs import catalog_of_database
 from lensdesk.settings import Settings
+from nodesync.catalogs import catalog_of_database
 from tickets.store import TicketStore
 
 
@@ -21,7 +21,7 @@ async def test_the_cli_sees_the_edits_stored_in_the_servers_database(tmp_path: P
     await store.catalog.save(family="canon", code="E-204", title="gone", deleted=True, action="deleted", **common)
     await store.close()
     files = load_catalog(DEFAULT_CATALOG / "core.yaml")
-    catalog = await catalog_of_database(settings, files)
+    catalog = await catalog_of_database(settings.resolved_database_url, settings.data_dir.resolve(), files)
     assert catalog.get("site", "S-1").title == "second" and catalog.get("site", "S-1").origin == "technician"
     assert catalog.get("canon", "E-204") is None and files.get("canon", "E-204") is not None
     assert len(catalog) == len(files)  # one added, one hidden

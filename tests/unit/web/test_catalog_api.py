@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from diagnostics.catalog import Catalog, load_catalog
 from diagnostics.config import DEFAULT_CATALOG
-from lensdesk.catalogs import CatalogService
+from nodesync.catalogs import CatalogService
 from signaling.bus import InProcessBus
 from signaling.tokens import TokenService
 from tests.unit.tickets.factories import new_finding

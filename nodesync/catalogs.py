@@ -2,7 +2,7 @@
 
 An edit is written to the database (versioned), applied here, shipped to this node's analysis workers and
 announced on the bus; other nodes fetch the edits newer than their version on that announcement, when the bus is
-back after an outage, or on a slow database poll should an announcement be lost (lensdesk/follower.py).
+back after an outage, or on a slow database poll should an announcement be lost (nodesync/follower.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Literal
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -24,7 +25,6 @@ from tickets.records import CatalogEditRecord, UncataloguedCode
 from tickets.store import TicketStore
 
 from .follower import Follower
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,10 @@ def with_edits(files: Catalog, latest: Iterable[CatalogEditRecord]) -> Catalog:
     return files.overlaid([_entry(e) for e in edits if not e.deleted], [(e.family, e.code) for e in edits if e.deleted])
 
 
-async def catalog_of_database(settings: Settings, files: Catalog) -> Catalog:
-    """What a running server's catalog holds: the files plus the edits stored in its database (for the CLI)."""
-    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve())
+async def catalog_of_database(database_url: str, data_dir: Path, files: Catalog) -> Catalog:
+    """What a running server's catalog holds: the files plus the edits stored in its database (for the CLI);
+    data_dir: the server's data directory, resolved."""
+    store = TicketStore(database_url, data_dir)
     try:
         await store.migrate()
         latest: dict[Key, CatalogEditRecord] = {(e.family, e.code): e for e in await store.catalog.since(0)}

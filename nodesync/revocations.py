@@ -4,7 +4,7 @@ Every node keeps the revocation list its TokenService checks. A revocation made 
 `lensdesk token revoke`) is stored first, then published on the bus; nodes apply what they hear at once, catch
 up from the table when the bus is back after an outage, and poll the table every `poll_s` for anything they
 missed (a CLI without Redis, a dropped pub/sub message), so a revocation takes effect everywhere within a second
-(lensdesk/follower.py). Applying one also closes the live connections it covers.
+(nodesync/follower.py). Applying one also closes the live connections it covers.
 """
 
 from __future__ import annotations
