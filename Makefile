@@ -30,7 +30,7 @@ test-fast: deps
 	$(BIN)/python -m pytest -q -m "not slow and not e2e"
 
 lint: deps
-	$(BIN)/ruff check lensdesk calls helpqueue nodesync vocabulary signaling media diagnostics guidance atrest tickets web tests bench
+	$(BIN)/ruff check lensdesk calls helpqueue nodesync reanalysis vocabulary signaling media diagnostics guidance atrest tickets web tests bench
 	$(BIN)/mypy
 
 bench: deps

@@ -5,25 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
-import cv2
-import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from atrest.sealed import AtRestKey, SealedFileError, is_sealed, open_for_reading, read_all
+from atrest.sealed import AtRestKey
 from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
-from diagnostics.errors import DiagnosticsError, MediaError
+from diagnostics.errors import DiagnosticsError
 from diagnostics.finding import Finding
-from diagnostics.session import SessionDiagnostics
-from diagnostics.still import read_still
 from lensdesk.settings import Settings
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+from reanalysis.files import IMAGE_SUFFIXES, analyze_file
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -48,88 +43,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace) -> DiagnosticsConfig:
-    settings = Settings()  # pydantic fills the fields from the environment
-    return DiagnosticsConfig(
-        languages=args.languages or settings.ocr_languages,
-        tessdata_path=args.tessdata or settings.tessdata_path,
-        sample_fps=args.fps or settings.analysis_fps,
-        second_recogniser=settings.second_recogniser,
-        line_detector=settings.line_detector,
-        script_languages=settings.ocr_script_languages,
-        extra_catalog_dir=args.catalog_dir or (Path(settings.catalog_dir) if settings.catalog_dir else None),
-    )
+    base = Settings().diagnostics_config()  # pydantic fills the fields from the environment
+    return replace(base, languages=args.languages or base.languages, tessdata_path=args.tessdata or base.tessdata_path,
+                   sample_fps=args.fps or base.sample_fps, extra_catalog_dir=args.catalog_dir or base.extra_catalog_dir)
 
 
-def _read_image(path: Path, key: AtRestKey | None) -> np.ndarray:
-    if is_sealed(path):  # a snapshot from a data dir with encryption at rest
-        try:
-            data = read_all(path, key)
-        except SealedFileError as exc:
-            raise MediaError(f"{path}: {exc}") from exc
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    else:
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise MediaError(f"{path}: not a readable image")
-    return image
-
-
-def _video_frames(path: Path, session: SessionDiagnostics, progress: Progress | None,
-                  key: AtRestKey | None = None,
-                  on_progress: Callable[[float], None] | None = None) -> Iterator[tuple[float, np.ndarray]]:
-    """(time, BGR frame) for the frames the session wants; decodes only those it wants converted. A recording
-    encrypted at rest is decrypted on the fly with the key."""
-    import av
-
-    try:
-        container = av.open(open_for_reading(path, key), "r")
-    except SealedFileError as exc:
-        raise MediaError(f"{path}: {exc}") from exc
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"{path}: cannot open as video: {exc}") from exc
-    with container:
-        if not container.streams.video:
-            raise MediaError(f"{path}: no video stream")
-        stream = container.streams.video[0]
-        duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
-        if duration is None and container.duration:
-            duration = container.duration / 1_000_000
-        task = progress.add_task("analysing", total=duration or None) if progress else None
-        try:
-            for n, frame in enumerate(container.decode(stream)):
-                t = float(frame.time) if frame.time is not None else n / float(stream.average_rate or 30)
-                if progress is not None and task is not None:
-                    progress.update(task, completed=t)
-                if on_progress is not None and duration:
-                    on_progress(min(1.0, t / duration))
-                if session.wants(t):
-                    yield t, frame.to_ndarray(format="bgr24")
-        except av.error.FFmpegError as exc:
-            raise MediaError(f"{path}: decoding failed: {exc}") from exc
-
-
-def analyze_file(path: Path, config: DiagnosticsConfig, show_progress: bool = False,
-                 catalog: Catalog | None = None, key: AtRestKey | None = None,
-                 on_progress: Callable[[float], None] | None = None) -> list[Finding]:
-    """Findings of an image (every code read) or a video (codes confirmed across frames); key: to read files
-    encrypted at rest; on_progress: gets the share of a video read so far (0..1)."""
-    if not path.is_file():
-        raise MediaError(f"{path}: no such file")
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        return read_still(_read_image(path, key), config, catalog=catalog)
-    session = SessionDiagnostics(config, catalog=catalog)
-    findings: list[Finding] = []
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.1f}s"),
-                        TimeRemainingColumn(), console=Console(stderr=True), transient=True) if show_progress else None
-    if progress is not None:
-        progress.start()
-    try:
-        for t, image in _video_frames(path, session, progress, key, on_progress):
-            findings.extend(session.process(image, t))
-    finally:
-        if progress is not None:
-            progress.stop()
-    return findings
+def _analyze_with_progress(path: Path, config: DiagnosticsConfig, catalog: Catalog, key: AtRestKey | None,
+                           show: bool) -> list[Finding]:
+    """analyze_file with a progress bar on stderr for a video."""
+    if not show or path.suffix.lower() in IMAGE_SUFFIXES:
+        return analyze_file(path, config, catalog=catalog, key=key)
+    progress = Progress(TextColumn("analysing"), BarColumn(), TextColumn("{task.percentage:.0f}%"),
+                        TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    task = progress.add_task("analysing", total=1.0)
+    with progress:
+        return analyze_file(path, config, catalog=catalog, key=key,
+                            on_progress=lambda share: progress.update(task, completed=share))
 
 
 def _table(findings: list[Finding]) -> Table:
@@ -161,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
             settings = Settings()
             catalog = asyncio.run(catalog_of_database(settings.resolved_database_url, settings.data_dir.resolve(),
                                                       catalog))
-        findings = analyze_file(args.file, config, show_progress=not args.no_progress and not args.json,
-                                catalog=catalog, key=Settings().at_rest_key())
+        findings = _analyze_with_progress(args.file, config, catalog, Settings().at_rest_key(),
+                                          show=not args.no_progress and not args.json)
     except (DiagnosticsError, ValueError) as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
         return 2
@@ -173,10 +102,12 @@ def run(args: argparse.Namespace) -> int:
     if args.attach:
         import asyncio
 
-        from lensdesk.reanalyze import NotARecording, attach_to_ticket
+        from reanalysis.attach import NotARecording, attach_to_ticket
 
+        settings = Settings()
         try:
-            outcome = asyncio.run(attach_to_ticket(Settings(), args.file, findings))
+            outcome = asyncio.run(attach_to_ticket(settings.resolved_database_url, settings.data_dir.resolve(),
+                                                   settings.at_rest_key(), args.file, findings))
         except NotARecording as exc:
             Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
             return 2

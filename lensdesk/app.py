@@ -17,13 +17,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from atrest.sealed import AtRestKey
 from calls.admission import AdmittingCallService
 from calls.analysis_pool import AnalysisPool
 from calls.live import CallOptions
 from calls.manager import CallManager
 from calls.recordings import recover_recordings
 from diagnostics.catalog import load_catalogs
-from diagnostics.config import DiagnosticsConfig
 from helpqueue.front import QueueFront
 from media.call import CallMedia
 from media.host_addresses import gather_host_candidates_on
@@ -33,6 +33,7 @@ from media.recording.clip import cut_clip
 from media.stats import RELAY
 from nodesync.catalogs import CatalogService
 from nodesync.revocations import Revoker
+from reanalysis.jobs import ReanalysisSetup, reanalysis_service
 from signaling import messages as m
 from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
 from signaling.connection import WsLimits
@@ -65,7 +66,6 @@ from .data_dir import prepare_data_dir
 from .logs import install_token_redaction
 from .loop_lag import LoopLagMonitor
 from .metrics import QueueCollector, build_metrics_router
-from .reanalysis_jobs import reanalysis_service
 from .settings import Settings
 
 log = logging.getLogger("lensdesk")
@@ -104,6 +104,12 @@ def build_connectors(settings: Settings) -> list[Connector]:
     return connectors
 
 
+def reanalysis_setup(settings: Settings, data_dir: Path, at_rest_key: AtRestKey | None) -> ReanalysisSetup:
+    """What re-analysis jobs need of this node (data_dir: resolved)."""
+    return ReanalysisSetup(settings.resolved_database_url, data_dir, settings.diagnostics_config(), at_rest_key,
+                           settings.redis_url or None, settings.node_id)
+
+
 def token_service(settings: Settings) -> TokenService:
     """The token service of these settings (the server and the CLI must agree on lifetimes)."""
     return TokenService(settings.resolved_secret(), settings.technician_token_ttl_s, settings.join_token_ttl_s,
@@ -132,11 +138,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     revoker = Revoker(store, tokens, bus)
     connections = LiveConnections()
     revoker.add_listener(connections.revoked)
-    diag_config = DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
-                                    sample_fps=settings.analysis_fps, second_recogniser=settings.second_recogniser,
-                                    line_detector=settings.line_detector,
-                                    script_languages=settings.ocr_script_languages,
-                                    extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
+    diag_config = settings.diagnostics_config()
     catalogs = load_catalogs(diag_config.catalog_path, diag_config.extra_catalog_dir)
     for problem in catalogs.problems:
         log.warning("catalog: %s", problem)
@@ -150,7 +152,7 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
     help_queue = QueueFront(store, bus, node_id, target_answer_s=settings.queue_target_answer_s,
                             admitting=lambda: cluster_admits(), lease_ttl_s=settings.node_ttl_s,
                             levels_window_s=settings.queue_levels_window_s)
-    reanalysis = reanalysis_service(settings)  # rq over the cluster's Redis, or an in-process runner
+    reanalysis = reanalysis_service(reanalysis_setup(settings, data_dir, at_rest_key))  # rq over Redis, or in-process
 
     async def session_over(session_id: str, actor: str) -> None:
         """A session ended (on this node's call or over REST): its tokens die, its help request's call is over."""

@@ -36,14 +36,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from .reanalysis_jobs import run_worker
+    from reanalysis.jobs import run_worker
+
+    from .app import reanalysis_setup
 
     settings = _settings(args)
     if not settings.redis_url:
         print("error: a worker needs LENSDESK_REDIS_URL (without Redis, the server runs re-analyses itself)",
               file=sys.stderr)
         return 2
-    run_worker(settings, burst=args.burst)
+    run_worker(reanalysis_setup(settings, settings.data_dir.resolve(), settings.at_rest_key()), burst=args.burst)
     return 0
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from atrest.sealed import AtRestKey
+from diagnostics.config import DiagnosticsConfig
 
 
 class Settings(BaseSettings):
@@ -139,6 +140,13 @@ class Settings(BaseSettings):
     def at_rest_key(self) -> AtRestKey | None:
         """The key media is encrypted at rest with (None: stored plain); ValueError with a sentence if malformed."""
         return AtRestKey.from_base64(self.recording_key) if self.recording_key else None
+
+    def diagnostics_config(self) -> DiagnosticsConfig:
+        """The reader's configuration: live video, scans and re-analysis read alike."""
+        return DiagnosticsConfig(languages=self.ocr_languages, tessdata_path=self.tessdata_path,
+                                 sample_fps=self.analysis_fps, second_recogniser=self.second_recogniser,
+                                 line_detector=self.line_detector, script_languages=self.ocr_script_languages,
+                                 extra_catalog_dir=Path(self.catalog_dir) if self.catalog_dir else None)
 
     def resolved_secret(self) -> str:
         """Token key: the configured one, else one generated once and kept in data_dir (created 0600, atomically)."""

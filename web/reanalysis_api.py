@@ -14,7 +14,7 @@ from web.problems import Problem, not_found
 
 
 class Jobs(Protocol):
-    """The queue as the API sees it (lensdesk.reanalysis_jobs.ReanalysisService)."""
+    """The queue as the API sees it (reanalysis.jobs.ReanalysisService)."""
 
     def submit(self, recording_path: str) -> Awaitable[dict[str, Any]]: ...
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lensdesk.reanalysis_jobs import LocalJobs
+from lensdesk.app import reanalysis_setup
 from lensdesk.settings import Settings
+from reanalysis.jobs import LocalJobs
 from testkit.peers import SyntheticCustomer, SyntheticTechnician
 from testkit.servers import running_redis, running_server
 from testkit.session_client import start_pair
@@ -77,7 +78,7 @@ def test_a_job_on_redis_attaches_a_recordings_code_once_with_progress(tmp_path: 
 
 def test_in_process_jobs_retry_then_fail_with_the_reason(tmp_path: Path):
     settings = Settings(data_dir=tmp_path, secret_key="k" * 40)
-    jobs = LocalJobs(settings, retry_intervals_s=(0.0,))
+    jobs = LocalJobs(reanalysis_setup(settings, tmp_path.resolve(), None), retry_intervals_s=(0.0,))
     try:
         missing = str(tmp_path / "recordings" / "gone.webm")
         first = jobs.submit(missing, "reader-1")

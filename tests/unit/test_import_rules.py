@@ -20,13 +20,14 @@ MAY_IMPORT: dict[str, set[str]] = {
     "calls": {"media", "signaling", "tickets", "diagnostics", "guidance", "atrest", "vocabulary", "web"},
     "helpqueue": {"signaling", "tickets", "vocabulary"},
     "nodesync": {"signaling", "tickets", "diagnostics"},
-    "lensdesk": {"calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest", "vocabulary"},
-    "testkit": {"lensdesk", "calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest",
+    "reanalysis": {"calls", "nodesync", "tickets", "diagnostics", "atrest"},
+    "lensdesk": {"calls", "helpqueue", "nodesync", "reanalysis", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest", "vocabulary"},
+    "testkit": {"lensdesk", "calls", "helpqueue", "nodesync", "reanalysis", "web", "media", "signaling", "tickets", "diagnostics", "guidance", "atrest",
                 "vocabulary"},
-    "bench": {"testkit", "lensdesk", "calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
+    "bench": {"testkit", "lensdesk", "calls", "helpqueue", "nodesync", "reanalysis", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
               "atrest", "vocabulary"},
     # tests -> testkit <- bench: the generators both need are testkit's (testkit/synth); bench never imports tests
-    "tests": {"testkit", "lensdesk", "calls", "helpqueue", "nodesync", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
+    "tests": {"testkit", "lensdesk", "calls", "helpqueue", "nodesync", "reanalysis", "web", "media", "signaling", "tickets", "diagnostics", "guidance",
               "atrest", "vocabulary"},
 }
 # The tests of bench's own scripts are the one place tests import bench.

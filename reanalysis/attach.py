@@ -6,11 +6,10 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from atrest.sealed import AtRestKey
 from calls.findings import new_finding
 from diagnostics.finding import Finding
 from tickets.store import TicketStore
-
-from .settings import Settings
 
 
 class NotARecording(Exception):
@@ -27,10 +26,12 @@ class AttachOutcome:
     already_known: list[str]  # codes the ticket had (live, manual, an earlier re-analysis, or dismissed)
 
 
-async def attach_to_ticket(settings: Settings, recording: Path, findings: list[Finding]) -> AttachOutcome:
-    """Attach findings whose code the recording's ticket does not have yet; in a recording, time = offset."""
+async def attach_to_ticket(database_url: str, data_dir: Path, at_rest_key: AtRestKey | None, recording: Path,
+                           findings: list[Finding]) -> AttachOutcome:
+    """Attach findings whose code the recording's ticket does not have yet; in a recording, time = offset
+    (database_url, data_dir: the server's store, its data dir resolved)."""
     path = str(await asyncio.to_thread(recording.resolve))
-    store = TicketStore(settings.resolved_database_url, settings.data_dir.resolve(), settings.at_rest_key())
+    store = TicketStore(database_url, data_dir, at_rest_key)
     try:
         await store.migrate()
         record = await store.recording_by_path(path)

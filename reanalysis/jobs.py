@@ -28,15 +28,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
+from atrest.sealed import AtRestKey
 from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
-
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "lensdesk-reanalysis"
-JOB_FUNCTION = "lensdesk.reanalysis_jobs.run_job"
+JOB_FUNCTION = "reanalysis.jobs.run_job"
 RETRY_INTERVALS_S = (10, 60, 300)  # three more attempts after a failure
 JOB_TIMEOUT_S = 3600
 KEEP_RESULTS_S = 7 * 24 * 3600
@@ -64,34 +63,36 @@ class JobView:
                 "ticket_id": self.ticket_id, "error": self.error}
 
 
-def diagnostics_config(settings: Settings) -> DiagnosticsConfig:
-    """The reader's configuration, as a server node reads live video."""
-    return DiagnosticsConfig(languages=settings.ocr_languages, tessdata_path=settings.tessdata_path,
-                             sample_fps=settings.analysis_fps, second_recogniser=settings.second_recogniser,
-                             line_detector=settings.line_detector,
-                             script_languages=settings.ocr_script_languages,
-                             extra_catalog_dir=Path(settings.catalog_dir) if settings.catalog_dir else None)
+@dataclass(frozen=True)
+class ReanalysisSetup:
+    """What a re-analysis needs of the node it runs on (the root builds it from Settings)."""
+
+    database_url: str
+    data_dir: Path  # resolved
+    diagnostics: DiagnosticsConfig  # the reader, as the node reads live video
+    at_rest_key: AtRestKey | None = None
+    redis_url: str | None = None  # rq over Redis when set, else jobs run in this process
+    node_id: str = ""
 
 
-async def server_catalog(settings: Settings) -> Catalog:
+async def server_catalog(setup: ReanalysisSetup) -> Catalog:
     """The catalog a node reads with: built-in, the extra directory, and the technicians' edits in the database."""
     from nodesync.catalogs import catalog_of_database
 
-    config = diagnostics_config(settings)
+    config = setup.diagnostics
     loaded = await asyncio.to_thread(load_catalogs, config.catalog_path, config.extra_catalog_dir)
-    return await catalog_of_database(settings.resolved_database_url,
-                                     await asyncio.to_thread(settings.data_dir.resolve), loaded.catalog)
+    return await catalog_of_database(setup.database_url, setup.data_dir, loaded.catalog)
 
 
-def reader_version(settings: Settings, catalog: Catalog) -> str:
+def reader_version(setup: ReanalysisSetup, catalog: Catalog) -> str:
     """Changes when what a re-analysis would find can change: the software, the OCR languages, the catalog."""
     try:
         software = version("lensdesk")
     except PackageNotFoundError:
         software = "source"
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(f"{software}\0{settings.ocr_languages}\0{settings.second_recogniser}\0{settings.line_detector}\0"
-                  .encode())
+    config = setup.diagnostics
+    digest.update(f"{software}\0{config.languages}\0{config.second_recogniser}\0{config.line_detector}\0".encode())
     for entry in sorted(catalog, key=lambda e: repr(e.key)):
         digest.update(repr(entry).encode())
     return digest.hexdigest()
@@ -102,19 +103,20 @@ def job_id(recording: str, reader: str) -> str:
     return "reanalysis-" + hashlib.blake2b(f"{recording}\0{reader}".encode(), digest_size=12).hexdigest()
 
 
-def reanalyse(settings: Settings, recording: str, on_progress: Callable[[float], None],
+def reanalyse(setup: ReanalysisSetup, recording: str, on_progress: Callable[[float], None],
               recording_lock: Callable[[str], contextlib.AbstractContextManager[object]]) -> dict[str, Any]:
     """The job's body: read the recording with the server's catalog, attach what its ticket lacks; a summary."""
-    from .analyze import analyze_file
-    from .reanalyze import attach_to_ticket
+    from .attach import attach_to_ticket
+    from .files import analyze_file
 
     if not Path(recording).is_file():
         raise FileNotFoundError(f"{recording}: no such file (erased, or not on this node's data dir?)")
-    catalog = asyncio.run(server_catalog(settings))
-    findings = analyze_file(Path(recording), diagnostics_config(settings), catalog=catalog,
-                            key=settings.at_rest_key(), on_progress=on_progress)
+    catalog = asyncio.run(server_catalog(setup))
+    findings = analyze_file(Path(recording), setup.diagnostics, catalog=catalog, key=setup.at_rest_key,
+                            on_progress=on_progress)
     with recording_lock(recording):
-        outcome = asyncio.run(attach_to_ticket(settings, Path(recording), findings))
+        outcome = asyncio.run(attach_to_ticket(setup.database_url, setup.data_dir, setup.at_rest_key,
+                                               Path(recording), findings))
     on_progress(1.0)
     return {"ticket_id": outcome.ticket_id, "attached": outcome.attached, "already_known": outcome.already_known}
 
@@ -133,16 +135,16 @@ def _throttled(report: Callable[[float], None], step: float = 0.02) -> Callable[
 
 # -- rq over Redis ------------------------------------------------------------------------------------------------
 
-_worker_settings: Settings | None = None  # set by run_worker in the worker process; work horses inherit it
+_worker_setup: ReanalysisSetup | None = None  # set by run_worker in the worker process; work horses inherit it
 
 
 def run_job(recording: str) -> dict[str, Any]:
-    """rq entry point (runs in a worker's work horse): the job's settings are the worker's, never in Redis."""
+    """rq entry point (runs in a worker's work horse): the job's setup is the worker's, never in Redis."""
     from rq import get_current_job
 
-    if _worker_settings is None:
+    if _worker_setup is None:
         raise RuntimeError("run_job runs in a `lensdesk reanalysis worker` process")
-    settings = _worker_settings
+    setup = _worker_setup
     job = get_current_job()
     assert job is not None
 
@@ -154,7 +156,7 @@ def run_job(recording: str) -> dict[str, Any]:
         key = "lensdesk:reanalysis-lock:" + hashlib.blake2b(path.encode(), digest_size=12).hexdigest()
         return job.connection.lock(key, timeout=JOB_TIMEOUT_S, blocking_timeout=JOB_TIMEOUT_S)
 
-    return reanalyse(settings, recording, _throttled(report), lock)
+    return reanalyse(setup, recording, _throttled(report), lock)
 
 
 class RedisJobs:
@@ -227,17 +229,19 @@ class RedisJobs:
         self._redis.close()
 
 
-def run_worker(settings: Settings, *, burst: bool = False, fork: bool = True) -> None:
+def run_worker(setup: ReanalysisSetup, *, burst: bool = False, fork: bool = True) -> None:
     """Run an rq worker on the re-analysis queue (`lensdesk reanalysis worker`); burst: stop when it is empty."""
     from redis import Redis
     from rq import Queue, SimpleWorker, Worker
 
-    global _worker_settings
-    _worker_settings = settings
-    redis = Redis.from_url(settings.redis_url)
+    if not setup.redis_url:
+        raise ValueError("a re-analysis worker needs Redis (LENSDESK_REDIS_URL)")
+    global _worker_setup
+    _worker_setup = setup
+    redis = Redis.from_url(setup.redis_url)
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class([Queue(QUEUE_NAME, connection=redis)], connection=redis,
-                          name=f"{settings.node_id or 'lensdesk'}-reanalysis-{int(time.time())}")
+                          name=f"{setup.node_id or 'lensdesk'}-reanalysis-{int(time.time())}")
     worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
 
 
@@ -252,8 +256,8 @@ class _LocalJob:
 class LocalJobs:
     """The same jobs in this process: one worker thread, the same retries, state lost on restart."""
 
-    def __init__(self, settings: Settings, retry_intervals_s: tuple[float, ...] = RETRY_INTERVALS_S) -> None:
-        self._settings = settings
+    def __init__(self, setup: ReanalysisSetup, retry_intervals_s: tuple[float, ...] = RETRY_INTERVALS_S) -> None:
+        self._setup = setup
         self._retry_intervals = retry_intervals_s
         self._jobs: dict[str, _LocalJob] = {}
         self._lock = threading.Lock()
@@ -294,7 +298,7 @@ class LocalJobs:
         for attempt in range(1, len(self._retry_intervals) + 2):
             self._update(key, status="running", attempts=attempt, progress=0.0)
             try:
-                summary = reanalyse(self._settings, recording,
+                summary = reanalyse(self._setup, recording,
                                     _throttled(lambda value: self._update(key, progress=value)), self._recording_lock)
             except Exception as exc:  # recorded on the job; retried, then failed
                 log.warning("re-analysis %s of %s failed (attempt %d): %s", key, recording, attempt, exc)
@@ -316,13 +320,13 @@ class LocalJobs:
 class ReanalysisService:
     """What the API needs: submit a recording (with the current reader version) and read a job, without blocking."""
 
-    def __init__(self, settings: Settings, jobs: RedisJobs | LocalJobs) -> None:
-        self._settings = settings
+    def __init__(self, setup: ReanalysisSetup, jobs: RedisJobs | LocalJobs) -> None:
+        self._setup = setup
         self.jobs = jobs
 
     async def submit(self, recording_path: str) -> dict[str, Any]:
         """Queue (or find) the re-analysis of one recording file with today's reader."""
-        reader = reader_version(self._settings, await server_catalog(self._settings))
+        reader = reader_version(self._setup, await server_catalog(self._setup))
         return (await asyncio.to_thread(self.jobs.submit, recording_path, reader)).as_dict()
 
     async def get(self, key: str) -> dict[str, Any] | None:
@@ -335,6 +339,6 @@ class ReanalysisService:
         self.jobs.close()
 
 
-def reanalysis_service(settings: Settings) -> ReanalysisService:
+def reanalysis_service(setup: ReanalysisSetup) -> ReanalysisService:
     """rq over the cluster's Redis when there is one, else the in-process runner."""
-    return ReanalysisService(settings, RedisJobs(settings.redis_url) if settings.redis_url else LocalJobs(settings))
+    return ReanalysisService(setup, RedisJobs(setup.redis_url) if setup.redis_url else LocalJobs(setup))
