@@ -321,15 +321,16 @@ class FrameAnalyzer:
         assert self._detector is not None and self._line_reader is not None
         todo = []
         for box in self._detector.detect(ocr_in):
-            confs = [w.confidence for ln in lines for w in ln.words if _overlaps(w.box, box.box)]
-            sure = min(confs) if confs else 0.0
+            theirs = [w for ln in lines for w in ln.words if _overlaps(w.box, box.box)]
+            sure = min((w.confidence for w in theirs), default=0.0)
             # Lines Tesseract did not see at all first, then garbled ones; a line it read surely enough stays its own.
             if sure < self._c.detected_reread_below:
-                todo.append((sure, float(np.mean(confs)) if confs else 0.0, box))
-        todo = sorted(todo, key=lambda t: (t[0], t[2].y))[:self._c.max_detected_lines]
+                mean = float(np.mean([w.confidence for w in theirs])) if theirs else 0.0
+                todo.append((sure, mean, "".join(w.text for w in theirs), box))
+        todo = sorted(todo, key=lambda t: (t[0], t[3].y))[:self._c.max_detected_lines]
         if not todo:
             return []
-        boxes = [box for _, _, box in todo]
+        boxes = [box for _, _, _, box in todo]
         source, sx, sy = ocr_in, 1.0, 1.0
         if region is not None and self._c.detected_at_frame_scale and region.shape[:2] != ocr_in.shape[:2]:
             source = 255 - region if is_light_on_dark(region) else region
@@ -337,9 +338,11 @@ class FrameAnalyzer:
         crops = [crop_line(source, LineBox(round(b.x * sx), round(b.y * sy), max(1, round(b.w * sx)),
                                            max(1, round(b.h * sy)), 1.0)) for b in boxes]
         out = []
-        for (_, theirs, box), read in zip(todo, self._line_reader.read_lines(crops), strict=True):
+        for (_, their_mean, their_text, box), read in zip(todo, self._line_reader.read_lines(crops), strict=True):
+            if "".join(read.text.split()) == their_text:
+                continue  # the same glyphs: Tesseract's words keep their own boxes and spaces (RapidOCR drops some)
             # The surer reading of the line wins: Tesseract's words stay where it read them more surely on average.
-            if read.text and read.confidence >= max(MIN_LINE_CONFIDENCE, theirs):
+            if read.text and read.confidence >= max(MIN_LINE_CONFIDENCE, their_mean):
                 out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
         return out
 

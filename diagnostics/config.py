@@ -50,13 +50,14 @@ class DiagnosticsConfig:
     rapid_lines: bool = False
     max_rapid_lines: int = 5
     # A still view whose cheap passes found no code has its text lines found once by a learned detector (DBNet at
-    # reduced scale, diagnostics/detect.py) and the lines Tesseract missed or read unsurely read whole by RapidOCR's
-    # recogniser, at most this many per view (dot-matrix, segment, e-ink and dark-theme screens whose code line
-    # Tesseract's layout pass never returns).
-    line_detector: bool = False
+    # reduced scale, diagnostics/detect.py) and read whole by RapidOCR's recogniser, cut from the frame at its own
+    # resolution, at most this many per view; a line's reading replaces Tesseract's words on it when surer
+    # (dot-matrix, segment, e-ink, HMI and dark-theme screens whose lines Tesseract misses or garbles). On by
+    # default since the sixth round (docs/performance.md): +4 of 56 codes on never-tuned families for ~20 ms median.
+    line_detector: bool = True
     max_detected_lines: int = 8
-    # A detected line is read by RapidOCR when no Tesseract word on it was read at least this surely.
-    detected_reread_below: float = 0.5
+    # A detected line is read by RapidOCR when no Tesseract word on it was read at least this surely (above 1: all).
+    detected_reread_below: float = 1.01
     # Detected lines are cut from the rectified region at the frame's own resolution (not the prepared image).
     detected_at_frame_scale: bool = True
     snapshot_quality: int = 85  # JPEG quality of finding snapshots

@@ -79,9 +79,9 @@ class Settings(BaseSettings):
                                                          "script, e.g. Japanese); '+'-separated, empty = none.")
     second_recogniser: bool = Field(False, description="Read code crops Tesseract is unsure about with RapidOCR's "
                                                        "recognition model too.")
-    line_detector: bool = Field(False, description="Find the text lines of a still view whose cheap passes found no "
-                                                  "code with RapidOCR's detector (once per view) and read them with its "
-                                                  "recognition model.")
+    line_detector: bool = Field(True, description="Find the text lines of a still view whose cheap passes found no "
+                                                 "code with RapidOCR's detector (once per view) and read them with its "
+                                                 "recognition model.")
     tessdata_path: str = Field("/usr/share/tesseract-ocr/5/tessdata/", description="Tesseract language data.")
     analysis_fps: float = Field(3.0, description="Frames per second sampled for error-screen analysis.")
     catalog_dir: str = Field("", description="Directory of extra code catalogs (*.yaml, *.yml, *.csv) loaded on top of "

@@ -151,3 +151,17 @@ def test_detected_lines_are_cut_from_the_region_at_its_own_resolution(engine, co
     blurred = FrameAnalyzer(replace(config, line_detector=True, detected_reread_below=1.01,
                                     detected_at_frame_scale=False), engine)._read_detected_lines(prepared, [], region)
     assert [ln.text for ln in blurred] != ["Fault KQ-7713"]
+
+
+def test_a_line_both_recognisers_read_alike_keeps_tesseracts_words(engine, config):
+    from diagnostics.analyzer import FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=True, detected_reread_below=1.01), engine)
+    panel, _ = _panel("dark-on-light", ("F3 HIST", "Fault KQ-7713"))
+    lines = engine.read(panel, "eng")
+    assert [ln.text for ln in lines] == ["F3 HIST", "Fault KQ-7713"]
+    # RapidOCR reads the same glyphs (it may drop the space of "F3 HIST"): Tesseract's words and spaces stay.
+    assert analyzer._read_detected_lines(panel, lines, None) == []
+    # A line Tesseract did not read is RapidOCR's.
+    [only] = analyzer._read_detected_lines(panel, lines[:1], None)
+    assert only.text == "Fault KQ-7713"
