@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 from dataclasses import dataclass, field
@@ -326,7 +327,8 @@ class FrameAnalyzer:
             # Lines Tesseract did not see at all first, then garbled ones; a line it read surely enough stays its own.
             if sure < self._c.detected_reread_below:
                 mean = float(np.mean([w.confidence for w in theirs])) if theirs else 0.0
-                todo.append((sure, mean, "".join(w.text for w in theirs), box))
+                spaced = " ".join(w.text for w in sorted(theirs, key=lambda w: w.box[0]))
+                todo.append((sure, mean, spaced, box))
         todo = sorted(todo, key=lambda t: (t[0], t[3].y))[:self._c.max_detected_lines]
         if not todo:
             return []
@@ -338,12 +340,13 @@ class FrameAnalyzer:
         crops = [crop_line(source, LineBox(round(b.x * sx), round(b.y * sy), max(1, round(b.w * sx)),
                                            max(1, round(b.h * sy)), 1.0)) for b in boxes]
         out = []
-        for (_, their_mean, their_text, box), read in zip(todo, self._line_reader.read_lines(crops), strict=True):
-            if "".join(read.text.split()) == their_text:
+        for (_, their_mean, their_spaced, box), read in zip(todo, self._line_reader.read_lines(crops), strict=True):
+            if "".join(read.text.split()) == "".join(their_spaced.split()):
                 continue  # the same glyphs: Tesseract's words keep their own boxes and spaces (RapidOCR drops some)
             # The surer reading of the line wins: Tesseract's words stay where it read them more surely on average.
             if read.text and read.confidence >= max(MIN_LINE_CONFIDENCE, their_mean):
-                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
+                text = _respaced(read.text, their_spaced)
+                out.append(OcrLine(text, read.confidence, _words_of_line(text, read.confidence, box.box)))
         return out
 
     def _read_lines_whole(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
@@ -403,6 +406,36 @@ def _words_of_line(text: str, confidence: float, box: tuple[int, int, int, int])
         x1 = x + round(w * m.end() / total)
         words.append(OcrWord(m.group(0), confidence, (x0, y, max(1, x1 - x0), h)))
     return tuple(words)
+
+
+def _respaced(text: str, theirs: str) -> str:
+    """A whole-line reading with the word gaps another reading of the line saw put back between matching glyphs.
+
+    RapidOCR's recogniser drops narrow word gaps ("SEQ 4295" read "SEQ4295", a number glued to its label becomes a
+    code shape); Tesseract segments words from the ink. Where both read the same glyphs on either side of one of
+    Tesseract's gaps, the gap is kept; RapidOCR's own spaces stay."""
+    if not theirs.strip() or " " not in theirs.strip():
+        return text
+    text = text.strip()
+    ours = text.replace(" ", "")
+    glyphs: list[str] = []
+    gap_before: set[int] = set()
+    for word in theirs.split():
+        if glyphs:
+            gap_before.add(len(glyphs))
+        glyphs.extend(word)
+    matcher = difflib.SequenceMatcher(None, ours, "".join(glyphs), autojunk=False)
+    breaks: set[int] = set()
+    for i, j, n in matcher.get_matching_blocks():
+        # Within a run of matching glyphs only: both readings agree on the glyph before and after the gap.
+        breaks.update(i + k for k in range(1, n) if j + k in gap_before)
+    own = {len(text[:m.start()].replace(" ", "")) for m in re.finditer(r" +", text)}
+    out = []
+    for idx, ch in enumerate(ours):
+        if idx and (idx in breaks or idx in own):
+            out.append(" ")
+        out.append(ch)
+    return "".join(out)
 
 
 def _merge_lines(lines: list[OcrLine], whole: list[OcrLine]) -> list[OcrLine]:

@@ -69,3 +69,18 @@ def test_tiny_images_give_nothing():
 
 def test_line_box_tuple():
     assert LineBox(1, 2, 3, 4, 0.5).box == (1, 2, 3, 4)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "expected"), [
+    ("SEQ4295", "SEQ 4295", "SEQ 4295"),  # a gap the whole-line reader dropped comes back
+    ("00:57:24Y-165.895", "00:57:24 Y -165.895", "00:57:24 Y -165.895"),
+    ("F3HIST", "} LF3 HST ]", "F3 HIST"),  # garbled around the gap, but the glyphs beside it agree
+    ("A3B4", "ASB4", "A3B4"),  # no gap in the other reading: nothing to add
+    ("Blad: E12", "Bad E12", "Blad: E12"),  # the reader's own spaces stay
+    ("KQ7713", "KO 77 I3", "KQ7713"),  # a gap beside a glyph the readings disagree on is not trusted
+    ("E-204", "", "E-204"),
+])
+def test_a_whole_line_reading_gets_back_the_word_gaps_the_other_reading_saw(ours, theirs, expected):
+    from diagnostics.analyzer import _respaced
+
+    assert _respaced(ours, theirs) == expected
