@@ -86,14 +86,28 @@ class FrameAnalyzer:
         # The second recogniser is thread-confined like the engine: the calling (worker) thread's own.
         self._second = second if second is not None or not config.second_recogniser else thread_line_reader()
         self._text_reader: LineReader | None = thread_text_reader() if config.rapid_lines else None
-        self._detector: LineDetector | None = thread_line_detector() if config.line_detector else None
-        self._line_reader: RapidLineReader | None = thread_text_reader() if config.line_detector else None
+        # The detector's models load on first use (a still view without a code), not with the analyzer: a code
+        # Tesseract reads in the first frames is not delayed by loading them (~1 s on a busy core).
+        self._detector_: LineDetector | None = None
+        self._line_reader_: RapidLineReader | None = None
         self.known = known  # catalogued codes; replaced when the catalog is reloaded
         langs = config.language_list
         self._fast_lang = langs[0]
         self._all_langs = "+".join(langs)
         self._script_langs = [lang for lang in config.script_language_list if lang not in langs[:1]]
         self._located: dict[str, tuple[np.ndarray, float]] = {}  # the last locate()'s regions: corners, inset
+
+    def _detector(self) -> LineDetector:
+        """The worker thread's line detector, loaded on first use."""
+        if self._detector_ is None:
+            self._detector_ = thread_line_detector()
+        return self._detector_
+
+    def _line_reader(self) -> RapidLineReader:
+        """The worker thread's whole-alphabet line reader, loaded on first use."""
+        if self._line_reader_ is None:
+            self._line_reader_ = thread_text_reader()
+        return self._line_reader_
 
     @property
     def located(self) -> dict[str, tuple[np.ndarray, float]]:
@@ -134,7 +148,7 @@ class FrameAnalyzer:
         quiet = still if isinstance(still, QuietView) and shift_of(still.small, small) is not None else None
         slow = not (quiet is not None and quiet.fast_next)
         # The line detector reads a still view (seen before, no code found) once.
-        detect = self._detector is not None and quiet is not None and not quiet.detected
+        detect = self._c.line_detector and quiet is not None and not quiet.detected
         if isinstance(still, StillScreen):
             followed = self._follow(gray, small, still)
             if followed is not None:
@@ -194,10 +208,10 @@ class FrameAnalyzer:
         ocr_in = prepare_like(region, still.inverted, still.shape)
         fresh: list[OcrLine] = []
         for x0, y0, x1, y1 in still.bands:
-            if still.language == DETECTED and self._line_reader is not None:
+            if still.language == DETECTED and self._c.line_detector:
                 # A line only the detector and RapidOCR found: read again whole by RapidOCR (Tesseract lost it), cut
                 # as it was read then (at the frame's own resolution, the prepared image's polarity).
-                read = self._line_reader.read_line(self._band_crop(region, ocr_in, still.inverted, (x0, y0, x1, y1)))
+                read = self._line_reader().read_line(self._band_crop(region, ocr_in, still.inverted, (x0, y0, x1, y1)))
                 if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
                     fresh.append(OcrLine(read.text, read.confidence,
                                          _words_of_line(read.text, read.confidence, (x0, y0, x1 - x0, y1 - y0))))
@@ -319,9 +333,8 @@ class FrameAnalyzer:
         The boxes are found on the prepared image; their crops are cut from the rectified region at the frame's own
         resolution when given (prepare() scales text to ~18 px for Tesseract: a 720p frame's larger glyphs keep
         detail the recogniser uses), in the prepared image's polarity."""
-        assert self._detector is not None and self._line_reader is not None
         todo = []
-        for box in self._detector.detect(ocr_in):
+        for box in self._detector().detect(ocr_in):
             theirs = [w for ln in lines for w in ln.words if _overlaps(w.box, box.box)]
             sure = min((w.confidence for w in theirs), default=0.0)
             # Lines Tesseract did not see at all first, then garbled ones; a line it read surely enough stays its own.
@@ -340,7 +353,7 @@ class FrameAnalyzer:
         crops = [crop_line(source, LineBox(round(b.x * sx), round(b.y * sy), max(1, round(b.w * sx)),
                                            max(1, round(b.h * sy)), 1.0)) for b in boxes]
         out = []
-        for (_, their_mean, their_spaced, box), read in zip(todo, self._line_reader.read_lines(crops), strict=True):
+        for (_, their_mean, their_spaced, box), read in zip(todo, self._line_reader().read_lines(crops), strict=True):
             if "".join(read.text.split()) == "".join(their_spaced.split()):
                 continue  # the same glyphs: Tesseract's words keep their own boxes and spaces (RapidOCR drops some)
             # The surer reading of the line wins: Tesseract's words stay where it read them more surely on average.
