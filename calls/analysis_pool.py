@@ -67,11 +67,13 @@ class CatalogAck:
 def _worker_main(config: DiagnosticsConfig, inbox: Any, outbox: Connection, parent_pid: int, control: Any,
                  catalog: Catalog, catalog_version: int) -> None:
     """Worker process: decodes each pinned call's video and analyses the frames its sampling wants."""
+    from diagnostics.analyzer import load_models
     from diagnostics.ocr import make_engine
     from diagnostics.session import SessionDiagnostics
     from media.analysis_decoder import FrameDecoder
 
     engine = make_engine(config.tessdata_path, config.languages)
+    load_models(config)  # RapidOCR's models too, before the first frame rather than at the first still view
     calls: dict[str, tuple[FrameDecoder, SessionDiagnostics, dict[float, float]]] = {}
     try:
         outbox.send(CatalogAck(catalog_version))

@@ -64,6 +64,16 @@ class FrameAnalysis:
     still: StillScreen | QuietView | None = None  # what the next frame of the same view may reuse (follow.py)
 
 
+def load_models(config: DiagnosticsConfig) -> None:
+    """Load the calling thread's RapidOCR models that this config uses (~1 s of CPU): an analysis worker calls it at
+    start, so the first still view it reads does not wait for them."""
+    if config.line_detector:
+        thread_line_detector()
+        thread_text_reader()
+    if config.second_recogniser:
+        thread_line_reader()
+
+
 class FrameAnalyzer:
     """Stateless per-frame analysis; owns nothing but its config and the (thread-confined) engine.
 
