@@ -165,3 +165,23 @@ def test_a_line_both_recognisers_read_alike_keeps_tesseracts_words(engine, confi
     # A line Tesseract did not read is RapidOCR's.
     [only] = analyzer._read_detected_lines(panel, lines[:1], None)
     assert only.text == "Fault KQ-7713"
+
+
+def test_a_worker_loads_the_models_once_and_its_analyzers_use_them(engine, config):
+    import threading
+
+    from diagnostics.analyzer import FrameAnalyzer, load_models
+    from diagnostics.rapid import thread_text_reader
+
+    loaded: list[object] = []
+
+    def worker() -> None:  # a fresh thread, as an analysis worker's is
+        load_models(replace(config, line_detector=True))
+        analyzer = FrameAnalyzer(replace(config, line_detector=True), engine)
+        loaded.extend([thread_line_detector(), thread_text_reader(), analyzer._detector(), analyzer._line_reader()])
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert loaded[0] is loaded[2] and loaded[1] is loaded[3]
+    assert loaded[0] is not thread_line_detector()  # this thread's own, not the worker's
