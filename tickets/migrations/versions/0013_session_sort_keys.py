@@ -22,7 +22,7 @@ down_revision = '0012'
 branch_labels = None
 depends_on = None
 
-_PLAYABLE = "('finalised', 'recovered')"  # tickets.library.PLAYABLE: the states with a file to watch
+_PLAYABLE = "('finalised', 'recovered')"  # vocabulary.PLAYABLE_RECORDINGS as of 0013, frozen here: the states with a file to watch
 _SQLITE_RECORDED = ("UPDATE support_sessions SET recorded = EXISTS (SELECT 1 FROM recordings r WHERE "
                     f"r.session_id = support_sessions.id AND r.status IN {_PLAYABLE}) WHERE id = {{row}}.session_id;")
 _SQLITE_TICKET = ("UPDATE support_sessions SET ticket_customer = coalesce((SELECT customer FROM tickets WHERE id = "
