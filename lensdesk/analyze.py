@@ -7,18 +7,20 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
-from atrest.sealed import AtRestKey
-from diagnostics.catalog import Catalog, load_catalogs
 from diagnostics.config import DiagnosticsConfig
-from diagnostics.errors import DiagnosticsError
-from diagnostics.finding import Finding
 from lensdesk.settings import Settings
-from reanalysis.files import IMAGE_SUFFIXES, analyze_file
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from atrest.sealed import AtRestKey
+    from diagnostics.catalog import Catalog
+    from diagnostics.finding import Finding
+
+# The reader (PyAV, OpenCV, the OCR engines) and rich are imported when the command runs, not when the CLI builds its
+# parser: `lensdesk serve` builds the same parser and must not pay for them.
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +53,11 @@ def _config(args: argparse.Namespace) -> DiagnosticsConfig:
 def _analyze_with_progress(path: Path, config: DiagnosticsConfig, catalog: Catalog, key: AtRestKey | None,
                            show: bool) -> list[Finding]:
     """analyze_file with a progress bar on stderr for a video."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from reanalysis.files import IMAGE_SUFFIXES, analyze_file
+
     if not show or path.suffix.lower() in IMAGE_SUFFIXES:
         return analyze_file(path, config, catalog=catalog, key=key)
     progress = Progress(TextColumn("analysing"), BarColumn(), TextColumn("{task.percentage:.0f}%"),
@@ -62,6 +69,8 @@ def _analyze_with_progress(path: Path, config: DiagnosticsConfig, catalog: Catal
 
 
 def _table(findings: list[Finding]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Findings")
     for col in ("time", "code", "family", "severity", "title", "conf.", "frames"):
         table.add_column(col, no_wrap=col in ("time", "code", "conf.", "frames"), overflow="fold")
@@ -75,6 +84,11 @@ def _table(findings: list[Finding]) -> Table:
 
 def run(args: argparse.Namespace) -> int:
     """Run `lensdesk analyze`; exit code 0 (findings or not), 2 on unreadable input or OCR problems."""
+    from rich.console import Console
+
+    from diagnostics.catalog import load_catalogs
+    from diagnostics.errors import DiagnosticsError
+
     out = Console()
     try:
         config = _config(args)
