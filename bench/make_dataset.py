@@ -16,6 +16,9 @@ locations.json gives the code's box on each rendered screen:
 The third, fresh3: 12 more families on new screen kinds (testkit/synth/fresh3_formats.py; "Third fresh evaluation
 families (fresh3)"); output as fresh2's (labels split "fresh", manifest naming fresh3, locations.json):
     python bench/make_dataset.py --split fresh3 --per-format 1 --negatives 24 --seed <seed> --out DIR --jobs 1
+The fourth, fresh4: 12 more families, three more screen kinds (testkit/synth/fresh4_formats.py; "Fourth fresh evaluation
+families (fresh4)"); output as fresh3's (labels split "fresh", manifest naming fresh4, locations.json):
+    python bench/make_dataset.py --split fresh4 --per-format 1 --negatives 24 --seed <seed> --out DIR --jobs 1
 """
 
 from __future__ import annotations
@@ -53,6 +56,14 @@ from testkit.synth.fresh3_screens import (  # noqa: E402
     fresh3_code_box,
     plan_fresh3,
     render_fresh3_clip,
+)
+from testkit.synth.fresh4_formats import FRESH4_FAMILIES  # noqa: E402
+from testkit.synth.fresh4_screens import (  # noqa: E402
+    FRESH4,
+    Fresh4ClipSpec,
+    fresh4_code_box,
+    plan_fresh4,
+    render_fresh4_clip,
 )
 from testkit.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
 from testkit.synth.fresh_screens import FRESH, FreshClipSpec, plan_fresh, render_fresh_clip  # noqa: E402
@@ -154,12 +165,30 @@ def make_fresh3_one(spec: Fresh3ClipSpec, out: Path) -> ClipLabel:
                      spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
 
 
+def make_fresh4_one(spec: Fresh4ClipSpec, out: Path) -> ClipLabel:
+    """Render, film, encode and label one clip of the fresh4 split (split "fresh": reports hide it the same way)."""
+    frames = render_fresh4_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
+    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
+    c = spec.content
+    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
+                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+
+
+# The later blind splits, written alike: name -> (planner, clip maker, code box).
+LOCATED_SPLITS: dict[str, tuple[Callable[..., list[Any]], Callable[..., ClipLabel], Callable[[Any], list[float]]]] = {
+    FRESH2: (plan_fresh2, make_fresh2_one, fresh2_code_box),
+    FRESH3: (plan_fresh3, make_fresh3_one, fresh3_code_box),
+    FRESH4: (plan_fresh4, make_fresh4_one, fresh4_code_box),
+}
+
+
 def open_families(split: str, families: str) -> list[str]:
     """The families of an open set: an explicit comma list, else those of the split."""
     if families:
         return [f.strip() for f in families.split(",") if f.strip()]
     return list({"tuned": TUNED_FAMILIES, "held-out": HELD_OUT_FAMILIES, "all": FAMILIES,
-                 FRESH: FRESH_FAMILIES, FRESH2: FRESH2_FAMILIES, FRESH3: FRESH3_FAMILIES}[split])
+                 FRESH: FRESH_FAMILIES, FRESH2: FRESH2_FAMILIES, FRESH3: FRESH3_FAMILIES,
+                 FRESH4: FRESH4_FAMILIES}[split])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,9 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--kind", choices=("catalog", "open"), default="catalog",
                     help="catalog: the 28 sample screens (codes the reader knows); open: random codes of open formats")
-    ap.add_argument("--split", choices=("tuned", "held-out", "all", FRESH, FRESH2, FRESH3), default="tuned",
-                    help="open: which families; fresh, fresh2, fresh3: the fresh splits' own families (imply the open "
-                         "kind)")
+    ap.add_argument("--split", choices=("tuned", "held-out", "all", FRESH, *LOCATED_SPLITS), default="tuned",
+                    help="open: which families; fresh, fresh2, fresh3, fresh4: the fresh splits' own families (imply "
+                         "the open kind)")
     ap.add_argument("--families", default="", help="open: comma-separated families (overrides --split)")
     ap.add_argument("--per-format", type=int, default=1, help="open: screens per format (each filmed at both sizes)")
     ap.add_argument("--negatives", type=int, default=8, help="open: screens with ordinary numbers and no code")
@@ -192,14 +221,13 @@ def main(argv: list[str] | None = None) -> int:
         manifest = {"split": FRESH, "families": families, "seed": args.seed, "per_format": args.per_format,
                     "negatives": args.negatives, "formats": sorted({j.format for j in jobs} - {"negative"})}
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    elif args.split in (FRESH2, FRESH3):
+    elif args.split in LOCATED_SPLITS:
         families = open_families(args.split, args.families)
-        planner = plan_fresh2 if args.split == FRESH2 else plan_fresh3
+        planner, maker, _ = LOCATED_SPLITS[args.split]
         try:
             jobs = cast(list[Any], planner(families, args.seed, args.per_format, args.negatives, SIZES))
         except ValueError as exc:
             raise SystemExit(str(exc)) from exc
-        maker = make_fresh2_one if args.split == FRESH2 else make_fresh3_one
         manifest = {"split": args.split, "label_split": FRESH, "families": families, "seed": args.seed,
                     "per_format": args.per_format, "negatives": args.negatives,
                     "formats": sorted({j.format for j in jobs} - {"negative"})}
@@ -219,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         labels = [maker(j, args.out) for j in jobs]
     (args.out / "labels.json").write_text(json.dumps([asdict(lb) for lb in labels], indent=1, ensure_ascii=False))
-    if args.split in (FRESH2, FRESH3):  # where the code is on each rendered screen (shares of its width and height)
-        code_box = fresh2_code_box if args.split == FRESH2 else fresh3_code_box
+    if args.split in LOCATED_SPLITS:  # where the code is on each rendered screen (shares of its width and height)
+        code_box = LOCATED_SPLITS[args.split][2]
         locations = [{"file": lb.file, "box": code_box(j)} for j, lb in zip(jobs, labels, strict=True)]
         (args.out / "locations.json").write_text(json.dumps(locations, indent=1))
     n_pos = sum(1 for lb in labels if lb.code)

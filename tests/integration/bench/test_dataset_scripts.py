@@ -82,18 +82,19 @@ def test_accuracy_report_keeps_fresh_families_hidden_until_the_final_run(capsys)
 
 
 @pytest.mark.slow
-def test_a_fresh3_set_is_written_like_the_other_fresh_splits(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("split", "family"), [("fresh3", "softener"), ("fresh4", "glucose")])
+def test_a_later_fresh_set_is_written_like_the_other_fresh_splits(tmp_path, monkeypatch, split, family):
     import bench.make_dataset as make_dataset
     from testkit.synth.codec import decode_clip
 
     monkeypatch.setattr(make_dataset, "SIZES", ((640, 360),))  # one small clip is enough to check the wiring
-    assert make_dataset.main(["--split", "fresh3", "--families", "softener", "--per-format", "0", "--negatives", "1",
+    assert make_dataset.main(["--split", split, "--families", family, "--per-format", "0", "--negatives", "1",
                               "--seed", "3", "--jobs", "1", "--out", str(tmp_path)]) == 0
     labels = json.loads((tmp_path / "labels.json").read_text())
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     locations = json.loads((tmp_path / "locations.json").read_text())
     assert [lb["split"] for lb in labels] == ["fresh"] and labels[0]["family"] == "negative"
-    assert manifest["split"] == "fresh3" and manifest["families"] == ["softener"] and manifest["seed"] == 3
+    assert manifest["split"] == split and manifest["families"] == [family] and manifest["seed"] == 3
     assert [loc["box"] for loc in locations] == [[]] and labels[0]["code"] == "" and labels[0]["codec"] == "vp8"
     frames = decode_clip(tmp_path / labels[0]["file"])
     assert len(frames) == 30 and frames[-1][1].shape == (360, 640, 3)

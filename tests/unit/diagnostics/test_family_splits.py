@@ -1,4 +1,4 @@
-"""What every blind evaluation split (fresh, fresh2, fresh3) must hold, checked once over all of them: every drawn
+"""What every blind evaluation split (fresh, fresh2, fresh3, fresh4) must hold, checked once over all of them: every drawn
 code fully matches its format's grammar and is drawn from a grammar, not a list; draws and plans are deterministic
 per seed; plans film every screen at both sizes and cover every family; no drawn code of the later splits is a
 catalogued code (diagnostics/catalogs read as data); no split reuses another's families."""
@@ -16,6 +16,8 @@ from testkit.synth.fresh2_formats import FRESH2_FAMILIES, FRESH2_FORMATS
 from testkit.synth.fresh2_screens import plan_fresh2
 from testkit.synth.fresh3_formats import FRESH3_FAMILIES, FRESH3_FORMATS
 from testkit.synth.fresh3_screens import plan_fresh3
+from testkit.synth.fresh4_formats import FRESH4_FAMILIES, FRESH4_FORMATS
+from testkit.synth.fresh4_screens import plan_fresh4
 from testkit.synth.fresh_formats import FRESH_FAMILIES, FRESH_FORMATS
 from testkit.synth.fresh_screens import drawable_on_segments, plan_fresh
 
@@ -33,7 +35,8 @@ class Split(NamedTuple):
 
 SPLITS = (Split("fresh", FRESH_FAMILIES, FRESH_FORMATS, plan_fresh),
           Split("fresh2", FRESH2_FAMILIES, FRESH2_FORMATS, plan_fresh2),
-          Split("fresh3", FRESH3_FAMILIES, FRESH3_FORMATS, plan_fresh3))
+          Split("fresh3", FRESH3_FAMILIES, FRESH3_FORMATS, plan_fresh3),
+          Split("fresh4", FRESH4_FAMILIES, FRESH4_FORMATS, plan_fresh4))
 FORMATS = [(s.name, f) for s in SPLITS for f in s.formats]
 
 
