@@ -361,7 +361,8 @@ def _hmi(content: ScreenContent, shown: str, style: Fresh4Style, size: tuple[int
     cols = 3
     tw = (right - left - base * (cols - 1)) / cols
     th = base * 2.8
-    for i, ln in enumerate(numbers[:6]):
+    tiles = list({ln.text.split()[0]: ln for ln in reversed(numbers)}.values())[::-1]  # one tile per reading
+    for i, ln in enumerate(tiles[:6]):
         tx, ty = left + (i % cols) * (tw + base), y + base * 0.3 + (i // cols) * (th + base * 0.5)
         if ty + th > h - base * 3.2:
             break
@@ -457,15 +458,17 @@ def _iconpanel(content: ScreenContent, shown: str, style: Fresh4Style, size: tup
                   fill=((255, 40, 30) if content.code else (60, 230, 80)) if lit else _mix(body, (0, 0, 0), 0.35))
     others = [ln for ln in content.lines if ln.role == "number"][:1] + _more_numbers(content, 1, rng)
     side = wx + ww + w * 0.05 if wx < w * 0.5 else w * 0.05
-    reading = _reading(ScreenContent(tuple(others), "", (), content.lang, content.kind))
-    if reading != "--" and reading != main:  # a second, smaller window with an ordinary reading
+    source = next((ln for ln in others if _reading(ScreenContent((ln,), "", (), content.lang, content.kind)) != "--"),
+                  None)
+    reading = _reading(ScreenContent((source,), "", (), content.lang, content.kind)) if source else "--"
+    if reading != "--" and reading != main:  # a second, smaller window with an ordinary reading and its name
         small = int(px * 0.5)
         sfont = _font(SEGMENT7[0], small)
         sw = d.textlength(reading, font=sfont) + small
         if side + sw < w * 0.97:
             d.rectangle([side, wy + wh * 0.2, side + sw, wy + wh * 0.2 + small * 1.6], fill=style.bg)
             d.text((side + small / 2, wy + wh * 0.2 + small * 0.3), reading, font=sfont, fill=style.fg)
-            label = next((t for t in others[0].text.split() if not any(c.isdigit() for c in t)), "") if others else ""
+            label = next((t for t in source.text.split() if not any(c.isdigit() for c in t)), "") if source else ""
             draw_text(d, (side, wy + wh * 0.2 + small * 1.9), label, None, label_face, int(base * 0.7), ink)
     for i, sym in enumerate(("-", "+", "OK")):
         bx = w * 0.62 + i * w * 0.11
@@ -496,7 +499,7 @@ def _tool_window(content: ScreenContent, shown: str, style: Fresh4Style, size: t
     img = Image.new("RGB", (w, h), _mix(style.bg, style.fg, 0.05))
     d = ImageDraw.Draw(img)
     face = style.font
-    base = int(h * 0.032)
+    base = int(h * 0.036)
     d.rectangle([0, 0, w, base * 1.8], fill=style.accent)
     draw_text(d, (base * 0.6, base * 0.35), f"{DEVICE_TITLES[content.kind]} Service Tool {int(rng.integers(2, 9))}."
               f"{int(rng.integers(0, 20))}", None, face, base, (255, 255, 255))
