@@ -1,5 +1,5 @@
-"""What the blind evaluation splits (fresh2, fresh3 ...) share about codes and screen text: a code format drawn from
-templates, and the lines an error screen or a screen without an error carries.
+"""What the blind evaluation splits (fresh2, fresh3, fresh4 ...) share about codes and screen text: a code format
+drawn from templates, and the lines an error screen or a screen without an error carries.
 
 Each split keeps its own families, captions, messages and ordinary numbers in its own module (testkit/synth/
 fresh2_formats.py, fresh3_formats.py); this module holds only the machinery, so a split's tables stay unread by

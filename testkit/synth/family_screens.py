@@ -1,4 +1,4 @@
-"""What the blind evaluation splits (fresh, fresh2, fresh3) share about screens and plans: font loading, how a
+"""What the blind evaluation splits (fresh, fresh2, fresh3, fresh4) share about screens and plans: font loading, how a
 planned screen becomes one clip per output size, and where the code is on a rendered screen.
 
 The splits' own layouts, faces and tables stay in their own modules; nothing here says what a split's codes or

@@ -1,4 +1,5 @@
-"""Checks the blind evaluation splits' own tests share (fresh2, fresh3): a split's tables differ, the checks do not."""
+"""Checks the blind evaluation splits' own tests share (fresh2, fresh3, fresh4): a split's tables differ, the checks
+do not."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""What every blind evaluation split (fresh, fresh2, fresh3, fresh4) must hold, checked once over all of them: every drawn
-code fully matches its format's grammar and is drawn from a grammar, not a list; draws and plans are deterministic
-per seed; plans film every screen at both sizes and cover every family; no drawn code of the later splits is a
-catalogued code (diagnostics/catalogs read as data); no split reuses another's families."""
+"""What every blind evaluation split (fresh, fresh2, fresh3, fresh4) must hold, checked once over all of them: every
+drawn code fully matches its format's grammar and is drawn from a grammar, not a list; draws and plans are
+deterministic per seed; plans film every screen at both sizes and cover every family; no drawn code of the later
+splits is a catalogued code (diagnostics/catalogs read as data); no split reuses another's families."""
 
 import re
 from pathlib import Path
