@@ -14,6 +14,7 @@ code.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from testkit.synth.family_formats import (
     rand_int,
     template_line,
 )
-from testkit.synth.open_text import ScreenContent
+from testkit.synth.open_text import ScreenContent, ScreenLine
 
 F = FamilyFormat
 FRESH4_FORMATS: tuple[FamilyFormat, ...] = (
@@ -236,11 +237,24 @@ def fresh4_ordinary_line(kind: str, rng: np.random.Generator) -> str:
     return ordinary_line(FRESH4_ORDINARY, kind, rng)
 
 
+# How a caption and its code share a line: after a colon, a space or a dash, or the code first (always touching).
+LABEL_CONVENTIONS: tuple[str, ...] = ("{caption}: {shown}", "{caption} {shown}", "{caption} – {shown}",
+                                      "{shown} {caption}")
+
+
 def fresh4_error_content(fmt: FamilyFormat, rng: np.random.Generator, lang: str, distractors: int
                          ) -> tuple[ScreenContent, str]:
-    """An error screen of this format and how it writes the code: caption and code, a message or two, and
-    ordinary-number lines."""
-    return family_error_content(fmt, rng, lang, distractors, FRESH4_CAPTIONS, FRESH4_MESSAGES, fresh4_ordinary_line)
+    """An error screen of this format and how it writes the code: caption and code (in one of the label
+    conventions), a message or two, and ordinary-number lines."""
+    content, shown = family_error_content(fmt, rng, lang, distractors, FRESH4_CAPTIONS, FRESH4_MESSAGES,
+                                          fresh4_ordinary_line)
+    convention = LABEL_CONVENTIONS[int(rng.choice(len(LABEL_CONVENTIONS), p=[0.4, 0.25, 0.15, 0.2]))]
+    lines = list(content.lines)
+    for i, ln in enumerate(lines):
+        if ln.role == "code" and ln.text.endswith(f": {shown}") and ln.text != f": {shown}":
+            caption = ln.text[: -len(shown) - 2]
+            lines[i] = ScreenLine(convention.format(caption=caption, shown=shown), "code")
+    return replace(content, lines=tuple(lines)), shown
 
 
 def fresh4_negative_content(rng: np.random.Generator, lang: str, kind: str) -> ScreenContent:

@@ -435,7 +435,7 @@ def _iconpanel(content: ScreenContent, shown: str, style: Fresh4Style, size: tup
     d.text((tx, ty), main, font=font, fill=style.fg)
     box = (tx, ty, tx + tw, ty + px * 1.05) if content.code else None
     code = _code_line(content)
-    caption = code.text.replace(shown, "").strip(" :") if code is not None and content.code else ""
+    caption = code.text.replace(shown, "").strip(" :–") if code is not None and content.code else ""
     if caption:
         cpx = _fit(caption, label_face, int(base * 0.9), ww)
         draw_text(d, (wx, wy - cpx * 1.6), caption, None, label_face, cpx, ink)

@@ -73,6 +73,7 @@ def test_negatives_hold_ordinary_numbers_and_no_code_shape_or_caption() -> None:
 
 def test_error_screens_carry_the_code_as_shown_with_ordinary_numbers():
     rng = np.random.default_rng(9)
+    conventions: set[str] = set()
     for lang in FRESH4_LANGS:
         for fmt in FRESH4_FORMATS:
             content, shown = fresh4_error_content(fmt, rng, lang, distractors=2)
@@ -82,6 +83,9 @@ def test_error_screens_carry_the_code_as_shown_with_ordinary_numbers():
             if fmt.adjacent:
                 assert code_lines[0].text != shown
             assert sum(ln.role == "number" for ln in content.lines) == 2
+            text = code_lines[0].text
+            conventions.add(re.sub(r"[^:–]", "", text.replace(shown, "")) + str(text.startswith(shown)))
+    assert len(conventions) >= 4  # the caption before the code with a colon, a space or a dash, and after it
 
 
 @pytest.mark.parametrize("layout", FRESH4_LAYOUTS)
