@@ -569,9 +569,9 @@ def _servicetool(content: ScreenContent, shown: str, style: Fresh4Style, size: t
     lw, lh = lid.size
     shrink = np.sin(np.deg2rad(style.tilt)) * 0.45  # how much shorter the far edge looks
     far_left = style.variant == "left"
-    cx0, cy0 = w * 0.1, h * 0.04
+    cx0, cy0 = w * 0.1, h * 0.1  # the lid's top well inside the photo: filming crops the edges
     width = w * 0.8 * (1 - 0.3 * shrink)
-    height = h * 0.72
+    height = h * 0.66
     near, far = height, height * (1 - shrink)
     if far_left:
         quad = [(cx0, cy0 + (near - far) / 2), (cx0 + width, cy0), (cx0 + width, cy0 + near),
@@ -661,7 +661,7 @@ def render_fresh4_clip(spec: Fresh4ClipSpec, fps: int, lead_in_s: float, screen_
     params = random_capture_params(rng, spec.size, screen.shape[1] / screen.shape[0])
     quad = params.quad
     span = quad.max(axis=0) - quad.min(axis=0)
-    grow = max(spec.size[0] / span[0], spec.size[1] / span[1]) * 1.15  # corners stay out of the picture when turned
+    grow = max(spec.size[0] / span[0], spec.size[1] / span[1]) * 1.12  # corners stay out of the picture when turned
     centre = np.array(spec.size, np.float32) / 2
     filled = replace(params, quad=((quad - quad.mean(axis=0)) * grow + centre).astype(np.float32), bezel=0.0)
     return film_screen(screen, spec.size, fps, lead_in_s, screen_s, spec.seed, rng, filled)
