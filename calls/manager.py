@@ -22,6 +22,7 @@ from media.recorder import EmptyRecording, SessionRecorder
 from signaling import annotation as a
 from signaling import messages as m
 from signaling import room as r
+from signaling.join_gate import JoinGate
 from signaling.service import ClientLink
 from signaling.tokens import Claims, Role
 from tickets.errors import ConflictError, InvalidInputError, NotFoundError
@@ -52,8 +53,9 @@ class CallManager:
     """The CallService the WebSocket endpoint talks to."""
 
     def __init__(self, store: TicketStore, options: CallOptions, analysis_pool: AnalysisPool,
-                 guidance: GuidancePool | None = None) -> None:
+                 guidance: GuidancePool | None = None, join_gate: JoinGate | None = None) -> None:
         self._store = store
+        self.join_gate = join_gate if join_gate is not None else JoinGate()  # joins worked on at once, the rest queue
         self._opts = options
         self._analysis_pool = analysis_pool
         self._guidance = guidance if guidance is not None else GuidancePool()  # its worker starts on first use
@@ -131,14 +133,15 @@ class CallManager:
         role: ParticipantRole = "customer" if claims.role is Role.CUSTOMER else "technician"
         pid = f"{role[0]}-{uuid.uuid4().hex[:10]}"
         name = join.name or claims.name or role.title()
-        for _ in range(JOIN_ATTEMPTS):
-            call = await self._call_for(join.session_id)
-            async with call.lock:
-                if call.closing:
-                    continue  # the last participant left while we waited: the next lookup makes a fresh call
-                await self._admit(call, link, claims, pid, role, name)
-                log.info("session %s: %s %s joined as %s", call.session_id, role, name, pid)
-                return pid
+        async with self.join_gate.turn():
+            for _ in range(JOIN_ATTEMPTS):
+                call = await self._call_for(join.session_id)
+                async with call.lock:
+                    if call.closing:
+                        continue  # the last participant left while we waited: the next lookup makes a fresh call
+                    await self._admit(call, link, claims, pid, role, name)
+                    log.info("session %s: %s %s joined as %s", call.session_id, role, name, pid)
+                    return pid
         raise m.ProtocolError("call_restarting", "The call is restarting after everyone left; try again in a moment.")
 
     async def _admit(self, call: LiveCall, link: ClientLink, claims: Claims, pid: str, role: ParticipantRole,
@@ -152,7 +155,7 @@ class CallManager:
             rejection = next(a for a in actions if isinstance(a, r.Reject))
             raise m.ProtocolError(rejection.code, rejection.message)
         await self._store.add_participant(call.session_id, participant_id=pid, role=role, name=name,
-                                          token_family=claims.family)
+                                          token_family=claims.family, ticket_id=call.ticket_id)
         await self._run(call, actions, actor_subject=claims.subject)
 
     def _ice_servers_for(self, participant_id: str, claims: Claims) -> tuple[m.IceServer, ...]:

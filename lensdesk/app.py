@@ -37,6 +37,7 @@ from reanalysis.jobs import ReanalysisSetup, reanalysis_service
 from signaling import messages as m
 from signaling.bus import Bus, BusUnavailable, InProcessBus, RedisBus
 from signaling.connection import WsLimits
+from signaling.join_gate import JoinGate, JoinLimits
 from signaling.placement import Limits, NodeLoad, refusals
 from signaling.routing import BUS_DOWN_JOIN, RoomActionError, RoutedCallService, relayed_claims
 from signaling.service import CallService
@@ -168,7 +169,9 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                                            auto_scan_interval_s=settings.auto_scan_interval_s,
                                            scan_timeout_s=settings.scan_timeout_s,
                                            credential_deadline=tokens.stay_deadline,
-                                           on_session_ended=session_over), analysis_pool)
+                                           on_session_ended=session_over), analysis_pool,
+                        join_gate=JoinGate(JoinLimits(settings.join_in_flight, settings.join_queue_depth,
+                                                      settings.join_queue_wait_s)))
     loop_lag = LoopLagMonitor()
     # One node: the call manager serves the WebSocket directly. Several nodes: rooms are routed over Redis.
     limits = Limits(settings.max_calls, settings.max_cpu_load, settings.max_analysis_backlog)
@@ -180,7 +183,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
                         bool(draining), limits)
 
     routed = RoutedCallService(calls, bus, tokens, node_id, load=node_load,
-                               node_ttl_s=settings.node_ttl_s) if settings.redis_url else None
+                               node_ttl_s=settings.node_ttl_s,
+                               relayed_join_wait_s=settings.join_queue_wait_s + 5) if settings.redis_url else None
     catalog = CatalogService(catalogs.catalog, store.catalog, bus, analysis_pool.update_catalog)
 
     def cluster_admits() -> bool:

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
                                                 "empty = stored plain.", repr=False)
     node_ttl_s: int = Field(5, ge=2, description="A node whose heartbeat (each second) is silent this long is dead: its "
                                                  "rooms are re-homed. A restart under the same id is seen at once.")
+    join_in_flight: int = Field(8, ge=1, description="Joins this node works on at once; the others wait their turn.")
+    join_queue_depth: int = Field(1000, ge=0, description="Joins that may wait for their turn on this node; beyond "
+                                                          "it a join is refused with `busy` and a retry_after_ms.")
+    join_queue_wait_s: float = Field(10.0, gt=0, description="How long a join may wait for its turn before it is "
+                                                             "refused with `busy` (the pages try again).")
     max_calls: int = Field(0, description="Calls this node runs before it takes no new rooms (placement, /readyz); "
                                           "0 = no limit.")
     max_cpu_load: float = Field(0.0, description="1-minute load average per CPU above which this node takes no new "

@@ -96,7 +96,14 @@ class CloseParticipant(_Env):
     boot: str = ""
 
 
-ToRelay = Annotated[ForParticipant | CloseParticipant, Field(discriminator="kind")]
+class JoinQueued(_Env):
+    """Owner -> relay: the join arrived and waits its turn (the owner is alive: its answer may take a while)."""
+
+    kind: Literal["queued"] = "queued"
+    boot: str = ""
+
+
+ToRelay = Annotated[ForParticipant | CloseParticipant | JoinQueued, Field(discriminator="kind")]
 
 # -- an action's reply channel -------------------------------------------------------------------------------
 

@@ -37,6 +37,9 @@ REFRESH_EVERY_S = 10.0
 # is answered within a second): by then the owner is dead (its heartbeat expires and the room is re-homed) or
 # swamped. The owner is told to drop the participant should it admit it later.
 JOIN_REPLY_TIMEOUT_S = 0.6
+# An owner that said it has the join (JoinQueued) is alive: the relay waits this long for its answer, as long as
+# the owner keeps heart-beating under the same boot id (its join queue answers `busy` sooner than this).
+RELAYED_JOIN_WAIT_S = 15.0
 HEARTBEAT_EVERY_S = 1.0
 # A node silent this long is dead: its rooms are re-homed, its relayed participants moved. Not less: a busy
 # machine stalls a live node's event loop for seconds (measured: a false death at 3 s under load 13 on 2 cores).
@@ -98,6 +101,10 @@ class _BusLink:
     async def close(self, reason: str) -> None:
         await self._publish(nm.CloseParticipant(reason=reason, boot=self._boot_id))
 
+    async def send_raw(self, event: nm.ToRelay) -> None:
+        """An event for the relay itself rather than for the browser."""
+        await self._publish(event)
+
     async def _publish(self, event: nm.ToRelay) -> None:
         # Published reliably: an outage delays these messages (they go out, in order, once Redis is back).
         await self._publish_raw(self._channel, nm.encode(event))
@@ -118,6 +125,10 @@ UNDELIVERED_KEEP_S = 30.0  # a held message nobody subscribes to again within th
 
 class _NoAnswer(m.ProtocolError):
     """The owner did not answer a relayed join in time."""
+
+
+NO_ANSWER = ("node_unavailable", "The server running this call did not answer; try again.")
+OWNER_LOST = ("node_unavailable", "The server running this call stopped while you were joining; try again.")
 
 
 @dataclass
@@ -151,8 +162,10 @@ class RoutedCallService:
     """CallService for one node of many: local calls for owned rooms, relaying for the others."""
 
     def __init__(self, local: LocalCalls, bus: Bus, tokens: TokenService, node_id: str | None = None,
-                 load: Callable[[], NodeLoad] | None = None, node_ttl_s: int = NODE_TTL_S) -> None:
+                 load: Callable[[], NodeLoad] | None = None, node_ttl_s: int = NODE_TTL_S,
+                 relayed_join_wait_s: float = RELAYED_JOIN_WAIT_S) -> None:
         self._local = local
+        self._relayed_join_wait_s = relayed_join_wait_s
         self._node_ttl_s = node_ttl_s
         self._load = load  # this node's load now (None: every room stays where its first join arrives)
         self._loads: dict[str, NodeLoad] = {}  # live nodes' loads as of the latest heartbeat
@@ -174,6 +187,11 @@ class RoutedCallService:
         self.draining = False
         self._actions: dict[str, RoomAction] = {}
         self._undelivered: collections.deque[_Undelivered] = collections.deque()
+        # Inbox events run one after another per room (a relayed participant's join before their messages), rooms
+        # side by side: one slow join must not hold up every other room's joins and messages.
+        self._lanes: dict[str, collections.deque[Callable[[], Awaitable[None]]]] = {}
+        self._lane_runs: set[asyncio.Task[None]] = set()
+        self._conn_rooms: dict[str, str] = {}  # relayed conn id -> its room, from its join's arrival
 
     async def start(self) -> None:
         """Listen on this node's inbox and keep owned rooms claimed."""
@@ -194,6 +212,8 @@ class RoutedCallService:
                     await task
         if self._inbox is not None:
             await self._inbox.close()
+        for run in list(self._lane_runs):
+            run.cancel()
         for remote in self._remote.values():
             await remote.subscription.close()
         for session_id in list(self._owned):
@@ -445,6 +465,7 @@ class RoutedCallService:
     async def _join_remote(self, link: ClientLink, claims: Claims, join: m.Join, owner: str) -> str:
         conn_id = uuid.uuid4().hex
         first: asyncio.Future[nm.ToRelay] = asyncio.get_running_loop().create_future()
+        queued: asyncio.Future[str] = asyncio.get_running_loop().create_future()  # the owner's boot id
 
         async def from_owner(raw: str) -> None:
             try:
@@ -452,6 +473,10 @@ class RoutedCallService:
             except ValidationError as exc:
                 log.warning("node %s: malformed message from owner %s for session %s dropped: %s", self.node_id,
                             owner, join.session_id, nm.what_failed(exc))
+                return
+            if not queued.done():
+                queued.set_result(event.boot)
+            if isinstance(event, nm.JoinQueued):
                 return
             if not first.done():
                 first.set_result(event)
@@ -471,11 +496,13 @@ class RoutedCallService:
             await subscription.close()
             raise m.ProtocolError(*BUS_DOWN_JOIN) from None
         try:
-            event = await asyncio.wait_for(first, JOIN_REPLY_TIMEOUT_S)
-        except TimeoutError:
+            event = await self._owner_answer(owner, queued, first)
+        except (TimeoutError, m.ProtocolError) as exc:
             await subscription.close()
             await self._publish_reliably(f"node:{owner}", nm.encode(nm.LeaveVia(conn=conn_id)))
-            raise _NoAnswer("node_unavailable", "The server running this call did not answer; try again.") from None
+            if isinstance(exc, m.ProtocolError):
+                raise
+            raise _NoAnswer(*NO_ANSWER) from None
         welcome = event.data if isinstance(event, nm.ForParticipant) else None
         if not isinstance(welcome, m.Welcome):
             await subscription.close()
@@ -487,6 +514,26 @@ class RoutedCallService:
         await link.send(welcome)
         return welcome.participant_id
 
+    async def _owner_answer(self, owner: str, queued: asyncio.Future[str],
+                            first: asyncio.Future[nm.ToRelay]) -> nm.ToRelay:
+        """The owner's answer to a relayed join. An owner that does not even say it has the join within
+        JOIN_REPLY_TIMEOUT_S is dead or stuck (TimeoutError: refused at once); one that did is alive and slow, and
+        is waited for while it keeps heart-beating under the same boot id (ProtocolError when it stops)."""
+        await asyncio.wait_for(asyncio.shield(queued), JOIN_REPLY_TIMEOUT_S)
+        boot = queued.result()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._relayed_join_wait_s
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError
+            try:
+                return await asyncio.wait_for(asyncio.shield(first), min(HEARTBEAT_EVERY_S, left))
+            except TimeoutError:
+                # The latest heartbeat's view, no Redis round trip per waiting join: gone, or another incarnation.
+                if (self._may_judge() and owner not in self._boots) or restarted(owner, boot, self._boots):
+                    raise m.ProtocolError(*OWNER_LOST) from None
+
     # -- owner side ------------------------------------------------------------------------------------
 
     async def _on_inbox(self, raw: str) -> None:
@@ -497,14 +544,47 @@ class RoutedCallService:
             await self._drop_malformed(raw, exc)
             return
         if isinstance(event, nm.RoomActionCall):
-            await self._run_action(event)
+            self._in_lane(event.session, lambda: self._run_action(event))
             return
         link = _BusLink(self._publish_reliably, f"conn:{event.conn}", self.boot_id)
         if isinstance(event, nm.JoinVia):
-            await self._serve_join(link, event)
+            self._conn_rooms[event.conn] = event.join.session_id
+            # Said at once, before the join waits its turn: the relay then knows this node is alive, only busy.
+            await link.send_raw(nm.JoinQueued(boot=self.boot_id))
+            self._in_lane(event.join.session_id, lambda: self._serve_join(link, event))
             return
+        room = self._conn_rooms.get(event.conn)
+        self._in_lane(room if room is not None else f"conn:{event.conn}", lambda: self._on_relayed(link, event))
+
+    def _in_lane(self, key: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run work after the earlier inbox events of the same room, alongside other rooms'."""
+        lane = self._lanes.get(key)
+        if lane is not None:
+            lane.append(work)
+            return
+        lane = self._lanes[key] = collections.deque([work])
+        run = asyncio.create_task(self._run_lane(key, lane), name=f"inbox:{key}")
+        self._lane_runs.add(run)
+        run.add_done_callback(self._lane_runs.discard)
+
+    async def _run_lane(self, key: str, lane: collections.deque[Callable[[], Awaitable[None]]]) -> None:
+        try:
+            while lane:
+                work = lane.popleft()
+                try:
+                    await work()
+                except Exception:
+                    log.exception("node %s: an inbox event of %s failed", self.node_id, key)
+        finally:
+            if self._lanes.get(key) is lane:
+                del self._lanes[key]
+
+    async def _on_relayed(self, link: _BusLink, event: nm.MessageVia | nm.LeaveVia) -> None:
+        """A relayed participant's message or leave, in its room's order."""
         served = self._served.get(event.conn)
         if served is None:
+            if isinstance(event, nm.LeaveVia):
+                self._conn_rooms.pop(event.conn, None)
             if isinstance(event, nm.MessageVia):  # not (or no longer) in a room here, e.g. removed as a ghost
                 await link.send(m.Reconnect(reason="server_lost", retry_after_ms=RECONNECT_AFTER_MS))
                 await link.close("not in the call")
@@ -512,6 +592,7 @@ class RoutedCallService:
         session_id, participant_id = served.session_id, served.participant_id
         if isinstance(event, nm.LeaveVia):
             del self._served[event.conn]
+            self._conn_rooms.pop(event.conn, None)
             await self._local.leave(session_id, participant_id)
             return
         try:
@@ -541,6 +622,7 @@ class RoutedCallService:
             if not self._local.is_live(session_id):
                 with contextlib.suppress(BusUnavailable):  # placed here just before the drain: free it
                     await self._bus.release_room(session_id, self.node_id)
+            self._conn_rooms.pop(event.conn, None)
             await link.send(m.ErrorMessage(code=DRAINING[0], message=DRAINING[1], fatal=True))
             return
         try:
@@ -548,9 +630,11 @@ class RoutedCallService:
             participant_id = await self._local.join(link, claims, event.join.to_join())
             self._owned.add(session_id)
         except TokenError as exc:
+            self._conn_rooms.pop(event.conn, None)
             await link.send(m.ErrorMessage(code=exc.code, message=exc.message, fatal=True))
             return
         except m.ProtocolError as exc:
+            self._conn_rooms.pop(event.conn, None)
             await link.send(exc.to_message(fatal=True))
             return
         self._served[event.conn] = _Served(session_id, participant_id, event.relay, event.relay_boot)
@@ -596,6 +680,7 @@ class RoutedCallService:
                 log.warning("node %s: relay node %s is dead or restarted; removing %s from room %s", self.node_id,
                             served.relay, served.participant_id, served.session_id)
                 del self._served[conn_id]
+                self._conn_rooms.pop(conn_id, None)
                 await self._local.leave(served.session_id, served.participant_id)
 
     async def _refresh(self) -> None:

@@ -260,13 +260,16 @@ class TicketStore:
         self._event_queued()
 
     async def add_participant(self, session_id: str, *, participant_id: str, role: str, name: str,
-                              token_family: str | None = None) -> None:
-        """Record that someone joined (audited as "joined"); re-joining updates the name."""
+                              token_family: str | None = None, ticket_id: str | None = None) -> None:
+        """Record that someone joined (audited as "joined"); re-joining updates the name. ticket_id: the session's
+        ticket when the caller knows it (a live call does), sparing a read."""
         now = utcnow()
         async with self._engine.begin() as conn:
-            session = await _session(conn, session_id)
-            if session is None:
-                raise NotFoundError("session", session_id)
+            if ticket_id is None:
+                session = await _session(conn, session_id)
+                if session is None:
+                    raise NotFoundError("session", session_id)
+                ticket_id = session.ticket_id
             exists = (await conn.execute(select(participants.c.participant_id).where(
                 participants.c.session_id == session_id,
                 participants.c.participant_id == participant_id))).first()
@@ -278,7 +281,7 @@ class TicketStore:
                 await conn.execute(insert(participants).values(session_id=session_id,
                                                                participant_id=participant_id, role=role,
                                                                name=name, joined_at=now, token_family=token_family))
-            await self._audit(conn, actor=participant_id, action="joined", ticket_id=session.ticket_id,
+            await self._audit(conn, actor=participant_id, action="joined", ticket_id=ticket_id,
                               session_id=session_id, target=f"session:{session_id}",
                               detail={"role": role, "name": name}, at=now)
 

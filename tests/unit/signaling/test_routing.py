@@ -6,6 +6,7 @@ The rooms are real `signaling.room.Room` state machines (no media); Redis is exe
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -90,6 +91,12 @@ class RecordingBus(InProcessBus):
         return await super().publish(channel, data)
 
 
+async def settle() -> None:
+    """Let the owner's inbox work run (each room's events run in a task of their own, in order)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
 @pytest.fixture
 async def cluster() -> AsyncIterator[tuple[RecordingBus, list[RoutedCallService], list[RoomCalls]]]:
     bus = RecordingBus()
@@ -117,10 +124,12 @@ async def test_a_participant_on_another_node_is_relayed_both_ways(cluster):
     assert welcome.participant_id == customer_id and welcome.role == "customer" and not calls_b.rooms
     assert [p.participant.id for p in tech.of(m.ParticipantJoined)] == [customer_id]
     await b.handle("s1", customer_id, m.Mute(muted=True))
+    await settle()
     assert [(x.participant_id, x.muted) for x in tech.of(m.ParticipantMuted)] == [(customer_id, True)]
     await a.handle("s1", tech_id, m.Mute(muted=True))
     assert [x.participant_id for x in customer.of(m.ParticipantMuted)] == [tech_id]
     await b.leave("s1", customer_id)
+    await settle()
     assert [(x.participant_id, x.role) for x in tech.of(m.ParticipantLeft)] == [(customer_id, "customer")]
     assert list(calls_a.rooms["s1"].participants) == [tech_id]
 
@@ -188,4 +197,5 @@ async def test_malformed_bus_messages_are_logged_with_their_session_and_dropped(
     assert relayed.got[-1:] == relayed.of(m.Welcome) and relayed.closed is None  # nothing odd reached the page
     # both nodes carry on
     await b.handle("s7", customer_id, m.Mute(muted=True))
+    await settle()
     assert [x.participant_id for x in tech.of(m.ParticipantMuted)] == [customer_id]
