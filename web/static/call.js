@@ -40,7 +40,7 @@ export class Call extends EventTarget {
           this.iceServers = msg.ice_servers; // this participant's own STUN/TURN credentials (never public)
           resolve(msg);
         } else if (msg.type === "error" && msg.fatal && !welcomed) {
-          reject(Object.assign(new Error(msg.message), { code: msg.code }));
+          reject(Object.assign(new Error(msg.message), { code: msg.code, retryAfterMs: msg.retry_after_ms || 0 }));
         } else if (msg.type === "error" && msg.fatal && FINAL_CODES.includes(msg.code)) {
           this.closed = true; // removed, link replaced, session over: rejoining cannot help
         }
@@ -127,7 +127,8 @@ export class Call extends EventTarget {
 const FINAL_CODES = ["token_expired", "token_invalid", "session_ended", "token_revoked", "removed", "link_replaced"];
 
 /**
- * Rejoin after a dropped connection: `attempt` is tried with backoff (0.5 s doubling to 8 s, 6 tries).
+ * Rejoin after a dropped connection: `attempt` is tried with backoff (0.5 s doubling to 8 s, 6 tries), never
+ * sooner than a refusal's `retry_after_ms` (a busy server says when its queue of joins will have room).
  * Resolves true once it succeeds; false when it gives up, or at once on an error retrying cannot fix
  * (`onFinal` gets that error). `state.reconnecting` guards against two loops at once.
  */
@@ -135,9 +136,10 @@ export async function rejoinWithBackoff(state, attempt, { onTry = () => {}, onFi
   if (state.reconnecting) return false;
   state.reconnecting = true;
   try {
+    let asked = 0; // the server's retry_after_ms of the last refusal
     for (let i = 0; i < 6; i++) {
       onTry(i);
-      await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** i)));
+      await new Promise((r) => setTimeout(r, Math.max(Math.min(8000, 500 * 2 ** i), asked)));
       try {
         if (state.call && state.call.pc) state.call.pc.close();
         await attempt();
@@ -145,6 +147,7 @@ export async function rejoinWithBackoff(state, attempt, { onTry = () => {}, onFi
         return true;
       } catch (e) {
         if (FINAL_CODES.includes(e.code)) { onFinal(e); return false; }
+        asked = Math.min(60000, e.retryAfterMs || 0);
       }
     }
     return false;
