@@ -44,6 +44,7 @@ from testkit.servers import running_postgres, running_redis_server, start_server
 SECRET = "bench-secret-" + "b" * 40
 SAMPLE_SESSIONS = 200  # sessions per step that send one timed room message
 JOIN_CONCURRENCY = 64  # joins in flight per client process
+IDLE_MEASURE_S = 10.0
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -313,7 +314,7 @@ HEADER = ("| connections | added | joins/s | join p50 ms | join p99 ms | refused
 
 
 def run(nodes: int, steps: list[int], clients: int, database: str, step_timeout_s: float,
-        profile: Path | None, env_extra: dict[str, str]) -> int:
+        profile: Path | None, env_extra: dict[str, str], code: Path | None = None) -> int:
     limit = raise_fd_limit()
     print(f"open files limit {limit}; load average before: {os.getloadavg()}; nice {os.nice(0)}", flush=True)
     if limit < steps[-1] // clients + 1000:
@@ -329,15 +330,22 @@ def run(nodes: int, steps: list[int], clients: int, database: str, step_timeout_
                    "LENSDESK_WS_RATE_PER_S": "1000", "LENSDESK_WS_RATE_BURST": "1000",
                    "LENSDESK_ANALYSIS_WORKERS": "1", **({"LENSDESK_DATABASE_URL": db_url} if db_url else {}),
                    **env_extra}
+            # --code: run the nodes from another checkout (e.g. main) with this bench, to compare the two
+            command = ["env", "-C", str(code), sys.executable, "-m", "lensdesk.cli"] if code else None
             for _ in range(nodes):
-                servers.append(start_server(Path(tmp) / "data", secret=SECRET, env=env, timeout_s=180))
+                servers.append(start_server(Path(tmp) / "data", secret=SECRET, env=env, timeout_s=180,
+                                            command=command))
             urls = [s.url for s in servers]
             node_pids = [s.proc.pid for s in servers]
             redis_pids = [redis.proc.pid] if getattr(redis, "proc", None) is not None else []
             pg_pids = postmaster_pids(int(db_url.rsplit(":", 1)[1].split("/")[0])) if db_url else []
             token = servers[0].technician_token()
-            print(f"{nodes} nodes + redis-server + {database}; {clients} client processes; "
-                  f"extra settings {env_extra or 'none'}", flush=True)
+            print(f"{nodes} nodes ({code or 'this checkout'}) + redis-server + {database}; {clients} client "
+                  f"processes; extra settings {env_extra or 'none'}", flush=True)
+            idle0, t0 = tree_cpu_s(node_pids), time.monotonic()
+            time.sleep(IDLE_MEASURE_S)
+            print(f"nodes idle (no connections): {100 * (tree_cpu_s(node_pids) - idle0) / (time.monotonic() - t0):.0f}% "
+                  f"of one CPU for the {nodes} together (heartbeats, polls)", flush=True)
             ctx = mp.get_context("spawn")
             pipes = []
             for _ in range(clients):
@@ -432,6 +440,7 @@ def main() -> int:
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--step-timeout", type=float, default=600.0, help="seconds a step's joins may take")
     parser.add_argument("--profile", type=Path, help="write py-spy collapsed stacks of node 0 per step here")
+    parser.add_argument("--code", type=Path, help="run the nodes from this checkout (default: this one)")
     parser.add_argument("--set", action="append", default=[], metavar="LENSDESK_X=V",
                         help="an extra setting for every node (repeatable)")
     args = parser.parse_args()
@@ -439,7 +448,7 @@ def main() -> int:
         args.profile.mkdir(parents=True, exist_ok=True)
     extra = dict(kv.split("=", 1) for kv in args.set)
     return run(args.nodes, [int(s) for s in args.steps.split(",")], args.clients, args.database,
-               args.step_timeout, args.profile, extra)
+               args.step_timeout, args.profile, extra, args.code)
 
 
 if __name__ == "__main__":

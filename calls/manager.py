@@ -61,7 +61,7 @@ class CallManager:
         self._guidance = guidance if guidance is not None else GuidancePool()  # its worker starts on first use
         self._background: set[asyncio.Future[None]] = set()
         self._calls: dict[str, LiveCall] = {}
-        self._lock = asyncio.Lock()
+        self._making: dict[str, asyncio.Future[LiveCall]] = {}  # calls being made, by session id
         self.findings_total = 0
         self.recent_findings: deque[tuple[str, float]] = deque(maxlen=256)  # (code, monotonic commit time)
 
@@ -256,26 +256,35 @@ class CallManager:
         await asyncio.to_thread(self._guidance.close)
 
     async def _call_for(self, session_id: str) -> LiveCall:
-        async with self._lock:
-            call = self._calls.get(session_id)
-            if call is not None:
-                return call
-            record = await self._store.get_session(session_id)
-            if record is None:
-                raise m.ProtocolError("session_not_found", "This support session does not exist.")
-            if record.status == "ended":
-                raise m.ProtocolError("session_ended", "This support session has ended.")
-            media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
-                     CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
-                               ice_servers=self._server_ice_servers(), candidates=self._opts.candidates))
-            room = r.Room(session_id, recording=self._opts.recording_enabled)
-            room.chat.seed(chat_history(await self._store.session_events.for_session(
-                session_id, kinds=("chat", "chat_status"))))
-            call = LiveCall(session_id, record.ticket_id, room, media,
-                            auto_scan=AutoScanPolicy(interval_s=self._opts.auto_scan_interval_s))
-            media.add_observer(lambda source, frame: self._analyse(call, source, frame))
-            self._calls[session_id] = call
+        """The session's live call, made on its first join; joins of one session wait for one making, joins of
+        other sessions do not wait for it (a node-wide lock made every new call wait for the others' reads)."""
+        call = self._calls.get(session_id)
+        if call is not None:
             return call
+        making = self._making.get(session_id)
+        if making is None:
+            making = self._making[session_id] = asyncio.ensure_future(self._new_call(session_id))
+            making.add_done_callback(lambda _: self._making.pop(session_id, None))
+        return await asyncio.shield(making)
+
+    async def _new_call(self, session_id: str) -> LiveCall:
+        """Read the session and its chat history, make its room and media."""
+        record = await self._store.get_session(session_id)
+        if record is None:
+            raise m.ProtocolError("session_not_found", "This support session does not exist.")
+        if record.status == "ended":
+            raise m.ProtocolError("session_ended", "This support session has ended.")
+        media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
+                 CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
+                           ice_servers=self._server_ice_servers(), candidates=self._opts.candidates))
+        room = r.Room(session_id, recording=self._opts.recording_enabled)
+        room.chat.seed(chat_history(await self._store.session_events.for_session(
+            session_id, kinds=("chat", "chat_status"))))
+        call = LiveCall(session_id, record.ticket_id, room, media,
+                        auto_scan=AutoScanPolicy(interval_s=self._opts.auto_scan_interval_s))
+        media.add_observer(lambda source, frame: self._analyse(call, source, frame))
+        self._calls[session_id] = call
+        return call
 
     def _retire(self, call: LiveCall) -> None:
         """Take the call out of service: new joins for its session get a fresh call."""

@@ -326,7 +326,9 @@ class RoutedCallService:
             target = self._place()
             owner = await self._bus.claim_room(session_id, target, ROOM_TTL_S)
             placed = owner == target
-        if owner != self.node_id and self._may_judge() and not await self._bus.alive({owner}):
+        # Redis is asked only when the latest heartbeat did not show the owner (no round trip per relayed join).
+        if owner != self.node_id and self._may_judge() and owner not in self._boots \
+                and not await self._bus.alive({owner}):
             # The owner stopped heart-beating: re-home the room here (the session goes on, findings are stored).
             owner = await self._take_over(session_id, owner)
         return owner, placed
