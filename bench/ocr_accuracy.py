@@ -59,6 +59,8 @@ class ClipResult:
     cpu: list[float] = field(default_factory=list)  # CPU ms per analysed frame (incl. tesseract children)
     confirm_s: float | None = None
     stage: str | None = None  # --stages: how far a missed code got (STAGE_NAMES), None for a hit or a negative
+    frames: list[dict[str, Any]] = field(default_factory=list)  # --dump: every analysed frame's lines and reads
+    found: list[dict[str, Any]] = field(default_factory=list)  # --dump: each finding's code, shown text and message
 
     @property
     def truth(self) -> str:
@@ -84,22 +86,38 @@ def normalise_code(code: str) -> str:
     return "".join(code.split()).upper()
 
 
+def _frame_record(t: float, lines: list[OcrLine], reads: list[Any]) -> dict[str, Any]:
+    """An analysed frame as JSON: its time, every OCR line with its words, and the frame's code reads."""
+    return {"t": round(t, 3),
+            "lines": [{"text": ln.text, "conf": round(ln.confidence, 3),
+                       "words": [[w.text, round(w.confidence, 3), list(w.box)] for w in ln.words]} for ln in lines],
+            "reads": [{"code": r.code, "conf": round(r.confidence, 3), "line": r.line} for r in reads]}
+
+
 def run_pipeline(clip: list[tuple[float, np.ndarray]], label: dict[str, object], config: DiagnosticsConfig,
-                 engine: OcrEngine, stages: bool = False) -> ClipResult:
+                 engine: OcrEngine, stages: bool = False, dump: bool = False) -> ClipResult:
     """Feed a decoded clip through a session the way the media side does (wants, then process).
 
-    stages: also attribute a missed code to the furthest stage it reached in any analysed frame."""
+    stages: also attribute a missed code to the furthest stage it reached in any analysed frame; dump: keep every
+    analysed frame's lines and reads and each finding's text (bench/decision_replay.py replays them)."""
     session = SessionDiagnostics(config, engine)
     known = KnownCodes(session.catalog.codes()) if stages else None
     codes: list[str] = []
     confirm = None
     reached: list[str] = []
+    frames: list[dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
     result = ClipResult(label, codes)
     for t, frame in clip:
         if not session.wants(t):
             continue
         analysed = session.stats.analysed
-        for f in session.process(frame, t):
+        findings = session.process(frame, t)
+        if dump and session.stats.analysed > analysed and session.last_analysis is not None:
+            frames.append(_frame_record(t, session.last_analysis.lines, session.last_analysis.reads))
+        for f in findings:
+            found.append({"code": f.code, "shown": f.shown, "text": f.text, "t": round(t, 3),
+                          "frames_seen": f.frames_seen, "confidence": f.confidence})
             codes.append(f.code)
             if f.code == label["code"] and confirm is None:
                 confirm = t - float(label["screen_from_s"])  # type: ignore[arg-type]
@@ -109,7 +127,7 @@ def run_pipeline(clip: list[tuple[float, np.ndarray]], label: dict[str, object],
     cpu = list(session.stats.analysis_cpu_ms)
     if isinstance(engine, PytesseractEngine):
         cpu = []  # the work happens in child processes; measured per clip below
-    result = ClipResult(label, codes, list(session.stats.analysis_ms), cpu, confirm)
+    result = ClipResult(label, codes, list(session.stats.analysis_ms), cpu, confirm, frames=frames, found=found)
     if stages and result.truth and not result.hit:
         result.stage = _clip_stage(reached)
     return result
@@ -277,11 +295,18 @@ def report_examples(results: list[ExampleResult]) -> None:
 _WORKER_ENGINE: dict[str, OcrEngine] = {}
 
 
-def _run_file(data: Path, label: dict[str, object], config: DiagnosticsConfig, stages: bool = False) -> ClipResult:
+def _run_file(data: Path, label: dict[str, object], config: DiagnosticsConfig, stages: bool = False,
+              dump: bool = False) -> ClipResult:
     """Decode and run one clip (in a worker process; one engine per process)."""
     if "engine" not in _WORKER_ENGINE:
         _WORKER_ENGINE["engine"] = TesserocrEngine(config.tessdata_path, config.languages)
-    return run_pipeline(decode_clip(data / str(label["file"])), label, config, _WORKER_ENGINE["engine"], stages)
+    return run_pipeline(decode_clip(data / str(label["file"])), label, config, _WORKER_ENGINE["engine"], stages, dump)
+
+
+def write_dump(path: Path, results: list[ClipResult]) -> None:
+    """Every clip's label, reported codes, findings and analysed frames as JSON (for bench/decision_replay.py)."""
+    path.write_text(json.dumps([{"label": r.label, "codes": r.codes, "found": r.found, "stage": r.stage,
+                                 "frames": r.frames} for r in results], ensure_ascii=False))
 
 
 def _rate(hits: int, total: int) -> str:
@@ -376,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stages", action="store_true",
                     help="attribute each missed code to the stage that lost it (OCR text, grammar, decision)")
     ap.add_argument("--examples", type=Path, help="replay labelled examples exported by `lensdesk examples export`")
+    ap.add_argument("--dump", type=Path, help="open sets: write every analysed frame's OCR lines and reads and each "
+                    "finding's text to this JSON file (replayed by bench/decision_replay.py)")
     args = ap.parse_args(argv)
     if args.examples:
         config = replace(DiagnosticsConfig(languages=args.languages, tessdata_path=args.tessdata),
@@ -401,9 +428,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.jobs > 1:
             with ProcessPoolExecutor(args.jobs) as pool:
                 results = list(pool.map(_run_file, [args.data] * len(labels), labels, [config] * len(labels),
-                                        [args.stages] * len(labels)))
+                                        [args.stages] * len(labels), [args.dump is not None] * len(labels)))
         else:
-            results = [_run_file(args.data, lb, config, args.stages) for lb in labels]
+            results = [_run_file(args.data, lb, config, args.stages, args.dump is not None) for lb in labels]
+        if args.dump is not None:
+            write_dump(args.dump, results)
         open_report(results, args.reveal_held_out, args.stages)
         return 0
     engine = TesserocrEngine(config.tessdata_path, config.languages)

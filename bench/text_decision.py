@@ -8,6 +8,7 @@ Fresh screens in Arabic and Korean keep their captions here, which Tesseract (en
     python bench/text_decision.py --split tuned --seeds 100-103
     python bench/text_decision.py --split fresh2 --seeds 71000-71003   # dev seeds only (70000-70999 are reporting)
     python bench/text_decision.py --split fresh2 --seeds 72100-72103 --by-family   # recall per device family
+    python bench/text_decision.py --split fresh3 --seeds 71000-71003
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from diagnostics.ocr import OcrLine  # noqa: E402
 from testkit.synth.formats import HELD_OUT_FAMILIES, TUNED_FAMILIES  # noqa: E402
 from testkit.synth.fresh2_formats import FRESH2_FAMILIES  # noqa: E402
 from testkit.synth.fresh2_screens import plan_fresh2  # noqa: E402
+from testkit.synth.fresh3_formats import FRESH3_FAMILIES  # noqa: E402
+from testkit.synth.fresh3_screens import plan_fresh3  # noqa: E402
 from testkit.synth.fresh_formats import FRESH_FAMILIES  # noqa: E402
 from testkit.synth.fresh_screens import plan_fresh  # noqa: E402
 from testkit.synth.open_set import plan_open  # noqa: E402
@@ -42,7 +45,7 @@ def _norm(code: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=("tuned", "held-out", "fresh", "fresh2"), default="tuned")
+    ap.add_argument("--split", choices=("tuned", "held-out", "fresh", "fresh2", "fresh3"), default="tuned")
     ap.add_argument("--seeds", default="100-103", help="first-last (inclusive)")
     ap.add_argument("--per-format", type=int, default=2)
     ap.add_argument("--negatives", type=int, default=8)
@@ -62,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             specs = list(plan_fresh(list(FRESH_FAMILIES), seed, args.per_format, args.negatives, SIZE))
         elif args.split == "fresh2":
             specs = list(plan_fresh2(list(FRESH2_FAMILIES), seed, args.per_format, args.negatives, SIZE))
+        elif args.split == "fresh3":
+            specs = list(plan_fresh3(list(FRESH3_FAMILIES), seed, args.per_format, args.negatives, SIZE))
         else:
             families = TUNED_FAMILIES if args.split == "tuned" else HELD_OUT_FAMILIES
             specs = list(plan_open(list(families), seed, args.per_format, args.negatives, SIZE))

@@ -60,7 +60,7 @@ _INTRODUCER_WORDS = {
     "hr sr sl bs": "greška pogreška kvar šifra napaka",
     "lt lv et": "klaida kļūda kluda viga veakood",
     "id ms": "kesalahan galat ralat kode kerusakan",
-    "vi": "lỗi mã~lỗi sự~cố",
+    "vi": "lỗi mã~lỗi sự~cố báo~động",
     "ru uk bg sr": "ошибка ошибки ошибку ошибок код кода неисправность неисправности авария аварии "
                    "помилка помилки несправність аварія грешка повреда квар",
     "el": "σφάλμα σφάλματος σφάλματα βλάβη βλάβης κωδικός κωδικού συναγερμός συναγερμού",
@@ -73,15 +73,22 @@ _MENTION_WORDS = {
     "en": "errors failure failed fail service stop stopped interrupted blocked warning jam malfunction exception "
           "panic time-out timeout timed~out not~responding out~of~service out~of~order shut~down unavailable "
           "not~available not~possible cannot unable overheat overheated overload overloaded collision emergency "
-          "abnormal defective",
+          "abnormal defective inoperative locked~out not~working out~of~operation",
     "de es it pt": "servicio servizio serviço kundendienst servicefehler defekt ausfall gestoppt unterbrochen "
                    "blockiert falla detenida detenido interrumpida arrestata interrotta interrompida "
                    "außer~betrieb fuera~de~servicio fuori~servizio fora~de~serviço",
-    "fr": "défaillance avertissement hors~service",
-    "nl sv da no fi": "defect mislukt varning advarsel varoitus virheellinen buiten~gebruik ur~funktion",
-    "pl cs hu ro tr": "nieczynny nieudana ostrzeżenie varování figyelmeztetés avertizare uyarı arızalı başarısız",
-    "id vi": "peringatan gagal cảnh~báo báo~động",
-    "ru uk el": "сбой сбоя предупреждение тревога несправний αποτυχία προειδοποίηση",
+    "fr": "défaillance avertissement hors~service impossible bloqué bloquée arrêté arrêtée",
+    "de2": "gesperrt nicht~möglich außer~funktion",
+    "es it pt2": "bloqueado bloqueada no~es~posible impossibile bloccato bloccata parado parada não~é~possível",
+    "nl sv da no fi": "defect mislukt varning advarsel varoitus virheellinen buiten~gebruik ur~funktion "
+                      "geblokkeerd niet~mogelijk gestopt inte~möjlig inte~möjligt spärrad blockerad stoppad ur~drift "
+                      "ikke~mulig",
+    "pl cs hu ro tr": "nieczynny nieudana ostrzeżenie varování figyelmeztetés avertizare uyarı arızalı başarısız "
+                      "zatrzymana zatrzymany nie~działa mimo~provoz zastavena zastaven zastaveno není~možné "
+                      "nefunguje zablokováno nem~lehetséges çalışmıyor durdu kilitli",
+    "id vi": "peringatan gagal cảnh~báo không~thể ngừng~hoạt~động đã~dừng tạm~ngưng đã~khóa bị~hỏng bị~khóa",
+    "ru uk el": "сбой сбоя предупреждение тревога несправний αποτυχία προειδοποίηση не~работает остановлен "
+                "остановлена заблокирован не~працює зупинено зупинена заблоковано εκτός~λειτουργίας",
 }
 # Captions that name a number an event, state, message or alert id ("Event 3401", "STATE 306", "Melding: KSS06664")
 # but say nothing of an error on their own: a screen titled "Event log" or "Printer status" is no error screen. They
@@ -105,9 +112,10 @@ _CJK_INTRODUCERS = (r"错误|錯誤|故障|代码|代碼|报警|報警|告警|�
                     r"ข้อผิดพลาด|ความผิดปกติ|รหัส|สัญญาณเตือน|ปัญหา|"
                     r"त्रुटि|त्रुटी|खराबी|गड़बड़ी|कोड|अलार्म|"
                     r"שגיאה|תקלה|קוד|אזעקה|התראה|"
-                    r"ত্রুটি|பிழை|లోపం|ತಪ್ಪು")  # Bengali, Tamil, Telugu, Kannada
-_CJK_MENTIONS = r"警告|失败|失敗|停止|中断|ขัดข้อง|ไม่สำเร็จ|ไม่ทำงาน|विफल|चेतावनी|נכשל"
-_CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態|メッセージ|เหตุการณ์|ข้อความ|การแจ้งเตือน|สถานะ|घटना|संदेश|अलर्ट|स्थिति|אירוע|הודעה"
+                    r"ত্রুটি|কোড|பிழை|குறியீடு|లోపం|ತಪ್ಪು")  # Bengali, Tamil, Telugu, Kannada
+_CJK_MENTIONS = (r"警告|失败|失敗|停止|中断|ขัดข้อง|ไม่สำเร็จ|ไม่ทำงาน|विफल|चेतावनी|נכשל|"
+                 r"सम्भव नहीं|संभव नहीं|बंद हो गया|সম্ভব নয়|বন্ধ হয়েছে|நின்றது|முடியாது|לא ניתן|חסום|נעול")
+_CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態|メッセージ|เหตุการณ์|ข้อความ|การแจ้งเตือน|สถานะ|घटना|संदेश|अलर्ट|स्थिति|אירוע|הודעה|מצב|סטטוס|நிலை|অবস্থা|স্থিতি"
 
 
 def _alternation(table: dict[str, str]) -> str:
@@ -206,8 +214,16 @@ def has_keyword(text: str) -> bool:
                 or _CJK_KEYWORD.search(re.sub(r"\s+", "", text)))
 
 
+# Labels that name a code only with a colon after them, as written: Vietnamese "Mã:" (code) folds to "ma", which is a
+# milliampere elsewhere ("5 mA"); a power-on self-test's "POST:" (computers, medical devices); an electricity meter's
+# error register "F.F:" / "F.F.0:" (IEC 62056 OBIS, every such meter).
+_COLON_LABEL = re.compile(r"(?<![^\W\d_.])(?:(?i:mã|mã số)|POST|F\.F(?:\.0)?)\s*[:：]\s*$")
+
+
 def keyword_before(line: str, start: int) -> bool:
     """True when an error keyword or label ends right before position start of line ("Error code: |0x...")."""
+    if _COLON_LABEL.search(line[max(0, start - _LABEL_WINDOW):start]):
+        return True
     before = fold(line[max(0, start - _LABEL_WINDOW):start])
     if _NOT_ERROR_CODE.search(before):
         return False

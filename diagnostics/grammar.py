@@ -38,6 +38,7 @@ HEX_FIX = {k: v for k, v in DIGIT_FIX.items() if k not in "BDbe"}
 LETTER_FIX = {"£": "E", "€": "E", "$": "S", "5": "S", "(": "C"}
 # Prefix letters that are as often a misread digit at the prefix/body border (EO4 is E04, CHO5 is CH05).
 _BORDER_DIGITS = frozenset("OoQlI|SsZzBG")
+_NEAR_DIGITS = frozenset("OoQlI|")  # ... the ones drawn almost exactly like a digit (O and 0, l and 1)
 # The underscore of controller alert ids (BMS_w107, PLC_a12) is a separator of its own: it is part of the code.
 _SEPARATORS = "-.:_"
 _SEPARATOR_FIX = {"–": "-", "—": "-", "~": "-", "=": "-", "·": ".", ";": ":", "：": ":"}
@@ -178,6 +179,10 @@ def _split_prefix(seg: str, whole: bool) -> tuple[str, str]:
     prefix, rest = seg[:i], seg[i:]
     if rest[:1].isdigit() and len(rest) <= 3:  # PS7996 keeps its S: a long number has its prefix as written
         while len(prefix) > 1 and prefix[-1] in _BORDER_DIGITS:
+            if len(rest) == 2 and prefix[-1] not in _NEAR_DIGITS and prefix[-2] not in _NEAR_DIGITS:
+                # Letter, S/Z/B/G, two digits: a prefix as printed (vending codes SS11, HS01, US00), unless a glyph drawn
+                # like a digit comes before it (COG55 is C0655); a 5 read as S beside two clear digits is rarer.
+                break
             prefix, rest = prefix[:-1], prefix[-1] + rest
     elif whole and not rest and len(prefix) == 2 and prefix[1] in _BORDER_DIGITS and prefix[0] not in _BORDER_DIGITS:
         prefix, rest = prefix[:1], prefix[1:]  # ES after "错误代码" is E5; an all-letter ES stays letters otherwise
@@ -397,8 +402,12 @@ def _join_hex(m: re.Match[str]) -> str:
 
 
 def _join_split(m: re.Match[str]) -> str:
-    """A space inside a code is dropped; the one before a signed reading ("RSSI -83 dBm") stays."""
-    return m.group(0) if SIGNED_READING.match(m.string, m.end()) else ""
+    """A space inside a code is dropped; the one before a signed reading ("RSSI -83 dBm") stays, and so does the one
+    after a dotted label's colon (an OBIS register "F.F.0: 87210200", "C.1.0: ...": a label and its value)."""
+    if SIGNED_READING.match(m.string, m.end()):
+        return m.group(0)
+    head = m.string[:m.start()].rsplit(None, 1)[-1] if m.string[:m.start()].strip() else ""
+    return m.group(0) if head.endswith(":") and "." in head else ""
 
 
 class _AsciiGlyphs(dict[int, str]):
@@ -444,7 +453,9 @@ def tokens(line: str) -> list[Token]:
             cut = id_label.end()
             text, start = text[cut:], start + cut
         elif glued and (len(glued.group(1)) >= 4 and is_caption_word(glued.group(1))
-                        or glued.group(1).lower() == "dtc"):
+                        or glued.group(1).lower() == "dtc"
+                        or is_keyword(glued.group(1)) and not is_abbreviated_caption(glued.group(1))):
+            # "Fel:3244", "Kod:127": a three-letter caption word written out is a label (ERR:72, ALM:21 are codes)
             cut = glued.end()
             text, start = text[cut:], start + cut
         elif garbled and _is_cut_label(garbled.group(1)) and len(text) > garbled.end():

@@ -55,6 +55,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re
     # PLC memory addresses: organisation and data blocks, data-block bits, input and output bits (OB35, DB12.DBX2.6,
     # I0.7): the program's places, shown beside its diagnostics.
     ("plc-address", r"(?<![\w.])(?:OB\d{1,3}|DB\d{1,4}(?:\.DB[XBWD]\d{1,5}(?:\.[0-7])?)?|[IQ]\d\.[0-7])(?![\w.])"),
+    # Electricity meters' OBIS register ids (IEC 62056: C.1.0 serial, 1.8.0 energy, 0.9.1 time, F.F.0 error
+    # register): the label of the reading beside it, not a code.
+    ("register", r"(?<![\w.])(?:[CFLP]|\d{1,2})\.[0-9F]\.\d{1,2}(?![\w.])"),
     ("version", r"(?<![\w])v\.?\s?\d+(?:\.\d+)+[a-z]?(?![\w])"),
     ("version", r"(?<![\w])v\d+(?![\w.])"),
     ("number", r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,])"),  # thousands separators: 1,200

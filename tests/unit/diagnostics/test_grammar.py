@@ -1,6 +1,7 @@
 """The open code grammar: shapes, context, ordinary numbers, confusion repair on any shape, catalogued spellings."""
 
 import random
+import re
 
 import pytest
 
@@ -238,6 +239,11 @@ def _garble(code: str, rng: random.Random) -> str:
     if letters and len(code) > len(letters) + 1 and not code[len(letters) + 1].isdigit():
         # a prefix's last letter and a lone digit before a separator (LC6-47 read LCG-47) are ambiguous
         positions = [i for i in positions if i != len(letters)]
+    body = re.match(r"\d+", code[len(letters):])
+    if letters and not hexed and body and len(body.group()) == 3:
+        # S, Z, B, G right after a prefix and before two digits stay letters (SS11, HS01 are vending codes as printed):
+        # only glyphs drawn like a digit (O, l) are repaired there
+        positions = [i for i in positions if i != len(letters) or code[i] not in "5286"]
     rng.shuffle(positions)
     out = list(code)
     for i in positions[:max(1, len(positions) // 2)]:
