@@ -153,7 +153,9 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
                 score += LARGE
             if bare and m.shape not in _NUMBER_SHAPES:
                 score += BARE_DISPLAY
-            if m.known:
+            if m.known and (m.shape not in _NUMBER_SHAPES or before or screen_kw or bare or large):
+                # A catalogued plain number (12, 79.04) is also any reading: the catalog vouches for it only where
+                # something else says an error is shown.
                 score += CATALOGUED
             elif status_page and not before and not large and not (own_line and m.prior >= STRONG_SHAPE):
                 score -= STATUS_PAGE

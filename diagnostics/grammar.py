@@ -71,6 +71,7 @@ PRIOR = {
     "labelled-group": 1.0,  # SPN 421 FMI 16, MID 128 SID 217 FMI 15: two or more labelled numbers read as one code
     "named": 0.6,  # Err 23, M_STATUS 94: the device's own name for the number, printed as part of the code
     "code-groups": 0.8,  # R344 03 660, Y40 7894: a prefixed code and number groups after it, ending the line
+    "byte-groups": 0.25,  # 03 F1 03 70: status bytes in hex, only right after an error label ("F.F: 03 F1 03 70")
 }
 EXTRA_GROUP = 0.2  # a second dash group (SC990-01, E000007-0001) makes a prefixed code more specific
 MAX_TOKEN = 16  # alphanumerics; longer runs are serials, hashes or URLs
@@ -189,7 +190,7 @@ def _split_prefix(seg: str, whole: bool) -> tuple[str, str]:
     return prefix, rest
 
 
-def _fix_run(run: str, hex_ok: bool, separated: bool = False) -> tuple[str, int, int]:
+def _fix_run(run: str, hex_ok: bool, separated: bool = False, after_prefix: bool = False) -> tuple[str, int, int]:
     """A body run with confusables made digits (or hex digits) when digits are its majority.
 
     Which positions are hex is inferred from the run: a hex letter no digit looks like (A, C, E, F) makes B and D
@@ -198,6 +199,8 @@ def _fix_run(run: str, hex_ok: bool, separated: bool = False) -> tuple[str, int,
     digits = sum(c.isdigit() for c in run)
     if not hex_ok and re.search("[ACEF]", run) and re.fullmatch("[0-9A-F]+", run) and digits:
         hex_ok = True
+    if after_prefix and re.fullmatch(r"[0-9][BD]", run):
+        return run, 0, 1  # a prefix and a hex byte (Cr8B, A5D): a B or D after its one digit is as printed
     lead = run[:1]
     if (separated and lead.isupper() and lead not in _DIGIT_LIKE_LEAD and len(run) >= 4 and run[1:].isdigit()) or (
             digits >= 3 and len(run) == digits + 1 and re.fullmatch(r"\d+[BD]\d+", run)):
@@ -305,7 +308,7 @@ def parse(token: str) -> _Parsed | None:
             and (len(prefix) >= 2 or len(prefix) == 1 and prefix in "ACEF" and bool(re.search("[0-9][BD]", run))
                  and len(prefix + run) <= 6))
         # AA9B, C3B1: hex letters before a hex run (a B or D after a hex letter is a hex digit, not 8 or 0)
-        fixed, rep, dig = _fix_run(run, hex_ok, separated=not glued)
+        fixed, rep, dig = _fix_run(run, hex_ok, separated=not glued, after_prefix=glued and bool(prefix))
         out_runs.append(fixed)
         repairs += rep
         real += dig
@@ -502,6 +505,7 @@ _LABELLED_GROUP = re.compile(
 _NAMED = re.compile(_GROUP_START + r"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Za-z]{2,4}) +"
                     r"(\d{1,6}(?:\.\d{1,2})?|[0-9A-F]{2})(?![\w.:/%°#-])")
 _CODE_GROUPS = re.compile(_GROUP_START + r"[A-Z]{1,3}\d{2,4}(?: \d{2,4}){1,2}(?=\s*$)")
+_BYTE_GROUPS = re.compile(_GROUP_START + r"[0-9A-F]{2}(?: [0-9A-F]{2}){2,7}(?=\s*$)")
 
 
 def _group_match(line: str, start: int, end: int, key: str, known: KnownCodes, before: bool) -> CodeMatch:
@@ -544,6 +548,12 @@ def _multi_token_codes(line: str, spans: list[Ordinary], known: KnownCodes, assu
         match = _group_match(line, m.start(), m.end(), key, known, before)
         out.append(CodeMatch(match.code, match.shape, match.family, match.raw, 0, match.real_digits, match.start,
                              match.end, match.prior + prior_bonus, match.keyword_before, match.known))
+    for m in _BYTE_GROUPS.finditer(line):
+        # Hex status bytes spaced as a device prints them, one code; only after an error label (a MAC address, a
+        # hex dump or a row of readings has none).
+        if free(m.start(), m.end()) and (assume_keyword or keyword_before(line, m.start())) \
+                and any(c.isdigit() for c in m.group(0)) and not _after_identifier_label(line, m.start()):
+            out.append(_group_match(line, m.start(), m.end(), "byte-groups", known, True))
     for m in _CODE_GROUPS.finditer(line):
         if free(m.start(), m.end()) and not _after_identifier_label(line, m.start()):
             out.append(_group_match(line, m.start(), m.end(), "code-groups", known,
@@ -672,6 +682,23 @@ def _phone_shaped_code(span: Ordinary, tok: Token, line: str) -> bool:
                                               is not None)
 
 
+def _garbled_word(token: str, parsed: _Parsed) -> bool:
+    """A word of another script (or a garbled one) read as Latin look-alikes: lower-case letters kept as letters beside
+    lower-case letters repaired into digits ("Pa6oTa" for Работа). Codes are printed in capitals or as segment glyphs;
+    a lower-case glyph that is a digit look-alike next to ordinary lower-case letters is a word, not a code."""
+    if parsed.shape in ("hex", "letters") or not parsed.repairs:
+        return False
+    kept = sum(c.islower() and c not in DIGIT_FIX for c in token)
+    repaired = sum(c.islower() and c in DIGIT_FIX for c in token)
+    return kept >= 1 and repaired >= 1
+
+
+def _after_reading_word(line: str, start: int) -> bool:
+    """True when the word right before start names a unit or measured quantity (GPS 12, Batt 5, RPM 1200)."""
+    words = line[:start].split()
+    return bool(words) and is_unit(words[-1].strip(":=#"))
+
+
 def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, known: KnownCodes,
            spaced: bool) -> CodeMatch | None:
     span = ordinary_at(spans, tok.start, tok.end)
@@ -705,6 +732,10 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
         parsed = _Parsed(parsed.code, "prefixed", "prefixed-long", parsed.repairs, parsed.real_digits, parsed.prefix)
     if parsed.real_digits == 0 and parsed.shape != "letters" and not before:
         return None
+    if not before and _garbled_word(tok.text, parsed):
+        return None  # "Pa6oTa" (Работа read by a Latin-only recogniser): a word whose letters were read as digits
+    if not before and parsed.shape == "numeric" and _after_reading_word(line, tok.start):
+        return None  # "GPS 12", "Batt 5", "RPM 1200": a measured quantity names the number
     if parsed.prior_key == "digit" and not (keyword_before(line, tok.start) and not line[tok.end:].strip()):
         return None  # "Fehler 5" ends its line; "Error 1 602" is a code OCR split, "Error 1 of 3" a count
     key = "spaced" if spaced and parsed.shape == "prefixed" else parsed.prior_key
