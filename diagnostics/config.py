@@ -39,6 +39,10 @@ class DiagnosticsConfig:
     confirm_window_s: float = 8.0  # reads older than this no longer count towards confirmation
     single_read_confidence: float = 0.96  # one read at or above this confirms a catalogued code at once
     uncatalogued_extra_reads: int = 0  # agreeing reads an uncatalogued code needs beyond confirm_reads
+    # One read confirms an uncatalogued code when it is strong: right after an error caption, no glyph repaired, read
+    # at least this surely, its evidence this far above code_threshold (above 1.0 / a huge margin: never).
+    strong_read_confidence: float = 0.9
+    strong_read_margin: float = 0.6
     min_read_confidence: float = 0.45  # reads of short codes (E5, E:51) below this count only as their share
     min_weak_read_confidence: float = 0.1  # ... and below this not at all
     min_long_read_confidence: float = 0.15  # same for codes of 6+ characters: two equal misreads are unlikely

@@ -179,6 +179,11 @@ class Consensus:
             single_ok = read.confidence >= self._c.single_read_confidence and read.code in self._known
             if read.code not in self._known:
                 needed += self._c.uncatalogued_extra_reads
+                # A strong read needs no second one (a short clip or a moving view may never give it): after an
+                # error caption, no glyph repaired, read surely, far above the threshold.
+                single_ok = (read.introduced and read.repairs == 0
+                             and read.confidence >= self._c.strong_read_confidence
+                             and read.evidence >= self._c.code_threshold + self._c.strong_read_margin)
             if self._misread_of_known(read.code):
                 # A glyph or two away from a catalogued code (E-900 vs E-000): likely a misread, so it has
                 # to be read more often, and never on a single read.

@@ -43,6 +43,9 @@ class CodeRead:
     text: str  # the whole screen's text, lines joined by newlines
     labelled: bool = True  # an error keyword on its own line vouches for it (not just the screen's title)
     shown: str = ""  # the code as the screen shows it, with the label before it ("Error code: E-204", "FAULT 146")
+    evidence: float = 0.0  # the shape's prior and the context's evidence summed (compared with the threshold)
+    repairs: int = 0  # glyphs changed by confusion repair
+    introduced: bool = False  # an error caption right before it (on its line or stacked above), not only on the screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class Scored:
     screen_keyword: bool
     standing_out: bool  # long enough, or labelled, on its own line, large or on a bare display
     labelled: bool  # an error keyword right before it or on its line: evidence of its own
+    introduced: bool = False  # an error caption right before it, on its line or stacked above
 
 
 # A camera's exposure readings (ISO 400, a shutter time 1/125) make its F-numbers apertures (F2.8, F11), not codes.
@@ -159,7 +163,7 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
                 score += CATALOGUED
             elif status_page and not before and not large and not (own_line and m.prior >= STRONG_SHAPE):
                 score -= STATUS_PAGE
-            out.append(Scored(m, ln, score, screen_kw or bare, standing_out, before or line_kw))
+            out.append(Scored(m, ln, score, screen_kw or bare, standing_out, before or line_kw, before))
     return out
 
 
@@ -282,7 +286,8 @@ def extract_codes(lines: list[OcrLine], known: KnownCodes = NO_CODES,
     for s in _one_per_line(passing):
         m = s.match
         conf = max(0.0, min(1.0, _code_confidence(s.line, m)) - REPAIR_PENALTY * m.repairs)
-        read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text, s.labelled, shown_as(s.line, m))
+        read = CodeRead(m.code, m.shape, m.family, conf, s.line.text.strip(), text, s.labelled, shown_as(s.line, m),
+                        round(s.score, 3), m.repairs, s.introduced)
         key = skeleton(m.code)
         held = by_skeleton.get(key)
         if held is None or (s.score, conf) > (held[0].score, held[1].confidence):

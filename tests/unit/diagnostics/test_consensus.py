@@ -259,3 +259,34 @@ def test_misreads_of_each_other_confirm_one_uncatalogued_code():
         confirmed += [d.code for d in c.add([read("U4-01", 0.8, "prefixed"), read("U4-07", 0.7, "prefixed")],
                                             FRAME, t)]
     assert confirmed == ["U4-01"]  # the rival spelling of the same screen is a misread, not a second code
+
+
+def _strong(code: str, conf: float = 0.95, evidence: float = 2.0, repairs: int = 0, introduced: bool = True,
+            shape: str = "prefixed") -> CodeRead:
+    return CodeRead(code, shape, None, conf, f"Error code: {code}", f"Error code: {code}", True, code, evidence,
+                    repairs, introduced)
+
+
+def test_one_strong_read_confirms_an_uncatalogued_code():
+    # right after a caption, nothing repaired, read surely, far above the threshold: a short clip need not show it twice
+    (done,) = Consensus(DiagnosticsConfig()).add([_strong("KX-4471")], frame(1), 1.0)
+    assert done.code == "KX-4471" and done.frames_seen == 1
+
+
+def test_a_weak_read_of_an_uncatalogued_code_needs_a_second_frame():
+    for weak in (_strong("KX-4471", repairs=1), _strong("KX-4471", introduced=False), _strong("KX-4471", conf=0.8),
+                 _strong("KX-4471", evidence=1.3)):
+        c = Consensus(DiagnosticsConfig())
+        assert c.add([weak], frame(1), 1.0) == []
+        (done,) = c.add([weak], frame(2), 1.4)
+        assert done.code == "KX-4471"
+
+
+def test_a_strong_read_near_a_catalogued_code_still_needs_more_frames():
+    c = Consensus(DiagnosticsConfig(), frozenset({"KX-4477"}))
+    assert c.add([_strong("KX-4471")], frame(1), 1.0) == []
+
+
+def test_strong_reads_can_be_switched_off():
+    c = Consensus(DiagnosticsConfig(strong_read_margin=9.0))
+    assert c.add([_strong("KX-4471")], frame(1), 1.0) == []
