@@ -87,7 +87,7 @@ def test_a_replaced_catalog_is_used_from_the_next_frame(session_factory):
     from diagnostics.catalog import Catalog, CatalogEntry
 
     code = "0x8047A2C6"  # HRESULT-shaped, made up: in no catalog file
-    s = session_factory()
+    s = session_factory(strong_read_margin=9.0)  # no single strong read: the first read leaves the code pending
     assert s.catalog.lookup(code) is None
     frame = _error_screen(code)
     assert s.process(frame, 0.0) == []  # an uncatalogued code needs a second read: it is pending
