@@ -28,6 +28,7 @@ from tickets.library import SessionLibrary
 from tickets.lifecycle import DataLifecycle
 from tickets.outbox_table import OutboxTable
 from tickets.paging import after_cursor, check_limit, encode_cursor
+from tickets.participant_rows import ParticipantRow, ParticipantRows
 from tickets.records import (
     TICKET_STATUSES,
     AuditRecord,
@@ -88,6 +89,7 @@ class TicketStore:
         # labelled images, kept apart from findings' snapshots
         self.examples = SnapshotFiles(data_dir / "examples", at_rest_key)
         self.outbox = OutboxTable(self._engine)
+        self.participant_rows = ParticipantRows(self._engine)  # joins' rows, committed in groups
         self.catalog = CatalogEdits(self._engine)
         self.session_events = SessionEventLog(self._engine)  # chat, annotations, freezes, camera changes
         self.library = SessionLibrary(self._engine)  # the session library's search and trends (read-only)
@@ -262,14 +264,18 @@ class TicketStore:
     async def add_participant(self, session_id: str, *, participant_id: str, role: str, name: str,
                               token_family: str | None = None, ticket_id: str | None = None) -> None:
         """Record that someone joined (audited as "joined"); re-joining updates the name. ticket_id: the session's
-        ticket when the caller knows it (a live call does), sparing a read."""
+        ticket when the caller knows it (a live call does): no read, and the rows share a commit with the joins
+        made meanwhile (returns once committed)."""
         now = utcnow()
+        if ticket_id is not None:
+            await self.participant_rows.add(ParticipantRow(session_id, ticket_id, participant_id, role, name,
+                                                           token_family, now))
+            return
         async with self._engine.begin() as conn:
-            if ticket_id is None:
-                session = await _session(conn, session_id)
-                if session is None:
-                    raise NotFoundError("session", session_id)
-                ticket_id = session.ticket_id
+            session = await _session(conn, session_id)
+            if session is None:
+                raise NotFoundError("session", session_id)
+            ticket_id = session.ticket_id
             exists = (await conn.execute(select(participants.c.participant_id).where(
                 participants.c.session_id == session_id,
                 participants.c.participant_id == participant_id))).first()

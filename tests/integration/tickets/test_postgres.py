@@ -149,3 +149,28 @@ async def test_catalog_edits_on_postgres(pg_store: TicketStore, pg_url: str, tmp
             first.created_at, last.created_at, last.snapshot_id)
     finally:
         await other.close()
+
+
+async def test_grouped_join_rows_and_a_stale_pooled_connection_on_postgres(pg_store: TicketStore, pg_url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import text
+
+    from tickets import engine
+
+    ticket = await pg_store.create_ticket("t", created_by="tech")
+    session = await pg_store.create_session(ticket.id, created_by="tech")
+    await asyncio.gather(*(pg_store.add_participant(session.id, participant_id=f"p-{i}", role="technician",
+                                                    name="T", ticket_id=ticket.id) for i in range(20)))
+    await pg_store.add_participant(session.id, participant_id="p-1", role="technician", name="Renamed",
+                                   ticket_id=ticket.id)
+    rows = {p.participant_id: p.name for p in await pg_store.list_participants(session.id)}
+    assert len(rows) == 20 and rows["p-1"] == "Renamed"
+    # PostgreSQL drops every connection of the store's pool (as a restart does): a connection idle longer than
+    # PING_IDLE_S is checked before use and replaced, so the next operation works
+    monkeypatch.setattr(engine, "PING_IDLE_S", 0.0)
+    other = TicketStore(pg_url, Path(tempfile.mkdtemp()))
+    async with other._engine.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE pid <> pg_backend_pid() AND datname = current_database()"))
+    await other.close()
+    assert (await pg_store.get_session(session.id)) is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -261,3 +262,29 @@ async def test_unfinished_recordings_of_one_node_leave_other_nodes_alone(store: 
     assert {r.id for r in await store.unfinished_recordings("node-a")} == {mine.id, legacy.id}
     assert {r.id for r in await store.unfinished_recordings("node-b")} == {theirs.id, legacy.id}
     assert {r.id for r in await store.unfinished_recordings()} == {mine.id, theirs.id, legacy.id}
+
+
+async def test_joins_at_once_share_commits_and_each_is_committed_or_refused_alone(store: TicketStore) -> None:
+    ticket = await store.create_ticket("t", created_by="tech")
+    session = await store.create_session(ticket.id, created_by="tech")
+
+    def join(i: int, session_id: str = session.id) -> Any:
+        return store.add_participant(session_id, participant_id=f"p-{i}", role="customer", name=f"N{i}",
+                                     ticket_id=ticket.id)
+
+    before = store.participant_rows.commits
+    await asyncio.gather(*(join(i) for i in range(30)))
+    assert store.participant_rows.commits - before < 30  # grouped, not one transaction each
+    # a join of a session that does not exist, in the same burst: refused alone, the others are kept
+    results = await asyncio.gather(*(join(i) for i in range(30, 40)), join(99, "no-such-session"),
+                                   return_exceptions=True)
+    assert all(r is None for r in results[:10]) and isinstance(results[10], Exception)
+    assert sorted(p.participant_id for p in await store.list_participants(session.id)) == \
+        sorted(f"p-{i}" for i in range(40))
+    joined = [a for a in await store.list_audit(session_id=session.id) if a.action == "joined"]
+    assert len(joined) == 40 and joined[0].ticket_id == ticket.id
+    # a re-join under the same id updates the row
+    await store.add_participant(session.id, participant_id="p-3", role="customer", name="Renamed",
+                                ticket_id=ticket.id)
+    rows = {p.participant_id: p for p in await store.list_participants(session.id)}
+    assert len(rows) == 40 and rows["p-3"].name == "Renamed"
