@@ -78,13 +78,14 @@ def _children() -> dict[int, list[int]]:
 
 
 def tree_cpu_s(pids: list[int]) -> float:
-    """CPU seconds (user + system) of these processes and their live descendants."""
+    """CPU seconds (user + system) of these processes and their descendants, live or exited and reaped (e.g. a
+    PostgreSQL backend whose connection closed)."""
     kids, total, todo = _children(), 0.0, list(pids)
     while todo:
         pid = todo.pop()
         fields = _stat(pid)
         if fields is not None:
-            total += (int(fields[11]) + int(fields[12])) / TICKS
+            total += sum(int(f) for f in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
         todo += kids.get(pid, [])
     return total
 
@@ -292,9 +293,16 @@ async def create_sessions(urls: list[str], count: int, token: str) -> list[tuple
         async def one(i: int) -> None:
             url = urls[i % len(urls)]
             async with gate:
-                ticket = (await http.post(f"{url}/api/tickets", json={"title": f"bench {i}"})).raise_for_status()
-                made = (await http.post(f"{url}/api/tickets/{ticket.json()['id']}/sessions", json={}))
-                made.raise_for_status()
+                for attempt in range(3):  # a keep-alive connection the node closed as it was reused: again
+                    try:
+                        ticket = (await http.post(f"{url}/api/tickets", json={"title": f"bench {i}"}))
+                        ticket.raise_for_status()
+                        made = (await http.post(f"{url}/api/tickets/{ticket.json()['id']}/sessions", json={}))
+                        made.raise_for_status()
+                        break
+                    except httpx.TransportError:
+                        if attempt == 2:
+                            raise
                 out.append((made.json()["session"]["id"], made.json()["join_token"]))
 
         await asyncio.gather(*(one(i) for i in range(count)))
@@ -362,7 +370,19 @@ def run(nodes: int, steps: list[int], clients: int, database: str, step_timeout_
                 pairs_needed = (target - connected) // 2
                 if pairs_needed <= 0:
                     continue
-                sessions = asyncio.run(create_sessions(urls, pairs_needed, token))
+                gone = [s.log_path for s in servers if s.proc.poll() is not None]
+                if gone:
+                    for log_path in gone:
+                        print(f"--- {log_path.name}, last lines:\n" +
+                              "\n".join(log_path.read_text(errors="replace").splitlines()[-20:]), flush=True)
+                    stop_reason = f"stopped at {connected} connections: {len(gone)} node(s) exited"
+                    break
+                try:
+                    sessions = asyncio.run(create_sessions(urls, pairs_needed, token))
+                except Exception as exc:
+                    stop_reason = (f"stopped at {connected} connections: creating the step's {pairs_needed} "
+                                   f"sessions failed ({type(exc).__name__}: {exc})")
+                    break
                 specs = []
                 for k, (sid, join_token) in enumerate(sessions):
                     i = made + k
