@@ -18,11 +18,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import re
 import signal
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -67,6 +69,47 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
     return slope * 3600 / mv * 100
 
 
+GROWS_BY_DESIGN = {"db_kb"}  # every churned call leaves a ticket, a session, participants and audit rows
+FLAT_PERCENT_PER_HOUR = 1.0  # issue 15: flat means a slope under 1 % per hour after warm-up
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One resource's trend over the samples after warm-up."""
+
+    first: float
+    last: float
+    lowest: float
+    highest: float
+    percent_per_hour: float
+    per_call: float  # the fitted change per completed call, in the resource's unit
+
+    @property
+    def flat(self) -> bool:
+        """Under the bar, or not measurable (fewer than two samples)."""
+        return not abs(self.percent_per_hour) >= FLAT_PERCENT_PER_HOUR
+
+    def line(self, name: str) -> str:
+        """A printed line: values, slope, verdict."""
+        verdict = "grows by design" if name in GROWS_BY_DESIGN else ("flat" if self.flat else "NOT flat")
+        return (f"{name:>10}: {self.first:9.1f} -> {self.last:9.1f} (range {self.lowest:.1f}-{self.highest:.1f}) "
+                f"{self.percent_per_hour:+7.2f} %/h, {self.per_call:+.4f} per call: {verdict}")
+
+
+def verdicts(rows: list[tuple[float, int, dict[str, float]]]) -> dict[str, Verdict]:
+    """Each resource's trend over (seconds, calls completed, readings) rows taken at the same phase."""
+    out = {}
+    for c in COLUMNS:
+        values = [r[c] for _, _, r in rows]
+        by_call = slope_per_hour([(float(n), r[c]) for _, n, r in rows])  # % of the mean per 3600 calls
+        mean = sum(values) / len(values) if values else 0.0
+        out[c] = Verdict(values[0] if values else float("nan"), values[-1] if values else float("nan"),
+                         min(values, default=float("nan")), max(values, default=float("nan")),
+                         slope_per_hour([(t, r[c]) for t, _, r in rows]),
+                         by_call / 100 * mean / 3600 if by_call == by_call else float("nan"))
+    return out
+
+
 async def escalate_and_find(server: ServerProcess, token: str, pair: CallPair, snapshot: bytes,
                             counts: dict[str, int]) -> None:
     """Video off, then requested and accepted again; wait for the live finding; then a technician's snapshot."""
@@ -94,12 +137,25 @@ async def escalate_and_find(server: ServerProcess, token: str, pair: CallPair, s
     counts["snapshots"] += 1
 
 
+class Phase:
+    """Lets the sampler read the server between calls: churn starts no new call while `open` is clear."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.open.set()
+        self.in_flight = 0
+
+
 async def churn(server: ServerProcess, clip: EncodedClip, snapshot: bytes, stop_at: float,
-                hold_s: float, counts: dict[str, int]) -> None:
-    """Run calls one after another until stop_at."""
+                hold_s: float, counts: dict[str, int], phase: Phase) -> None:
+    """Run calls one after another until stop_at, pausing while the sampler reads the server."""
     while time.monotonic() < stop_at:
+        await phase.open.wait()
+        if time.monotonic() >= stop_at:
+            break
         pair = None
         started = time.monotonic()
+        phase.in_flight += 1
         token = server.technician_token()  # a fresh one per call: technician tokens live 15 minutes
         try:
             pair = await start_pair(server.url, token, SyntheticCustomer(clip), SyntheticTechnician(), title="soak")
@@ -111,7 +167,33 @@ async def churn(server: ServerProcess, clip: EncodedClip, snapshot: bytes, stop_
             print(f"call failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         finally:
             if pair is not None:
-                await pair.close(end_session=True)
+                with contextlib.suppress(Exception):
+                    await pair.close(end_session=True)
+            phase.in_flight -= 1
+
+
+def calls_on_server(server: ServerProcess, token: str) -> float:
+    """The server's own count of calls running (`lensdesk_calls` in /metrics)."""
+    metrics = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10).text
+    found = re.search(r"^lensdesk_calls (\S+)$", metrics, re.M)
+    return float(found.group(1)) if found else float("nan")
+
+
+async def between_calls(server: ServerProcess, phase: Phase, settle_s: float) -> float:
+    """Stop starting calls, wait until none is in flight here and the server reports 0 calls, let teardown
+    settle; returns how long the churn was held. Every sample is taken at this same phase, so fds, tasks and
+    threads are compared like with like instead of by where a sample fell in a call."""
+    held = time.monotonic()
+    phase.open.clear()
+    deadline = held + 180
+    while phase.in_flight and time.monotonic() < deadline:  # noqa: ASYNC110 - a counter, polled
+        await asyncio.sleep(0.1)
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(calls_on_server, server, server.technician_token()) == 0:
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(settle_s)
+    return time.monotonic() - held
 
 
 def snapshot_diff(folder: Path, first: int, last: int) -> None:
@@ -148,39 +230,50 @@ async def run(args: argparse.Namespace) -> int:
                               timeout_s=300 if args.tracemalloc else 90)  # imports are slow under tracemalloc
         counts = {"calls": 0, "failed": 0, "findings": 0, "no_finding": 0, "snapshots": 0}
         dumps: list[float] = []
+        phase = Phase()
         started = time.monotonic()
         stop_at = started + args.minutes * 60
         workers = [asyncio.create_task(churn(server, clip, jpeg.tobytes(), stop_at, args.hold_seconds,
-                                             counts)) for _ in range(args.calls)]
-        rows: list[tuple[float, dict[str, float]]] = []
-        print(f"{'minute':>7} {'calls':>6} " + " ".join(f"{c:>10}" for c in COLUMNS), flush=True)
+                                             counts, phase)) for _ in range(args.calls)]
+        rows: list[tuple[float, int, dict[str, float]]] = []
+        loads: list[float] = []
+        held_s = 0.0
+        print(f"{'minute':>7} {'calls':>6} " + " ".join(f"{c:>10}" for c in COLUMNS) + f" {'load1':>6}",
+              flush=True)
         try:
             while time.monotonic() < stop_at:
                 await asyncio.sleep(min(args.sample_seconds, max(0.0, stop_at - time.monotonic())))
+                held_s += await between_calls(server, phase, args.settle_seconds)
                 t = time.monotonic() - started
                 row = await asyncio.to_thread(sample, server, temp_dir, server.technician_token())
-                rows.append((t, row))
                 if args.tracemalloc and t >= args.warmup_minutes * 60:
-                    server.proc.send_signal(signal.SIGUSR1)  # a snapshot of the server's allocations
+                    server.proc.send_signal(signal.SIGUSR1)  # a snapshot of the server's allocations, between calls
                     dumps.append(t)
-                print(f"{t / 60:7.1f} {counts['calls']:6d} " + " ".join(f"{row[c]:10.1f}" for c in COLUMNS),
-                      flush=True)
+                    await asyncio.sleep(args.settle_seconds)  # the dump runs on the server's loop: not during calls
+                phase.open.set()
+                rows.append((t, counts["calls"], row))
+                loads.append(os.getloadavg()[0])
+                print(f"{t / 60:7.1f} {counts['calls']:6d} " + " ".join(f"{row[c]:10.1f}" for c in COLUMNS)
+                      + f" {loads[-1]:6.1f}", flush=True)
             await asyncio.gather(*workers)
         finally:
             for w in workers:
                 w.cancel()
             with contextlib.suppress(Exception):
                 server.kill(15)
-        after = [(t, r) for t, r in rows if t >= args.warmup_minutes * 60]
+        after = [(t, n, r) for t, n, r in rows if t >= args.warmup_minutes * 60]
         print(f"\n{counts['calls']} calls ({counts['failed']} failed; {counts['findings']} live findings, "
               f"{counts['no_finding']} calls without one, {counts['snapshots']} snapshots) in {args.minutes} min, "
-              f"{args.calls} at a time; slope after {args.warmup_minutes} min warm-up ({len(after)} samples):")
+              f"{args.calls} at a time; every sample taken between calls (0 calls on the server, "
+              f"{args.settle_seconds:g} s after the last ended; churn held {held_s / 60:.1f} min in all); "
+              f"load average {min(loads, default=0):.1f}-{max(loads, default=0):.1f}")
+        print(f"after {args.warmup_minutes:g} min warm-up ({len(after)} samples, "
+              f"{after[-1][1] - after[0][1] if after else 0} calls):")
         flat = True
-        for c in COLUMNS:
-            s = slope_per_hour([(t, r[c]) for t, r in after])
-            flat &= abs(s) < 1.0 or s != s
-            print(f"  {c:>10}: {s:+7.2f} %/h")
-        print("flat (every slope under 1 %/h)" if flat else "NOT flat")
+        for c, verdict in verdicts(after).items():
+            flat &= verdict.flat or c in GROWS_BY_DESIGN
+            print(f"  {verdict.line(c)}")
+        print("flat: every resource's slope under 1 %/h (the database grows by design)" if flat else "NOT flat")
         log = server.log()
         print(f"server log: {log.count('Traceback')} tracebacks")
         if len(dumps) >= 2:
@@ -195,6 +288,8 @@ def main() -> int:
     parser.add_argument("--hold-seconds", type=float, default=8.0, help="how long each call lasts (at least)")
     parser.add_argument("--sample-seconds", type=float, default=30.0)
     parser.add_argument("--warmup-minutes", type=float, default=3.0)
+    parser.add_argument("--settle-seconds", type=float, default=2.0,
+                        help="wait after the last call ended before a sample (teardown finishing)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="run the server under tracemalloc and print what grew after warm-up")
     return asyncio.run(run(parser.parse_args()))
