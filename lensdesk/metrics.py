@@ -50,6 +50,17 @@ class LensdeskCollector(Collector):
             for kind, count in values.items():
                 family.add_metric([kind], count)
             yield family
+        # Per running call (the label set ends with the call), so one call's relay can be told from another's.
+        per_call_in = CounterMetricFamily("lensdesk_call_relay_frames_in", "Encoded frames received for relaying "
+                                          "in one running call.", labels=["session", "kind"])
+        per_call_out = CounterMetricFamily("lensdesk_call_relay_frames_out", "Encoded frames taken by one running "
+                                           "call's passthrough senders.", labels=["session", "kind"])
+        for call in calls:
+            for kind, (frames_in, frames_out) in call.media.relay_frames().items():
+                per_call_in.add_metric([call.session_id, kind], frames_in)
+                per_call_out.add_metric([call.session_id, kind], frames_out)
+        yield per_call_in
+        yield per_call_out
         yield CounterMetricFamily("lensdesk_keyframe_requests", "PLIs sent to customers' encoders.",
                                   value=self._relay.keyframe_requests)
         cumulative, buckets = 0, []

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 
 from .aiortc_internals import on_keyframe_request, send_pli
-from .frames import EncodedFrame
+from .frames import EncodedFrame, MediaKind
 from .hub import EncodedHub, PassthroughTrack
 from .ice import CandidatePolicy
 from .jitter import use_relay_jitter_buffer
@@ -55,6 +55,14 @@ class CallMedia:
     def add_observer(self, observer: EncodedObserver) -> None:
         """Also hand every received encoded frame to `observer` (recorder, analysis)."""
         self._observers.append(observer)
+
+    def relay_frames(self) -> dict[MediaKind, tuple[int, int]]:
+        """This call's relayed frames so far by kind: (received from its sources, taken by its passthrough
+        senders; an expert's N-1 audio mixes are not counted here)."""
+        hubs = (self.customer_audio, self.customer_video, self.to_customer_audio)
+        kinds: tuple[MediaKind, ...] = ("audio", "video")
+        return {k: (sum(h.frames_in for h in hubs if h.kind == k), sum(h.frames_out for h in hubs if h.kind == k))
+                for k in kinds}
 
     def peer(self, participant_id: str) -> ServerPeer | None:
         """The server peer of a participant, if it has one."""

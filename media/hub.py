@@ -39,6 +39,7 @@ class EncodedHub:
         self._keyframe_requester: Callable[[], None] | None = None
         self._last_keyframe_request = 0.0
         self.frames_in = 0
+        self.frames_out = 0  # taken by this hub's senders, summed over subscribers past and present
         self.codec: str | None = None
 
     def set_keyframe_requester(self, requester: Callable[[], None] | None) -> None:
@@ -133,6 +134,7 @@ class PassthroughTrack(MediaStreamTrack):
             raise MediaStreamError
         frame = await self._queue.get()
         RELAY.frames_out[self.kind] += 1
+        self._hub.frames_out += 1
         if self.kind == "video":
             RELAY.observe_delay(time.monotonic() - frame.arrival)
         packet = av.Packet(frame.data)
