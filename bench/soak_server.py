@@ -1,6 +1,9 @@
-"""`lensdesk serve` under tracemalloc, for bench/soak.py --tracemalloc: SIGUSR1 writes a snapshot of the server's
-Python allocations to `<folder>/tracemalloc-N.snap` and its live objects by class to `<folder>/objects-N.json`
-(the soak diffs the first after warm-up against the last). Usage: soak_server.py FOLDER [lensdesk arguments].
+"""`lensdesk serve` with tracemalloc on demand, for bench/soak.py --tracemalloc: SIGUSR1 starts tracing (the first
+time) and writes a snapshot of the server's Python allocations to `<folder>/tracemalloc-N.snap` and its live
+objects by class to `<folder>/objects-N.json` (the soak diffs the second against the last: what was allocated
+after the first dump and is still alive). Tracing starts at the first dump, after warm-up, because a server
+traced from its first import took over 5 minutes to start on a loaded machine.
+Usage: soak_server.py FOLDER [lensdesk arguments].
 
 A bench-only wrapper: the application itself never starts tracemalloc (it costs memory and CPU)."""
 
@@ -23,6 +26,8 @@ def _dump_on_signal(folder: Path) -> None:
 
     def dump(_signum: int, _frame: FrameType | None) -> None:
         n = next(numbers)
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(8)
         tracemalloc.take_snapshot().dump(str(folder / f"tracemalloc-{n}.snap"))
         counts: dict[str, int] = {}
         for obj in gc.get_objects():  # live objects by class: what a leak of our own records would show
@@ -34,7 +39,6 @@ def _dump_on_signal(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    tracemalloc.start(8)
     _dump_on_signal(Path(sys.argv[1]))
     sys.argv = [sys.argv[0], *sys.argv[2:]]
     sys.exit(main())

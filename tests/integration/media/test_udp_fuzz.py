@@ -42,6 +42,7 @@ COUNT = fuzzing.count(24_000, 1_000_000)  # from a foreign loopback socket (the 
 SAME_SOURCE = fuzzing.count(3_000, 100_000)  # DTLS/RTP/RTCP-shaped from the customer's own ICE socket
 RATE = 4_000.0  # datagrams/s: a parsing attack, not a bandwidth flood (that would drop real packets in the kernel)
 CLIP_FPS = 10  # the attacked customer's camera (720p VP8 is costly to encode on a busy machine)
+BYSTANDER_FPS = 30
 NEUTRAL_S = 4.0  # the error screen shows this long after the call starts: during the attack
 UNHANDLED = ("Traceback", "Exception in callback", "exception was never retrieved", "Fatal read error",
              "Fatal error on transport")
@@ -73,14 +74,16 @@ def server_cpu_s(server: ServerProcess) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def relayed_video(server: ServerProcess) -> tuple[int, int]:
-    """The server's relayed video frames in and out so far (/metrics)."""
+def relayed_video(server: ServerProcess, sessions: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Each named call's relayed video frames in and out so far, by the server's per-call counters (/metrics)."""
     text = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {server.technician_token()}"},
                      timeout=10).text
-    def value(name: str) -> int:
-        match = re.search(rf'^{name}_total{{kind="video"}} (\S+)$', text, re.M)
+
+    def value(name: str, session_id: str) -> int:
+        match = re.search(rf'^{name}_total{{session="{session_id}",kind="video"}} (\S+)$', text, re.M)
         return int(float(match.group(1))) if match else -1
-    return value("lensdesk_relay_frames_in"), value("lensdesk_relay_frames_out")
+    return {call: (value("lensdesk_call_relay_frames_in", sid), value("lensdesk_call_relay_frames_out", sid))
+            for call, sid in sessions.items()}
 
 
 def frames_between(pair: CallPair, start: float, end: float) -> int:
@@ -127,7 +130,7 @@ async def test_hostile_datagrams_at_a_live_sessions_media_ports(server: ServerPr
     clip, code, _ = make_clip(3, neutral_s=NEUTRAL_S, screen_s=2.0, fps=CLIP_FPS)
     token = server.technician_token()
     target = await start_pair(server.url, token, SyntheticCustomer(clip), SyntheticTechnician(), title="fuzzed")
-    bystander = await start_pair(server.url, token, SyntheticCustomer(moving_bar_clip(30, 2.0)),
+    bystander = await start_pair(server.url, token, SyntheticCustomer(moving_bar_clip(BYSTANDER_FPS, 2.0)),
                                  SyntheticTechnician(), title="bystander")
     try:
         await asyncio.gather(wait_for_video(target, CLIP_FPS / 2), wait_for_video(bystander, 10))
@@ -140,13 +143,14 @@ async def test_hostile_datagrams_at_a_live_sessions_media_ports(server: ServerPr
         ssrcs = {int(s) for sdp in answer_sdps + [target.customer.pc.localDescription.sdp]
                  for s in re.findall(r"a=ssrc:(\d+) ", sdp)}
 
+        sessions = {"attacked": target.session.session_id, "bystander": bystander.session.session_id}
         await asyncio.sleep(0.5)  # past the burst of frames that queued up while the call connected
         before_start = time.monotonic()
-        relay_start = relayed_video(server)
+        relay_start = relayed_video(server, sessions)
         await asyncio.sleep(1.5)
         fuzz_start = time.monotonic()
         cpu_before = server_cpu_s(server)
-        relay_before = relayed_video(server)
+        relay_before = relayed_video(server, sessions)
         finding_at = asyncio.create_task(arrival(target, "finding"))
         args = [sys.executable, "-m", "tests.udp_fuzzing", "--count", str(COUNT), "--rate", str(RATE),
                 "--seed", str(fuzzing.SEED), "--ufrag", ufrag, *(a for p in sorted(ports)
@@ -164,7 +168,7 @@ async def test_hostile_datagrams_at_a_live_sessions_media_ports(server: ServerPr
                 fuzzer.kill()
                 await fuzzer.wait()
         fuzz_end = time.monotonic()
-        relay_during = relayed_video(server)
+        relay_during = relayed_video(server, sessions)
         server_cpu = server_cpu_s(server) - cpu_before
         report = json.loads(out)
         assert server.proc.poll() is None, server.log()[-5000:]
@@ -175,7 +179,7 @@ async def test_hostile_datagrams_at_a_live_sessions_media_ports(server: ServerPr
         assert finding["finding"]["code"] == code
         await asyncio.sleep(1.0)  # a keyframe to recover from what the attack's loss broke
         after_start = time.monotonic()
-        relay_after = relayed_video(server)
+        relay_after = relayed_video(server, sessions)
         await asyncio.sleep(3.0)
         after_end = time.monotonic()
 
@@ -188,17 +192,20 @@ async def test_hostile_datagrams_at_a_live_sessions_media_ports(server: ServerPr
                   f"after {rates[name][2]:.1f}")
         print(f"fuzzer: {report}; server CPU during the attack {server_cpu:.2f} s "
               f"({server_cpu / (fuzz_end - fuzz_start) * 100:.0f} % of a core)")
-        # The server's own relay counters (both calls' video, in and out) decide: the receiving peers run in this
-        # test process, which a busy shared 2-core machine can starve on its own (their rates are printed).
+        # The server's own per-call relay counters decide: the receiving peers run in this test process, which a
+        # busy shared 2-core machine can starve on its own (their rates are printed).
         spans = {"before": (relay_start, relay_before, fuzz_start - before_start),
                  "during": (relay_before, relay_during, fuzz_end - fuzz_start),
-                 "after": (relay_after, relayed_video(server), time.monotonic() - after_start)}
-        relay_fps = {k: ((b[0] - a[0]) / t, (b[1] - a[1]) / t) for k, (a, b, t) in spans.items()}
-        print("server relay fps (in, out):", {k: (round(i, 1), round(o, 1)) for k, (i, o) in relay_fps.items()})
-        sent_fps = CLIP_FPS + 30  # the attacked customer's camera and the bystander's
-        for phase in ("during", "after"):
-            frames_in, frames_out = relay_fps[phase]
-            assert frames_in >= 0.5 * sent_fps and frames_out >= 0.5 * sent_fps, relay_fps
+                 "after": (relay_after, relayed_video(server, sessions), time.monotonic() - after_start)}
+        relay_fps = {call: {k: ((b[call][0] - a[call][0]) / t, (b[call][1] - a[call][1]) / t)
+                            for k, (a, b, t) in spans.items()} for call in sessions}
+        for call, by_phase in relay_fps.items():
+            print(f"server relay fps of the {call} call (in, out):",
+                  {k: (round(i, 1), round(o, 1)) for k, (i, o) in by_phase.items()})
+        for call, sent_fps in (("attacked", CLIP_FPS), ("bystander", BYSTANDER_FPS)):
+            for phase in ("during", "after"):
+                frames_in, frames_out = relay_fps[call][phase]
+                assert frames_in >= 0.5 * sent_fps and frames_out >= 0.5 * sent_fps, (call, relay_fps)
         for pair in (target, bystander):
             assert pair.technician.pc.connectionState == "connected"
             assert pair.customer.pc.connectionState == "connected"
