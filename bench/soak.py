@@ -9,9 +9,13 @@ slope per hour after warm-up (flat: under 1 %/h).
 Each churned call: create a ticket and session, the technician joins and negotiates, the customer joins, the
 technician asks for video and the customer accepts (escalation), the customer's camera shows an error screen (a
 synthetic VP8 clip) until the finding arrives, the technician uploads a snapshot (a manual finding), both hold
-the call, the technician ends it. Traffic stays on 127.0.0.1. With --tracemalloc the server runs under
-bench/soak_server.py and the bench prints what grew between the second snapshot after warm-up and the last (tracing starts at the
-first)."""
+the call, the technician ends it. Traffic stays on 127.0.0.1.
+
+Every sample is taken at the same phase: the churn is held until the server reports 0 calls, teardown settles,
+the server runs a full garbage collection (bench/soak_server.py wraps `lensdesk serve` for that signal: each
+call's aiortc objects are cyclic garbage until the collector's next full pass), then the readings are taken.
+With --tracemalloc the bench also prints what grew between the second snapshot after warm-up and the last
+(tracing starts at the first)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -197,6 +202,22 @@ async def between_calls(server: ServerProcess, phase: Phase, settle_s: float) ->
     return time.monotonic() - held
 
 
+async def full_collection(server: ServerProcess, folder: Path) -> float:
+    """Have the server run a full garbage collection (bench/soak_server.py, SIGUSR2); the objects it freed.
+
+    Each call leaves its aiortc objects as cyclic garbage until Python's next full collection; reading memory
+    after one measures what the server keeps rather than when its collector last ran."""
+    done = folder / "collected.txt"
+    done.unlink(missing_ok=True)
+    server.proc.send_signal(signal.SIGUSR2)
+    deadline = time.monotonic() + 60
+    while not done.exists():
+        if time.monotonic() > deadline:
+            return float("nan")
+        await asyncio.sleep(0.05)
+    return float(done.read_text())
+
+
 def snapshot_diff(folder: Path, first: int, last: int) -> None:
     """Print the allocations and object classes that grew most between two snapshots of the server."""
     import tracemalloc
@@ -206,6 +227,11 @@ def snapshot_diff(folder: Path, first: int, last: int) -> None:
           f"{sum(s.size for s in new.statistics('filename')) / 1e6:.1f} MB; largest growth by line:")
     for stat in new.compare_to(old, "lineno")[:15]:
         print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks  {stat.traceback[0]}")
+    print("largest growth by call chain (innermost first, up to 6 frames):")
+    for stat in new.compare_to(old, "traceback")[:8]:
+        print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks")
+        for frame in list(stat.traceback)[-1:-7:-1]:
+            print(f"      {frame.filename.removeprefix(str(REPO) + '/')}:{frame.lineno}")
     before = json.loads((folder / f"objects-{first}.json").read_text())
     after = json.loads((folder / f"objects-{last}.json").read_text())
     grown = sorted(((after[k] - before.get(k, 0), k) for k in after), reverse=True)[:15]
@@ -238,12 +264,13 @@ async def run(args: argparse.Namespace) -> int:
         rows: list[tuple[float, int, dict[str, float]]] = []
         loads: list[float] = []
         held_s = 0.0
-        print(f"{'minute':>7} {'calls':>6} " + " ".join(f"{c:>10}" for c in COLUMNS) + f" {'load1':>6}",
-              flush=True)
+        print(f"{'minute':>7} {'calls':>6} " + " ".join(f"{c:>10}" for c in COLUMNS) + f" {'load1':>6} "
+              f"{'gc_freed':>9}", flush=True)
         try:
             while time.monotonic() < stop_at:
                 await asyncio.sleep(min(args.sample_seconds, max(0.0, stop_at - time.monotonic())))
                 held_s += await between_calls(server, phase, args.settle_seconds)
+                freed = await full_collection(server, snaps)
                 t = time.monotonic() - started
                 row = await asyncio.to_thread(sample, server, temp_dir, server.technician_token())
                 if args.tracemalloc and t >= args.warmup_minutes * 60:
@@ -254,7 +281,7 @@ async def run(args: argparse.Namespace) -> int:
                 rows.append((t, counts["calls"], row))
                 loads.append(os.getloadavg()[0])
                 print(f"{t / 60:7.1f} {counts['calls']:6d} " + " ".join(f"{row[c]:10.1f}" for c in COLUMNS)
-                      + f" {loads[-1]:6.1f}", flush=True)
+                      + f" {loads[-1]:6.1f} {freed:9.0f}", flush=True)
             await asyncio.gather(*workers)
         finally:
             for w in workers:
@@ -265,7 +292,8 @@ async def run(args: argparse.Namespace) -> int:
         print(f"\n{counts['calls']} calls ({counts['failed']} failed; {counts['findings']} live findings, "
               f"{counts['no_finding']} calls without one, {counts['snapshots']} snapshots) in {args.minutes} min, "
               f"{args.calls} at a time; every sample taken between calls (0 calls on the server, "
-              f"{args.settle_seconds:g} s after the last ended; churn held {held_s / 60:.1f} min in all); "
+              f"{args.settle_seconds:g} s after the last ended, after a full garbage collection; churn held "
+              f"{held_s / 60:.1f} min in all); "
               f"load average {min(loads, default=0):.1f}-{max(loads, default=0):.1f}")
         print(f"after {args.warmup_minutes:g} min warm-up ({len(after)} samples, "
               f"{after[-1][1] - after[0][1] if after else 0} calls):")
@@ -278,6 +306,8 @@ async def run(args: argparse.Namespace) -> int:
         print(f"server log: {log.count('Traceback')} tracebacks")
         if len(dumps) >= 3:  # the first dump only starts tracing: diff the second against the last
             snapshot_diff(snaps, 1, len(dumps) - 1)
+        if args.keep_snapshots:
+            shutil.copytree(snaps, args.keep_snapshots, dirs_exist_ok=True)
         return 0
 
 
@@ -290,6 +320,7 @@ def main() -> int:
     parser.add_argument("--warmup-minutes", type=float, default=3.0)
     parser.add_argument("--settle-seconds", type=float, default=2.0,
                         help="wait after the last call ended before a sample (teardown finishing)")
+    parser.add_argument("--keep-snapshots", type=Path, help="copy the tracemalloc snapshots to this folder")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="run the server under tracemalloc and print what grew after warm-up")
     return asyncio.run(run(parser.parse_args()))
