@@ -255,6 +255,11 @@ class AnalysisPool:
             self._calls[session_id] = call
         return call
 
+    def live_sessions(self) -> int:
+        """How many calls have an analysis link open (0 once every call has ended)."""
+        with self._lock:
+            return len(self._calls)
+
     def start(self) -> None:
         """Start the workers now (otherwise the first call starts them)."""
         self._ensure_started()
@@ -379,17 +384,22 @@ class AnalysisPool:
                     if isinstance(message, CatalogAck):
                         worker.catalog_version = message.version
                         continue
-                    kind, session_id, payload = message
-                    call = self._calls.get(session_id)
-                    if call is None:
-                        continue
-                    if kind == "scan":
-                        call._scanned(payload)
-                    else:
-                        call._done(*payload)
+                    self._deliver(*message)
+                    del message  # the last result (a snapshot) is not kept while this thread waits
                 elif not self._stopping and not worker.process.is_alive():
                     self._restart(i)
                     break
+
+    def _deliver(self, kind: str, session_id: str, payload: Any) -> None:
+        # In its own frame: a local on the reader loop would keep the last call (its media, peers, recorder)
+        # alive after it ended, until the next result arrived.
+        call = self._calls.get(session_id)
+        if call is None:
+            return
+        if kind == "scan":
+            call._scanned(payload)
+        else:
+            call._done(*payload)
 
     def _restart(self, index: int) -> None:
         old = self._workers[index]

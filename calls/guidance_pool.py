@@ -227,6 +227,13 @@ class GuidancePool:
         send.close()
         self._results = receive
 
+    def _deliver(self, session_id: str, result: Any) -> None:
+        # In its own frame: a local on the reader loop would keep the last call (its media, peers, recorder)
+        # alive after it ended, until the next result arrived.
+        call = self._calls.get(session_id)
+        if call is not None:
+            call._result(result)
+
     def _read(self) -> None:
         while not self._stopping:
             results, process = self._results, self._process
@@ -234,12 +241,9 @@ class GuidancePool:
             for ready in wait([results, process.sentinel], timeout=0.5):
                 if ready is results:
                     try:
-                        session_id, result = results.recv()
+                        self._deliver(*results.recv())
                     except (EOFError, OSError):
                         continue
-                    call = self._calls.get(session_id)
-                    if call is not None:
-                        call._result(result)
                 elif not self._stopping and not process.is_alive():
                     log.error("guidance worker %s died (exit code %s); restarting it", process.pid, process.exitcode)
                     self.restarts += 1

@@ -117,6 +117,16 @@ class CallManager:
         out["image_file"] = stored.file_name
         return out
 
+    @property
+    def analysis_pool(self) -> AnalysisPool:
+        """The analysis workers calls hand their frames to."""
+        return self._analysis_pool
+
+    @property
+    def background_tasks(self) -> int:
+        """Background work (finding commits, scans) still running."""
+        return len(self._background)
+
     def is_live(self, session_id: str) -> bool:
         """A call for this session runs on this node."""
         return session_id in self._calls
