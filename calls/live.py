@@ -11,6 +11,7 @@ from aiortc import RTCIceServer
 
 from atrest.sealed import AtRestKey
 from media.call import CallMedia
+from media.frames import RelayMode
 from media.ice import CandidatePolicy
 from media.recorder import SessionRecorder
 from signaling import messages as m
@@ -81,6 +82,7 @@ class CallOptions:
     at_rest_key: AtRestKey | None = None  # recordings are sealed with it (encryption at rest); None: plain
     video_codec: str = "VP8"
     drop_rate: float = 0.0
+    relay_mode: RelayMode = "frames"  # media/forward.py ("packets") or aiortc's senders ("frames")
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
     ice_servers: tuple[RTCIceServer, ...] = ()
     candidates: CandidatePolicy = field(default_factory=CandidatePolicy)  # which remote ICE addresses we contact

@@ -286,7 +286,8 @@ class CallManager:
             raise m.ProtocolError("session_ended", "This support session has ended.")
         media = (self._opts.media_factory(session_id) if self._opts.media_factory is not None else
                  CallMedia(session_id, video_codec=self._opts.video_codec, drop_rate=self._opts.drop_rate,
-                           ice_servers=self._server_ice_servers(), candidates=self._opts.candidates))
+                           ice_servers=self._server_ice_servers(), candidates=self._opts.candidates,
+                           relay_mode=self._opts.relay_mode))
         room = r.Room(session_id, recording=self._opts.recording_enabled)
         room.chat.seed(chat_history(await self._store.session_events.for_session(
             session_id, kinds=("chat", "chat_status"))))

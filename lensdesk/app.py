@@ -161,7 +161,8 @@ def create_app(settings: Settings, *, media_factory: Callable[[str], CallMedia] 
         await help_queue.session_ended(session_id)
     calls = CallManager(store, CallOptions(recordings_dir=recordings_dir, recording_enabled=settings.recording_enabled,
                                            node_id=node_id, at_rest_key=at_rest_key,
-                                           drop_rate=settings.test_drop_rate, media_factory=media_factory,
+                                           drop_rate=settings.test_drop_rate, relay_mode=settings.relay_mode,
+                                           media_factory=media_factory,
                                            ice_servers=tuple(ice_servers_from(server_ice)),
                                            candidates=CandidatePolicy(settings.ice_allowed_cidrs, settings.ice_peer_cidrs),
                                            participant_ice_servers=browser_ice_servers(settings),

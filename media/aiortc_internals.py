@@ -16,8 +16,9 @@ from importlib.metadata import version
 from typing import Any
 
 import aioice.ice
-from aiortc import RTCIceTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCDtlsTransport, RTCIceTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
@@ -37,6 +38,18 @@ RECEIVER_JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 RECEIVER_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 RECEIVER_REMOTE_STREAMS = "_RTCRtpReceiver__remote_streams"
 SENDER_PACKET_COUNT = "_RTCRtpSender__packet_count"  # RTP packets sent (for RTCP sender reports)
+# What the sender's RTCP loop puts in its sender reports (media/forward.py keeps them right for forwarded packets).
+SENDER_OCTET_COUNT = "_RTCRtpSender__octet_count"
+SENDER_NTP_TIMESTAMP = "_RTCRtpSender__ntp_timestamp"
+SENDER_RTP_TIMESTAMP = "_RTCRtpSender__rtp_timestamp"
+SENDER_STARTED = "_RTCRtpSender__started"
+SENDER_MID = "_RTCRtpSender__mid"
+SENDER_EXTENSIONS_MAP = "_RTCRtpSender__rtp_header_extensions_map"
+SENDER_RTP_HISTORY = "_RTCRtpSender__rtp_history"
+SENDER_RTX_PAYLOAD_TYPE = "_RTCRtpSender__rtx_payload_type"
+EXTENSIONS_MAP_IDS = "_HeaderExtensionsMap__ids"  # HeaderExtensions holding each negotiated extension's id
+RECEIVER_CODECS = "_RTCRtpReceiver__codecs"  # payload type -> RTCRtpCodecParameters
+RECEIVER_RTX_SSRCS = "_RTCRtpReceiver__rtx_ssrc"  # RTX SSRC -> the SSRC it repairs
 # JitterBuffer's private fields a subclass (media/jitter.py RelayJitterBuffer) reads or overrides.
 JITTER_BUFFER_FIELDS = ("_capacity", "_origin", "_packets", "_is_video", "_prefetch")
 JITTER_BUFFER_HOOK = "_remove_frame"  # called with the sequence number of each packet added
@@ -91,6 +104,18 @@ def sent_packets(sender: RTCRtpSender) -> int:
     return int(getattr(sender, SENDER_PACKET_COUNT, 0))
 
 
+def receiver_codecs(receiver: RTCRtpReceiver) -> dict[int, RTCRtpCodecParameters]:
+    """The receiver's own payload type -> codec table (live: filled when it starts receiving)."""
+    codecs: dict[int, RTCRtpCodecParameters] = getattr(receiver, RECEIVER_CODECS)
+    return codecs
+
+
+def receiver_rtx_ssrcs(receiver: RTCRtpReceiver) -> dict[int, int]:
+    """The receiver's RTX SSRC -> repaired SSRC table (live)."""
+    ssrcs: dict[int, int] = getattr(receiver, RECEIVER_RTX_SSRCS)
+    return ssrcs
+
+
 def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> Awaitable[None]:
     """Send a picture loss indication for `media_ssrc` through the receiver's RTCP (a coroutine to await)."""
     result: Awaitable[None] = receiver._send_rtcp_pli(media_ssrc)
@@ -123,6 +148,70 @@ def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParamet
 def set_negotiated_codecs(transceiver: RTCRtpTransceiver, codecs: list[RTCRtpCodecParameters]) -> None:
     """Narrow the negotiated codecs (aiortc applies setCodecPreferences only while building from an offer)."""
     transceiver._codecs = codecs
+
+
+def on_retransmit_request(sender: RTCRtpSender, handler: Callable[[int], Awaitable[None]]) -> None:
+    """Answer a remote NACK arriving at this sender with `handler(sequence_number)` instead of aiortc's history."""
+    sender._retransmit = handler  # type: ignore[method-assign,assignment]
+
+
+def sender_ready(sender: RTCRtpSender) -> bool:
+    """Whether aiortc started the sender (its mid and header extension ids are known from then on)."""
+    return bool(getattr(sender, SENDER_STARTED, False))
+
+
+def sender_ssrc(sender: RTCRtpSender) -> int:
+    """The SSRC the sender sends with (negotiated in the answer; RTCP for it is routed to this sender)."""
+    return int(sender._ssrc)
+
+
+def sender_mid(sender: RTCRtpSender) -> str | None:
+    """The media section id the sender writes in its mid header extension (None before it started)."""
+    mid: str | None = getattr(sender, SENDER_MID, None)
+    return mid
+
+
+def sender_extension_ids(sender: RTCRtpSender) -> tuple[int | None, int | None, int | None]:
+    """(mid, abs-send-time, ssrc-audio-level) header extension ids negotiated for this sender (None: not used)."""
+    ids = getattr(getattr(sender, SENDER_EXTENSIONS_MAP), EXTENSIONS_MAP_IDS)
+    return ids.mid or None, ids.abs_send_time or None, ids.audio_level or None
+
+
+def sender_rtx(sender: RTCRtpSender) -> tuple[int | None, int]:
+    """(RTX payload type or None when the viewer did not negotiate RTX, RTX SSRC) of a started sender."""
+    payload_type: int | None = getattr(sender, SENDER_RTX_PAYLOAD_TYPE, None)
+    return payload_type, int(sender._rtx_ssrc)
+
+
+def sender_history(sender: RTCRtpSender) -> dict[int, RtpPacket]:
+    """The RTP packets aiortc's own send loop sent lately (sequence number % 128 -> packet)."""
+    history: dict[int, RtpPacket] = getattr(sender, SENDER_RTP_HISTORY)
+    return history
+
+
+def count_sent(sender: RTCRtpSender, octets: int, ntp_timestamp: int, rtp_timestamp: int) -> None:
+    """Account one packet sent around the sender, so its RTCP sender reports count it and map NTP to its timestamp."""
+    setattr(sender, SENDER_PACKET_COUNT, getattr(sender, SENDER_PACKET_COUNT) + 1)
+    setattr(sender, SENDER_OCTET_COUNT, getattr(sender, SENDER_OCTET_COUNT) + octets)
+    setattr(sender, SENDER_NTP_TIMESTAMP, ntp_timestamp)
+    setattr(sender, SENDER_RTP_TIMESTAMP, rtp_timestamp)
+
+
+# -- DTLS -------------------------------------------------------------------------------------------------------
+
+def send_rtp_now(transport: RTCDtlsTransport, data: bytes) -> bytes | None:
+    """SRTP-protect one RTP packet and send it on the nominated ICE pair at once (no await, no task switch).
+
+    Returns the protected bytes (a retransmission resends them as they are), or None when the transport is not
+    connected (yet, or any more). aiortc's own _send_rtp does the same behind two awaits."""
+    if transport._state is not DtlsState.CONNECTED:
+        return None
+    pair = transport._transport._connection._nominated.get(1)
+    if pair is None or pair.protocol.transport is None:
+        return None
+    protected: bytes = transport._tx_srtp.protect(data)
+    pair.protocol.transport.sendto(protected, pair.remote_addr)
+    return protected
 
 
 # -- ICE --------------------------------------------------------------------------------------------------------

@@ -6,10 +6,25 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
-from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc import (
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpCodecParameters,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+)
+from aiortc.rtp import RtpPacket
 
-from .aiortc_internals import on_keyframe_request, send_pli
-from .frames import EncodedFrame, MediaKind
+from .aiortc_internals import (
+    negotiated_codecs,
+    on_keyframe_request,
+    on_retransmit_request,
+    send_pli,
+    wrap_rtp_handler,
+)
+from .forward import ForwardedStream, GatedTrack, PacketSink, forward_from
+from .frames import EncodedFrame, MediaKind, RelayMode
 from .hub import EncodedHub, PassthroughTrack
 from .ice import CandidatePolicy
 from .jitter import use_relay_jitter_buffer
@@ -26,13 +41,16 @@ EncodedObserver = Callable[[str, EncodedFrame], None]
 class CallMedia:
     """Routes a call's media: customer audio+video to every technician, technician audio to the customer.
 
-    Nothing is decoded or re-encoded here: encoded frames go from receivers into hubs and out through
-    passthrough tracks; observers (recorder, analysis) get the same frames.
+    Nothing is decoded or re-encoded here. relay_mode "packets": each RTP packet is rewritten and sent to the
+    subscribers as it arrives (media/forward.py); "frames": encoded frames go from receivers into hubs and out
+    through passthrough tracks and aiortc's senders. Either way observers (recorder, analysis) get the frames.
     """
 
     def __init__(self, session_id: str, *, video_codec: str = "VP8", drop_rate: float = 0.0,
-                 ice_servers: Sequence[RTCIceServer] = (), candidates: CandidatePolicy | None = None) -> None:
+                 ice_servers: Sequence[RTCIceServer] = (), candidates: CandidatePolicy | None = None,
+                 relay_mode: RelayMode = "frames") -> None:
         self.session_id = session_id
+        self.relay_mode: RelayMode = relay_mode
         self._candidates = candidates or CandidatePolicy()
         self.customer_audio = EncodedHub("audio", "customer-audio")
         self.customer_video = EncodedHub("video", "customer-video")
@@ -46,7 +64,8 @@ class CallMedia:
         self._primary_technician: str | None = None
         self._ice_servers = list(ice_servers)
         # Audio: passthrough while there is one technician; N-1 mixes once an expert joins.
-        self._audio_out: dict[str, tuple[RTCRtpSender, PassthroughTrack]] = {}
+        # Per listener: its audio sender, the track it plays when not mixing, and (packets mode) its packet stream.
+        self._audio_out: dict[str, tuple[RTCRtpSender, PassthroughTrack | GatedTrack, ForwardedStream | None]] = {}
         self._voices: dict[str, VoiceBuffer] = {}
         self._mixes: list[MixTrack] = []
         # Keyframe requests in flight: owned here so their errors are logged and close() cancels them.
@@ -127,22 +146,33 @@ class CallMedia:
         for t in pc.getTransceivers():
             self._tap_new(t, "customer")
             if t.kind == "audio" and t.sender.track is None:
-                self._send(t, self.to_customer_audio.subscribe(), participant_id)
+                self._send(t, self.to_customer_audio, participant_id)
 
     def _prepare_technician(self, participant_id: str, pc: RTCPeerConnection) -> None:
         for t in pc.getTransceivers():
             self._tap_new(t, f"technician:{participant_id}")
             if t.sender.track is None:
                 hub = self.customer_audio if t.kind == "audio" else self.customer_video
-                self._send(t, hub.subscribe(), participant_id)
+                self._send(t, hub, participant_id)
 
-    def _send(self, transceiver: RTCRtpTransceiver, track: PassthroughTrack, participant_id: str) -> None:
-        transceiver.sender.replaceTrack(track)
+    def _send(self, transceiver: RTCRtpTransceiver, hub: EncodedHub, participant_id: str) -> None:
+        sender = transceiver.sender
+        track: PassthroughTrack | GatedTrack
+        stream: ForwardedStream | None = None
+        if self.relay_mode == "packets":
+            packets = stream = ForwardedStream(sender, negotiated_codecs(transceiver), transceiver.kind,
+                                               hub.request_keyframe)
+            track = GatedTrack(transceiver.kind, on_stop=lambda: hub.remove_stream(packets))
+            hub.add_stream(stream)
+            on_retransmit_request(sender, stream.retransmit)  # a viewer's NACK: from the forwarded history
+        else:
+            track = hub.subscribe()
+        sender.replaceTrack(track)
         if transceiver.kind == "audio":
-            self._audio_out[participant_id] = (transceiver.sender, track)
+            self._audio_out[participant_id] = (sender, track, stream)
         transceiver.direction = "sendrecv" if transceiver.direction in ("recvonly", "sendrecv") else "sendonly"
         # A PLI/FIR from the viewing browser must reach the customer's encoder, not aiortc's (unused) one.
-        on_keyframe_request(transceiver.sender, track.request_keyframe)
+        on_keyframe_request(sender, hub.request_keyframe)
 
     def _tap_new(self, transceiver: RTCRtpTransceiver, source: str) -> None:
         receiver = transceiver.receiver
@@ -150,8 +180,15 @@ class CallMedia:
             return
         self._tapped.add(id(receiver))
         use_relay_jitter_buffer(receiver)
-        install_drop(receiver, self._drop_rate)
         kind = transceiver.kind
+        if self.relay_mode == "packets" and (source == "customer" or kind == "audio"):
+            sink: PacketSink
+            if source == "customer":
+                sink = (self.customer_audio if kind == "audio" else self.customer_video).forward
+            else:
+                sink = self._forward_technician_audio(source.split(":", 1)[1])
+            wrap_rtp_handler(receiver, forward_from(receiver, sink))
+        install_drop(receiver, self._drop_rate)  # in front of forwarding too: a dropped packet is lost for all
         if source == "customer":
             hub = self.customer_audio if kind == "audio" else self.customer_video
             if kind == "video":
@@ -163,6 +200,12 @@ class CallMedia:
         else:
             # Technicians do not send video in a support call; keep the receiver drained.
             tap_receiver(receiver, lambda f: None, decode=False)
+
+    def _forward_technician_audio(self, participant_id: str) -> PacketSink:
+        def forward(packet: RtpPacket, codec: RTCRtpCodecParameters, now: float) -> None:
+            if participant_id == self._primary_technician:
+                self.to_customer_audio.forward(packet, codec, now)
+        return forward
 
     def _deliver(self, source: str, hub: EncodedHub, frame: EncodedFrame) -> None:
         hub.push(frame)
@@ -187,22 +230,32 @@ class CallMedia:
         if len(technicians) < 2:
             if self._voices:
                 self._voices.clear()
-                for sender, passthrough in self._audio_out.values():
+                for sender, own, stream in self._audio_out.values():
+                    if isinstance(own, GatedTrack):
+                        own.play(None)
+                        if stream is not None:
+                            stream.resume()
+                        continue
                     # The hubs kept feeding the detached passthrough tracks (aiortc's sender may still be awaiting
                     # the old track's recv() after replaceTrack, and only a frame wakes it): drop what went stale.
-                    passthrough.flush()
-                    sender.replaceTrack(passthrough)
+                    own.flush()
+                    sender.replaceTrack(own)
             return
         sources = {pid: "customer" if role == "customer" else f"technician:{pid}" for pid, role in listeners.items()}
         for source in sources.values():
             self._voices.setdefault(source, VoiceBuffer(source))
         for stale in set(self._voices) - set(sources.values()):
             del self._voices[stale]
-        for pid, (sender, _) in self._audio_out.items():
+        for pid, (sender, own, stream) in self._audio_out.items():
             if pid in sources:
                 mix = MixTrack([self._voices[s] for other, s in sources.items() if other != pid])
                 self._mixes.append(mix)
-                sender.replaceTrack(mix)
+                if isinstance(own, GatedTrack):  # packets mode: the sender's own loop sends the mix meanwhile
+                    if stream is not None:
+                        stream.pause()
+                    own.play(mix)
+                else:
+                    sender.replaceTrack(mix)
 
     def _notify(self, source: str, frame: EncodedFrame) -> None:
         for observer in self._observers:

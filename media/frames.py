@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 MediaKind = Literal["audio", "video"]
+RelayMode = Literal["packets", "frames"]
+"""How the relay forwards: RTP packets as they arrive (media/forward.py), or reassembled frames re-sent by aiortc."""
 
 
 @dataclass(frozen=True, slots=True)

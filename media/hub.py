@@ -9,8 +9,11 @@ import time
 from collections.abc import Callable
 
 import av
+from aiortc import RTCRtpCodecParameters
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RtpPacket
 
+from .forward import ForwardedStream
 from .frames import EncodedFrame, MediaKind
 from .stats import RELAY
 
@@ -36,6 +39,7 @@ class EncodedHub:
         self.name = name
         self._tracks: set[PassthroughTrack] = set()
         self._subscribers: tuple[PassthroughTrack, ...] = ()  # a snapshot to iterate per frame (no copy per frame)
+        self._streams: tuple[ForwardedStream, ...] = ()  # relay_mode "packets": subscribers fed packet by packet
         self._keyframe_requester: Callable[[], None] | None = None
         self._last_keyframe_request = 0.0
         self.frames_in = 0
@@ -63,6 +67,21 @@ class EncodedHub:
         for track in self._subscribers:
             track.offer(frame)
 
+    def forward(self, packet: RtpPacket, codec: RTCRtpCodecParameters, now: float) -> None:
+        """Send one source RTP packet to every packet subscriber (called in the source receiver's handler)."""
+        for stream in self._streams:
+            stream.send(packet, codec, now)
+
+    def add_stream(self, stream: ForwardedStream) -> None:
+        """Feed a subscriber packet by packet (relay_mode "packets"); a video one asks the source for a keyframe."""
+        self._streams = (*self._streams, stream)
+        if self.kind == "video":
+            self.request_keyframe()
+
+    def remove_stream(self, stream: ForwardedStream) -> None:
+        """Stop feeding a packet subscriber (its sender stopped)."""
+        self._streams = tuple(s for s in self._streams if s is not stream)
+
     def subscribe(self) -> PassthroughTrack:
         """A new track that replays this source's encoded frames to one sender."""
         track = PassthroughTrack(self)
@@ -79,8 +98,8 @@ class EncodedHub:
 
     @property
     def subscribers(self) -> int:
-        """How many tracks receive this source."""
-        return len(self._tracks)
+        """How many subscribers (frame tracks and packet streams) receive this source."""
+        return len(self._tracks) + len(self._streams)
 
 
 class PassthroughTrack(MediaStreamTrack):

@@ -17,6 +17,8 @@ class RelayStats:
     frames_in: dict[str, int] = field(default_factory=lambda: {"audio": 0, "video": 0})
     frames_out: dict[str, int] = field(default_factory=lambda: {"audio": 0, "video": 0})
     frames_dropped: dict[str, int] = field(default_factory=lambda: {"audio": 0, "video": 0})
+    # relay_mode "packets": RTP packets sent straight to subscribers (media/forward.py)
+    packets_forwarded: dict[str, int] = field(default_factory=lambda: {"audio": 0, "video": 0})
     keyframe_requests: int = 0
     delay_counts: list[int] = field(default_factory=lambda: [0] * (len(DELAY_BUCKETS) + 1))
     delay_sum: float = 0.0

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import time
 
 import numpy as np
 import pytest
 
 from media.call import CallMedia
-from media.frames import EncodedFrame
+from media.frames import EncodedFrame, RelayMode
 from media.ice import CandidatePolicy
+from media.peer import install_drop
+from media.stats import RELAY
 from testkit.peers import (
     EncodedClip,
     LatencyBook,
@@ -40,9 +43,11 @@ async def connect(media: CallMedia, pid: str, role: str, peer: SyntheticCustomer
 
 
 
-async def test_passthrough_relays_video_and_audio_without_decoding(clip):
+@pytest.mark.parametrize("relay_mode", ["packets", "frames"])
+async def test_passthrough_relays_video_and_audio_without_decoding(clip, relay_mode: RelayMode):
     book = LatencyBook()
-    media = CallMedia("s-1", candidates=LOOPBACK)
+    media = CallMedia("s-1", candidates=LOOPBACK, relay_mode=relay_mode)
+    forwarded_before = dict(RELAY.packets_forwarded)
     observed: list[tuple[str, EncodedFrame]] = []
     media.add_observer(lambda source, frame: observed.append((source, frame)))
     tech = SyntheticTechnician(book)
@@ -60,6 +65,22 @@ async def test_passthrough_relays_video_and_audio_without_decoding(clip):
         assert "customer" in sources
         assert any(f.kind == "video" and f.codec == "VP8" for _, f in observed)
         assert media.customer_video.subscribers == 1
+        forwarded = {kind: RELAY.packets_forwarded[kind] - forwarded_before[kind] for kind in forwarded_before}
+        if relay_mode == "packets":
+            assert forwarded["video"] > 60 and forwarded["audio"] > 50
+        else:
+            assert forwarded == {"audio": 0, "video": 0}
+        # The viewer's RTCP sender reports count what it got and map NTP time near now (A/V sync, RTT)
+        [video] = [t for t in tech.pc.getTransceivers() if t.kind == "video"]
+        report = None
+        for _ in range(40):  # sender reports come every 0.5-1.5 s
+            report = next((s for s in (await video.receiver.getStats()).values() if s.type == "remote-outbound-rtp"),
+                          None)
+            if report is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert report is not None and report.packetsSent > 60
+        assert abs((report.remoteTimestamp - datetime.datetime.now(datetime.UTC)).total_seconds()) < 3
     finally:
         await customer.close()
         await tech.close()
@@ -67,7 +88,7 @@ async def test_passthrough_relays_video_and_audio_without_decoding(clip):
 
 
 async def test_second_technician_joins_mid_call_and_gets_a_keyframe_quickly(clip):
-    media = CallMedia("s-2", candidates=LOOPBACK)
+    media = CallMedia("s-2", candidates=LOOPBACK, relay_mode="packets")
     first, second = SyntheticTechnician(), SyntheticTechnician()
     customer = SyntheticCustomer(clip)
     try:
@@ -91,17 +112,22 @@ async def test_second_technician_joins_mid_call_and_gets_a_keyframe_quickly(clip
         await media.close()
 
 
-async def test_packet_loss_on_the_receive_path_recovers(clip):
-    media = CallMedia("s-3", drop_rate=0.05, candidates=LOOPBACK)
+async def test_packet_loss_on_the_receive_path_and_on_the_way_to_the_viewer_recovers(clip):
+    media = CallMedia("s-3", drop_rate=0.05, candidates=LOOPBACK, relay_mode="packets")
     tech = SyntheticTechnician()
     customer = SyntheticCustomer(clip)
     try:
         await connect(media, "t-1", "technician", tech)
         await connect(media, "c-1", "customer", customer)
+        [video] = [t for t in tech.pc.getTransceivers() if t.kind == "video"]
+        install_drop(video.receiver, 0.05, seed=7)  # the viewer loses 5% too: its NACKs are answered by the relay
         await eventually(lambda: len(tech.video_frames) > 90, within_s=20)
         await asyncio.sleep(2.0)
-        # NACK/RTX and PLI keep the picture moving despite 5% loss
+        # NACK/RTX and PLI keep the picture moving despite 5% loss on each leg
         assert tech.fps(2.0) >= 20
+        if media.relay_mode == "packets":
+            [stream] = media.customer_video._streams
+            assert stream.retransmitted > 0
     finally:
         await customer.close()
         await tech.close()

@@ -124,3 +124,32 @@ def test_aioice_reads_host_addresses_from_its_module_function_at_gathering() -> 
         assert aioice.ice.get_host_addresses(True, False) == ["127.0.0.1"]
     finally:
         aioice.ice.get_host_addresses = original
+
+
+def test_what_packet_forwarding_reads_and_writes_on_senders_receivers_and_dtls_transports() -> None:
+    async def run() -> None:
+        pc = RTCPeerConnection()
+        try:
+            sender = pc.addTrack(AudioStreamTrack())
+            for name in (internals.SENDER_PACKET_COUNT, internals.SENDER_OCTET_COUNT,
+                         internals.SENDER_NTP_TIMESTAMP, internals.SENDER_RTP_TIMESTAMP):
+                assert isinstance(getattr(sender, name), int), name
+            assert internals.sender_ready(sender) is False and internals.sender_mid(sender) is None
+            assert internals.sender_extension_ids(sender) == (None, None, None)
+            assert internals.sender_history(sender) == {}
+            assert internals.sender_rtx(sender)[0] is None and isinstance(internals.sender_ssrc(sender), int)
+            internals.count_sent(sender, 100, 5 << 32, 960)
+            assert internals.sent_packets(sender) == 1 and getattr(sender, internals.SENDER_OCTET_COUNT) == 100
+            assert list(inspect.signature(sender._retransmit).parameters) == ["sequence_number"]
+            assert "self._retransmit(" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
+            for field in ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count"):
+                assert f"self.{field}" in inspect.getsource(RTCRtpSender._run_rtcp), field
+            r = receiver()
+            assert internals.receiver_codecs(r) == {} and internals.receiver_rtx_ssrcs(r) == {}
+            dtls = sender.transport
+            assert dtls._transport is dtls.transport and dtls._tx_srtp is None
+            assert internals.send_rtp_now(dtls, b"\x80" * 12) is None  # not connected: nothing sent
+        finally:
+            await pc.close()
+
+    asyncio.run(run())
