@@ -20,6 +20,7 @@ from .aiortc_internals import (
     negotiated_codecs,
     on_keyframe_request,
     on_retransmit_request,
+    receiver_rtx_ssrcs,
     send_pli,
     wrap_rtp_handler,
 )
@@ -266,7 +267,10 @@ class CallMedia:
 
     def _send_pli(self, receiver: RTCRtpReceiver) -> None:
         """Ask the sender of the receiver's latest source for a keyframe (a task owned by this call)."""
-        sources = receiver.getSynchronizationSources()
+        # Not an RTX SSRC: a browser probing bandwidth sends padding on its RTX stream, and a PLI for that
+        # SSRC is ignored (the viewer then waits for the encoder's next periodic keyframe).
+        repair = receiver_rtx_ssrcs(receiver)
+        sources = [s for s in receiver.getSynchronizationSources() if s.source not in repair]
         if not sources:
             return
         latest = max(sources, key=lambda s: s.timestamp)
