@@ -1,7 +1,11 @@
 """CPU per forwarded RTP packet on the passthrough relay path, in isolation.
 
     .venv/bin/python bench/relay_packet_cost.py [--load voice|video] [--sessions 4] [--warmup 2] [--measure 8]
+                                                [--mode packets|frames] [--compare-mode frames] [--rounds 4]
                                                 [--profile OUT.prof] [--top 25]
+
+--mode picks CallMedia's relay_mode (media/forward.py "packets", or "frames"); --compare-mode measures the other
+mode of this tree in the same run, --compare DIR another checkout's media/, alternating A B B A.
 
 The server side (one media.call.CallMedia per session, wired exactly as the app wires it, with one observer per call
 standing in for the recorder/analysis taps) runs alone in a child process (this script with --serve), driven over
@@ -9,8 +13,8 @@ its stdin/stdout; the synthetic aiortc customers and technicians (testkit/peers.
 decoded) run in this process, over loopback. On 2+ CPUs the relay is pinned to the first, the clients to the rest.
 
 The figure is the relay's event-loop thread's own CPU time (CLOCK_THREAD_CPUTIME_ID: not wall time and not the
-clients', so other work on a shared machine changes it little) divided by the RTP packets the server's senders sent
-in the same window (each one received, reassembled and sent on). --profile writes a cProfile of that thread, timed
+clients', so other work on a shared machine changes it little) divided by the RTP packets the server sent to the
+clients in the same window (each one received and forwarded; frames are reassembled for the observer either way). --profile writes a cProfile of that thread, timed
 in thread CPU time (a wall-clock profile on a busy machine counts waiting for a CPU as cost).
 
 Loads: voice (Opus both ways, 50 packets/s each way per session); video (+ the customer's 640x360 VP8 at 30 fps,
@@ -57,7 +61,8 @@ LOOPBACK = CandidatePolicy(["127.0.0.1/32"], peer_cidrs=["127.0.0.0/8"])
 class Relay:
     """The server side: CallMedia per session, answering commands (one JSON object per line)."""
 
-    def __init__(self) -> None:
+    def __init__(self, relay_mode: str | None) -> None:
+        self.relay_mode = relay_mode  # None: CallMedia's default (a checkout from before relay_mode had none)
         self.calls: dict[int, CallMedia] = {}
         self.observed = 0
         self.profiler = cProfile.Profile(time.thread_time)
@@ -71,7 +76,8 @@ class Relay:
         if op == "offer":
             media = self.calls.get(cmd["session"])
             if media is None:
-                media = self.calls[cmd["session"]] = CallMedia(f"s-{cmd['session']}", candidates=LOOPBACK)
+                mode: dict[str, Any] = {"relay_mode": self.relay_mode} if self.relay_mode else {}
+                media = self.calls[cmd["session"]] = CallMedia(f"s-{cmd['session']}", candidates=LOOPBACK, **mode)
                 media.add_observer(self.observe)
             return {"sdp": await media.handle_offer(cmd["pid"], cmd["role"], cmd["sdp"])}
         if op == "stats":
@@ -110,11 +116,12 @@ class Relay:
                    for stats in received_streams(receiver))
 
 
-async def serve() -> None:
+async def serve(relay_mode: str | None) -> None:
     """Read commands from stdin, answer on stdout, until it closes."""
     gather_host_candidates_on(["127.0.0.1"])
-    print(f"relay: media from {Path(sys.modules['media'].__file__ or '').parent}", file=sys.stderr)
-    relay = Relay()
+    print(f"relay: media from {Path(sys.modules['media'].__file__ or '').parent}, relay_mode {relay_mode or 'default'}",
+          file=sys.stderr)
+    relay = Relay(relay_mode)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -140,9 +147,11 @@ class RelayProcess:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def start(cls, cpus: list[int], root: Path) -> RelayProcess:
+    async def start(cls, cpus: list[int], target: Target) -> RelayProcess:
         pin = ["taskset", "-c", ",".join(map(str, cpus))] if cpus else []
-        proc = await asyncio.create_subprocess_exec(*pin, sys.executable, __file__, "--serve", "--root", str(root),
+        mode = ["--relay-mode", target.mode] if target.mode else []
+        proc = await asyncio.create_subprocess_exec(*pin, sys.executable, __file__, "--serve", "--root",
+                                                    str(target.root), *mode,
                                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         return cls(proc)
 
@@ -169,6 +178,17 @@ class RelayProcess:
         except TimeoutError:
             self.proc.kill()
             await self.proc.wait()
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one relay child runs: media/ of a checkout, in a relay mode (None: that checkout's default)."""
+
+    root: Path
+    mode: str | None
+
+    def __str__(self) -> str:
+        return f"{self.root} mode={self.mode or 'default'}"
 
 
 @dataclass
@@ -228,9 +248,9 @@ class Measured:
         return self.packets / self.wall_s / self.expected
 
 
-async def measure_once(args: argparse.Namespace, root: Path, clips: dict[str, Any], relay_cpus: list[int],
+async def measure_once(args: argparse.Namespace, root: Target, clips: dict[str, Any], relay_cpus: list[int],
                        profile: Path | None) -> Measured:
-    """Start a relay from the media/ package under `root`, open the sessions, measure one window, tear down."""
+    """Start a relay from the media/ package of `root`, open the sessions, measure one window, tear down."""
     relay = await RelayProcess.start(relay_cpus, root)
     sessions: list[Session] = []
     try:
@@ -272,20 +292,24 @@ async def main_async(args: argparse.Namespace) -> int:
     cpus = sorted(os.sched_getaffinity(0))
     relay_cpus, client_cpus = (cpus[:1], cpus[1:]) if len(cpus) > 1 and not args.no_pin else ([], cpus)
     os.sched_setaffinity(0, client_cpus)
-    roots = [ROOT] + ([args.compare.resolve()] if args.compare else [])
-    results: dict[Path, list[Measured]] = {r: [] for r in roots}
+    roots = [Target(ROOT, args.mode)]
+    if args.compare_mode:
+        roots.append(Target(ROOT, args.compare_mode))
+    if args.compare:
+        roots.append(Target(args.compare.resolve(), None))
+    results: dict[Target, list[Measured]] = {r: [] for r in roots}
     for round_ in range(args.rounds):
         for root in roots if round_ % 2 == 0 else roots[::-1]:  # A B B A ...: drift in the machine's load cancels
-            profile = args.profile if root == ROOT and round_ == 0 else None
+            profile = args.profile if root == roots[0] and round_ == 0 else None
             results[root].append(await measure_once(args, root, clips, relay_cpus, profile))
     for root, rs in results.items():
         cpu, packets = sum(r.cpu_s for r in rs), sum(r.packets for r in rs)
         print(f"SUMMARY {root}: {cpu / packets * 1e6 if packets else float('nan'):.1f} us/packet over {len(rs)} "
               f"window(s), {packets} packets, delivered {min(r.delivered for r in rs):.2f}-"
               f"{max(r.delivered for r in rs):.2f} of the expected rate")
-    if args.compare:
-        a, b = (sum(r.cpu_s for r in results[x]) / max(1, sum(r.packets for r in results[x])) for x in roots)
-        print(f"RATIO this tree / {args.compare}: {a / b:.2f}")
+    per_packet = [sum(r.cpu_s for r in results[x]) / max(1, sum(r.packets for r in results[x])) for x in roots]
+    for other, cost in zip(roots[1:], per_packet[1:], strict=True):
+        print(f"RATIO {roots[0]} / {other}: {per_packet[0] / cost:.2f}")
     if args.profile is not None:
         pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(args.top)
     return 0 if all(r.packets for rs in results.values() for r in rs) else 1
@@ -304,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, default=None,
                         help="another checkout (e.g. /work/main): its media/ relay is measured in the same run, "
                              "alternating with this tree's")
+    parser.add_argument("--mode", choices=["packets", "frames"], default="packets", help="CallMedia relay_mode")
+    parser.add_argument("--compare-mode", choices=["packets", "frames"], default=None,
+                        help="also measure this tree in this relay mode, alternating with --mode")
+    parser.add_argument("--relay-mode", default=None, help=argparse.SUPPRESS)  # the relay child's mode
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the relay child process
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -312,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile is not None:
         args.profile = args.profile.resolve()  # the relay child writes it from its own working directory
     if args.serve:
-        asyncio.run(serve())
+        asyncio.run(serve(args.relay_mode))
         return 0
     return asyncio.run(main_async(args))
 

@@ -42,7 +42,10 @@ class LensdeskCollector(Collector):
         yield participants
         for name, doc, values in (
             ("lensdesk_relay_frames_in", "Encoded frames received for relaying.", self._relay.frames_in),
-            ("lensdesk_relay_frames_out", "Encoded frames handed to senders.", self._relay.frames_out),
+            ("lensdesk_relay_frames_out", "Encoded frames handed to senders (relay_mode frames) or whose last "
+             "packet was forwarded (packets), per viewer.", self._relay.frames_out),
+            ("lensdesk_relay_packets_forwarded", "RTP packets forwarded as they arrived (relay_mode packets), per "
+             "viewer.", self._relay.packets_forwarded),
             ("lensdesk_relay_frames_dropped", "Frames dropped for slow viewers or before a keyframe.",
              self._relay.frames_dropped),
         ):

@@ -294,6 +294,8 @@ class ForwardedStream:
             return
         self.packets += 1
         RELAY.packets_forwarded[self.kind] += 1
+        if packet.marker or self.kind == "audio":  # a frame's last packet: the frame reached this viewer
+            RELAY.frames_out[self.kind] += 1
         count_sent(self.sender, len(packet.payload), ntp, timestamp)
         if self._history:
             self._history[sequence % HISTORY_SIZE] = (sequence, data)
