@@ -77,8 +77,8 @@ class CallMedia:
         self._observers.append(observer)
 
     def relay_frames(self) -> dict[MediaKind, tuple[int, int]]:
-        """This call's relayed frames so far by kind: (received from its sources, taken by its passthrough
-        senders; an expert's N-1 audio mixes are not counted here)."""
+        """This call's relayed frames so far by kind: (received from its sources, sent on to its viewers by the
+        passthrough senders or, relay_mode packets, their last packet forwarded; N-1 audio mixes not counted)."""
         hubs = (self.customer_audio, self.customer_video, self.to_customer_audio)
         kinds: tuple[MediaKind, ...] = ("audio", "video")
         return {k: (sum(h.frames_in for h in hubs if h.kind == k), sum(h.frames_out for h in hubs if h.kind == k))

@@ -263,19 +263,19 @@ class ForwardedStream:
         self.packets = 0
         self.retransmitted = 0
 
-    def send(self, packet: RtpPacket, codec: RTCRtpCodecParameters, now: float) -> None:
-        """Rewrite and send one source packet now (called on the event loop, in the source receiver's handler)."""
+    def send(self, packet: RtpPacket, codec: RTCRtpCodecParameters, now: float) -> bool:
+        """Rewrite and send one source packet now (in the source receiver's handler); True if it ended a frame."""
         if self.paused:
-            return
+            return False
         writer = self._writer or self._prepare()
         if writer is None:
-            return
+            return False
         mime = codec.mimeType.lower()
         rewriter = self._rewriter
         if rewriter is None or mime != self._mime:
             payload_type = self._payload_types.get(mime)
             if payload_type is None:
-                return  # the subscriber did not negotiate this codec
+                return False  # the subscriber did not negotiate this codec
             last = rewriter.last if rewriter is not None else None
             rewriter = self._rewriter = SequenceRewriter(codec.clockRate, keyframe_start=KEYFRAME_STARTS.get(mime))
             if last is not None:
@@ -286,19 +286,21 @@ class ForwardedStream:
         if out is None:
             if rewriter.waiting:
                 self._request_keyframe()
-            return
+            return False
         sequence, timestamp = out
         ntp = int((time.time() + NTP_EPOCH_OFFSET) * 4294967296)
         data = writer.write(packet, self._payload_type, sequence, timestamp, ntp)
         if send_rtp_now(self.sender.transport, data) is None:
-            return
+            return False
         self.packets += 1
         RELAY.packets_forwarded[self.kind] += 1
-        if packet.marker or self.kind == "audio":  # a frame's last packet: the frame reached this viewer
+        ended_frame = bool(packet.marker) or self.kind == "audio"  # a frame's last packet reached this viewer
+        if ended_frame:
             RELAY.frames_out[self.kind] += 1
         count_sent(self.sender, len(packet.payload), ntp, timestamp)
         if self._history:
             self._history[sequence % HISTORY_SIZE] = (sequence, data)
+        return ended_frame
 
     async def retransmit(self, sequence: int) -> None:
         """A viewer's NACK: send the packet again if it is still in the history, as RTX if the viewer has it."""

@@ -70,7 +70,8 @@ class EncodedHub:
     def forward(self, packet: RtpPacket, codec: RTCRtpCodecParameters, now: float) -> None:
         """Send one source RTP packet to every packet subscriber (called in the source receiver's handler)."""
         for stream in self._streams:
-            stream.send(packet, codec, now)
+            if stream.send(packet, codec, now):
+                self.frames_out += 1
 
     def add_stream(self, stream: ForwardedStream) -> None:
         """Feed a subscriber packet by packet (relay_mode "packets"); a video one asks the source for a keyframe."""
