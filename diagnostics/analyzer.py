@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from diagnostics.known import NO_CODES, KnownCodes
 from diagnostics.lines import LineBox, crop_line, find_lines
 from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
 from diagnostics.preprocess import is_light_on_dark, prepare, prepare_like
-from diagnostics.rapid import RapidLineReader, thread_line_reader, thread_text_reader
+from diagnostics.rapid import LineRead, RapidLineReader, thread_line_reader, thread_text_reader
 from diagnostics.reread import read_lone_line, reread_code_words
 from diagnostics.screen import find_screens, find_text, order_corners, rectify
 from diagnostics.second_opinion import LineReader
@@ -224,9 +224,10 @@ class FrameAnalyzer:
                 read = self._line_reader().read_line(self._band_crop(region, ocr_in, still.inverted, (x0, y0, x1, y1)))
                 if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
                     fresh.append(OcrLine(read.text, read.confidence,
-                                         _words_of_line(read.text, read.confidence, (x0, y0, x1 - x0, y1 - y0))))
+                                         _words_of_line(read.text, read, (x0, y0, x1 - x0, y1 - y0), ocr_in)))
             else:
-                fresh += shifted_lines(self._engine.read(ocr_in[y0:y1, x0:x1], still.language), x0, y0)
+                fresh += _on_screen(shifted_lines(self._engine.read(ocr_in[y0:y1, x0:x1], still.language), x0, y0),
+                                    ocr_in)
         if still.language != DETECTED:
             fresh = reread_code_words(self._engine, ocr_in, fresh, self._second, self.known)
         lines = sorted(outside_bands(still.lines, still.bands) + fresh,
@@ -255,7 +256,7 @@ class FrameAnalyzer:
         """Reads, lines, passes run and the pass whose lines are returned (detect: end with the line detector, whose
         lines are cut from region, the rectified grey region at the frame's own resolution, when given)."""
         known, threshold = self.known, self._c.code_threshold
-        first_lines = self._engine.read(ocr_in, self._fast_lang)  # as read: re-reads raise confidences
+        first_lines = _on_screen(self._engine.read(ocr_in, self._fast_lang), ocr_in)  # as read: re-reads raise confidences
         lines = reread_code_words(self._engine, ocr_in, first_lines, self._second, known)
         passes = [self._fast_lang]
         seg_won, tried_all = False, False
@@ -273,7 +274,7 @@ class FrameAnalyzer:
         if bare_displays and (not reads or _few_tokens(lines) or _has_large_words(lines)):
             # Segment panels, which Tesseract cannot read (it may even read a wrong code from their glyphs):
             # a cheap dedicated decoder, consulted when Tesseract saw little text or some glyphs much larger.
-            seg_lines = read_seven_segment(ocr_in)
+            seg_lines = _on_screen(read_seven_segment(ocr_in), ocr_in)
             passes.append("segments")
             seg_reads = extract_codes(seg_lines, known, threshold)
             prominent = _prominent_row(seg_lines, lines)
@@ -293,7 +294,7 @@ class FrameAnalyzer:
                 if lang == self._fast_lang:
                     continue
                 try:
-                    other = self._engine.read(ocr_in, lang)
+                    other = _on_screen(self._engine.read(ocr_in, lang), ocr_in)
                 except OcrUnavailableError:
                     continue  # the language's data is not installed: the pass is skipped, not the frame
                 passes.append(lang)
@@ -314,7 +315,7 @@ class FrameAnalyzer:
         if not reads and all_langs and not tried_all and self._all_langs != self._fast_lang \
                 and lacks_context(lines, known, threshold):
             # Chinese context words ("错误代码") only read with chi_sim loaded; slower, so only when needed.
-            lines = self._engine.read(ocr_in, self._all_langs)
+            lines = _on_screen(self._engine.read(ocr_in, self._all_langs), ocr_in)
             passes.append(self._all_langs)
             source = self._all_langs
             reads = extract_codes(lines, known, threshold)
@@ -322,6 +323,7 @@ class FrameAnalyzer:
             # A panel showing little but a short code (E5) that the layout pass missed or garbled:
             # read the one text line as a code.
             line = read_lone_line(self._engine, ocr_in, self._second)
+            line = _on_screen([line], ocr_in)[0] if line is not None else None
             passes.append("lone-line")
             lone_reads = extract_codes([line], known, threshold) if line is not None else []
             if line is not None and lone_reads:
@@ -369,7 +371,7 @@ class FrameAnalyzer:
             # The surer reading of the line wins: Tesseract's words stay where it read them more surely on average.
             if read.text and read.confidence >= max(MIN_LINE_CONFIDENCE, their_mean):
                 text = _respaced(read.text, their_spaced)
-                out.append(OcrLine(text, read.confidence, _words_of_line(text, read.confidence, box.box)))
+                out.append(OcrLine(text, read.confidence, _words_of_line(text, read, box.box, ocr_in)))
         return out
 
     def _read_lines_whole(self, ocr_in: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
@@ -388,7 +390,7 @@ class FrameAnalyzer:
         for _, box in sorted(todo, key=lambda t: (t[0], t[1].y))[:self._c.max_rapid_lines]:
             read = self._text_reader.read_line(crop_line(ocr_in, box))
             if read.text and read.confidence >= MIN_LINE_CONFIDENCE:
-                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
+                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read, box.box, ocr_in)))
         return out
 
     def _reread_code_lines(self, ocr_in: np.ndarray, lines: list[OcrLine], reads: list[CodeRead]) -> list[OcrLine]:
@@ -403,7 +405,7 @@ class FrameAnalyzer:
             box = LineBox(x0, y0, x1 - x0, y1 - y0, 1.0)
             read = self._text_reader.read_line(crop_line(ocr_in, box))
             if read.text and read.confidence >= SURE_CODE:
-                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read.confidence, box.box)))
+                out.append(OcrLine(read.text, read.confidence, _words_of_line(read.text, read, box.box, ocr_in)))
         return out
 
     def read_text(self, ocr_input: np.ndarray) -> list[OcrLine]:
@@ -420,14 +422,29 @@ def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
     return dx > 0 and dy >= 0.5 * min(a[3], b[3])
 
 
-def _words_of_line(text: str, confidence: float, box: tuple[int, int, int, int]) -> tuple[OcrWord, ...]:
-    """Words of a line read whole, with boxes shared out by character count (the recogniser gives none)."""
+def _on_screen(lines: list[OcrLine], screen: np.ndarray) -> list[OcrLine]:
+    """Lines whose words carry their glyph height as a share of the screen's (the prepared image's) height."""
+    height = max(1, screen.shape[0])
+    return [OcrLine(ln.text, ln.confidence, tuple(replace(w, height_share=w.box[3] / height) for w in ln.words))
+            for ln in lines]
+
+
+def _words_of_line(text: str, read: LineRead, box: tuple[int, int, int, int], screen: np.ndarray
+                   ) -> tuple[OcrWord, ...]:
+    """Words of a line RapidOCR read whole (text: its reading, maybe re-spaced), with boxes shared out by character
+    count (the recogniser gives none) and each word's own mean character probability where the read has them."""
     x, y, w, h = box
     words, total = [], max(1, len(text))
+    glyph_confs = [c for ch, c in zip(read.text, read.char_confidences, strict=False) if ch != " "]
+    known = len(read.char_confidences) == len(read.text) and len(glyph_confs) == len(text.replace(" ", ""))
+    glyph = 0
     for m in re.finditer(r"\S+", text):
         x0 = x + round(w * m.start() / total)
         x1 = x + round(w * m.end() / total)
-        words.append(OcrWord(m.group(0), confidence, (x0, y, max(1, x1 - x0), h)))
+        n = len(m.group(0))
+        conf = float(np.mean(glyph_confs[glyph:glyph + n])) if known else read.confidence
+        glyph += n
+        words.append(OcrWord(m.group(0), conf, (x0, y, max(1, x1 - x0), h), "rapidocr", h / max(1, screen.shape[0])))
     return tuple(words)
 
 

@@ -9,12 +9,12 @@ is still a read of the new frame's pixels, so agreement between frames keeps its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
-from diagnostics.ocr import OcrLine, OcrWord
+from diagnostics.ocr import OcrLine
 
 Band = tuple[int, int, int, int]
 TRACK_SCALE = 0.25  # the frame is compared at this scale
@@ -74,8 +74,7 @@ def code_bands(lines: list[OcrLine], code_lines: set[str], shape: tuple[int, int
 
 def shifted_lines(lines: list[OcrLine], dx: int, dy: int) -> list[OcrLine]:
     """Lines read from a band, moved to the prepared image's coordinates."""
-    return [OcrLine(ln.text, ln.confidence, tuple(OcrWord(w.text, w.confidence, (w.box[0] + dx, w.box[1] + dy,
-                                                                              w.box[2], w.box[3]))
+    return [OcrLine(ln.text, ln.confidence, tuple(replace(w, box=(w.box[0] + dx, w.box[1] + dy, w.box[2], w.box[3]))
                                                   for w in ln.words)) for ln in lines]
 
 

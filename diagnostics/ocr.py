@@ -5,22 +5,42 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 from diagnostics.errors import OcrUnavailableError
+from diagnostics.script import Script, is_latin_lookalike, script_of
 
 CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZx:-."  # what device error codes are written with
 
 
+Recogniser = Literal["tesseract", "tesseract-code", "rapidocr", "segments"]
+
+
 @dataclass(frozen=True, slots=True)
 class OcrWord:
-    """One recognised word: text, confidence (0..1) and box (x, y, w, h) in the input image."""
+    """One recognised word: text, confidence (0..1) and box (x, y, w, h) in the input image, with the evidence the
+    decision may weigh: which recogniser read it (its confidence means that recogniser's: Tesseract's word
+    confidence, RapidOCR's mean character probability of the word), and how tall its glyphs are against the screen
+    (box height / the prepared screen's height; 0 when not known). script and latin_lookalike (properties) tell what
+    the glyphs as read are written in."""
 
     text: str
     confidence: float
     box: tuple[int, int, int, int]
+    recogniser: Recogniser = "tesseract"
+    height_share: float = 0.0
+
+    @property
+    def script(self) -> Script:
+        """The script of the word's letters as read ("latin", "han", "cyrillic", "mixed", "none" ...)."""
+        return script_of(self.text)
+
+    @property
+    def latin_lookalike(self) -> bool:
+        """Read as Latin look-alikes of a Cyrillic or Greek word ("Работа" read "Pa6oTa"): see script.py."""
+        return is_latin_lookalike(self.text)
 
 
 @dataclass(frozen=True, slots=True)

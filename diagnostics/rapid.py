@@ -47,10 +47,24 @@ def bundled_model(name: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class LineRead:
-    """One crop read as a single line: text and mean per-character probability (0..1)."""
+    """One crop read as a single line: text and mean per-character probability (0..1); char_confidences holds each
+    character's probability, in the order of text (spaces included; empty when not known)."""
 
     text: str
     confidence: float
+    char_confidences: tuple[float, ...] = ()
+
+    def word_confidences(self) -> list[float]:
+        """Mean character probability of each white-space separated word of text (the line's mean when unknown)."""
+        words = self.text.split()
+        if len(self.char_confidences) != len(self.text):
+            return [self.confidence] * len(words)
+        out, pos = [], 0
+        for word in words:
+            start = self.text.index(word, pos)
+            pos = start + len(word)
+            out.append(float(np.mean(self.char_confidences[start:pos])))
+        return out
 
 
 class RapidLineReader:
@@ -109,8 +123,16 @@ class RapidLineReader:
                 text.append(self._chars[idx])
                 confs.append(p)
             prev = idx
-        out = "".join(text).strip()
-        return LineRead(out, float(np.mean(confs)) if out else 0.0)
+        # Leading and trailing spaces are dropped with their probabilities (the line's confidence counts them, as it did).
+        start = 0
+        while start < len(text) and text[start] == " ":
+            start += 1
+        end = len(text)
+        while end > start and text[end - 1] == " ":
+            end -= 1
+        out = "".join(text[start:end])
+        kept = tuple(confs[start:end])
+        return LineRead(out, float(np.mean(confs)) if out else 0.0, kept if out else ())
 
 
 def _model_input(gray: np.ndarray) -> np.ndarray | None:

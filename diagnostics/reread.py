@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -10,7 +11,7 @@ import numpy as np
 from diagnostics.glyphs import restore_zeros
 from diagnostics.grammar import CodeMatch, find_codes
 from diagnostics.known import NO_CODES, KnownCodes
-from diagnostics.ocr import OcrEngine, OcrLine, OcrWord
+from diagnostics.ocr import OcrEngine, OcrLine, OcrWord, Recogniser
 from diagnostics.second_opinion import LineReader, second_opinion
 
 MAX_REREADS = 4  # per frame, lowest confidence first, to bound the cost
@@ -74,15 +75,16 @@ def reread_code_words(engine: OcrEngine, gray: np.ndarray, lines: list[OcrLine],
             # against a re-read C542 that lost its S).
             keep_first = known_before
         text, codes = (word.text, before) if keep_first else (text, after)
+        recogniser: Recogniser = word.recogniser if keep_first else "tesseract-code"
         if second is not None:
             better = second_opinion(second, crop, text, word.confidence if keep_first else REREAD_CONFIDENCE)
             if better != text:
-                text, codes = better, _codes(better, known)
+                text, codes, recogniser = better, _codes(better, known), "rapidocr"
         if codes:  # slashed, barred and dotted zeros read as 8, 9 or 6: their holes tell
             text = restore_zeros(_tight_crop(gray, word.box), text)
         if text == word.text:
             continue
-        new_word = OcrWord(text, max(word.confidence, REREAD_CONFIDENCE), word.box)
+        new_word = replace(word, text=text, confidence=max(word.confidence, REREAD_CONFIDENCE), recogniser=recogniser)
         words = list(out[i].words)
         words[j] = new_word
         out[i] = OcrLine(" ".join(w.text for w in words), float(np.mean([w.confidence for w in words])), tuple(words))
@@ -117,6 +119,9 @@ def read_lone_line(engine: OcrEngine, gray: np.ndarray, second: LineReader | Non
         return None
     crop = _crop(gray, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
     text = engine.read_code(crop).replace(" ", "")
+    recogniser: Recogniser = "tesseract-code"
     if second is not None:
-        text = second_opinion(second, crop, text, REREAD_CONFIDENCE)
-    return OcrLine(text, REREAD_CONFIDENCE, (OcrWord(text, REREAD_CONFIDENCE, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))),)) if text else None
+        first, text = text, second_opinion(second, crop, text, REREAD_CONFIDENCE)
+        recogniser = recogniser if text == first else "rapidocr"
+    box = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+    return OcrLine(text, REREAD_CONFIDENCE, (OcrWord(text, REREAD_CONFIDENCE, box, recogniser),)) if text else None

@@ -336,5 +336,5 @@ def read_seven_segment(gray: np.ndarray) -> list[OcrLine]:
             continue
         conf = float(np.mean([c for _, _, c in glyphs])) * 0.97
         box = (int(cells[0][0]), int(y0 + row_top), int(cells[-1][1] - cells[0][0]), int(row_bottom - row_top))
-        lines.append(OcrLine(text, conf, (OcrWord(text, conf, box),)))  # box in the deslanted image
+        lines.append(OcrLine(text, conf, (OcrWord(text, conf, box, "segments"),)))  # box in the deslanted image
     return lines

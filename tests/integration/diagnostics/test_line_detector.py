@@ -185,3 +185,31 @@ def test_a_worker_loads_the_models_once_and_its_analyzers_use_them(engine, confi
     t.join()
     assert loaded[0] is loaded[2] and loaded[1] is loaded[3]
     assert loaded[0] is not thread_line_detector()  # this thread's own, not the worker's
+
+
+def test_the_words_the_decision_gets_carry_their_recogniser_confidence_and_height(engine, config):
+    from diagnostics.analyzer import FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=True), engine)
+    printed, _ = _panel("dark-on-light", ("PUMP 3 STOPPED", "Flow 12.5 l/min", "Level 40 %"))
+    lines = analyzer.analyze(_filmed(printed)).lines
+    assert lines and all(w.recogniser == "tesseract" and 0.05 < w.height_share < 0.3 for ln in lines for w in ln.words)
+    panel, _ = _panel("dotmatrix", ("Error code", "RX-4471", "Call service"))
+    first = analyzer.analyze(_filmed(panel))
+    second = analyzer.analyze(_filmed(panel, 3), first.still)
+    [code_line] = [ln for ln in second.lines if "RX-4471" in ln.text]
+    [word] = [w for w in code_line.words if w.text == "RX-4471"]
+    assert word.recogniser == "rapidocr" and 0.1 < word.height_share < 0.5  # one of three lines on the screen
+    assert 0.5 < word.confidence <= 1.0 and word.script == "latin" and not word.latin_lookalike
+
+
+def test_a_line_read_whole_gives_each_word_its_own_confidence():
+    from diagnostics.analyzer import _words_of_line
+    from diagnostics.rapid import LineRead
+
+    read = LineRead("Fault KQ7713", 0.8, (0.99, 0.98, 0.97, 0.99, 0.98, 0.5, 0.6, 0.7, 0.9, 0.9, 0.9, 0.9))
+    words = _words_of_line("Fault KQ 7713", read, (0, 0, 130, 20), np.zeros((100, 200), np.uint8))
+    assert [w.text for w in words] == ["Fault", "KQ", "7713"]  # re-spaced: the glyphs keep their probabilities
+    assert [round(w.confidence, 3) for w in words] == [0.982, 0.65, 0.9]
+    assert all(w.recogniser == "rapidocr" and w.height_share == 0.2 for w in words)
+    assert read.word_confidences() == pytest.approx([0.982, 0.8167], abs=1e-3)
