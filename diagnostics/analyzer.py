@@ -7,11 +7,12 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from diagnostics.config import DiagnosticsConfig
 from diagnostics.context import median_height
-from diagnostics.detect import LineDetector, thread_line_detector
+from diagnostics.detect import LineDetector, thread_line_detector, upright_crop
 from diagnostics.errors import OcrUnavailableError
 from diagnostics.extract import CodeRead, extract_codes, lacks_context
 from diagnostics.follow import (
@@ -47,6 +48,8 @@ DETECTED = "detected-lines"  # the pass whose lines the line detector found and 
 MIN_DETECT_PX = 48  # a prepared region smaller than this on either side holds no line worth the detector
 DETECTED_BAND_PAD = 0.35  # of a line's height: a followed detected line is read again alone (one line per crop)
 DETECTED_BAND_REACH = 0.6
+SMALL_REGION = 0.25  # of the frame's area: a text block this small in a picture without a screen outline is a part
+DETECTED_CROP_PAD = 0.15  # of a line's height around a detected line's corners (some ground around the glyphs)
 
 
 @dataclass(slots=True)
@@ -155,10 +158,15 @@ class FrameAnalyzer:
         frame = validate_frame(image)
         gray = to_gray(frame)
         small = small_copy(gray)
-        quiet = still if isinstance(still, QuietView) and shift_of(still.small, small) is not None else None
+        seen = still is not None and shift_of(still.small, small) is not None
+        quiet = still if isinstance(still, QuietView) and seen else None
         slow = not (quiet is not None and quiet.fast_next)
-        # The line detector reads a still view (seen before, no code found) once.
-        detect = self._c.line_detector and quiet is not None and not quiet.detected
+        # The line detector reads a still view (seen before, no sure code found) once; and again in the frame after one
+        # where only it read a code, when that code's line cannot be followed (the view moved): a second read of it.
+        detected_before = seen and still is not None and still.detected
+        again_after_detector = isinstance(still, StillScreen) and still.language == DETECTED or (
+            isinstance(still, QuietView) and still.detector_read)
+        detect = self._c.line_detector and (seen and not detected_before or again_after_detector)
         if isinstance(still, StillScreen):
             followed = self._follow(gray, small, still)
             if followed is not None:
@@ -188,11 +196,22 @@ class FrameAnalyzer:
                 break  # the next candidate region is read only when this one showed no code
         assert kept is not None  # locate() always offers at least the whole frame
         reads, lines, ocr_in, how, source = kept
+        if detect and not _sure(reads) and self._small_region(how, gray):
+            # The region read is a small part of the picture (a text block of an app or a slip that fills the frame,
+            # where no screen outline was found): the detector reads the lines of the whole frame, at its resolution.
+            found = self._read_detected_lines(gray, [], None)
+            passes.append(f"frame:{DETECTED}")
+            detected_here = True
+            frame_reads = extract_codes(found, self.known, self._c.code_threshold) if found else []
+            if frame_reads:
+                reads, lines, ocr_in, how, source = frame_reads, found, gray, "frame", DETECTED
         follow: StillScreen | QuietView | None = None
         slow_ran = len(regions_read) > 1 or any(p in passes for p in (self._all_langs, *self._script_langs))
-        if not reads:
-            detected = detected_here or (quiet is not None and quiet.detected)
-            follow = QuietView(small, fast_next=slow and slow_ran, detected=detected)
+        detected = detected_here or detected_before
+        if not reads or how not in self._located:
+            # No code, or one read where its line cannot be followed: the next frame of the view knows what ran here.
+            follow = QuietView(small, fast_next=slow and slow_ran and not reads, detected=detected,
+                               detector_read=bool(reads) and source == DETECTED)
         if reads and how in self._located and source in (self._fast_lang, self._all_langs, *self._script_langs,
                                                          DETECTED):
             corners, inset = self._located[how]
@@ -203,9 +222,17 @@ class FrameAnalyzer:
                 # Polarity as prepare() chose it (measured again only here, on the frame that gets followed).
                 region = rectify(gray, corners, inset)
                 follow = StillScreen(small, corners, inset, is_light_on_dark(region), shape, source, lines, bands,
-                                     how)
+                                     how, detected)
         return FrameAnalysis(reads, lines, how, passes, regions_read, ocr_in, (time.perf_counter() - start) * 1000,
                              (time.thread_time() - cpu_start) * 1000, follow)
+
+    def _small_region(self, how: str, gray: np.ndarray) -> bool:
+        """The region read was no screen outline and covers under SMALL_REGION of the frame."""
+        if how == "screen" or how == "frame" or how not in self._located:
+            return False
+        corners, _ = self._located[how]
+        area = float(cv2.contourArea(corners.reshape(4, 1, 2)))
+        return area < SMALL_REGION * gray.shape[0] * gray.shape[1]
 
     def _follow(self, gray: np.ndarray, small: np.ndarray, still: StillScreen
                 ) -> tuple[list[CodeRead], list[OcrLine], np.ndarray, StillScreen] | None:
@@ -237,7 +264,7 @@ class FrameAnalyzer:
             return None
         bands = code_bands(lines, {r.line for r in reads}, still.shape) or still.bands
         return reads, lines, ocr_in, StillScreen(small, corners, still.inset, still.inverted, still.shape,
-                                                 still.language, lines, bands, still.region)
+                                                 still.language, lines, bands, still.region, still.detected)
 
     def _band_crop(self, region: np.ndarray, ocr_in: np.ndarray, inverted: bool, band: tuple[int, int, int, int]
                    ) -> np.ndarray:
@@ -328,8 +355,9 @@ class FrameAnalyzer:
             lone_reads = extract_codes([line], known, threshold) if line is not None else []
             if line is not None and lone_reads:
                 lines, reads, source = [line], lone_reads, "lone-line"
-        if not reads and detect:
-            # A still view where every cheap pass found no code: the lines a learned detector finds, read whole.
+        if detect and not _sure(reads):
+            # A still view where the cheap passes found no code, or none read surely after a caption (garbled glyphs of
+            # a dot-matrix panel read as some code): the lines a learned detector finds, read whole.
             found = self._read_detected_lines(ocr_in, lines, region)
             passes.append(DETECTED)
             if found:
@@ -362,8 +390,10 @@ class FrameAnalyzer:
         if region is not None and self._c.detected_at_frame_scale and region.shape[:2] != ocr_in.shape[:2]:
             source = 255 - region if is_light_on_dark(region) else region
             sy, sx = region.shape[0] / ocr_in.shape[0], region.shape[1] / ocr_in.shape[1]
-        crops = [crop_line(source, LineBox(round(b.x * sx), round(b.y * sy), max(1, round(b.w * sx)),
-                                           max(1, round(b.h * sy)), 1.0)) for b in boxes]
+        # Each line cut along its own corners, upright (a turned phone or slip), else by its box with a margin.
+        crops = [upright_crop(source, b.quad * np.array([sx, sy], np.float32), DETECTED_CROP_PAD) if b.quad is not None
+                 else crop_line(source, LineBox(round(b.x * sx), round(b.y * sy), max(1, round(b.w * sx)),
+                                               max(1, round(b.h * sy)), 1.0)) for b in boxes]
         out = []
         for (_, their_mean, their_spaced, box), read in zip(todo, self._line_reader().read_lines(crops), strict=True):
             if "".join(read.text.split()) == "".join(their_spaced.split()):
@@ -413,6 +443,11 @@ class FrameAnalyzer:
         return self._engine.read(ocr_input, self._all_langs)
 
 
+
+
+def _sure(reads: list[CodeRead]) -> bool:
+    """Some code was read surely right after a caption: the detector has nothing to add to the view."""
+    return any(r.labelled and r.confidence >= SURE_CODE for r in reads)
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -37,6 +37,7 @@ class StillScreen:
     lines: list[OcrLine]  # the screen's lines as read then (context for the next reads)
     bands: tuple[Band, ...]  # boxes (x0, y0, x1, y1) of the prepared image around the codes' lines
     region: str  # how the region was found ("screen", "text-block", "outline")
+    detected: bool = False  # the line detector read this view already
 
 
 def small_copy(gray: np.ndarray) -> np.ndarray:
@@ -90,7 +91,7 @@ def outside_bands(lines: list[OcrLine], bands: tuple[Band, ...]) -> list[OcrLine
 
 @dataclass(frozen=True, slots=True)
 class QuietView:
-    """A view whose last read found no code.
+    """A view whose last read found no code (or one it cannot follow).
 
     When the slow passes (all languages, a second region) ran and found nothing, its next frame, if the view only
     shifted, is read with the fast pass alone; the one after with all passes again, so a code that a slow pass reads
@@ -99,4 +100,7 @@ class QuietView:
 
     small: np.ndarray  # the frame's grey copy at TRACK_SCALE, float32
     fast_next: bool = True  # the next frame of this view may be read with the fast pass alone
-    detected: bool = False  # the line detector already read this view and its lines held no code
+    detected: bool = False  # the line detector already read this view and its lines held no sure code
+    # The detector read a code here whose line cannot be followed (no region to cut it from again): the next frame
+    # runs it again, so the code can get its second, confirming read.
+    detector_read: bool = False
