@@ -185,7 +185,9 @@ class FrameAnalyzer:
             # trust bare displays, would find digits in it.
             # The detector reads one region per frame: the first one tall enough to hold a line (a text block can be
             # a sliver of stray strokes, the outline then holds the screen).
-            here = detect and not detected_here and min(ocr_in.shape[:2]) >= MIN_DETECT_PX
+            # A small part of the picture (an app's card, a slip's block) is left to the detector on the whole frame.
+            here = detect and not detected_here and min(ocr_in.shape[:2]) >= MIN_DETECT_PX \
+                and not self._small_region(how, gray)
             reads, lines, done, source = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"),
                                                     all_langs=slow, detect=here, region=region)
             detected_here = detected_here or DETECTED in done

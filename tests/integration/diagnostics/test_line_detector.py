@@ -213,3 +213,84 @@ def test_a_line_read_whole_gives_each_word_its_own_confidence():
     assert [round(w.confidence, 3) for w in words] == [0.982, 0.65, 0.9]
     assert all(w.recogniser == "rapidocr" and w.height_share == 0.2 for w in words)
     assert read.word_confidences() == pytest.approx([0.982, 0.8167], abs=1e-3)
+
+
+def _turned(img: np.ndarray, degrees: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_a_turned_line_is_cut_upright_along_its_corners(detector):
+    from diagnostics.detect import upright_crop
+    from diagnostics.rapid import RapidLineReader
+
+    lines = ("Sample ID 250090-0782", "Alarm: SP964", "Rack 32 Pos 9")
+    panel, _ = _panel("dark-on-light", lines, size=(720, 300))
+    turned = _turned(panel, 6.0)  # a phone held at an angle
+    found = detector.detect(turned)
+    assert len(found) == 3 and all(d.quad is not None for d in found)
+    reader = RapidLineReader(allowed=None)
+    read = [reader.read_line(upright_crop(turned, d.quad)).text for d in found]  # type: ignore[arg-type]
+    assert ["".join(t.split()) for t in read] == ["".join(t.split()) for t in lines]
+    # The corners follow the slope: the right end of each line sits higher than its left end (turned anticlockwise).
+    assert all(d.quad[1][1] < d.quad[0][1] - 10 for d in found)  # type: ignore[index]
+
+
+def test_upright_crop_is_the_quads_content_with_a_margin():
+    from diagnostics.detect import upright_crop
+
+    img = np.zeros((100, 200), np.uint8)
+    img[40:60, 50:150] = 255
+    quad = np.array([[50, 40], [150, 40], [150, 60], [50, 60]], np.float32)
+    crop = upright_crop(img, quad, pad=0.5)
+    assert crop.shape == (40, 120)
+    assert crop[20, 60] == 255 and crop[2, 2] == 0  # the line in the middle, ground around it
+
+
+def test_a_code_read_surely_after_its_caption_leaves_the_detector_idle_and_an_unsure_one_does_not(engine, config):
+    from diagnostics.analyzer import DETECTED, FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=True, languages="eng", script_languages=""), engine)
+    panel, _ = _panel("dark-on-light", ("Error code: KQ-7713", "Flow 12.5 l/min", "Level 40 %"))
+    first = analyzer.analyze(_filmed(panel))
+    assert [r.code for r in first.reads] == ["KQ-7713"] and first.reads[0].labelled
+    # The view stays, the code's line is followed, and no detector runs: the code was read surely after "Error code".
+    second = analyzer.analyze(_filmed(panel, 3), first.still)
+    assert second.passes == ["still:eng"]
+    # A dot-matrix panel whose dots Tesseract reads as nothing sure: the detector reads the view's second frame.
+    dots, _ = _panel("dotmatrix", ("Error code", "RX-4471", "Call service"))
+    one = analyzer.analyze(_filmed(dots))
+    two = analyzer.analyze(_filmed(dots, 3), one.still)
+    assert DETECTED in two.passes and [r.code for r in two.reads] == ["RX-4471"]
+
+
+def test_a_code_only_the_detector_read_is_read_again_in_the_next_frame_when_the_view_moved(engine, config):
+    from diagnostics.analyzer import DETECTED, FrameAnalyzer
+
+    analyzer = FrameAnalyzer(replace(config, line_detector=True), engine)
+    dots, _ = _panel("dotmatrix", ("Error code", "RX-4471", "Call service"))
+    one = analyzer.analyze(_filmed(dots))
+    two = analyzer.analyze(_filmed(dots, 3), one.still)
+    assert [r.code for r in two.reads] == ["RX-4471"] and DETECTED in two.passes
+    # The phone moved further than a shift the follower accepts: a new view, yet the detector reads it at once
+    # (before: only a still view's second frame), so the code gets its second read.
+    moved = analyzer.analyze(_filmed(dots, 160), two.still)
+    assert any(DETECTED in p for p in moved.passes) and [r.code for r in moved.reads] == ["RX-4471"]
+
+
+def _app_scene(degrees: float = 5.0) -> np.ndarray:
+    """A phone app filmed beside a device: no screen outline, the card with the code a small part of the picture."""
+    frame = np.full((720, 1280), 95, np.uint8)
+    pil = Image.fromarray(frame)
+    draw = ImageDraw.Draw(pil)
+    draw.rectangle((170, 0, 540, 720), fill=245)
+    face = ImageFont.truetype(SANS, 30)
+    small = ImageFont.truetype(SANS, 20)
+    draw.text((200, 40), "LabLink", font=face, fill=30)
+    draw.text((200, 110), "Alarm: SP964", font=face, fill=20)
+    for i, text in enumerate(("Cuvette 35", "Rack 32 Pos 9", "Lot 7P744", "Temp 36.3 C", "195 tests/h")):
+        draw.text((200, 200 + 40 * i), text, font=small, fill=60)
+    draw.rectangle((760, 60, 1240, 700), fill=170)
+    draw.rectangle((840, 120, 1200, 300), fill=35)
+    return cv2.cvtColor(_turned(np.asarray(pil), degrees), cv2.COLOR_GRAY2BGR)
