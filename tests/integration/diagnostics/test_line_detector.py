@@ -231,10 +231,10 @@ def test_a_turned_line_is_cut_upright_along_its_corners(detector):
     found = detector.detect(turned)
     assert len(found) == 3 and all(d.quad is not None for d in found)
     reader = RapidLineReader(allowed=None)
-    read = [reader.read_line(upright_crop(turned, d.quad)).text for d in found]  # type: ignore[arg-type]
+    read = [reader.read_line(upright_crop(turned, d.quad)).text for d in found]
     assert ["".join(t.split()) for t in read] == ["".join(t.split()) for t in lines]
     # The corners follow the slope: the right end of each line sits higher than its left end (turned anticlockwise).
-    assert all(d.quad[1][1] < d.quad[0][1] - 10 for d in found)  # type: ignore[index]
+    assert all(d.quad[1][1] < d.quad[0][1] - 10 for d in found)
 
 
 def test_upright_crop_is_the_quads_content_with_a_margin():
