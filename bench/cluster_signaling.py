@@ -426,8 +426,9 @@ def run(nodes: int, steps: list[int], clients: int, database: str, step_timeout_
                 attempted = 2 * len(sessions)
                 if failed > 0.05 * attempted or (joins and np.percentile(joins, 99) > 5.0) \
                         or "step_timeout" in errors:
-                    stop_reason = (f"stopped at {connected} connections (step to {target} not reached): {failed} "
-                                   f"of {len(sessions)} sessions not joined ({refused}), p99 join {ms(joins, 99)} ms")
+                    short = "" if connected >= target else f" (step to {target} not reached)"
+                    stop_reason = (f"stopped at {connected} connections{short}: {failed} of {len(sessions)} sessions "
+                                   f"not joined ({refused}), p99 join {ms(joins, 99)} ms (the limit is 5,000 ms)")
                     break
             print(stop_reason, flush=True)
             print(f"load average after: {os.getloadavg()}", flush=True)
