@@ -61,6 +61,7 @@ _INTRODUCER_WORDS = {
     "lt lv et": "klaida kļūda kluda viga veakood",
     "id ms": "kesalahan galat ralat kode kerusakan",
     "vi": "lỗi mã~lỗi sự~cố báo~động",
+    "uk2": "тривога тривоги",
     "ru uk bg sr": "ошибка ошибки ошибку ошибок код кода неисправность неисправности авария аварии "
                    "помилка помилки несправність аварія грешка повреда квар",
     "el": "σφάλμα σφάλματος σφάλματα βλάβη βλάβης κωδικός κωδικού συναγερμός συναγερμού",
@@ -100,7 +101,7 @@ _ID_CAPTION_WORDS = {
     "nl sv da no fi": "gebeurtenis melding händelse meddelande hændelse meddelelse hendelse tapahtuma viesti tila",
     "pl cs hu ro tr": "zdarzenie zdarzenia komunikat alertu událost zpráva stav esemény üzenet eveniment mesaj "
                       "olay mesaj durum uyarı",
-    "id vi": "kejadian pesan peristiwa",
+    "id vi": "kejadian pesan peristiwa trạng~thái",
     "ru uk el": "событие события сообщение состояние оповещения подія повідомлення стан "
                 "συμβάν μήνυμα κατάσταση ειδοποίησης ειδοποίηση",
     "ko ar fa": "이벤트 상태 메시지 알림 حدث الحالة رسالة رویداد",
@@ -112,7 +113,7 @@ _CJK_INTRODUCERS = (r"错误|錯誤|故障|代码|代碼|报警|報警|告警|�
                     r"ข้อผิดพลาด|ความผิดปกติ|รหัส|สัญญาณเตือน|ปัญหา|"
                     r"त्रुटि|त्रुटी|खराबी|गड़बड़ी|कोड|अलार्म|"
                     r"שגיאה|תקלה|קוד|אזעקה|התראה|"
-                    r"ত্রুটি|কোড|பிழை|குறியீடு|లోపం|ತಪ್ಪು")  # Bengali, Tamil, Telugu, Kannada
+                    r"ত্রুটি|কোড|অ্যালার্ম|பிழை|குறியீடு|அலாரம்|లోపం|ತಪ್ಪು")  # Bengali, Tamil, Telugu, Kannada
 _CJK_MENTIONS = (r"警告|失败|失敗|停止|中断|ขัดข้อง|ไม่สำเร็จ|ไม่ทำงาน|विफल|चेतावनी|נכשל|"
                  r"सम्भव नहीं|संभव नहीं|बंद हो गया|সম্ভব নয়|বন্ধ হয়েছে|நின்றது|முடியாது|לא ניתן|חסום|נעול")
 _CJK_ID_CAPTIONS = r"事件|状态|狀態|イベント|状態|メッセージ|เหตุการณ์|ข้อความ|การแจ้งเตือน|สถานะ|घटना|संदेश|अलर्ट|स्थिति|אירוע|הודעה|מצב|סטטוס|நிலை|অবস্থা|স্থিতি"

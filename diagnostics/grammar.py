@@ -551,7 +551,10 @@ def _multi_token_codes(line: str, spans: list[Ordinary], known: KnownCodes, assu
     for m in _BYTE_GROUPS.finditer(line):
         # Hex status bytes spaced as a device prints them, one code; only after an error label (a MAC address, a
         # hex dump or a row of readings has none).
-        if free(m.start(), m.end()) and (assume_keyword or keyword_before(line, m.start())) \
+        # (Digits only, "01 13 01 70", they are shaped like a phone number too: the label says which.)
+        clear = all(sp.kind == "phone" for sp in spans if sp.start < m.end() and m.start() < sp.end) and not any(
+            m.start() < o.end and o.start < m.end() for o in out)
+        if clear and (assume_keyword or keyword_before(line, m.start())) \
                 and any(c.isdigit() for c in m.group(0)) and not _after_identifier_label(line, m.start()):
             out.append(_group_match(line, m.start(), m.end(), "byte-groups", known, True))
     for m in _CODE_GROUPS.finditer(line):

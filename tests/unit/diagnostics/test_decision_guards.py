@@ -67,6 +67,11 @@ def test_the_meter_error_register_labels_its_value():
     assert screen("F.F: 02 A0 11 00", "Meter fault") == ["02 A0 11 00"]
 
 
+def test_digit_bytes_after_the_error_register_are_no_phone_number():
+    assert screen("F.F: 02 11 00 40") == ["02 11 00 40"]
+    assert screen("Hotline 02 11 00 40") == []
+
+
 def test_hex_bytes_need_an_error_label():
     assert screen("Data 02 A0 11 00") == []
     assert screen("MAC 00 1A 2B 3C 4D 5E") == []
@@ -90,6 +95,9 @@ def test_dotted_codes_of_two_digit_groups_are_no_registers():
     (("מצב: 3Fh",), "3FH"),  # Hebrew "status" and a hex status byte
     (("நிலை: 5Ch",), "5CH"),  # Tamil "status"
     (("POST: 0417", "Self test"), "0417"),  # a power-on self-test code
+    (("Trạng thái: 4Bh",), "4BH"),  # Vietnamese "status"
+    (("Тривога: 20417",), "20417"),  # Ukrainian "alarm"
+    (("অ্যালার্ম: 5521",), "5521"),  # Bengali "alarm"
 ])
 def test_captions_of_more_languages_introduce_codes(lines, code):
     assert screen(*lines) == [code]
