@@ -95,7 +95,7 @@ def test_dotted_codes_of_two_digit_groups_are_no_registers():
     (("מצב: 3Fh",), "3FH"),  # Hebrew "status" and a hex status byte
     (("நிலை: 5Ch",), "5CH"),  # Tamil "status"
     (("POST: 0417", "Self test"), "0417"),  # a power-on self-test code
-    (("Trạng thái: 4Bh",), "4BH"),  # Vietnamese "status"
+    (("Trạng thái: 3Eh",), "3EH"),  # Vietnamese "status"
     (("Тривога: 20417",), "20417"),  # Ukrainian "alarm"
     (("অ্যালার্ম: 5521",), "5521"),  # Bengali "alarm"
 ])
