@@ -218,7 +218,7 @@ def has_keyword(text: str) -> bool:
 # Labels that name a code only with a colon after them, as written: Vietnamese "Mã:" (code) folds to "ma", which is a
 # milliampere elsewhere ("5 mA"); a power-on self-test's "POST:" (computers, medical devices); an electricity meter's
 # error register "F.F:" / "F.F.0:" (IEC 62056 OBIS, every such meter).
-_COLON_LABEL = re.compile(r"(?<![^\W\d_.])(?:(?i:mã|mã số)|POST|F\.F(?:\.0)?)\s*[:：]\s*$")
+_COLON_LABEL = re.compile(r"(?<![^\W\d_.])(?:(?i:mã|mã số)\s*[:：]|(?:POST|F\.F(?:\.0)?)\s*[:：.])\s*$")
 
 
 def keyword_before(line: str, start: int) -> bool:

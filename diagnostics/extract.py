@@ -127,6 +127,9 @@ def _score_all(lines: list[OcrLine], known: KnownCodes, assume_keyword: bool = F
         for m in matches:
             if camera and _APERTURE.fullmatch(m.raw):
                 continue  # F11 beside ISO 400 and 1/125 is the lens aperture
+            if m.shape == "prefixed" and " " in prepared[m.start:m.end] and not (m.keyword_before or screen_kw
+                                                                                  or m.known):
+                continue  # "PLU 6923": a capitals name and a number are a reading on a screen without an error word
             code_words = _words_of(ln, m)
             # On a line of its own: nothing else on the line but keywords ("Error code: X", "X").
             # An annotation in brackets after the code ("SRVO-050  (G:1 A:6)": group and axis) leaves it alone.

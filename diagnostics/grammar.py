@@ -377,7 +377,8 @@ def guess_family(code: str, shape: Shape) -> str | None:
 # OCR often splits a code at its punctuation ("49 .4C02", "E- 204"): join such pieces first.
 # A word of four or more letters before a colon is a label, not a code's prefix ("Olay: R110 05 298", "Storing: MID
 # 164 SID 206 FMI 7"): its space is kept.
-_SPLIT_AT_PUNCT = re.compile(r"(?<=[0-9A-Za-z])\s+(?=[.:\-][0-9A-Za-z])|(?<=[0-9A-Za-z][.\-])\s+(?=[0-9A-Za-z])"
+_SPLIT_AT_PUNCT = re.compile(r"(?<=[0-9A-Za-z])\s+(?=[.:\-][0-9A-Za-z])|(?<![^\W\d_]{4}\.)(?<=[0-9A-Za-z][.\-])\s+"
+                             r"(?=[0-9A-Za-z])"
                              r"|(?<![^\W_]{4}:)(?<=[0-9A-Za-z]:)\s+(?=[0-9A-Za-z])")
 _CJK = r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff01-\uff60"
 _CJK_BORDER = re.compile(rf"(?<=[{_CJK}])(?=[0-9A-Za-z@$£€])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
@@ -685,6 +686,23 @@ def _phone_shaped_code(span: Ordinary, tok: Token, line: str) -> bool:
                                               is not None)
 
 
+def _title_word_prefix(token: str, parsed: _Parsed) -> bool:
+    """A prefix of three letters or more written as a word, a capital and lower case (Tota, Salt): a word, not a code's
+    prefix (mnemonics mix cases: IuP-77); abbreviated captions (Err) are the exception."""
+    p = re.match(r"[^\W\d_]*", token)
+    word = p.group(0) if p else ""
+    return (len(word) >= 3 and word[0].isupper() and word[1:].islower() and parsed.shape == "prefixed"
+            and not is_abbreviated_caption(word))
+
+
+def _reading_follows(line: str, end: int, spans: list[Ordinary]) -> bool:
+    """True when an ordinary reading (a quantity, percentage or temperature) comes right after position end."""
+    rest = line[end:]
+    gap = len(rest) - len(rest.lstrip())
+    return gap > 0 and any(sp.start == end + gap and sp.kind in ("quantity", "percent", "temperature")
+                           for sp in spans)
+
+
 def _garbled_word(token: str, parsed: _Parsed) -> bool:
     """A word of another script (or a garbled one) read as Latin look-alikes: lower-case letters kept as letters beside
     lower-case letters repaired into digits ("Pa6oTa" for Работа). Codes are printed in capitals or as segment glyphs;
@@ -713,6 +731,8 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
     catalogued = known.match(parsed.code, tok.text) if len(known) else None
     if catalogued is not None and len(catalogued) <= 2 and catalogued.upper() != parsed.code:
         catalogued = None  # two glyphs collide with too much (Ui is no U1): only their exact spelling counts
+    if catalogued is not None and parsed.prefix and catalogued.isdigit():
+        catalogued = None  # S100 read with a letter prefix is no catalogued number 5100
     before = assume_keyword or keyword_before(line, tok.start)
     obd = _obd_code(tok.text) if _dtc_before(line, tok.start) else None
     if obd is None and parsed.shape == "numeric" and _dtc_before(line, tok.start):
@@ -735,6 +755,10 @@ def _match(tok: Token, line: str, spans: list[Ordinary], assume_keyword: bool, k
         parsed = _Parsed(parsed.code, "prefixed", "prefixed-long", parsed.repairs, parsed.real_digits, parsed.prefix)
     if parsed.real_digits == 0 and parsed.shape != "letters" and not before:
         return None
+    if not before and _title_word_prefix(tok.text, parsed):
+        return None  # "Tota19085", "Salt100": a word glued to a number (a code's prefix is in capitals)
+    if not before and len(parsed.code) <= 3 and _reading_follows(line, tok.end, spans):
+        return None  # "R1 8%", "T2 45°C", "P1 3.2 bar": a channel's name before its reading
     if not before and _garbled_word(tok.text, parsed):
         return None  # "Pa6oTa" (Работа read by a Latin-only recogniser): a word whose letters were read as digits
     if not before and parsed.shape == "numeric" and _after_reading_word(line, tok.start):

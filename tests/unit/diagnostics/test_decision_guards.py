@@ -137,3 +137,38 @@ def test_prefix_letters_before_two_digits(line, code):
     # S, Z, B, G before two clear digits stay letters (a vending machine's SS14); O before digits is a 0, and a run
     # of look-alikes (COG52) or a longer number (BB624) take the border letter as a digit
     assert screen(line) == [code]
+
+
+# ------------------------------------------------------------------------------- labels of readings
+
+@pytest.mark.parametrize("line", ["R1 8%", "T2 45°C", "P1 3.2 bar", "Z3 12 mm", "C2 230 V"])
+def test_a_short_name_before_a_reading_is_no_code(line):
+    assert screen("Pump stopped", line) == []
+    assert screen(f"Error: {line.split()[0]}") == [line.split()[0]]  # after a caption it is one
+
+
+@pytest.mark.parametrize("line", ["Tota19085", "Salt100", "Sale2210", "Week42"])
+def test_a_word_glued_to_a_number_is_no_code(line):
+    assert screen("Service stopped", line) == []
+
+
+def test_mixed_case_mnemonics_stay_codes():
+    assert screen("GaP-41", "Lift out of service") == ["GAP-41"]
+
+
+@pytest.mark.parametrize("lines", [("PLU 6923", "Total 59.21", "Max 38 kg"), ("TMP 31", "Ready"), ("ZONE 4417",)])
+def test_a_capitals_name_and_a_number_need_an_error_word(lines):
+    assert screen(*lines) == []
+
+
+def test_a_prefix_written_apart_still_counts_under_an_error_word():
+    assert screen("Service call", "SC 542") == ["SC542"]
+
+
+def test_a_letter_prefixed_read_is_not_snapped_to_a_catalogued_number():
+    assert screen("Salt S100", "Water 21°C", "Flow 3 l/min", known=KnownCodes(["5100"])) == []
+
+
+def test_a_label_word_before_a_dot_is_no_prefix():
+    assert screen("POST. 0417", "Self test failed") == ["0417"]
+    assert screen("Note. 2210", "Ready") == []
