@@ -185,9 +185,7 @@ class FrameAnalyzer:
             # trust bare displays, would find digits in it.
             # The detector reads one region per frame: the first one tall enough to hold a line (a text block can be
             # a sliver of stray strokes, the outline then holds the screen).
-            # A small part of the picture (an app's card, a slip's block) is left to the detector on the whole frame.
-            here = detect and not detected_here and min(ocr_in.shape[:2]) >= MIN_DETECT_PX \
-                and not self._small_region(how, gray)
+            here = detect and not detected_here and min(ocr_in.shape[:2]) >= MIN_DETECT_PX
             reads, lines, done, source = self._read(ocr_in, bare_displays=not (i > 0 and how == "frame"),
                                                     all_langs=slow, detect=here, region=region)
             detected_here = detected_here or DETECTED in done
@@ -198,9 +196,10 @@ class FrameAnalyzer:
                 break  # the next candidate region is read only when this one showed no code
         assert kept is not None  # locate() always offers at least the whole frame
         reads, lines, ocr_in, how, source = kept
-        if detect and not _sure(reads) and self._small_region(how, gray):
+        if detect and not reads and self._small_region(how, gray):
             # The region read is a small part of the picture (a text block of an app or a slip that fills the frame,
-            # where no screen outline was found): the detector reads the lines of the whole frame, at its resolution.
+            # where no screen outline was found) and its lines held no code: the detector reads the lines of the whole
+            # frame, at its resolution (the region's own detection, on its upscaled copy, reads small print better).
             found = self._read_detected_lines(gray, [], None)
             passes.append(f"frame:{DETECTED}")
             detected_here = True
