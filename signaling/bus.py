@@ -32,6 +32,9 @@ class Bus(Protocol):
     async def refresh_room(self, session_id: str, node_id: str, ttl_s: int) -> None:
         """Extend the owner's claim."""
 
+    async def refresh_rooms(self, session_ids: list[str], node_id: str, ttl_s: int) -> None:
+        """Extend the owner's claims on many rooms at once (one round trip)."""
+
     async def release_room(self, session_id: str, node_id: str) -> None:
         """Give the room up (only if node_id still owns it)."""
 
@@ -113,6 +116,10 @@ class InProcessBus:
     async def refresh_room(self, session_id: str, node_id: str, ttl_s: int) -> None:
         self.owners.setdefault(session_id, node_id)
 
+    async def refresh_rooms(self, session_ids: list[str], node_id: str, ttl_s: int) -> None:
+        for session_id in session_ids:
+            self.owners.setdefault(session_id, node_id)
+
     async def release_room(self, session_id: str, node_id: str) -> None:
         if self.owners.get(session_id) == node_id:
             del self.owners[session_id]
@@ -177,6 +184,12 @@ class InProcessBus:
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
+"""
+# The owner extends its claim (or claims again a room Redis forgot), never a room another node holds now.
+_REFRESH = """
+local owner = redis.call('get', KEYS[1])
+if owner == false or owner == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return 1
 """
 _TAKE_OVER = """
 local owner = redis.call('get', KEYS[1])
@@ -298,6 +311,16 @@ class RedisBus:
         key = f"{self.PREFIX}room:{session_id}"
         if await self._command(lambda: self._redis.get(key)) in (None, node_id):
             await self._command(lambda: self._redis.set(key, node_id, ex=ttl_s))
+
+    async def refresh_rooms(self, session_ids: list[str], node_id: str, ttl_s: int) -> None:
+        async def refresh() -> None:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for session_id in session_ids:
+                    pipe.eval(_REFRESH, 1, f"{self.PREFIX}room:{session_id}", node_id, ttl_s)
+                await pipe.execute()
+
+        if session_ids:
+            await self._command(refresh)
 
     async def release_room(self, session_id: str, node_id: str) -> None:
         await self._command(lambda: self._redis.eval(_RELEASE, 1, f"{self.PREFIX}room:{session_id}", node_id))

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 ROOM_TTL_S = 30
 REFRESH_EVERY_S = 10.0
+REFRESH_BATCH = 500  # room claims extended per Redis round trip
 # A relayed join the owner does not answer within this is refused with a clear, retryable error (a refused join
 # is answered within a second): by then the owner is dead (its heartbeat expires and the room is re-homed) or
 # swamped. The owner is told to drop the participant should it admit it later.
@@ -688,15 +689,19 @@ class RoutedCallService:
     async def _refresh(self) -> None:
         while True:
             await asyncio.sleep(REFRESH_EVERY_S)
-            for session_id in list(self._owned):
-                try:
-                    if self._local.is_live(session_id):
-                        await self._bus.refresh_room(session_id, self.node_id, ROOM_TTL_S)
-                    else:
-                        self._owned.discard(session_id)
-                        await self._bus.release_room(session_id, self.node_id)
-                except BusUnavailable:
-                    log.warning("node %s: Redis away; room claims are made again when it is back", self.node_id)
-                    break
-                except Exception:
-                    log.exception("node %s: could not refresh the claim on room %s", self.node_id, session_id)
+            try:
+                await self._refresh_claims()
+            except BusUnavailable:
+                log.warning("node %s: Redis away; room claims are made again when it is back", self.node_id)
+            except Exception:
+                log.exception("node %s: could not refresh its room claims", self.node_id)
+
+    async def _refresh_claims(self) -> None:
+        """Extend the claims of the rooms live here (in batches: one round trip per REFRESH_BATCH rooms, not two per
+        room, so thousands of rooms are refreshed well within their TTL); give up those no longer live."""
+        live = [s for s in self._owned if self._local.is_live(s)]
+        for session_id in [s for s in self._owned if not self._local.is_live(s)]:
+            self._owned.discard(session_id)
+            await self._bus.release_room(session_id, self.node_id)
+        for i in range(0, len(live), REFRESH_BATCH):
+            await self._bus.refresh_rooms(live[i:i + REFRESH_BATCH], self.node_id, ROOM_TTL_S)

@@ -87,3 +87,26 @@ def test_heartbeats_expire_and_only_a_dead_owners_claim_is_taken_over(tmp_path: 
                 await bus.close()
 
         asyncio.run(scenario())
+
+
+def test_room_claims_are_refreshed_together_and_never_taken_from_another_owner(tmp_path: Path):
+    with running_redis_server(tmp_path / "redis") as redis:
+
+        async def scenario() -> None:
+            bus = RedisBus(redis.url)
+            admin = aioredis.from_url(redis.url, decode_responses=True)
+            try:
+                for i in range(600):
+                    assert await bus.claim_room(f"s{i}", "a", 5) == "a"
+                assert await bus.claim_room("other", "b", 5) == "b"
+                await admin.delete(f"{RedisBus.PREFIX}room:s7")  # Redis forgot one (e.g. restarted empty)
+                await bus.refresh_rooms([f"s{i}" for i in range(600)] + ["other"], "a", 60)  # one pipeline
+                ttls = [await admin.ttl(f"{RedisBus.PREFIX}room:s{i}") for i in (0, 7, 599)]
+                assert all(55 < t <= 60 for t in ttls), ttls  # extended, the forgotten one claimed again
+                assert await bus.room_owner("other") == "b"  # another node's room is left alone
+                assert await admin.ttl(f"{RedisBus.PREFIX}room:other") <= 5
+            finally:
+                await admin.aclose()
+                await bus.close()
+
+        asyncio.run(scenario())
