@@ -310,6 +310,19 @@ async def create_sessions(urls: list[str], count: int, token: str) -> list[tuple
     return out
 
 
+def loop_lag(urls: list[str], token: str) -> tuple[float, float]:
+    """The nodes' event-loop lag so far (lensdesk_event_loop_lag_seconds): summed seconds and wake-ups."""
+    total, count = 0.0, 0.0
+    for url in urls:
+        text = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=60).text
+        for line in text.splitlines():
+            if line.startswith("lensdesk_event_loop_lag_seconds_sum"):
+                total += float(line.rsplit(" ", 1)[1])
+            elif line.startswith("lensdesk_event_loop_lag_seconds_count"):
+                count += float(line.rsplit(" ", 1)[1])
+    return total, count
+
+
 def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy sampling one node until stopped (SIGINT), in collapsed-stack form."""
     spy = Path(sys.executable).with_name("py-spy")
@@ -393,6 +406,7 @@ def run(nodes: int, steps: list[int], clients: int, database: str, step_timeout_
                                   "cust_token": join_token, "relayed": relayed})
                 made += len(sessions)
                 spy = start_profiler(node_pids[0], profile / f"node0-{target}.txt") if profile else None
+                lag0 = loop_lag(urls, token)
                 cpu0 = (tree_cpu_s(node_pids), tree_cpu_s(redis_pids), tree_cpu_s(pg_pids))
                 for c, pipe in enumerate(pipes):
                     pipe.send(("grow", (specs[c::clients], step_timeout_s)))
@@ -422,6 +436,9 @@ def run(nodes: int, steps: list[int], clients: int, database: str, step_timeout_
                       f"{ms(relayed_t, 50)} / {ms(relayed_t, 99)} | "
                       f"{sum(per_join):.1f} = {' + '.join(f'{x:.1f}' for x in per_join)} | "
                       f"{max(rss_mb(p) for p in node_pids):.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
+                lag1 = loop_lag(urls, token)
+                print(f"    nodes' event loops, mean lag of a 100 ms wake-up over the step: "
+                      f"{1000 * (lag1[0] - lag0[0]) / max(1.0, lag1[1] - lag0[1]):.0f} ms", flush=True)
                 if lost:
                     print(f"    timed messages not delivered within 10 s: {lost}", flush=True)
                 attempted = 2 * len(sessions)
