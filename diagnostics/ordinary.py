@@ -34,6 +34,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx, re
     ("date", r"(?<![\w./])\d{1,2}\.?\s*(?:" + _MONTHS + r")\.?,?\s*(?:\d{4}|\d{2})?(?![\w])"),
     ("date", r"(?<![\w])(?:" + _MONTHS + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?(?![\w])"),
     ("date", r"\d{2,4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"),
+    # A year and a month (2026-02, 2025/11): a log row's date cut short at the frame's edge or by OCR.
+    ("date", r"(?<![\w.:/-])(?:19|20)\d{2}([-/.])(?:0[1-9]|1[0-2])(?!\d|\1\d)"),
     ("time", r"(?<![\w.:])\d{1,2}(?::[0-5]\d){1,2}(?:\s*[ap]\.?m\.?)?(?![\w:])"),
     ("time", r"(?<![\w.:])\d{1,2}\s*[ap]\.?m\.?(?!\w)"),
     ("time", r"(?<![\w.:])\d{1,2}h\d{2}(?!\w)"),

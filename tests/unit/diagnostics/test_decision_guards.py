@@ -172,3 +172,12 @@ def test_a_letter_prefixed_read_is_not_snapped_to_a_catalogued_number():
 def test_a_label_word_before_a_dot_is_no_prefix():
     assert screen("POST. 0417", "Self test failed") == ["0417"]
     assert screen("Note. 2210", "Ready") == []
+
+
+@pytest.mark.parametrize("line", ["2026-02-", "2025/11", "1999.12"])
+def test_a_year_and_month_is_a_date(line):
+    assert screen("Print log", line, "Pages 312") == []
+
+
+def test_four_digit_groups_that_are_no_month_stay_codes():
+    assert screen("Error code:", "2008-0350") == ["2008-0350"]
