@@ -16,6 +16,7 @@ from importlib.metadata import version
 from typing import Any
 
 import aioice.ice
+import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCIceTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcdtlstransport import State as DtlsState
@@ -209,7 +210,10 @@ def send_rtp_now(transport: RTCDtlsTransport, data: bytes) -> bytes | None:
     pair = transport._transport._connection._nominated.get(1)
     if pair is None or pair.protocol.transport is None:
         return None
-    protected: bytes = transport._tx_srtp.protect(data)
+    try:
+        protected: bytes = transport._tx_srtp.protect(data)
+    except pylibsrtp.Error:  # e.g. an index libsrtp's replay window calls too old: that one packet is not sent
+        return None
     pair.protocol.transport.sendto(protected, pair.remote_addr)
     return protected
 

@@ -24,7 +24,7 @@ from .aiortc_internals import (
     send_pli,
     wrap_rtp_handler,
 )
-from .forward import ForwardedStream, GatedTrack, PacketSink, forward_from
+from .forward import ForwardedStream, GatedTrack, MixPump, PacketSink, forward_from
 from .frames import EncodedFrame, MediaKind, RelayMode
 from .hub import EncodedHub, PassthroughTrack
 from .ice import CandidatePolicy
@@ -69,6 +69,7 @@ class CallMedia:
         self._audio_out: dict[str, tuple[RTCRtpSender, PassthroughTrack | GatedTrack, ForwardedStream | None]] = {}
         self._voices: dict[str, VoiceBuffer] = {}
         self._mixes: list[MixTrack] = []
+        self._pumps: list[asyncio.Task[None]] = []  # relay_mode packets: each listener's mix, sent by a MixPump
         # Keyframe requests in flight: owned here so their errors are logged and close() cancels them.
         self._pli_tasks: set[asyncio.Task[None]] = set()
 
@@ -137,6 +138,9 @@ class CallMedia:
         for task in self._pli_tasks:
             task.cancel()
         self._pli_tasks.clear()
+        for pump in self._pumps:
+            pump.cancel()
+        self._pumps.clear()
         peers = list(self._peers.values())
         self._peers.clear()
         await asyncio.gather(*(p.close() for p in peers), return_exceptions=True)
@@ -228,12 +232,14 @@ class CallMedia:
         for mix in self._mixes:
             mix.stop()
         self._mixes.clear()
+        for pump in self._pumps:
+            pump.cancel()
+        self._pumps.clear()
         if len(technicians) < 2:
             if self._voices:
                 self._voices.clear()
                 for sender, own, stream in self._audio_out.values():
                     if isinstance(own, GatedTrack):
-                        own.play(None)
                         if stream is not None:
                             stream.resume()
                         continue
@@ -251,10 +257,10 @@ class CallMedia:
             if pid in sources:
                 mix = MixTrack([self._voices[s] for other, s in sources.items() if other != pid])
                 self._mixes.append(mix)
-                if isinstance(own, GatedTrack):  # packets mode: the sender's own loop sends the mix meanwhile
+                if isinstance(own, GatedTrack):  # packets mode: the mix goes out through the forwarded stream
                     if stream is not None:
                         stream.pause()
-                    own.play(mix)
+                        self._pumps.append(asyncio.ensure_future(MixPump(stream, mix).run()))
                 else:
                     sender.replaceTrack(mix)
 

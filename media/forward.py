@@ -23,7 +23,10 @@ gets it, before the NACK/jitter path, and sent through the subscriber's DTLS tra
   RTCRtpSender still sends count the forwarded packets and map NTP time to their (rewritten) timestamps.
 
 aiortc's RTCRtpSender stays for RTCP only (its track is an idle GatedTrack), except while two or more technicians'
-audio is mixed (media/mixer.py): then the mix goes through the sender's own send loop, as in the frame path.
+audio is mixed (media/mixer.py): then the mix goes through the sender's own send loop, as in the frame path. That
+loop keeps its own sequence numbers and timestamps, so the audio stream jumps once when mixing starts (browsers
+resynchronise on such a jump, as after a lost burst); when it ends, forwarding continues after the mix's newest
+packet.
 Frame reassembly stays on the receive side, for the recorder and the analysis taps.
 """
 
@@ -37,8 +40,10 @@ from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCRtpCodecParameters, RTCRtpSender
+from aiortc.codecs import get_encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtpPacket, unwrap_rtx
+from av import AudioFrame
 
 from .aiortc_internals import (
     RtpHandler,
@@ -47,7 +52,6 @@ from .aiortc_internals import (
     receiver_rtx_ssrcs,
     send_rtp_now,
     sender_extension_ids,
-    sender_history,
     sender_mid,
     sender_ready,
     sender_rtx,
@@ -170,6 +174,10 @@ class SequenceRewriter:
             self._last = (out_seq, out_ts, now)
         return out_seq, out_ts
 
+    def forget_retired(self) -> None:
+        """Accept any earlier source again at once (it was replaced on purpose, e.g. by a mix, not by a re-offer)."""
+        self._retired.clear()
+
     def continue_after(self, sequence: int, timestamp: int, now: float) -> None:
         """Make the next packet follow (sequence, timestamp) sent at `now` by someone else (the mixer's sender)."""
         self._last = (sequence, timestamp, now)
@@ -251,6 +259,7 @@ class ForwardedStream:
         self.sender = sender
         self.kind = kind
         self._request_keyframe = request_keyframe
+        self.codec = codecs[0] if codecs else None  # what the viewer's sender was negotiated to send first
         self._payload_types = payload_types_by_codec(codecs)  # the relay restricts both legs to one video codec
         self._rewriter: SequenceRewriter | None = None
         self._mime: str | None = None
@@ -263,9 +272,11 @@ class ForwardedStream:
         self.packets = 0
         self.retransmitted = 0
 
-    def send(self, packet: RtpPacket, codec: RTCRtpCodecParameters, now: float) -> bool:
-        """Rewrite and send one source packet now (in the source receiver's handler); True if it ended a frame."""
-        if self.paused:
+    def send(self, packet: RtpPacket, codec: RTCRtpCodecParameters, now: float, *, mixed: bool = False) -> bool:
+        """Rewrite and send one source packet now (in the source receiver's handler); True if it ended a frame.
+
+        While paused (a mix plays), only the mix's own packets (mixed=True) are sent."""
+        if self.paused and not mixed:
             return False
         writer = self._writer or self._prepare()
         if writer is None:
@@ -318,20 +329,14 @@ class ForwardedStream:
             self.retransmitted += 1
 
     def pause(self) -> None:
-        """Stop forwarding (the sender's own loop sends a mix instead)."""
+        """Stop forwarding source packets (a MixPump sends a mix through this stream instead)."""
         self.paused = True
 
     def resume(self) -> None:
-        """Forward again, continuing after the newest packet the sender's own loop sent meanwhile."""
+        """Forward source packets again, continuing after the mix's newest packet."""
         self.paused = False
-        sent = sender_history(self.sender)
-        if self._rewriter is None or not sent:
-            return
-        sequences = {p.sequence_number for p in sent.values()}
-        newest = next((p for p in sent.values() if (p.sequence_number + 1) & 0xFFFF not in sequences), None)
-        if newest is not None:
-            self._rewriter.continue_after((newest.sequence_number + MIX_RESUME_MARGIN) & 0xFFFF,
-                                          newest.timestamp, time.monotonic())
+        if self._rewriter is not None:
+            self._rewriter.forget_retired()  # the source it forwarded before the mix is welcome back at once
 
     def _prepare(self) -> PacketWriter | None:
         """Read what aiortc negotiated for the sender, once it started (before that nothing can be sent)."""
@@ -342,6 +347,49 @@ class ForwardedStream:
                                     abs_send_time_id=abs_send_time_id if self.kind == "video" else None,
                                     audio_level_id=audio_level_id if self.kind == "audio" else None)
         return self._writer
+
+
+MIX_SOURCE = -1  # the source id of the relay's own mix in a viewer's SequenceRewriter (no real SSRC is negative)
+
+
+class MixPump:
+    """Sends one listener's N-1 mix through its forwarded stream: aiortc's Opus encoder, the stream's numbering.
+
+    Not through aiortc's sender loop: that loop numbers packets on its own, so the viewer's SRTP context (and
+    libsrtp's replay window on our side) would see the sequence number jump backwards at every switch."""
+
+    def __init__(self, stream: ForwardedStream, mix: MediaStreamTrack) -> None:
+        self.stream = stream
+        self.mix = mix
+        self.packets = 0
+
+    async def run(self) -> None:
+        """Encode and send 20 ms of mix at a time until the mix stops or the task is cancelled."""
+        codec = self.stream.codec
+        if codec is None:
+            return
+        encoder = get_encoder(codec)
+        loop = asyncio.get_running_loop()
+        sequence = 0
+        try:
+            while True:
+                frame = await self.mix.recv()
+                assert isinstance(frame, AudioFrame)
+                payloads, timestamp = await loop.run_in_executor(None, encoder.encode, frame, False)
+                for payload in payloads:
+                    packet = RtpPacket(payload_type=codec.payloadType or 0, sequence_number=sequence,
+                                       timestamp=timestamp, ssrc=MIX_SOURCE, payload=payload)
+                    self.stream.send(packet, codec, time.monotonic(), mixed=True)
+                    sequence = (sequence + 1) & 0xFFFF
+                    self.packets += 1
+        except MediaStreamError:  # the mix was stopped
+            return
+
+
+class ForwardingErrors:
+    """Packets whose forwarding raised (counted, never raised into the receiver: the frame path goes on)."""
+
+    count = 0
 
 
 PacketSink = Callable[[RtpPacket, RTCRtpCodecParameters, float], None]
@@ -359,11 +407,16 @@ def forward_from(receiver: Any, sink: PacketSink) -> Callable[[RtpHandler], RtpH
                     apt = codec.parameters.get("apt")
                     ssrc = receiver_rtx_ssrcs(receiver).get(packet.ssrc)
                     repaired = codecs.get(apt) if isinstance(apt, int) else None
-                    if repaired is not None and isinstance(apt, int) and ssrc is not None and len(packet.payload) >= 2:
-                        sink(unwrap_rtx(packet, payload_type=apt, ssrc=ssrc), repaired,
-                             time.monotonic())
+                    try:
+                        if repaired is not None and isinstance(apt, int) and ssrc is not None and len(packet.payload) >= 2:
+                            sink(unwrap_rtx(packet, payload_type=apt, ssrc=ssrc), repaired, time.monotonic())
+                    except Exception:  # forwarding must never cost the recorder and analysis a packet
+                        ForwardingErrors.count += 1
                 else:
-                    sink(packet, codec, time.monotonic())
+                    try:
+                        sink(packet, codec, time.monotonic())
+                    except Exception:
+                        ForwardingErrors.count += 1
             await original(packet, arrival_time_ms)
         return forwarding
 

@@ -143,9 +143,10 @@ async def test_garbage_offer_is_a_negotiation_error():
     await media.close()
 
 
-async def test_an_invited_expert_is_mixed_in_so_everyone_hears_everyone_else(clip):
+@pytest.mark.parametrize("relay_mode", ["packets", "frames"])
+async def test_an_invited_expert_is_mixed_in_so_everyone_hears_everyone_else(clip, relay_mode: RelayMode):
     # customer hums 440 Hz, the technician 880 Hz, the expert 1320 Hz
-    media = CallMedia("s-5", candidates=LOOPBACK)
+    media = CallMedia("s-5", candidates=LOOPBACK, relay_mode=relay_mode)
     customer = SyntheticCustomer(clip)
     technician = SyntheticTechnician(voice=encode_tone(2.0, 880))
     expert = SyntheticTechnician(voice=encode_tone(2.0, 1320))
@@ -169,9 +170,13 @@ async def test_an_invited_expert_is_mixed_in_so_everyone_hears_everyone_else(cli
             levels = last_second[name]
             assert all(levels[hz] > 0.1 for hz in others), (name, levels)
             assert levels[own] < 0.02, (name, levels)
-        # the expert leaves: back to passthrough
+        # the expert leaves: back to passthrough, and the technician hears the customer alone again
         await media.remove("t-2")
         assert not media.mixing
+        heard_before = technician.audio_frames
+        await eventually(lambda: technician.audio_frames > heard_before + 60)
+        heard = tone_levels(list(technician.audio_payloads)[-40:], tones)
+        assert heard[440] > 0.5 and heard[1320] < 0.01, heard
     finally:
         for peer in (customer, technician, expert):
             await peer.close()
