@@ -146,6 +146,9 @@ class FrameAnalyzer:
         if len(out) < 2:
             # Digits too big for a text line (a close-up of a segment panel) are neither text nor inside an outline.
             out.append((gray, "frame"))
+        # A code read from the whole frame is followed in the next frames like one read in a screen.
+        h, w = gray.shape[:2]
+        self._located["frame"] = (np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32), 0.0)
         return out[:2]
 
     def analyze(self, image: np.ndarray, still: StillScreen | QuietView | None = None) -> FrameAnalysis:
@@ -196,7 +199,9 @@ class FrameAnalyzer:
                 break  # the next candidate region is read only when this one showed no code
         assert kept is not None  # locate() always offers at least the whole frame
         reads, lines, ocr_in, how, source = kept
-        if detect and not reads and self._small_region(how, gray):
+        # The last code came from the whole frame's lines and could not be followed: they are read again.
+        again_on_frame = isinstance(still, StillScreen) and still.language == DETECTED and still.region == "frame"
+        if detect and (not reads and self._small_region(how, gray) or again_on_frame and not _sure(reads)):
             # The region read is a small part of the picture (a text block of an app or a slip that fills the frame,
             # where no screen outline was found) and its lines held no code: the detector reads the lines of the whole
             # frame, at its resolution (the region's own detection, on its upscaled copy, reads small print better).
