@@ -82,7 +82,7 @@ class CallOptions:
     at_rest_key: AtRestKey | None = None  # recordings are sealed with it (encryption at rest); None: plain
     video_codec: str = "VP8"
     drop_rate: float = 0.0
-    relay_mode: RelayMode = "frames"  # media/forward.py ("packets") or aiortc's senders ("frames")
+    relay_mode: RelayMode = "packets"  # media/forward.py ("packets") or aiortc's senders ("frames")
     media_factory: Callable[[str], CallMedia] | None = None  # benches swap in the stock aiortc pipeline
     ice_servers: tuple[RTCIceServer, ...] = ()
     candidates: CandidatePolicy = field(default_factory=CandidatePolicy)  # which remote ICE addresses we contact

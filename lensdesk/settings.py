@@ -128,7 +128,7 @@ class Settings(BaseSettings):
                                           "request (to wait in the queue and join the call).")
     help_max_waiting_per_link: int = Field(5, description="Waiting requests one help link (sticker) may have at "
                                            "once; more are refused with 429 (a public sticker cannot flood the queue).")
-    relay_mode: RelayMode = Field("frames", description="How media is relayed: 'packets' forwards each RTP packet "
+    relay_mode: RelayMode = Field("packets", description="How media is relayed: 'packets' forwards each RTP packet "
                                   "as it arrives (rewritten per viewer), 'frames' reassembles frames and re-sends "
                                   "them through aiortc's senders.")
     test_drop_rate: float = Field(0.0, description="TEST ONLY: share of received RTP packets dropped.")

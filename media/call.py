@@ -49,7 +49,7 @@ class CallMedia:
 
     def __init__(self, session_id: str, *, video_codec: str = "VP8", drop_rate: float = 0.0,
                  ice_servers: Sequence[RTCIceServer] = (), candidates: CandidatePolicy | None = None,
-                 relay_mode: RelayMode = "frames") -> None:
+                 relay_mode: RelayMode = "packets") -> None:
         self.session_id = session_id
         self.relay_mode: RelayMode = relay_mode
         self._candidates = candidates or CandidatePolicy()
