@@ -71,7 +71,8 @@ class LensdeskCollector(Collector):
             cumulative += count
             buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
         yield HistogramMetricFamily("lensdesk_relay_delay_seconds",
-                                    "Video frame complete at the server until its sender took it.",
+                                    "Video frame complete at the server until its sender took it (relay_mode frames; "
+                                    "packets are forwarded inside the receive call, with no queue).",
                                     buckets=buckets, sum_value=self._relay.delay_sum)
         analysed = CounterMetricFamily("lensdesk_analysis_frames", "Frames handed to diagnostics in live calls.",
                                        labels=["outcome"])
