@@ -24,7 +24,7 @@ from .aiortc_internals import (
     send_pli,
     wrap_rtp_handler,
 )
-from .forward import ForwardedStream, GatedTrack, MixPump, PacketSink, forward_from
+from .forward import ForwardedStream, IdleTrack, MixPump, PacketSink, forward_from
 from .frames import EncodedFrame, MediaKind, RelayMode
 from .hub import EncodedHub, PassthroughTrack
 from .ice import CandidatePolicy
@@ -66,7 +66,7 @@ class CallMedia:
         self._ice_servers = list(ice_servers)
         # Audio: passthrough while there is one technician; N-1 mixes once an expert joins.
         # Per listener: its audio sender, the track it plays when not mixing, and (packets mode) its packet stream.
-        self._audio_out: dict[str, tuple[RTCRtpSender, PassthroughTrack | GatedTrack, ForwardedStream | None]] = {}
+        self._audio_out: dict[str, tuple[RTCRtpSender, PassthroughTrack | IdleTrack, ForwardedStream | None]] = {}
         self._voices: dict[str, VoiceBuffer] = {}
         self._mixes: list[MixTrack] = []
         self._pumps: list[asyncio.Task[None]] = []  # relay_mode packets: each listener's mix, sent by a MixPump
@@ -162,12 +162,12 @@ class CallMedia:
 
     def _send(self, transceiver: RTCRtpTransceiver, hub: EncodedHub, participant_id: str) -> None:
         sender = transceiver.sender
-        track: PassthroughTrack | GatedTrack
+        track: PassthroughTrack | IdleTrack
         stream: ForwardedStream | None = None
         if self.relay_mode == "packets":
             packets = stream = ForwardedStream(sender, negotiated_codecs(transceiver), transceiver.kind,
                                                hub.request_keyframe)
-            track = GatedTrack(transceiver.kind, on_stop=lambda: hub.remove_stream(packets))
+            track = IdleTrack(transceiver.kind, on_stop=lambda: hub.remove_stream(packets))
             hub.add_stream(stream)
             on_retransmit_request(sender, stream.retransmit)  # a viewer's NACK: from the forwarded history
         else:
@@ -239,7 +239,7 @@ class CallMedia:
             if self._voices:
                 self._voices.clear()
                 for sender, own, stream in self._audio_out.values():
-                    if isinstance(own, GatedTrack):
+                    if isinstance(own, IdleTrack):
                         if stream is not None:
                             stream.resume()
                         continue
@@ -257,7 +257,7 @@ class CallMedia:
             if pid in sources:
                 mix = MixTrack([self._voices[s] for other, s in sources.items() if other != pid])
                 self._mixes.append(mix)
-                if isinstance(own, GatedTrack):  # packets mode: the mix goes out through the forwarded stream
+                if isinstance(own, IdleTrack):  # packets mode: the mix goes out through the forwarded stream
                     if stream is not None:
                         stream.pause()
                         self._pumps.append(asyncio.ensure_future(MixPump(stream, mix).run()))

@@ -22,11 +22,9 @@ gets it, before the NACK/jitter path, and sent through the subscriber's DTLS tra
   on the media SSRC), a viewer's PLI/FIR goes to the source's browser, and the RTCP sender reports aiortc's
   RTCRtpSender still sends count the forwarded packets and map NTP time to their (rewritten) timestamps.
 
-aiortc's RTCRtpSender stays for RTCP only (its track is an idle GatedTrack), except while two or more technicians'
-audio is mixed (media/mixer.py): then the mix goes through the sender's own send loop, as in the frame path. That
-loop keeps its own sequence numbers and timestamps, so the audio stream jumps once when mixing starts (browsers
-resynchronise on such a jump, as after a lost burst); when it ends, forwarding continues after the mix's newest
-packet.
+aiortc's RTCRtpSender stays for RTCP only (its track is an IdleTrack). While two or more technicians' audio is mixed
+(media/mixer.py), each listener's mix is encoded with aiortc's Opus encoder and sent through the same forwarded
+stream (MixPump), so sequence numbers and timestamps stay continuous across the switch both ways.
 Frame reassembly stays on the receive side, for the recorder and the analysis taps.
 """
 
@@ -423,41 +421,23 @@ def forward_from(receiver: Any, sink: PacketSink) -> Callable[[RtpHandler], RtpH
     return in_front_of
 
 
-class GatedTrack(MediaStreamTrack):
-    """The track of a sender whose packets are forwarded around it: idle, or playing a mix while one is set."""
+class IdleTrack(MediaStreamTrack):
+    """The track of a sender whose packets are forwarded around it: yields nothing, ends when the sender stops."""
 
     def __init__(self, kind: str, on_stop: Callable[[], None]) -> None:
         super().__init__()
         self.kind = kind
         self._on_stop = on_stop
-        self._source: MediaStreamTrack | None = None
-        self._changed = asyncio.Event()
-
-    def play(self, source: MediaStreamTrack | None) -> None:
-        """Let the sender send `source`'s frames (a mix), or nothing (None: packets are forwarded instead)."""
-        self._source = source
-        self._changed.set()
+        self._stopped = asyncio.Event()
 
     async def recv(self) -> Any:
-        """The playing source's next frame; waits while none is set."""
-        while True:
-            if self.readyState != "live":
-                raise MediaStreamError
-            source = self._source
-            if source is None:
-                self._changed.clear()
-                await self._changed.wait()
-                continue
-            try:
-                return await source.recv()
-            except MediaStreamError:  # a mix that was stopped: wait for the next source
-                if self._source is source:
-                    self._source = None
+        """Never a frame: waits until the track is stopped (aiortc's send loop then ends)."""
+        await self._stopped.wait()
+        raise MediaStreamError
 
     def stop(self) -> None:
         """Stop the track (the sender stopped) and stop forwarding to it."""
         if self.readyState == "live":
             self._on_stop()
         super().stop()
-        self._changed.set()
-
+        self._stopped.set()
