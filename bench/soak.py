@@ -50,6 +50,8 @@ COLUMNS = ("rss_mb", "fds", "tasks", "threads", "temp_files", "db_kb")
 
 def sample(server: ServerProcess, temp_dir: Path, token: str) -> dict[str, float]:
     """One reading of the server process's resources."""
+    if server.proc.poll() is not None:
+        raise RuntimeError(f"the server exited with code {server.proc.returncode}:\n{server.log()[-3000:]}")
     pid = server.proc.pid
     status = Path(f"/proc/{pid}/status").read_text()
     rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
@@ -247,7 +249,8 @@ async def run(args: argparse.Namespace) -> int:
         snaps = Path(work) / "snapshots"
         snaps.mkdir()
         # As a module from the repository root: run as a script, bench/ would shadow the `signaling` package.
-        command = [sys.executable, "-m", "bench.soak_server", str(snaps)] if args.tracemalloc else None
+        # The real `lensdesk serve`, wrapped for the signals the bench sends between calls (full collection, dumps).
+        command = [sys.executable, "-m", "bench.soak_server", str(snaps)]
         # An error screen at 10 fps (cheap to encode): every call makes a finding.
         clip, _, _ = make_clip(7, neutral_s=1.0, screen_s=2.0, fps=10)
         ok, jpeg = cv2.imencode(".jpg", np.full((480, 640, 3), (60, 120, 180), np.uint8))
@@ -288,6 +291,8 @@ async def run(args: argparse.Namespace) -> int:
                 w.cancel()
             with contextlib.suppress(Exception):
                 server.kill(15)
+            if args.keep_log:
+                shutil.copy(server.log_path, args.keep_log)
         after = [(t, n, r) for t, n, r in rows if t >= args.warmup_minutes * 60]
         print(f"\n{counts['calls']} calls ({counts['failed']} failed; {counts['findings']} live findings, "
               f"{counts['no_finding']} calls without one, {counts['snapshots']} snapshots) in {args.minutes} min, "
@@ -320,6 +325,7 @@ def main() -> int:
     parser.add_argument("--warmup-minutes", type=float, default=3.0)
     parser.add_argument("--settle-seconds", type=float, default=2.0,
                         help="wait after the last call ended before a sample (teardown finishing)")
+    parser.add_argument("--keep-log", type=Path, help="copy the server's log to this file")
     parser.add_argument("--keep-snapshots", type=Path, help="copy the tracemalloc snapshots to this folder")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="run the server under tracemalloc and print what grew after warm-up")
