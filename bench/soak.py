@@ -40,6 +40,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from media.host_addresses import gather_host_candidates_on  # noqa: E402
 from testkit.peers import EncodedClip, SyntheticCustomer, SyntheticTechnician  # noqa: E402
 from testkit.servers import ServerProcess, start_server  # noqa: E402
 from testkit.session_client import CallPair, start_pair  # noqa: E402
@@ -243,6 +244,10 @@ def snapshot_diff(folder: Path, first: int, last: int) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    # The bench's own peers gather on 127.0.0.1 only, as the tests' do (tests/conftest.py): aioice leaves loopback
+    # out by default, and the server refuses the other interfaces' candidates, so without this no call of the
+    # soak ever carried media (ICE: "no candidate pairs"), as happened in its first runs.
+    gather_host_candidates_on(["127.0.0.1"])
     with tempfile.TemporaryDirectory(prefix="lensdesk-soak-") as work:
         temp_dir = Path(work) / "tmp"
         temp_dir.mkdir()
@@ -300,6 +305,8 @@ async def run(args: argparse.Namespace) -> int:
               f"{args.settle_seconds:g} s after the last ended, after a full garbage collection; churn held "
               f"{held_s / 60:.1f} min in all); "
               f"load average {min(loads, default=0):.1f}-{max(loads, default=0):.1f}")
+        if counts["calls"] and not counts["findings"]:
+            print("WARNING: no call got a live finding: did media flow? (the server log says why)")
         print(f"after {args.warmup_minutes:g} min warm-up ({len(after)} samples, "
               f"{after[-1][1] - after[0][1] if after else 0} calls):")
         flat = True
