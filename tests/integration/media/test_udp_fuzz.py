@@ -80,7 +80,8 @@ def relayed_video(server: ServerProcess, sessions: dict[str, str]) -> dict[str, 
                      timeout=10).text
 
     def value(name: str, session_id: str) -> int:
-        match = re.search(rf'^{name}_total{{session="{session_id}",kind="video"}} (\S+)$', text, re.M)
+        # prometheus_client writes the labels sorted by name, whatever order they were declared in
+        match = re.search(rf'^{name}_total{{kind="video",session="{session_id}"}} (\S+)$', text, re.M)
         return int(float(match.group(1))) if match else -1
     return {call: (value("lensdesk_call_relay_frames_in", sid), value("lensdesk_call_relay_frames_out", sid))
             for call, sid in sessions.items()}
