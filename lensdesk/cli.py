@@ -12,6 +12,10 @@ import sys
 from .data_dir import restrict_new_files
 from .settings import Settings
 
+# The largest WebSocket frame uvicorn reads; a larger one closes the socket with 1009 (message too big). Messages under
+# it and over Settings.ws_max_message_bytes get the protocol's own `too_large` error and the socket goes on.
+WS_MAX_FRAME_BYTES = 1 << 20
+
 log = logging.getLogger(__name__)
 DRAIN_S = 15.0  # bound on telling participants to move and finalising calls at a stop
 
@@ -50,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"technician console: {settings.base_url}/console (sign in with a token from `lensdesk token ID`)",
               flush=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=args.log_level,
-                            ws_max_size=1 << 20, ws_ping_interval=20, ws_ping_timeout=20,
+                            ws_max_size=WS_MAX_FRAME_BYTES, ws_ping_interval=20, ws_ping_timeout=20,
                             ssl_certfile=settings.tls_cert_file or None, ssl_keyfile=settings.tls_key_file or None,
                             timeout_graceful_shutdown=10)
 
