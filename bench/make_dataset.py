@@ -138,40 +138,33 @@ def make_open_one(spec: OpenClipSpec, out: Path) -> ClipLabel:
                      spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font)
 
 
-def make_fresh_one(spec: FreshClipSpec, out: Path) -> ClipLabel:
-    """Render, film, encode and label one clip of the fresh split."""
-    frames = render_fresh_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
+def _fresh_split_clip(spec: Any, render: Callable[..., Any], out: Path) -> ClipLabel:
+    """Render with the split's own renderer, film, encode and label one clip of a fresh split (split "fresh")."""
+    frames = render(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
     path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
     c = spec.content
     return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
                      spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+
+
+def make_fresh_one(spec: FreshClipSpec, out: Path) -> ClipLabel:
+    """Render, film, encode and label one clip of the fresh split."""
+    return _fresh_split_clip(spec, render_fresh_clip, out)
 
 
 def make_fresh2_one(spec: Fresh2ClipSpec, out: Path) -> ClipLabel:
     """Render, film, encode and label one clip of the fresh2 split (split "fresh": reports hide it the same way)."""
-    frames = render_fresh2_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
-    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
-    c = spec.content
-    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
-                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+    return _fresh_split_clip(spec, render_fresh2_clip, out)
 
 
 def make_fresh3_one(spec: Fresh3ClipSpec, out: Path) -> ClipLabel:
     """Render, film, encode and label one clip of the fresh3 split (split "fresh": reports hide it the same way)."""
-    frames = render_fresh3_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
-    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
-    c = spec.content
-    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
-                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+    return _fresh_split_clip(spec, render_fresh3_clip, out)
 
 
 def make_fresh4_one(spec: Fresh4ClipSpec, out: Path) -> ClipLabel:
     """Render, film, encode and label one clip of the fresh4 split (split "fresh": reports hide it the same way)."""
-    frames = render_fresh4_clip(spec, FPS, OPEN_LEAD_IN_S, OPEN_SCREEN_S)
-    path = encode_clip(frames, out / f"clip_{spec.index:03d}", spec.codec, spec.kbps, FPS)
-    c = spec.content
-    return ClipLabel(path.name, c.code, spec.family, c.lang, spec.style.layout, spec.size[0], spec.size[1], spec.codec,
-                     spec.kbps, FPS, OPEN_LEAD_IN_S, spec.format, c.accept, spec.style.font, FRESH)
+    return _fresh_split_clip(spec, render_fresh4_clip, out)
 
 
 # The later blind splits, written alike: name -> (planner, clip maker, code box).
